@@ -1,0 +1,53 @@
+# Tyto's entry points. Each target installs what is missing first (Debian 12 packages).
+#   make run     build (Release) and start the server on SQLite in ./data, console on :8080
+#   make test    build everything, start the test services, run the whole suite through ctest
+#   make build   build only; the binary is build/tyto
+#   make bench   run the benchmark programs in tests/bench (results: docs/benchmarks.md)
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc)
+LISTEN ?= 127.0.0.1:8080
+CTEST_ARGS ?=
+
+.PHONY: all run build build-all test bench deps test-deps bench-deps configure format clean
+
+all: build
+
+deps:
+	@scripts/setup.sh build
+
+test-deps:
+	@scripts/setup.sh test
+
+bench-deps:
+	@scripts/setup.sh bench
+
+configure:
+	@if [ ! -f $(BUILD_DIR)/build.ninja ]; then \
+	  cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE); fi
+
+build: deps configure
+	cmake --build $(BUILD_DIR) --target tyto -j$(JOBS)
+
+build-all: configure
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+run: build
+	@mkdir -p data
+	$(BUILD_DIR)/tyto serve --listen $(LISTEN) --data-dir ./data
+
+test: test-deps
+	@$(MAKE) --no-print-directory build-all
+	docker-compose -f docker-compose.yml config -q
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 $(CTEST_ARGS)
+
+bench: bench-deps
+	@$(MAKE) --no-print-directory build-all
+	tests/bench/run_all.sh $(BUILD_DIR)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD_DIR)

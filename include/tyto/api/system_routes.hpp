@@ -1,0 +1,29 @@
+// The platform's own routes: liveness, readiness, metrics, the API index, the OpenAPI document and
+// the browser console. Products add theirs next to these in main.
+#pragma once
+
+#include "tyto/core/config.hpp"
+#include "tyto/core/metrics.hpp"
+#include "tyto/http/router.hpp"
+#include "tyto/storage/database.hpp"
+#include "tyto/storage/migrations.hpp"
+
+#include <vector>
+
+namespace tyto::api {
+
+struct SystemDeps {
+  storage::Database& db;
+  std::vector<storage::Migration> migrations;  // what "current" means for /ready
+  metrics::Registry& registry;
+};
+
+// GET /health, /ready, /metrics, /api/v1 and /api/v1/openapi.json. The router must outlive the
+// routes (openapi.json reads it at request time, so routes added later are listed too).
+void add_system_routes(http::Router& router, SystemDeps deps);
+
+// GET / (the console shell) and GET /console/{path...} (its files), from the copy built into the
+// binary or, when console.assets_dir is set, from that directory.
+void add_console_routes(http::Router& router, const ConsoleConfig& config);
+
+}  // namespace tyto::api

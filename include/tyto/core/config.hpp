@@ -1,0 +1,106 @@
+// Configuration: every option has one key, one environment variable and one command-line flag.
+//
+// Precedence, highest first: flag > environment (TYTO_*) > config file > built-in default.
+// The config file is JSON with comments, nested by the dots of the keys:
+//   {"listen": "127.0.0.1:8080", "database": {"url": "sqlite:./data/tyto.db"}}
+// It is the file named by --config or TYTO_CONFIG, else ./config/tyto.json or /etc/tyto/tyto.json
+// when one exists. Unknown keys and bad values are errors (ConfigError), never silently ignored.
+//
+// config_options() is the single table behind parsing, `tyto config` and docs/configuration.md.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tyto {
+
+struct HttpConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  int io_threads = 0;        // 0: one per core
+  int blocking_threads = 0;  // 0: max(4, 2 × cores)
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;  // routes may allow more
+  std::chrono::milliseconds read_timeout{30'000};    // to receive one whole request once it started
+  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{30'000};   // to send one whole response
+  std::chrono::milliseconds shutdown_timeout{10'000};  // in-flight requests may finish within this
+  std::vector<std::string> cors_allowed_origins;     // empty: no CORS headers; "*" allows any origin
+  bool cors_allow_credentials = false;
+  int cors_max_age_s = 600;
+  bool access_log = true;
+};
+
+struct DatabaseConfig {
+  std::string url;  // empty until resolved: sqlite:<data_dir>/tyto.db
+  int pool_size = 8;
+  std::chrono::milliseconds acquire_timeout{5'000};
+  std::chrono::milliseconds busy_timeout{5'000};
+  bool migrate_on_start = true;
+  std::string migrations_dir;  // empty: the migrations compiled into the binary
+};
+
+struct ConsoleConfig {
+  std::string assets_dir;  // empty: the console compiled into the binary; set to edit it live
+};
+
+struct Config {
+  std::string config_file;  // the file that was read, empty if none
+  std::string data_dir = "./data";
+  std::string log_level = "info";
+  HttpConfig http;
+  DatabaseConfig database;
+  ConsoleConfig console;
+};
+
+// A bad option, value or file. The message names the option and says what was expected; the CLI
+// prints it and exits with status 2.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct OptionInfo {
+  std::string_view key;      // "database.url"
+  std::string_view env;      // "TYTO_DATABASE_URL"
+  std::string_view flag;     // "--database"
+  std::string_view type;     // "string", "integer", "boolean", "duration_ms", "list", "address"
+  std::string_view help;
+  bool secret = false;       // masked by `tyto config`
+};
+
+std::span<const OptionInfo> config_options();
+
+using GetEnv = std::function<std::optional<std::string>(std::string_view name)>;
+
+// Reads the process environment.
+std::optional<std::string> process_env(std::string_view name);
+
+// Builds the effective configuration from flags ("--listen", "127.0.0.1:9000" or "--listen=…"),
+// the environment and the config file. Throws ConfigError on an unknown flag, a missing value, an
+// unreadable or malformed file, an unknown key or a bad value.
+Config load_config(std::span<const std::string> flags, const GetEnv& getenv = process_env);
+
+// Applies a config-file document (nested JSON) on top of config. Throws ConfigError naming the
+// first unknown key or bad value.
+void apply_config_json(Config& config, const nlohmann::json& document);
+
+// The dotted key a ConfigError message is about ("http.max_body_bytes"), or empty.
+std::string config_error_key(const ConfigError& error);
+
+// The configuration as nested JSON, keyed like the config file; secrets masked when asked.
+nlohmann::json config_to_json(const Config& config, bool mask_secrets = true);
+
+// "host:port" or "[v6]:port" → host, port. Throws ConfigError.
+std::pair<std::string, std::uint16_t> parse_listen_address(std::string_view text);
+
+}  // namespace tyto

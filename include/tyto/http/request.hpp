@@ -1,0 +1,78 @@
+// Requests and responses as handlers see them: plain values, independent of Boost.Beast, so a
+// handler (and its test) needs neither the network library nor a socket.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tyto::http {
+
+enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
+
+std::string_view method_name(Method m) noexcept;  // "GET", …; "OTHER" for kOther
+Method parse_method(std::string_view name) noexcept;
+
+// Header fields in arrival order. Names compare case-insensitively.
+class Headers {
+ public:
+  std::optional<std::string_view> get(std::string_view name) const noexcept;
+  bool has(std::string_view name) const noexcept { return get(name).has_value(); }
+  void set(std::string_view name, std::string value);  // replaces every field of that name
+  void add(std::string name, std::string value);
+  void erase(std::string_view name);
+
+  auto begin() const noexcept { return fields_.begin(); }
+  auto end() const noexcept { return fields_.end(); }
+  std::size_t size() const noexcept { return fields_.size(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+struct Request {
+  Method method = Method::kGet;
+  std::string target;        // as received: "/api/v1/jobs?state=queued"
+  std::string path;          // decoded path without the query: "/api/v1/jobs"
+  std::string query_string;  // raw text after '?'
+  Headers headers;
+  std::string body;
+  std::string request_id;   // from X-Request-Id if well-formed, else generated
+  std::string remote_address;
+  std::string route;        // the matched route pattern, "/api/v1/jobs/{id}"
+  std::vector<std::pair<std::string, std::string>> params;  // path parameters, decoded
+
+  // Path parameter by name; throws Error(kInternal) if the route has no such parameter (a bug).
+  std::string_view param(std::string_view name) const;
+
+  // Query parameter by name (first occurrence, percent-decoded, '+' as space).
+  std::optional<std::string> query(std::string_view name) const;
+
+  // The body parsed as JSON. Throws Error(kUnsupportedMediaType) if a Content-Type other than JSON
+  // is declared, Error(kInvalidJson) with the parser's position if the body is not valid JSON.
+  nlohmann::json json() const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  static Response json(const nlohmann::json& value, int status = 200);
+  static Response text(std::string body, std::string_view content_type = "text/plain; charset=utf-8",
+                       int status = 200);
+  static Response no_content();
+};
+
+// Percent-decodes s; '+' becomes a space only when plus_as_space. Returns nullopt for a malformed
+// escape or a decoded NUL byte.
+std::optional<std::string> percent_decode(std::string_view s, bool plus_as_space = false);
+
+}  // namespace tyto::http

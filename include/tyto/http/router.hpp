@@ -1,0 +1,94 @@
+// The route table: method + path pattern → handler, with the facts the server and the OpenAPI
+// document need (body limit, where the handler runs, summary, schemas).
+//
+// Patterns are '/'-separated segments; "{name}" matches one segment and binds a parameter,
+// "{name...}" (last segment only) matches the rest of the path. Literal segments win over
+// parameters, so "/jobs/batch" and "/jobs/{id}" coexist. A single trailing slash is ignored.
+//
+// A path that matches with another method gives 405 with an Allow header; HEAD is served by the
+// GET route without a body; OPTIONS is answered by the server.
+//
+// Thread-safety: routes are added during start-up; after Server::start the table is read-only and
+// may be read from every thread.
+#pragma once
+
+#include "tyto/http/request.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tyto::http {
+
+class WebSocket;
+
+using Handler = std::function<Response(Request&)>;
+using WebSocketHandler = std::function<boost::asio::awaitable<void>(Request&, WebSocket&)>;
+
+enum class RunOn {
+  kBlockingPool,  // default: the handler may block (database, files); it never runs on an I/O thread
+  kIoThread,      // the handler is quick and never blocks (health, metrics): no thread hop
+};
+
+struct RouteOptions {
+  RunOn run_on = RunOn::kBlockingPool;
+  std::optional<std::size_t> max_body_bytes;  // overrides the server's default for this route
+};
+
+// What the OpenAPI document says about a route.
+struct RouteDoc {
+  std::string summary;
+  std::string tag;                 // groups operations in the document ("system", "jobs", …)
+  nlohmann::json request_schema;   // JSON Schema of the request body; null if none
+  nlohmann::json response_schema;  // JSON Schema of the success response body; null if none
+  int success_status = 200;
+  std::string success_content_type = "application/json";
+};
+
+struct Route {
+  Method method;
+  std::string pattern;
+  Handler handler;                    // set for HTTP routes
+  WebSocketHandler websocket_handler;  // set for WebSocket routes (method GET, upgrade required)
+  RouteOptions options;
+  RouteDoc doc;
+};
+
+struct Match {
+  const Route* route = nullptr;  // null: no route for this method (see allowed) or path
+  std::vector<std::pair<std::string, std::string>> params;
+  std::vector<Method> allowed;  // methods that do match the path, for 405 and OPTIONS
+};
+
+class Router {
+ public:
+  Router();
+  ~Router();
+  Router(Router&&) noexcept;
+  Router& operator=(Router&&) noexcept;
+
+  // Adds a route. Throws std::logic_error on a duplicate method + pattern or a malformed pattern.
+  Route& add(Method method, std::string pattern, Handler handler, RouteDoc doc = {}, RouteOptions options = {});
+  Route& websocket(std::string pattern, WebSocketHandler handler, RouteDoc doc = {});
+
+  // Matches a decoded path. Percent-decoding happens per segment before matching, so "%2F" inside
+  // a segment stays inside the parameter.
+  Match match(Method method, std::string_view raw_path) const;
+
+  const std::vector<std::unique_ptr<Route>>& routes() const noexcept { return routes_; }
+
+ private:
+  struct Node;
+  struct Walk;
+  static bool walk(const Node* node, std::size_t i, Walk& w);
+
+  std::unique_ptr<Node> root_;
+  std::vector<std::unique_ptr<Route>> routes_;
+};
+
+}  // namespace tyto::http

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Tyto needs, and only those that are missing.
+#   scripts/setup.sh build   compilers and libraries for `make build` / `make run`
+#   scripts/setup.sh test    build + the test services (PostgreSQL 15, docker-compose for validation)
+#   scripts/setup.sh bench   build + wrk
+set -euo pipefail
+
+BUILD_PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git ca-certificates
+  libboost1.81-dev
+  libsqlite3-dev
+  libpq-dev
+  nlohmann-json3-dev        # JSON
+  libfmt-dev
+  libssl-dev
+  libsodium-dev
+  libopencv-dev
+  libtorch-dev
+  catch2
+)
+TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps)
+BENCH_PACKAGES=(wrk curl procps)
+
+case "${1:-build}" in
+  build) wanted=("${BUILD_PACKAGES[@]}") ;;
+  test) wanted=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+  bench) wanted=("${BUILD_PACKAGES[@]}" "${BENCH_PACKAGES[@]}") ;;
+  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
+echo "Installing missing packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -q
+"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,105 @@
+#include "tyto/api/system_routes.hpp"
+
+#include "tyto/core/embedded.hpp"
+#include "tyto/core/error.hpp"
+#include "tyto/core/hash.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace tyto::api {
+namespace {
+
+using http::Method;
+using http::Request;
+using http::Response;
+
+std::string_view content_type_for(std::string_view path) {
+  static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},   {".json", "application/json"},
+      {".svg", "image/svg+xml"},             {".png", "image/png"},
+      {".ico", "image/x-icon"},              {".woff2", "font/woff2"},
+  };
+  for (const auto& [ext, type] : kTypes) {
+    if (path.ends_with(ext)) return type;
+  }
+  return "application/octet-stream";
+}
+
+// Rejects anything that could leave the console directory: "..", absolute paths, backslashes.
+bool safe_relative_path(std::string_view path) {
+  if (path.empty() || path.front() == '/' || path.find('\\') != std::string_view::npos) return false;
+  std::string_view rest = path;
+  while (!rest.empty()) {
+    const auto slash = rest.find('/');
+    const std::string_view seg = rest.substr(0, slash);
+    if (seg.empty() || seg == "." || seg == "..") return false;
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  return true;
+}
+
+struct File {
+  std::string data;
+  std::string etag;
+};
+
+std::optional<File> load(const ConsoleConfig& config, std::string_view path) {
+  if (!safe_relative_path(path)) return std::nullopt;
+  if (config.assets_dir.empty()) {
+    for (const auto& f : embedded_console()) {
+      if (f.path == path) return File{std::string(f.data), "\"" + std::string(f.sha256.substr(0, 32)) + "\""};
+    }
+    return std::nullopt;
+  }
+  const auto full = std::filesystem::path(config.assets_dir) / std::string(path);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(full, ec)) return std::nullopt;
+  std::ifstream in(full, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string data = ss.str();
+  std::string etag = "\"" + sha256_hex(data).substr(0, 32) + "\"";
+  return File{std::move(data), std::move(etag)};
+}
+
+Response serve(const ConsoleConfig& config, const Request& req, std::string_view path) {
+  auto file = load(config, path);
+  if (!file) throw Error(ErrorCode::kNotFound, "no such console file", {{"path", std::string(path)}});
+  Response res;
+  res.headers.set("ETag", file->etag);
+  res.headers.set("Cache-Control", "no-cache");
+  res.headers.set("X-Content-Type-Options", "nosniff");
+  if (path.ends_with(".html")) {
+    res.headers.set("Content-Security-Policy",
+                    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; "
+                    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    res.headers.set("X-Frame-Options", "DENY");
+    res.headers.set("Referrer-Policy", "no-referrer");
+  }
+  if (auto inm = req.headers.get("If-None-Match"); inm && *inm == file->etag) {
+    res.status = 304;
+    return res;
+  }
+  res.headers.set("Content-Type", std::string(content_type_for(path)));
+  res.body = std::move(file->data);
+  return res;
+}
+
+}  // namespace
+
+void add_console_routes(http::Router& router, const ConsoleConfig& config) {
+  router.add(
+      Method::kGet, "/", [config](Request& req) { return serve(config, req, "index.html"); },
+      {"The browser console", "console", nullptr, nullptr, 200, "text/html"});
+  router.add(
+      Method::kGet, "/console/{path...}",
+      [config](Request& req) { return serve(config, req, req.param("path")); },
+      {"Files of the browser console (scripts, styles, images)", "console", nullptr, nullptr, 200,
+       "application/octet-stream"});
+}
+
+}  // namespace tyto::api

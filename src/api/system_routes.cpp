@@ -1,0 +1,124 @@
+#include "tyto/api/system_routes.hpp"
+
+#include "tyto/core/error.hpp"
+#include "tyto/core/version.hpp"
+#include "tyto/http/openapi.hpp"
+
+#include <memory>
+
+namespace tyto::api {
+namespace {
+
+using nlohmann::json;
+using http::Method;
+using http::Request;
+using http::Response;
+
+json object_schema(json properties, json required) {
+  return {{"type", "object"}, {"properties", std::move(properties)}, {"required", std::move(required)}};
+}
+
+}  // namespace
+
+void add_system_routes(http::Router& router, SystemDeps deps) {
+  const auto& build = build_info();
+
+  // /health answers from memory on the I/O thread: it says the process is alive, nothing more.
+  const std::string health_body = json{{"status", "ok"}, {"version", build.version}}.dump();
+  router.add(
+      Method::kGet, "/health",
+      [health_body](Request&) {
+        Response res;
+        res.headers.set("Content-Type", "application/json");
+        res.headers.set("Cache-Control", "no-store");
+        res.body = health_body;
+        return res;
+      },
+      {"Liveness: the process is up", "system",
+       nullptr, object_schema({{"status", {{"type", "string"}}}, {"version", {{"type", "string"}}}}, {"status", "version"})},
+      {http::RunOn::kIoThread, std::nullopt});
+
+  auto shared = std::make_shared<SystemDeps>(std::move(deps));
+  router.add(
+      Method::kGet, "/ready",
+      [shared](Request&) {
+        json checks = json::object();
+        try {
+          shared->db.ping();
+          checks["database"] = "ok";
+        } catch (const Error& e) {
+          throw Error(ErrorCode::kUnavailable, std::string("database unreachable: ") + e.what(),
+                      {{"checks", {{"database", "unreachable"}}}});
+        }
+        storage::MigrationRunner runner(shared->db, shared->migrations);
+        storage::MigrationStatus status;
+        try {
+          status = runner.status();
+        } catch (const storage::MigrationError& e) {
+          throw Error(ErrorCode::kUnavailable, e.what(), {{"checks", {{"database", "ok"}, {"migrations", "invalid"}}}});
+        }
+        if (!status.current()) {
+          throw Error(ErrorCode::kUnavailable, "database migrations are pending; run `tyto migrate`",
+                      {{"checks", {{"database", "ok"}, {"migrations", "pending"}}}, {"pending", status.pending}});
+        }
+        checks["migrations"] = "current";
+        return Response::json({{"status", "ready"}, {"checks", checks}});
+      },
+      {"Readiness: the database is reachable and its migrations are current", "system", nullptr,
+       object_schema({{"status", {{"type", "string"}}}, {"checks", {{"type", "object"}}}}, {"status", "checks"})});
+
+  router.add(
+      Method::kGet, "/metrics",
+      [shared](Request&) {
+        return Response::text(shared->registry.render(), "text/plain; version=0.0.4; charset=utf-8");
+      },
+      {"Prometheus metrics", "system", nullptr, nullptr, 200, "text/plain"});
+
+  router.add(
+      Method::kGet, "/api/v1",
+      [](Request&) {
+        const auto& b = build_info();
+        return Response::json({{"name", "tyto"},
+                               {"version", b.version},
+                               {"api_version", "v1"},
+                               {"links",
+                                {{"openapi", "/api/v1/openapi.json"},
+                                 {"health", "/health"},
+                                 {"ready", "/ready"},
+                                 {"metrics", "/metrics"},
+                                 {"console", "/"}}}});
+      },
+      {"API index: version and links", "system", nullptr,
+       object_schema({{"name", {{"type", "string"}}}, {"version", {{"type", "string"}}}, {"links", {{"type", "object"}}}},
+                     {"name", "version", "links"})},
+      {http::RunOn::kIoThread, std::nullopt});
+
+  router.add(
+      Method::kPost, "/api/v1/config/validate",
+      [](Request& req) {
+        const json body = req.json();
+        if (!body.is_object() || !body.contains("config")) {
+          throw validation_error("body must be an object with a \"config\" member", {{"config", "required"}});
+        }
+        Config candidate;
+        try {
+          apply_config_json(candidate, body["config"]);
+        } catch (const ConfigError& e) {
+          const std::string key = config_error_key(e);
+          throw validation_error(e.what(), {{key.empty() ? "config" : key, e.what()}});
+        }
+        return Response::json({{"valid", true}});
+      },
+      {"Check a configuration document (the config file's format) without applying it", "system",
+       object_schema({{"config", {{"type", "object"}}}}, {"config"}),
+       object_schema({{"valid", {{"type", "boolean"}}}}, {"valid"})},
+      {http::RunOn::kIoThread, 64 * 1024});
+
+  router.add(
+      Method::kGet, "/api/v1/openapi.json",
+      [&router](Request&) { return Response::json(http::build_openapi(router, "Tyto API", build_info().version)); },
+      {"This OpenAPI 3.1 document, generated from the route table", "system", nullptr,
+       {{"type", "object"}, {"required", {"openapi", "paths"}}}});
+}
+
+}  // namespace tyto::api

@@ -1,0 +1,364 @@
+// One HTTP connection: read a request, dispatch it, write the response, repeat while keep-alive.
+#include "http/detail/server_state.hpp"
+#include "http/detail/websocket_session.hpp"
+#include "tyto/core/error.hpp"
+#include "tyto/core/ids.hpp"
+#include "tyto/core/logging.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <ctime>
+
+namespace tyto::http::detail {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using asio::use_awaitable;
+constexpr auto kTuple = asio::as_tuple(use_awaitable);
+
+// Registers a connection with its loop for the sweep and for shutdown; unregisters on exit.
+class ConnectionScope {
+ public:
+  ConnectionScope(ServerState& state, Loop& loop, Connection& conn) : state_(state), loop_(loop), conn_(conn) {
+    loop_.connections.insert(&conn_);
+    state_.open_connections.fetch_add(1);
+    state_.connections_gauge.inc();
+  }
+  ~ConnectionScope() {
+    loop_.connections.erase(&conn_);
+    state_.connections_gauge.dec();
+    state_.open_connections.fetch_sub(1);
+  }
+
+ private:
+  ServerState& state_;
+  Loop& loop_;
+  Connection& conn_;
+};
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':')) return false;
+  }
+  return true;
+}
+
+// The Date header, formatted once per second per thread.
+std::string_view http_date() {
+  thread_local std::time_t cached_second = 0;
+  thread_local char buffer[64];
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    cached_second = now;
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  }
+  return buffer;
+}
+
+Response error_response(ErrorCode code, std::string_view message, const nlohmann::json& details = nullptr) {
+  return Response::json(error_envelope(code, message, details), error_status(code));
+}
+
+Method to_method(bhttp::verb v) {
+  switch (v) {
+    case bhttp::verb::get: return Method::kGet;
+    case bhttp::verb::head: return Method::kHead;
+    case bhttp::verb::post: return Method::kPost;
+    case bhttp::verb::put: return Method::kPut;
+    case bhttp::verb::patch: return Method::kPatch;
+    case bhttp::verb::delete_: return Method::kDelete;
+    case bhttp::verb::options: return Method::kOptions;
+    default: return Method::kOther;
+  }
+}
+
+std::string allow_header(const std::vector<Method>& allowed) {
+  std::string out;
+  for (Method m : allowed) {
+    if (!out.empty()) out += ", ";
+    out += method_name(m);
+  }
+  if (!out.empty()) out += ", OPTIONS";
+  return out;
+}
+
+// Runs the handler where its route says, turning exceptions into the error envelope.
+Response invoke_handler(const Route& route, Request& req) {
+  log::ScopedContext ctx(req.request_id, route.pattern);
+  try {
+    return route.handler(req);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kInternal || e.code() == ErrorCode::kUnavailable) {
+      log::error("request failed", {{"code", error_code_name(e.code())}, {"error", e.what()}});
+    }
+    if (e.code() == ErrorCode::kInternal) return error_response(e.code(), "internal error");
+    return Response::json(e.envelope(), error_status(e.code()));
+  } catch (const std::exception& e) {
+    log::error("unhandled exception in handler", {{"error", e.what()}});
+    return error_response(ErrorCode::kInternal, "internal error");
+  }
+}
+
+asio::awaitable<Response> run_handler(ServerState& state, Connection& conn, const Route& route, Request& req) {
+  if (route.options.run_on == RunOn::kIoThread) co_return invoke_handler(route, req);
+  conn.clear_deadline();  // handlers are not bound by the read timeout
+  co_return co_await asio::co_spawn(
+      *state.blocking_pool, [&]() -> asio::awaitable<Response> { co_return invoke_handler(route, req); },
+      use_awaitable);
+}
+
+struct ReadOutcome {
+  enum Kind { kOk, kClosed, kRespondAndClose } kind = kOk;
+  Response response;  // for kRespondAndClose
+};
+
+ReadOutcome parse_error_outcome(ServerState& state, const boost::system::error_code& ec) {
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) {
+    return {ReadOutcome::kClosed, {}};
+  }
+  state.protocol_errors.inc();
+  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+    return {ReadOutcome::kRespondAndClose, error_response(ErrorCode::kHeaderTooLarge, "request header too large")};
+  }
+  if (ec == bhttp::error::body_limit) {
+    return {ReadOutcome::kRespondAndClose, error_response(ErrorCode::kPayloadTooLarge, "request body too large")};
+  }
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {  // a parse error
+    return {ReadOutcome::kRespondAndClose,
+            error_response(ErrorCode::kBadRequest, "malformed HTTP request", {{"reason", ec.message()}})};
+  }
+  return {ReadOutcome::kClosed, {}};
+}
+
+void fill_request(Request& req, const bhttp::request<bhttp::string_body>& msg, const std::string& remote) {
+  req.method = to_method(msg.method());
+  req.target = std::string(msg.target());
+  const auto q = req.target.find('?');
+  req.path = req.target.substr(0, q);
+  if (q != std::string::npos) req.query_string = req.target.substr(q + 1);
+  for (const auto& field : msg) req.headers.add(std::string(field.name_string()), std::string(field.value()));
+  if (auto id = req.headers.get("X-Request-Id"); id && valid_request_id(*id)) {
+    req.request_id = std::string(*id);
+  } else {
+    req.request_id = new_uuid_v7();
+  }
+  req.remote_address = remote;
+}
+
+// Header names and values must not smuggle in a line break (response splitting).
+bool safe_header_text(std::string_view s) { return s.find_first_of("\r\n") == std::string_view::npos; }
+
+void append_int(std::string& out, std::size_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+// The status line and headers of res; the body is sent from res.body without a copy.
+void serialize_head(std::string& out, const Request& req, const Response& res, bool keep_alive, unsigned version) {
+  out.clear();
+  out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  append_int(out, static_cast<std::size_t>(res.status));
+  out.push_back(' ');
+  out.append(bhttp::obsolete_reason(static_cast<bhttp::status>(res.status)));
+  out.append("\r\nServer: tyto\r\nDate: ");
+  out.append(http_date());
+  if (!req.request_id.empty()) out.append("\r\nX-Request-Id: ").append(req.request_id);
+  for (const auto& [name, value] : res.headers) {
+    if (!safe_header_text(name) || !safe_header_text(value) || iequals(name, "Content-Length")) continue;
+    out.append("\r\n").append(name).append(": ").append(value);
+  }
+  const bool bodiless = res.status < 200 || res.status == 204 || res.status == 304;
+  if (!bodiless) {
+    out.append("\r\nContent-Length: ");
+    append_int(out, res.body.size());
+  }
+  if (!keep_alive) out.append("\r\nConnection: close");
+  else if (version == 10) out.append("\r\nConnection: keep-alive");
+  out.append("\r\n\r\n");
+}
+
+// Writes res; returns false if the connection broke.
+asio::awaitable<bool> write_response(ServerState& state, Connection& conn, tcp::socket& socket, std::string& head,
+                                     const Request& req, Response& res, bool keep_alive, unsigned version) {
+  serialize_head(head, req, res, keep_alive, version);
+  const bool send_body = req.method != Method::kHead && res.status >= 200 && res.status != 204 && res.status != 304;
+  const std::array<asio::const_buffer, 2> buffers = {asio::buffer(head),
+                                                     send_body ? asio::buffer(res.body) : asio::const_buffer()};
+  conn.expire_after(state.config.write_timeout);
+  auto [ec, n] = co_await asio::async_write(socket, buffers, kTuple);
+  co_return !ec;
+}
+
+// Sends an error to a client whose request could not be read, then closes the connection.
+asio::awaitable<void> reject(ServerState& state, Connection& conn, tcp::socket& socket, std::string& head,
+                             Response res) {
+  Request req;
+  req.request_id = new_uuid_v7();
+  log::warn("rejected malformed request", {{"status", res.status}, {"request_id", req.request_id}});
+  co_await write_response(state, conn, socket, head, req, res, false, 11);
+}
+
+metrics::Counter& status_counter(ServerState& state, Loop& loop, const Route* route, Method method, int status) {
+  const std::uint64_t key = (reinterpret_cast<std::uintptr_t>(route) << 16) ^
+                            (static_cast<std::uint64_t>(method) << 10) ^ static_cast<std::uint64_t>(status);
+  auto& slot = loop.status_counters[key];
+  if (!slot) {
+    const std::string status_text = std::to_string(status);
+    slot = &state.requests_total.with(
+        {route ? std::string_view(route->pattern) : "unmatched", method_name(method), status_text});
+  }
+  return *slot;
+}
+
+void record(ServerState& state, Loop& loop, const Route* route, const Request& req, int status,
+            Clock::time_point start, std::size_t bytes_out) {
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const RouteMetrics& rm = route ? state.route_metrics.at(route) : state.unmatched_metrics;
+  rm.duration->observe(seconds);
+  status_counter(state, loop, route, req.method, status).inc();
+  if (state.config.access_log && log::enabled(log::Level::kInfo)) {
+    log::ScopedContext ctx(req.request_id, route ? std::string_view(route->pattern) : std::string_view("unmatched"));
+    log::info("request", {{"method", method_name(req.method)},
+                          {"path", req.path},
+                          {"status", status},
+                          {"duration_ms", std::round(seconds * 1e6) / 1e3},
+                          {"bytes_out", bytes_out},
+                          {"remote_addr", req.remote_address}});
+  }
+}
+
+// Everything between a complete request and the response to send.
+asio::awaitable<Response> dispatch(ServerState& state, Connection& conn, Request& req, const Match& match) {
+  if (state.cors.enabled() && CorsPolicy::is_preflight(req)) co_return state.cors.preflight(req, match.allowed);
+  if (!match.route) {
+    if (match.allowed.empty()) {
+      co_return error_response(ErrorCode::kNotFound, "no such route", {{"path", req.path}});
+    }
+    if (req.method == Method::kOptions) {
+      Response res = Response::no_content();
+      res.headers.set("Allow", allow_header(match.allowed));
+      co_return res;
+    }
+    Response res = error_response(ErrorCode::kMethodNotAllowed, "method not allowed on this route",
+                                  {{"method", method_name(req.method)}});
+    res.headers.set("Allow", allow_header(match.allowed));
+    co_return res;
+  }
+  req.route = match.route->pattern;
+  req.params = match.params;
+  if (match.route->websocket_handler) {
+    co_return error_response(ErrorCode::kBadRequest, "this route needs a WebSocket upgrade");
+  }
+  co_return co_await run_handler(state, conn, *match.route, req);
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::socket socket) {
+  Connection conn;
+  conn.socket = &socket;
+  ConnectionScope scope(state, loop, conn);
+  beast::flat_buffer buffer;  // unbounded: the parser's header and body limits bound what it holds
+  buffer.reserve(8192);
+  std::string remote;
+  if (boost::system::error_code ec; true) {
+    auto ep = socket.remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string();
+  }
+  std::string head;  // serialized response head, reused across requests
+
+  while (!state.stopping.load(std::memory_order_relaxed)) {
+    // Idle: wait for the first byte of the next request under the idle timeout.
+    conn.idle = true;
+    conn.expire_after(state.config.idle_timeout);
+    if (buffer.size() == 0) {
+      auto [ec, n] = co_await socket.async_read_some(buffer.prepare(8192), kTuple);
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    conn.idle = false;
+    conn.expire_after(state.config.read_timeout);
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(state.config.max_header_bytes));
+    parser.body_limit(state.config.max_body_bytes);
+    if (auto [ec, n] = co_await bhttp::async_read_header(socket, buffer, parser, kTuple); ec) {
+      auto outcome = parse_error_outcome(state, ec);
+      if (outcome.kind == ReadOutcome::kRespondAndClose) co_await reject(state, conn, socket, head, std::move(outcome.response));
+      co_return;
+    }
+    const auto start = Clock::now();
+    Request req;
+    fill_request(req, parser.get(), remote);
+    const unsigned version = parser.get().version();
+    if (req.path.empty() || req.path.front() != '/') {
+      co_await reject(state, conn, socket, head, error_response(ErrorCode::kBadRequest, "request target must be a path"));
+      co_return;
+    }
+    const Match match = state.router.match(req.method, req.path);
+
+    // The body, under the limit of the matched route.
+    const std::size_t limit = match.route && match.route->options.max_body_bytes ? *match.route->options.max_body_bytes
+                                                                                  : state.config.max_body_bytes;
+    if (auto length = parser.content_length(); length && *length > limit) {
+      state.protocol_errors.inc();
+      Response res = error_response(ErrorCode::kPayloadTooLarge, "request body too large", {{"limit", limit}});
+      co_await write_response(state, conn, socket, head, req, res, false, version);
+      record(state, loop, match.route, req, res.status, start, 0);
+      co_return;
+    }
+    parser.body_limit(limit);
+    if (!parser.is_done()) {
+      if (bhttp::token_list(parser.get()[bhttp::field::expect]).exists("100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        co_await asio::async_write(socket, asio::buffer(kContinue), kTuple);
+      }
+      if (auto [ec, n] = co_await bhttp::async_read(socket, buffer, parser, kTuple); ec) {
+        auto outcome = parse_error_outcome(state, ec);
+        if (outcome.kind == ReadOutcome::kRespondAndClose) {
+          co_await write_response(state, conn, socket, head, req, outcome.response, false, version);
+          record(state, loop, match.route, req, outcome.response.status, start, 0);
+        }
+        co_return;
+      }
+    }
+    req.body = std::move(parser.get().body());
+
+    if (match.route && match.route->websocket_handler && beast::websocket::is_upgrade(parser.get())) {
+      record(state, loop, match.route, req, 101, start, 0);
+      co_await serve_websocket(state, conn, socket, parser.release(), std::move(req), *match.route);
+      co_return;
+    }
+
+    state.in_flight.inc();
+    Response res = co_await dispatch(state, conn, req, match);
+    state.in_flight.dec();
+    if (state.cors.enabled()) state.cors.decorate(req, res);
+    const bool keep_alive = parser.get().keep_alive() && !state.stopping.load(std::memory_order_relaxed);
+    const int status = res.status;
+    const std::size_t bytes_out = req.method == Method::kHead ? 0 : res.body.size();
+    const bool ok = co_await write_response(state, conn, socket, head, req, res, keep_alive, version);
+    record(state, loop, match.route, req, status, start, bytes_out);
+    if (!ok || !keep_alive) break;
+  }
+  boost::system::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
+}
+
+}  // namespace tyto::http::detail

@@ -1,0 +1,224 @@
+#include "tyto/http/server.hpp"
+
+#include "http/detail/server_state.hpp"
+#include "tyto/core/error.hpp"
+#include "tyto/core/logging.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <thread>
+
+#include <pthread.h>
+
+namespace tyto::http {
+
+using namespace detail;
+
+detail::ServerState::ServerState(const HttpConfig& c, Router& r, metrics::Registry& reg)
+    : config(c),
+      router(r),
+      cors(c),
+      requests_total(reg.counter("tyto_http_requests_total", "HTTP requests served, by route, method and status",
+                                 {"route", "method", "status"})),
+      request_duration(reg.histogram("tyto_http_request_duration_seconds",
+                                     "Time from a request's last header byte to its response written",
+                                     {"route", "method"})),
+      in_flight(reg.gauge("tyto_http_requests_in_flight", "HTTP requests being handled").with({})),
+      connections_gauge(reg.gauge("tyto_http_connections", "Open HTTP and WebSocket connections").with({})),
+      connections_total(reg.counter("tyto_http_connections_total", "Connections accepted").with({})),
+      protocol_errors(
+          reg.counter("tyto_http_protocol_errors_total", "Malformed or oversized requests rejected").with({})) {}
+
+class Server::Impl {
+ public:
+  Impl(const HttpConfig& config, Router& router, metrics::Registry& registry) : state_(config, router, registry) {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const int io = config.io_threads > 0 ? config.io_threads : static_cast<int>(cores);
+    const int blocking = config.blocking_threads > 0 ? config.blocking_threads : static_cast<int>(std::max(4u, 2 * cores));
+    for (int i = 0; i < io; ++i) loops_.push_back(std::make_unique<Loop>());
+    state_.blocking_pool = std::make_unique<asio::thread_pool>(blocking);
+    for (const auto& route : router.routes()) {
+      state_.route_metrics[route.get()].duration =
+          &state_.request_duration.with({route->pattern, method_name(route->method)});
+    }
+    state_.unmatched_metrics.duration = &state_.request_duration.with({"unmatched", "any"});
+  }
+
+  void start() {
+    const auto address = asio::ip::make_address(state_.config.host);
+    const tcp::endpoint endpoint(address, state_.config.port);
+    acceptor_ = std::make_unique<tcp::acceptor>(loops_[0]->ctx);
+    boost::system::error_code ec;
+    acceptor_->open(endpoint.protocol(), ec);
+    if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(endpoint, ec);
+    if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      throw Error(ErrorCode::kUnavailable,
+                  fmt::format("cannot listen on {}:{}: {}", state_.config.host, state_.config.port, ec.message()));
+    }
+    port_ = acceptor_->local_endpoint().port();
+    asio::co_spawn(loops_[0]->ctx, accept_loop(), asio::detached);
+    for (auto& loop : loops_) {
+      asio::co_spawn(loop->ctx, sweep(*loop), asio::detached);
+      threads_.emplace_back([&ctx = loop->ctx] { ctx.run(); });
+    }
+    started_ = true;
+  }
+
+  void stop() {
+    if (!started_ || stopped_) return;
+    stopped_ = true;
+    state_.stopping = true;
+    const auto open_at_stop = state_.open_connections.load();
+    asio::post(loops_[0]->ctx, [this] {
+      boost::system::error_code ignored;
+      acceptor_->close(ignored);
+    });
+    for (auto& loop : loops_) asio::post(loop->ctx, [l = loop.get()] { close_connections(*l, /*idle_only=*/true); });
+
+    const auto deadline = Clock::now() + state_.config.shutdown_timeout;
+    while (state_.open_connections.load() > 0 && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const auto left = state_.open_connections.load();
+    for (auto& loop : loops_) asio::post(loop->ctx, [l = loop.get()] { close_connections(*l, /*idle_only=*/false); });
+    for (auto& loop : loops_) asio::post(loop->ctx, [l = loop.get()] { l->sweep_timer.cancel(); });
+    // Give the closed connections' coroutines a moment to unwind before the loops stop.
+    const auto unwind_deadline = Clock::now() + std::chrono::seconds(2);
+    while (state_.open_connections.load() > 0 && Clock::now() < unwind_deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    for (auto& loop : loops_) loop->ctx.stop();
+    for (auto& t : threads_) t.join();
+    state_.blocking_pool->join();
+    log::info("http server stopped", {{"connections_at_stop", open_at_stop}, {"closed_at_deadline", left}});
+  }
+
+  std::uint16_t port() const noexcept { return port_; }
+  std::size_t open_connections() const noexcept { return state_.open_connections.load(); }
+
+ private:
+  static void close_connections(Loop& loop, bool idle_only) {
+    // Copy: closing may let a coroutine finish and unregister itself while we iterate.
+    std::vector<Connection*> conns(loop.connections.begin(), loop.connections.end());
+    for (Connection* c : conns) {
+      if (idle_only && !c->idle) continue;
+      if (c->on_shutdown) {
+        c->on_shutdown();
+      } else if (c->socket) {
+        boost::system::error_code ignored;
+        c->socket->shutdown(tcp::socket::shutdown_both, ignored);
+        c->socket->close(ignored);
+      }
+    }
+  }
+
+  asio::awaitable<void> accept_loop() {
+    std::size_t next = 0;
+    for (;;) {
+      Loop& loop = *loops_[next++ % loops_.size()];
+      boost::system::error_code ec;
+      tcp::socket socket(loop.ctx);
+      co_await acceptor_->async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
+      if (ec) {
+        // Out of descriptors and the like: back off briefly instead of spinning.
+        log::warn("accept failed", {{"error", ec.message()}});
+        asio::steady_timer pause(loops_[0]->ctx, std::chrono::milliseconds(50));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      state_.connections_total.inc();
+      asio::co_spawn(loop.ctx, serve_connection(state_, loop, std::move(socket)), asio::detached);
+    }
+  }
+
+  // Closes connections whose deadline passed. The deadline is a plain number per connection, so
+  // a request costs no timer operation; the price is up to one tick of slack.
+  asio::awaitable<void> sweep(Loop& loop) {
+    const auto tick = std::clamp(std::min(state_.config.idle_timeout, state_.config.read_timeout) / 10,
+                                 std::chrono::milliseconds(20), std::chrono::milliseconds(500));
+    for (;;) {
+      loop.sweep_timer.expires_after(tick);
+      boost::system::error_code ec;
+      co_await loop.sweep_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || (state_.stopping && state_.open_connections.load() == 0)) co_return;
+      const auto now = Clock::now().time_since_epoch().count();
+      for (Connection* c : loop.connections) {
+        if (c->socket && c->deadline.load(std::memory_order_relaxed) < now) {
+          c->clear_deadline();
+          boost::system::error_code ignored;
+          c->socket->shutdown(tcp::socket::shutdown_both, ignored);
+          c->socket->close(ignored);
+        }
+      }
+    }
+  }
+
+  ServerState state_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::vector<std::thread> threads_;
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::uint16_t port_ = 0;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+Server::Server(const HttpConfig& config, Router& router, metrics::Registry& registry)
+    : impl_(std::make_unique<Impl>(config, router, registry)) {}
+
+Server::~Server() { stop(); }
+
+void Server::start() { impl_->start(); }
+
+std::uint16_t Server::port() const noexcept { return impl_->port(); }
+
+void Server::stop() { impl_->stop(); }
+
+std::size_t Server::open_connections() const noexcept { return impl_->open_connections(); }
+
+namespace {
+
+sigset_t shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+}  // namespace
+
+void Server::block_shutdown_signals() {
+  const sigset_t set = shutdown_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+void Server::wait_for_signal() {
+  const sigset_t set = shutdown_signals();
+  int sig = 0;
+  sigwait(&set, &sig);
+  log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  // A second signal while draining ends the process at once.
+  std::thread([set]() mutable {
+    int again = 0;
+    sigwait(&set, &again);
+    log::warn("second signal: exiting without waiting");
+    log::flush();
+    std::_Exit(1);
+  }).detach();
+  stop();
+}
+
+}  // namespace tyto::http

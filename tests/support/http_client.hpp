@@ -1,0 +1,54 @@
+// A deliberately small HTTP/1.1 and WebSocket client over plain sockets, so tests can send exactly
+// the bytes they mean (malformed lines, oversize headers, nothing at all).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace tyto::test {
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lowercased
+  std::string body;
+  std::string header(const std::string& name) const;
+};
+
+class Client {
+ public:
+  explicit Client(std::uint16_t port, const std::string& host = "127.0.0.1");
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  void send(const std::string& bytes);  // fails the test if the connection is gone
+  bool try_send(const std::string& bytes);
+
+  // Reads one response (Content-Length or close-delimited body). nullopt on timeout or close.
+  std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                                            bool head = false);
+
+  // True once the server closed the connection (EOF or reset) within the timeout.
+  bool closed_within(std::chrono::milliseconds timeout);
+
+  // WebSocket: upgrade on this connection, then exchange text frames.
+  bool websocket_upgrade(const std::string& path);
+  void websocket_send_text(const std::string& text);
+  std::optional<std::string> websocket_read_text(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  int fd() const { return fd_; }
+
+ private:
+  bool fill(std::chrono::steady_clock::time_point deadline);  // reads more into buffer_
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+// One request on a fresh connection.
+HttpResponse request(std::uint16_t port, const std::string& method, const std::string& target,
+                     const std::string& body = "", const std::map<std::string, std::string>& headers = {});
+
+}  // namespace tyto::test

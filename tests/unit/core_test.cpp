@@ -1,0 +1,89 @@
+#include "tyto/core/ids.hpp"
+#include "tyto/core/logging.hpp"
+#include "tyto/core/metrics.hpp"
+#include "tyto/core/time.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <mutex>
+#include <set>
+
+TEST_CASE("UUIDv7 ids are well-formed, unique and ordered by time", "[core]") {
+  std::set<std::string> seen;
+  std::string previous;
+  for (int i = 0; i < 1000; ++i) {
+    auto id = tyto::new_uuid_v7();
+    CHECK(tyto::is_uuid(id));
+    CHECK(id[14] == '7');
+    CHECK(std::string("89ab").find(id[19]) != std::string::npos);
+    CHECK(seen.insert(id).second);
+    CHECK(id.substr(0, 13) >= previous.substr(0, std::min<std::size_t>(13, previous.size())));
+    previous = id;
+  }
+  CHECK_FALSE(tyto::is_uuid("not-a-uuid"));
+}
+
+TEST_CASE("RFC 3339 times format and parse back", "[core]") {
+  CHECK(tyto::format_rfc3339(0) == "1970-01-01T00:00:00.000Z");
+  CHECK(tyto::format_rfc3339(1'700'000'000'123'456) == "2023-11-14T22:13:20.123Z");
+  CHECK(tyto::parse_rfc3339("2023-11-14T22:13:20.123456Z") == 1'700'000'000'123'456);
+  CHECK(tyto::parse_rfc3339("2023-11-14T23:13:20+01:00") == 1'700'000'000'000'000);
+  CHECK_FALSE(tyto::parse_rfc3339("2023-02-30T00:00:00Z"));
+  CHECK_FALSE(tyto::parse_rfc3339("2023-11-14 22:13"));
+  CHECK_FALSE(tyto::parse_rfc3339("2023-11-14T22:13:20"));
+}
+
+TEST_CASE("Log lines are valid JSON with context fields, even for hostile text", "[core][logging]") {
+  std::mutex m;
+  std::string captured;
+  tyto::log::set_sink([&](std::string_view lines) {
+    std::lock_guard lock(m);
+    captured.append(lines);
+  });
+  {
+    tyto::log::ScopedContext ctx("req-1", "/api/v1/things/{id}");
+    tyto::log::info("hello \"world\"\n", {{"count", 3}, {"bad_utf8", std::string_view("\xff\xfe ok \x01")}});
+  }
+  tyto::log::debug("below the level");
+  tyto::log::flush();
+  tyto::log::set_sink(nullptr);
+
+  std::lock_guard lock(m);
+  REQUIRE(captured.find("below the level") == std::string::npos);
+  const auto line = nlohmann::json::parse(captured.substr(0, captured.find('\n')));
+  CHECK(line["level"] == "info");
+  CHECK(line["msg"] == "hello \"world\"\n");
+  CHECK(line["request_id"] == "req-1");
+  CHECK(line["route"] == "/api/v1/things/{id}");
+  CHECK(line["count"] == 3);
+  CHECK(line["bad_utf8"].get<std::string>().find(" ok ") != std::string::npos);
+  CHECK(tyto::parse_rfc3339(line["ts"].get<std::string>()));
+}
+
+TEST_CASE("Metrics render in the Prometheus text format", "[core][metrics]") {
+  tyto::metrics::Registry reg;
+  auto& requests = reg.counter("test_requests_total", "Requests", {"route", "status"});
+  requests.with({"/a", "200"}).inc();
+  requests.with({"/a", "200"}).inc(2);
+  requests.with({"/b\"x", "500"}).inc();
+  auto& latency = reg.histogram("test_latency_seconds", "Latency", {"route"}, {0.1, 1});
+  latency.with({"/a"}).observe(0.05);
+  latency.with({"/a"}).observe(0.5);
+  latency.with({"/a"}).observe(5);
+  reg.gauge("test_in_flight", "In flight").with({}).set(7);
+  tyto::metrics::add_process_collector(reg);
+
+  const auto text = reg.render();
+  CHECK_THAT(text, Catch::Contains("# TYPE test_requests_total counter"));
+  CHECK_THAT(text, Catch::Contains("test_requests_total{route=\"/a\",status=\"200\"} 3"));
+  CHECK_THAT(text, Catch::Contains("test_requests_total{route=\"/b\\\"x\",status=\"500\"} 1"));
+  CHECK_THAT(text, Catch::Contains("test_latency_seconds_bucket{route=\"/a\",le=\"0.1\"} 1"));
+  CHECK_THAT(text, Catch::Contains("test_latency_seconds_bucket{route=\"/a\",le=\"1\"} 2"));
+  CHECK_THAT(text, Catch::Contains("test_latency_seconds_bucket{route=\"/a\",le=\"+Inf\"} 3"));
+  CHECK_THAT(text, Catch::Contains("test_latency_seconds_count{route=\"/a\"} 3"));
+  CHECK_THAT(text, Catch::Contains("test_in_flight 7"));
+  CHECK_THAT(text, Catch::Contains("process_resident_memory_bytes "));
+  CHECK_THAT(text, Catch::Contains("process_open_fds "));
+  CHECK_THAT(text, Catch::Contains("tyto_build_info{version=\""));
+}
