@@ -8,7 +8,9 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8080
-CTEST_ARGS ?=
+CTEST_ARGS ?= --parallel 2
+# ccache hits across checkouts in different directories (CI clones afresh).
+export CCACHE_BASEDIR := $(CURDIR)
 
 .PHONY: all run build build-all test bench deps test-deps bench-deps configure format clean
 

@@ -80,9 +80,16 @@ void render_histograms(std::string& out, const std::string& name, const Family<H
   family.for_each([&](const std::vector<std::string>& labels, const Histogram& h) {
     const auto counts = h.cumulative_counts();
     for (std::size_t i = 0; i < counts.size(); ++i) {
-      std::string le;
-      if (i < h.bounds().size()) append_number(le, h.bounds()[i]);
-      else le = "+Inf";
+      std::string le = "+Inf";
+      if (i < h.bounds().size()) {
+        char buf[48];
+        auto r = std::to_chars(buf, buf + sizeof buf, h.bounds()[i], std::chars_format::fixed);
+        le.assign(buf, r.ptr);
+        if (le.find('.') != std::string::npos) {
+          while (le.back() == '0') le.pop_back();
+          if (le.back() == '.') le.pop_back();
+        }
+      }
       out.append(name).append("_bucket");
       append_labels(out, family.label_names(), labels, "le", le);
       out.push_back(' ');

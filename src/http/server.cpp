@@ -45,14 +45,15 @@ class Server::Impl {
     const int blocking = config.blocking_threads > 0 ? config.blocking_threads : static_cast<int>(std::max(4u, 2 * cores));
     for (int i = 0; i < io; ++i) loops_.push_back(std::make_unique<Loop>());
     state_.blocking_pool = std::make_unique<asio::thread_pool>(blocking);
-    for (const auto& route : router.routes()) {
+  }
+
+  void start() {
+    // The route table is final from here on.
+    for (const auto& route : state_.router.routes()) {
       state_.route_metrics[route.get()].duration =
           &state_.request_duration.with({route->pattern, method_name(route->method)});
     }
     state_.unmatched_metrics.duration = &state_.request_duration.with({"unmatched", "any"});
-  }
-
-  void start() {
     const auto address = asio::ip::make_address(state_.config.host);
     const tcp::endpoint endpoint(address, state_.config.port);
     acceptor_ = std::make_unique<tcp::acceptor>(loops_[0]->ctx);

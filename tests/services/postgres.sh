@@ -18,6 +18,12 @@ dir=$(mkdir -p "$2" && cd "$2" && pwd)
 base_file=$dir/postgres.base
 url_file=$dir/postgres.url
 
+# One verb at a time per DIR, so two runs sharing a build directory never lose track of a server.
+# -o: the server that pg_ctl starts must not inherit (and so hold) the lock.
+if [[ -z ${TYTO_PG_SCRIPT_LOCKED:-} ]] && command -v flock >/dev/null 2>&1; then
+  TYTO_PG_SCRIPT_LOCKED=1 exec flock -o "$dir/postgres.lock" "$0" "$@"
+fi
+
 log() { echo "postgres.sh: $*" >&2; }
 
 is_root() { [[ $(id -u) -eq 0 ]]; }

@@ -23,13 +23,37 @@ std::filesystem::path services_script() {
   return tests / "services" / "postgres.sh";
 }
 
-// Restarts the suite's server in place with the fixture script; same port, same data.
-void restart_server() {
-  const char* services = std::getenv("TYTO_TEST_SERVICES_DIR");
-  if (services == nullptr) FAIL("TYTO_TEST_SERVICES_DIR is not set; this test restarts the ctest fixture's server");
-  std::string command = fmt::format("'{}' restart '{}'", services_script().string(), services);
-  REQUIRE(std::system(command.c_str()) == 0);
-}
+// A PostgreSQL server of its own, started with the fixture script, for the test that restarts one:
+// restarting the suite's shared server would break the tests that ctest -j runs beside it.
+class PrivateServer {
+ public:
+  PrivateServer() {
+    try {
+      run("start");
+      std::string url = read_file(dir_.path() / "postgres.url");
+      url_ = url.substr(0, url.find_last_not_of(" \n") + 1);
+    } catch (...) {
+      std::system(command("stop").c_str());
+      throw;
+    }
+  }
+  ~PrivateServer() { std::system(command("stop").c_str()); }
+  PrivateServer(const PrivateServer&) = delete;
+  PrivateServer& operator=(const PrivateServer&) = delete;
+
+  // pg_ctl restart -m fast: every session ends; the port and the data stay.
+  void restart() { run("restart"); }
+  const std::string& url() const { return url_; }
+
+ private:
+  std::string command(std::string_view verb) const {
+    return fmt::format("'{}' {} '{}'", services_script().string(), verb, dir_.path().string());
+  }
+  void run(std::string_view verb) { REQUIRE(std::system(command(verb).c_str()) == 0); }
+
+  TempDir dir_;
+  std::string url_;
+};
 
 std::int64_t backend_pid(Session& session) {
   return session.query_one("SELECT pg_backend_pid()")->get<std::int64_t>(0);
@@ -57,17 +81,18 @@ TEST_CASE("A PostgreSQL pool with one busy connection reports exhaustion as Data
 }
 
 TEST_CASE("A PostgreSQL database carries on after the server restarts", "[storage]") {
-  PostgresBackend backend;
-  DatabaseOptions db_options;
-  db_options.pool_size = 2;
-  std::unique_ptr<Database> db = open_db(backend, db_options);
+  PrivateServer server;
+  DatabaseOptions options;
+  options.url = server.url();
+  options.pool_size = 2;
+  std::unique_ptr<Database> db = open_database(options);
   db->execute_script("CREATE TABLE items (id BIGINT PRIMARY KEY)");
 
   // One connection is inside a transaction across the restart; the other sits idle in the pool.
   auto tx = db->begin();
   tx->execute("INSERT INTO items (id) VALUES ($1)", {2});
   db->execute("INSERT INTO items (id) VALUES ($1)", {1});
-  restart_server();
+  server.restart();
 
   // The idle connection notices the restart when it is taken from the pool and reconnects first.
   CHECK(count_rows(*db, "items") == 1);

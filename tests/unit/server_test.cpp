@@ -187,7 +187,13 @@ TEST_CASE("Server counts requests per route and status in its metrics", "[server
   s.start();
   for (int i = 0; i < 3; ++i) test::request(s.server->port(), "GET", "/items/" + std::to_string(i));
   test::request(s.server->port(), "GET", "/nowhere");
-  const auto text = s.registry.render();
+  // Requests are counted just after their response is written: give the last one a moment.
+  std::string text;
+  for (int i = 0; i < 100; ++i) {
+    text = s.registry.render();
+    if (text.find("status=\"404\"} 1") != std::string::npos) break;
+    std::this_thread::sleep_for(10ms);
+  }
   CHECK_THAT(text, Catch::Contains("tyto_http_requests_total{route=\"/items/{id}\",method=\"GET\",status=\"200\"} 3"));
   CHECK_THAT(text, Catch::Contains("tyto_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1"));
   CHECK_THAT(text, Catch::Contains("tyto_http_request_duration_seconds_count{route=\"/items/{id}\",method=\"GET\"} 3"));

@@ -44,11 +44,13 @@ struct Connection {
 // One I/O thread: its own io_context (no cross-thread locking on sockets), its connections, and a
 // timer that closes connections whose deadline passed.
 struct Loop {
-  asio::io_context ctx{1};
   std::unordered_set<Connection*> connections;
-  asio::steady_timer sweep_timer{ctx};
   // tyto_http_requests_total counters by (route, method, status), so a request costs no label lookup.
   std::unordered_map<std::uint64_t, metrics::Counter*> status_counters;
+  // Declared last, destroyed first: destroying the context destroys suspended connection
+  // coroutines, whose clean-up still uses the members above.
+  asio::io_context ctx{1};
+  asio::steady_timer sweep_timer{ctx};
 };
 
 // Per-route metrics, looked up once at start.
