@@ -1,0 +1,127 @@
+// Stages: the units of work that modules contribute and pipelines chain.
+//
+// A module registers stages explicitly (in main, through its register_stages); a stage has a name,
+// JSON schemas for its input and output, and a run function. The runner calls run on a job thread
+// (never an I/O thread) with a StageContext, and persists the returned output, so a retried job
+// resumes after its last finished stage.
+//
+// Errors: throw StageError to say whether the failure is worth retrying. Any other exception is
+// treated as retryable with code "stage_failed". A stage that sees ctx.cancelled() should return
+// (or throw Cancelled) promptly: cancellation and timeouts are cooperative.
+#pragma once
+
+#include "tyto/core/logging.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tyto::metrics {
+class Registry;
+}
+
+namespace tyto::pipeline {
+
+// Shared between the runner (which cancels: user request, timeout, lost lease, shutdown) and the
+// running stage (which checks). Thread-safe.
+class CancellationToken {
+ public:
+  enum class Reason { kNone, kCancelled, kTimeout, kLeaseLost, kShutdown };
+
+  bool cancelled() const noexcept { return reason_.load(std::memory_order_acquire) != Reason::kNone; }
+  Reason reason() const noexcept { return reason_.load(std::memory_order_acquire); }
+  // The first reason wins.
+  void cancel(Reason r) noexcept {
+    Reason expected = Reason::kNone;
+    reason_.compare_exchange_strong(expected, r, std::memory_order_acq_rel);
+  }
+
+ private:
+  std::atomic<Reason> reason_{Reason::kNone};
+};
+
+class StageError : public std::runtime_error {
+ public:
+  StageError(std::string code, std::string message, bool retryable)
+      : std::runtime_error(std::move(message)), code_(std::move(code)), retryable_(retryable) {}
+  const std::string& code() const noexcept { return code_; }
+  bool retryable() const noexcept { return retryable_; }
+
+ private:
+  std::string code_;
+  bool retryable_;
+};
+
+// Thrown (by StageContext::check_cancelled) to unwind a stage that noticed cancellation.
+class Cancelled : public std::runtime_error {
+ public:
+  Cancelled() : std::runtime_error("cancelled") {}
+};
+
+// What a running stage can reach. Implemented by the runner; valid only during run().
+class StageContext {
+ public:
+  virtual ~StageContext() = default;
+
+  virtual const std::string& job_id() const = 0;
+  virtual const std::string& tenant_id() const = 0;
+  virtual int attempt() const = 0;
+
+  // Progress of this stage, 0..1; the job's progress is derived from it. Rate-limited underneath,
+  // so calling it often is cheap. `message` is shown in the event log.
+  virtual void progress(double fraction, std::string_view message = {}) = 0;
+
+  // A partial result, delivered to the job's stream as a "partial_result" event.
+  virtual void partial_result(const nlohmann::json& data) = 0;
+
+  virtual const CancellationToken& token() const = 0;
+  bool cancelled() const { return token().cancelled(); }
+  void check_cancelled() const {
+    if (cancelled()) throw Cancelled();
+  }
+  // Sleeps up to `d`, waking early when cancelled. Returns false if cancelled.
+  virtual bool sleep_for(std::chrono::milliseconds d) = 0;
+
+  virtual void log(log::Level level, std::string_view msg, std::initializer_list<log::Field> fields = {}) = 0;
+  virtual metrics::Registry& metrics() = 0;
+};
+
+struct StageDef {
+  std::string name;  // "module.stage", e.g. "builtin.sleep"
+  std::string description;
+  nlohmann::json input_schema = nlohmann::json::object();
+  nlohmann::json output_schema = nlohmann::json::object();
+  std::function<nlohmann::json(StageContext& ctx, const nlohmann::json& input)> run;
+};
+
+// The stages of every registered module. Filled at start-up, read-only afterwards.
+class StageRegistry {
+ public:
+  // Throws std::logic_error on a duplicate or malformed name, or a missing run function.
+  void add(StageDef stage);
+  const StageDef* find(std::string_view name) const;
+  const std::map<std::string, StageDef, std::less<>>& all() const noexcept { return stages_; }
+
+ private:
+  std::map<std::string, StageDef, std::less<>> stages_;
+};
+
+// A pipeline module: a named set of stages with start/stop hooks. Listed explicitly in main.
+class Module {
+ public:
+  virtual ~Module() = default;
+  virtual std::string_view name() const = 0;
+  virtual void register_stages(StageRegistry& registry) = 0;
+  virtual void start() {}
+  virtual void stop() {}
+};
+
+}  // namespace tyto::pipeline
