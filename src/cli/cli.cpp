@@ -45,7 +45,7 @@ void describe_options() {
 
 }  // namespace
 
-int run(int argc, char** argv) {
+int run(int argc, char** argv, Modules modules) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     std::cerr << kUsage;
@@ -91,7 +91,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (command == "migrate") return migrate(config);
-  return serve(config);
+  return serve(config, std::move(modules));
 }
 
 }  // namespace tyto::cli

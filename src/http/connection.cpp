@@ -5,6 +5,8 @@
 #include "tyto/core/ids.hpp"
 #include "tyto/core/logging.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -120,6 +122,57 @@ asio::awaitable<Response> run_handler(ServerState& state, Connection& conn, cons
       use_awaitable);
 }
 
+// Header names and values must not smuggle in a line break (response splitting).
+bool safe_header_text(std::string_view s) { return s.find_first_of("\r\n") == std::string_view::npos; }
+
+// A streamed response on the connection's socket: head without Content-Length, body until close.
+class SocketResponseStream final : public ResponseStream {
+ public:
+  SocketResponseStream(ServerState& state, Connection& conn, tcp::socket& socket, const Request& req, unsigned version)
+      : state_(state), conn_(conn), socket_(socket), req_(req), version_(version) {}
+
+  asio::awaitable<bool> begin(int status, const Headers& headers) override {
+    if (begun_) co_return false;
+    begun_ = true;
+    std::string head = fmt::format("HTTP/1.{} {} {}\r\nServer: tyto\r\nDate: {}\r\nX-Request-Id: {}\r\n",
+                                   version_ == 10 ? 0 : 1, status,
+                                   std::string_view(bhttp::obsolete_reason(static_cast<bhttp::status>(status))),
+                                   http_date(), req_.request_id);
+    for (const auto& [name, value] : headers) {
+      if (safe_header_text(name) && safe_header_text(value)) head += name + ": " + value + "\r\n";
+    }
+    head += "Connection: close\r\n\r\n";
+    co_return co_await write(head);
+  }
+
+  asio::awaitable<bool> write(std::string_view chunk) override {
+    conn_.expire_after(state_.config.write_timeout);
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(chunk.data(), chunk.size()), kTuple);
+    conn_.clear_deadline();
+    co_return !ec;
+  }
+
+  asio::awaitable<void> blocking(std::function<void()> fn) override { co_await run_blocking(state_, std::move(fn)); }
+
+  asio::any_io_executor executor() override { return socket_.get_executor(); }
+
+  void abort() override {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  bool begun() const { return begun_; }
+
+ private:
+  ServerState& state_;
+  Connection& conn_;
+  tcp::socket& socket_;
+  const Request& req_;
+  unsigned version_;
+  bool begun_ = false;
+};
+
 struct ReadOutcome {
   enum Kind { kOk, kClosed, kRespondAndClose } kind = kOk;
   Response response;  // for kRespondAndClose
@@ -159,8 +212,6 @@ void fill_request(Request& req, const bhttp::request<bhttp::string_body>& msg, c
   req.remote_address = remote;
 }
 
-// Header names and values must not smuggle in a line break (response splitting).
-bool safe_header_text(std::string_view s) { return s.find_first_of("\r\n") == std::string_view::npos; }
 
 void append_int(std::string& out, std::size_t v) {
   char buf[24];
@@ -269,6 +320,52 @@ asio::awaitable<Response> dispatch(ServerState& state, Connection& conn, Request
 
 }  // namespace
 
+asio::awaitable<void> run_blocking(ServerState& state, std::function<void()> fn) {
+  co_await asio::co_spawn(
+      *state.blocking_pool, [fn = std::move(fn)]() -> asio::awaitable<void> {
+        fn();
+        co_return;
+      },
+      use_awaitable);
+}
+
+namespace {
+
+// A streamed route: the handler writes the response itself; the connection closes afterwards.
+asio::awaitable<void> serve_stream(ServerState& state, Loop& loop, Connection& conn, tcp::socket& socket,
+                                   std::string& head, Request& req, const Route& route, unsigned version,
+                                   Clock::time_point start) {
+  conn.idle = false;
+  conn.clear_deadline();
+  SocketResponseStream stream(state, conn, socket, req, version);
+  conn.on_shutdown = [&stream] { stream.abort(); };
+  std::optional<Response> error;
+  try {
+    co_await route.stream_handler(req, stream);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kInternal) log::error("stream failed", {{"error", e.what()}});
+    error = e.code() == ErrorCode::kInternal ? error_response(e.code(), "internal error")
+                                              : Response::json(e.envelope(), error_status(e.code()));
+  } catch (const std::exception& e) {
+    log::ScopedContext ctx(req.request_id, route.pattern);
+    log::error("unhandled exception in stream handler", {{"error", e.what()}});
+    error = error_response(ErrorCode::kInternal, "internal error");
+  }
+  conn.on_shutdown = nullptr;
+  if (error && !stream.begun()) {
+    if (state.cors.enabled()) state.cors.decorate(req, *error);
+    co_await write_response(state, conn, socket, head, req, *error, false, version);
+    record(state, loop, &route, req, error->status, start, error->body.size());
+  } else {
+    record(state, loop, &route, req, 200, start, 0);
+  }
+  boost::system::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+}  // namespace
+
 asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::socket socket) {
   Connection conn;
   conn.socket = &socket;
@@ -339,6 +436,12 @@ asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::sock
     }
     req.body = std::move(parser.get().body());
 
+    if (match.route && match.route->stream_handler) {
+      req.route = match.route->pattern;
+      req.params = match.params;
+      co_await serve_stream(state, loop, conn, socket, head, req, *match.route, version, start);
+      co_return;
+    }
     if (match.route && match.route->websocket_handler && beast::websocket::is_upgrade(parser.get())) {
       record(state, loop, match.route, req, 101, start, 0);
       co_await serve_websocket(state, conn, socket, parser.release(), std::move(req), *match.route);

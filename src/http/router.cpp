@@ -59,7 +59,7 @@ Router& Router::operator=(Router&&) noexcept = default;
 Route& Router::add(Method method, std::string pattern, Handler handler, RouteDoc doc, RouteOptions options) {
   std::vector<std::string_view> segments;
   if (!split_path(pattern, segments)) throw std::logic_error("malformed route pattern " + pattern);
-  auto route = std::make_unique<Route>(Route{method, pattern, std::move(handler), nullptr, options, std::move(doc)});
+  auto route = std::make_unique<Route>(Route{method, pattern, std::move(handler), nullptr, nullptr, options, std::move(doc)});
 
   Node* node = root_.get();
   for (std::size_t i = 0; i < segments.size(); ++i) {
@@ -124,6 +124,12 @@ struct Router::Walk {
     return true;
   }
 };
+
+Route& Router::stream(Method method, std::string pattern, StreamHandler handler, RouteDoc doc) {
+  Route& r = add(method, std::move(pattern), nullptr, std::move(doc), {RunOn::kIoThread, std::nullopt});
+  r.stream_handler = std::move(handler);
+  return r;
+}
 
 Match Router::match(Method method, std::string_view raw_path) const {
   Match result;

@@ -112,7 +112,7 @@ class Server::Impl {
     // Copy: closing may let a coroutine finish and unregister itself while we iterate.
     std::vector<Connection*> conns(loop.connections.begin(), loop.connections.end());
     for (Connection* c : conns) {
-      if (idle_only && !c->idle) continue;
+      if (idle_only && !c->idle && !c->on_shutdown) continue;  // long-lived streams close at once
       if (c->on_shutdown) {
         c->on_shutdown();
       } else if (c->socket) {

@@ -17,7 +17,7 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 class BeastWebSocket final : public WebSocket {
  public:
-  explicit BeastWebSocket(websocket::stream<tcp::socket>& ws) : ws_(ws) {}
+  BeastWebSocket(websocket::stream<tcp::socket>& ws, ServerState& state) : ws_(ws), state_(state) {}
 
   asio::awaitable<std::optional<std::string>> receive() override {
     if (closed_) co_return std::nullopt;
@@ -47,10 +47,22 @@ class BeastWebSocket final : public WebSocket {
 
   asio::any_io_executor executor() override { return ws_.get_executor(); }
 
+  asio::awaitable<void> blocking(std::function<void()> fn) override {
+    co_await run_blocking(state_, std::move(fn));
+  }
+
+  void abort() override {
+    closed_ = true;
+    boost::system::error_code ignored;
+    ws_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+    ws_.next_layer().close(ignored);
+  }
+
   bool closed() const noexcept { return closed_; }
 
  private:
   websocket::stream<tcp::socket>& ws_;
+  ServerState& state_;
   bool closed_ = false;
 };
 
@@ -83,7 +95,7 @@ asio::awaitable<void> serve_websocket(ServerState& state, Connection& conn, tcp:
   auto [ec] = co_await ws.async_accept(upgrade, kTuple);
   if (ec) co_return;
 
-  BeastWebSocket socket_view(ws);
+  BeastWebSocket socket_view(ws, state);
   {
     log::ScopedContext ctx(req.request_id, route.pattern);
     log::debug("websocket opened");

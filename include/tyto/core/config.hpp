@@ -53,6 +53,21 @@ struct ConsoleConfig {
   std::string assets_dir;  // empty: the console compiled into the binary; set to edit it live
 };
 
+struct JobsConfig {
+  bool enabled = true;  // run jobs in this process (false: API only)
+  int workers = 0;      // 0: one per core
+  std::chrono::milliseconds lease{30'000};
+  std::chrono::milliseconds heartbeat{10'000};
+  std::chrono::milliseconds poll{1'000};
+  std::chrono::milliseconds rescue_interval{5'000};
+  std::chrono::milliseconds shutdown_timeout{10'000};
+  std::chrono::milliseconds backoff_base{1'000};
+  std::chrono::milliseconds backoff_max{300'000};
+  std::string pipelines_dir;  // extra pipeline definitions; empty: only the built-in ones
+  int event_retention_hours = 168;
+  int stream_queue_limit = 1000;
+};
+
 struct Config {
   std::string config_file;  // the file that was read, empty if none
   std::string data_dir = "./data";
@@ -60,6 +75,7 @@ struct Config {
   HttpConfig http;
   DatabaseConfig database;
   ConsoleConfig console;
+  JobsConfig jobs;
 };
 
 // A bad option, value or file. The message names the option and says what was expected; the CLI

@@ -18,4 +18,7 @@ std::span<const EmbeddedFile> embedded_migrations();
 // assets/console/: "index.html", "app.js", …
 std::span<const EmbeddedFile> embedded_console();
 
+// config/pipelines/: "builtin.noop.json", …
+std::span<const EmbeddedFile> embedded_pipelines();
+
 }  // namespace tyto

@@ -14,6 +14,7 @@
 
 #include "tyto/http/request.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include <cstddef>
@@ -26,9 +27,29 @@
 namespace tyto::http {
 
 class WebSocket;
+class ResponseStream;
 
 using Handler = std::function<Response(Request&)>;
 using WebSocketHandler = std::function<boost::asio::awaitable<void>(Request&, WebSocket&)>;
+using StreamHandler = std::function<boost::asio::awaitable<void>(Request&, ResponseStream&)>;
+
+// A response written piece by piece (server-sent events, long downloads). The handler runs as a
+// coroutine on the connection's I/O thread: it must not block, and runs blocking work (database)
+// through blocking(). Throwing tyto::Error before begin() sends the error envelope; after begin()
+// the connection is simply closed.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // Sends the status line and headers. The body ends when the handler returns (the connection
+  // closes). Returns false if the client is gone.
+  virtual boost::asio::awaitable<bool> begin(int status, const Headers& headers) = 0;
+  virtual boost::asio::awaitable<bool> write(std::string_view chunk) = 0;
+  // Runs fn on the blocking pool and resumes here; rethrows what fn throws.
+  virtual boost::asio::awaitable<void> blocking(std::function<void()> fn) = 0;
+  virtual boost::asio::any_io_executor executor() = 0;
+  // Closes the connection at once; pending writes fail. Call on the stream's executor.
+  virtual void abort() = 0;
+};
 
 enum class RunOn {
   kBlockingPool,  // default: the handler may block (database, files); it never runs on an I/O thread
@@ -55,6 +76,7 @@ struct Route {
   std::string pattern;
   Handler handler;                    // set for HTTP routes
   WebSocketHandler websocket_handler;  // set for WebSocket routes (method GET, upgrade required)
+  StreamHandler stream_handler;        // set for streamed responses
   RouteOptions options;
   RouteDoc doc;
 };
@@ -75,6 +97,7 @@ class Router {
   // Adds a route. Throws std::logic_error on a duplicate method + pattern or a malformed pattern.
   Route& add(Method method, std::string pattern, Handler handler, RouteDoc doc = {}, RouteOptions options = {});
   Route& websocket(std::string pattern, WebSocketHandler handler, RouteDoc doc = {});
+  Route& stream(Method method, std::string pattern, StreamHandler handler, RouteDoc doc = {});
 
   // Matches a decoded path. Percent-decoding happens per segment before matching, so "%2F" inside
   // a segment stays inside the parameter.

@@ -14,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,14 @@ class WebSocket {
   virtual boost::asio::awaitable<void> close(int code, std::string_view reason) = 0;
 
   virtual boost::asio::any_io_executor executor() = 0;
+
+  // Runs fn on the blocking pool (database reads) and resumes on this connection's thread;
+  // rethrows what fn throws.
+  virtual boost::asio::awaitable<void> blocking(std::function<void()> fn) = 0;
+
+  // Closes the TCP connection at once, failing pending reads and writes (a consumer too slow to
+  // take a close frame). Call on executor().
+  virtual void abort() = 0;
 
   // Largest message accepted from the peer; larger closes the connection (1009).
   static constexpr std::size_t kMaxMessageBytes = 1 << 20;

@@ -165,9 +165,43 @@ struct DatabaseOptions {
   std::chrono::milliseconds busy_timeout{5000};     // SQLite: waiting for another process's lock
 };
 
+// A notification from PostgreSQL's NOTIFY (see Database::listen).
+struct Notification {
+  std::string channel;
+  std::string payload;
+  int sender_pid = 0;  // the backend that sent it; compare with Listener::own_pid()
+};
+
+// A dedicated connection that LISTENs on channels. Owned by one thread, which calls wait() in a
+// loop; interrupt() may be called from any thread.
+class Listener {
+ public:
+  virtual ~Listener() = default;
+
+  // Waits up to `timeout` for notifications and returns those that arrived (possibly none). If the
+  // connection was lost it reconnects and LISTENs again before returning, and reconnected() reports
+  // true once, because notifications sent while disconnected are lost: the caller re-reads the state
+  // it cares about. Never throws for a lost server; it retries on the next call.
+  virtual std::vector<Notification> wait(std::chrono::milliseconds timeout) = 0;
+
+  // Makes a wait() in progress return promptly (with what it has).
+  virtual void interrupt() = 0;
+
+  // True once after a reconnection (see wait).
+  virtual bool reconnected() = 0;
+
+  // The backend pid of this listener's connection (0 if not connected).
+  virtual int own_pid() const = 0;
+};
+
 class Database : public Session {
  public:
   virtual Dialect dialect() const noexcept = 0;
+
+  // A listener on the channels, or nullptr if the backend has no notifications (SQLite, where one
+  // process owns the database and in-process signals suffice). Send with SQL:
+  // SELECT pg_notify($1, $2) inside the writing transaction (delivered at commit).
+  virtual std::unique_ptr<Listener> listen(const std::vector<std::string>& channels) { return nullptr; }
 
   virtual std::unique_ptr<Transaction> begin(TxMode mode = TxMode::kWrite) = 0;
 

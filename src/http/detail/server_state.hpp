@@ -78,6 +78,9 @@ struct ServerState {
   RouteMetrics unmatched_metrics;
 };
 
+// Runs fn on the blocking pool and resumes on the caller's executor; rethrows what fn throws.
+asio::awaitable<void> run_blocking(ServerState& state, std::function<void()> fn);
+
 // Serves one accepted connection until it closes. Runs on `loop`'s thread.
 asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::socket socket);
 

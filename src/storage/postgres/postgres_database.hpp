@@ -1,9 +1,11 @@
 // The PostgreSQL driver over libpq: a lazily filled pool of connections, statements prepared once
-// per connection, and connections that notice a restarted server and reconnect before use.
+// per connection, connections that notice a restarted server and reconnect before use, and
+// listeners for NOTIFY on connections of their own.
 #pragma once
 
 #include "tyto/storage/database.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -41,6 +43,17 @@ class PostgresConnection {
   // True when the connection is idle outside any transaction and can go back to the pool as is.
   bool settled() const noexcept;
 
+  // For a listener: the socket to poll for readability.
+  int socket() const noexcept;
+  // Reads what the server sent without blocking; false when the connection broke.
+  bool consume_input() noexcept;
+  // Appends the notifications libpq has read so far, oldest first.
+  void take_notifications(std::vector<Notification>& out);
+  // `name` quoted as an SQL identifier; throws DatabaseError if libpq refuses it (invalid encoding).
+  std::string quote_identifier(std::string_view name);
+  // The server process serving this session; 0 when the connection is broken.
+  int backend_pid() const noexcept;
+
  private:
   struct Prepared {
     std::string name;
@@ -58,6 +71,52 @@ class PostgresConnection {
   bool lost_ = false;  // the session ended or broke; the pool reconnects before the next use
   std::unordered_map<std::string, Prepared> statements_;  // by SQL text
   std::uint64_t next_statement_ = 0;
+};
+
+// A LISTEN session on a connection of its own, outside the pool: a pooled connection would carry
+// its LISTENs to other users, and the pool's health check discards notifications.
+//
+// Thread-safety: one thread owns the listener and calls wait(), reconnected(), own_pid() and the
+// destructor. interrupt() may be called from any thread while the listener lives; it only writes
+// to wake_fd_. An interrupt() while no wait() is running makes the next wait() return at once.
+//
+// Reconnection: wait() notices a lost connection when its socket reports the end of the session,
+// then makes one attempt per call to reconnect (PQreset) and LISTEN again. That attempt blocks for
+// up to the connect timeout (connect_timeout in the URL, 5 s by default) and cannot be interrupted;
+// a server that refuses connections fails it at once. A session that dies silently (no FIN, e.g.
+// a network partition) is noticed only when TCP keepalive gives up on it.
+class PostgresListener final : public Listener {
+ public:
+  // Validates the channel names (Error kValidationFailed: empty, longer than 63 bytes, or holding a
+  // NUL byte), connects (DatabaseUnavailable) and LISTENs on every channel.
+  PostgresListener(const std::string& url, const std::string& display_url, const std::string& password,
+                   const std::vector<std::string>& channels);
+  ~PostgresListener() override;
+  PostgresListener(const PostgresListener&) = delete;
+  PostgresListener& operator=(const PostgresListener&) = delete;
+
+  // Returns as soon as notifications are there (all that are), at the timeout, on interrupt(), or
+  // right after a reconnection. While the server is down it makes one attempt to reconnect and
+  // sleeps out the rest of the timeout, so a caller looping on wait() does not spin.
+  std::vector<Notification> wait(std::chrono::milliseconds timeout) override;
+  void interrupt() override;
+  bool reconnected() override;
+  int own_pid() const override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  enum class Wake { kTimeout, kReadable, kInterrupted };
+
+  // Polls `socket` (none if negative) and wake_fd_ until the deadline; consumes an interrupt.
+  Wake poll_until(int socket, Clock::time_point deadline);
+  // One attempt to reconnect and LISTEN again; false while the server cannot be reached.
+  bool reconnect();
+
+  std::unique_ptr<PostgresConnection> conn_;
+  std::string listen_sql_;   // LISTEN "a"; LISTEN "b"; … — run again after each reconnection
+  int wake_fd_ = -1;         // an eventfd: interrupt() adds to it, poll_until() drains it
+  bool connected_ = true;    // false from a lost connection until a reconnection succeeds
+  bool reconnected_ = false;  // reported and cleared by reconnected()
 };
 
 class PostgresDatabase final : public Database {
@@ -83,6 +142,8 @@ class PostgresDatabase final : public Database {
   void execute_script(std::string_view sql) override;
   Dialect dialect() const noexcept override { return Dialect::kPostgres; }
   std::unique_ptr<Transaction> begin(TxMode mode) override;
+  // A PostgresListener with the same URL and defaults as the pool's connections.
+  std::unique_ptr<Listener> listen(const std::vector<std::string>& channels) override;
   void ping() override;
   std::string display_url() const override { return display_url_; }
 

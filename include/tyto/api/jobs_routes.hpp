@@ -1,0 +1,27 @@
+// The jobs API: jobs, pipelines, and their event streams (WebSocket and server-sent events).
+#pragma once
+
+#include "tyto/events/events.hpp"
+#include "tyto/http/router.hpp"
+#include "tyto/jobs/job_store.hpp"
+#include "tyto/jobs/runner.hpp"
+
+namespace tyto::api {
+
+struct JobsDeps {
+  jobs::JobStore& store;
+  jobs::Runner& runner;  // woken on enqueue, told about cancels
+  const jobs::Runner::Pipelines& pipelines;
+  events::Events& events;
+  metrics::Registry& registry;
+  std::size_t stream_queue_limit = 1000;  // events a slow stream client may fall behind
+};
+
+// POST/GET /api/v1/jobs, POST /api/v1/jobs/batch, GET /api/v1/jobs/{id}, POST …/cancel, …/retry,
+// GET /api/v1/jobs/{id}/events (SSE), GET /api/v1/pipelines, WS /ws/jobs/{id}, WS /ws/events.
+void add_jobs_routes(http::Router& router, JobsDeps deps);
+
+// The tenant of a request. Until the identity issue lands every request belongs to "default".
+std::string tenant_of(const http::Request& req);
+
+}  // namespace tyto::api

@@ -1,0 +1,172 @@
+// The durable job queue: every state change of a job is one SQL statement in one transaction,
+// with the job's events appended in the same transaction (see events/events.hpp).
+//
+// States: queued → running → succeeded | failed | cancelled; running → queued again on a retry, a
+// rescue (lease expired) or a release (graceful shutdown); failed/cancelled → queued on retry().
+//
+// Never lost, never twice:
+//  - claim() moves queued jobs to running with attempts + 1 and a lease (owner + expiry) in one
+//    statement (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the single writer).
+//  - The owner renews the lease with heartbeat(); rescue() re-queues running jobs whose lease
+//    expired (a crashed process), so they run again.
+//  - finish() is compare-and-set on (id, attempts, lease_owner, state = running): the late finisher
+//    of a rescued attempt changes nothing and learns it lost the job.
+//  - unique_key is enforced by a partial unique index among unfinished jobs; an Idempotency-Key by a
+//    unique index on (tenant, key). Neither is a check-then-insert.
+//
+// Thread-safety: stateless apart from the database; every method may be called from any thread.
+#pragma once
+
+#include "tyto/events/events.hpp"
+#include "tyto/storage/database.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace tyto::jobs {
+
+enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
+
+std::string_view state_name(JobState s) noexcept;
+std::optional<JobState> parse_state(std::string_view name) noexcept;
+bool is_final(JobState s) noexcept;
+
+struct Job {
+  std::string id;
+  std::string tenant_id;
+  std::string pipeline;
+  int pipeline_version = 1;
+  nlohmann::json input;
+  JobState state = JobState::kQueued;
+  int priority = 0;
+  std::int64_t run_at = 0;
+  int attempts = 0;
+  int max_attempts = 1;
+  std::optional<std::string> lease_owner;
+  std::optional<std::int64_t> lease_until;
+  std::optional<std::int64_t> heartbeat_at;
+  std::optional<int> timeout_s;
+  std::optional<std::string> unique_key;
+  bool cancel_requested = false;
+  double progress = 0;
+  nlohmann::json result;  // null until succeeded
+  nlohmann::json error;   // null, or {code, message, retryable}
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+  std::optional<std::int64_t> started_at;
+  std::optional<std::int64_t> finished_at;
+
+  nlohmann::json to_json() const;  // the API form (times as RFC 3339)
+};
+
+std::string job_topic(std::string_view job_id);  // "job:<id>"
+
+struct JobSpec {
+  std::string tenant_id;
+  std::string pipeline;
+  int pipeline_version = 1;
+  nlohmann::json input;
+  int priority = 0;
+  std::optional<std::int64_t> run_at;  // default: now
+  int max_attempts = 3;
+  std::optional<int> timeout_s;
+  std::optional<std::string> unique_key;
+  std::optional<std::string> idempotency_key;
+};
+
+struct EnqueueResult {
+  Job job;
+  enum class Outcome { kCreated, kIdempotentReplay, kUniqueConflict } outcome = Outcome::kCreated;
+};
+
+struct ListFilter {
+  std::string tenant_id;
+  std::optional<JobState> state;
+  std::optional<std::string> pipeline;
+  int limit = 50;
+  std::optional<std::string> before_id;  // cursor: ids sort by creation time; newest first
+};
+
+// How a running attempt ended, for finish().
+struct Outcome {
+  enum class Kind { kSucceeded, kFailed, kRetry, kCancelled, kRelease } kind = Kind::kSucceeded;
+  nlohmann::json result;  // kSucceeded
+  nlohmann::json error;   // kFailed, kRetry: {code, message, retryable}
+  std::int64_t retry_at = 0;  // kRetry
+};
+
+class JobStore {
+ public:
+  JobStore(storage::Database& db, events::Events& events) : db_(db), events_(events) {}
+
+  // Inserts the jobs in one transaction and emits "queued" events. A unique_key held by an
+  // unfinished job yields kUniqueConflict with that job; a repeated idempotency key kIdempotentReplay
+  // with the first job. Nothing else is inserted for those entries.
+  std::vector<EnqueueResult> enqueue(const std::vector<JobSpec>& specs);
+
+  std::optional<Job> get(std::string_view tenant_id, std::string_view id);
+  std::vector<Job> list(const ListFilter& filter);
+  // 1-based position among queued jobs that would be claimed before it; nullopt unless queued.
+  std::optional<std::int64_t> queue_position(const Job& job);
+
+  // Claims up to `limit` due queued jobs for `owner`, leased until now + lease. Jobs of pipelines in
+  // `skip_pipelines` (at their concurrency limit) are left alone. Emits "started" events.
+  std::vector<Job> claim(const std::string& owner, int limit, std::chrono::milliseconds lease,
+                         const std::vector<std::string>& skip_pipelines = {});
+
+  // Renews the leases of `owner`'s running jobs; returns, per job still held, whether a cancel was
+  // requested. Jobs missing from the answer are no longer held (rescued elsewhere).
+  std::vector<std::pair<std::string, bool>> heartbeat(const std::string& owner, const std::vector<std::string>& ids,
+                                                      std::chrono::milliseconds lease);
+
+  // Applies the outcomes of several attempts in one transaction. For each, true if it applied,
+  // false if the attempt no longer held the job (compare-and-set failed).
+  struct Finish {
+    std::string id;
+    int attempt = 0;
+    Outcome outcome;
+    std::vector<events::NewEvent> extra_events;  // e.g. the last stage_finished
+  };
+  std::vector<bool> finish(const std::string& owner, const std::vector<Finish>& finishes);
+
+  // Re-queues running jobs whose lease expired (or fails them when out of attempts). Returns ids.
+  std::vector<std::string> rescue();
+
+  // queued → cancelled at once; running → cancel requested (the runner stops it); final: conflict.
+  Job cancel(std::string_view tenant_id, std::string_view id);
+  // failed/cancelled → queued with attempts reset; other states: conflict.
+  Job retry(std::string_view tenant_id, std::string_view id);
+
+  // Progress of a running attempt; ignored if the attempt no longer holds the job.
+  void progress(const std::string& id, int attempt, const std::string& owner, double progress,
+                std::vector<events::NewEvent> events);
+
+  // Persists a finished stage's output (for resume) with its events.
+  void save_stage(const std::string& id, int attempt, const std::string& owner, const std::string& stage,
+                  const nlohmann::json& output, std::int64_t started_at, std::vector<events::NewEvent> events);
+  std::map<std::string, nlohmann::json> stage_outputs(const std::string& id);
+
+  // Emits events for a job without changing it (stage_started, partial_result).
+  void emit(std::vector<events::NewEvent> events);
+
+  // Counts by state and pipeline, for metrics.
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> depth();
+  // Running jobs per pipeline, for concurrency limits.
+  std::map<std::string, std::int64_t> running_by_pipeline();
+
+  storage::Database& db() { return db_; }
+  events::Events& events() { return events_; }
+
+ private:
+  storage::Database& db_;
+  events::Events& events_;
+};
+
+}  // namespace tyto::jobs

@@ -1,0 +1,270 @@
+#include "tyto/api/jobs_routes.hpp"
+
+#include "api/detail/stream_routes.hpp"
+
+#include "tyto/core/error.hpp"
+#include "tyto/core/json_schema.hpp"
+#include "tyto/core/time.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace tyto::api {
+namespace {
+
+using http::Method;
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+constexpr int kMaxBatch = 1000;
+constexpr std::size_t kBatchBodyLimit = 16 << 20;
+
+struct Shared {
+  JobsDeps deps;
+};
+
+// Reads a job request; throws validation_error naming every bad field.
+jobs::JobSpec parse_spec(const json& body, const Request& req, const JobsDeps& deps) {
+  if (!body.is_object()) throw validation_error("a job must be a JSON object", {{"(root)", "must be an object"}});
+  json fields = json::object();
+  jobs::JobSpec spec;
+  spec.tenant_id = tenant_of(req);
+  const pipeline::Pipeline* pipeline = nullptr;
+  if (!body.contains("pipeline") || !body["pipeline"].is_string()) {
+    fields["pipeline"] = "required, a pipeline name";
+  } else if (auto it = deps.pipelines.find(body["pipeline"].get<std::string>()); it == deps.pipelines.end()) {
+    fields["pipeline"] = "no such pipeline (GET /api/v1/pipelines lists them)";
+  } else {
+    pipeline = &it->second;
+    spec.pipeline = pipeline->name;
+    spec.pipeline_version = pipeline->version;
+  }
+  spec.input = body.value("input", json::object());
+  if (pipeline) {
+    spec.input = apply_defaults(pipeline->input_schema, spec.input);
+    for (const auto& v : validate_json(pipeline->input_schema, spec.input)) {
+      fields["input" + (v.path.empty() ? std::string() : "." + v.path.substr(1))] = v.message;
+    }
+  }
+  auto int_field = [&](const char* name, int lo, int hi) -> std::optional<int> {
+    if (!body.contains(name) || body[name].is_null()) return std::nullopt;
+    if (!body[name].is_number_integer() || body[name].get<std::int64_t>() < lo || body[name].get<std::int64_t>() > hi) {
+      fields[name] = fmt::format("must be an integer from {} to {}", lo, hi);
+      return std::nullopt;
+    }
+    return body[name].get<int>();
+  };
+  spec.priority = int_field("priority", -1000, 1000).value_or(0);
+  spec.max_attempts = int_field("max_attempts", 1, 100).value_or(3);
+  spec.timeout_s = int_field("timeout_s", 1, 7 * 86400);
+  if (body.contains("run_at") && !body["run_at"].is_null()) {
+    auto t = body["run_at"].is_string() ? parse_rfc3339(body["run_at"].get<std::string>()) : std::nullopt;
+    if (!t) fields["run_at"] = "must be an RFC 3339 time, e.g. 2026-01-02T03:04:05Z";
+    spec.run_at = t;
+  }
+  if (body.contains("unique_key") && !body["unique_key"].is_null()) {
+    if (!body["unique_key"].is_string() || body["unique_key"].get<std::string>().empty() ||
+        body["unique_key"].get<std::string>().size() > 200) {
+      fields["unique_key"] = "must be a string of 1-200 characters";
+    } else {
+      spec.unique_key = body["unique_key"].get<std::string>();
+    }
+  }
+  if (!fields.empty()) throw validation_error("invalid job", fields);
+  return spec;
+}
+
+json job_view(jobs::JobStore& store, const jobs::Job& job, const JobsDeps& deps, bool details) {
+  json out = job.to_json();
+  if (!details) return out;
+  out["queue_position"] = nullptr;
+  if (auto pos = store.queue_position(job)) out["queue_position"] = *pos;
+  json stages = json::array();
+  if (auto it = deps.pipelines.find(job.pipeline); it != deps.pipelines.end()) {
+    const auto finished = it->second.stages.size() > 1 ? store.stage_outputs(job.id) : std::map<std::string, json>{};
+    for (const auto& s : it->second.stages) {
+      const bool done = job.state == jobs::JobState::kSucceeded || finished.count(s.id);
+      stages.push_back({{"id", s.id}, {"stage", s.def->name}, {"finished", done}});
+    }
+  }
+  out["stages"] = stages;
+  return out;
+}
+
+jobs::Job find_job(jobs::JobStore& store, const Request& req) {
+  auto job = store.get(tenant_of(req), req.param("id"));
+  if (!job) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(req.param("id"))}});
+  return *job;
+}
+
+json job_schema() {
+  return {{"type", "object"},
+          {"required", {"pipeline"}},
+          {"properties",
+           {{"pipeline", {{"type", "string"}}},
+            {"input", {{"type", "object"}}},
+            {"priority", {{"type", "integer"}, {"minimum", -1000}, {"maximum", 1000}}},
+            {"run_at", {{"type", "string"}, {"format", "date-time"}}},
+            {"max_attempts", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}}},
+            {"timeout_s", {{"type", "integer"}, {"minimum", 1}}},
+            {"unique_key", {{"type", "string"}, {"maxLength", 200}}}}}};
+}
+
+json job_out_schema() {
+  return {{"type", "object"},
+          {"required", {"id", "state", "pipeline"}},
+          {"properties",
+           {{"id", {{"type", "string"}}},
+            {"state", {{"type", "string"}, {"enum", {"queued", "running", "succeeded", "failed", "cancelled"}}}},
+            {"pipeline", {{"type", "string"}}},
+            {"progress", {{"type", "number"}}},
+            {"attempts", {{"type", "integer"}}}}}};
+}
+
+Response enqueue_one(Shared& s, Request& req) {
+  jobs::JobSpec spec = parse_spec(req.json(), req, s.deps);
+  if (auto key = req.headers.get("Idempotency-Key")) {
+    if (key->empty() || key->size() > 200) {
+      throw validation_error("bad Idempotency-Key", {{"Idempotency-Key", "must be 1-200 characters"}});
+    }
+    spec.idempotency_key = std::string(*key);
+  }
+  auto result = s.deps.store.enqueue({spec}).front();
+  using O = jobs::EnqueueResult::Outcome;
+  if (result.outcome == O::kUniqueConflict) {
+    throw Error(ErrorCode::kConflict, "an unfinished job already holds this unique_key",
+                {{"unique_key", *spec.unique_key}, {"job_id", result.job.id}});
+  }
+  if (result.outcome == O::kCreated) s.deps.runner.wake();
+  Response res = Response::json(job_view(s.deps.store, result.job, s.deps, false), result.outcome == O::kCreated ? 202 : 200);
+  res.headers.set("Location", "/api/v1/jobs/" + result.job.id);
+  if (result.outcome == O::kIdempotentReplay) res.headers.set("Idempotent-Replayed", "true");
+  return res;
+}
+
+Response enqueue_batch(Shared& s, Request& req) {
+  const json body = req.json();
+  if (!body.is_object() || !body.contains("jobs") || !body["jobs"].is_array()) {
+    throw validation_error("body must be {\"jobs\": [...]}", {{"jobs", "required, a list of jobs"}});
+  }
+  const auto& list = body["jobs"];
+  if (list.empty() || list.size() > kMaxBatch) {
+    throw validation_error("bad batch size", {{"jobs", fmt::format("must hold 1 to {} jobs", kMaxBatch)}});
+  }
+  json results = json::array();
+  std::vector<jobs::JobSpec> specs;
+  std::vector<std::size_t> spec_index;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    try {
+      specs.push_back(parse_spec(list[i], req, s.deps));
+      spec_index.push_back(i);
+      results.push_back(nullptr);
+    } catch (const Error& e) {
+      results.push_back({{"index", i}, {"status", error_status(e.code())}, {"error", e.envelope()["error"]}});
+    }
+  }
+  if (!specs.empty()) {
+    auto outcomes = s.deps.store.enqueue(specs);
+    for (std::size_t k = 0; k < outcomes.size(); ++k) {
+      const bool created = outcomes[k].outcome == jobs::EnqueueResult::Outcome::kCreated;
+      json r = {{"index", spec_index[k]}, {"status", created ? 202 : 409}, {"job", outcomes[k].job.to_json()}};
+      if (!created) {
+        r["error"] = error_envelope(ErrorCode::kConflict, "an unfinished job already holds this unique_key")["error"];
+      }
+      results[spec_index[k]] = std::move(r);
+    }
+    s.deps.runner.wake();
+  }
+  return Response::json({{"results", results}});
+}
+
+Response list_jobs(Shared& s, Request& req) {
+  jobs::ListFilter f;
+  f.tenant_id = tenant_of(req);
+  json fields = json::object();
+  if (auto state = req.query("state"); state && !state->empty()) {
+    f.state = jobs::parse_state(*state);
+    if (!f.state) fields["state"] = "one of queued, running, succeeded, failed, cancelled";
+  }
+  if (auto p = req.query("pipeline"); p && !p->empty()) f.pipeline = *p;
+  if (auto limit = req.query("limit"); limit && !limit->empty()) {
+    try {
+      f.limit = std::stoi(*limit);
+    } catch (const std::exception&) {
+      f.limit = -1;
+    }
+    if (f.limit < 1 || f.limit > 500) fields["limit"] = "an integer from 1 to 500";
+  }
+  if (auto cursor = req.query("cursor"); cursor && !cursor->empty()) f.before_id = *cursor;
+  if (!fields.empty()) throw validation_error("invalid query", fields);
+  const int wanted = f.limit;
+  f.limit = wanted + 1;
+  auto found = s.deps.store.list(f);
+  json next = nullptr;
+  if (static_cast<int>(found.size()) > wanted) {
+    found.resize(static_cast<std::size_t>(wanted));
+    next = found.back().id;
+  }
+  json items = json::array();
+  for (const auto& j : found) items.push_back(j.to_json());
+  return Response::json({{"items", items}, {"next_cursor", next}});
+}
+
+}  // namespace
+
+std::string tenant_of(const http::Request&) { return "default"; }
+
+
+void add_jobs_routes(http::Router& router, JobsDeps deps) {
+  auto s = std::make_shared<Shared>(Shared{deps});
+  router.add(
+      Method::kPost, "/api/v1/jobs", [s](Request& req) { return enqueue_one(*s, req); },
+      {"Enqueue a job (Idempotency-Key honoured)", "jobs", job_schema(), job_out_schema(), 202});
+  router.add(
+      Method::kPost, "/api/v1/jobs/batch", [s](Request& req) { return enqueue_batch(*s, req); },
+      {"Enqueue up to 1,000 jobs in one transaction; one result per job", "jobs",
+       {{"type", "object"}, {"required", {"jobs"}}, {"properties", {{"jobs", {{"type", "array"}, {"items", job_schema()}}}}}},
+       {{"type", "object"}, {"properties", {{"results", {{"type", "array"}}}}}}},
+      {http::RunOn::kBlockingPool, kBatchBodyLimit});
+  router.add(
+      Method::kGet, "/api/v1/jobs", [s](Request& req) { return list_jobs(*s, req); },
+      {"List jobs, newest first (?state=&pipeline=&limit=&cursor=)", "jobs", nullptr,
+       {{"type", "object"},
+        {"properties",
+         {{"items", {{"type", "array"}, {"items", job_out_schema()}}}, {"next_cursor", {{"type", {"string", "null"}}}}}}}});
+  router.add(
+      Method::kGet, "/api/v1/jobs/{id}",
+      [s](Request& req) { return Response::json(job_view(s->deps.store, find_job(s->deps.store, req), s->deps, true)); },
+      {"A job: state, progress, attempts, result, error, stages, queue position", "jobs", nullptr, job_out_schema()});
+  router.add(
+      Method::kPost, "/api/v1/jobs/{id}/cancel",
+      [s](Request& req) {
+        auto job = s->deps.store.cancel(tenant_of(req), req.param("id"));
+        s->deps.runner.cancel_local(job.id);
+        return Response::json(job.to_json());
+      },
+      {"Cancel a job: queued ones at once, running ones cooperatively", "jobs", nullptr, job_out_schema()});
+  router.add(
+      Method::kPost, "/api/v1/jobs/{id}/retry",
+      [s](Request& req) {
+        auto job = s->deps.store.retry(tenant_of(req), req.param("id"));
+        s->deps.runner.wake();
+        return Response::json(job.to_json());
+      },
+      {"Queue a failed or cancelled job again", "jobs", nullptr, job_out_schema()});
+  router.add(
+      Method::kGet, "/api/v1/pipelines",
+      [s](Request&) {
+        json items = json::array();
+        for (const auto& [name, p] : s->deps.pipelines) items.push_back(p.describe());
+        return Response::json({{"items", items}});
+      },
+      {"Pipelines this server runs, with their stages and input schema", "jobs", nullptr,
+       {{"type", "object"}, {"properties", {{"items", {{"type", "array"}}}}}}},
+      {http::RunOn::kIoThread, std::nullopt});
+  detail::add_stream_routes(router, deps);
+}
+
+}  // namespace tyto::api

@@ -1,0 +1,167 @@
+#include "cli/platform.hpp"
+
+#include "tyto/api/jobs_routes.hpp"
+#include "tyto/api/system_routes.hpp"
+#include "tyto/core/embedded.hpp"
+#include "tyto/core/logging.hpp"
+#include "tyto/core/time.hpp"
+
+#include <fmt/format.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <thread>
+
+namespace tyto::cli {
+
+// Periodic housekeeping: event retention.
+class Platform::Janitor {
+ public:
+  Janitor(events::Events& events, std::chrono::hours retention) : events_(events), retention_(retention) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~Janitor() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+      lock.unlock();
+      try {
+        const auto cutoff = now_micros() - std::chrono::duration_cast<std::chrono::microseconds>(retention_).count();
+        if (auto n = events_.delete_older_than(cutoff); n > 0) log::info("deleted old events", {{"count", n}});
+      } catch (const std::exception& e) {
+        log::warn("event retention sweep failed", {{"error", e.what()}});
+      }
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::minutes(10), [&] { return stop_; });
+    }
+  }
+
+  events::Events& events_;
+  std::chrono::hours retention_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mutex_
+  std::thread thread_;
+};
+
+std::unique_ptr<storage::Database> open_database(const Config& config) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) throw Error(ErrorCode::kUnavailable, fmt::format("cannot create data dir {}: {}", config.data_dir, ec.message()));
+  storage::DatabaseOptions options;
+  options.url = config.database.url;
+  options.pool_size = config.database.pool_size;
+  options.acquire_timeout = config.database.acquire_timeout;
+  options.busy_timeout = config.database.busy_timeout;
+  return storage::open_database(options);
+}
+
+std::vector<storage::Migration> migrations_for(const Config& config, storage::Dialect dialect) {
+  if (config.database.migrations_dir.empty()) return storage::builtin_migrations(dialect);
+  return storage::load_migrations(std::filesystem::path(config.database.migrations_dir) /
+                                  std::string(storage::dialect_name(dialect)));
+}
+
+jobs::Runner::Pipelines load_all_pipelines(const Config& config, const pipeline::StageRegistry& stages) {
+  jobs::Runner::Pipelines out;
+  for (const auto& f : embedded_pipelines()) {
+    nlohmann::json definition;
+    try {
+      definition = nlohmann::json::parse(f.data, nullptr, true, true);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw pipeline::PipelineError(fmt::format("built-in pipeline {}: {}", f.path, e.what()));
+    }
+    auto p = pipeline::parse_pipeline(definition, stages, "built-in " + std::string(f.path));
+    out.insert_or_assign(p.name, std::move(p));
+  }
+  if (!config.jobs.pipelines_dir.empty()) {
+    for (auto& [name, p] : pipeline::load_pipelines(config.jobs.pipelines_dir, stages)) {
+      if (out.count(name)) log::info("pipeline replaces the built-in one", {{"pipeline", name}, {"file", p.source}});
+      out.insert_or_assign(name, std::move(p));
+    }
+  }
+  return out;
+}
+
+Platform::Platform(const Config& config, Modules modules) : config_(config), modules_(std::move(modules)) {
+  metrics::add_process_collector(registry_);
+  db_ = open_database(config_);
+  migrations_ = migrations_for(config_, db_->dialect());
+  storage::MigrationRunner migrator(*db_, migrations_);
+  if (config_.database.migrate_on_start) {
+    for (int v : migrator.migrate()) log::info("applied migration", {{"version", v}});
+  } else if (auto status = migrator.status(); !status.current()) {
+    log::warn("database migrations are pending; /ready answers 503 until `tyto migrate` runs",
+              {{"pending", static_cast<std::int64_t>(status.pending.size())}});
+  }
+
+  for (auto& m : modules_) m->register_stages(stages_);
+  pipelines_ = load_all_pipelines(config_, stages_);
+
+  events_ = std::make_unique<events::Events>(*db_, registry_);
+  store_ = std::make_unique<jobs::JobStore>(*db_, *events_);
+  jobs::RunnerOptions options;
+  options.workers = config_.jobs.workers;
+  options.lease = config_.jobs.lease;
+  options.heartbeat_interval = config_.jobs.heartbeat;
+  options.poll_interval = config_.jobs.poll;
+  options.rescue_interval = config_.jobs.rescue_interval;
+  options.shutdown_timeout = config_.jobs.shutdown_timeout;
+  options.backoff = {config_.jobs.backoff_base, config_.jobs.backoff_max};
+  runner_ = std::make_unique<jobs::Runner>(options, *store_, pipelines_, registry_);
+
+  // Queue depth is read at scrape time, on the blocking pool that serves /metrics.
+  registry_.add_collector([store = store_.get()](std::string& out) {
+    out += "# HELP tyto_jobs_queue_depth Unfinished jobs by state and pipeline (all instances).\n"
+           "# TYPE tyto_jobs_queue_depth gauge\n";
+    try {
+      for (const auto& [state, pipeline, count] : store->depth()) {
+        out += fmt::format("tyto_jobs_queue_depth{{state=\"{}\",pipeline=\"", state);
+        metrics::append_label_value(out, pipeline);
+        out += fmt::format("\"}} {}\n", count);
+      }
+    } catch (const std::exception&) {
+      // the database is unreachable; /ready says so
+    }
+  });
+
+  api::add_system_routes(router_, {*db_, migrations_, registry_});
+  api::add_jobs_routes(router_, {*store_, *runner_, pipelines_, *events_, registry_,
+                                 static_cast<std::size_t>(config_.jobs.stream_queue_limit)});
+  api::add_console_routes(router_, config_.console);
+  // Products add their routes here as they land.
+
+  server_ = std::make_unique<http::Server>(config_.http, router_, registry_);
+}
+
+Platform::~Platform() { stop(); }
+
+void Platform::start() {
+  for (auto& m : modules_) m->start();
+  events_->start();
+  if (config_.jobs.enabled) runner_->start();
+  janitor_ = std::make_unique<Janitor>(*events_, std::chrono::hours(config_.jobs.event_retention_hours));
+  server_->start();
+  started_ = true;
+}
+
+void Platform::stop() {
+  if (!started_) return;
+  started_ = false;
+  server_->stop();
+  runner_->stop();
+  janitor_.reset();
+  events_->stop();
+  for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) (*it)->stop();
+}
+
+}  // namespace tyto::cli

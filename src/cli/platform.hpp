@@ -1,0 +1,69 @@
+// Everything `tyto serve` runs, built in dependency order and stopped in reverse:
+// database (migrated) → stage registry (modules) → pipelines → events → job store → runner → routes
+// → HTTP server.
+#pragma once
+
+#include "tyto/core/config.hpp"
+#include "tyto/core/metrics.hpp"
+#include "tyto/events/events.hpp"
+#include "tyto/http/router.hpp"
+#include "tyto/http/server.hpp"
+#include "tyto/jobs/job_store.hpp"
+#include "tyto/jobs/runner.hpp"
+#include "tyto/pipeline/pipeline.hpp"
+#include "tyto/storage/database.hpp"
+#include "tyto/storage/migrations.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace tyto::cli {
+
+using Modules = std::vector<std::unique_ptr<pipeline::Module>>;
+
+class Platform {
+ public:
+  // Opens and migrates the database, registers the modules' stages, loads and validates the
+  // pipelines and registers every route. Throws (with a message for operators) if any of it fails.
+  Platform(const Config& config, Modules modules);
+  ~Platform();
+
+  // Starts modules, event delivery, the job runner and the HTTP server.
+  void start();
+  // Stops in reverse: HTTP (drain), runner (finish or release jobs), events, modules. Idempotent.
+  void stop();
+
+  http::Router& router() { return router_; }
+  http::Server& server() { return *server_; }
+  storage::Database& db() { return *db_; }
+  metrics::Registry& registry() { return registry_; }
+  const jobs::Runner::Pipelines& pipelines() const { return pipelines_; }
+
+ private:
+  const Config config_;
+  Modules modules_;
+  metrics::Registry registry_;
+  std::unique_ptr<storage::Database> db_;
+  std::vector<storage::Migration> migrations_;
+  pipeline::StageRegistry stages_;
+  jobs::Runner::Pipelines pipelines_;
+  std::unique_ptr<events::Events> events_;
+  std::unique_ptr<jobs::JobStore> store_;
+  std::unique_ptr<jobs::Runner> runner_;
+  http::Router router_;
+  std::unique_ptr<http::Server> server_;
+  class Janitor;
+  std::unique_ptr<Janitor> janitor_;
+  bool started_ = false;
+};
+
+// Opens the database of the configuration (creating the data directory).
+std::unique_ptr<storage::Database> open_database(const Config& config);
+
+// The migrations for a dialect: built in, or from database.migrations_dir.
+std::vector<storage::Migration> migrations_for(const Config& config, storage::Dialect dialect);
+
+// The built-in pipelines plus those in jobs.pipelines_dir. Throws PipelineError.
+jobs::Runner::Pipelines load_all_pipelines(const Config& config, const pipeline::StageRegistry& stages);
+
+}  // namespace tyto::cli

@@ -1,0 +1,430 @@
+#include "tyto/jobs/job_store.hpp"
+
+#include "tyto/core/error.hpp"
+#include "tyto/core/ids.hpp"
+#include "tyto/core/time.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace tyto::jobs {
+namespace {
+
+using nlohmann::json;
+using storage::Dialect;
+using storage::Params;
+using storage::Row;
+
+constexpr std::string_view kColumns =
+    "id, tenant_id, pipeline, pipeline_version, input, state, priority, run_at, attempts, max_attempts, "
+    "lease_owner, lease_until, heartbeat_at, timeout_s, unique_key, cancel_requested, progress, result, error, "
+    "created_at, updated_at, started_at, finished_at";
+
+constexpr std::string_view kStateNames[] = {"queued", "running", "succeeded", "failed", "cancelled"};
+
+json parse_json_column(const Row& r, int i) {
+  if (r.is_null(i)) return nullptr;
+  return json::parse(r.get<std::string>(i));
+}
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+Job from_row(const Row& r) {
+  Job j;
+  j.id = r.get<std::string>(0);
+  j.tenant_id = r.get<std::string>(1);
+  j.pipeline = r.get<std::string>(2);
+  j.pipeline_version = r.get<int>(3);
+  j.input = parse_json_column(r, 4);
+  j.state = parse_state(r.get<std::string>(5)).value_or(JobState::kFailed);
+  j.priority = r.get<int>(6);
+  j.run_at = r.get<std::int64_t>(7);
+  j.attempts = r.get<int>(8);
+  j.max_attempts = r.get<int>(9);
+  j.lease_owner = r.get_optional<std::string>(10);
+  j.lease_until = r.get_optional<std::int64_t>(11);
+  j.heartbeat_at = r.get_optional<std::int64_t>(12);
+  j.timeout_s = r.get_optional<int>(13);
+  j.unique_key = r.get_optional<std::string>(14);
+  j.cancel_requested = r.get<bool>(15);
+  j.progress = r.get<double>(16);
+  j.result = parse_json_column(r, 17);
+  j.error = parse_json_column(r, 18);
+  j.created_at = r.get<std::int64_t>(19);
+  j.updated_at = r.get<std::int64_t>(20);
+  j.started_at = r.get_optional<std::int64_t>(21);
+  j.finished_at = r.get_optional<std::int64_t>(22);
+  return j;
+}
+
+std::vector<Job> jobs_of(const storage::Result& result) {
+  std::vector<Job> out;
+  out.reserve(result.rows.size());
+  for (const auto& r : result.rows) out.push_back(from_row(r));
+  return out;
+}
+
+events::NewEvent job_event(const Job& job, std::string type, json data = json::object()) {
+  return {job.tenant_id, job_topic(job.id), std::move(type), std::move(data)};
+}
+
+events::NewEvent job_event(const std::string& tenant, const std::string& id, std::string type, json data) {
+  return {tenant, job_topic(id), std::move(type), std::move(data)};
+}
+
+const std::string kInsert = fmt::format(
+    "INSERT INTO jobs (id, tenant_id, pipeline, pipeline_version, input, state, priority, run_at, attempts, "
+    "max_attempts, timeout_s, unique_key, idempotency_key, created_at, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, 0, $8, $9, $10, $11, $12, $12) ON CONFLICT DO NOTHING "
+    "RETURNING {}",
+    kColumns);
+const std::string kByIdempotencyKey =
+    fmt::format("SELECT {} FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2", kColumns);
+const std::string kByUniqueKey = fmt::format(
+    "SELECT {} FROM jobs WHERE tenant_id = $1 AND unique_key = $2 AND state IN ('queued', 'running')", kColumns);
+const std::string kGet = fmt::format("SELECT {} FROM jobs WHERE tenant_id = $1 AND id = $2", kColumns);
+constexpr std::string_view kQueuePosition =
+    "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND (priority > $1 OR (priority = $1 AND "
+    "(run_at < $2 OR (run_at = $2 AND id < $3))))";
+constexpr std::string_view kHeartbeat =
+    "UPDATE jobs SET lease_until = $2, heartbeat_at = $3 WHERE lease_owner = $1 AND state = 'running' "
+    "RETURNING id, cancel_requested";
+const std::string kFinishSucceeded =
+    "UPDATE jobs SET state = 'succeeded', result = $4, progress = 1, lease_owner = NULL, lease_until = NULL, "
+    "finished_at = $5, updated_at = $5 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' "
+    "RETURNING tenant_id";
+const std::string kFinishFailed =
+    "UPDATE jobs SET state = 'failed', error = $4, lease_owner = NULL, lease_until = NULL, finished_at = $5, "
+    "updated_at = $5 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' RETURNING tenant_id";
+const std::string kFinishRetry =
+    "UPDATE jobs SET state = 'queued', error = $4, run_at = $6, lease_owner = NULL, lease_until = NULL, "
+    "updated_at = $5 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' RETURNING tenant_id";
+const std::string kFinishCancelled =
+    "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL, finished_at = $4, updated_at = $4 "
+    "WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' RETURNING tenant_id";
+const std::string kFinishRelease =
+    "UPDATE jobs SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL, "
+    "run_at = $4, updated_at = $4 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' "
+    "RETURNING tenant_id";
+constexpr std::string_view kRescueRequeue =
+    "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, run_at = $1, updated_at = $1 "
+    "WHERE state = 'running' AND lease_until < $1 AND attempts < max_attempts RETURNING id, tenant_id, attempts";
+constexpr std::string_view kRescueFail =
+    "UPDATE jobs SET state = 'failed', error = $2, lease_owner = NULL, lease_until = NULL, finished_at = $1, "
+    "updated_at = $1 WHERE state = 'running' AND lease_until < $1 AND attempts >= max_attempts "
+    "RETURNING id, tenant_id, attempts";
+const std::string kCancelQueued = fmt::format(
+    "UPDATE jobs SET state = 'cancelled', finished_at = $3, updated_at = $3 "
+    "WHERE tenant_id = $1 AND id = $2 AND state = 'queued' RETURNING {}",
+    kColumns);
+const std::string kCancelRunning = fmt::format(
+    "UPDATE jobs SET cancel_requested = TRUE, updated_at = $3 "
+    "WHERE tenant_id = $1 AND id = $2 AND state = 'running' RETURNING {}",
+    kColumns);
+const std::string kRetry = fmt::format(
+    "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $3, error = NULL, result = NULL, progress = 0, "
+    "cancel_requested = FALSE, finished_at = NULL, updated_at = $3 "
+    "WHERE tenant_id = $1 AND id = $2 AND state IN ('failed', 'cancelled') RETURNING {}",
+    kColumns);
+constexpr std::string_view kProgress =
+    "UPDATE jobs SET progress = $4, updated_at = $5 "
+    "WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running'";
+constexpr std::string_view kHeld =
+    "SELECT 1 FROM jobs WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running'";
+constexpr std::string_view kSaveStage =
+    "INSERT INTO job_stages (job_id, stage, attempt, output, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6) "
+    "ON CONFLICT (job_id, stage) DO UPDATE SET attempt = excluded.attempt, output = excluded.output, "
+    "started_at = excluded.started_at, finished_at = excluded.finished_at";
+constexpr std::string_view kStageOutputs = "SELECT stage, output FROM job_stages WHERE job_id = $1";
+constexpr std::string_view kDepth =
+    "SELECT state, pipeline, COUNT(*) FROM jobs WHERE state IN ('queued', 'running') GROUP BY state, pipeline";
+constexpr std::string_view kRunningByPipeline =
+    "SELECT pipeline, COUNT(*) FROM jobs WHERE state = 'running' GROUP BY pipeline";
+
+std::string claim_sql(Dialect dialect, std::size_t skipped) {
+  std::string skip;
+  for (std::size_t i = 0; i < skipped; ++i) skip += fmt::format("{}${}", i == 0 ? "" : ", ", 5 + i);
+  return fmt::format(
+      "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2, "
+      "heartbeat_at = $3, started_at = COALESCE(started_at, $3), updated_at = $3, cancel_requested = FALSE "
+      "WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $3{} "
+      "ORDER BY priority DESC, run_at, id LIMIT $4{}) RETURNING {}",
+      skipped ? " AND pipeline NOT IN (" + skip + ")" : "",
+      dialect == Dialect::kPostgres ? " FOR UPDATE SKIP LOCKED" : "", kColumns);
+}
+
+}  // namespace
+
+std::string_view state_name(JobState s) noexcept { return kStateNames[static_cast<int>(s)]; }
+
+std::optional<JobState> parse_state(std::string_view name) noexcept {
+  for (int i = 0; i < 5; ++i) {
+    if (kStateNames[i] == name) return static_cast<JobState>(i);
+  }
+  return std::nullopt;
+}
+
+bool is_final(JobState s) noexcept {
+  return s == JobState::kSucceeded || s == JobState::kFailed || s == JobState::kCancelled;
+}
+
+std::string job_topic(std::string_view job_id) { return "job:" + std::string(job_id); }
+
+json Job::to_json() const {
+  auto time = [](const std::optional<std::int64_t>& t) -> json { return t ? json(format_rfc3339(*t)) : json(nullptr); };
+  return {{"id", id},
+          {"pipeline", pipeline},
+          {"pipeline_version", pipeline_version},
+          {"state", state_name(state)},
+          {"priority", priority},
+          {"progress", progress},
+          {"attempts", attempts},
+          {"max_attempts", max_attempts},
+          {"input", input},
+          {"result", result},
+          {"error", error},
+          {"run_at", format_rfc3339(run_at)},
+          {"timeout_s", timeout_s ? json(*timeout_s) : json(nullptr)},
+          {"unique_key", unique_key ? json(*unique_key) : json(nullptr)},
+          {"cancel_requested", cancel_requested},
+          {"created_at", format_rfc3339(created_at)},
+          {"updated_at", format_rfc3339(updated_at)},
+          {"started_at", time(started_at)},
+          {"finished_at", time(finished_at)}};
+}
+
+std::vector<EnqueueResult> JobStore::enqueue(const std::vector<JobSpec>& specs) {
+  auto tx = db_.begin();
+  std::vector<EnqueueResult> results;
+  std::vector<events::NewEvent> pending;
+  const auto now = now_micros();
+  for (const auto& s : specs) {
+    const Params params = {new_uuid_v7(), s.tenant_id, s.pipeline, s.pipeline_version, dump(s.input), s.priority,
+                           s.run_at.value_or(now), s.max_attempts, s.timeout_s, s.unique_key, s.idempotency_key, now};
+    if (auto row = tx->query_one(kInsert, params)) {
+      Job job = from_row(*row);
+      pending.push_back(job_event(job, "queued", {{"pipeline", job.pipeline}, {"run_at", format_rfc3339(job.run_at)}}));
+      results.push_back({std::move(job), EnqueueResult::Outcome::kCreated});
+      continue;
+    }
+    if (s.idempotency_key) {
+      if (auto row = tx->query_one(kByIdempotencyKey, {s.tenant_id, *s.idempotency_key})) {
+        results.push_back({from_row(*row), EnqueueResult::Outcome::kIdempotentReplay});
+        continue;
+      }
+    }
+    if (s.unique_key) {
+      if (auto row = tx->query_one(kByUniqueKey, {s.tenant_id, *s.unique_key})) {
+        results.push_back({from_row(*row), EnqueueResult::Outcome::kUniqueConflict});
+        continue;
+      }
+    }
+    throw Error(ErrorCode::kConflict, "job could not be inserted (a concurrent change); try again");
+  }
+  events_.commit(*tx, pending);
+  return results;
+}
+
+std::optional<Job> JobStore::get(std::string_view tenant_id, std::string_view id) {
+  if (auto row = db_.query_one(kGet, {tenant_id, id})) return from_row(*row);
+  return std::nullopt;
+}
+
+std::vector<Job> JobStore::list(const ListFilter& f) {
+  std::string sql = fmt::format("SELECT {} FROM jobs WHERE tenant_id = $1", kColumns);
+  Params params = {f.tenant_id};
+  if (f.state) {
+    params.emplace_back(std::string(state_name(*f.state)));
+    sql += fmt::format(" AND state = ${}", params.size());
+  }
+  if (f.pipeline) {
+    params.emplace_back(*f.pipeline);
+    sql += fmt::format(" AND pipeline = ${}", params.size());
+  }
+  if (f.before_id) {
+    params.emplace_back(*f.before_id);
+    sql += fmt::format(" AND id < ${}", params.size());
+  }
+  params.emplace_back(f.limit);
+  sql += fmt::format(" ORDER BY id DESC LIMIT ${}", params.size());
+  return jobs_of(db_.query(sql, params));
+}
+
+std::optional<std::int64_t> JobStore::queue_position(const Job& job) {
+  if (job.state != JobState::kQueued) return std::nullopt;
+  return db_.query_one(kQueuePosition, {job.priority, job.run_at, job.id})->get<std::int64_t>(0) + 1;
+}
+
+std::vector<Job> JobStore::claim(const std::string& owner, int limit, std::chrono::milliseconds lease,
+                                 const std::vector<std::string>& skip_pipelines) {
+  const auto now = now_micros();
+  Params params = {owner, now + lease.count() * 1000, now, limit};
+  for (const auto& p : skip_pipelines) params.emplace_back(p);
+  auto tx = db_.begin();
+  auto jobs = jobs_of(tx->query(claim_sql(db_.dialect(), skip_pipelines.size()), params));
+  std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
+    return std::tie(b.priority, a.run_at, a.id) < std::tie(a.priority, b.run_at, b.id);
+  });
+  std::vector<events::NewEvent> pending;
+  for (const auto& j : jobs) pending.push_back(job_event(j, "started", {{"attempt", j.attempts}}));
+  events_.commit(*tx, pending);
+  return jobs;
+}
+
+std::vector<std::pair<std::string, bool>> JobStore::heartbeat(const std::string& owner,
+                                                              const std::vector<std::string>& /*ids*/,
+                                                              std::chrono::milliseconds lease) {
+  const auto now = now_micros();
+  auto result = db_.query(kHeartbeat, {owner, now + lease.count() * 1000, now});
+  std::vector<std::pair<std::string, bool>> out;
+  for (const auto& r : result.rows) out.emplace_back(r.get<std::string>(0), r.get<bool>(1));
+  return out;
+}
+
+std::vector<bool> JobStore::finish(const std::string& owner, const std::vector<Finish>& finishes) {
+  auto tx = db_.begin();
+  const auto now = now_micros();
+  std::vector<bool> applied;
+  std::vector<events::NewEvent> pending;
+  for (const auto& f : finishes) {
+    std::optional<Row> row;
+    json data = {{"attempt", f.attempt}};
+    std::string type;
+    switch (f.outcome.kind) {
+      case Outcome::Kind::kSucceeded:
+        row = tx->query_one(kFinishSucceeded, {f.id, f.attempt, owner, dump(f.outcome.result), now});
+        type = "succeeded";
+        data["result"] = f.outcome.result;
+        break;
+      case Outcome::Kind::kFailed:
+        row = tx->query_one(kFinishFailed, {f.id, f.attempt, owner, dump(f.outcome.error), now});
+        type = "failed";
+        data["error"] = f.outcome.error;
+        break;
+      case Outcome::Kind::kRetry:
+        row = tx->query_one(kFinishRetry, {f.id, f.attempt, owner, dump(f.outcome.error), now, f.outcome.retry_at});
+        type = "retry_scheduled";
+        data["error"] = f.outcome.error;
+        data["run_at"] = format_rfc3339(f.outcome.retry_at);
+        break;
+      case Outcome::Kind::kCancelled:
+        row = tx->query_one(kFinishCancelled, {f.id, f.attempt, owner, now});
+        type = "cancelled";
+        break;
+      case Outcome::Kind::kRelease:
+        row = tx->query_one(kFinishRelease, {f.id, f.attempt, owner, now});
+        type = "released";
+        break;
+    }
+    applied.push_back(row.has_value());
+    if (!row) continue;
+    const auto tenant = row->get<std::string>(0);
+    for (const auto& e : f.extra_events) pending.push_back(e);
+    pending.push_back(job_event(tenant, f.id, type, std::move(data)));
+  }
+  events_.commit(*tx, pending);
+  return applied;
+}
+
+std::vector<std::string> JobStore::rescue() {
+  auto tx = db_.begin();
+  const auto now = now_micros();
+  std::vector<std::string> ids;
+  std::vector<events::NewEvent> pending;
+  for (const auto& r : tx->query(kRescueRequeue, {now}).rows) {
+    ids.push_back(r.get<std::string>(0));
+    pending.push_back(job_event(r.get<std::string>(1), ids.back(), "rescued",
+                                {{"attempt", r.get<int>(2)}, {"reason", "lease expired"}}));
+  }
+  const json error = {{"code", "lease_expired"}, {"message", "the job's runner stopped and it has no attempts left"},
+                      {"retryable", false}};
+  for (const auto& r : tx->query(kRescueFail, {now, dump(error)}).rows) {
+    ids.push_back(r.get<std::string>(0));
+    pending.push_back(job_event(r.get<std::string>(1), ids.back(), "failed", {{"attempt", r.get<int>(2)}, {"error", error}}));
+  }
+  events_.commit(*tx, pending);
+  return ids;
+}
+
+Job JobStore::cancel(std::string_view tenant_id, std::string_view id) {
+  auto tx = db_.begin();
+  const auto now = now_micros();
+  if (auto row = tx->query_one(kCancelQueued, {tenant_id, id, now})) {
+    Job job = from_row(*row);
+    events_.commit(*tx, {job_event(job, "cancelled", {{"attempt", job.attempts}})});
+    return job;
+  }
+  if (auto row = tx->query_one(kCancelRunning, {tenant_id, id, now})) {
+    Job job = from_row(*row);
+    events::NewEvent e = job_event(job, "cancel_requested");
+    std::vector<events::NewEvent> pending = {e};
+    if (db_.dialect() == Dialect::kPostgres) tx->query("SELECT pg_notify('tyto_jobs', $1)", {"cancel:" + job.id});
+    events_.commit(*tx, pending);
+    return job;
+  }
+  auto row = tx->query_one(kGet, {tenant_id, id});
+  if (!row) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(id)}});
+  Job job = from_row(*row);
+  throw Error(ErrorCode::kConflict, fmt::format("job is already {}", state_name(job.state)),
+              {{"id", job.id}, {"state", state_name(job.state)}});
+}
+
+Job JobStore::retry(std::string_view tenant_id, std::string_view id) {
+  auto tx = db_.begin();
+  const auto now = now_micros();
+  if (auto row = tx->query_one(kRetry, {tenant_id, id, now})) {
+    Job job = from_row(*row);
+    events_.commit(*tx, {job_event(job, "queued", {{"pipeline", job.pipeline}, {"retry", true}})});
+    return job;
+  }
+  auto row = tx->query_one(kGet, {tenant_id, id});
+  if (!row) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(id)}});
+  Job job = from_row(*row);
+  throw Error(ErrorCode::kConflict, fmt::format("only failed or cancelled jobs can be retried; this one is {}",
+                                                state_name(job.state)),
+              {{"id", job.id}, {"state", state_name(job.state)}});
+}
+
+void JobStore::progress(const std::string& id, int attempt, const std::string& owner, double progress,
+                        std::vector<events::NewEvent> events) {
+  auto tx = db_.begin();
+  if (tx->execute(kProgress, {id, attempt, owner, progress, now_micros()}) == 0) return;
+  events_.commit(*tx, events);
+}
+
+void JobStore::save_stage(const std::string& id, int attempt, const std::string& owner, const std::string& stage,
+                          const json& output, std::int64_t started_at, std::vector<events::NewEvent> events) {
+  auto tx = db_.begin();
+  if (!tx->query_one(kHeld, {id, attempt, owner})) return;
+  tx->execute(kSaveStage, {id, stage, attempt, dump(output), started_at, now_micros()});
+  events_.commit(*tx, events);
+}
+
+std::map<std::string, json> JobStore::stage_outputs(const std::string& id) {
+  std::map<std::string, json> out;
+  for (const auto& r : db_.query(kStageOutputs, {id}).rows) out[r.get<std::string>(0)] = json::parse(r.get<std::string>(1));
+  return out;
+}
+
+void JobStore::emit(std::vector<events::NewEvent> events) {
+  if (events.empty()) return;
+  auto tx = db_.begin();
+  events_.commit(*tx, events);
+}
+
+std::vector<std::tuple<std::string, std::string, std::int64_t>> JobStore::depth() {
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> out;
+  for (const auto& r : db_.query(kDepth).rows) {
+    out.emplace_back(r.get<std::string>(0), r.get<std::string>(1), r.get<std::int64_t>(2));
+  }
+  return out;
+}
+
+std::map<std::string, std::int64_t> JobStore::running_by_pipeline() {
+  std::map<std::string, std::int64_t> out;
+  for (const auto& r : db_.query(kRunningByPipeline).rows) out[r.get<std::string>(0)] = r.get<std::int64_t>(1);
+  return out;
+}
+
+}  // namespace tyto::jobs

@@ -1,0 +1,414 @@
+#include "tyto/jobs/runner.hpp"
+
+#include "jobs/detail/stage_context.hpp"
+#include "jobs/detail/worker_pool.hpp"
+#include "tyto/core/ids.hpp"
+#include "tyto/core/logging.hpp"
+#include "tyto/core/metrics.hpp"
+#include "tyto/core/time.hpp"
+
+#include <fmt/format.h>
+
+#include <condition_variable>
+#include <random>
+#include <set>
+#include <thread>
+
+namespace tyto::jobs {
+namespace {
+
+using nlohmann::json;
+using pipeline::CancellationToken;
+using Reason = CancellationToken::Reason;
+using SteadyClock = std::chrono::steady_clock;
+
+json error_json(std::string_view code, std::string_view message, bool retryable) {
+  return {{"code", code}, {"message", message}, {"retryable", retryable}};
+}
+
+double random01() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+}  // namespace
+
+class Runner::Impl {
+ public:
+  Impl(RunnerOptions options, JobStore& store, const Pipelines& pipelines, metrics::Registry& registry)
+      : options_(std::move(options)),
+        store_(store),
+        pipelines_(pipelines),
+        registry_(registry),
+        owner_(options_.owner.empty() ? new_uuid_v7() : options_.owner),
+        workers_(options_.workers > 0 ? options_.workers
+                                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+        finished_total_(registry.counter("tyto_jobs_finished_total", "Job attempts finished, by pipeline and outcome",
+                                         {"pipeline", "outcome"})),
+        job_duration_(registry.histogram("tyto_job_duration_seconds", "Time from claim to finish of an attempt",
+                                         {"pipeline"})),
+        stage_duration_(registry.histogram("tyto_stage_duration_seconds", "Stage run time", {"stage"})),
+        retries_(registry.counter("tyto_jobs_retries_total", "Attempts scheduled for retry").with({})),
+        rescues_(registry.counter("tyto_jobs_rescued_total", "Jobs re-queued after their lease expired").with({})),
+        timeouts_(registry.counter("tyto_jobs_timeouts_total", "Jobs stopped by their timeout").with({})),
+        running_gauge_(registry.gauge("tyto_jobs_running", "Jobs running in this process").with({})) {}
+
+  ~Impl() { stop(); }
+
+  void start() {
+    pool_ = std::make_unique<detail::WorkerPool>(workers_);
+    running_flag_ = true;
+    dispatcher_ = std::thread([this] { dispatch_loop(); });
+    watchdog_ = std::thread([this] { watchdog_loop(); });
+    if (auto listener = store_.db().listen({"tyto_jobs"})) {
+      listener_ = std::move(listener);
+      listen_thread_ = std::thread([this] { listen_loop(); });
+    }
+    log::info("job runner started", {{"owner", owner_}, {"workers", workers_}});
+  }
+
+  void stop() {
+    if (!running_flag_.exchange(false)) return;
+    {
+      std::lock_guard lock(mutex_);
+      claiming_ = false;
+    }
+    cv_.notify_all();
+    // Let running jobs finish until the deadline, then cancel the rest (their leases are released).
+    const auto deadline = SteadyClock::now() + options_.shutdown_timeout;
+    while (running() > 0 && SteadyClock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [id, r] : running_) r.token->cancel(Reason::kShutdown);
+    }
+    pool_->join();
+    stopping_ = true;
+    cv_.notify_all();
+    if (listener_) listener_->interrupt();
+    if (dispatcher_.joinable()) dispatcher_.join();
+    if (watchdog_.joinable()) watchdog_.join();
+    if (listen_thread_.joinable()) listen_thread_.join();
+    flush_finished();
+    log::info("job runner stopped", {{"owner", owner_}});
+  }
+
+  void wake() {
+    {
+      std::lock_guard lock(mutex_);
+      wake_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  void cancel_local(const std::string& job_id) {
+    std::lock_guard lock(mutex_);
+    if (auto it = running_.find(job_id); it != running_.end()) it->second.token->cancel(Reason::kCancelled);
+  }
+
+  const std::string& owner() const { return owner_; }
+
+  int running() const {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(running_.size());
+  }
+
+ private:
+  struct Running {
+    Job job;
+    std::shared_ptr<CancellationToken> token;
+    SteadyClock::time_point claimed_at;
+    std::optional<SteadyClock::time_point> deadline;
+  };
+
+  void dispatch_loop() {
+    auto next_rescue = SteadyClock::now();
+    while (!stopping_) {
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait_for(lock, options_.poll_interval, [&] { return wake_ || !finished_.empty() || stopping_; });
+        wake_ = false;
+      }
+      try {
+        flush_finished();
+        if (SteadyClock::now() >= next_rescue) {
+          next_rescue = SteadyClock::now() + options_.rescue_interval;
+          rescue();
+        }
+        claim();
+      } catch (const std::exception& e) {
+        log::warn("job dispatcher: database error; retrying", {{"error", e.what()}});
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    }
+  }
+
+  void rescue() {
+    const auto ids = store_.rescue();
+    if (ids.empty()) return;
+    rescues_.inc(static_cast<double>(ids.size()));
+    log::warn("rescued jobs whose lease expired", {{"count", static_cast<std::int64_t>(ids.size())}});
+    wake();
+  }
+
+  std::vector<std::string> saturated_pipelines() {
+    std::vector<std::string> out;
+    if (options_.pipeline_concurrency.empty()) return out;
+    const auto counts = store_.running_by_pipeline();
+    for (const auto& [pipeline, limit] : options_.pipeline_concurrency) {
+      auto it = counts.find(pipeline);
+      if (it != counts.end() && it->second >= limit) out.push_back(pipeline);
+    }
+    return out;
+  }
+
+  void claim() {
+    int free;
+    {
+      std::lock_guard lock(mutex_);
+      if (!claiming_) return;
+      free = workers_ - static_cast<int>(running_.size());
+    }
+    if (free <= 0) return;
+    auto jobs = store_.claim(owner_, free, options_.lease, saturated_pipelines());
+    for (auto& job : jobs) start_job(std::move(job));
+    if (static_cast<int>(jobs.size()) == free) wake();  // there may be more
+  }
+
+  void start_job(Job job) {
+    Running r{job, std::make_shared<CancellationToken>(), SteadyClock::now(), std::nullopt};
+    if (job.timeout_s && *job.timeout_s > 0) r.deadline = r.claimed_at + std::chrono::seconds(*job.timeout_s);
+    {
+      std::lock_guard lock(mutex_);
+      running_.emplace(job.id, r);
+    }
+    running_gauge_.inc();
+    pool_->submit([this, job = std::move(job), token = r.token, claimed = r.claimed_at]() mutable {
+      run_job(job, *token, claimed);
+    });
+  }
+
+  // Runs every unfinished stage of the job's pipeline and queues the attempt's outcome.
+  void run_job(const Job& job, CancellationToken& token, SteadyClock::time_point claimed) {
+    JobStore::Finish finish{job.id, job.attempts, {}, {}};
+    try {
+      finish.outcome = run_pipeline(job, token, finish.extra_events);
+    } catch (const std::exception& e) {
+      log::error("job failed unexpectedly", {{"job_id", job.id}, {"error", e.what()}});
+      finish.outcome = failure(job, error_json("internal", e.what(), true));
+    }
+    if (token.reason() == Reason::kLeaseLost) {
+      log::warn("job lost its lease; another runner owns it now", {{"job_id", job.id}});
+    } else {
+      job_duration_.with({job.pipeline}).observe(std::chrono::duration<double>(SteadyClock::now() - claimed).count());
+      finished_total_.with({job.pipeline, outcome_name(finish.outcome.kind)}).inc();
+      std::lock_guard lock(mutex_);
+      finished_.push_back(std::move(finish));
+    }
+    {
+      std::lock_guard lock(mutex_);
+      running_.erase(job.id);
+    }
+    running_gauge_.dec();
+    cv_.notify_all();
+  }
+
+  Outcome run_pipeline(const Job& job, CancellationToken& token, std::vector<events::NewEvent>& extra) {
+    auto it = pipelines_.find(job.pipeline);
+    if (it == pipelines_.end()) {
+      return failure(job, error_json("unknown_pipeline", "this server has no pipeline " + job.pipeline, false));
+    }
+    const pipeline::Pipeline& p = it->second;
+    auto outputs = p.stages.size() > 1 ? store_.stage_outputs(job.id) : std::map<std::string, json>{};
+    const auto topic = job_topic(job.id);
+    for (std::size_t i = 0; i < p.stages.size(); ++i) {
+      const auto& stage = p.stages[i];
+      if (outputs.count(stage.id)) continue;  // finished in an earlier attempt
+      const bool last = i + 1 == p.stages.size();
+      store_.emit({{job.tenant_id, topic, "stage_started", {{"stage", stage.id}, {"attempt", job.attempts}}}});
+      const auto started = now_micros();
+      detail::RunnerStageContext ctx(job, stage.id, static_cast<int>(i), static_cast<int>(p.stages.size()), token,
+                                     store_, owner_, registry_);
+      json output;
+      try {
+        output = stage.def->run(ctx, p.stage_input(stage, job.input, outputs));
+      } catch (const pipeline::Cancelled&) {
+      } catch (const pipeline::StageError& e) {
+        if (!token.cancelled()) return failure(job, error_json(e.code(), e.what(), e.retryable()), stage.id);
+      } catch (const std::exception& e) {
+        if (!token.cancelled()) return failure(job, error_json("stage_failed", e.what(), true), stage.id);
+      }
+      if (token.cancelled()) return interrupted(job, token.reason());
+      const double seconds = static_cast<double>(now_micros() - started) / 1e6;
+      stage_duration_.with({stage.def->name}).observe(seconds);
+      outputs[stage.id] = std::move(output);
+      events::NewEvent done{job.tenant_id, topic, "stage_finished",
+                            {{"stage", stage.id}, {"attempt", job.attempts}, {"duration_ms", seconds * 1000}}};
+      if (last) {
+        extra.push_back(std::move(done));
+      } else {
+        store_.save_stage(job.id, job.attempts, owner_, stage.id, outputs[stage.id], started, {std::move(done)});
+      }
+    }
+    return {Outcome::Kind::kSucceeded, p.result(outputs), nullptr, 0};
+  }
+
+  Outcome failure(const Job& job, json error, const std::string& stage = {}) {
+    if (!stage.empty()) error["stage"] = stage;
+    const bool retryable = error.value("retryable", false);
+    if (retryable && job.attempts < job.max_attempts) {
+      retries_.inc();
+      const auto delay = retry_delay(job.attempts, options_.backoff, random01());
+      return {Outcome::Kind::kRetry, nullptr, std::move(error), now_micros() + delay.count()};
+    }
+    return {Outcome::Kind::kFailed, nullptr, std::move(error), 0};
+  }
+
+  Outcome interrupted(const Job& job, Reason reason) {
+    switch (reason) {
+      case Reason::kCancelled:
+        return {Outcome::Kind::kCancelled, nullptr, nullptr, 0};
+      case Reason::kTimeout:
+        timeouts_.inc();
+        return {Outcome::Kind::kFailed, nullptr,
+                error_json("timeout", fmt::format("the job ran longer than its timeout of {} s", job.timeout_s.value_or(0)),
+                           false),
+                0};
+      case Reason::kShutdown:
+        return {Outcome::Kind::kRelease, nullptr, nullptr, 0};
+      default:
+        return {Outcome::Kind::kRelease, nullptr, nullptr, 0};  // lease lost: not applied anyway
+    }
+  }
+
+  void flush_finished() {
+    std::vector<JobStore::Finish> batch;
+    {
+      std::lock_guard lock(mutex_);
+      batch.swap(finished_);
+    }
+    if (batch.empty()) return;
+    std::vector<bool> applied;
+    for (int tries = 0;; ++tries) {
+      try {
+        applied = store_.finish(owner_, batch);
+        break;
+      } catch (const std::exception& e) {
+        // The outcomes stay with us until the database takes them; the lease keeps others away.
+        if (tries >= 50 || stopping_) {
+          log::error("could not record finished jobs; their leases will expire and they will run again",
+                     {{"error", e.what()}, {"count", static_cast<std::int64_t>(batch.size())}});
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (!applied[i]) log::warn("finished attempt no longer held the job; result discarded", {{"job_id", batch[i].id}});
+    }
+  }
+
+  static std::string_view outcome_name(Outcome::Kind k) {
+    switch (k) {
+      case Outcome::Kind::kSucceeded: return "succeeded";
+      case Outcome::Kind::kFailed: return "failed";
+      case Outcome::Kind::kRetry: return "retry";
+      case Outcome::Kind::kCancelled: return "cancelled";
+      case Outcome::Kind::kRelease: return "released";
+    }
+    return "unknown";
+  }
+
+  // Timeouts every tick; lease renewal and cancel requests every heartbeat interval.
+  void watchdog_loop() {
+    auto next_heartbeat = SteadyClock::now() + options_.heartbeat_interval;
+    while (!stopping_) {
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return stopping_.load(); });
+        const auto now = SteadyClock::now();
+        for (auto& [id, r] : running_) {
+          if (r.deadline && now >= *r.deadline) r.token->cancel(Reason::kTimeout);
+        }
+      }
+      if (SteadyClock::now() < next_heartbeat) continue;
+      next_heartbeat = SteadyClock::now() + options_.heartbeat_interval;
+      heartbeat();
+    }
+  }
+
+  void heartbeat() {
+    const auto started = SteadyClock::now();
+    std::vector<std::pair<std::string, bool>> held;
+    try {
+      held = store_.heartbeat(owner_, {}, options_.lease);
+    } catch (const std::exception& e) {
+      log::warn("lease renewal failed; retrying", {{"error", e.what()}});
+      return;
+    }
+    std::map<std::string, bool> by_id(held.begin(), held.end());
+    std::lock_guard lock(mutex_);
+    for (auto& [id, r] : running_) {
+      auto it = by_id.find(id);
+      if (it == by_id.end()) {
+        if (r.claimed_at < started) r.token->cancel(Reason::kLeaseLost);
+      } else if (it->second) {
+        r.token->cancel(Reason::kCancelled);
+      }
+    }
+  }
+
+  void listen_loop() {
+    while (!stopping_) {
+      for (const auto& n : listener_->wait(std::chrono::seconds(1))) {
+        if (n.payload == "enqueue") {
+          wake();
+        } else if (n.payload.rfind("cancel:", 0) == 0) {
+          cancel_local(n.payload.substr(7));
+        }
+      }
+      if (listener_->reconnected()) wake();
+    }
+  }
+
+  const RunnerOptions options_;
+  JobStore& store_;
+  const Pipelines& pipelines_;
+  metrics::Registry& registry_;
+  const std::string owner_;
+  const int workers_;
+
+  metrics::Family<metrics::Counter>& finished_total_;
+  metrics::Family<metrics::Histogram>& job_duration_;
+  metrics::Family<metrics::Histogram>& stage_duration_;
+  metrics::Counter& retries_;
+  metrics::Counter& rescues_;
+  metrics::Counter& timeouts_;
+  metrics::Gauge& running_gauge_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<std::string, Running> running_;     // guarded by mutex_
+  std::vector<JobStore::Finish> finished_;      // guarded by mutex_
+  bool wake_ = false;                           // guarded by mutex_
+  bool claiming_ = true;                        // guarded by mutex_
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> running_flag_{false};
+
+  std::unique_ptr<detail::WorkerPool> pool_;
+  std::unique_ptr<storage::Listener> listener_;
+  std::thread dispatcher_;
+  std::thread watchdog_;
+  std::thread listen_thread_;
+};
+
+Runner::Runner(RunnerOptions options, JobStore& store, const Pipelines& pipelines, metrics::Registry& registry)
+    : impl_(std::make_unique<Impl>(std::move(options), store, pipelines, registry)) {}
+Runner::~Runner() = default;
+void Runner::start() { impl_->start(); }
+void Runner::stop() { impl_->stop(); }
+void Runner::wake() { impl_->wake(); }
+void Runner::cancel_local(const std::string& job_id) { impl_->cancel_local(job_id); }
+const std::string& Runner::owner() const { return impl_->owner(); }
+int Runner::running() const { return impl_->running(); }
+
+}  // namespace tyto::jobs
