@@ -1,45 +1,51 @@
-// The Tyto console: a small single-page app over the JSON API. Each later area adds a view.
+// The Tyto console: a small single-page app over the JSON API, routed by the URL's hash.
+// A view is mount(container, ...params) → unmount(); unmount stops its timers and sockets.
 
-const $ = (id) => document.getElementById(id);
+import { api } from './api.js';
+import { h } from './dom.js';
+import { mountOverview } from './overview.js';
+import { mountJobs } from './jobs.js';
+import { mountJob } from './job_view.js';
 
-async function fetchJson(path) {
-  const res = await fetch(path, { headers: { Accept: 'application/json' } });
-  let body = null;
-  try { body = await res.json(); } catch { /* not JSON */ }
-  return { ok: res.ok, status: res.status, body };
-}
+const routes = [
+  { pattern: /^#?\/?$/, nav: 'overview', title: 'Overview', mount: mountOverview },
+  { pattern: /^#\/jobs\/?$/, nav: 'jobs', title: 'Jobs', mount: mountJobs },
+  { pattern: /^#\/jobs\/([^/?#]+)$/, nav: 'jobs', title: 'Job', mount: mountJob },
+];
 
-function setStatus(el, text, good) {
-  el.textContent = text;
-  el.className = good ? 'good' : 'bad';
-}
+const view = document.getElementById('view');
+let unmount = null;
 
-async function refresh() {
-  try {
-    const health = await fetchJson('/health');
-    setStatus($('health-status'), health.ok ? health.body.status : `error ${health.status}`, health.ok);
-    if (health.body && health.body.version) {
-      $('health-version').textContent = health.body.version;
-      $('server-version').textContent = `v${health.body.version}`;
-    }
-  } catch (err) {
-    setStatus($('health-status'), 'unreachable', false);
+function route() {
+  unmount?.();
+  unmount = null;
+  view.replaceChildren();
+  const hash = location.hash;
+  const found = routes.find((r) => r.pattern.test(hash));
+  for (const a of document.querySelectorAll('#nav a')) {
+    const active = a.dataset.route === found?.nav;
+    a.classList.toggle('active', active);
+    if (active) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
   }
-  try {
-    const ready = await fetchJson('/ready');
-    const checks = ready.ok ? ready.body.checks : (ready.body?.error?.details?.checks ?? {});
-    setStatus($('ready-status'), ready.ok ? 'ready' : (ready.body?.error?.message ?? `error ${ready.status}`), ready.ok);
-    const list = $('ready-checks');
-    list.replaceChildren(...Object.entries(checks).map(([name, value]) => {
-      const li = document.createElement('li');
-      li.textContent = `${name}: ${value}`;
-      return li;
-    }));
-  } catch (err) {
-    setStatus($('ready-status'), 'unreachable', false);
+  if (!found) {
+    document.title = 'Not found · Tyto console';
+    view.append(h('section', { class: 'card' }, h('h2', {}, 'No such page'),
+      h('p', {}, 'Try the ', h('a', { href: '#/' }, 'overview'), ' or the ', h('a', { href: '#/jobs' }, 'jobs'), '.')));
+    return;
   }
-  $('updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  document.title = `${found.title} · Tyto console`;
+  const params = hash.match(found.pattern).slice(1).map(decodeURIComponent);
+  unmount = found.mount(view, ...params) ?? null;
 }
 
-refresh();
-setInterval(refresh, 5000);
+async function showVersion() {
+  try {
+    const health = await api('/health');
+    if (health?.version) document.getElementById('server-version').textContent = `v${health.version}`;
+  } catch { /* the overview reports an unreachable server */ }
+}
+
+window.addEventListener('hashchange', route);
+route();
+showVersion();

@@ -321,8 +321,10 @@ asio::awaitable<Response> dispatch(ServerState& state, Connection& conn, Request
 }  // namespace
 
 asio::awaitable<void> run_blocking(ServerState& state, std::function<void()> fn) {
+  // Capture by reference only: GCC 12 double-destroys by-value captures of coroutine lambdas that
+  // co_spawn moves. fn lives in this frame until the spawned coroutine completes.
   co_await asio::co_spawn(
-      *state.blocking_pool, [fn = std::move(fn)]() -> asio::awaitable<void> {
+      *state.blocking_pool, [&fn]() -> asio::awaitable<void> {
         fn();
         co_return;
       },
@@ -337,6 +339,8 @@ asio::awaitable<void> serve_stream(ServerState& state, Loop& loop, Connection& c
                                    Clock::time_point start) {
   conn.idle = false;
   conn.clear_deadline();
+  boost::system::error_code ignored_ec;
+  socket.set_option(asio::socket_base::send_buffer_size(64 * 1024), ignored_ec);  // see websocket.cpp
   SocketResponseStream stream(state, conn, socket, req, version);
   conn.on_shutdown = [&stream] { stream.abort(); };
   std::optional<Response> error;
@@ -443,6 +447,8 @@ asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::sock
       co_return;
     }
     if (match.route && match.route->websocket_handler && beast::websocket::is_upgrade(parser.get())) {
+      req.route = match.route->pattern;
+      req.params = match.params;
       record(state, loop, match.route, req, 101, start, 0);
       co_await serve_websocket(state, conn, socket, parser.release(), std::move(req), *match.route);
       co_return;

@@ -72,6 +72,10 @@ asio::awaitable<void> serve_websocket(ServerState& state, Connection& conn, tcp:
                                       boost::beast::http::request<boost::beast::http::string_body> upgrade,
                                       Request req, const Route& route) {
   websocket::stream<tcp::socket> ws(std::move(socket));
+  // Streams are long-lived: a modest kernel buffer bounds memory per client and lets a client that
+  // stops reading be noticed (and cut off) after a bounded backlog.
+  boost::system::error_code ignored_ec;
+  ws.next_layer().set_option(asio::socket_base::send_buffer_size(64 * 1024), ignored_ec);
   conn.socket = &ws.next_layer();
   conn.clear_deadline();  // the WebSocket layer has its own handshake and idle timeouts
   conn.idle = false;

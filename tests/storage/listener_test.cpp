@@ -109,8 +109,7 @@ TEST_CASE("A PostgreSQL listener receives a committed notification with its chan
   CHECK_FALSE(listener->reconnected());
 }
 
-TEST_CASE("A PostgreSQL listener never receives a rolled-back notification or another channel's",
-          "[storage][listen]") {
+TEST_CASE("A PostgreSQL listener never receives a rolled-back notification or another channel's", "[storage][listen]") {
   PostgresBackend backend;
   std::unique_ptr<Database> db = open_db(backend);
   std::unique_ptr<Listener> listener = db->listen({"jobs"});
@@ -244,8 +243,7 @@ TEST_CASE("A PostgreSQL listener reconnects after the server restarts and receiv
   CHECK(payloads(receive(*listener, 1)) == std::vector<std::string>{"after the restart"});
 }
 
-TEST_CASE("A PostgreSQL listener whose server is gone waits out its timeouts without throwing",
-          "[storage][listen]") {
+TEST_CASE("A PostgreSQL listener whose server is gone waits out its timeouts without throwing", "[storage][listen]") {
   PrivateServer server;
   DatabaseOptions options;
   options.url = server.url();

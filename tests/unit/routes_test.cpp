@@ -1,7 +1,8 @@
 // The whole route table, as `tyto serve` builds it.
-#include "cli/cli.hpp"
+#include "cli/platform.hpp"
 #include "support/test_support.hpp"
 #include "tyto/http/openapi.hpp"
+#include "tyto/modules/builtin.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,15 +10,17 @@ using namespace tyto;
 
 TEST_CASE("The OpenAPI document lists every route the server registers", "[routes][openapi]") {
   test::TempDir dir;
-  auto db = storage::open_database({"sqlite:" + (dir.path() / "t.db").string()});
-  metrics::Registry registry;
-  http::Router router;
   Config config;
-  cli::add_routes(router, config, {*db, storage::builtin_migrations(db->dialect()), registry});
-  REQUIRE(router.routes().size() >= 8);
+  config.data_dir = dir.path().string();
+  config.database.url = "sqlite:" + (dir.path() / "t.db").string();
+  cli::Modules modules;
+  modules.push_back(std::make_unique<modules::BuiltinModule>());
+  cli::Platform platform(config, std::move(modules));
+  const auto& routes = platform.router().routes();
+  REQUIRE(routes.size() >= 15);
 
-  const auto doc = http::build_openapi(router, "Tyto API", "test");
-  for (const auto& route : router.routes()) {
+  const auto doc = http::build_openapi(platform.router(), "Tyto API", "test");
+  for (const auto& route : routes) {
     std::string method(http::method_name(route->method));
     for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     INFO(method << " " << route->pattern);
@@ -26,4 +29,19 @@ TEST_CASE("The OpenAPI document lists every route the server registers", "[route
     CHECK(doc["paths"][path].contains(method));
     CHECK_FALSE(doc["paths"][path][method]["summary"].get<std::string>().empty());
   }
+}
+
+TEST_CASE("The built-in pipelines load and validate", "[routes][pipelines]") {
+  test::TempDir dir;
+  Config config;
+  config.data_dir = dir.path().string();
+  config.database.url = "sqlite:" + (dir.path() / "t.db").string();
+  cli::Modules modules;
+  modules.push_back(std::make_unique<modules::BuiltinModule>());
+  cli::Platform platform(config, std::move(modules));
+  for (const char* name : {"builtin.noop", "builtin.sleep", "builtin.fail", "builtin.chain"}) {
+    INFO(name);
+    CHECK(platform.pipelines().count(name) == 1);
+  }
+  CHECK(platform.pipelines().at("builtin.chain").stages.size() == 2);
 }

@@ -517,13 +517,13 @@ std::unique_ptr<Listener> PostgresDatabase::listen(const std::vector<std::string
   return std::make_unique<PostgresListener>(options_.url, display_url_, password_, channels);
 }
 
-PostgresListener::PostgresListener(const std::string& url, const std::string& display_url,
-                                   const std::string& password, const std::vector<std::string>& channels) {
+PostgresListener::PostgresListener(const std::string& url, const std::string& display_url, const std::string& password,
+                                   const std::vector<std::string>& channels) {
   for (const std::string& channel : channels) {
     if (channel.empty() || channel.size() > kMaxChannelBytes || channel.find('\0') != std::string::npos) {
       throw Error(ErrorCode::kValidationFailed,
-                  fmt::format("invalid notification channel name '{}': it must be 1 to {} bytes without NUL",
-                              channel, kMaxChannelBytes));
+                  fmt::format("invalid notification channel name '{}': it must be 1 to {} bytes without NUL", channel,
+                              kMaxChannelBytes));
     }
   }
   conn_ = std::make_unique<PostgresConnection>(url, display_url, password);

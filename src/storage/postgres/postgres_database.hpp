@@ -113,9 +113,9 @@ class PostgresListener final : public Listener {
   bool reconnect();
 
   std::unique_ptr<PostgresConnection> conn_;
-  std::string listen_sql_;   // LISTEN "a"; LISTEN "b"; … — run again after each reconnection
-  int wake_fd_ = -1;         // an eventfd: interrupt() adds to it, poll_until() drains it
-  bool connected_ = true;    // false from a lost connection until a reconnection succeeds
+  std::string listen_sql_;    // LISTEN "a"; LISTEN "b"; … — run again after each reconnection
+  int wake_fd_ = -1;          // an eventfd: interrupt() adds to it, poll_until() drains it
+  bool connected_ = true;     // false from a lost connection until a reconnection succeeds
   bool reconnected_ = false;  // reported and cleared by reconnected()
 };
 

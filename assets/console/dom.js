@@ -1,0 +1,79 @@
+// Small DOM helpers and formatters shared by the views. Styles go through classes (the CSP
+// forbids style attributes), except computed sizes, which are set through element.style.
+
+// h('a', {href: '#/', class: 'x'}, 'text', child…). `on<event>` attributes become listeners.
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  el.append(...children.flat().filter((c) => c !== undefined && c !== null && c !== false));
+  return el;
+}
+
+// Clones <template id="tpl-<name>"> and returns [fragment root, {data-ref name: element}].
+export function fromTemplate(name) {
+  const root = document.getElementById(`tpl-${name}`).content.firstElementChild.cloneNode(true);
+  const refs = {};
+  for (const el of [root, ...root.querySelectorAll('[data-ref]')]) {
+    if (el.dataset.ref) refs[el.dataset.ref] = el;
+  }
+  return [root, refs];
+}
+
+export const STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+
+export function stateBadge(state, attrs = {}) {
+  return h('span', { class: `badge state-${state}`, ...attrs }, state);
+}
+
+export function setBadge(el, state) {
+  el.className = `badge state-${state}`;
+  el.textContent = state;
+}
+
+// A progress bar: role=progressbar, aria-valuenow 0-100, a fill and the percentage as text.
+export function progressBar(attrs = {}) {
+  const fill = h('span', { class: 'progress-fill' });
+  const label = h('span', { class: 'progress-label' });
+  const bar = h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, ...attrs },
+    fill, label);
+  return bar;
+}
+
+export function setProgress(bar, fraction) {
+  const pct = Math.max(0, Math.min(100, Math.round((Number(fraction) || 0) * 100)));
+  if (bar.getAttribute('aria-valuenow') === String(pct)) return;
+  bar.setAttribute('aria-valuenow', pct);
+  bar.querySelector('.progress-fill').style.width = `${pct}%`;
+  bar.querySelector('.progress-label').textContent = `${pct}%`;
+}
+
+export const shortId = (id) => (id ? id.slice(-8) : '');
+
+export function formatTime(iso) {
+  if (!iso) return '–';
+  const t = new Date(iso);
+  const sameDay = t.toDateString() === new Date().toDateString();
+  return sameDay ? t.toLocaleTimeString() : t.toLocaleString();
+}
+
+export function formatClock(iso) {
+  const t = new Date(iso);
+  return `${t.toLocaleTimeString([], { hour12: false })}.${String(t.getMilliseconds()).padStart(3, '0')}`;
+}
+
+export function formatDuration(ms) {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+export const percent = (fraction) => `${Math.round((Number(fraction) || 0) * 100)}%`;
+
+export const prettyJson = (value) => JSON.stringify(value, null, 2);

@@ -1,0 +1,33 @@
+// JSON over HTTP against a running server, for integration tests.
+#pragma once
+
+#include "support/http_client.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace tyto::test {
+
+struct ApiResponse {
+  int status = 0;
+  nlohmann::json body;
+  HttpResponse raw;
+};
+
+ApiResponse api(std::uint16_t port, const std::string& method, const std::string& path,
+                const nlohmann::json& body = nullptr, const std::map<std::string, std::string>& headers = {});
+
+// Polls fn every 20 ms until it returns true or `timeout` passes; returns the last result.
+bool eventually(const std::function<bool()>& fn, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+// GET /api/v1/jobs/{id}.
+nlohmann::json get_job(std::uint16_t port, const std::string& id);
+
+// Waits until the job reaches `state` (fails the test on timeout) and returns it.
+nlohmann::json wait_for_state(std::uint16_t port, const std::string& id, const std::string& state,
+                              std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+}  // namespace tyto::test
