@@ -19,7 +19,8 @@ BUILD_PACKAGES=(
   libtorch-dev
   catch2
 )
-TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps)
+TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps chromium nodejs
+  $(command -v npm >/dev/null || echo npm))  # NodeSource's nodejs bundles npm (and conflicts with Debian's)
 BENCH_PACKAGES=(wrk curl procps)
 
 case "${1:-build}" in

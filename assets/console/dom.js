@@ -1,13 +1,12 @@
 // Small DOM helpers and formatters shared by the views. Styles go through classes (the CSP
 // forbids style attributes), except computed sizes, which are set through element.style.
 
-// h('a', {href: '#/', class: 'x'}, 'text', child…). `on<event>` attributes become listeners.
+// h('a', {href: '#/', class: 'x'}, 'text', child…); null, undefined and false are left out.
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
     if (k === 'class') el.className = v;
-    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
   el.append(...children.flat().filter((c) => c !== undefined && c !== null && c !== false));
@@ -24,8 +23,6 @@ export function fromTemplate(name) {
   return [root, refs];
 }
 
-export const STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
-
 export function stateBadge(state, attrs = {}) {
   return h('span', { class: `badge state-${state}`, ...attrs }, state);
 }
@@ -39,9 +36,8 @@ export function setBadge(el, state) {
 export function progressBar(attrs = {}) {
   const fill = h('span', { class: 'progress-fill' });
   const label = h('span', { class: 'progress-label' });
-  const bar = h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, ...attrs },
+  return h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, ...attrs },
     fill, label);
-  return bar;
 }
 
 export function setProgress(bar, fraction) {
@@ -73,7 +69,5 @@ export function formatDuration(ms) {
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)} min ${s % 60} s`;
 }
-
-export const percent = (fraction) => `${Math.round((Number(fraction) || 0) * 100)}%`;
 
 export const prettyJson = (value) => JSON.stringify(value, null, 2);

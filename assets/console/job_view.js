@@ -22,6 +22,7 @@ export function mountJob(container, id) {
   let eventsSeen = 0;
   let hiddenEvents = 0;
   let frame = 0;
+  let stickToEnd = null;  // whether the log was scrolled to its end before this frame's events
   let refetchTimer = null;
 
   const renderSoon = () => { frame ||= requestAnimationFrame(() => { frame = 0; render(); }); };
@@ -34,14 +35,18 @@ export function mountJob(container, id) {
 
   // Applies a GET only if no event arrived meanwhile (else the GET may be older than the view).
   async function refetch() {
-    clearTimeout(refetchTimer);
     const seen = eventsSeen;
+    let job = null;
     try {
-      const job = await api(`/api/v1/jobs/${encodeURIComponent(id)}`);
-      if (!stop && seen === eventsSeen) takeJob(job);
-      else if (!stop) scheduleRefetch(200);
+      job = await api(`/api/v1/jobs/${encodeURIComponent(id)}`);
     } catch { /* the stream keeps the view current; the next change tries again */ }
-    if (!stop && s.job?.state === 'queued') scheduleRefetch(5000);
+    if (stop) return;
+    if (job && seen !== eventsSeen) {
+      scheduleRefetch(200);
+      return;
+    }
+    if (job) takeJob(job);
+    if (s.job?.state === 'queued') scheduleRefetch(5000);  // its queue position moves without events
   }
   const scheduleRefetch = (ms) => { clearTimeout(refetchTimer); refetchTimer = setTimeout(refetch, ms); };
 
@@ -60,12 +65,14 @@ export function mountJob(container, id) {
   }
 
   function logEvent(e) {
-    refs.events.append(h('li', { 'data-testid': 'event', 'data-type': e.type, 'data-seq': e.seq },
+    const log = refs.events;
+    stickToEnd ??= log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    log.append(h('li', { 'data-testid': 'event', 'data-type': e.type, 'data-seq': e.seq },
       h('time', { datetime: e.time }, formatClock(e.time)),
       h('span', { class: `ev-type ev-${e.type}` }, e.type),
       h('span', { class: 'ev-text' }, describeEvent(e))));
-    if (refs.events.childElementCount > MAX_LOG) {
-      refs.events.firstElementChild.remove();
+    if (log.childElementCount > MAX_LOG) {
+      log.firstElementChild.remove();
       hiddenEvents++;
     }
   }
@@ -88,8 +95,8 @@ export function mountJob(container, id) {
     refs.input.textContent = prettyJson(job.input ?? {});
     refs.eventsNote.hidden = hiddenEvents === 0;
     refs.eventsNote.textContent = `${hiddenEvents} earlier events not shown.`;
-    const log = refs.events;
-    if (log.scrollHeight - log.scrollTop - log.clientHeight < 80) log.scrollTop = log.scrollHeight;
+    if (stickToEnd) refs.events.scrollTop = refs.events.scrollHeight;
+    stickToEnd = null;
   }
 
   function renderFacts(job) {

@@ -212,6 +212,76 @@ Response list_jobs(Shared& s, Request& req) {
   return Response::json({{"items", items}, {"next_cursor", next}});
 }
 
+json schedule_schema() {
+  return {{"type", "object"},
+          {"required", {"pipeline", "cron"}},
+          {"properties",
+           {{"name", {{"type", "string"}, {"maxLength", 200}}},
+            {"pipeline", {{"type", "string"}}},
+            {"input", {{"type", "object"}}},
+            {"cron", {{"type", "string"}, {"description", "5-field cron; 6 fields with leading seconds"}}},
+            {"timezone", {{"type", "string"}, {"default", "UTC"}}},
+            {"enabled", {{"type", "boolean"}, {"default", true}}}}}};
+}
+
+Response create_schedule(Shared& s, Request& req) {
+  const json body = req.json();
+  if (!body.is_object()) throw validation_error("a schedule must be a JSON object", {{"(root)", "must be an object"}});
+  // The job part is validated exactly like a job request.
+  json as_job = {{"pipeline", body.value("pipeline", json(nullptr))}, {"input", body.value("input", json::object())}};
+  jobs::JobSpec spec = parse_spec(as_job, req, s.deps);
+  jobs::Schedule schedule;
+  schedule.tenant_id = spec.tenant_id;
+  schedule.pipeline = spec.pipeline;
+  schedule.input = spec.input;
+  json fields = json::object();
+  if (!body.contains("cron") || !body["cron"].is_string()) fields["cron"] = "required, a cron expression";
+  if (body.contains("timezone") && !body["timezone"].is_string()) fields["timezone"] = "must be a string";
+  if (body.contains("enabled") && !body["enabled"].is_boolean()) fields["enabled"] = "must be true or false";
+  if (body.contains("name") && !body["name"].is_string()) fields["name"] = "must be a string";
+  if (!fields.empty()) throw validation_error("invalid schedule", fields);
+  schedule.cron = body["cron"].get<std::string>();
+  schedule.timezone = body.value("timezone", "UTC");
+  schedule.enabled = body.value("enabled", true);
+  schedule.name = body.value("name", "");
+  auto created = s.deps.schedules.create(schedule);
+  Response res = Response::json(created.to_json(), 201);
+  res.headers.set("Location", "/api/v1/schedules/" + created.id);
+  return res;
+}
+
+void add_schedule_routes(http::Router& router, std::shared_ptr<Shared> s) {
+  router.add(
+      Method::kPost, "/api/v1/schedules", [s](Request& req) { return create_schedule(*s, req); },
+      {"Create a cron schedule that enqueues a pipeline run at each fire time", "schedules", schedule_schema(),
+       {{"type", "object"}}, 201});
+  router.add(
+      Method::kGet, "/api/v1/schedules",
+      [s](Request& req) {
+        json items = json::array();
+        for (const auto& sc : s->deps.schedules.list(tenant_of(req))) items.push_back(sc.to_json());
+        return Response::json({{"items", items}, {"next_cursor", nullptr}});
+      },
+      {"List schedules", "schedules", nullptr, {{"type", "object"}}});
+  router.add(
+      Method::kGet, "/api/v1/schedules/{id}",
+      [s](Request& req) {
+        auto sc = s->deps.schedules.get(tenant_of(req), req.param("id"));
+        if (!sc) throw Error(ErrorCode::kNotFound, "no such schedule", {{"id", std::string(req.param("id"))}});
+        return Response::json(sc->to_json());
+      },
+      {"A schedule with its next and last fire times", "schedules", nullptr, {{"type", "object"}}});
+  router.add(
+      Method::kDelete, "/api/v1/schedules/{id}",
+      [s](Request& req) {
+        if (!s->deps.schedules.remove(tenant_of(req), req.param("id"))) {
+          throw Error(ErrorCode::kNotFound, "no such schedule", {{"id", std::string(req.param("id"))}});
+        }
+        return Response::no_content();
+      },
+      {"Delete a schedule (jobs it already enqueued are kept)", "schedules", nullptr, nullptr, 204});
+}
+
 }  // namespace
 
 std::string tenant_of(const http::Request&) { return "default"; }
@@ -264,6 +334,7 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
       {"Pipelines this server runs, with their stages and input schema", "jobs", nullptr,
        {{"type", "object"}, {"properties", {{"items", {{"type", "array"}}}}}}},
       {http::RunOn::kIoThread, std::nullopt});
+  add_schedule_routes(router, s);
   detail::add_stream_routes(router, deps);
 }
 

@@ -118,6 +118,9 @@ Platform::Platform(const Config& config, Modules modules) : config_(config), mod
   options.shutdown_timeout = config_.jobs.shutdown_timeout;
   options.backoff = {config_.jobs.backoff_base, config_.jobs.backoff_max};
   runner_ = std::make_unique<jobs::Runner>(options, *store_, pipelines_, registry_);
+  schedules_ = std::make_unique<jobs::ScheduleStore>(*store_);
+  scheduler_ = std::make_unique<jobs::Scheduler>(*schedules_, config_.jobs.schedule_tick,
+                                                 [runner = runner_.get()] { runner->wake(); });
 
   // Queue depth is read at scrape time, on the blocking pool that serves /metrics.
   registry_.add_collector([store = store_.get()](std::string& out) {
@@ -135,7 +138,7 @@ Platform::Platform(const Config& config, Modules modules) : config_(config), mod
   });
 
   api::add_system_routes(router_, {*db_, migrations_, registry_});
-  api::add_jobs_routes(router_, {*store_, *runner_, pipelines_, *events_, registry_,
+  api::add_jobs_routes(router_, {*store_, *runner_, pipelines_, *events_, registry_, *schedules_,
                                  static_cast<std::size_t>(config_.jobs.stream_queue_limit)});
   api::add_console_routes(router_, config_.console);
   // Products add their routes here as they land.
@@ -148,7 +151,10 @@ Platform::~Platform() { stop(); }
 void Platform::start() {
   for (auto& m : modules_) m->start();
   events_->start();
-  if (config_.jobs.enabled) runner_->start();
+  if (config_.jobs.enabled) {
+    runner_->start();
+    scheduler_->start();
+  }
   janitor_ = std::make_unique<Janitor>(*events_, std::chrono::hours(config_.jobs.event_retention_hours));
   server_->start();
   started_ = true;
@@ -158,6 +164,7 @@ void Platform::stop() {
   if (!started_) return;
   started_ = false;
   server_->stop();
+  scheduler_->stop();
   runner_->stop();
   janitor_.reset();
   events_->stop();

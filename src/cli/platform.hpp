@@ -10,6 +10,7 @@
 #include "tyto/http/server.hpp"
 #include "tyto/jobs/job_store.hpp"
 #include "tyto/jobs/runner.hpp"
+#include "tyto/jobs/scheduler.hpp"
 #include "tyto/pipeline/pipeline.hpp"
 #include "tyto/storage/database.hpp"
 #include "tyto/storage/migrations.hpp"
@@ -50,6 +51,8 @@ class Platform {
   std::unique_ptr<events::Events> events_;
   std::unique_ptr<jobs::JobStore> store_;
   std::unique_ptr<jobs::Runner> runner_;
+  std::unique_ptr<jobs::ScheduleStore> schedules_;
+  std::unique_ptr<jobs::Scheduler> scheduler_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   class Janitor;

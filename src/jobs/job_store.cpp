@@ -196,33 +196,43 @@ json Job::to_json() const {
 
 std::vector<EnqueueResult> JobStore::enqueue(const std::vector<JobSpec>& specs) {
   auto tx = db_.begin();
-  std::vector<EnqueueResult> results;
   std::vector<events::NewEvent> pending;
+  auto results = enqueue_in(*tx, specs, pending);
+  events_.commit(*tx, pending);
+  return results;
+}
+
+std::vector<EnqueueResult> JobStore::enqueue_in(storage::Session& tx, const std::vector<JobSpec>& specs,
+                                                std::vector<events::NewEvent>& pending) {
+  std::vector<EnqueueResult> results;
   const auto now = now_micros();
+  bool created = false;
   for (const auto& s : specs) {
     const Params params = {new_uuid_v7(), s.tenant_id, s.pipeline, s.pipeline_version, dump(s.input), s.priority,
                            s.run_at.value_or(now), s.max_attempts, s.timeout_s, s.unique_key, s.idempotency_key, now};
-    if (auto row = tx->query_one(kInsert, params)) {
+    if (auto row = tx.query_one(kInsert, params)) {
+      created = true;
       Job job = from_row(*row);
       pending.push_back(job_event(job, "queued", {{"pipeline", job.pipeline}, {"run_at", format_rfc3339(job.run_at)}}));
       results.push_back({std::move(job), EnqueueResult::Outcome::kCreated});
       continue;
     }
     if (s.idempotency_key) {
-      if (auto row = tx->query_one(kByIdempotencyKey, {s.tenant_id, *s.idempotency_key})) {
+      if (auto row = tx.query_one(kByIdempotencyKey, {s.tenant_id, *s.idempotency_key})) {
         results.push_back({from_row(*row), EnqueueResult::Outcome::kIdempotentReplay});
         continue;
       }
     }
     if (s.unique_key) {
-      if (auto row = tx->query_one(kByUniqueKey, {s.tenant_id, *s.unique_key})) {
+      if (auto row = tx.query_one(kByUniqueKey, {s.tenant_id, *s.unique_key})) {
         results.push_back({from_row(*row), EnqueueResult::Outcome::kUniqueConflict});
         continue;
       }
     }
     throw Error(ErrorCode::kConflict, "job could not be inserted (a concurrent change); try again");
   }
-  events_.commit(*tx, pending);
+  // Other instances' runners wake at commit.
+  if (created && db_.dialect() == Dialect::kPostgres) tx.query("SELECT pg_notify('tyto_jobs', 'enqueue')");
   return results;
 }
 
@@ -267,7 +277,7 @@ std::vector<Job> JobStore::claim(const std::string& owner, int limit, std::chron
     return std::tie(b.priority, a.run_at, a.id) < std::tie(a.priority, b.run_at, b.id);
   });
   std::vector<events::NewEvent> pending;
-  for (const auto& j : jobs) pending.push_back(job_event(j, "started", {{"attempt", j.attempts}}));
+  for (const auto& j : jobs) pending.push_back(job_event(j, "started", {{"attempt", j.attempts}, {"runner", owner}}));
   events_.commit(*tx, pending);
   return jobs;
 }

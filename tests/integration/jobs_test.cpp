@@ -327,3 +327,89 @@ TEST_CASE("A WebSocket consumer that stops reading is cut off and the server sta
   CHECK(lazy.closed_within(10s));
   CHECK(request(port, "GET", "/health").status == 200);
 }
+
+TEMPLATE_TEST_CASE("Schedules are validated and fire their pipeline each period", "[integration][jobs][schedules]",
+                   Sqlite, Postgres) {
+  TestType backend;
+  auto args = backend.args();
+  args.insert(args.end(), {"--jobs-schedule-tick-ms", "50"});
+  auto server = TytoProcess::serve(args);
+  const auto port = server->port();
+  auto bad = api(port, "POST", "/api/v1/schedules",
+                 {{"pipeline", "builtin.noop"}, {"cron", "61 * * * *"}, {"timezone", "Mars/Olympus"}});
+  CHECK(bad.status == 422);
+  CHECK(bad.body["error"]["details"]["fields"].contains("cron"));
+  CHECK(bad.body["error"]["details"]["fields"].contains("timezone"));
+
+  auto created = api(port, "POST", "/api/v1/schedules",
+                     {{"pipeline", "builtin.noop"}, {"cron", "* * * * * *"}, {"timezone", "Europe/Berlin"}});
+  REQUIRE(created.status == 201);
+  const std::string id = created.body["id"];
+  CHECK_FALSE(created.body["next_fire_at"].is_null());
+  std::this_thread::sleep_for(3500ms);
+  REQUIRE(api(port, "DELETE", "/api/v1/schedules/" + id).status == 204);
+  CHECK(api(port, "GET", "/api/v1/schedules/" + id).status == 404);
+
+  auto db = backend.open();
+  const auto jobs = db->query("SELECT unique_key FROM jobs WHERE unique_key LIKE $1", {"schedule:" + id + ":%"});
+  std::set<std::string> keys;
+  for (const auto& r : jobs.rows) keys.insert(r.template get<std::string>(0));
+  CHECK(jobs.rows.size() >= 3);
+  CHECK(jobs.rows.size() <= 4);
+  CHECK(keys.size() == jobs.rows.size());
+}
+
+TEST_CASE("Two instances on one PostgreSQL share the queue and each other's events", "[integration][jobs][postgres]") {
+  Postgres backend;
+  auto a_args = backend.args();
+  a_args.insert(a_args.end(), {"--jobs-schedule-tick-ms", "50"});
+  auto b_args = a_args;
+  auto a = TytoProcess::serve(a_args);
+  auto b = TytoProcess::serve(b_args);
+
+  // Both run the jobs one of them accepted, none twice.
+  json jobs = json::array();
+  for (int i = 0; i < 200; ++i) jobs.push_back({{"pipeline", "builtin.sleep"}, {"input", {{"ms", 5}}}});
+  REQUIRE(api(a->port(), "POST", "/api/v1/jobs/batch", {{"jobs", jobs}}).status == 200);
+  auto db = backend.open();
+  REQUIRE(eventually(
+      [&] { return db->query_one("SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'")->get<std::int64_t>(0) == 200; },
+      60s));
+  CHECK(db->query_one("SELECT COUNT(*) FROM events WHERE type = 'started'")->get<std::int64_t>(0) == 200);
+  CHECK(db->query_one("SELECT COUNT(*) FROM events WHERE type = 'succeeded'")->get<std::int64_t>(0) == 200);
+  std::set<std::string> runners;
+  for (const auto& r : db->query("SELECT data FROM events WHERE type = 'started'").rows) {
+    runners.insert(json::parse(r.get<std::string>(0))["runner"].get<std::string>());
+  }
+  CHECK(runners.size() == 2);
+
+  // A schedule fires once per period although both instances look at it.
+  auto created = api(a->port(), "POST", "/api/v1/schedules", {{"pipeline", "builtin.noop"}, {"cron", "* * * * * *"}});
+  REQUIRE(created.status == 201);
+  const std::string schedule = created.body["id"];
+  std::this_thread::sleep_for(3500ms);
+  REQUIRE(api(b->port(), "DELETE", "/api/v1/schedules/" + schedule).status == 204);
+  const auto fired = db->query("SELECT unique_key FROM jobs WHERE unique_key LIKE $1", {"schedule:" + schedule + ":%"});
+  std::set<std::string> keys;
+  for (const auto& r : fired.rows) keys.insert(r.get<std::string>(0));
+  CHECK(fired.rows.size() >= 3);
+  CHECK(fired.rows.size() <= 4);
+  CHECK(keys.size() == fired.rows.size());
+
+  // An event of a job running on A reaches a WebSocket subscriber on B.
+  b->signal(SIGTERM);
+  REQUIRE(b->wait() == 0);
+  auto b_api_only = b_args;
+  b_api_only.insert(b_api_only.end(), {"--jobs-enabled", "false"});
+  auto b2 = TytoProcess::serve(b_api_only);
+  const auto id = submit(a->port(), {{"pipeline", "builtin.sleep"}, {"input", {{"ms", 1500}, {"steps", 5}}}});
+  Client c(b2->port());
+  REQUIRE(c.websocket_upgrade("/ws/jobs/" + id));
+  std::vector<std::string> types;
+  while (auto msg = c.websocket_read_text(15s)) {
+    types.push_back(json::parse(*msg)["type"]);
+    if (types.back() == "succeeded") break;
+  }
+  CHECK(std::count(types.begin(), types.end(), "progress") == 5);
+  CHECK(types.back() == "succeeded");
+}

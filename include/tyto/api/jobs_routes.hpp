@@ -5,6 +5,7 @@
 #include "tyto/http/router.hpp"
 #include "tyto/jobs/job_store.hpp"
 #include "tyto/jobs/runner.hpp"
+#include "tyto/jobs/scheduler.hpp"
 
 namespace tyto::api {
 
@@ -14,11 +15,13 @@ struct JobsDeps {
   const jobs::Runner::Pipelines& pipelines;
   events::Events& events;
   metrics::Registry& registry;
+  jobs::ScheduleStore& schedules;
   std::size_t stream_queue_limit = 1000;  // events a slow stream client may fall behind
 };
 
 // POST/GET /api/v1/jobs, POST /api/v1/jobs/batch, GET /api/v1/jobs/{id}, POST …/cancel, …/retry,
-// GET /api/v1/jobs/{id}/events (SSE), GET /api/v1/pipelines, WS /ws/jobs/{id}, WS /ws/events.
+// GET /api/v1/jobs/{id}/events (SSE), GET /api/v1/pipelines, WS /ws/jobs/{id}, WS /ws/events,
+// POST/GET /api/v1/schedules, GET/DELETE /api/v1/schedules/{id}.
 void add_jobs_routes(http::Router& router, JobsDeps deps);
 
 // The tenant of a request. Until the identity issue lands every request belongs to "default".

@@ -61,6 +61,7 @@ struct JobsConfig {
   std::chrono::milliseconds poll{1'000};
   std::chrono::milliseconds rescue_interval{5'000};
   std::chrono::milliseconds shutdown_timeout{10'000};
+  std::chrono::milliseconds schedule_tick{1'000};
   std::chrono::milliseconds backoff_base{1'000};
   std::chrono::milliseconds backoff_max{300'000};
   std::string pipelines_dir;  // extra pipeline definitions; empty: only the built-in ones

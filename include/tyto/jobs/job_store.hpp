@@ -111,6 +111,11 @@ class JobStore {
   // with the first job. Nothing else is inserted for those entries.
   std::vector<EnqueueResult> enqueue(const std::vector<JobSpec>& specs);
 
+  // The same inside the caller's write transaction; the "queued" events are added to `pending`
+  // for the caller to commit through Events::commit.
+  std::vector<EnqueueResult> enqueue_in(storage::Session& tx, const std::vector<JobSpec>& specs,
+                                        std::vector<events::NewEvent>& pending);
+
   std::optional<Job> get(std::string_view tenant_id, std::string_view id);
   std::vector<Job> list(const ListFilter& filter);
   // 1-based position among queued jobs that would be claimed before it; nullopt unless queued.
