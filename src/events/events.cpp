@@ -25,13 +25,35 @@ constexpr std::string_view kReadTopic =
     "SELECT id, tenant_id, topic, type, data, created_at FROM events "
     "WHERE tenant_id = $1 AND topic = $2 AND id > $3 ORDER BY id LIMIT $4";
 constexpr std::string_view kLastIdOfTopic = "SELECT COALESCE(MAX(id), 0) FROM events WHERE tenant_id = $1 AND topic = $2";
-constexpr std::string_view kTopicLock = "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))";
-constexpr std::string_view kNotify = "SELECT pg_notify($1, $2)";
+// PostgreSQL: whole batches in one round trip each, through arrays.
+constexpr std::string_view kTopicLocks =
+    "SELECT pg_advisory_xact_lock(hashtextextended(t, 7)) FROM unnest($1::text[]) AS t ORDER BY t";
+constexpr std::string_view kNotifyAll = "SELECT pg_notify($1, k) FROM unnest($2::text[]) AS k";
+constexpr std::string_view kInsertMany =
+    "INSERT INTO events (tenant_id, topic, type, data, created_at) "
+    "SELECT tenant_id, topic, type, data, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) "
+    "AS e(tenant_id, topic, type, data) RETURNING id";
 constexpr std::string_view kDeleteOld = "DELETE FROM events WHERE created_at < $1";
 
 Event from_row(const storage::Row& r) {
   return {r.get<std::int64_t>(0), r.get<std::string>(1), r.get<std::string>(2), r.get<std::string>(3),
           json::parse(r.get<std::string>(4)), r.get<std::int64_t>(5)};
+}
+
+// A PostgreSQL array literal of text: {"a","b\"c"}.
+std::string pg_text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out.push_back(',');
+    out.push_back('"');
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return out;
 }
 
 std::string topic_key(std::string_view tenant, std::string_view topic) {
@@ -97,25 +119,49 @@ class Events::Impl {
   }
 
   std::vector<Event> append(storage::Session& tx, const std::vector<NewEvent>& pending) {
+    if (pending.empty()) return {};
+    auto out = poke_mode_ ? append_postgres(tx, pending) : append_sqlite(tx, pending);
+    events_total_.inc(static_cast<double>(out.size()));
+    return out;
+  }
+
+  std::vector<Event> append_sqlite(storage::Session& tx, const std::vector<NewEvent>& pending) {
     std::vector<Event> out;
     out.reserve(pending.size());
-    if (poke_mode_) {
-      std::set<std::string> topics;  // sorted: concurrent writers lock topics in one order
-      for (const auto& e : pending) topics.insert(e.topic);
-      for (const auto& t : topics) tx.query(kTopicLock, {t});
-    }
     const auto now = now_micros();
     for (const auto& e : pending) {
       const std::string data = e.data.dump(-1, ' ', false, json::error_handler_t::replace);
       auto row = tx.query_one(kInsertEvent, {e.tenant_id, e.topic, e.type, data, now});
       out.push_back({row->get<std::int64_t>(0), e.tenant_id, e.topic, e.type, e.data, now});
     }
-    if (poke_mode_) {
-      std::set<std::string> keys;
-      for (const auto& e : pending) keys.insert(topic_key(e.tenant_id, e.topic));
-      for (const auto& k : keys) tx.query(kNotify, {std::string(kChannel), k});
+    return out;
+  }
+
+  // Three round trips whatever the batch size: lock the topics (sorted, so concurrent writers take
+  // them in one order), insert every event, notify every topic.
+  std::vector<Event> append_postgres(storage::Session& tx, const std::vector<NewEvent>& pending) {
+    std::set<std::string> topics;
+    std::set<std::string> keys;
+    std::vector<std::string> tenants, topic_col, types, datas;
+    for (const auto& e : pending) {
+      topics.insert(e.topic);
+      keys.insert(topic_key(e.tenant_id, e.topic));
+      tenants.push_back(e.tenant_id);
+      topic_col.push_back(e.topic);
+      types.push_back(e.type);
+      datas.push_back(e.data.dump(-1, ' ', false, json::error_handler_t::replace));
     }
-    events_total_.inc(static_cast<double>(out.size()));
+    tx.query(kTopicLocks, {pg_text_array({topics.begin(), topics.end()})});
+    const auto now = now_micros();
+    auto rows = tx.query(kInsertMany, {pg_text_array(tenants), pg_text_array(topic_col), pg_text_array(types),
+                                       pg_text_array(datas), now});
+    tx.query(kNotifyAll, {std::string(kChannel), pg_text_array({keys.begin(), keys.end()})});
+    std::vector<Event> out;
+    out.reserve(pending.size());
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      const std::int64_t id = i < rows.rows.size() ? rows.rows[i].get<std::int64_t>(0) : 0;
+      out.push_back({id, pending[i].tenant_id, pending[i].topic, pending[i].type, pending[i].data, now});
+    }
     return out;
   }
 

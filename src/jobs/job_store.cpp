@@ -267,7 +267,8 @@ std::optional<std::int64_t> JobStore::queue_position(const Job& job) {
 }
 
 std::vector<Job> JobStore::claim(const std::string& owner, int limit, std::chrono::milliseconds lease,
-                                 const std::vector<std::string>& skip_pipelines) {
+                                 const std::vector<std::string>& skip_pipelines,
+                                 const std::function<void(const Job&, std::vector<events::NewEvent>&)>& also_emit) {
   const auto now = now_micros();
   Params params = {owner, now + lease.count() * 1000, now, limit};
   for (const auto& p : skip_pipelines) params.emplace_back(p);
@@ -277,7 +278,10 @@ std::vector<Job> JobStore::claim(const std::string& owner, int limit, std::chron
     return std::tie(b.priority, a.run_at, a.id) < std::tie(a.priority, b.run_at, b.id);
   });
   std::vector<events::NewEvent> pending;
-  for (const auto& j : jobs) pending.push_back(job_event(j, "started", {{"attempt", j.attempts}, {"runner", owner}}));
+  for (const auto& j : jobs) {
+    pending.push_back(job_event(j, "started", {{"attempt", j.attempts}, {"runner", owner}}));
+    if (also_emit) also_emit(j, pending);
+  }
   events_.commit(*tx, pending);
   return jobs;
 }

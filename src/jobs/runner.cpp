@@ -126,6 +126,10 @@ class Runner::Impl {
       {
         std::unique_lock lock(mutex_);
         cv_.wait_for(lock, options_.poll_interval, [&] { return wake_ || !finished_.empty() || stopping_; });
+        // Let finished attempts gather for a moment so one transaction records many.
+        if (!wake_ && !stopping_ && finished_.size() < 32 && !running_.empty()) {
+          cv_.wait_for(lock, std::chrono::milliseconds(1), [&] { return finished_.size() >= 32 || stopping_.load(); });
+        }
         wake_ = false;
       }
       try {
@@ -166,17 +170,23 @@ class Runner::Impl {
     {
       std::lock_guard lock(mutex_);
       if (!claiming_) return;
-      free = workers_ - static_cast<int>(running_.size());
+      free = workers_ + options_.prefetch - static_cast<int>(running_.size());
     }
     if (free <= 0) return;
-    auto jobs = store_.claim(owner_, free, options_.lease, saturated_pipelines());
+    // A fresh attempt of a single-stage pipeline starts that stage at once: say so in the claim.
+    auto announce = [this](const Job& j, std::vector<events::NewEvent>& out) {
+      auto it = pipelines_.find(j.pipeline);
+      if (it == pipelines_.end() || it->second.stages.size() != 1) return;
+      out.push_back({j.tenant_id, job_topic(j.id), "stage_started",
+                     {{"stage", it->second.stages.front().id}, {"attempt", j.attempts}}});
+    };
+    auto jobs = store_.claim(owner_, free, options_.lease, saturated_pipelines(), announce);
     for (auto& job : jobs) start_job(std::move(job));
     if (static_cast<int>(jobs.size()) == free) wake();  // there may be more
   }
 
   void start_job(Job job) {
     Running r{job, std::make_shared<CancellationToken>(), SteadyClock::now(), std::nullopt};
-    if (job.timeout_s && *job.timeout_s > 0) r.deadline = r.claimed_at + std::chrono::seconds(*job.timeout_s);
     {
       std::lock_guard lock(mutex_);
       running_.emplace(job.id, r);
@@ -190,8 +200,15 @@ class Runner::Impl {
   // Runs every unfinished stage of the job's pipeline and queues the attempt's outcome.
   void run_job(const Job& job, CancellationToken& token, SteadyClock::time_point claimed) {
     JobStore::Finish finish{job.id, job.attempts, {}, {}};
+    if (job.timeout_s && *job.timeout_s > 0) {
+      // The timeout counts from the start of the run, not from the claim (prefetched jobs wait).
+      std::lock_guard lock(mutex_);
+      if (auto it = running_.find(job.id); it != running_.end()) {
+        it->second.deadline = SteadyClock::now() + std::chrono::seconds(*job.timeout_s);
+      }
+    }
     try {
-      finish.outcome = run_pipeline(job, token, finish.extra_events);
+      finish.outcome = token.cancelled() ? interrupted(job, token.reason()) : run_pipeline(job, token, finish.extra_events);
     } catch (const std::exception& e) {
       log::error("job failed unexpectedly", {{"job_id", job.id}, {"error", e.what()}});
       finish.outcome = failure(job, error_json("internal", e.what(), true));
@@ -224,7 +241,9 @@ class Runner::Impl {
       const auto& stage = p.stages[i];
       if (outputs.count(stage.id)) continue;  // finished in an earlier attempt
       const bool last = i + 1 == p.stages.size();
-      store_.emit({{job.tenant_id, topic, "stage_started", {{"stage", stage.id}, {"attempt", job.attempts}}}});
+      if (p.stages.size() > 1) {  // single-stage pipelines announced it in the claim
+        store_.emit({{job.tenant_id, topic, "stage_started", {{"stage", stage.id}, {"attempt", job.attempts}}}});
+      }
       const auto started = now_micros();
       detail::RunnerStageContext ctx(job, stage.id, static_cast<int>(i), static_cast<int>(p.stages.size()), token,
                                      store_, owner_, registry_);

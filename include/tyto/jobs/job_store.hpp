@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -123,8 +124,10 @@ class JobStore {
 
   // Claims up to `limit` due queued jobs for `owner`, leased until now + lease. Jobs of pipelines in
   // `skip_pipelines` (at their concurrency limit) are left alone. Emits "started" events.
+  // `also_emit` may add events per claimed job to the same transaction (the first stage_started).
   std::vector<Job> claim(const std::string& owner, int limit, std::chrono::milliseconds lease,
-                         const std::vector<std::string>& skip_pipelines = {});
+                         const std::vector<std::string>& skip_pipelines = {},
+                         const std::function<void(const Job&, std::vector<events::NewEvent>&)>& also_emit = {});
 
   // Renews the leases of `owner`'s running jobs; returns, per job still held, whether a cancel was
   // requested. Jobs missing from the answer are no longer held (rescued elsewhere).

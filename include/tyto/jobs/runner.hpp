@@ -33,7 +33,8 @@ class Registry;
 namespace tyto::jobs {
 
 struct RunnerOptions {
-  int workers = 0;  // 0: one per core
+  int workers = 0;   // 0: one per core
+  int prefetch = 64;  // jobs claimed ahead of free workers, so one claim serves many short jobs
   std::chrono::milliseconds lease{30'000};
   std::chrono::milliseconds heartbeat_interval{10'000};
   std::chrono::milliseconds poll_interval{1'000};     // fallback when no wake-up arrives
