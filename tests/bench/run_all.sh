@@ -10,3 +10,4 @@ echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/10485
 TYTO_BENCH_IO_THREADS=1 "$here/http_health.sh" "$build_dir/tyto"
 TYTO_BENCH_IO_THREADS=0 "$here/http_health.sh" "$build_dir/tyto"
 TYTO_BENCH_IO_THREADS=1 TYTO_BENCH_ACCESS_LOG=false "$here/http_health.sh" "$build_dir/tyto"
+"$here/jobs.sh" "$build_dir"

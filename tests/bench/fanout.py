@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Event fan-out: N WebSocket subscribers on one job's topic while the job emits progress events.
+Reports deliveries per second and the delivery latency (server event time to client receipt).
+
+    tests/bench/fanout.py PORT SUBSCRIBERS STEPS STEP_MS
+"""
+import asyncio
+import base64
+import json
+import os
+import struct
+import sys
+import time
+import urllib.request
+from datetime import datetime, timezone
+
+port, subscribers, steps, step_ms = (int(a) for a in sys.argv[1:5])
+first_last = [None, None]
+
+
+def post(path, body):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as res:
+        return json.load(res)
+
+
+async def read_frame(reader):
+    head = await reader.readexactly(2)
+    length = head[1] & 0x7F
+    if length == 126:
+        length = struct.unpack("!H", await reader.readexactly(2))[0]
+    elif length == 127:
+        length = struct.unpack("!Q", await reader.readexactly(8))[0]
+    return head[0] & 0x0F, await reader.readexactly(length)
+
+
+async def subscriber(job_id, latencies, counts, ready):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write((f"GET /ws/jobs/{job_id} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    await writer.drain()
+    await reader.readuntil(b"\r\n\r\n")
+    ready.append(1)
+    while True:
+        opcode, payload = await read_frame(reader)
+        if opcode == 8:
+            break
+        if opcode != 1:
+            continue
+        now = time.time()
+        # Cheap parsing keeps the client from being the bottleneck: only type and time are read.
+        if b'"type":"progress"' in payload:
+            i = payload.find(b'"time":"') + 8
+            stamp = payload[i:i + 23].decode()
+            sent = datetime.fromisoformat(stamp).replace(tzinfo=timezone.utc).timestamp()
+            latencies.append((now - sent) * 1000)
+            counts[0] += 1
+            first_last[0] = first_last[0] or now
+            first_last[1] = now
+        elif b'"type":"succeeded"' in payload:
+            break
+    writer.close()
+
+
+async def main():
+    job = post("/api/v1/jobs", {"pipeline": "builtin.sleep", "input": {"ms": 1000, "steps": 1},
+                                "run_at": "2099-01-01T00:00:00Z"})
+    # A delayed job holds the topic open; a second job emits the events we measure.
+    job = post("/api/v1/jobs", {"pipeline": "builtin.sleep", "input": {"ms": steps * step_ms, "steps": steps},
+                                "run_at": datetime.utcfromtimestamp(time.time() + 3).isoformat() + "Z"})
+    latencies, counts, ready = [], [0], []
+    tasks = [asyncio.create_task(subscriber(job["id"], latencies, counts, ready)) for _ in range(subscribers)]
+    while len(ready) < subscribers:
+        await asyncio.sleep(0.05)
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=120)
+    elapsed = first_last[1] - first_last[0]
+    latencies.sort()
+    p = lambda q: latencies[int(q * (len(latencies) - 1))]
+    print(f"== fan-out: {subscribers} WebSocket subscribers, {steps} progress events each: "
+          f"one every {step_ms} ms: {counts[0]} deliveries, {counts[0] / elapsed:.0f} deliveries/s; "
+          f"delivery latency p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms")
+
+asyncio.run(main())

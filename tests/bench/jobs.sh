@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The jobs benchmarks (issue "Jobs, pipelines and live events"), on SQLite and PostgreSQL:
+#   tests/bench/jobs.sh BUILD_DIR
+# - no-op jobs/s end to end through the API (batches of 1,000) and in-process (tyto_bench_jobs)
+# - enqueue-to-start latency on an idle runner (tyto_bench_jobs)
+# - GET /api/v1/jobs/{id} under wrk -t1 -c64 -d10s over random existing ids
+# - fan-out: 1,000 WebSocket subscribers on one topic
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+build_dir="$(realpath "${1:-build}")"
+binary="$build_dir/tyto"
+jobs="${TYTO_BENCH_JOBS:-20000}"
+ulimit -n 8192 2>/dev/null || true
+work=$(mktemp -d)
+pg_dir="$work/pg"
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  "$here/../services/postgres.sh" stop "$pg_dir" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+serve() {  # serve NAME DATABASE_URL; sets port and pid
+  port=$(free_port)
+  "$binary" serve --listen "127.0.0.1:$port" --data-dir "$work/$1" --database "$2" 2>"$work/$1.log" >/dev/null &
+  pid=$!
+  for _ in $(seq 200); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.05; done
+}
+
+stop() { kill "$pid"; wait "$pid" || true; pid=""; }
+
+"$here/../services/postgres.sh" start "$pg_dir" >/dev/null
+pg_url=$(cat "$pg_dir/postgres.url")
+
+for backend in sqlite postgres; do
+  if [ "$backend" = sqlite ]; then url="sqlite:$work/sqlite/tyto.db"; else url="$pg_url"; fi
+  echo "#### $backend"
+  serve "$backend" "$url"
+  python3 "$here/jobs_http.py" "$port" "$jobs" "$work/ids.txt"
+  echo "== GET /api/v1/jobs/{id}, wrk -t1 -c64 -d10s, random ids of $(wc -l <"$work/ids.txt") jobs"
+  IDS_FILE="$work/ids.txt" wrk -t1 -c64 -d10s --latency -s "$here/get_job.lua" "http://127.0.0.1:$port" |
+    awk '/Requests\/sec|Non-2xx|Socket errors/ {print} $1=="50%" || $1=="99%" {print "latency " $1 " " $2}'
+  python3 "$here/fanout.py" "$port" 1000 100 50
+  stop
+  "$build_dir/tests/bench/tyto_bench_jobs" "$url" "$jobs"
+done
