@@ -117,6 +117,12 @@ Platform::Platform(const Config& config, Modules modules) : config_(config), mod
   options.rescue_interval = config_.jobs.rescue_interval;
   options.shutdown_timeout = config_.jobs.shutdown_timeout;
   options.backoff = {config_.jobs.backoff_base, config_.jobs.backoff_max};
+  options.pipeline_concurrency = config_.jobs.pipeline_concurrency;
+  for (const auto& [name, limit] : options.pipeline_concurrency) {
+    if (!pipelines_.count(name)) {
+      throw pipeline::PipelineError("jobs.pipeline_concurrency names unknown pipeline \"" + name + "\"");
+    }
+  }
   runner_ = std::make_unique<jobs::Runner>(options, *store_, pipelines_, registry_);
   schedules_ = std::make_unique<jobs::ScheduleStore>(*store_);
   scheduler_ = std::make_unique<jobs::Scheduler>(*schedules_, config_.jobs.schedule_tick,

@@ -230,6 +230,22 @@ const OptionDef kOptions[] = {
       "Longest retry delay"},
      [](Config& c, const json& v) { c.jobs.backoff_max = to_ms("jobs.backoff_max_ms", v); },
      [](const Config& c) -> json { return c.jobs.backoff_max.count(); }},
+    {{"jobs.pipeline_concurrency", "TYTO_JOBS_PIPELINE_CONCURRENCY", "--jobs-pipeline-concurrency", "list",
+      "Caps on running jobs per pipeline across all instances, as PIPELINE=N (comma-separated)"},
+     [](Config& c, const json& v) {
+       c.jobs.pipeline_concurrency.clear();
+       for (const auto& item : to_list("jobs.pipeline_concurrency", v)) {
+         const auto eq = item.find('=');
+         if (eq == std::string::npos || eq == 0) bad_value("jobs.pipeline_concurrency", "entries like builtin.sleep=2", v);
+         c.jobs.pipeline_concurrency[item.substr(0, eq)] =
+             static_cast<int>(to_int("jobs.pipeline_concurrency", json(item.substr(eq + 1)), 1, 100000));
+       }
+     },
+     [](const Config& c) -> json {
+       json out = json::array();
+       for (const auto& [p, n] : c.jobs.pipeline_concurrency) out.push_back(p + "=" + std::to_string(n));
+       return out;
+     }},
     {{"jobs.pipelines_dir", "TYTO_JOBS_PIPELINES_DIR", "--jobs-pipelines-dir", "string",
       "Directory of extra pipeline definitions (*.json); one named like a built-in replaces it"},
      [](Config& c, const json& v) { c.jobs.pipelines_dir = to_string("jobs.pipelines_dir", v); },

@@ -142,6 +142,15 @@ constexpr std::string_view kDepth =
 constexpr std::string_view kRunningByPipeline =
     "SELECT pipeline, COUNT(*) FROM jobs WHERE state = 'running' GROUP BY pipeline";
 
+const std::string kClaimOnePipeline = fmt::format(
+    "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2, "
+    "heartbeat_at = $3, started_at = COALESCE(started_at, $3), updated_at = $3, cancel_requested = FALSE "
+    "WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $3 AND pipeline = $5 "
+    "ORDER BY priority DESC, run_at, id LIMIT $4) RETURNING {}",
+    kColumns);
+constexpr std::string_view kRunningOfPipeline = "SELECT COUNT(*) FROM jobs WHERE state = 'running' AND pipeline = $1";
+constexpr std::string_view kPipelineLock = "SELECT pg_advisory_xact_lock(hashtextextended('claim:' || $1, 7))";
+
 std::string claim_sql(Dialect dialect, std::size_t skipped) {
   std::string skip;
   for (std::size_t i = 0; i < skipped; ++i) skip += fmt::format("{}${}", i == 0 ? "" : ", ", 5 + i);
@@ -274,6 +283,28 @@ std::vector<Job> JobStore::claim(const std::string& owner, int limit, std::chron
   for (const auto& p : skip_pipelines) params.emplace_back(p);
   auto tx = db_.begin();
   auto jobs = jobs_of(tx->query(claim_sql(db_.dialect(), skip_pipelines.size()), params));
+  std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
+    return std::tie(b.priority, a.run_at, a.id) < std::tie(a.priority, b.run_at, b.id);
+  });
+  std::vector<events::NewEvent> pending;
+  for (const auto& j : jobs) {
+    pending.push_back(job_event(j, "started", {{"attempt", j.attempts}, {"runner", owner}}));
+    if (also_emit) also_emit(j, pending);
+  }
+  events_.commit(*tx, pending);
+  return jobs;
+}
+
+std::vector<Job> JobStore::claim_limited(const std::string& owner, const std::string& pipeline, int limit,
+                                         int max_claim, std::chrono::milliseconds lease,
+                                         const std::function<void(const Job&, std::vector<events::NewEvent>&)>& also_emit) {
+  auto tx = db_.begin();
+  if (db_.dialect() == Dialect::kPostgres) tx->query(kPipelineLock, {pipeline});
+  const auto running = tx->query_one(kRunningOfPipeline, {pipeline})->get<std::int64_t>(0);
+  const auto room = std::min<std::int64_t>(limit - running, max_claim);
+  if (room <= 0) return {};
+  const auto now = now_micros();
+  auto jobs = jobs_of(tx->query(kClaimOnePipeline, {owner, now + lease.count() * 1000, now, room, pipeline}));
   std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
     return std::tie(b.priority, a.run_at, a.id) < std::tie(a.priority, b.run_at, b.id);
   });

@@ -154,17 +154,6 @@ class Runner::Impl {
     wake();
   }
 
-  std::vector<std::string> saturated_pipelines() {
-    std::vector<std::string> out;
-    if (options_.pipeline_concurrency.empty()) return out;
-    const auto counts = store_.running_by_pipeline();
-    for (const auto& [pipeline, limit] : options_.pipeline_concurrency) {
-      auto it = counts.find(pipeline);
-      if (it != counts.end() && it->second >= limit) out.push_back(pipeline);
-    }
-    return out;
-  }
-
   void claim() {
     int free;
     {
@@ -180,9 +169,20 @@ class Runner::Impl {
       out.push_back({j.tenant_id, job_topic(j.id), "stage_started",
                      {{"stage", it->second.stages.front().id}, {"attempt", j.attempts}}});
     };
-    auto jobs = store_.claim(owner_, free, options_.lease, saturated_pipelines(), announce);
+    // Pipelines with a concurrency limit are claimed one by one under their cap; the rest together.
+    std::vector<Job> jobs;
+    std::vector<std::string> limited;
+    for (const auto& [pipeline, limit] : options_.pipeline_concurrency) {
+      limited.push_back(pipeline);
+      const int room = free - static_cast<int>(jobs.size());
+      if (room <= 0) break;
+      for (auto& j : store_.claim_limited(owner_, pipeline, limit, room, options_.lease, announce)) jobs.push_back(std::move(j));
+    }
+    const int room = free - static_cast<int>(jobs.size());
+    auto rest = room > 0 ? store_.claim(owner_, room, options_.lease, limited, announce) : std::vector<Job>{};
     for (auto& job : jobs) start_job(std::move(job));
-    if (static_cast<int>(jobs.size()) == free) wake();  // there may be more
+    for (auto& job : rest) start_job(std::move(job));
+    if (room > 0 && static_cast<int>(rest.size()) == room) wake();  // there may be more
   }
 
   void start_job(Job job) {

@@ -413,3 +413,52 @@ TEST_CASE("Two instances on one PostgreSQL share the queue and each other's even
   CHECK(std::count(types.begin(), types.end(), "progress") == 5);
   CHECK(types.back() == "succeeded");
 }
+
+TEMPLATE_TEST_CASE("A pipeline's concurrency limit caps its running jobs", "[integration][jobs]", Sqlite, Postgres) {
+  TestType backend;
+  auto args = backend.args();
+  args.insert(args.end(), {"--jobs-pipeline-concurrency", "builtin.sleep=1", "--jobs-workers", "4"});
+  auto server = TytoProcess::serve(args);
+  const auto port = server->port();
+  json jobs = json::array();
+  for (int i = 0; i < 3; ++i) jobs.push_back({{"pipeline", "builtin.sleep"}, {"input", {{"ms", 300}}}});
+  for (int i = 0; i < 5; ++i) jobs.push_back({{"pipeline", "builtin.noop"}});
+  REQUIRE(api(port, "POST", "/api/v1/jobs/batch", {{"jobs", jobs}}).status == 200);
+  auto db = backend.open();
+  int most_running = 0;
+  REQUIRE(eventually(
+      [&] {
+        const auto running =
+            db->query_one("SELECT COUNT(*) FROM jobs WHERE pipeline = 'builtin.sleep' AND state = 'running'")
+                ->template get<std::int64_t>(0);
+        most_running = std::max<int>(most_running, static_cast<int>(running));
+        return db->query_one("SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'")->template get<std::int64_t>(0) == 8;
+      },
+      30s));
+  CHECK(most_running == 1);
+  CHECK(TytoProcess({"serve", "--listen", "127.0.0.1:0", "--jobs-pipeline-concurrency", "no.such=2"}).wait() == 1);
+}
+
+TEMPLATE_TEST_CASE("Shutdown releases a running job, which the next start runs again", "[integration][jobs]", Sqlite,
+                   Postgres) {
+  TestType backend;
+  auto args = backend.args();
+  args.insert(args.end(), {"--jobs-shutdown-timeout-ms", "300"});
+  std::string id;
+  {
+    auto server = TytoProcess::serve(args);
+    id = submit(server->port(), {{"pipeline", "builtin.sleep"}, {"input", {{"ms", 4000}, {"steps", 40}}}});
+    wait_for_state(server->port(), id, "running");
+    server->signal(SIGTERM);
+    CHECK(server->wait(15s) == 0);
+  }
+  auto db = backend.open();
+  const auto row = db->query_one("SELECT state, attempts, lease_owner FROM jobs WHERE id = $1", {id});
+  REQUIRE(row);
+  CHECK(row->template get<std::string>(0) == "queued");
+  CHECK(row->template get<int>(1) == 0);  // the interrupted attempt is not counted
+  CHECK(row->is_null(2));
+  CHECK(count_events(*db, id, "released") == 1);
+  auto server = TytoProcess::serve(args);
+  CHECK(wait_for_state(server->port(), id, "succeeded", 30s)["attempts"] == 1);
+}

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -65,6 +66,7 @@ struct JobsConfig {
   std::chrono::milliseconds backoff_base{1'000};
   std::chrono::milliseconds backoff_max{300'000};
   std::string pipelines_dir;  // extra pipeline definitions; empty: only the built-in ones
+  std::map<std::string, int> pipeline_concurrency;  // pipeline → most running at once (all instances)
   int event_retention_hours = 168;
   int stream_queue_limit = 1000;
 };

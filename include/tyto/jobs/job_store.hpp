@@ -129,6 +129,13 @@ class JobStore {
                          const std::vector<std::string>& skip_pipelines = {},
                          const std::function<void(const Job&, std::vector<events::NewEvent>&)>& also_emit = {});
 
+  // Claims up to `max_claim` due jobs of one pipeline whose running jobs (all instances) are capped
+  // at `limit`: counts and claims in one transaction (PostgreSQL: under an advisory lock per
+  // pipeline), so the cap holds across instances.
+  std::vector<Job> claim_limited(const std::string& owner, const std::string& pipeline, int limit, int max_claim,
+                                 std::chrono::milliseconds lease,
+                                 const std::function<void(const Job&, std::vector<events::NewEvent>&)>& also_emit = {});
+
   // Renews the leases of `owner`'s running jobs; returns, per job still held, whether a cancel was
   // requested. Jobs missing from the answer are no longer held (rescued elsewhere).
   std::vector<std::pair<std::string, bool>> heartbeat(const std::string& owner, const std::vector<std::string>& ids,
