@@ -118,6 +118,7 @@ Platform::Platform(const Config& config, Modules modules) : config_(config), mod
   options.shutdown_timeout = config_.jobs.shutdown_timeout;
   options.backoff = {config_.jobs.backoff_base, config_.jobs.backoff_max};
   options.pipeline_concurrency = config_.jobs.pipeline_concurrency;
+  options.tenant_concurrency = config_.jobs.tenant_concurrency;
   for (const auto& [name, limit] : options.pipeline_concurrency) {
     if (!pipelines_.count(name)) {
       throw pipeline::PipelineError("jobs.pipeline_concurrency names unknown pipeline \"" + name + "\"");

@@ -246,6 +246,12 @@ const OptionDef kOptions[] = {
        for (const auto& [p, n] : c.jobs.pipeline_concurrency) out.push_back(p + "=" + std::to_string(n));
        return out;
      }},
+    {{"jobs.tenant_concurrency", "TYTO_JOBS_TENANT_CONCURRENCY", "--jobs-tenant-concurrency", "integer",
+      "Most jobs running at once per tenant across all instances; 0 = no limit"},
+     [](Config& c, const json& v) {
+       c.jobs.tenant_concurrency = static_cast<int>(to_int("jobs.tenant_concurrency", v, 0, 1000000));
+     },
+     [](const Config& c) -> json { return c.jobs.tenant_concurrency; }},
     {{"jobs.pipelines_dir", "TYTO_JOBS_PIPELINES_DIR", "--jobs-pipelines-dir", "string",
       "Directory of extra pipeline definitions (*.json); one named like a built-in replaces it"},
      [](Config& c, const json& v) { c.jobs.pipelines_dir = to_string("jobs.pipelines_dir", v); },

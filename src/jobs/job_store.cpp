@@ -149,6 +149,13 @@ const std::string kClaimOnePipeline = fmt::format(
     "ORDER BY priority DESC, run_at, id LIMIT $4) RETURNING {}",
     kColumns);
 constexpr std::string_view kRunningOfPipeline = "SELECT COUNT(*) FROM jobs WHERE state = 'running' AND pipeline = $1";
+constexpr std::string_view kTenantClaimLock = "SELECT pg_advisory_xact_lock(hashtextextended('claim:tenants', 7))";
+constexpr std::string_view kRunningByTenant = "SELECT tenant_id, COUNT(*) FROM jobs WHERE state = 'running' GROUP BY tenant_id";
+const std::string kClaimOne = fmt::format(
+    "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2, "
+    "heartbeat_at = $3, started_at = COALESCE(started_at, $3), updated_at = $3, cancel_requested = FALSE "
+    "WHERE id = $4 AND state = 'queued' RETURNING {}",
+    kColumns);
 constexpr std::string_view kPipelineLock = "SELECT pg_advisory_xact_lock(hashtextextended('claim:' || $1, 7))";
 
 std::string claim_sql(Dialect dialect, std::size_t skipped) {
@@ -277,12 +284,18 @@ std::optional<std::int64_t> JobStore::queue_position(const Job& job) {
 
 std::vector<Job> JobStore::claim(const std::string& owner, int limit, std::chrono::milliseconds lease,
                                  const std::vector<std::string>& skip_pipelines,
-                                 const std::function<void(const Job&, std::vector<events::NewEvent>&)>& also_emit) {
+                                 const std::function<void(const Job&, std::vector<events::NewEvent>&)>& also_emit,
+                                 int tenant_limit) {
   const auto now = now_micros();
-  Params params = {owner, now + lease.count() * 1000, now, limit};
-  for (const auto& p : skip_pipelines) params.emplace_back(p);
   auto tx = db_.begin();
-  auto jobs = jobs_of(tx->query(claim_sql(db_.dialect(), skip_pipelines.size()), params));
+  std::vector<Job> jobs;
+  if (tenant_limit > 0) {
+    jobs = claim_per_tenant(*tx, owner, limit, lease, skip_pipelines, tenant_limit, now);
+  } else {
+    Params params = {owner, now + lease.count() * 1000, now, limit};
+    for (const auto& p : skip_pipelines) params.emplace_back(p);
+    jobs = jobs_of(tx->query(claim_sql(db_.dialect(), skip_pipelines.size()), params));
+  }
   std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
     return std::tie(b.priority, a.run_at, a.id) < std::tie(a.priority, b.run_at, b.id);
   });
@@ -293,6 +306,35 @@ std::vector<Job> JobStore::claim(const std::string& owner, int limit, std::chron
   }
   events_.commit(*tx, pending);
   return jobs;
+}
+
+// Picks candidates in claim order, keeps those whose tenant has room, and claims exactly those.
+std::vector<Job> JobStore::claim_per_tenant(storage::Session& tx, const std::string& owner, int limit,
+                                            std::chrono::milliseconds lease,
+                                            const std::vector<std::string>& skip_pipelines, int tenant_limit,
+                                            std::int64_t now) {
+  if (db_.dialect() == Dialect::kPostgres) tx.query(kTenantClaimLock);
+  std::map<std::string, std::int64_t> running;
+  for (const auto& r : tx.query(kRunningByTenant).rows) running[r.get<std::string>(0)] = r.get<std::int64_t>(1);
+  std::string sql = "SELECT id, tenant_id FROM jobs WHERE state = 'queued' AND run_at <= $1";
+  Params params = {now};
+  for (const auto& p : skip_pipelines) {
+    params.emplace_back(p);
+    sql += fmt::format(" AND pipeline <> ${}", params.size());
+  }
+  params.emplace_back(limit * 8);
+  sql += fmt::format(" ORDER BY priority DESC, run_at, id LIMIT ${}", params.size());
+  std::vector<Job> out;
+  for (const auto& r : tx.query(sql, params).rows) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    auto& n = running[r.get<std::string>(1)];
+    if (n >= tenant_limit) continue;
+    auto row = tx.query_one(kClaimOne, {owner, now + lease.count() * 1000, now, r.get<std::string>(0)});
+    if (!row) continue;
+    ++n;
+    out.push_back(from_row(*row));
+  }
+  return out;
 }
 
 std::vector<Job> JobStore::claim_limited(const std::string& owner, const std::string& pipeline, int limit,

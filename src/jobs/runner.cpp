@@ -179,7 +179,8 @@ class Runner::Impl {
       for (auto& j : store_.claim_limited(owner_, pipeline, limit, room, options_.lease, announce)) jobs.push_back(std::move(j));
     }
     const int room = free - static_cast<int>(jobs.size());
-    auto rest = room > 0 ? store_.claim(owner_, room, options_.lease, limited, announce) : std::vector<Job>{};
+    auto rest = room > 0 ? store_.claim(owner_, room, options_.lease, limited, announce, options_.tenant_concurrency)
+                         : std::vector<Job>{};
     for (auto& job : jobs) start_job(std::move(job));
     for (auto& job : rest) start_job(std::move(job));
     if (room > 0 && static_cast<int>(rest.size()) == room) wake();  // there may be more

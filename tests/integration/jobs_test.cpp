@@ -462,3 +462,23 @@ TEMPLATE_TEST_CASE("Shutdown releases a running job, which the next start runs a
   auto server = TytoProcess::serve(args);
   CHECK(wait_for_state(server->port(), id, "succeeded", 30s)["attempts"] == 1);
 }
+
+TEMPLATE_TEST_CASE("A tenant's concurrency limit caps its running jobs", "[integration][jobs]", Sqlite, Postgres) {
+  TestType backend;
+  auto args = backend.args();
+  args.insert(args.end(), {"--jobs-tenant-concurrency", "2", "--jobs-workers", "4"});
+  auto server = TytoProcess::serve(args);
+  json jobs = json::array();
+  for (int i = 0; i < 6; ++i) jobs.push_back({{"pipeline", "builtin.sleep"}, {"input", {{"ms", 200}}}});
+  REQUIRE(api(server->port(), "POST", "/api/v1/jobs/batch", {{"jobs", jobs}}).status == 200);
+  auto db = backend.open();
+  int most_running = 0;
+  REQUIRE(eventually(
+      [&] {
+        const auto running = db->query_one("SELECT COUNT(*) FROM jobs WHERE state = 'running'")->template get<std::int64_t>(0);
+        most_running = std::max<int>(most_running, static_cast<int>(running));
+        return db->query_one("SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'")->template get<std::int64_t>(0) == 6;
+      },
+      30s));
+  CHECK(most_running == 2);
+}

@@ -67,6 +67,7 @@ struct JobsConfig {
   std::chrono::milliseconds backoff_max{300'000};
   std::string pipelines_dir;  // extra pipeline definitions; empty: only the built-in ones
   std::map<std::string, int> pipeline_concurrency;  // pipeline → most running at once (all instances)
+  int tenant_concurrency = 0;                       // most running at once per tenant; 0: no limit
   int event_retention_hours = 168;
   int stream_queue_limit = 1000;
 };

@@ -125,9 +125,12 @@ class JobStore {
   // Claims up to `limit` due queued jobs for `owner`, leased until now + lease. Jobs of pipelines in
   // `skip_pipelines` (at their concurrency limit) are left alone. Emits "started" events.
   // `also_emit` may add events per claimed job to the same transaction (the first stage_started).
+  // With tenant_limit > 0 no tenant gets more than that many running jobs (all instances): the
+  // claim then counts running jobs per tenant first (PostgreSQL: under an advisory lock).
   std::vector<Job> claim(const std::string& owner, int limit, std::chrono::milliseconds lease,
                          const std::vector<std::string>& skip_pipelines = {},
-                         const std::function<void(const Job&, std::vector<events::NewEvent>&)>& also_emit = {});
+                         const std::function<void(const Job&, std::vector<events::NewEvent>&)>& also_emit = {},
+                         int tenant_limit = 0);
 
   // Claims up to `max_claim` due jobs of one pipeline whose running jobs (all instances) are capped
   // at `limit`: counts and claims in one transaction (PostgreSQL: under an advisory lock per
@@ -180,6 +183,10 @@ class JobStore {
   events::Events& events() { return events_; }
 
  private:
+  std::vector<Job> claim_per_tenant(storage::Session& tx, const std::string& owner, int limit,
+                                    std::chrono::milliseconds lease, const std::vector<std::string>& skip_pipelines,
+                                    int tenant_limit, std::int64_t now);
+
   storage::Database& db_;
   events::Events& events_;
 };

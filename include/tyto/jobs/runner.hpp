@@ -42,6 +42,7 @@ struct RunnerOptions {
   std::chrono::milliseconds shutdown_timeout{10'000};
   BackoffPolicy backoff;
   std::map<std::string, int> pipeline_concurrency;  // pipeline → most jobs running at once (all instances)
+  int tenant_concurrency = 0;  // most jobs running at once per tenant (all instances); 0: no limit
   std::string owner;  // lease owner id; default: a new UUIDv7 per process
 };
 
