@@ -4,53 +4,28 @@
 #include "tyto/api/system_routes.hpp"
 #include "tyto/core/embedded.hpp"
 #include "tyto/core/logging.hpp"
+#include "tyto/core/periodic.hpp"
 #include "tyto/core/time.hpp"
 
 #include <fmt/format.h>
 
-#include <condition_variable>
 #include <filesystem>
-#include <thread>
 
 namespace tyto::cli {
 
 // Periodic housekeeping: event retention.
 class Platform::Janitor {
  public:
-  Janitor(events::Events& events, std::chrono::hours retention) : events_(events), retention_(retention) {
-    thread_ = std::thread([this] { run(); });
-  }
-  ~Janitor() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
+  Janitor(events::Events& events, std::chrono::hours retention)
+      : thread_("event retention", std::chrono::minutes(10), [&events, retention] {
+          const auto cutoff = now_micros() - std::chrono::duration_cast<std::chrono::microseconds>(retention).count();
+          if (auto n = events.delete_older_than(cutoff); n > 0) log::info("deleted old events", {{"count", n}});
+        }) {
+    thread_.start();
   }
 
  private:
-  void run() {
-    std::unique_lock lock(mutex_);
-    while (!stop_) {
-      lock.unlock();
-      try {
-        const auto cutoff = now_micros() - std::chrono::duration_cast<std::chrono::microseconds>(retention_).count();
-        if (auto n = events_.delete_older_than(cutoff); n > 0) log::info("deleted old events", {{"count", n}});
-      } catch (const std::exception& e) {
-        log::warn("event retention sweep failed", {{"error", e.what()}});
-      }
-      lock.lock();
-      cv_.wait_for(lock, std::chrono::minutes(10), [&] { return stop_; });
-    }
-  }
-
-  events::Events& events_;
-  std::chrono::hours retention_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mutex_
-  std::thread thread_;
+  PeriodicThread thread_;
 };
 
 std::unique_ptr<storage::Database> open_database(const Config& config) {

@@ -296,6 +296,12 @@ std::vector<Job> JobStore::claim(const std::string& owner, int limit, std::chron
     for (const auto& p : skip_pipelines) params.emplace_back(p);
     jobs = jobs_of(tx->query(claim_sql(db_.dialect(), skip_pipelines.size()), params));
   }
+  return commit_claim(*tx, owner, std::move(jobs), also_emit);
+}
+
+// Orders freshly claimed jobs as the claim did, emits their "started" events and commits.
+std::vector<Job> JobStore::commit_claim(storage::Transaction& tx, const std::string& owner, std::vector<Job> jobs,
+                                        const EmitFn& also_emit) {
   std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
     return std::tie(b.priority, a.run_at, a.id) < std::tie(a.priority, b.run_at, b.id);
   });
@@ -304,7 +310,7 @@ std::vector<Job> JobStore::claim(const std::string& owner, int limit, std::chron
     pending.push_back(job_event(j, "started", {{"attempt", j.attempts}, {"runner", owner}}));
     if (also_emit) also_emit(j, pending);
   }
-  events_.commit(*tx, pending);
+  events_.commit(tx, pending);
   return jobs;
 }
 
@@ -347,16 +353,7 @@ std::vector<Job> JobStore::claim_limited(const std::string& owner, const std::st
   if (room <= 0) return {};
   const auto now = now_micros();
   auto jobs = jobs_of(tx->query(kClaimOnePipeline, {owner, now + lease.count() * 1000, now, room, pipeline}));
-  std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
-    return std::tie(b.priority, a.run_at, a.id) < std::tie(a.priority, b.run_at, b.id);
-  });
-  std::vector<events::NewEvent> pending;
-  for (const auto& j : jobs) {
-    pending.push_back(job_event(j, "started", {{"attempt", j.attempts}, {"runner", owner}}));
-    if (also_emit) also_emit(j, pending);
-  }
-  events_.commit(*tx, pending);
-  return jobs;
+  return commit_claim(*tx, owner, std::move(jobs), also_emit);
 }
 
 std::vector<std::pair<std::string, bool>> JobStore::heartbeat(const std::string& owner,

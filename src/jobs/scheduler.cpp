@@ -4,12 +4,11 @@
 #include "tyto/core/error.hpp"
 #include "tyto/core/ids.hpp"
 #include "tyto/core/logging.hpp"
+#include "tyto/core/periodic.hpp"
 #include "tyto/core/time.hpp"
 
 #include <fmt/format.h>
 
-#include <condition_variable>
-#include <thread>
 
 namespace tyto::jobs {
 namespace {
@@ -141,44 +140,14 @@ std::vector<Job> ScheduleStore::fire_due(std::int64_t now) {
 class Scheduler::Impl {
  public:
   Impl(ScheduleStore& store, std::chrono::milliseconds tick, WakeFn wake)
-      : store_(store), tick_(tick), wake_(std::move(wake)) {}
-  ~Impl() { stop(); }
-
-  void start() {
-    thread_ = std::thread([this] { run(); });
-  }
-  void stop() {
-    {
-      std::lock_guard lock(mutex_);
-      if (stop_) return;
-      stop_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
+      : thread_("scheduler", tick, [&store, wake = std::move(wake)] {
+          if (!store.fire_due(now_micros()).empty() && wake) wake();
+        }) {}
+  void start() { thread_.start(); }
+  void stop() { thread_.stop(); }
 
  private:
-  void run() {
-    std::unique_lock lock(mutex_);
-    while (!stop_) {
-      lock.unlock();
-      try {
-        if (!store_.fire_due(now_micros()).empty() && wake_) wake_();
-      } catch (const std::exception& e) {
-        log::warn("scheduler tick failed; retrying", {{"error", e.what()}});
-      }
-      lock.lock();
-      cv_.wait_for(lock, tick_, [&] { return stop_; });
-    }
-  }
-
-  ScheduleStore& store_;
-  std::chrono::milliseconds tick_;
-  WakeFn wake_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mutex_
-  std::thread thread_;
+  PeriodicThread thread_;
 };
 
 Scheduler::Scheduler(ScheduleStore& store, std::chrono::milliseconds tick, WakeFn wake)

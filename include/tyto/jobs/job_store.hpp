@@ -183,6 +183,9 @@ class JobStore {
   events::Events& events() { return events_; }
 
  private:
+  using EmitFn = std::function<void(const Job&, std::vector<events::NewEvent>&)>;
+  std::vector<Job> commit_claim(storage::Transaction& tx, const std::string& owner, std::vector<Job> jobs,
+                                const EmitFn& also_emit);
   std::vector<Job> claim_per_tenant(storage::Session& tx, const std::string& owner, int limit,
                                     std::chrono::milliseconds lease, const std::vector<std::string>& skip_pipelines,
                                     int tenant_limit, std::int64_t now);
