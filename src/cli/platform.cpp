@@ -67,7 +67,8 @@ jobs::Runner::Pipelines load_all_pipelines(const Config& config, const pipeline:
   return out;
 }
 
-Platform::Platform(const Config& config, Modules modules) : config_(config), modules_(std::move(modules)) {
+Platform::Platform(const Config& config, Modules modules)
+    : config_(config), modules_(std::move(modules)), outbound_(config_.outbound.allow) {
   metrics::add_process_collector(registry_);
   db_ = open_database(config_);
   migrations_ = migrations_for(config_, db_->dialect());

@@ -6,6 +6,7 @@
 #include "tyto/core/config.hpp"
 #include "tyto/core/metrics.hpp"
 #include "tyto/events/events.hpp"
+#include "tyto/http/outbound_policy.hpp"
 #include "tyto/http/router.hpp"
 #include "tyto/http/server.hpp"
 #include "tyto/jobs/job_store.hpp"
@@ -39,11 +40,13 @@ class Platform {
   storage::Database& db() { return *db_; }
   metrics::Registry& registry() { return registry_; }
   const jobs::Runner::Pipelines& pipelines() const { return pipelines_; }
+  const http::OutboundPolicy& outbound() const { return outbound_; }
 
  private:
   const Config config_;
   Modules modules_;
   metrics::Registry registry_;
+  http::OutboundPolicy outbound_;  // every fetch on a user's behalf goes through it
   std::unique_ptr<storage::Database> db_;
   std::vector<storage::Migration> migrations_;
   pipeline::StageRegistry stages_;

@@ -268,6 +268,10 @@ const OptionDef kOptions[] = {
        c.jobs.stream_queue_limit = static_cast<int>(to_int("jobs.stream_queue_limit", v, 1, 1000000));
      },
      [](const Config& c) -> json { return c.jobs.stream_queue_limit; }},
+    {{"outbound.allow", "TYTO_OUTBOUND_ALLOW", "--outbound-allow", "list",
+      "CIDRs outbound fetches (webhooks, images, audited pages) may reach besides public addresses"},
+     [](Config& c, const json& v) { c.outbound.allow = to_list("outbound.allow", v); },
+     [](const Config& c) -> json { return c.outbound.allow; }},
     {{"console.assets_dir", "TYTO_CONSOLE_ASSETS_DIR", "--console-assets-dir", "string",
       "Serve the console from this directory instead of the copy built into the binary"},
      [](Config& c, const json& v) { c.console.assets_dir = to_string("console.assets_dir", v); },

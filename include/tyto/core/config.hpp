@@ -72,6 +72,10 @@ struct JobsConfig {
   int stream_queue_limit = 1000;
 };
 
+struct OutboundConfig {
+  std::vector<std::string> allow;  // CIDRs that outbound fetches may reach besides public addresses
+};
+
 struct Config {
   std::string config_file;  // the file that was read, empty if none
   std::string data_dir = "./data";
@@ -80,6 +84,7 @@ struct Config {
   DatabaseConfig database;
   ConsoleConfig console;
   JobsConfig jobs;
+  OutboundConfig outbound;
 };
 
 // A bad option, value or file. The message names the option and says what was expected; the CLI
