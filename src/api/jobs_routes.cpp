@@ -95,7 +95,7 @@ json job_view(jobs::JobStore& store, const jobs::Job& job, const JobsDeps& deps,
 
 jobs::Job find_job(jobs::JobStore& store, const Request& req) {
   auto job = store.get(tenant_of(req), req.param("id"));
-  if (!job) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(req.param("id"))}});
+  if (!job) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(req.param("id").substr(0, 64))}});
   return *job;
 }
 
@@ -267,7 +267,7 @@ void add_schedule_routes(http::Router& router, std::shared_ptr<Shared> s) {
       Method::kGet, "/api/v1/schedules/{id}",
       [s](Request& req) {
         auto sc = s->deps.schedules.get(tenant_of(req), req.param("id"));
-        if (!sc) throw Error(ErrorCode::kNotFound, "no such schedule", {{"id", std::string(req.param("id"))}});
+        if (!sc) throw Error(ErrorCode::kNotFound, "no such schedule", {{"id", std::string(req.param("id").substr(0, 64))}});
         return Response::json(sc->to_json());
       },
       {"A schedule with its next and last fire times", "schedules", nullptr, {{"type", "object"}}});
@@ -275,7 +275,7 @@ void add_schedule_routes(http::Router& router, std::shared_ptr<Shared> s) {
       Method::kDelete, "/api/v1/schedules/{id}",
       [s](Request& req) {
         if (!s->deps.schedules.remove(tenant_of(req), req.param("id"))) {
-          throw Error(ErrorCode::kNotFound, "no such schedule", {{"id", std::string(req.param("id"))}});
+          throw Error(ErrorCode::kNotFound, "no such schedule", {{"id", std::string(req.param("id").substr(0, 64))}});
         }
         return Response::no_content();
       },

@@ -113,7 +113,7 @@ asio::awaitable<void> sse_stream(const JobsDeps& d, StreamMetrics& m, Request& r
   const auto cursor = cursor_of(req);
   std::optional<jobs::Job> job;
   co_await out.blocking([&] { job = d.store.get(tenant_of(req), req.param("id")); });
-  if (!job) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(req.param("id"))}});
+  if (!job) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(req.param("id").substr(0, 64))}});
   http::Headers headers;
   headers.set("Content-Type", "text/event-stream");
   headers.set("Cache-Control", "no-cache");

@@ -298,7 +298,7 @@ asio::awaitable<Response> dispatch(ServerState& state, Connection& conn, Request
   if (state.cors.enabled() && CorsPolicy::is_preflight(req)) co_return state.cors.preflight(req, match.allowed);
   if (!match.route) {
     if (match.allowed.empty()) {
-      co_return error_response(ErrorCode::kNotFound, "no such route", {{"path", req.path}});
+      co_return error_response(ErrorCode::kNotFound, "no such route", {{"path", req.path.substr(0, 256)}});
     }
     if (req.method == Method::kOptions) {
       Response res = Response::no_content();

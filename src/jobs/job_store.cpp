@@ -448,7 +448,7 @@ Job JobStore::cancel(std::string_view tenant_id, std::string_view id) {
     return job;
   }
   auto row = tx->query_one(kGet, {tenant_id, id});
-  if (!row) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(id)}});
+  if (!row) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(id.substr(0, 64))}});
   Job job = from_row(*row);
   throw Error(ErrorCode::kConflict, fmt::format("job is already {}", state_name(job.state)),
               {{"id", job.id}, {"state", state_name(job.state)}});
@@ -463,7 +463,7 @@ Job JobStore::retry(std::string_view tenant_id, std::string_view id) {
     return job;
   }
   auto row = tx->query_one(kGet, {tenant_id, id});
-  if (!row) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(id)}});
+  if (!row) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(id.substr(0, 64))}});
   Job job = from_row(*row);
   throw Error(ErrorCode::kConflict, fmt::format("only failed or cancelled jobs can be retried; this one is {}",
                                                 state_name(job.state)),
