@@ -6,6 +6,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config git ca-certificates \
       libboost1.81-dev libsqlite3-dev libpq-dev nlohmann-json3-dev libfmt-dev libssl-dev libsodium-dev \
+      libhowardhinnant-date-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -15,7 +16,8 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTYTO_BUILD_TESTS=
 
 FROM debian:12-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libsqlite3-0 libpq5 libfmt9 libssl3 libsodium23 ca-certificates curl \
+ && apt-get install -y --no-install-recommends libsqlite3-0 libpq5 libfmt9 libssl3 libsodium23 libdate-tz3 tzdata \
+      ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/tyto --create-home --shell /usr/sbin/nologin tyto
 COPY --from=build /build/tyto /usr/local/bin/tyto
