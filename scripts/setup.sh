@@ -19,7 +19,7 @@ BUILD_PACKAGES=(
   libtorch-dev
   catch2
 )
-TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps chromium nodejs
+TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps chromium nodejs radosgw ceph-mon ceph-osd
   $(command -v npm >/dev/null || echo npm))  # NodeSource's nodejs bundles npm (and conflicts with Debian's)
 BENCH_PACKAGES=(wrk curl procps)
 
