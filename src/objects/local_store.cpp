@@ -64,16 +64,7 @@ class LocalStore final : public ObjectStore {
   explicit LocalStore(fs::path root) : root_(std::move(root)) {}
 
   ObjectInfo put(std::string_view key, std::string_view data, std::string_view content_type) override {
-    std::size_t offset = 0;
-    return put_stream(
-        key,
-        [&](char* buf, std::size_t cap) {
-          std::size_t n = std::min(cap, data.size() - offset);
-          std::memcpy(buf, data.data() + offset, n);
-          offset += n;
-          return n;
-        },
-        content_type);
+    return put_stream(key, detail::read_from(data), content_type);
   }
 
   ObjectInfo put_stream(std::string_view key, const ReadFn& read, std::string_view content_type) override;

@@ -105,16 +105,7 @@ ObjectInfo S3Store::put(std::string_view key, std::string_view data, std::string
   if (data.size() <= client_.options().multipart_threshold) {
     return put_single(key, data, detail::content_type_or_default(content_type));
   }
-  std::size_t offset = 0;
-  return put_stream(
-      key,
-      [&](char* buf, std::size_t cap) {
-        std::size_t n = std::min(cap, data.size() - offset);
-        std::memcpy(buf, data.data() + offset, n);
-        offset += n;
-        return n;
-      },
-      content_type);
+  return put_stream(key, detail::read_from(data), content_type);
 }
 
 ObjectInfo S3Store::put_single(std::string_view key, std::string_view data, const std::string& content_type) {

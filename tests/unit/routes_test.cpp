@@ -8,14 +8,24 @@
 
 using namespace tyto;
 
-TEST_CASE("The OpenAPI document lists every route the server registers", "[routes][openapi]") {
-  test::TempDir dir;
+namespace {
+
+// The platform as `tyto serve` builds it, on a SQLite file in dir, not started.
+std::unique_ptr<cli::Platform> make_platform(const test::TempDir& dir) {
   Config config;
   config.data_dir = dir.path().string();
   config.database.url = "sqlite:" + (dir.path() / "t.db").string();
   cli::Modules modules;
   modules.push_back(std::make_unique<modules::BuiltinModule>());
-  cli::Platform platform(config, std::move(modules));
+  return std::make_unique<cli::Platform>(config, std::move(modules));
+}
+
+}  // namespace
+
+TEST_CASE("The OpenAPI document lists every route the server registers", "[routes][openapi]") {
+  test::TempDir dir;
+  auto owned = make_platform(dir);
+  auto& platform = *owned;
   const auto& routes = platform.router().routes();
   REQUIRE(routes.size() >= 15);
 
@@ -33,12 +43,8 @@ TEST_CASE("The OpenAPI document lists every route the server registers", "[route
 
 TEST_CASE("The built-in pipelines load and validate", "[routes][pipelines]") {
   test::TempDir dir;
-  Config config;
-  config.data_dir = dir.path().string();
-  config.database.url = "sqlite:" + (dir.path() / "t.db").string();
-  cli::Modules modules;
-  modules.push_back(std::make_unique<modules::BuiltinModule>());
-  cli::Platform platform(config, std::move(modules));
+  auto owned = make_platform(dir);
+  auto& platform = *owned;
   for (const char* name : {"builtin.noop", "builtin.sleep", "builtin.fail", "builtin.chain"}) {
     INFO(name);
     CHECK(platform.pipelines().count(name) == 1);
