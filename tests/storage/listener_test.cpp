@@ -1,6 +1,7 @@
 // Database::listen: PostgreSQL's LISTEN/NOTIFY on a connection of the listener's own, and SQLite's
 // absence of it.
 #include "storage/backends.hpp"
+#include "support/private_postgres.hpp"
 
 #include <fmt/format.h>
 
@@ -18,47 +19,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::string_view kNotifySql = "SELECT pg_notify($1, $2)";
-
-// The fixture script; found through TYTO_SOURCE_DIR, else beside this source file.
-std::filesystem::path services_script() {
-  std::filesystem::path tests = std::getenv("TYTO_SOURCE_DIR") != nullptr
-                                    ? source_dir() / "tests"
-                                    : std::filesystem::path(__FILE__).parent_path().parent_path();
-  return tests / "services" / "postgres.sh";
-}
-
-// A PostgreSQL server of this test's own (restarting or stopping the suite's shared one would break
-// the tests beside it). The same as postgres_test.cpp's, plus stop(); restart() and stop() report
-// failure instead of asserting, so that a thread other than the test's may call them.
-class PrivateServer {
- public:
-  PrivateServer() {
-    if (!run("start")) {
-      run("stop");
-      FAIL("cannot start a private PostgreSQL server");
-    }
-    std::string url = read_file(dir_.path() / "postgres.url");
-    url_ = url.substr(0, url.find_last_not_of(" \n") + 1);
-  }
-  ~PrivateServer() { run("stop"); }
-  PrivateServer(const PrivateServer&) = delete;
-  PrivateServer& operator=(const PrivateServer&) = delete;
-
-  // pg_ctl restart -m fast: every session ends; the port and the data stay.
-  bool restart() { return run("restart"); }
-  // Gone for good: data deleted, nothing listens on the port.
-  bool stop() { return run("stop"); }
-  const std::string& url() const { return url_; }
-
- private:
-  bool run(std::string_view verb) {
-    std::string command = fmt::format("'{}' {} '{}'", services_script().string(), verb, dir_.path().string());
-    return std::system(command.c_str()) == 0;
-  }
-
-  TempDir dir_;
-  std::string url_;
-};
 
 int backend_pid(Session& session) { return session.query_one("SELECT pg_backend_pid()")->get<int>(0); }
 
@@ -204,7 +164,7 @@ TEST_CASE("A PostgreSQL listener whose session is terminated reconnects and list
 
 TEST_CASE("A PostgreSQL listener reconnects after the server restarts and receives what is sent then",
           "[storage][listen]") {
-  PrivateServer server;
+  PrivatePostgres server;
   DatabaseOptions options;
   options.url = server.url();
   std::unique_ptr<Database> db = open_database(options);
@@ -244,7 +204,7 @@ TEST_CASE("A PostgreSQL listener reconnects after the server restarts and receiv
 }
 
 TEST_CASE("A PostgreSQL listener whose server is gone waits out its timeouts without throwing", "[storage][listen]") {
-  PrivateServer server;
+  PrivatePostgres server;
   DatabaseOptions options;
   options.url = server.url();
   std::unique_ptr<Database> db = open_database(options);

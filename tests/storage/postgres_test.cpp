@@ -1,5 +1,6 @@
 // What only the PostgreSQL driver does: a bounded pool, reconnection, server-side statement reuse.
 #include "storage/backends.hpp"
+#include "support/private_postgres.hpp"
 
 #include <fmt/format.h>
 
@@ -14,46 +15,6 @@ using Catch::Matchers::Contains;
 using namespace std::chrono_literals;
 
 namespace {
-
-// The fixture script; found through TYTO_SOURCE_DIR, else beside this source file.
-std::filesystem::path services_script() {
-  std::filesystem::path tests = std::getenv("TYTO_SOURCE_DIR") != nullptr
-                                    ? source_dir() / "tests"
-                                    : std::filesystem::path(__FILE__).parent_path().parent_path();
-  return tests / "services" / "postgres.sh";
-}
-
-// A PostgreSQL server of its own, started with the fixture script, for the test that restarts one:
-// restarting the suite's shared server would break the tests that ctest -j runs beside it.
-class PrivateServer {
- public:
-  PrivateServer() {
-    try {
-      run("start");
-      std::string url = read_file(dir_.path() / "postgres.url");
-      url_ = url.substr(0, url.find_last_not_of(" \n") + 1);
-    } catch (...) {
-      std::system(command("stop").c_str());
-      throw;
-    }
-  }
-  ~PrivateServer() { std::system(command("stop").c_str()); }
-  PrivateServer(const PrivateServer&) = delete;
-  PrivateServer& operator=(const PrivateServer&) = delete;
-
-  // pg_ctl restart -m fast: every session ends; the port and the data stay.
-  void restart() { run("restart"); }
-  const std::string& url() const { return url_; }
-
- private:
-  std::string command(std::string_view verb) const {
-    return fmt::format("'{}' {} '{}'", services_script().string(), verb, dir_.path().string());
-  }
-  void run(std::string_view verb) { REQUIRE(std::system(command(verb).c_str()) == 0); }
-
-  TempDir dir_;
-  std::string url_;
-};
 
 std::int64_t backend_pid(Session& session) {
   return session.query_one("SELECT pg_backend_pid()")->get<std::int64_t>(0);
@@ -81,7 +42,7 @@ TEST_CASE("A PostgreSQL pool with one busy connection reports exhaustion as Data
 }
 
 TEST_CASE("A PostgreSQL database carries on after the server restarts", "[storage]") {
-  PrivateServer server;
+  PrivatePostgres server;
   DatabaseOptions options;
   options.url = server.url();
   options.pool_size = 2;
@@ -92,7 +53,7 @@ TEST_CASE("A PostgreSQL database carries on after the server restarts", "[storag
   auto tx = db->begin();
   tx->execute("INSERT INTO items (id) VALUES ($1)", {2});
   db->execute("INSERT INTO items (id) VALUES ($1)", {1});
-  server.restart();
+  REQUIRE(server.restart());
 
   // The idle connection notices the restart when it is taken from the pool and reconnects first.
   CHECK(count_rows(*db, "items") == 1);
