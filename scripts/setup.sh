@@ -21,7 +21,7 @@ BUILD_PACKAGES=(
 )
 TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps chromium nodejs radosgw ceph-mon ceph-osd
   $(command -v npm >/dev/null || echo npm))  # NodeSource's nodejs bundles npm (and conflicts with Debian's)
-BENCH_PACKAGES=(wrk curl procps)
+BENCH_PACKAGES=(wrk curl procps python3 postgresql-15 postgresql-client-15)
 
 case "${1:-build}" in
   build) wanted=("${BUILD_PACKAGES[@]}") ;;
