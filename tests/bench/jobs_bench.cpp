@@ -24,6 +24,18 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// The latency probe: a stage that records when a job actually begins to run.
+std::mutex g_mark_mutex;
+std::condition_variable g_mark_cv;
+std::optional<Clock::time_point> g_mark;
+
+nlohmann::json mark(pipeline::StageContext&, const nlohmann::json&) {
+  std::lock_guard lock(g_mark_mutex);
+  g_mark = Clock::now();
+  g_mark_cv.notify_all();
+  return nlohmann::json::object();
+}
+
 double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
@@ -58,6 +70,10 @@ int main(int argc, char** argv) {
       {{"name", "builtin.noop"}, {"version", 1}, {"stages", {{{"id", "noop"}, {"stage", "builtin.noop"}}}}}, stages,
       "bench");
   pipelines.emplace(noop.name, noop);
+  stages.add({"bench.mark", "records when it runs", nlohmann::json::object(), nlohmann::json::object(), mark});
+  auto probe = pipeline::parse_pipeline(
+      {{"name", "bench.mark"}, {"version", 1}, {"stages", {{{"id", "mark"}, {"stage", "bench.mark"}}}}}, stages, "bench");
+  pipelines.emplace(probe.name, probe);
   events::Events events(*db, registry);
   events.start();
   jobs::JobStore store(*db, events);
@@ -79,37 +95,23 @@ int main(int argc, char** argv) {
   fmt::print("== {} no-op jobs in-process on {}: enqueue {:.2f} s, all finished after {:.2f} s: {:.0f} jobs/s\n", total,
              storage::dialect_name(db->dialect()), enqueue_s, total_s, total / total_s);
 
-  // Latency: one job at a time on an idle runner, from enqueue() returning to the "started" event.
+  // Latency: one job at a time on an idle runner, from enqueue() returning (committed) to its stage
+  // beginning to run on a job thread.
   std::vector<double> latencies_ms;
   for (int i = 0; i < 300; ++i) {
-    std::mutex m;
-    std::condition_variable cv;
-    std::optional<Clock::time_point> started;
-    auto spec = jobs::JobSpec{"default", "builtin.noop", 1, nlohmann::json::object()};
-    // Subscribe to the job's topic before it exists: ids are known only after enqueue, so use the
-    // enqueue result and the backlog for the rare case the start beat the subscription.
-    auto result = store.enqueue({spec}).front();
+    {
+      std::lock_guard lock(g_mark_mutex);
+      g_mark.reset();
+    }
+    store.enqueue({jobs::JobSpec{"default", "bench.mark", 1, nlohmann::json::object()}});
     const auto t0 = Clock::now();
     runner.wake();
-    auto sub = events.subscribe("default", jobs::job_topic(result.job.id), [&](const events::Event& e) {
-      if (e.type != "started") return;
-      std::lock_guard lock(m);
-      started = Clock::now();
-      cv.notify_all();
-    });
-    std::unique_lock lock(m);
-    if (!cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return started.has_value(); })) {
-      lock.unlock();
-      // Started before we subscribed: the event's database time is the best we have.
-      const auto evs = events.read("default", jobs::job_topic(result.job.id), 0);
-      for (const auto& e : evs) {
-        if (e.type == "started") {
-          latencies_ms.push_back(static_cast<double>(e.created_at - result.job.created_at) / 1000.0);
-        }
-      }
-      continue;
+    std::unique_lock lock(g_mark_mutex);
+    if (!g_mark_cv.wait_for(lock, std::chrono::seconds(5), [] { return g_mark.has_value(); })) {
+      std::cerr << "a probe job did not start within 5 s\n";
+      return 1;
     }
-    latencies_ms.push_back(std::chrono::duration<double, std::milli>(*started - t0).count());
+    latencies_ms.push_back(std::chrono::duration<double, std::milli>(*g_mark - t0).count());
     lock.unlock();
     while (unfinished(store) > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
