@@ -117,9 +117,18 @@ Response invoke_handler(const Route& route, Request& req) {
 asio::awaitable<Response> run_handler(ServerState& state, Connection& conn, const Route& route, Request& req) {
   if (route.options.run_on == RunOn::kIoThread) co_return invoke_handler(route, req);
   conn.clear_deadline();  // handlers are not bound by the read timeout
-  co_return co_await asio::co_spawn(
-      *state.blocking_pool, [&]() -> asio::awaitable<Response> { co_return invoke_handler(route, req); },
+  // A plain post to the pool and back: no coroutine frame for the hop, which keeps this hot path cheap.
+  Response res;
+  co_await asio::async_initiate<decltype(use_awaitable), void()>(
+      [&state, &route, &req, &res](auto handler) {
+        asio::post(*state.blocking_pool, [&route, &req, &res, handler = std::move(handler)]() mutable {
+          res = invoke_handler(route, req);
+          auto ex = asio::get_associated_executor(handler);
+          asio::post(ex, std::move(handler));
+        });
+      },
       use_awaitable);
+  co_return res;
 }
 
 // Header names and values must not smuggle in a line break (response splitting).
