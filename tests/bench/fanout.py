@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Event fan-out: N WebSocket subscribers on one job's topic while the job emits progress events.
 Reports deliveries per second and the delivery latency (server event time to client receipt).
+The subscribers are spread over CLIENT_PROCESSES processes (default 4) so that one Python thread
+draining a thousand sockets does not dominate the latency it measures.
 
-    tests/bench/fanout.py PORT SUBSCRIBERS STEPS STEP_MS
+    tests/bench/fanout.py PORT SUBSCRIBERS STEPS STEP_MS [CLIENT_PROCESSES]
 """
 import asyncio
 import base64
@@ -15,6 +17,7 @@ import urllib.request
 from datetime import datetime, timezone
 
 port, subscribers, steps, step_ms = (int(a) for a in sys.argv[1:5])
+processes = int(sys.argv[5]) if len(sys.argv) > 5 else 4
 first_last = [None, None]
 
 
@@ -64,22 +67,43 @@ async def subscriber(job_id, latencies, counts, ready):
     writer.close()
 
 
-async def main():
-    job = post("/api/v1/jobs", {"pipeline": "builtin.sleep", "input": {"ms": 1000, "steps": 1},
-                                "run_at": "2099-01-01T00:00:00Z"})
-    # A delayed job holds the topic open; a second job emits the events we measure.
-    job = post("/api/v1/jobs", {"pipeline": "builtin.sleep", "input": {"ms": steps * step_ms, "steps": steps},
-                                "run_at": datetime.utcfromtimestamp(time.time() + 3).isoformat() + "Z"})
+async def subscribe_all(job_id, count, ready_counter):
     latencies, counts, ready = [], [0], []
-    tasks = [asyncio.create_task(subscriber(job["id"], latencies, counts, ready)) for _ in range(subscribers)]
-    while len(ready) < subscribers:
-        await asyncio.sleep(0.05)
+    tasks = [asyncio.create_task(subscriber(job_id, latencies, counts, ready)) for _ in range(count)]
+    while len(ready) < count:
+        await asyncio.sleep(0.02)
+    with ready_counter.get_lock():
+        ready_counter.value += count
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=120)
-    elapsed = first_last[1] - first_last[0]
-    latencies.sort()
+    return latencies, counts[0], first_last
+
+
+def client_process(job_id, count, ready_counter, results):
+    results.put(asyncio.run(subscribe_all(job_id, count, ready_counter)))
+
+
+def main():
+    import multiprocessing as mp
+    # The measured job starts 4 s from now, once every subscriber is connected.
+    job = post("/api/v1/jobs", {"pipeline": "builtin.sleep", "input": {"ms": steps * step_ms, "steps": steps},
+                                "run_at": datetime.utcfromtimestamp(time.time() + 4).isoformat() + "Z"})
+    ready_counter, results = mp.Value("i", 0), mp.Queue()
+    share = [subscribers // processes + (1 if i < subscribers % processes else 0) for i in range(processes)]
+    procs = [mp.Process(target=client_process, args=(job["id"], n, ready_counter, results)) for n in share if n]
+    for p in procs:
+        p.start()
+    gathered = [results.get(timeout=150) for _ in procs]
+    for p in procs:
+        p.join()
+    latencies = sorted(l for lat, _, _ in gathered for l in lat)
+    count = sum(c for _, c, _ in gathered)
+    first = min(fl[0] for _, _, fl in gathered if fl[0])
+    last = max(fl[1] for _, _, fl in gathered if fl[1])
     p = lambda q: latencies[int(q * (len(latencies) - 1))]
-    print(f"== fan-out: {subscribers} WebSocket subscribers, {steps} progress events each: "
-          f"one every {step_ms} ms: {counts[0]} deliveries, {counts[0] / elapsed:.0f} deliveries/s; "
+    print(f"== fan-out: {subscribers} WebSocket subscribers ({len(procs)} client processes), {steps} progress "
+          f"events each, one every {step_ms} ms: {count} deliveries, {count / (last - first):.0f} deliveries/s; "
           f"delivery latency p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms")
 
-asyncio.run(main())
+
+if __name__ == "__main__":
+    main()
