@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Tyto needs, and only those that are missing.
 #   scripts/setup.sh build   compilers and libraries for `make build` / `make run`
-#   scripts/setup.sh test    build + the test services (PostgreSQL 15, docker-compose for validation)
-#   scripts/setup.sh bench   build + wrk
+#   scripts/setup.sh test    build + the test services and tools: PostgreSQL 15, Ceph RGW (S3),
+#                            Chromium and Node.js (e2e), docker-compose (to validate the compose file)
+#   scripts/setup.sh bench   build + wrk, PostgreSQL 15 and Python for the benchmark programs
 set -euo pipefail
 
 BUILD_PACKAGES=(
