@@ -5,7 +5,7 @@
 //   tyto-object 1\n
 //   {"etag":"<64 hex digits: SHA-256 of the content>","content_type":"<type>"}\n
 //   <content>
-// The ETag sits at a fixed offset, so it is written as a placeholder first and filled in once the
+// The ETag sits at a fixed offset, so it is written as a zeroed slot first and filled in once the
 // content has streamed through the hash.
 #pragma once
 
@@ -40,7 +40,7 @@ struct ObjectHeader {
   std::size_t length = 0;  // bytes before the content
 };
 
-// The header for a new object, with a placeholder ETag at etag_offset().
+// The header for a new object, with a zeroed ETag slot at etag_offset().
 std::string encode_header(std::string_view content_type);
 std::size_t etag_offset() noexcept;
 
