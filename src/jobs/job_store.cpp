@@ -356,9 +356,7 @@ std::vector<Job> JobStore::claim_limited(const std::string& owner, const std::st
   return commit_claim(*tx, owner, std::move(jobs), also_emit);
 }
 
-std::vector<std::pair<std::string, bool>> JobStore::heartbeat(const std::string& owner,
-                                                              const std::vector<std::string>& /*ids*/,
-                                                              std::chrono::milliseconds lease) {
+std::vector<std::pair<std::string, bool>> JobStore::heartbeat(const std::string& owner, std::chrono::milliseconds lease) {
   const auto now = now_micros();
   auto result = db_.query(kHeartbeat, {owner, now + lease.count() * 1000, now});
   std::vector<std::pair<std::string, bool>> out;

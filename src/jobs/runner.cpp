@@ -360,7 +360,7 @@ class Runner::Impl {
     const auto started = SteadyClock::now();
     std::vector<std::pair<std::string, bool>> held;
     try {
-      held = store_.heartbeat(owner_, {}, options_.lease);
+      held = store_.heartbeat(owner_, options_.lease);
     } catch (const std::exception& e) {
       log::warn("lease renewal failed; retrying", {{"error", e.what()}});
       return;

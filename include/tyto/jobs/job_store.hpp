@@ -141,8 +141,7 @@ class JobStore {
 
   // Renews the leases of `owner`'s running jobs; returns, per job still held, whether a cancel was
   // requested. Jobs missing from the answer are no longer held (rescued elsewhere).
-  std::vector<std::pair<std::string, bool>> heartbeat(const std::string& owner, const std::vector<std::string>& ids,
-                                                      std::chrono::milliseconds lease);
+  std::vector<std::pair<std::string, bool>> heartbeat(const std::string& owner, std::chrono::milliseconds lease);
 
   // Applies the outcomes of several attempts in one transaction. For each, true if it applied,
   // false if the attempt no longer held the job (compare-and-set failed).

@@ -33,7 +33,7 @@ struct Connection {
   tcp::socket* socket = nullptr;                // the lowest layer, for closing
   std::atomic<std::int64_t> deadline{kNoDeadline};  // steady-clock ns; the sweep closes it after this
   bool idle = true;                             // waiting for the next request: closed at shutdown
-  std::function<void()> on_shutdown;            // set by WebSocket connections: send a close frame
+  std::function<void()> on_shutdown;            // set by long-lived WebSocket and SSE connections: close at once
 
   void expire_after(std::chrono::milliseconds d) {
     deadline.store((Clock::now() + d).time_since_epoch().count(), std::memory_order_relaxed);
