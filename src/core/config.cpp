@@ -78,6 +78,29 @@ std::vector<std::string> to_list(std::string_view key, const json& v) {
   return out;
 }
 
+double to_double(std::string_view key, const json& v, double min, double max) {
+  double out = 0;
+  if (v.is_number()) {
+    out = v.get<double>();
+  } else if (v.is_string()) {
+    try {
+      std::size_t used = 0;
+      out = std::stod(v.get<std::string>(), &used);
+      if (used != v.get_ref<const std::string&>().size()) bad_value(key, "a number", v);
+    } catch (const std::logic_error&) {
+      bad_value(key, "a number", v);
+    }
+  } else {
+    bad_value(key, "a number", v);
+  }
+  if (!(out >= min && out <= max)) throw ConfigError(fmt::format("option {}: {} is out of range [{}, {}]", key, out, min, max));
+  return out;
+}
+
+std::chrono::seconds to_seconds(std::string_view key, const json& v, std::int64_t max) {
+  return std::chrono::seconds(to_int(key, v, 1, max));
+}
+
 std::chrono::milliseconds to_ms(std::string_view key, const json& v) {
   return std::chrono::milliseconds(to_int(key, v, 1, 24LL * 3600 * 1000));
 }
@@ -272,6 +295,161 @@ const OptionDef kOptions[] = {
       "CIDRs outbound fetches (webhooks, images, audited pages) may reach besides public addresses"},
      [](Config& c, const json& v) { c.outbound.allow = to_list("outbound.allow", v); },
      [](const Config& c) -> json { return c.outbound.allow; }},
+    {{"public_url", "TYTO_PUBLIC_URL", "--public-url", "string",
+      "External base URL (https://tyto.example.com) for links the server hands out; empty: relative links"},
+     [](Config& c, const json& v) {
+       c.public_url = to_string("public_url", v);
+       while (c.public_url.ends_with('/')) c.public_url.pop_back();
+     },
+     [](const Config& c) -> json { return c.public_url; }},
+    {{"auth.secret", "TYTO_AUTH_SECRET", "--auth-secret", "string",
+      "Key (32+ bytes) that signs access tokens, upload and share URLs; empty: generated once and kept in the database",
+      true},
+     [](Config& c, const json& v) {
+       c.auth.secret = to_string("auth.secret", v);
+       if (!c.auth.secret.empty() && c.auth.secret.size() < 32) bad_value("auth.secret", "at least 32 bytes", v);
+     },
+     [](const Config& c) -> json { return c.auth.secret; }},
+    {{"auth.previous_secrets", "TYTO_AUTH_PREVIOUS_SECRETS", "--auth-previous-secrets", "list",
+      "Former auth.secret values still accepted when verifying (key rotation)", true},
+     [](Config& c, const json& v) { c.auth.previous_secrets = to_list("auth.previous_secrets", v); },
+     [](const Config& c) -> json { return c.auth.previous_secrets.empty() ? "" : "***"; }},
+    {{"auth.registration", "TYTO_AUTH_REGISTRATION", "--auth-registration", "string",
+      "Who may register: open (anyone, into a new tenant), invite (with an invitation), closed"},
+     [](Config& c, const json& v) {
+       auto r = to_string("auth.registration", v);
+       if (r != "open" && r != "invite" && r != "closed") bad_value("auth.registration", "open, invite or closed", v);
+       c.auth.registration = r;
+     },
+     [](const Config& c) -> json { return c.auth.registration; }},
+    {{"auth.access_ttl_s", "TYTO_AUTH_ACCESS_TTL_S", "--auth-access-ttl-s", "integer", "Lifetime of access tokens (JWT)"},
+     [](Config& c, const json& v) { c.auth.access_ttl = to_seconds("auth.access_ttl_s", v, 24 * 3600); },
+     [](const Config& c) -> json { return c.auth.access_ttl.count(); }},
+    {{"auth.refresh_ttl_s", "TYTO_AUTH_REFRESH_TTL_S", "--auth-refresh-ttl-s", "integer",
+      "Lifetime of a refresh token family from its login"},
+     [](Config& c, const json& v) { c.auth.refresh_ttl = to_seconds("auth.refresh_ttl_s", v, 365LL * 24 * 3600); },
+     [](const Config& c) -> json { return c.auth.refresh_ttl.count(); }},
+    {{"auth.admin_email", "TYTO_AUTH_ADMIN_EMAIL", "--auth-admin-email", "string",
+      "Email of the admin the first start creates"},
+     [](Config& c, const json& v) { c.auth.admin_email = to_string("auth.admin_email", v); },
+     [](const Config& c) -> json { return c.auth.admin_email; }},
+    {{"auth.admin_password", "TYTO_AUTH_ADMIN_PASSWORD", "--auth-admin-password", "string",
+      "Password of the admin the first start creates; empty: a random one, printed once in the log", true},
+     [](Config& c, const json& v) { c.auth.admin_password = to_string("auth.admin_password", v); },
+     [](const Config& c) -> json { return c.auth.admin_password; }},
+    {{"auth.bootstrap_api_key", "TYTO_AUTH_BOOTSTRAP_API_KEY", "--auth-bootstrap-api-key", "string",
+      "A tyto_… key that is made an admin API key of the default tenant at start (for automation)", true},
+     [](Config& c, const json& v) { c.auth.bootstrap_api_key = to_string("auth.bootstrap_api_key", v); },
+     [](const Config& c) -> json { return c.auth.bootstrap_api_key; }},
+    {{"auth.metrics_public", "TYTO_AUTH_METRICS_PUBLIC", "--auth-metrics-public", "boolean",
+      "Serve /metrics without authentication (false: admins only)"},
+     [](Config& c, const json& v) { c.auth.metrics_public = to_bool("auth.metrics_public", v); },
+     [](const Config& c) -> json { return c.auth.metrics_public; }},
+    {{"auth.argon2_ops", "TYTO_AUTH_ARGON2_OPS", "--auth-argon2-ops", "integer", "argon2id passes per password hash"},
+     [](Config& c, const json& v) { c.auth.argon2_ops = static_cast<int>(to_int("auth.argon2_ops", v, 1, 10)); },
+     [](const Config& c) -> json { return c.auth.argon2_ops; }},
+    {{"auth.argon2_mem_mib", "TYTO_AUTH_ARGON2_MEM_MIB", "--auth-argon2-mem-mib", "integer",
+      "argon2id memory per password hash, MiB"},
+     [](Config& c, const json& v) { c.auth.argon2_mem_mib = static_cast<int>(to_int("auth.argon2_mem_mib", v, 8, 1024)); },
+     [](const Config& c) -> json { return c.auth.argon2_mem_mib; }},
+    {{"limits.tenant_rps", "TYTO_LIMITS_TENANT_RPS", "--limits-tenant-rps", "number",
+      "Requests per second a tenant may make (token bucket); per-tenant overrides through the admin API"},
+     [](Config& c, const json& v) { c.limits.tenant_rps = to_double("limits.tenant_rps", v, 0.01, 1e9); },
+     [](const Config& c) -> json { return c.limits.tenant_rps; }},
+    {{"limits.tenant_burst", "TYTO_LIMITS_TENANT_BURST", "--limits-tenant-burst", "number",
+      "Requests a tenant may make at once"},
+     [](Config& c, const json& v) { c.limits.tenant_burst = to_double("limits.tenant_burst", v, 1, 1e9); },
+     [](const Config& c) -> json { return c.limits.tenant_burst; }},
+    {{"limits.key_rps", "TYTO_LIMITS_KEY_RPS", "--limits-key-rps", "number",
+      "Requests per second one API key or user may make"},
+     [](Config& c, const json& v) { c.limits.key_rps = to_double("limits.key_rps", v, 0.01, 1e9); },
+     [](const Config& c) -> json { return c.limits.key_rps; }},
+    {{"limits.key_burst", "TYTO_LIMITS_KEY_BURST", "--limits-key-burst", "number",
+      "Requests one API key or user may make at once"},
+     [](Config& c, const json& v) { c.limits.key_burst = to_double("limits.key_burst", v, 1, 1e9); },
+     [](const Config& c) -> json { return c.limits.key_burst; }},
+    {{"limits.concurrent_jobs", "TYTO_LIMITS_CONCURRENT_JOBS", "--limits-concurrent-jobs", "integer",
+      "Unfinished (queued or running) jobs a tenant may have; 0 = no limit"},
+     [](Config& c, const json& v) { c.limits.concurrent_jobs = static_cast<int>(to_int("limits.concurrent_jobs", v, 0, 100000000)); },
+     [](const Config& c) -> json { return c.limits.concurrent_jobs; }},
+    {{"limits.jobs_per_day", "TYTO_LIMITS_JOBS_PER_DAY", "--limits-jobs-per-day", "integer",
+      "Jobs a tenant may submit per UTC day; 0 = no limit"},
+     [](Config& c, const json& v) { c.limits.jobs_per_day = static_cast<int>(to_int("limits.jobs_per_day", v, 0, 1000000000)); },
+     [](const Config& c) -> json { return c.limits.jobs_per_day; }},
+    {{"limits.stored_bytes", "TYTO_LIMITS_STORED_BYTES", "--limits-stored-bytes", "integer",
+      "Bytes of objects a tenant may store; 0 = no limit"},
+     [](Config& c, const json& v) { c.limits.stored_bytes = to_int("limits.stored_bytes", v, 0, INT64_MAX); },
+     [](const Config& c) -> json { return c.limits.stored_bytes; }},
+    {{"objects.store", "TYTO_OBJECTS_STORE", "--objects-store", "string", "Where objects live: local or s3"},
+     [](Config& c, const json& v) {
+       auto s = to_string("objects.store", v);
+       if (s != "local" && s != "s3") bad_value("objects.store", "local or s3", v);
+       c.objects.store = s;
+     },
+     [](const Config& c) -> json { return c.objects.store; }},
+    {{"objects.local_dir", "TYTO_OBJECTS_LOCAL_DIR", "--objects-local-dir", "string",
+      "Directory of the local object store; empty: <data_dir>/objects"},
+     [](Config& c, const json& v) { c.objects.local_dir = to_string("objects.local_dir", v); },
+     [](const Config& c) -> json { return c.objects.local_dir; }},
+    {{"objects.s3.endpoint", "TYTO_OBJECTS_S3_ENDPOINT", "--objects-s3-endpoint", "string",
+      "S3 endpoint, http(s)://host[:port] (AWS: https://s3.REGION.amazonaws.com)"},
+     [](Config& c, const json& v) { c.objects.s3_endpoint = to_string("objects.s3.endpoint", v); },
+     [](const Config& c) -> json { return c.objects.s3_endpoint; }},
+    {{"objects.s3.region", "TYTO_OBJECTS_S3_REGION", "--objects-s3-region", "string", "S3 region (signing scope)"},
+     [](Config& c, const json& v) { c.objects.s3_region = to_string("objects.s3.region", v); },
+     [](const Config& c) -> json { return c.objects.s3_region; }},
+    {{"objects.s3.bucket", "TYTO_OBJECTS_S3_BUCKET", "--objects-s3-bucket", "string", "S3 bucket (must exist)"},
+     [](Config& c, const json& v) { c.objects.s3_bucket = to_string("objects.s3.bucket", v); },
+     [](const Config& c) -> json { return c.objects.s3_bucket; }},
+    {{"objects.s3.access_key", "TYTO_OBJECTS_S3_ACCESS_KEY", "--objects-s3-access-key", "string", "S3 access key id"},
+     [](Config& c, const json& v) { c.objects.s3_access_key = to_string("objects.s3.access_key", v); },
+     [](const Config& c) -> json { return c.objects.s3_access_key; }},
+    {{"objects.s3.secret_key", "TYTO_OBJECTS_S3_SECRET_KEY", "--objects-s3-secret-key", "string", "S3 secret key", true},
+     [](Config& c, const json& v) { c.objects.s3_secret_key = to_string("objects.s3.secret_key", v); },
+     [](const Config& c) -> json { return c.objects.s3_secret_key; }},
+    {{"objects.s3.path_style", "TYTO_OBJECTS_S3_PATH_STYLE", "--objects-s3-path-style", "boolean",
+      "Path-style addressing (MinIO, Ceph RGW); false: virtual-host style (AWS)"},
+     [](Config& c, const json& v) { c.objects.s3_path_style = to_bool("objects.s3.path_style", v); },
+     [](const Config& c) -> json { return c.objects.s3_path_style; }},
+    {{"objects.s3.ca_file", "TYTO_OBJECTS_S3_CA_FILE", "--objects-s3-ca-file", "string",
+      "PEM bundle to trust for an https endpoint instead of the system's"},
+     [](Config& c, const json& v) { c.objects.s3_ca_file = to_string("objects.s3.ca_file", v); },
+     [](const Config& c) -> json { return c.objects.s3_ca_file; }},
+    {{"uploads.url_ttl_s", "TYTO_UPLOADS_URL_TTL_S", "--uploads-url-ttl-s", "integer", "How long an upload URL stays valid"},
+     [](Config& c, const json& v) { c.uploads.url_ttl = to_seconds("uploads.url_ttl_s", v, 7 * 86400); },
+     [](const Config& c) -> json { return c.uploads.url_ttl.count(); }},
+    {{"uploads.share_ttl_max_s", "TYTO_UPLOADS_SHARE_TTL_MAX_S", "--uploads-share-ttl-max-s", "integer",
+      "Longest lifetime a share URL may ask for"},
+     [](Config& c, const json& v) { c.uploads.share_ttl_max = to_seconds("uploads.share_ttl_max_s", v, 7 * 86400); },
+     [](const Config& c) -> json { return c.uploads.share_ttl_max.count(); }},
+    {{"uploads.strip_metadata", "TYTO_UPLOADS_STRIP_METADATA", "--uploads-strip-metadata", "boolean",
+      "Remove EXIF (GPS included) and text metadata from uploaded images"},
+     [](Config& c, const json& v) { c.uploads.strip_metadata = to_bool("uploads.strip_metadata", v); },
+     [](const Config& c) -> json { return c.uploads.strip_metadata; }},
+    {{"uploads.retention_hours", "TYTO_UPLOADS_RETENTION_HOURS", "--uploads-retention-hours", "list",
+      "How long objects of a purpose are kept, as PURPOSE=HOURS (comma-separated; 0 = forever); overrides the built-in policy"},
+     [](Config& c, const json& v) {
+       c.uploads.retention_hours.clear();
+       for (const auto& item : to_list("uploads.retention_hours", v)) {
+         const auto eq = item.find('=');
+         if (eq == std::string::npos || eq == 0) bad_value("uploads.retention_hours", "entries like capture=24", v);
+         c.uploads.retention_hours[item.substr(0, eq)] =
+             static_cast<int>(to_int("uploads.retention_hours", json(item.substr(eq + 1)), 0, 24 * 3650 * 10));
+       }
+     },
+     [](const Config& c) -> json {
+       json out = json::array();
+       for (const auto& [p, n] : c.uploads.retention_hours) out.push_back(p + "=" + std::to_string(n));
+       return out;
+     }},
+    {{"webhooks.max_attempts", "TYTO_WEBHOOKS_MAX_ATTEMPTS", "--webhooks-max-attempts", "integer",
+      "Delivery attempts per webhook event before it is marked failed"},
+     [](Config& c, const json& v) { c.webhooks.max_attempts = static_cast<int>(to_int("webhooks.max_attempts", v, 1, 50)); },
+     [](const Config& c) -> json { return c.webhooks.max_attempts; }},
+    {{"webhooks.timeout_ms", "TYTO_WEBHOOKS_TIMEOUT_MS", "--webhooks-timeout-ms", "duration_ms",
+      "Timeout of one webhook delivery (connect, send and answer)"},
+     [](Config& c, const json& v) { c.webhooks.timeout = to_ms("webhooks.timeout_ms", v); },
+     [](const Config& c) -> json { return c.webhooks.timeout.count(); }},
     {{"console.assets_dir", "TYTO_CONSOLE_ASSETS_DIR", "--console-assets-dir", "string",
       "Serve the console from this directory instead of the copy built into the binary"},
      [](Config& c, const json& v) { c.console.assets_dir = to_string("console.assets_dir", v); },
@@ -435,7 +613,10 @@ json config_to_json(const Config& config, bool mask_secrets) {
   json out = json::object();
   for (const auto& o : kOptions) {
     json value = o.get(config);
-    if (mask_secrets && o.info.secret && value.is_string()) value = mask_url_password(value.get<std::string>());
+    if (mask_secrets && o.info.secret && value.is_string() && !value.get_ref<const std::string&>().empty()) {
+      const auto& text = value.get_ref<const std::string&>();
+      value = text.find("://") != std::string::npos ? mask_url_password(text) : std::string("***");
+    }
     json* node = &out;
     std::string_view key = o.info.key;
     for (auto dot = key.find('.'); dot != std::string_view::npos; dot = key.find('.')) {

@@ -97,17 +97,42 @@ std::string allow_header(const std::vector<Method>& allowed) {
   return out;
 }
 
-// Runs the handler where its route says, turning exceptions into the error envelope.
-Response invoke_handler(const Route& route, Request& req) {
+}  // namespace
+
+Response response_for(const Error& e) {
+  if (e.code() == ErrorCode::kInternal || e.code() == ErrorCode::kUnavailable) {
+    log::error("request failed", {{"code", error_code_name(e.code())}, {"error", e.what()}});
+  }
+  if (e.code() == ErrorCode::kInternal) return error_response(e.code(), "internal error");
+  Response res = Response::json(e.envelope(), error_status(e.code()));
+  if (const auto& d = e.details(); d.is_object() && d.contains("retry_after_s") && d["retry_after_s"].is_number()) {
+    res.headers.set("Retry-After", std::to_string(std::max<std::int64_t>(1, d["retry_after_s"].get<std::int64_t>())));
+  }
+  if (e.code() == ErrorCode::kUnauthorized) res.headers.set("WWW-Authenticate", "Bearer");
+  return res;
+}
+
+void authorize(ServerState& state, const Route& route, Request& req) {
+  if (route.options.public_route || !state.authenticator) return;
+  auth::Principal principal = state.authenticator->authenticate(req);
+  if (!principal.allows(route.options.role)) {
+    throw Error(ErrorCode::kForbidden, "your role may not do this",
+                {{"role", auth::role_name(principal.role)}, {"required", auth::role_name(route.options.role)}});
+  }
+  state.authenticator->admit(req, principal);
+  req.principal = std::move(principal);
+}
+
+namespace {
+
+// Authenticates, then runs the handler, turning exceptions into the error envelope.
+Response invoke_handler(ServerState& state, const Route& route, Request& req) {
   log::ScopedContext ctx(req.request_id, route.pattern);
   try {
+    authorize(state, route, req);
     return route.handler(req);
   } catch (const Error& e) {
-    if (e.code() == ErrorCode::kInternal || e.code() == ErrorCode::kUnavailable) {
-      log::error("request failed", {{"code", error_code_name(e.code())}, {"error", e.what()}});
-    }
-    if (e.code() == ErrorCode::kInternal) return error_response(e.code(), "internal error");
-    return Response::json(e.envelope(), error_status(e.code()));
+    return response_for(e);
   } catch (const std::exception& e) {
     log::error("unhandled exception in handler", {{"error", e.what()}});
     return error_response(ErrorCode::kInternal, "internal error");
@@ -115,14 +140,16 @@ Response invoke_handler(const Route& route, Request& req) {
 }
 
 asio::awaitable<Response> run_handler(ServerState& state, Connection& conn, const Route& route, Request& req) {
-  if (route.options.run_on == RunOn::kIoThread) co_return invoke_handler(route, req);
+  // Authenticating may read the database, so a route that needs it runs on the pool even if it is quick.
+  const bool on_io = route.options.run_on == RunOn::kIoThread && (route.options.public_route || !state.authenticator);
+  if (on_io) co_return invoke_handler(state, route, req);
   conn.clear_deadline();  // handlers are not bound by the read timeout
   // A plain post to the pool and back: no coroutine frame for the hop, which keeps this hot path cheap.
   Response res;
   co_await asio::async_initiate<decltype(use_awaitable), void()>(
       [&state, &route, &req, &res](auto handler) {
-        asio::post(*state.blocking_pool, [&route, &req, &res, handler = std::move(handler)]() mutable {
-          res = invoke_handler(route, req);
+        asio::post(*state.blocking_pool, [&state, &route, &req, &res, handler = std::move(handler)]() mutable {
+          res = invoke_handler(state, route, req);
           auto ex = asio::get_associated_executor(handler);
           asio::post(ex, std::move(handler));
         });
@@ -354,11 +381,12 @@ asio::awaitable<void> serve_stream(ServerState& state, Loop& loop, Connection& c
   conn.on_shutdown = [&stream] { stream.abort(); };
   std::optional<Response> error;
   try {
+    if (!route.options.public_route && state.authenticator) {
+      co_await run_blocking(state, [&] { authorize(state, route, req); });
+    }
     co_await route.stream_handler(req, stream);
   } catch (const Error& e) {
-    if (e.code() == ErrorCode::kInternal) log::error("stream failed", {{"error", e.what()}});
-    error = e.code() == ErrorCode::kInternal ? error_response(e.code(), "internal error")
-                                              : Response::json(e.envelope(), error_status(e.code()));
+    error = response_for(e);
   } catch (const std::exception& e) {
     log::ScopedContext ctx(req.request_id, route.pattern);
     log::error("unhandled exception in stream handler", {{"error", e.what()}});
@@ -375,6 +403,96 @@ asio::awaitable<void> serve_stream(ServerState& state, Loop& loop, Connection& c
   boost::system::error_code ignored;
   socket.shutdown(tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
+}
+
+// The body of an upload route, read from the socket piece by piece as the handler asks for it.
+class SocketRequestBody final : public RequestBody {
+ public:
+  SocketRequestBody(ServerState& state, Connection& conn, tcp::socket& socket, beast::flat_buffer& buffer,
+                    bhttp::request_parser<bhttp::buffer_body>& parser)
+      : state_(state), conn_(conn), socket_(socket), buffer_(buffer), parser_(parser), chunk_(kChunk) {}
+
+  std::optional<std::uint64_t> content_length() const override {
+    if (auto n = parser_.content_length()) return *n;
+    return std::nullopt;
+  }
+
+  asio::awaitable<std::string_view> read() override {
+    if (failed_) throw Error(ErrorCode::kBadRequest, "the request body was not received whole");
+    if (parser_.is_done()) co_return std::string_view();
+    parser_.get().body().data = chunk_.data();
+    parser_.get().body().size = chunk_.size();
+    conn_.expire_after(state_.config.read_timeout);
+    auto [ec, n] = co_await bhttp::async_read_some(socket_, buffer_, parser_, kTuple);
+    conn_.clear_deadline();
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) {
+      failed_ = true;
+      if (ec == bhttp::error::body_limit) throw Error(ErrorCode::kPayloadTooLarge, "request body too large");
+      throw Error(ErrorCode::kBadRequest, "the request body was not received whole", {{"reason", ec.message()}});
+    }
+    const std::size_t got = chunk_.size() - parser_.get().body().size;
+    received_ += got;
+    if (got == 0 && !parser_.is_done()) co_return co_await read();  // only framing was read (chunk headers)
+    co_return std::string_view(chunk_.data(), got);
+  }
+
+  std::uint64_t received() const override { return received_; }
+
+  asio::awaitable<void> blocking(std::function<void()> fn) override { co_await run_blocking(state_, std::move(fn)); }
+
+  bool complete() const { return !failed_ && parser_.is_done(); }
+
+ private:
+  static constexpr std::size_t kChunk = 256 * 1024;
+  ServerState& state_;
+  Connection& conn_;
+  tcp::socket& socket_;
+  beast::flat_buffer& buffer_;
+  bhttp::request_parser<bhttp::buffer_body>& parser_;
+  std::vector<char> chunk_;
+  std::uint64_t received_ = 0;
+  bool failed_ = false;
+};
+
+// An upload route: authenticate, then hand the unread body to the handler. Returns whether the
+// connection may carry another request (only if the handler consumed the whole body).
+asio::awaitable<bool> serve_upload(ServerState& state, Loop& loop, Connection& conn, tcp::socket& socket,
+                                   beast::flat_buffer& buffer, bhttp::request_parser<bhttp::string_body>& header,
+                                   std::string& head, Request& req, const Route& route, unsigned version,
+                                   std::size_t limit, Clock::time_point start) {
+  conn.clear_deadline();
+  const bool keep_alive_requested = header.get().keep_alive();
+  const bool expects_continue = bhttp::token_list(header.get()[bhttp::field::expect]).exists("100-continue");
+  bhttp::request_parser<bhttp::buffer_body> parser(std::move(header));
+  parser.body_limit(limit);
+  SocketRequestBody body(state, conn, socket, buffer, parser);
+  std::optional<Response> res;
+  try {
+    if (!route.options.public_route && state.authenticator) {
+      co_await run_blocking(state, [&] { authorize(state, route, req); });
+    }
+    if (expects_continue && !parser.is_done()) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      co_await asio::async_write(socket, asio::buffer(kContinue), kTuple);
+    }
+    log::ScopedContext ctx(req.request_id, route.pattern);
+    res = co_await route.upload_handler(req, body);
+  } catch (const Error& e) {
+    log::ScopedContext ctx(req.request_id, route.pattern);
+    res = response_for(e);
+  } catch (const std::exception& e) {
+    log::ScopedContext ctx(req.request_id, route.pattern);
+    log::error("unhandled exception in upload handler", {{"error", e.what()}});
+    res = error_response(ErrorCode::kInternal, "internal error");
+  }
+  if (state.cors.enabled()) state.cors.decorate(req, *res);
+  const bool keep_alive = keep_alive_requested && body.complete() && !state.stopping.load(std::memory_order_relaxed);
+  const int status = res->status;
+  const std::size_t bytes_out = res->body.size();
+  const bool ok = co_await write_response(state, conn, socket, head, req, *res, keep_alive, version);
+  record(state, loop, &route, req, status, start, bytes_out);
+  co_return ok && keep_alive;
 }
 
 }  // namespace
@@ -433,6 +551,16 @@ asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::sock
       co_return;
     }
     parser.body_limit(limit);
+    if (match.route && match.route->upload_handler) {
+      req.route = match.route->pattern;
+      req.params = match.params;
+      state.in_flight.inc();
+      const bool keep = co_await serve_upload(state, loop, conn, socket, buffer, parser, head, req, *match.route,
+                                              version, limit, start);
+      state.in_flight.dec();
+      if (!keep) break;
+      continue;
+    }
     if (!parser.is_done()) {
       if (bhttp::token_list(parser.get()[bhttp::field::expect]).exists("100-continue")) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -458,6 +586,22 @@ asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::sock
     if (match.route && match.route->websocket_handler && beast::websocket::is_upgrade(parser.get())) {
       req.route = match.route->pattern;
       req.params = match.params;
+      if (!match.route->options.public_route && state.authenticator) {
+        std::optional<Response> refused;
+        co_await run_blocking(state, [&] {
+          try {
+            authorize(state, *match.route, req);
+          } catch (const Error& e) {
+            refused = response_for(e);
+          }
+        });
+        if (refused) {
+          if (state.cors.enabled()) state.cors.decorate(req, *refused);
+          co_await write_response(state, conn, socket, head, req, *refused, false, version);
+          record(state, loop, match.route, req, refused->status, start, refused->body.size());
+          co_return;
+        }
+      }
       record(state, loop, match.route, req, 101, start, 0);
       co_await serve_websocket(state, conn, socket, parser.release(), std::move(req), *match.route);
       co_return;

@@ -76,6 +76,11 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_as_space
   return out;
 }
 
+const auth::Principal& Request::who() const {
+  if (!principal) throw Error(ErrorCode::kUnauthorized, "authentication required");
+  return *principal;
+}
+
 std::string_view Request::param(std::string_view name) const {
   for (const auto& [n, v] : params) {
     if (n == name) return v;

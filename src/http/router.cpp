@@ -59,7 +59,7 @@ Router& Router::operator=(Router&&) noexcept = default;
 Route& Router::add(Method method, std::string pattern, Handler handler, RouteDoc doc, RouteOptions options) {
   std::vector<std::string_view> segments;
   if (!split_path(pattern, segments)) throw std::logic_error("malformed route pattern " + pattern);
-  auto route = std::make_unique<Route>(Route{method, pattern, std::move(handler), nullptr, nullptr, options, std::move(doc)});
+  auto route = std::make_unique<Route>(Route{method, pattern, std::move(handler), nullptr, nullptr, nullptr, options, std::move(doc)});
 
   Node* node = root_.get();
   for (std::size_t i = 0; i < segments.size(); ++i) {
@@ -98,8 +98,10 @@ Route& Router::add(Method method, std::string pattern, Handler handler, RouteDoc
   return *routes_.back();
 }
 
-Route& Router::websocket(std::string pattern, WebSocketHandler handler, RouteDoc doc) {
-  Route& r = add(Method::kGet, std::move(pattern), nullptr, std::move(doc), {RunOn::kIoThread, 0});
+Route& Router::websocket(std::string pattern, WebSocketHandler handler, RouteDoc doc, RouteOptions options) {
+  options.run_on = RunOn::kIoThread;
+  options.max_body_bytes = 0;
+  Route& r = add(Method::kGet, std::move(pattern), nullptr, std::move(doc), options);
   r.websocket_handler = std::move(handler);
   return r;
 }
@@ -125,9 +127,17 @@ struct Router::Walk {
   }
 };
 
-Route& Router::stream(Method method, std::string pattern, StreamHandler handler, RouteDoc doc) {
-  Route& r = add(method, std::move(pattern), nullptr, std::move(doc), {RunOn::kIoThread, std::nullopt});
+Route& Router::stream(Method method, std::string pattern, StreamHandler handler, RouteDoc doc, RouteOptions options) {
+  options.run_on = RunOn::kIoThread;
+  Route& r = add(method, std::move(pattern), nullptr, std::move(doc), options);
   r.stream_handler = std::move(handler);
+  return r;
+}
+
+Route& Router::upload(Method method, std::string pattern, UploadHandler handler, RouteDoc doc, RouteOptions options) {
+  options.run_on = RunOn::kIoThread;
+  Route& r = add(method, std::move(pattern), nullptr, std::move(doc), options);
+  r.upload_handler = std::move(handler);
   return r;
 }
 

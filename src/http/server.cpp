@@ -47,6 +47,8 @@ class Server::Impl {
     state_.blocking_pool = std::make_unique<asio::thread_pool>(blocking);
   }
 
+  ServerState& state() { return state_; }
+
   void start() {
     // The route table is final from here on.
     for (const auto& route : state_.router.routes()) {
@@ -175,8 +177,10 @@ class Server::Impl {
   bool stopped_ = false;
 };
 
-Server::Server(const HttpConfig& config, Router& router, metrics::Registry& registry)
-    : impl_(std::make_unique<Impl>(config, router, registry)) {}
+Server::Server(const HttpConfig& config, Router& router, metrics::Registry& registry, Authenticator* authenticator)
+    : impl_(std::make_unique<Impl>(config, router, registry)) {
+  impl_->state().authenticator = authenticator;
+}
 
 Server::~Server() { stop(); }
 

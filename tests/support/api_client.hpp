@@ -2,6 +2,7 @@
 #pragma once
 
 #include "support/http_client.hpp"
+#include "support/test_support.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,7 @@ struct ApiResponse {
   HttpResponse raw;
 };
 
+// Sends Authorization: Bearer kAdminKey unless headers name an Authorization (an empty one: none).
 ApiResponse api(std::uint16_t port, const std::string& method, const std::string& path,
                 const nlohmann::json& body = nullptr, const std::map<std::string, std::string>& headers = {});
 

@@ -66,6 +66,8 @@ std::unique_ptr<TytoProcess> TytoProcess::serve(std::vector<std::string> extra_a
                                                 std::map<std::string, std::string> env) {
   std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--data-dir", "data"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  env.try_emplace("TYTO_AUTH_BOOTSTRAP_API_KEY", kAdminKey);
+  env.try_emplace("TYTO_AUTH_ADMIN_PASSWORD", kAdminPassword);
   auto p = std::make_unique<TytoProcess>(args, env);
   const auto line = nlohmann::json::parse(p->wait_for_log("listening"));
   p->port_ = line["port"].get<std::uint16_t>();

@@ -10,6 +10,13 @@
 
 namespace tyto::test {
 
+// The admin API key and password every TytoProcess::serve starts with (TYTO_AUTH_BOOTSTRAP_API_KEY,
+// TYTO_AUTH_ADMIN_PASSWORD), and that api() sends unless told otherwise.
+inline constexpr const char* kAdminKey = "tyto_testadminkeyaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaq";
+inline constexpr const char* kAdminEmail = "admin@localhost";
+inline constexpr const char* kAdminPassword = "correct horse battery staple";
+
+
 // A fresh directory under $TMPDIR, removed with everything in it when the object dies.
 class TempDir {
  public:

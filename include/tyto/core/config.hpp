@@ -76,6 +76,52 @@ struct OutboundConfig {
   std::vector<std::string> allow;  // CIDRs that outbound fetches may reach besides public addresses
 };
 
+struct AuthConfig {
+  std::string secret;  // signs access tokens, upload and share URLs; empty: generated once, kept in the database
+  std::vector<std::string> previous_secrets;  // still accepted for verification (rotation)
+  std::string registration = "invite";        // "open", "invite" or "closed"
+  std::chrono::seconds access_ttl{15 * 60};
+  std::chrono::seconds refresh_ttl{30 * 24 * 3600};
+  std::string admin_email = "admin@localhost";
+  std::string admin_password;  // first start only; empty: a random one, printed once in the log
+  std::string bootstrap_api_key;  // when set, an admin API key with exactly this value exists (automation)
+  bool metrics_public = true;     // /metrics without authentication
+  int argon2_ops = 3;             // argon2id passes
+  int argon2_mem_mib = 64;        // argon2id memory per hash
+};
+
+struct LimitsConfig {
+  double tenant_rps = 200, tenant_burst = 400;  // per-tenant request bucket
+  double key_rps = 100, key_burst = 200;        // per-API-key (or per-user) request bucket
+  int concurrent_jobs = 0;                      // per tenant, 0: no limit
+  int jobs_per_day = 0;                         // per tenant, 0: no limit
+  std::int64_t stored_bytes = 0;                // per tenant, 0: no limit
+};
+
+struct ObjectsConfig {
+  std::string store = "local";  // "local" or "s3"
+  std::string local_dir;        // empty: <data_dir>/objects
+  std::string s3_endpoint;
+  std::string s3_region = "us-east-1";
+  std::string s3_bucket;
+  std::string s3_access_key;
+  std::string s3_secret_key;
+  bool s3_path_style = true;
+  std::string s3_ca_file;
+};
+
+struct UploadsConfig {
+  std::chrono::seconds url_ttl{3600};            // how long an upload URL stays valid
+  std::chrono::seconds share_ttl_max{7 * 86400};  // longest a share URL may live
+  bool strip_metadata = true;                     // remove EXIF/GPS and text chunks from images
+  std::map<std::string, int> retention_hours;     // purpose → hours objects are kept (overrides)
+};
+
+struct WebhooksConfig {
+  int max_attempts = 8;
+  std::chrono::milliseconds timeout{10'000};
+};
+
 struct Config {
   std::string config_file;  // the file that was read, empty if none
   std::string data_dir = "./data";
@@ -85,6 +131,12 @@ struct Config {
   ConsoleConfig console;
   JobsConfig jobs;
   OutboundConfig outbound;
+  AuthConfig auth;
+  LimitsConfig limits;
+  ObjectsConfig objects;
+  UploadsConfig uploads;
+  WebhooksConfig webhooks;
+  std::string public_url;  // the server's external base URL for links it hands out; empty: relative links
 };
 
 // A bad option, value or file. The message names the option and says what was expected; the CLI

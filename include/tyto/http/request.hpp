@@ -2,6 +2,8 @@
 // handler (and its test) needs neither the network library nor a socket.
 #pragma once
 
+#include "tyto/auth/principal.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -48,6 +50,12 @@ struct Request {
   std::string remote_address;
   std::string route;        // the matched route pattern, "/api/v1/jobs/{id}"
   std::vector<std::pair<std::string, std::string>> params;  // path parameters, decoded
+  // Who sent it: set by the server before the handler runs on every route that is not public.
+  std::optional<auth::Principal> principal;
+
+  // The principal of an authenticated route; throws Error(kUnauthorized) on a public one (a bug
+  // in the route, reported as 401 rather than trusted).
+  const auth::Principal& who() const;
 
   // Path parameter by name; throws Error(kInternal) if the route has no such parameter (a bug).
   std::string_view param(std::string_view name) const;

@@ -28,10 +28,30 @@ namespace tyto::http {
 
 class WebSocket;
 class ResponseStream;
+class RequestBody;
 
 using Handler = std::function<Response(Request&)>;
 using WebSocketHandler = std::function<boost::asio::awaitable<void>(Request&, WebSocket&)>;
 using StreamHandler = std::function<boost::asio::awaitable<void>(Request&, ResponseStream&)>;
+using UploadHandler = std::function<boost::asio::awaitable<Response>(Request&, RequestBody&)>;
+
+// A request body read piece by piece (uploads), so the server never holds it whole. The handler runs
+// as a coroutine on the connection's I/O thread: it must not block, and writes what it reads through
+// blocking(). Request::body stays empty.
+class RequestBody {
+ public:
+  virtual ~RequestBody() = default;
+  // The declared Content-Length; nullopt for a chunked body.
+  virtual std::optional<std::uint64_t> content_length() const = 0;
+  // The next piece of the body (at most 256 KiB, valid until the next call); empty once the body is
+  // complete. Throws Error(kPayloadTooLarge) past the route's body limit and Error(kBadRequest) if the
+  // client disconnects or sends a malformed body; the connection is closed after the response then.
+  virtual boost::asio::awaitable<std::string_view> read() = 0;
+  // Bytes received so far.
+  virtual std::uint64_t received() const = 0;
+  // Runs fn on the blocking pool and resumes here; rethrows what fn throws.
+  virtual boost::asio::awaitable<void> blocking(std::function<void()> fn) = 0;
+};
 
 // A response written piece by piece (server-sent events, long downloads). The handler runs as a
 // coroutine on the connection's I/O thread: it must not block, and runs blocking work (database)
@@ -59,6 +79,25 @@ enum class RunOn {
 struct RouteOptions {
   RunOn run_on = RunOn::kBlockingPool;
   std::optional<std::size_t> max_body_bytes;  // overrides the server's default for this route
+  // Authentication is on by default: the server authenticates the caller before the handler runs
+  // (401 without valid credentials), refuses a role below `role` (403) and applies rate limits (429).
+  // Public routes (health, login, signed URLs) say so here, and see no principal.
+  bool public_route = false;
+  auth::Role role = auth::Role::kViewer;  // the least role that may call the route
+};
+
+// Identifies callers and applies rate limits for the server. Called on the blocking pool (it may read
+// the database) before every handler of a route that is not public. Thread-safe.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // The caller of req from "Authorization: Bearer <token>" (a JWT access token or an API key), or on
+  // WebSocket and SSE routes, whose browser clients cannot set headers, from "?access_token=".
+  // Throws Error(kUnauthorized) when there are no credentials or they are not valid.
+  virtual auth::Principal authenticate(const Request& req) = 0;
+  // Charges the request to the caller's rate limits. Throws Error(kRateLimited) with
+  // details.retry_after_s (the server sends it as Retry-After) when a bucket is empty.
+  virtual void admit(const Request& req, const auth::Principal& principal) = 0;
 };
 
 // What the OpenAPI document says about a route.
@@ -77,6 +116,7 @@ struct Route {
   Handler handler;                    // set for HTTP routes
   WebSocketHandler websocket_handler;  // set for WebSocket routes (method GET, upgrade required)
   StreamHandler stream_handler;        // set for streamed responses
+  UploadHandler upload_handler;        // set for streamed request bodies
   RouteOptions options;
   RouteDoc doc;
 };
@@ -96,8 +136,11 @@ class Router {
 
   // Adds a route. Throws std::logic_error on a duplicate method + pattern or a malformed pattern.
   Route& add(Method method, std::string pattern, Handler handler, RouteDoc doc = {}, RouteOptions options = {});
-  Route& websocket(std::string pattern, WebSocketHandler handler, RouteDoc doc = {});
-  Route& stream(Method method, std::string pattern, StreamHandler handler, RouteDoc doc = {});
+  Route& websocket(std::string pattern, WebSocketHandler handler, RouteDoc doc = {}, RouteOptions options = {});
+  Route& stream(Method method, std::string pattern, StreamHandler handler, RouteDoc doc = {},
+                RouteOptions options = {});
+  Route& upload(Method method, std::string pattern, UploadHandler handler, RouteDoc doc = {},
+                RouteOptions options = {});
 
   // Matches a decoded path. Percent-decoding happens per segment before matching, so "%2F" inside
   // a segment stays inside the parameter.

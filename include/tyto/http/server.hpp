@@ -29,8 +29,10 @@ namespace tyto::http {
 
 class Server {
  public:
-  // The router and registry must outlive the server.
-  Server(const HttpConfig& config, Router& router, metrics::Registry& registry);
+  // The router, registry and authenticator must outlive the server. Without an authenticator (tests of
+  // the HTTP layer alone) no route is authenticated; Tyto itself always passes one.
+  Server(const HttpConfig& config, Router& router, metrics::Registry& registry,
+         Authenticator* authenticator = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -3,6 +3,7 @@
 
 #include "http/detail/cors.hpp"
 #include "tyto/core/config.hpp"
+#include "tyto/core/error.hpp"
 #include "tyto/core/metrics.hpp"
 #include "tyto/http/router.hpp"
 
@@ -63,6 +64,7 @@ struct ServerState {
 
   const HttpConfig config;
   Router& router;
+  Authenticator* authenticator = nullptr;  // null: no authentication (HTTP-layer tests)
   CorsPolicy cors;
   std::unique_ptr<asio::thread_pool> blocking_pool;
   std::atomic<bool> stopping{false};
@@ -83,5 +85,13 @@ asio::awaitable<void> run_blocking(ServerState& state, std::function<void()> fn)
 
 // Serves one accepted connection until it closes. Runs on `loop`'s thread.
 asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::socket socket);
+
+// The response for an error a handler (or authentication) threw: the envelope, Retry-After for
+// rate limits, WWW-Authenticate for 401. Internal errors are logged and answered without detail.
+Response response_for(const Error& e);
+
+// Authenticates req for route (unless public), checks the route's role and applies rate limits;
+// sets req.principal. Throws Error (401, 403, 429). Blocking: call it on the blocking pool.
+void authorize(ServerState& state, const Route& route, Request& req);
 
 }  // namespace tyto::http::detail

@@ -1,0 +1,31 @@
+// Who is making a request, once the server has authenticated it: a user (by JWT access token) or a
+// service (by API key), always acting inside exactly one tenant with one role.
+//
+// Handlers read it from http::Request::principal. It is set for every route that is not public; a
+// public route sees nullopt. Every query a handler makes is scoped by principal.tenant_id.
+#pragma once
+
+#include "tyto/auth/roles.hpp"
+
+#include <string>
+
+namespace tyto::auth {
+
+struct Principal {
+  enum class Kind { kUser, kApiKey };
+
+  Kind kind = Kind::kUser;
+  std::string subject_id;   // the user's id, or the API key's id
+  std::string user_id;      // the user's id; for an API key, the user who created it (may be empty)
+  std::string tenant_id;    // every row the request touches belongs to this tenant
+  std::string tenant_name;
+  Role role = Role::kViewer;  // the role in this tenant (superadmin: a platform role, see roles.hpp)
+  std::string email;          // users only
+
+  bool allows(Role need) const noexcept { return role_allows(role, need); }
+  bool is_user() const noexcept { return kind == Kind::kUser; }
+  // "user:<id>" or "api_key:<id>": how audit entries and logs name the actor.
+  std::string actor() const { return (kind == Kind::kUser ? "user:" : "api_key:") + subject_id; }
+};
+
+}  // namespace tyto::auth
