@@ -2,7 +2,9 @@
 
 #include "tyto/api/jobs_routes.hpp"
 #include "tyto/api/system_routes.hpp"
+#include "tyto/api/webhook_routes.hpp"
 #include "tyto/core/embedded.hpp"
+#include "tyto/core/hash.hpp"
 #include "tyto/core/logging.hpp"
 #include "tyto/core/periodic.hpp"
 #include "tyto/core/time.hpp"
@@ -80,11 +82,24 @@ Platform::Platform(const Config& config, Modules modules)
               {{"pending", static_cast<std::int64_t>(status.pending.size())}});
   }
 
-  for (auto& m : modules_) m->register_stages(stages_);
-  pipelines_ = load_all_pipelines(config_, stages_);
-
   events_ = std::make_unique<events::Events>(*db_, registry_);
   store_ = std::make_unique<jobs::JobStore>(*db_, *events_);
+  audit_ = std::make_unique<auth::AuditLog>(*db_);
+  // TODO(lead): the webhook secret key is a placeholder derived from auth.secret; replace it with the
+  // real 32-byte key (kept like the auth secret) before release. Changing it makes stored secrets unreadable.
+  const std::string webhook_secret_key = hmac_sha256(config_.auth.secret, "tyto webhook secret key (placeholder)");
+  outbox_ = std::make_unique<webhooks::Outbox>(webhooks::WebhooksDeps{
+      *db_, *store_, *events_, outbound_, config_.webhooks, webhook_secret_key, [this] {
+        if (runner_) runner_->wake();
+      }});
+  store_->on_finish([outbox = outbox_.get()](storage::Session& tx, const std::vector<jobs::FinishedJob>& jobs,
+                                             std::vector<events::NewEvent>& pending) {
+    outbox->on_jobs_finished(tx, jobs, pending);
+  });
+
+  for (auto& m : modules_) m->register_stages(stages_);
+  stages_.add(outbox_->stage());
+  pipelines_ = load_all_pipelines(config_, stages_);
   jobs::RunnerOptions options;
   options.workers = config_.jobs.workers;
   options.lease = config_.jobs.lease;
@@ -123,6 +138,7 @@ Platform::Platform(const Config& config, Modules modules)
   api::add_system_routes(router_, {*db_, migrations_, registry_});
   api::add_jobs_routes(router_, {*store_, *runner_, pipelines_, *events_, registry_, *schedules_,
                                  static_cast<std::size_t>(config_.jobs.stream_queue_limit)});
+  api::add_webhook_routes(router_, {*outbox_, *audit_, outbound_});
   api::add_console_routes(router_, config_.console);
   // Products add their routes here as they land.
 

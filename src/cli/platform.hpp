@@ -1,8 +1,9 @@
 // Everything `tyto serve` runs, built in dependency order and stopped in reverse:
-// database (migrated) → stage registry (modules) → pipelines → events → job store → runner → routes
-// → HTTP server.
+// database (migrated) → events → job store → webhook outbox → stage registry (modules, webhooks) →
+// pipelines → runner → routes → HTTP server.
 #pragma once
 
+#include "tyto/auth/audit.hpp"
 #include "tyto/core/config.hpp"
 #include "tyto/core/metrics.hpp"
 #include "tyto/events/events.hpp"
@@ -15,6 +16,7 @@
 #include "tyto/pipeline/pipeline.hpp"
 #include "tyto/storage/database.hpp"
 #include "tyto/storage/migrations.hpp"
+#include "tyto/webhooks/webhooks.hpp"
 
 #include <memory>
 #include <vector>
@@ -53,6 +55,8 @@ class Platform {
   jobs::Runner::Pipelines pipelines_;
   std::unique_ptr<events::Events> events_;
   std::unique_ptr<jobs::JobStore> store_;
+  std::unique_ptr<auth::AuditLog> audit_;
+  std::unique_ptr<webhooks::Outbox> outbox_;
   std::unique_ptr<jobs::Runner> runner_;
   std::unique_ptr<jobs::ScheduleStore> schedules_;
   std::unique_ptr<jobs::Scheduler> scheduler_;
