@@ -67,7 +67,13 @@ Endpoint endpoint_of(const Row& r) {
   e.tenant_id = r.get<std::string>(1);
   e.url = r.get<std::string>(2);
   e.description = r.get<std::string>(3);
-  e.event_types = json::parse(r.get<std::string>(4)).get<std::vector<std::string>>();
+  // Read leniently: this runs inside job finishes (JobStore::on_finish), which must not fail on one bad row.
+  const auto types = json::parse(r.get<std::string>(4), nullptr, false);
+  if (types.is_array()) {
+    for (const auto& t : types) {
+      if (t.is_string()) e.event_types.push_back(t.get<std::string>());
+    }
+  }
   e.active = r.get<bool>(5);
   e.created_by = r.get_optional<std::string>(6).value_or("");
   e.created_at = r.get<std::int64_t>(7);
@@ -91,7 +97,7 @@ Delivery delivery_of(const Row& r) {
   d.endpoint_id = r.get<std::string>(2);
   d.event_id = r.get<std::string>(3);
   d.event_type = r.get<std::string>(4);
-  d.payload = json::parse(r.get<std::string>(5));
+  d.payload = json::parse(r.get<std::string>(5), nullptr, false);
   d.state = parse_delivery_state(r.get<std::string>(6));
   d.attempts = r.get<int>(7);
   d.last_status = r.get_optional<int>(8);
