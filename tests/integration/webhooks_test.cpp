@@ -328,3 +328,54 @@ TEST_CASE("Two instances on one PostgreSQL send one job webhook per finished job
   CHECK(reported == ids);
   CHECK(db->query_one("SELECT COUNT(*) FROM webhook_deliveries")->get<std::int64_t>(0) == 100);
 }
+
+TEMPLATE_TEST_CASE("Webhooks are for admins of their own tenant, and other tenants get none of its events",
+                   "[integration][webhooks]", Sqlite, Postgres) {
+  TestType backend;
+  WebhookReceiver mine_receiver, theirs_receiver;
+  auto env = kAllowLoopback;
+  env["TYTO_AUTH_REGISTRATION"] = "open";
+  std::unique_ptr<TytoProcess> server = TytoProcess::serve(backend.args(), env);
+  const std::uint16_t port = server->port();
+  const auto mine = create_webhook(port, mine_receiver.url(), {"*"});
+  const std::string id = mine["id"];
+  auto ping = api(port, "POST", "/api/v1/webhooks/" + id + "/ping");
+  REQUIRE(ping.status == 202);
+  const std::string delivery_id = ping.body["id"];
+
+  // A newly registered user is the admin of a tenant of their own.
+  auto reg = api(port, "POST", "/api/v1/auth/register",
+                 {{"email", "other@example.com"}, {"password", "another long passphrase"}}, {{"Authorization", ""}});
+  INFO(reg.raw.body);
+  REQUIRE(reg.status == 201);
+  const std::map<std::string, std::string> other = {
+      {"Authorization", "Bearer " + reg.body["access_token"].get<std::string>()}};
+  auto listed = api(port, "GET", "/api/v1/webhooks", nullptr, other);
+  REQUIRE(listed.status == 200);
+  CHECK(listed.body["items"].empty());
+  CHECK(api(port, "GET", "/api/v1/webhooks/" + id, nullptr, other).status == 404);
+  CHECK(api(port, "PATCH", "/api/v1/webhooks/" + id, {{"active", false}}, other).status == 404);
+  CHECK(api(port, "POST", "/api/v1/webhooks/" + id + "/rotate-secret", nullptr, other).status == 404);
+  CHECK(api(port, "POST", "/api/v1/webhooks/" + id + "/ping", nullptr, other).status == 404);
+  CHECK(api(port, "GET", "/api/v1/webhooks/" + id + "/deliveries", nullptr, other).status == 404);
+  CHECK(api(port, "POST", "/api/v1/webhooks/deliveries/" + delivery_id + "/redeliver", nullptr, other).status == 404);
+  CHECK(api(port, "DELETE", "/api/v1/webhooks/" + id, nullptr, other).status == 404);
+
+  // Their endpoint for every event hears nothing of this tenant's jobs and pings.
+  auto theirs = api(port, "POST", "/api/v1/webhooks", {{"url", theirs_receiver.url()}, {"event_types", {"*"}}}, other);
+  REQUIRE(theirs.status == 201);
+  REQUIRE(api(port, "POST", "/api/v1/jobs", {{"pipeline", "builtin.noop"}}).status == 202);
+  REQUIRE(mine_receiver.wait_for(2, 60s));  // the ping and job.succeeded
+  std::this_thread::sleep_for(1s);
+  CHECK(theirs_receiver.count() == 0);
+  CHECK(api(port, "GET", "/api/v1/webhooks/" + id).body["active"] == true);
+
+  // Inside the tenant, webhooks are for admins only, reads included.
+  auto key = api(port, "POST", "/api/v1/api-keys", {{"name", "plain user"}, {"role", "user"}});
+  REQUIRE(key.status == 201);
+  const std::map<std::string, std::string> user = {{"Authorization", "Bearer " + key.body["key"].get<std::string>()}};
+  CHECK(api(port, "GET", "/api/v1/webhooks", nullptr, user).status == 403);
+  CHECK(api(port, "GET", "/api/v1/webhooks/" + id + "/deliveries", nullptr, user).status == 403);
+  CHECK(api(port, "POST", "/api/v1/webhooks", {{"url", mine_receiver.url()}, {"event_types", {"*"}}}, user).status ==
+        403);
+}
