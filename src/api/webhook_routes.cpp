@@ -56,15 +56,16 @@ void check_url(const json& value, const http::OutboundPolicy& policy, json& fiel
 std::vector<std::string> check_event_types(const json& value, json& fields) {
   std::vector<std::string> out;
   if (!value.is_array() || value.empty() || value.size() > kMaxEventTypes) {
-    fields["event_types"] = fmt::format("required, a list of 1 to {} event types (\"job.succeeded\", \"job.*\", \"*\")",
-                                        kMaxEventTypes);
+    fields["event_types"] =
+        fmt::format("required, a list of 1 to {} event types (\"job.succeeded\", \"job.*\", \"*\")", kMaxEventTypes);
     return out;
   }
   for (const auto& t : value) {
     if (!t.is_string() || !webhooks::valid_event_pattern(t.get<std::string>())) {
-      fields["event_types"] = fmt::format("unknown event type {}; known: job.succeeded, job.failed, job.cancelled, "
-                                          "object.created, webhook.ping, a family such as job.*, or *",
-                                          t.dump());
+      fields["event_types"] = fmt::format(
+          "unknown event type {}; known: job.succeeded, job.failed, job.cancelled, "
+          "object.created, webhook.ping, a family such as job.*, or *",
+          t.dump());
       return out;
     }
     if (std::find(out.begin(), out.end(), t.get<std::string>()) == out.end()) out.push_back(t.get<std::string>());
@@ -117,7 +118,8 @@ int limit_of(const Request& req, int fallback, int most) {
     limit = std::stoi(*text);
   } catch (const std::exception&) {
   }
-  if (limit < 1 || limit > most) throw validation_error("invalid query", {{"limit", fmt::format("an integer from 1 to {}", most)}});
+  if (limit < 1 || limit > most)
+    throw validation_error("invalid query", {{"limit", fmt::format("an integer from 1 to {}", most)}});
   return limit;
 }
 
@@ -272,8 +274,10 @@ json delivery_schema() {
 }
 
 json page_schema(json item) {
-  return {{"type", "object"},
-          {"properties", {{"items", {{"type", "array"}, {"items", std::move(item)}}}, {"next_cursor", {{"type", {"string", "null"}}}}}}};
+  return {
+      {"type", "object"},
+      {"properties",
+       {{"items", {{"type", "array"}, {"items", std::move(item)}}}, {"next_cursor", {{"type", {"string", "null"}}}}}}};
 }
 
 }  // namespace
@@ -313,7 +317,9 @@ void add_webhook_routes(http::Router& router, WebhookRoutesDeps deps) {
       kAdmin);
   router.add(
       Method::kPost, "/api/v1/webhooks/{id}/ping",
-      [s](Request& req) { return Response::json(s->deps.outbox.ping(req.who().tenant_id, req.param("id")).to_json(), 202); },
+      [s](Request& req) {
+        return Response::json(s->deps.outbox.ping(req.who().tenant_id, req.param("id")).to_json(), 202);
+      },
       {"Send a webhook.ping event to this endpoint", "webhooks", nullptr, delivery_schema(), 202}, kAdmin);
   router.add(
       Method::kGet, "/api/v1/webhooks/{id}/deliveries", [s](Request& req) { return deliveries(*s, req); },

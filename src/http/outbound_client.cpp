@@ -200,8 +200,8 @@ OutboundResponse OutboundClient::send(const OutboundRequest& request) const {
     // SNI carries names only; the certificate is checked against the name or the address either way.
     const bool literal = IpAddress::parse(url.host).has_value();
     if (!literal && !SSL_set_tlsext_host_name(x.secure->native_handle(), url.host.c_str())) {
-      throw fail("cannot set the TLS server name for", beast::error_code(static_cast<int>(::ERR_get_error()),
-                                                                         net::error::get_ssl_category()));
+      throw fail("cannot set the TLS server name for",
+                 beast::error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()));
     }
     x.secure->set_verify_callback(ssl::host_name_verification(url.host));
     ec = x.run([&](auto handler) { x.secure->async_handshake(ssl::stream_base::client, handler); });
@@ -228,7 +228,8 @@ OutboundResponse OutboundClient::send(const OutboundRequest& request) const {
   bhttp::response_parser<bhttp::buffer_body> parser;
   parser.body_limit(boost::none);
   if (req.method() == bhttp::verb::head) parser.skip(true);
-  ec = x.run([&](auto handler) { x.with_stream([&](auto& s) { bhttp::async_read_header(s, x.buffer, parser, handler); }); });
+  ec = x.run(
+      [&](auto handler) { x.with_stream([&](auto& s) { bhttp::async_read_header(s, x.buffer, parser, handler); }); });
   if (ec) throw fail("no valid response from", ec);
   response.status = static_cast<int>(parser.get().result_int());
   for (const auto& field : parser.get()) {

@@ -25,22 +25,20 @@ pipeline::StageDef Outbox::stage() {
   pipeline::StageDef def;
   def.name = std::string(kDeliverStage);
   def.description = "Delivers one webhook: one signed POST per attempt (the job's retries are the redeliveries).";
-  def.input_schema = {{"type", "object"},
-                      {"required", {"delivery_id"}},
-                      {"properties", {{"delivery_id", {{"type", "string"}}}}}};
-  def.output_schema = {{"type", "object"},
-                       {"properties",
-                        {{"delivery_id", {{"type", "string"}}},
-                         {"status", {{"type", "integer"}}},
-                         {"skipped", {{"type", "string"}}}}}};
+  def.input_schema = {
+      {"type", "object"}, {"required", {"delivery_id"}}, {"properties", {{"delivery_id", {{"type", "string"}}}}}};
+  def.output_schema = {
+      {"type", "object"},
+      {"properties",
+       {{"delivery_id", {{"type", "string"}}}, {"status", {{"type", "integer"}}}, {"skipped", {{"type", "string"}}}}}};
   def.run = [this](pipeline::StageContext& ctx, const json& input) { return deliver(ctx, input); };
   return def;
 }
 
 json Outbox::deliver(pipeline::StageContext& ctx, const json& input) {
   const auto delivery_id = input.at("delivery_id").get<std::string>();
-  auto& attempts = ctx.metrics().counter("tyto_webhook_attempts_total", "Webhook delivery attempts by result",
-                                         {"result"});
+  auto& attempts =
+      ctx.metrics().counter("tyto_webhook_attempts_total", "Webhook delivery attempts by result", {"result"});
   const auto delivery = store_.begin_attempt(ctx.tenant_id(), delivery_id);
   if (!delivery) {
     // Deleted with its endpoint, or delivered by an earlier attempt whose finish was lost.
@@ -52,9 +50,10 @@ json Outbox::deliver(pipeline::StageContext& ctx, const json& input) {
   auto finish = [&](AttemptOutcome outcome) {
     attempt.duration_ms = (now_micros() - attempt.started_at) / 1000;
     store_.finish_attempt(*delivery, attempt, outcome);
-    attempts.with({outcome == AttemptOutcome::kDelivered ? "delivered"
-                   : outcome == AttemptOutcome::kRetry   ? "retry"
-                                                         : "failed"})
+    attempts
+        .with({outcome == AttemptOutcome::kDelivered ? "delivered"
+               : outcome == AttemptOutcome::kRetry   ? "retry"
+                                                     : "failed"})
         .inc();
   };
 

@@ -16,10 +16,14 @@ using nlohmann::json;
 
 std::string_view job_event_type(jobs::JobState state) {
   switch (state) {
-    case jobs::JobState::kSucceeded: return "job.succeeded";
-    case jobs::JobState::kFailed: return "job.failed";
-    case jobs::JobState::kCancelled: return "job.cancelled";
-    default: return {};
+    case jobs::JobState::kSucceeded:
+      return "job.succeeded";
+    case jobs::JobState::kFailed:
+      return "job.failed";
+    case jobs::JobState::kCancelled:
+      return "job.cancelled";
+    default:
+      return {};
   }
 }
 
@@ -107,7 +111,8 @@ std::vector<std::string> Outbox::emit(storage::Session& tx_or_db, std::string_vi
 Delivery Outbox::ping(std::string_view tenant_id, std::string_view endpoint_id) {
   auto endpoint = store_.get(tenant_id, endpoint_id);
   if (!endpoint) throw Error(ErrorCode::kNotFound, "no such webhook", {{"id", std::string(endpoint_id.substr(0, 64))}});
-  if (!endpoint->active) throw Error(ErrorCode::kConflict, "the webhook is disabled; enable it first", {{"id", endpoint->id}});
+  if (!endpoint->active)
+    throw Error(ErrorCode::kConflict, "the webhook is disabled; enable it first", {{"id", endpoint->id}});
   auto tx = deps_.db.begin();
   std::vector<events::NewEvent> pending;
   const json data = {{"webhook_id", endpoint->id}, {"message", "ping from Tyto"}};

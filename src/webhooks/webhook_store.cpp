@@ -24,8 +24,8 @@ const std::string kInsertEndpoint = fmt::format(
     "INSERT INTO webhook_endpoints ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", kEndpointColumns);
 const std::string kGetEndpoint =
     fmt::format("SELECT {} FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2", kEndpointColumns);
-const std::string kActiveEndpoints =
-    fmt::format("SELECT {} FROM webhook_endpoints WHERE tenant_id = $1 AND active = TRUE ORDER BY id", kEndpointColumns);
+const std::string kActiveEndpoints = fmt::format(
+    "SELECT {} FROM webhook_endpoints WHERE tenant_id = $1 AND active = TRUE ORDER BY id", kEndpointColumns);
 const std::string kSetSecret = fmt::format(
     "UPDATE webhook_endpoints SET secret_ciphertext = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 "
     "RETURNING {}",
@@ -110,12 +110,8 @@ Delivery delivery_of(const Row& r) {
 }
 
 Attempt attempt_of(const Row& r) {
-  return {r.get<int>(1),
-          r.get<std::int64_t>(2),
-          r.get<std::int64_t>(3),
-          r.get_optional<int>(4),
-          r.get_optional<std::string>(5),
-          r.get_optional<std::string>(6)};
+  return {r.get<int>(1),          r.get<std::int64_t>(2),         r.get<std::int64_t>(3),
+          r.get_optional<int>(4), r.get_optional<std::string>(5), r.get_optional<std::string>(6)};
 }
 
 json time_or_null(const std::optional<std::int64_t>& t) { return t ? json(format_rfc3339(*t)) : json(nullptr); }
@@ -129,10 +125,14 @@ json value_or_null(const std::optional<T>& v) {
 
 std::string_view delivery_state_name(DeliveryState s) noexcept {
   switch (s) {
-    case DeliveryState::kPending: return "pending";
-    case DeliveryState::kDelivering: return "delivering";
-    case DeliveryState::kDelivered: return "delivered";
-    case DeliveryState::kFailed: return "failed";
+    case DeliveryState::kPending:
+      return "pending";
+    case DeliveryState::kDelivering:
+      return "delivering";
+    case DeliveryState::kDelivered:
+      return "delivered";
+    case DeliveryState::kFailed:
+      return "failed";
   }
   return "pending";
 }
@@ -187,8 +187,8 @@ std::string Delivery::body() const {
 
 Endpoint WebhookStore::create(storage::Session& session, const Endpoint& e) {
   session.execute(kInsertEndpoint, {e.id, e.tenant_id, e.url, e.description, dump(e.event_types), e.active,
-                                e.created_by.empty() ? storage::Value() : storage::Value(e.created_by), e.created_at,
-                                e.updated_at, storage::Blob{e.sealed_secret}});
+                                    e.created_by.empty() ? storage::Value() : storage::Value(e.created_by),
+                                    e.created_at, e.updated_at, storage::Blob{e.sealed_secret}});
   return e;
 }
 
@@ -212,8 +212,8 @@ std::vector<Endpoint> WebhookStore::list(std::string_view tenant_id, int limit,
   return out;
 }
 
-std::optional<Endpoint> WebhookStore::update(storage::Session& session, std::string_view tenant_id,
-                                             std::string_view id, const EndpointPatch& patch) {
+std::optional<Endpoint> WebhookStore::update(storage::Session& session, std::string_view tenant_id, std::string_view id,
+                                             const EndpointPatch& patch) {
   Params params = {tenant_id, id, now_micros()};
   std::string sets = "updated_at = $3";
   auto set = [&](std::string_view column, storage::Value v) {
@@ -253,10 +253,9 @@ std::vector<Endpoint> WebhookStore::subscribers(storage::Session& session, std::
 }
 
 void WebhookStore::insert_delivery(storage::Session& session, const Delivery& d) {
-  session.execute(kInsertDelivery,
-                  {d.id, d.tenant_id, d.endpoint_id, d.event_id, d.event_type, dump(d.payload),
-                   std::string(delivery_state_name(d.state)), d.attempts, d.last_status, d.last_error,
-                   d.next_attempt_at, d.created_at, d.delivered_at, d.job_id});
+  session.execute(kInsertDelivery, {d.id, d.tenant_id, d.endpoint_id, d.event_id, d.event_type, dump(d.payload),
+                                    std::string(delivery_state_name(d.state)), d.attempts, d.last_status, d.last_error,
+                                    d.next_attempt_at, d.created_at, d.delivered_at, d.job_id});
 }
 
 std::optional<Delivery> WebhookStore::delivery(storage::Session& session, std::string_view tenant_id,
@@ -282,14 +281,14 @@ std::vector<Delivery> WebhookStore::deliveries(std::string_view tenant_id, std::
   page += fmt::format(" ORDER BY id DESC LIMIT ${}", params.size());
   auto tx = db_.begin(storage::TxMode::kRead);
   std::vector<Delivery> out;
-  const auto rows = tx->query(fmt::format("SELECT {} FROM webhook_deliveries WHERE id IN ({}) ORDER BY id DESC",
-                                          kDeliveryColumns, page),
-                              params);
-  for (const auto& r : rows.rows) out.push_back(delivery_of(r));
-  const auto attempts = tx->query(
-      fmt::format("SELECT {} FROM webhook_attempts WHERE delivery_id IN ({}) ORDER BY delivery_id, attempt",
-                  kAttemptColumns, page),
+  const auto rows = tx->query(
+      fmt::format("SELECT {} FROM webhook_deliveries WHERE id IN ({}) ORDER BY id DESC", kDeliveryColumns, page),
       params);
+  for (const auto& r : rows.rows) out.push_back(delivery_of(r));
+  const auto attempts =
+      tx->query(fmt::format("SELECT {} FROM webhook_attempts WHERE delivery_id IN ({}) ORDER BY delivery_id, attempt",
+                            kAttemptColumns, page),
+                params);
   for (const auto& r : attempts.rows) {
     const auto id = r.get<std::string>(0);
     for (auto& d : out) {

@@ -18,9 +18,9 @@ using namespace std::chrono_literals;
 namespace {
 
 // Fast job timings; retries back off from 200 ms (ceilings 200, 400, 800 ms…, each delay at least half).
-const std::vector<std::string> kFast = {"--jobs-lease-ms",      "3000", "--jobs-heartbeat-ms",       "500",
-                                        "--jobs-backoff-base-ms", "200", "--jobs-rescue-interval-ms", "500",
-                                        "--jobs-poll-ms",       "100",  "--jobs-workers",            "2"};
+const std::vector<std::string> kFast = {
+    "--jobs-lease-ms",           "3000", "--jobs-heartbeat-ms", "500", "--jobs-backoff-base-ms", "200",
+    "--jobs-rescue-interval-ms", "500",  "--jobs-poll-ms",      "100", "--jobs-workers",         "2"};
 const std::map<std::string, std::string> kAllowLoopback = {{"TYTO_OUTBOUND_ALLOW", "127.0.0.0/8"}};
 
 struct Sqlite {
@@ -167,8 +167,7 @@ TEMPLATE_TEST_CASE("A delivery fails after the last attempt and can be delivered
   CHECK(d["attempt_log"][3]["status_code"] == 204);
   CHECK(receiver.requests().back().header("tyto-delivery") == d["id"]);
   // Nothing left to redeliver twice at once; unknown deliveries are 404.
-  CHECK(api(port, "POST", "/api/v1/webhooks/deliveries/00000000-0000-7000-8000-000000000000/redeliver").status ==
-        404);
+  CHECK(api(port, "POST", "/api/v1/webhooks/deliveries/00000000-0000-7000-8000-000000000000/redeliver").status == 404);
 }
 
 TEMPLATE_TEST_CASE("A finished builtin.noop job sends one job.succeeded webhook", "[integration][webhooks]", Sqlite,
@@ -217,15 +216,15 @@ TEST_CASE("Webhook URLs must resolve to addresses the outbound policy allows", "
   const auto hook = create_webhook(port, receiver.url("/hook", "localhost"), {"*"});
   CHECK(hook["url"] == receiver.url("/hook", "localhost"));
   // Allowing loopback does not allow the cloud metadata service, nor other schemes.
-  for (const auto& url : {"http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "ftp://127.0.0.1/",
-                          "http://user@127.0.0.1/"}) {
+  for (const auto& url :
+       {"http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "ftp://127.0.0.1/", "http://user@127.0.0.1/"}) {
     auto res = api(port, "POST", "/api/v1/webhooks", {{"url", url}, {"event_types", {"*"}}});
     INFO(url << " " << res.raw.body);
     CHECK(res.status == 422);
     CHECK(res.body["error"]["details"]["fields"].contains("url"));
   }
-  auto res = api(port, "PATCH", "/api/v1/webhooks/" + hook["id"].get<std::string>(),
-                 {{"url", "http://169.254.169.254/"}});
+  auto res =
+      api(port, "PATCH", "/api/v1/webhooks/" + hook["id"].get<std::string>(), {{"url", "http://169.254.169.254/"}});
   CHECK(res.status == 422);
   CHECK(res.body["error"]["details"]["fields"]["url"].get<std::string>().find("link-local") != std::string::npos);
   // Bad event types.

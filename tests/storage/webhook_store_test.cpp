@@ -65,10 +65,11 @@ struct Fixture {
     WebhooksConfig config;
     config.max_attempts = 4;
     config.timeout = 5s;
-    outbox = std::make_unique<webhooks::Outbox>(webhooks::WebhooksDeps{
-        *db, *jobs, *events, policy, config, std::string(32, 'k'), [this] { ++wakes; }});
-    jobs->on_finish([this](storage::Session& tx, const std::vector<jobs::FinishedJob>& finished,
-                           std::vector<events::NewEvent>& pending) { outbox->on_jobs_finished(tx, finished, pending); });
+    outbox = std::make_unique<webhooks::Outbox>(
+        webhooks::WebhooksDeps{*db, *jobs, *events, policy, config, std::string(32, 'k'), [this] { ++wakes; }});
+    jobs->on_finish(
+        [this](storage::Session& tx, const std::vector<jobs::FinishedJob>& finished,
+               std::vector<events::NewEvent>& pending) { outbox->on_jobs_finished(tx, finished, pending); });
   }
 
   // Registers an endpoint; returns it with its plaintext secret.
@@ -157,9 +158,9 @@ TEMPLATE_TEST_CASE("emit writes one delivery and one unique delivery job per sub
   Fixture<TestType> f;
   const auto a = f.endpoint("t1", {"job.succeeded"}).first;
   const auto b = f.endpoint("t1", {"*"}).first;
-  f.endpoint("t1", {"object.created"});                    // not subscribed
+  f.endpoint("t1", {"object.created"});                       // not subscribed
   f.endpoint("t1", {"job.*"}, "http://127.0.0.1:9/", false);  // disabled
-  f.endpoint("t2", {"*"});                                 // another tenant
+  f.endpoint("t2", {"*"});                                    // another tenant
 
   const auto ids = f.outbox->emit(*f.db, "t1", "job.succeeded", {{"job_id", "j1"}});
   REQUIRE(ids.size() == 2);
@@ -216,9 +217,7 @@ TEMPLATE_TEST_CASE("Finished jobs emit job.succeeded, job.failed and job.cancell
   Fixture<TestType> f;
   f.endpoint("t1", {"job.*"});
   auto enqueue = [&](int max_attempts = 1) {
-    return f.jobs->enqueue({{.tenant_id = "t1", .pipeline = "builtin.noop", .max_attempts = max_attempts}})
-        .front()
-        .job;
+    return f.jobs->enqueue({{.tenant_id = "t1", .pipeline = "builtin.noop", .max_attempts = max_attempts}}).front().job;
   };
   const auto ok = enqueue();
   const auto bad = enqueue();
@@ -258,7 +257,8 @@ TEMPLATE_TEST_CASE("Finished jobs emit job.succeeded, job.failed and job.cancell
   auto claimed = f.jobs->claim("r", 100, 30s);
   std::vector<jobs::JobStore::Finish> finishes;
   for (const auto& j : claimed) {
-    if (j.pipeline == "webhooks.deliver") finishes.push_back({j.id, j.attempts, {Outcome::Kind::kFailed, nullptr, error, 0}, {}});
+    if (j.pipeline == "webhooks.deliver")
+      finishes.push_back({j.id, j.attempts, {Outcome::Kind::kFailed, nullptr, error, 0}, {}});
   }
   CHECK(finishes.size() == 4);
   f.jobs->finish("r", finishes);
@@ -341,8 +341,8 @@ TEMPLATE_TEST_CASE("The delivery stage signs, posts and logs each attempt", "[st
   CHECK(receiver.count() == 2);
 }
 
-TEMPLATE_TEST_CASE("A 4xx answer fails a delivery at once, 408, 429 and refusals are retried",
-                   "[storage][webhooks]", SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("A 4xx answer fails a delivery at once, 408, 429 and refusals are retried", "[storage][webhooks]",
+                   SqliteBackend, PostgresBackend) {
   Fixture<TestType> f;
   WebhookReceiver receiver;
   const auto endpoint = f.endpoint("t1", {"*"}, receiver.url()).first;

@@ -55,10 +55,10 @@ class WebhookReceiver {
   std::atomic<bool> stop_{false};
   std::thread thread_;
   mutable std::mutex mutex_;
-  std::deque<int> scripted_;             // guarded by mutex_
-  int default_status_ = 200;             // guarded by mutex_
-  std::string response_body_ = "ok";     // guarded by mutex_
-  std::chrono::milliseconds delay_{0};   // guarded by mutex_
+  std::deque<int> scripted_;               // guarded by mutex_
+  int default_status_ = 200;               // guarded by mutex_
+  std::string response_body_ = "ok";       // guarded by mutex_
+  std::chrono::milliseconds delay_{0};     // guarded by mutex_
   std::vector<ReceivedRequest> received_;  // guarded by mutex_
 };
 

@@ -73,9 +73,10 @@ bool accepts_connections(std::uint16_t port) {
 class TlsServer {
  public:
   TlsServer(const fs::path& dir, const std::string& san) : cert_(dir / "cert.pem"), key_(dir / "key.pem") {
-    const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=tyto-test -addext "
-                                "subjectAltName=" + san + " -keyout " + key_.string() + " -out " + cert_.string() +
-                                " >/dev/null 2>&1";
+    const std::string command =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=tyto-test -addext "
+        "subjectAltName=" +
+        san + " -keyout " + key_.string() + " -out " + cert_.string() + " >/dev/null 2>&1";
     REQUIRE(std::system(command.c_str()) == 0);
     port_ = free_port();
     const std::string accept = "127.0.0.1:" + std::to_string(port_);
@@ -111,8 +112,7 @@ class TlsServer {
 
 }  // namespace
 
-TEST_CASE("The outbound client refuses loopback and link-local unless the policy allows them",
-          "[webhooks][outbound]") {
+TEST_CASE("The outbound client refuses loopback and link-local unless the policy allows them", "[webhooks][outbound]") {
   WebhookReceiver receiver;
   const http::OutboundPolicy strict;
   const http::OutboundClient refusing(strict);

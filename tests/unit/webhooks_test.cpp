@@ -6,9 +6,9 @@
 #include "tyto/http/outbound_client.hpp"
 #include "tyto/webhooks/signing.hpp"
 
-#include <catch2/catch.hpp>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <catch2/catch.hpp>
 
 #include <regex>
 #include <set>
@@ -116,8 +116,8 @@ TEST_CASE("Endpoints receive the event types they subscribed to, families and * 
   CHECK(event_matches({"object.created", "job.failed"}, "job.failed"));
   CHECK_FALSE(event_matches({}, "job.failed"));
 
-  for (const char* ok : {"job.succeeded", "job.failed", "job.cancelled", "object.created", "webhook.ping", "job.*",
-                         "object.*", "*"}) {
+  for (const char* ok :
+       {"job.succeeded", "job.failed", "job.cancelled", "object.created", "webhook.ping", "job.*", "object.*", "*"}) {
     CHECK(valid_event_pattern(ok));
   }
   for (const char* bad : {"", "job", "job.", "job.started", "jobs.*", "*.*", ".*", "JOB.SUCCEEDED"}) {
@@ -161,7 +161,9 @@ TEST_CASE("Outbound URLs must be plain http or https with a host", "[webhooks][o
 TEST_CASE("Response excerpts are at most 1 KiB of valid UTF-8 without control characters", "[webhooks]") {
   using detail::excerpt;
   CHECK(excerpt("ok") == "ok");
-  CHECK(excerpt(std::string("a\0b\x01" "c\n", 6)) == "abc\n");
+  CHECK(excerpt(std::string("a\0b\x01"
+                            "c\n",
+                            6)) == "abc\n");
   CHECK(excerpt("caf\xc3\xa9") == "caf\xc3\xa9");
   CHECK(excerpt("bad \xff\xfe end") == "bad \xef\xbf\xbd\xef\xbf\xbd end");
   CHECK(excerpt("\xed\xa0\x80") == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // a surrogate is not UTF-8

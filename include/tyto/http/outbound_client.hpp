@@ -27,7 +27,7 @@ namespace tyto::http {
 
 struct OutboundUrl {
   bool tls = false;
-  std::string host;    // a name, or an IP address (IPv6 without brackets)
+  std::string host;  // a name, or an IP address (IPv6 without brackets)
   std::uint16_t port = 0;
   std::string target;  // path and query, at least "/"
 
@@ -51,9 +51,9 @@ struct OutboundRequest {
 struct OutboundResponse {
   int status = 0;
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
-  std::string body;        // at most max_response_bytes
-  bool truncated = false;  // the body was longer than that
-  std::string address;     // the address it connected to
+  std::string body;                                          // at most max_response_bytes
+  bool truncated = false;                                    // the body was longer than that
+  std::string address;                                       // the address it connected to
 };
 
 class OutboundClient {

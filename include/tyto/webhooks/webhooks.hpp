@@ -52,9 +52,9 @@ struct WebhooksDeps {
   events::Events& events;
   const http::OutboundPolicy& outbound;
   WebhooksConfig config;
-  std::string secret_key;         // 32 raw bytes: seals signing secrets at rest (SecretBox)
-  std::function<void()> wake;     // wakes the local runner after emit() commits; may be empty
-  std::string ca_file;            // trusted certificates for https endpoints; empty: the system's
+  std::string secret_key;      // 32 raw bytes: seals signing secrets at rest (SecretBox)
+  std::function<void()> wake;  // wakes the local runner after emit() commits; may be empty
+  std::string ca_file;         // trusted certificates for https endpoints; empty: the system's
 };
 
 class Outbox {
