@@ -34,6 +34,8 @@ enum class ErrorCode {
   kHeaderTooLarge,        // 431 header_too_large
   kInternal,              // 500 internal: never carries internals to the client
   kUnavailable,           // 503 unavailable: a dependency (database, store) cannot be reached
+  kQuotaExceeded,         // 429 quota_exceeded: a tenant quota (jobs, stored bytes) is used up
+  kRangeNotSatisfiable,   // 416 range_not_satisfiable: a Range outside the object
 };
 
 // Stable snake_case name of a code, as it appears in the envelope.
