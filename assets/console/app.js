@@ -20,16 +20,17 @@ const routes = [
   { pattern: /^#?\/?$/, nav: 'overview', title: 'Overview', mount: mountOverview },
   { pattern: /^#\/jobs\/?$/, nav: 'jobs', title: 'Jobs', mount: mountJobs },
   { pattern: /^#\/jobs\/([^/?#]+)$/, nav: 'jobs', title: 'Job', mount: mountJob },
-  { pattern: /^#\/api-keys\/?$/, nav: 'api-keys', title: 'API keys', mount: mountApiKeys },
-  { pattern: /^#\/users\/?$/, nav: 'users', title: 'Users', mount: mountUsers, admin: true },
-  { pattern: /^#\/audit\/?$/, nav: 'audit', title: 'Audit log', mount: mountAudit, admin: true },
+  { pattern: /^#\/api-keys\/?$/, nav: 'api-keys', title: 'API keys', mount: mountApiKeys, role: 'user' },
+  { pattern: /^#\/users\/?$/, nav: 'users', title: 'Users', mount: mountUsers, role: 'admin' },
+  { pattern: /^#\/audit\/?$/, nav: 'audit', title: 'Audit log', mount: mountAudit, role: 'admin' },
 ];
 
 const view = document.getElementById('view');
 let unmount = null;
 let generation = 0;  // a route() that waited for the session gives up when a newer one started
 
-const isAdmin = () => roleAllows(current()?.role, 'admin');
+// Whether the signed-in role may open a page that needs `role` (pages without one: everyone).
+const mayOpen = (role) => !role || roleAllows(current()?.role, role);
 
 const loginPage = (reason, next) => `#/login${query({ next: next && next !== '#/' ? next : undefined, reason })}`;
 
@@ -65,9 +66,9 @@ async function route() {
     return;
   }
   document.title = `${found.title} · Tyto console`;
-  if (found.admin && !isAdmin()) {
-    view.append(h('section', { class: 'card', role: 'alert', 'data-testid': 'admins-only' },
-      h('h2', {}, `${found.title}: for admins`), h('p', {}, 'Only admins of this tenant can see this page.')));
+  if (!mayOpen(found.role)) {
+    view.append(h('section', { class: 'card', role: 'alert', 'data-testid': 'not-allowed' },
+      h('h2', {}, found.title), h('p', {}, `This page needs the ${found.role} role in this tenant; yours is ${current().role}.`)));
     return;
   }
   const params = hash.match(found.pattern).slice(1).map((p) => (found.raw || p === undefined ? p : decodeURIComponent(p)));
@@ -79,7 +80,7 @@ function showAccount() {
   const who = current();
   document.getElementById('nav').hidden = !who;
   document.getElementById('account').hidden = !who;
-  for (const a of document.querySelectorAll('#nav [data-admin]')) a.hidden = !isAdmin();
+  for (const a of document.querySelectorAll('#nav [data-role]')) a.hidden = !mayOpen(a.dataset.role);
   if (!who) return;
   const tenant = who.tenant?.display_name || who.tenant?.name || '';
   document.getElementById('who-email').textContent = who.user?.email ?? '';
@@ -90,16 +91,9 @@ function showAccount() {
 }
 
 onChange((reason) => {
-  if (reason === 'signout') {
-    showAccount();
-    location.hash = loginPage('signout');
-  } else if (reason === 'expired') {
-    showAccount();
-    const onLogin = routes[0].pattern.test(location.hash);
-    if (!onLogin) location.replace(loginPage('expired', location.hash));
-  } else {
-    showAccount();
-  }
+  showAccount();
+  if (reason === 'signout') location.hash = loginPage('signout');
+  else if (reason === 'expired' && !routes[0].pattern.test(location.hash)) location.replace(loginPage('expired', location.hash));
 });
 
 document.getElementById('sign-out').addEventListener('click', () => logout());

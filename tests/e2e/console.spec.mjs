@@ -31,6 +31,7 @@ let page;
 let keepWorkDir = false;
 const pageProblems = [];
 const socketUrls = [];
+const MEMBER = { email: 'new.member@example.com', password: 'a viewer of the console', invitation: null };
 
 // Starts `tyto serve` on a free port; resolves once its "listening" log line names the port.
 function startServer(dir) {
@@ -170,7 +171,8 @@ test('signing in opens the page asked for and shows who is signed in', async () 
     await page.waitForFunction(() => location.hash === '#/jobs');
     await page.locator('[data-testid=jobs-table]').waitFor();
     assert.equal(await text('[data-testid=user-email]'), ADMIN_EMAIL);
-    assert.equal(await text('[data-testid=user-role]'), 'admin');
+    // The first-start admin is a superadmin; superadmin and admin both open the admin pages.
+    assert.match(await text('[data-testid=user-role]'), /^(super)?admin$/);
     assert.notEqual((await text('[data-testid=user-tenant]')).trim(), '');
     assert.equal(await page.locator('[data-testid=nav-audit]').isVisible(), true, 'admins see the audit page');
 
@@ -324,11 +326,12 @@ test('the users page lists the admin and invites someone', async () => {
     await admin.waitFor();
     assert.match(await admin.textContent(), /admin/);
 
-    await page.fill('[data-testid=invite-email]', 'new.member@example.com');
+    await page.fill('[data-testid=invite-email]', MEMBER.email);
     await page.selectOption('[data-testid=invite-role]', 'viewer');
     await page.click('[data-testid=invite-submit]');
     await page.locator('[data-testid=invite-created]').waitFor();
-    assert.notEqual(await page.inputValue('[data-testid=invite-token]'), '');
+    MEMBER.invitation = await page.inputValue('[data-testid=invite-token]');
+    assert.notEqual(MEMBER.invitation, '');
     assert.match(await text('[data-testid=invite-created]'), /new\.member@example\.com/);
   });
 });
@@ -413,6 +416,48 @@ test('signing out returns to the sign-in page and ends the session', async () =>
       401, 'the server revoked the session');
 
     await page.goto(`${base}/#/api-keys`);
+    await page.waitForFunction(() => location.hash.startsWith('#/login'));
+  });
+});
+
+test('a viewer sees no admin pages, and a revoked session asks to sign in again', async () => {
+  await step('viewer', async () => {
+    // The invited member registers through the API, then signs in here: a viewer sees no admin pages.
+    const registered = await callApi('/api/v1/auth/register', { method: 'POST', body: MEMBER });
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+    await page.fill('[data-testid=login-email]', MEMBER.email);
+    await page.fill('[data-testid=login-password]', MEMBER.password);
+    await page.click('[data-testid=login-submit]');
+    await page.waitForFunction((email) => document.querySelector('[data-testid=user-email]')?.textContent === email,
+      MEMBER.email);
+    assert.equal(await text('[data-testid=user-role]'), 'viewer');
+    for (const nav of ['nav-audit', 'nav-users', 'nav-api-keys']) {
+      assert.equal(await page.locator(`[data-testid=${nav}]`).isVisible(), false, `${nav} hidden from a viewer`);
+    }
+    await page.goto(`${base}/#/audit`);
+    await page.locator('[data-testid=not-allowed]').waitFor();
+    assert.equal(await page.locator('[data-testid=audit-table]').count(), 0);
+  });
+
+  await step('session-revoked', async () => {
+    // The session is revoked elsewhere: the next refresh is refused and the console asks to sign in
+    // again, then comes back to the page it was on.
+    await page.click('[data-testid=nav-jobs]');
+    await page.locator('[data-testid=jobs-table]').waitFor();
+    const refreshToken = await page.evaluate(() => sessionStorage.getItem('tyto.refresh_token'));
+    assert.equal((await callApi('/api/v1/auth/logout', { method: 'POST', body: { refresh_token: refreshToken } })).status, 204);
+    await page.waitForFunction(() => location.hash.startsWith('#/login'), null, { timeout: (ACCESS_TTL_S + 5) * 1000 });
+    const params = new URLSearchParams((await hash()).split('?')[1]);
+    assert.equal(params.get('reason'), 'expired');
+    assert.equal(params.get('next'), '#/jobs');
+    assert.match(await text('[data-testid=login-note]'), /session has ended/);
+    forgive(/status of 401/);
+
+    await page.fill('[data-testid=login-email]', MEMBER.email);
+    await page.fill('[data-testid=login-password]', MEMBER.password);
+    await page.click('[data-testid=login-submit]');
+    await page.waitForFunction(() => location.hash === '#/jobs');
+    await page.click('[data-testid=sign-out]');
     await page.waitForFunction(() => location.hash.startsWith('#/login'));
   });
 
