@@ -36,7 +36,8 @@ jobs::JobSpec parse_spec(const json& body, const Request& req, const JobsDeps& d
   const pipeline::Pipeline* pipeline = nullptr;
   if (!body.contains("pipeline") || !body["pipeline"].is_string()) {
     fields["pipeline"] = "required, a pipeline name";
-  } else if (auto it = deps.pipelines.find(body["pipeline"].get<std::string>()); it == deps.pipelines.end()) {
+  } else if (auto it = deps.pipelines.find(body["pipeline"].get<std::string>());
+             it == deps.pipelines.end() || jobs::internal_pipeline(it->first)) {
     fields["pipeline"] = "no such pipeline (GET /api/v1/pipelines lists them)";
   } else {
     pipeline = &it->second;
@@ -331,7 +332,9 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
       Method::kGet, "/api/v1/pipelines",
       [s](Request&) {
         json items = json::array();
-        for (const auto& [name, p] : s->deps.pipelines) items.push_back(p.describe());
+        for (const auto& [name, p] : s->deps.pipelines) {
+          if (!jobs::internal_pipeline(name)) items.push_back(p.describe());
+        }
         return Response::json({{"items", items}});
       },
       {"Pipelines this server runs, with their stages and input schema", "jobs", nullptr,

@@ -261,10 +261,13 @@ JobStore::TenantCounts JobStore::tenant_counts(std::string_view tenant_id, std::
   const auto ms = static_cast<std::uint64_t>(since_micros / 1000);
   const std::string lower = fmt::format("{:08x}-{:04x}-0000-0000-000000000000", ms >> 16, ms & 0xffff);
   TenantCounts c;
-  c.unfinished = db_.query_one("SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND state IN ('queued', 'running')",
+  c.unfinished = db_.query_one("SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND state IN ('queued', 'running') "
+                               "AND pipeline NOT LIKE 'platform.%' AND pipeline NOT LIKE 'webhooks.%'",
                                {tenant_id})->get<std::int64_t>(0);
   c.created_since =
-      db_.query_one("SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND id >= $2", {tenant_id, lower})->get<std::int64_t>(0);
+      db_.query_one("SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND id >= $2 AND pipeline NOT LIKE 'platform.%' "
+                    "AND pipeline NOT LIKE 'webhooks.%'",
+                    {tenant_id, lower})->get<std::int64_t>(0);
   return c;
 }
 
