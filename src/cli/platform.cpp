@@ -1,11 +1,14 @@
 #include "cli/platform.hpp"
 
 #include "tyto/api/jobs_routes.hpp"
+#include "tyto/api/object_routes.hpp"
 #include "tyto/api/system_routes.hpp"
 #include "tyto/core/embedded.hpp"
+#include "tyto/core/hash.hpp"
 #include "tyto/core/logging.hpp"
 #include "tyto/core/periodic.hpp"
 #include "tyto/core/time.hpp"
+#include "tyto/objects/retention_stage.hpp"
 
 #include <fmt/format.h>
 
@@ -13,13 +16,16 @@
 
 namespace tyto::cli {
 
-// Periodic housekeeping: event retention.
+// Periodic housekeeping: event retention, object retention and expired uploads.
 class Platform::Janitor {
  public:
-  Janitor(events::Events& events, std::chrono::hours retention)
-      : thread_("event retention", std::chrono::minutes(10), [&events, retention] {
+  Janitor(events::Events& events, std::chrono::hours retention, objects::Catalog& catalog)
+      : thread_("event retention", std::chrono::minutes(10), [&events, retention, &catalog] {
           const auto cutoff = now_micros() - std::chrono::duration_cast<std::chrono::microseconds>(retention).count();
           if (auto n = events.delete_older_than(cutoff); n > 0) log::info("deleted old events", {{"count", n}});
+          if (auto swept = catalog.sweep_expired(now_micros()); swept.total() > 0) {
+            log::info("retention sweep", {{"objects", swept.objects}, {"uploads", swept.uploads}});
+          }
         }) {
     thread_.start();
   }
@@ -39,6 +45,45 @@ std::unique_ptr<storage::Database> open_database(const Config& config) {
   options.busy_timeout = config.database.busy_timeout;
   return storage::open_database(options);
 }
+
+std::unique_ptr<objects::ObjectStore> open_object_store(const Config& config) {
+  const auto& o = config.objects;
+  if (o.store == "s3") {
+    objects::S3Options options;
+    options.endpoint = o.s3_endpoint;
+    options.region = o.s3_region;
+    options.bucket = o.s3_bucket;
+    options.access_key = o.s3_access_key;
+    options.secret_key = o.s3_secret_key;
+    options.path_style = o.s3_path_style;
+    options.ca_file = o.s3_ca_file;
+    return objects::open_s3_store(options);
+  }
+  return objects::open_local_store(o.local_dir.empty() ? std::filesystem::path(config.data_dir) / "objects"
+                                                       : std::filesystem::path(o.local_dir));
+}
+
+namespace {
+
+// The HMAC key of upload and share URLs, derived from auth.secret. Without a configured secret the key
+// lives as long as the process, so URLs handed out before a restart stop working.
+std::string url_signing_key(const Config& config) {
+  if (!config.auth.secret.empty()) return hmac_sha256(config.auth.secret, "tyto url signing key");
+  return random_bytes(32);
+}
+
+// limits.stored_bytes, or the tenant's own "stored_bytes" in tenants.limits.
+std::int64_t stored_bytes_limit(storage::Database& db, const Config& config, const std::string& tenant_id) {
+  if (auto row = db.query_one("SELECT limits FROM tenants WHERE id = $1", {tenant_id})) {
+    const auto limits = nlohmann::json::parse(row->get<std::string>(0), nullptr, false);
+    if (limits.is_object() && limits.contains("stored_bytes") && limits["stored_bytes"].is_number_integer()) {
+      return limits["stored_bytes"].get<std::int64_t>();
+    }
+  }
+  return config.limits.stored_bytes;
+}
+
+}  // namespace
 
 std::vector<storage::Migration> migrations_for(const Config& config, storage::Dialect dialect) {
   if (config.database.migrations_dir.empty()) return storage::builtin_migrations(dialect);
@@ -79,6 +124,13 @@ Platform::Platform(const Config& config, Modules modules)
     log::warn("database migrations are pending; /ready answers 503 until `tyto migrate` runs",
               {{"pending", static_cast<std::int64_t>(status.pending.size())}});
   }
+
+  object_store_ = open_object_store(config_);
+  catalog_ = std::make_unique<objects::Catalog>(
+      *db_, *object_store_, config_.objects.store == "s3" ? config_.objects.s3_bucket : std::string("local"),
+      std::filesystem::path(config_.data_dir) / "staging");
+  audit_ = std::make_unique<auth::AuditLog>(*db_);
+  objects::register_retention_stage(stages_, *catalog_);
 
   for (auto& m : modules_) m->register_stages(stages_);
   pipelines_ = load_all_pipelines(config_, stages_);
@@ -123,6 +175,11 @@ Platform::Platform(const Config& config, Modules modules)
   api::add_system_routes(router_, {*db_, migrations_, registry_});
   api::add_jobs_routes(router_, {*store_, *runner_, pipelines_, *events_, registry_, *schedules_,
                                  static_cast<std::size_t>(config_.jobs.stream_queue_limit)});
+  api::add_object_routes(router_, {*db_, *object_store_, *catalog_, *audit_, config_.uploads,
+                                   [db = db_.get(), this](const std::string& tenant_id) {
+                                     return stored_bytes_limit(*db, config_, tenant_id);
+                                   },
+                                   url_signing_key(config_), config_.public_url});
   api::add_console_routes(router_, config_.console);
   // Products add their routes here as they land.
 
@@ -138,7 +195,7 @@ void Platform::start() {
     runner_->start();
     scheduler_->start();
   }
-  janitor_ = std::make_unique<Janitor>(*events_, std::chrono::hours(config_.jobs.event_retention_hours));
+  janitor_ = std::make_unique<Janitor>(*events_, std::chrono::hours(config_.jobs.event_retention_hours), *catalog_);
   server_->start();
   started_ = true;
 }

@@ -1,8 +1,9 @@
 // Everything `tyto serve` runs, built in dependency order and stopped in reverse:
-// database (migrated) → stage registry (modules) → pipelines → events → job store → runner → routes
+// database (migrated) → object store and catalog → stage registry (modules) → pipelines → events → job store → runner → routes
 // → HTTP server.
 #pragma once
 
+#include "tyto/auth/audit.hpp"
 #include "tyto/core/config.hpp"
 #include "tyto/core/metrics.hpp"
 #include "tyto/events/events.hpp"
@@ -12,6 +13,8 @@
 #include "tyto/jobs/job_store.hpp"
 #include "tyto/jobs/runner.hpp"
 #include "tyto/jobs/scheduler.hpp"
+#include "tyto/objects/catalog.hpp"
+#include "tyto/objects/object_store.hpp"
 #include "tyto/pipeline/pipeline.hpp"
 #include "tyto/storage/database.hpp"
 #include "tyto/storage/migrations.hpp"
@@ -41,6 +44,7 @@ class Platform {
   metrics::Registry& registry() { return registry_; }
   const jobs::Runner::Pipelines& pipelines() const { return pipelines_; }
   const http::OutboundPolicy& outbound() const { return outbound_; }
+  objects::Catalog& catalog() { return *catalog_; }
 
  private:
   const Config config_;
@@ -49,6 +53,9 @@ class Platform {
   http::OutboundPolicy outbound_;  // every fetch on a user's behalf goes through it
   std::unique_ptr<storage::Database> db_;
   std::vector<storage::Migration> migrations_;
+  std::unique_ptr<objects::ObjectStore> object_store_;
+  std::unique_ptr<objects::Catalog> catalog_;
+  std::unique_ptr<auth::AuditLog> audit_;
   pipeline::StageRegistry stages_;
   jobs::Runner::Pipelines pipelines_;
   std::unique_ptr<events::Events> events_;
@@ -65,6 +72,9 @@ class Platform {
 
 // Opens the database of the configuration (creating the data directory).
 std::unique_ptr<storage::Database> open_database(const Config& config);
+
+// The object store of the configuration: objects.local_dir (default <data_dir>/objects) or S3.
+std::unique_ptr<objects::ObjectStore> open_object_store(const Config& config);
 
 // The migrations for a dialect: built in, or from database.migrations_dir.
 std::vector<storage::Migration> migrations_for(const Config& config, storage::Dialect dialect);
