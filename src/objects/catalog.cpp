@@ -174,6 +174,17 @@ Catalog::Catalog(storage::Database& db, ObjectStore& store, std::string bucket, 
 
 Catalog::~Catalog() = default;
 
+// Held while one request works on an upload; see lock_upload.
+struct Catalog::UploadLock {
+  UploadLock(Catalog& c, std::string i) : catalog(c), id(std::move(i)) {}
+  ~UploadLock() {
+    std::lock_guard lock(catalog.locks_mutex_);
+    catalog.locked_.erase(id);
+  }
+  Catalog& catalog;
+  std::string id;
+};
+
 fs::path Catalog::partial_path(std::string_view upload_id) const {
   if (!is_uuid(upload_id)) throw Error(ErrorCode::kNotFound, "no such upload");  // never a path from a client
   return staging_ / (std::string(upload_id) + ".part");
@@ -225,11 +236,9 @@ bool Catalog::mark_progress(std::string_view id, std::uint64_t received) {
 std::shared_ptr<void> Catalog::lock_upload(std::string_view id) {
   std::lock_guard lock(locks_mutex_);
   if (locked_.count(id)) return nullptr;
-  auto it = locked_.emplace(id).first;
-  return std::shared_ptr<void>(nullptr, [this, key = *it](void*) {
-    std::lock_guard lock(locks_mutex_);
-    locked_.erase(key);
-  });
+  auto held = std::make_shared<UploadLock>(*this, std::string(id));
+  locked_.insert(held->id);
+  return held;
 }
 
 void Catalog::discard_upload_data(const Upload& upload) {

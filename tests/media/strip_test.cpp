@@ -2,6 +2,7 @@
 // comments and text chunks the way cameras and editors write them, strip, and check that the metadata is
 // gone and that the image decodes to exactly the same pixels.
 #include "objects/detail/strip.hpp"
+#include "support/sample_media.hpp"
 #include "support/test_support.hpp"
 #include "tyto/core/error.hpp"
 
@@ -41,59 +42,18 @@ bool same_pixels(const cv::Mat& a, const cv::Mat& b) {
   return !a.empty() && !b.empty() && a.size() == b.size() && a.type() == b.type() && cv::norm(a, b, cv::NORM_INF) == 0;
 }
 
-void le16(std::string& s, std::uint16_t v) { s += {char(v & 0xFF), char(v >> 8)}; }
-void le32(std::string& s, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) s.push_back(char((v >> (8 * i)) & 0xFF));
-}
+void le32(std::string& s, std::uint32_t v) { tyto::test::put_le32(s, v); }
 void be32(std::string& s, std::uint32_t v) {
   for (int i = 3; i >= 0; --i) s.push_back(char((v >> (8 * i)) & 0xFF));
 }
 
-// The GPS latitude 51° 30' 26.77" as EXIF stores it: three little-endian rationals.
-std::string latitude_rationals() {
-  std::string r;
-  for (auto [num, den] : std::array<std::pair<std::uint32_t, std::uint32_t>, 3>{{{51, 1}, {30, 1}, {2677, 100}}}) {
-    le32(r, num);
-    le32(r, den);
-  }
-  return r;
-}
-
-// A little-endian TIFF structure as EXIF holds it: IFD0 with Make and a GPS IFD pointer; the GPS IFD with
-// latitude and longitude.
-std::string tiff_with_gps() {
-  std::string t = "II*\0"s;
-  le32(t, 8);
-  // IFD0 at 8: 2 entries (2 + 2 * 12 + 4 = 30 bytes), Make at 38, GPS IFD at 46.
-  le16(t, 2);
-  le16(t, 0x010F), le16(t, 2), le32(t, 8), le32(t, 38);   // Make, ASCII, 8 bytes at 38
-  le16(t, 0x8825), le16(t, 4), le32(t, 1), le32(t, 46);   // GPSInfo IFD pointer
-  le32(t, 0);
-  t += "TytoCam\0"s;
-  // GPS IFD at 46: 4 entries (2 + 48 + 4 = 54 bytes), rationals at 100 and 124.
-  le16(t, 4);
-  le16(t, 1), le16(t, 2), le32(t, 2), t += "N\0\0\0"s;      // GPSLatitudeRef
-  le16(t, 2), le16(t, 5), le32(t, 3), le32(t, 100);        // GPSLatitude
-  le16(t, 3), le16(t, 2), le32(t, 2), t += "W\0\0\0"s;      // GPSLongitudeRef
-  le16(t, 4), le16(t, 5), le32(t, 3), le32(t, 124);        // GPSLongitude
-  le32(t, 0);
-  REQUIRE(t.size() == 100);
-  t += latitude_rationals();
-  for (auto [num, den] : std::array<std::pair<std::uint32_t, std::uint32_t>, 3>{{{0, 1}, {7, 1}, {3991, 100}}}) {
-    le32(t, num);
-    le32(t, den);
-  }
-  return t;
-}
+using tyto::test::jpeg_segment;
+using tyto::test::latitude_rationals;
+using tyto::test::tiff_with_gps;
 
 const std::string kXmp =
     "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF><rdf:Description exif:GPSLatitude='51,30.4461N' "
     "exif:GPSLongitude='0,7.6651W'/></rdf:RDF></x:xmpmeta>";
-
-std::string jpeg_segment(std::uint8_t marker, const std::string& payload) {
-  std::string s = {'\xFF', char(marker), char((payload.size() + 2) >> 8), char((payload.size() + 2) & 0xFF)};
-  return s + payload;
-}
 
 // What a phone writes: EXIF (with GPS) and XMP in APP1, IPTC in APP13, a comment, an ICC profile; and a
 // second image with its own EXIF after the end of the first.

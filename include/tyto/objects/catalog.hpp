@@ -173,6 +173,7 @@ class Catalog {
 
  private:
   friend class CompleteJob;
+  struct UploadLock;
   void discard_upload_data(const Upload& upload);
   std::filesystem::path partial_path(std::string_view upload_id) const;
 
