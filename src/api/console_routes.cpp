@@ -94,12 +94,13 @@ Response serve(const ConsoleConfig& config, const Request& req, std::string_view
 void add_console_routes(http::Router& router, const ConsoleConfig& config) {
   router.add(
       Method::kGet, "/", [config](Request& req) { return serve(config, req, "index.html"); },
-      {"The browser console", "console", nullptr, nullptr, 200, "text/html"});
+      {"The browser console", "console", nullptr, nullptr, 200, "text/html"}, {.public_route = true});
   router.add(
       Method::kGet, "/console/{path...}",
       [config](Request& req) { return serve(config, req, req.param("path")); },
       {"Files of the browser console (scripts, styles, images)", "console", nullptr, nullptr, 200,
-       "application/octet-stream"});
+       "application/octet-stream"},
+      {.public_route = true});
 }
 
 }  // namespace tyto::api

@@ -19,6 +19,7 @@ using http::Response;
 using nlohmann::json;
 
 constexpr int kMaxBatch = 1000;
+const http::RouteOptions kUser{.role = auth::Role::kUser};  // what changes jobs and schedules
 constexpr std::size_t kBatchBodyLimit = 16 << 20;
 
 struct Shared {
@@ -30,7 +31,8 @@ jobs::JobSpec parse_spec(const json& body, const Request& req, const JobsDeps& d
   if (!body.is_object()) throw validation_error("a job must be a JSON object", {{"(root)", "must be an object"}});
   json fields = json::object();
   jobs::JobSpec spec;
-  spec.tenant_id = tenant_of(req);
+  spec.tenant_id = req.who().tenant_id;
+  if (!req.who().user_id.empty()) spec.created_by = req.who().user_id;
   const pipeline::Pipeline* pipeline = nullptr;
   if (!body.contains("pipeline") || !body["pipeline"].is_string()) {
     fields["pipeline"] = "required, a pipeline name";
@@ -94,7 +96,7 @@ json job_view(jobs::JobStore& store, const jobs::Job& job, const JobsDeps& deps,
 }
 
 jobs::Job find_job(jobs::JobStore& store, const Request& req) {
-  auto job = store.get(tenant_of(req), req.param("id"));
+  auto job = store.get(req.who().tenant_id, req.param("id"));
   if (!job) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(req.param("id").substr(0, 64))}});
   return *job;
 }
@@ -131,6 +133,7 @@ Response enqueue_one(Shared& s, Request& req) {
     }
     spec.idempotency_key = std::string(*key);
   }
+  if (s.deps.admit_jobs) s.deps.admit_jobs(spec.tenant_id, 1);
   auto result = s.deps.store.enqueue({spec}).front();
   using O = jobs::EnqueueResult::Outcome;
   if (result.outcome == O::kUniqueConflict) {
@@ -166,6 +169,7 @@ Response enqueue_batch(Shared& s, Request& req) {
     }
   }
   if (!specs.empty()) {
+    if (s.deps.admit_jobs) s.deps.admit_jobs(specs.front().tenant_id, specs.size());
     auto outcomes = s.deps.store.enqueue(specs);
     for (std::size_t k = 0; k < outcomes.size(); ++k) {
       const bool created = outcomes[k].outcome == jobs::EnqueueResult::Outcome::kCreated;
@@ -182,7 +186,7 @@ Response enqueue_batch(Shared& s, Request& req) {
 
 Response list_jobs(Shared& s, Request& req) {
   jobs::ListFilter f;
-  f.tenant_id = tenant_of(req);
+  f.tenant_id = req.who().tenant_id;
   json fields = json::object();
   if (auto state = req.query("state"); state && !state->empty()) {
     f.state = jobs::parse_state(*state);
@@ -254,19 +258,20 @@ void add_schedule_routes(http::Router& router, std::shared_ptr<Shared> s) {
   router.add(
       Method::kPost, "/api/v1/schedules", [s](Request& req) { return create_schedule(*s, req); },
       {"Create a cron schedule that enqueues a pipeline run at each fire time", "schedules", schedule_schema(),
-       {{"type", "object"}}, 201});
+       {{"type", "object"}}, 201},
+      kUser);
   router.add(
       Method::kGet, "/api/v1/schedules",
       [s](Request& req) {
         json items = json::array();
-        for (const auto& sc : s->deps.schedules.list(tenant_of(req))) items.push_back(sc.to_json());
+        for (const auto& sc : s->deps.schedules.list(req.who().tenant_id)) items.push_back(sc.to_json());
         return Response::json({{"items", items}, {"next_cursor", nullptr}});
       },
       {"List schedules", "schedules", nullptr, {{"type", "object"}}});
   router.add(
       Method::kGet, "/api/v1/schedules/{id}",
       [s](Request& req) {
-        auto sc = s->deps.schedules.get(tenant_of(req), req.param("id"));
+        auto sc = s->deps.schedules.get(req.who().tenant_id, req.param("id"));
         if (!sc) throw Error(ErrorCode::kNotFound, "no such schedule", {{"id", std::string(req.param("id").substr(0, 64))}});
         return Response::json(sc->to_json());
       },
@@ -274,30 +279,28 @@ void add_schedule_routes(http::Router& router, std::shared_ptr<Shared> s) {
   router.add(
       Method::kDelete, "/api/v1/schedules/{id}",
       [s](Request& req) {
-        if (!s->deps.schedules.remove(tenant_of(req), req.param("id"))) {
+        if (!s->deps.schedules.remove(req.who().tenant_id, req.param("id"))) {
           throw Error(ErrorCode::kNotFound, "no such schedule", {{"id", std::string(req.param("id").substr(0, 64))}});
         }
         return Response::no_content();
       },
-      {"Delete a schedule (jobs it already enqueued are kept)", "schedules", nullptr, nullptr, 204});
+      {"Delete a schedule (jobs it already enqueued are kept)", "schedules", nullptr, nullptr, 204}, kUser);
 }
 
 }  // namespace
-
-std::string tenant_of(const http::Request&) { return "default"; }
 
 
 void add_jobs_routes(http::Router& router, JobsDeps deps) {
   auto s = std::make_shared<Shared>(Shared{deps});
   router.add(
       Method::kPost, "/api/v1/jobs", [s](Request& req) { return enqueue_one(*s, req); },
-      {"Enqueue a job (Idempotency-Key honoured)", "jobs", job_schema(), job_out_schema(), 202});
+      {"Enqueue a job (Idempotency-Key honoured)", "jobs", job_schema(), job_out_schema(), 202}, kUser);
   router.add(
       Method::kPost, "/api/v1/jobs/batch", [s](Request& req) { return enqueue_batch(*s, req); },
       {"Enqueue up to 1,000 jobs in one transaction; one result per job", "jobs",
        {{"type", "object"}, {"required", {"jobs"}}, {"properties", {{"jobs", {{"type", "array"}, {"items", job_schema()}}}}}},
        {{"type", "object"}, {"properties", {{"results", {{"type", "array"}}}}}}},
-      {http::RunOn::kBlockingPool, kBatchBodyLimit});
+      {http::RunOn::kBlockingPool, kBatchBodyLimit, false, auth::Role::kUser});
   router.add(
       Method::kGet, "/api/v1/jobs", [s](Request& req) { return list_jobs(*s, req); },
       {"List jobs, newest first (?state=&pipeline=&limit=&cursor=)", "jobs", nullptr,
@@ -311,19 +314,19 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
   router.add(
       Method::kPost, "/api/v1/jobs/{id}/cancel",
       [s](Request& req) {
-        auto job = s->deps.store.cancel(tenant_of(req), req.param("id"));
+        auto job = s->deps.store.cancel(req.who().tenant_id, req.param("id"));
         s->deps.runner.cancel_local(job.id);
         return Response::json(job.to_json());
       },
-      {"Cancel a job: queued ones at once, running ones cooperatively", "jobs", nullptr, job_out_schema()});
+      {"Cancel a job: queued ones at once, running ones cooperatively", "jobs", nullptr, job_out_schema()}, kUser);
   router.add(
       Method::kPost, "/api/v1/jobs/{id}/retry",
       [s](Request& req) {
-        auto job = s->deps.store.retry(tenant_of(req), req.param("id"));
+        auto job = s->deps.store.retry(req.who().tenant_id, req.param("id"));
         s->deps.runner.wake();
         return Response::json(job.to_json());
       },
-      {"Queue a failed or cancelled job again", "jobs", nullptr, job_out_schema()});
+      {"Queue a failed or cancelled job again", "jobs", nullptr, job_out_schema()}, kUser);
   router.add(
       Method::kGet, "/api/v1/pipelines",
       [s](Request&) {
@@ -332,8 +335,7 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
         return Response::json({{"items", items}});
       },
       {"Pipelines this server runs, with their stages and input schema", "jobs", nullptr,
-       {{"type", "object"}, {"properties", {{"items", {{"type", "array"}}}}}}},
-      {http::RunOn::kIoThread, std::nullopt});
+       {{"type", "object"}, {"properties", {{"items", {{"type", "array"}}}}}}});
   add_schedule_routes(router, s);
   detail::add_stream_routes(router, deps);
 }

@@ -25,6 +25,10 @@ using nlohmann::json;
 constexpr std::uint64_t kPiece = 1 << 20;  // bytes read from the store per hop to the blocking pool
 constexpr std::chrono::seconds kRedirectTtl{300};
 
+const std::string& share_key(const ObjectShared& s) {
+  return s.deps.share_signing_key.empty() ? s.deps.url_signing_key : s.deps.share_signing_key;
+}
+
 objects::Object find_object(ObjectShared& s, const Request& req) {
   const auto& who = req.who();
   const std::string_view id = req.param("id");
@@ -151,7 +155,7 @@ asio::awaitable<void> object_content(ObjectShared& s, Request& req, http::Respon
 asio::awaitable<void> shared_content(ObjectShared& s, Request& req, http::ResponseStream& out) {
   const std::string id(req.param("id"));
   check_id(id, "object");
-  const auto expires = verify_share_url(s.deps.url_signing_key, id, req, now_micros() / 1'000'000);
+  const auto expires = verify_share_url(share_key(s), id, req, now_micros() / 1'000'000);
   std::optional<objects::Object> object;
   co_await out.blocking([&] {
     object = s.deps.catalog.find_object(id);
@@ -215,7 +219,7 @@ Response share_object(ObjectShared& s, Request& req) {
   const std::int64_t expires = now_micros() / 1'000'000 + ttl;
   s.deps.audit.record({who.tenant_id, who.actor(), "object.share", "object:" + object.id, req.remote_address,
                        req.request_id, {{"expires_in_s", ttl}}});
-  return Response::json({{"url", share_url(s.deps.url_signing_key, s.deps.public_url, object.id, expires)},
+  return Response::json({{"url", share_url(share_key(s), s.deps.public_url, object.id, expires)},
                          {"expires_at", format_rfc3339(expires * 1'000'000)}},
                         201);
 }

@@ -85,7 +85,7 @@ asio::awaitable<void> websocket_stream(const JobsDeps& d, StreamMetrics& m, Requ
   io.executor = ws.executor();
   io.max_queue = d.stream_queue_limit;
   io.waker = &waker;
-  const auto end = co_await stream_events(d.events, tenant_of(req), topic, cursor, io, [&] { return client_gone; });
+  const auto end = co_await stream_events(d.events, req.who().tenant_id, topic, cursor, io, [&] { return client_gone; });
 
   if (end == StreamEnd::kTooSlow) {
     m.too_slow.inc();
@@ -112,7 +112,7 @@ asio::awaitable<void> websocket_stream(const JobsDeps& d, StreamMetrics& m, Requ
 asio::awaitable<void> sse_stream(const JobsDeps& d, StreamMetrics& m, Request& req, http::ResponseStream& out) {
   const auto cursor = cursor_of(req);
   std::optional<jobs::Job> job;
-  co_await out.blocking([&] { job = d.store.get(tenant_of(req), req.param("id")); });
+  co_await out.blocking([&] { job = d.store.get(req.who().tenant_id, req.param("id")); });
   if (!job) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(req.param("id").substr(0, 64))}});
   http::Headers headers;
   headers.set("Content-Type", "text/event-stream");
@@ -162,7 +162,7 @@ void add_stream_routes(http::Router& router, const JobsDeps& deps) {
         std::optional<std::string> problem;
         try {
           cursor = cursor_of(req);
-          co_await ws.blocking([&] { job = d->store.get(tenant_of(req), req.param("id")); });
+          co_await ws.blocking([&] { job = d->store.get(req.who().tenant_id, req.param("id")); });
           if (!job) problem = error_envelope(ErrorCode::kNotFound, "no such job").dump();
         } catch (const Error& e) {
           problem = e.envelope().dump();

@@ -36,7 +36,7 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
       },
       {"Liveness: the process is up", "system",
        nullptr, object_schema({{"status", {{"type", "string"}}}, {"version", {{"type", "string"}}}}, {"status", "version"})},
-      {http::RunOn::kIoThread, std::nullopt});
+      {http::RunOn::kIoThread, std::nullopt, true});
 
   auto shared = std::make_shared<SystemDeps>(std::move(deps));
   router.add(
@@ -65,14 +65,16 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
         return Response::json({{"status", "ready"}, {"checks", checks}});
       },
       {"Readiness: the database is reachable and its migrations are current", "system", nullptr,
-       object_schema({{"status", {{"type", "string"}}}, {"checks", {{"type", "object"}}}}, {"status", "checks"})});
+       object_schema({{"status", {{"type", "string"}}}, {"checks", {{"type", "object"}}}}, {"status", "checks"})},
+      {.public_route = true});
 
   router.add(
       Method::kGet, "/metrics",
       [shared](Request&) {
         return Response::text(shared->registry.render(), "text/plain; version=0.0.4; charset=utf-8");
       },
-      {"Prometheus metrics", "system", nullptr, nullptr, 200, "text/plain"});
+      {"Prometheus metrics", "system", nullptr, nullptr, 200, "text/plain"},
+      deps.metrics_public ? http::RouteOptions{.public_route = true} : http::RouteOptions{.role = auth::Role::kAdmin});
 
   router.add(
       Method::kGet, "/api/v1",
@@ -112,7 +114,7 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
       {"Check a configuration document (the config file's format) without applying it", "system",
        object_schema({{"config", {{"type", "object"}}}}, {"config"}),
        object_schema({{"valid", {{"type", "boolean"}}}}, {"valid"})},
-      {http::RunOn::kIoThread, 64 * 1024});
+      {http::RunOn::kIoThread, 64 * 1024, false, auth::Role::kAdmin});
 
   router.add(
       Method::kGet, "/api/v1/openapi.json",

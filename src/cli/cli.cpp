@@ -17,6 +17,8 @@ constexpr std::string_view kUsage = R"(Usage: tyto COMMAND [OPTIONS]
 Commands:
   serve      Start the HTTP server (migrates the database first unless configured not to)
   migrate    Apply pending database migrations and exit
+  apikey create --tenant NAME --role ROLE [--name NAME]
+             Create an API key and print it once
   config     Print the effective configuration as JSON (secrets masked);
              `tyto config --describe` lists every option
   version    Print the version and build facts
@@ -62,6 +64,7 @@ int run(int argc, char** argv, Modules modules) {
     std::cout << fmt::format("tyto {} (commit {}, {}, {})\n", b.version, b.commit, b.build_type, b.compiler);
     return 0;
   }
+  if (command == "apikey") return apikey(args);
   if (command != "serve" && command != "migrate" && command != "config") {
     std::cerr << fmt::format("tyto: unknown command \"{}\"\n\n{}", command, kUsage);
     return 2;

@@ -19,4 +19,7 @@ int serve(const Config& config, Modules modules);
 // `tyto migrate`.
 int migrate(const Config& config);
 
+// `tyto apikey create …`; args are those after "apikey".
+int apikey(std::vector<std::string> args);
+
 }  // namespace tyto::cli

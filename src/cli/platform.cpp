@@ -1,10 +1,10 @@
 #include "cli/platform.hpp"
 
+#include "tyto/api/auth_routes.hpp"
 #include "tyto/api/jobs_routes.hpp"
 #include "tyto/api/object_routes.hpp"
 #include "tyto/api/system_routes.hpp"
 #include "tyto/core/embedded.hpp"
-#include "tyto/core/hash.hpp"
 #include "tyto/core/logging.hpp"
 #include "tyto/core/periodic.hpp"
 #include "tyto/core/time.hpp"
@@ -63,28 +63,6 @@ std::unique_ptr<objects::ObjectStore> open_object_store(const Config& config) {
                                                        : std::filesystem::path(o.local_dir));
 }
 
-namespace {
-
-// The HMAC key of upload and share URLs, derived from auth.secret. Without a configured secret the key
-// lives as long as the process, so URLs handed out before a restart stop working.
-std::string url_signing_key(const Config& config) {
-  if (!config.auth.secret.empty()) return hmac_sha256(config.auth.secret, "tyto url signing key");
-  return random_bytes(32);
-}
-
-// limits.stored_bytes, or the tenant's own "stored_bytes" in tenants.limits.
-std::int64_t stored_bytes_limit(storage::Database& db, const Config& config, const std::string& tenant_id) {
-  if (auto row = db.query_one("SELECT limits FROM tenants WHERE id = $1", {tenant_id})) {
-    const auto limits = nlohmann::json::parse(row->get<std::string>(0), nullptr, false);
-    if (limits.is_object() && limits.contains("stored_bytes") && limits["stored_bytes"].is_number_integer()) {
-      return limits["stored_bytes"].get<std::int64_t>();
-    }
-  }
-  return config.limits.stored_bytes;
-}
-
-}  // namespace
-
 std::vector<storage::Migration> migrations_for(const Config& config, storage::Dialect dialect) {
   if (config.database.migrations_dir.empty()) return storage::builtin_migrations(dialect);
   return storage::load_migrations(std::filesystem::path(config.database.migrations_dir) /
@@ -125,11 +103,26 @@ Platform::Platform(const Config& config, Modules modules)
               {{"pending", static_cast<std::int64_t>(status.pending.size())}});
   }
 
+  // Identity: keys derived from the master secret, the tables, the first tenant, admin and API key.
+  identity_ = std::make_unique<auth::IdentityStore>(*db_);
+  audit_ = std::make_unique<auth::AuditLog>(*db_);
+  if (storage::MigrationRunner(*db_, migrations_).status().current()) {
+    auth_ = std::make_unique<api::AuthService>(config_, *identity_, *audit_,
+                                               api::derive_keys(api::load_master_secret(*db_, config_.auth),
+                                                                config_.auth.previous_secrets),
+                                               registry_);
+    api::bootstrap_identity(*auth_);
+  } else {
+    // Nothing can be authenticated before `tyto migrate`; every protected route answers 401 until then.
+    auth_ = std::make_unique<api::AuthService>(config_, *identity_, *audit_,
+                                               api::derive_keys(config_.auth.secret.empty() ? "unmigrated" : config_.auth.secret, {}),
+                                               registry_);
+  }
+
   object_store_ = open_object_store(config_);
   catalog_ = std::make_unique<objects::Catalog>(
       *db_, *object_store_, config_.objects.store == "s3" ? config_.objects.s3_bucket : std::string("local"),
       std::filesystem::path(config_.data_dir) / "staging");
-  audit_ = std::make_unique<auth::AuditLog>(*db_);
   objects::register_retention_stage(stages_, *catalog_);
 
   for (auto& m : modules_) m->register_stages(stages_);
@@ -172,21 +165,43 @@ Platform::Platform(const Config& config, Modules modules)
     }
   });
 
-  api::add_system_routes(router_, {*db_, migrations_, registry_});
-  api::add_jobs_routes(router_, {*store_, *runner_, pipelines_, *events_, registry_, *schedules_,
-                                 static_cast<std::size_t>(config_.jobs.stream_queue_limit)});
+  api::add_system_routes(router_, {*db_, migrations_, registry_, config_.auth.metrics_public});
+  api::add_auth_routes(router_, {*auth_, [this](const auth::Principal& who) { catalog_->remove_owned_by(who.user_id); }});
+  api::JobsDeps jobs_deps{*store_, *runner_, pipelines_, *events_, registry_, *schedules_,
+                          static_cast<std::size_t>(config_.jobs.stream_queue_limit)};
+  jobs_deps.admit_jobs = [this](const std::string& tenant, std::size_t n) { admit_jobs(tenant, n); };
+  api::add_jobs_routes(router_, jobs_deps);
   api::add_object_routes(router_, {*db_, *object_store_, *catalog_, *audit_, config_.uploads,
-                                   [db = db_.get(), this](const std::string& tenant_id) {
-                                     return stored_bytes_limit(*db, config_, tenant_id);
-                                   },
-                                   url_signing_key(config_), config_.public_url});
+                                   [this](const std::string& tenant_id) { return auth_->limits_for(tenant_id).stored_bytes; },
+                                   auth_->keys().upload_url, auth_->keys().share_url, config_.public_url});
   api::add_console_routes(router_, config_.console);
   // Products add their routes here as they land.
 
-  server_ = std::make_unique<http::Server>(config_.http, router_, registry_);
+  server_ = std::make_unique<http::Server>(config_.http, router_, registry_, auth_.get());
 }
 
 Platform::~Platform() { stop(); }
+
+// The per-tenant job quotas: unfinished jobs at once, and jobs submitted per UTC day. Checked before the
+// insert, so concurrent submissions may overshoot by the requests in flight (documented).
+void Platform::admit_jobs(const std::string& tenant, std::size_t n) {
+  const auto limits = auth_->limits_for(tenant);
+  if (limits.concurrent_jobs <= 0 && limits.jobs_per_day <= 0) return;
+  constexpr std::int64_t kDay = 86'400'000'000;
+  const std::int64_t now = now_micros();
+  const auto counts = store_->tenant_counts(tenant, now - now % kDay);
+  const auto want = static_cast<std::int64_t>(n);
+  if (limits.concurrent_jobs > 0 && counts.unfinished + want > limits.concurrent_jobs) {
+    throw Error(ErrorCode::kQuotaExceeded, "the tenant has too many unfinished jobs",
+                {{"quota", "concurrent_jobs"}, {"limit", limits.concurrent_jobs}, {"current", counts.unfinished},
+                 {"retry_after_s", 5}});
+  }
+  if (limits.jobs_per_day > 0 && counts.created_since + want > limits.jobs_per_day) {
+    throw Error(ErrorCode::kQuotaExceeded, "the tenant's daily job quota is used up",
+                {{"quota", "jobs_per_day"}, {"limit", limits.jobs_per_day}, {"current", counts.created_since},
+                 {"retry_after_s", (kDay - now % kDay) / 1'000'000 + 1}});
+  }
+}
 
 void Platform::start() {
   for (auto& m : modules_) m->start();

@@ -3,7 +3,9 @@
 // → HTTP server.
 #pragma once
 
+#include "tyto/api/auth_service.hpp"
 #include "tyto/auth/audit.hpp"
+#include "tyto/auth/identity.hpp"
 #include "tyto/core/config.hpp"
 #include "tyto/core/metrics.hpp"
 #include "tyto/events/events.hpp"
@@ -43,8 +45,11 @@ class Platform {
   storage::Database& db() { return *db_; }
   metrics::Registry& registry() { return registry_; }
   const jobs::Runner::Pipelines& pipelines() const { return pipelines_; }
+  // Throws Error(kQuotaExceeded) when tenant may not enqueue n more jobs now.
+  void admit_jobs(const std::string& tenant, std::size_t n);
   const http::OutboundPolicy& outbound() const { return outbound_; }
   objects::Catalog& catalog() { return *catalog_; }
+  api::AuthService& auth() { return *auth_; }
 
  private:
   const Config config_;
@@ -55,7 +60,9 @@ class Platform {
   std::vector<storage::Migration> migrations_;
   std::unique_ptr<objects::ObjectStore> object_store_;
   std::unique_ptr<objects::Catalog> catalog_;
+  std::unique_ptr<auth::IdentityStore> identity_;
   std::unique_ptr<auth::AuditLog> audit_;
+  std::unique_ptr<api::AuthService> auth_;
   pipeline::StageRegistry stages_;
   jobs::Runner::Pipelines pipelines_;
   std::unique_ptr<events::Events> events_;

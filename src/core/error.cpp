@@ -21,20 +21,20 @@ constexpr ErrorInfo kErrorTable[] = {
     {ErrorCode::kConflict, "conflict", 409},
     {ErrorCode::kPayloadTooLarge, "payload_too_large", 413},
     {ErrorCode::kUnsupportedMediaType, "unsupported_media_type", 415},
-    {ErrorCode::kRangeNotSatisfiable, "range_not_satisfiable", 416},
     {ErrorCode::kValidationFailed, "validation_failed", 422},
     {ErrorCode::kRateLimited, "rate_limited", 429},
-    {ErrorCode::kQuotaExceeded, "quota_exceeded", 429},
     {ErrorCode::kHeaderTooLarge, "header_too_large", 431},
     {ErrorCode::kInternal, "internal", 500},
     {ErrorCode::kUnavailable, "unavailable", 503},
+    {ErrorCode::kQuotaExceeded, "quota_exceeded", 429},
+    {ErrorCode::kRangeNotSatisfiable, "range_not_satisfiable", 416},
 };
 
 const ErrorInfo& info(ErrorCode code) noexcept {
   for (const auto& e : kErrorTable) {
     if (e.code == code) return e;
   }
-  return kErrorTable[std::size(kErrorTable) - 2];  // internal
+  return kErrorTable[13];  // internal
 }
 
 }  // namespace

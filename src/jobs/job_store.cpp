@@ -75,8 +75,8 @@ events::NewEvent job_event(const std::string& tenant, const std::string& id, std
 
 const std::string kInsert = fmt::format(
     "INSERT INTO jobs (id, tenant_id, pipeline, pipeline_version, input, state, priority, run_at, attempts, "
-    "max_attempts, timeout_s, unique_key, idempotency_key, created_at, updated_at) "
-    "VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, 0, $8, $9, $10, $11, $12, $12) ON CONFLICT DO NOTHING "
+    "max_attempts, timeout_s, unique_key, idempotency_key, created_at, updated_at, created_by) "
+    "VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, 0, $8, $9, $10, $11, $12, $12, $13) ON CONFLICT DO NOTHING "
     "RETURNING {}",
     kColumns);
 const std::string kByIdempotencyKey =
@@ -225,7 +225,8 @@ std::vector<EnqueueResult> JobStore::enqueue_in(storage::Session& tx, const std:
   bool created = false;
   for (const auto& s : specs) {
     const Params params = {new_uuid_v7(), s.tenant_id, s.pipeline, s.pipeline_version, dump(s.input), s.priority,
-                           s.run_at.value_or(now), s.max_attempts, s.timeout_s, s.unique_key, s.idempotency_key, now};
+                           s.run_at.value_or(now), s.max_attempts, s.timeout_s, s.unique_key, s.idempotency_key, now,
+                           s.created_by};
     if (auto row = tx.query_one(kInsert, params)) {
       created = true;
       Job job = from_row(*row);
@@ -250,6 +251,17 @@ std::vector<EnqueueResult> JobStore::enqueue_in(storage::Session& tx, const std:
   // Other instances' runners wake at commit.
   if (created && db_.dialect() == Dialect::kPostgres) tx.query("SELECT pg_notify('tyto_jobs', 'enqueue')");
   return results;
+}
+
+JobStore::TenantCounts JobStore::tenant_counts(std::string_view tenant_id, std::int64_t since_micros) {
+  const auto ms = static_cast<std::uint64_t>(since_micros / 1000);
+  const std::string lower = fmt::format("{:08x}-{:04x}-0000-0000-000000000000", ms >> 16, ms & 0xffff);
+  TenantCounts c;
+  c.unfinished = db_.query_one("SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND state IN ('queued', 'running')",
+                               {tenant_id})->get<std::int64_t>(0);
+  c.created_since =
+      db_.query_one("SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND id >= $2", {tenant_id, lower})->get<std::int64_t>(0);
+  return c;
 }
 
 std::optional<Job> JobStore::get(std::string_view tenant_id, std::string_view id) {

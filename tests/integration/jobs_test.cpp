@@ -256,7 +256,7 @@ TEMPLATE_TEST_CASE("SSE streams a job's events and resumes after Last-Event-ID",
 
   auto read_sse = [&](const std::string& last_id) {
     Client c(port);
-    std::string req = "GET /api/v1/jobs/" + id + "/events HTTP/1.1\r\nHost: x\r\n";
+    std::string req = "GET /api/v1/jobs/" + id + "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kAdminKey + "\r\n";
     if (!last_id.empty()) req += "Last-Event-ID: " + last_id + "\r\n";
     c.send(req + "\r\n");
     auto res = c.read_response(3s);  // close-delimited: read until the timeout

@@ -119,10 +119,11 @@ bool Client::closed_within(std::chrono::milliseconds timeout) {
   }
 }
 
-bool Client::websocket_upgrade(const std::string& path) {
+bool Client::websocket_upgrade(const std::string& path, const std::string& authorization) {
   send("GET " + path +
        " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+       (authorization.empty() ? std::string() : "Authorization: " + authorization + "\r\n") + "\r\n");
   auto res = read_response();
   return res && res->status == 101 && res->header("sec-websocket-accept") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 }
@@ -174,7 +175,10 @@ HttpResponse request(std::uint16_t port, const std::string& method, const std::s
                      const std::string& body, const std::map<std::string, std::string>& headers) {
   Client c(port);
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
-  for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
+  if (!headers.count("Authorization")) req += std::string("Authorization: Bearer ") + kAdminKey + "\r\n";
+  for (const auto& [k, v] : headers) {
+    if (!v.empty() || k != "Authorization") req += k + ": " + v + "\r\n";
+  }
   if (!body.empty() || method == "POST" || method == "PUT") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;
   c.send(req);

@@ -2,6 +2,8 @@
 // the bytes they mean (malformed lines, oversize headers, nothing at all).
 #pragma once
 
+#include "support/test_support.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -34,8 +36,10 @@ class Client {
   // True once the server closed the connection (EOF or reset) within the timeout.
   bool closed_within(std::chrono::milliseconds timeout);
 
-  // WebSocket: upgrade on this connection, then exchange text frames.
-  bool websocket_upgrade(const std::string& path);
+  // WebSocket: upgrade on this connection (authenticated as the admin key unless authorization is
+  // given; "" for none), then exchange text frames.
+  bool websocket_upgrade(const std::string& path,
+                         const std::string& authorization = std::string("Bearer ") + kAdminKey);
   void websocket_send_text(const std::string& text);
   std::optional<std::string> websocket_read_text(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
@@ -47,7 +51,7 @@ class Client {
   std::string buffer_;
 };
 
-// One request on a fresh connection.
+// One request on a fresh connection, as the admin key unless headers name an Authorization ("": none).
 HttpResponse request(std::uint16_t port, const std::string& method, const std::string& target,
                      const std::string& body = "", const std::map<std::string, std::string>& headers = {});
 

@@ -7,6 +7,8 @@
 #include "tyto/jobs/runner.hpp"
 #include "tyto/jobs/scheduler.hpp"
 
+#include <functional>
+
 namespace tyto::api {
 
 struct JobsDeps {
@@ -17,14 +19,13 @@ struct JobsDeps {
   metrics::Registry& registry;
   jobs::ScheduleStore& schedules;
   std::size_t stream_queue_limit = 1000;  // events a slow stream client may fall behind
+  // Called before n jobs of a tenant are enqueued; throws Error(kQuotaExceeded) to refuse. May be empty.
+  std::function<void(const std::string& tenant_id, std::size_t n)> admit_jobs;
 };
 
 // POST/GET /api/v1/jobs, POST /api/v1/jobs/batch, GET /api/v1/jobs/{id}, POST …/cancel, …/retry,
 // GET /api/v1/jobs/{id}/events (SSE), GET /api/v1/pipelines, WS /ws/jobs/{id}, WS /ws/events,
 // POST/GET /api/v1/schedules, GET/DELETE /api/v1/schedules/{id}.
 void add_jobs_routes(http::Router& router, JobsDeps deps);
-
-// The tenant of a request. Until the identity issue lands every request belongs to "default".
-std::string tenant_of(const http::Request& req);
 
 }  // namespace tyto::api

@@ -27,7 +27,8 @@ struct ObjectRoutesDeps {
   UploadsConfig uploads;
   // The tenant's stored-bytes quota (limits.stored_bytes or the tenant's override); 0: none.
   std::function<std::int64_t(const std::string& tenant_id)> stored_bytes_limit;
-  std::string url_signing_key;  // 32 raw bytes: HMAC-SHA256 key of upload and share URLs
+  std::string url_signing_key;    // HMAC-SHA256 key of local upload URLs (32 raw bytes)
+  std::string share_signing_key;  // HMAC-SHA256 key of share URLs; empty: url_signing_key
   std::string public_url;       // prefix of the URLs handed out; empty: relative URLs
 };
 

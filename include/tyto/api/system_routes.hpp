@@ -16,6 +16,7 @@ struct SystemDeps {
   storage::Database& db;
   std::vector<storage::Migration> migrations;  // what "current" means for /ready
   metrics::Registry& registry;
+  bool metrics_public = true;  // /metrics without authentication (auth.metrics_public)
 };
 
 // GET /health, /ready, /metrics, /api/v1 and /api/v1/openapi.json. The router must outlive the

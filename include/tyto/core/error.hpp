@@ -29,13 +29,13 @@ enum class ErrorCode {
   kConflict,              // 409 conflict
   kPayloadTooLarge,       // 413 payload_too_large
   kUnsupportedMediaType,  // 415 unsupported_media_type
-  kRangeNotSatisfiable,   // 416 range_not_satisfiable: a Range header past the end of the content
   kValidationFailed,      // 422 validation_failed: details.fields names each failing field
   kRateLimited,           // 429 rate_limited
-  kQuotaExceeded,         // 429 quota_exceeded: a tenant limit (stored bytes, jobs per day) is reached
   kHeaderTooLarge,        // 431 header_too_large
   kInternal,              // 500 internal: never carries internals to the client
   kUnavailable,           // 503 unavailable: a dependency (database, store) cannot be reached
+  kQuotaExceeded,         // 429 quota_exceeded: a tenant quota (jobs, stored bytes) is used up
+  kRangeNotSatisfiable,   // 416 range_not_satisfiable: a Range outside the object
 };
 
 // Stable snake_case name of a code, as it appears in the envelope.

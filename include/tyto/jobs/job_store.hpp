@@ -80,6 +80,7 @@ struct JobSpec {
   std::optional<int> timeout_s;
   std::optional<std::string> unique_key;
   std::optional<std::string> idempotency_key;
+  std::optional<std::string> created_by;  // the submitting user, for per-user export and deletion
 };
 
 struct EnqueueResult {
@@ -119,6 +120,14 @@ class JobStore {
 
   std::optional<Job> get(std::string_view tenant_id, std::string_view id);
   std::vector<Job> list(const ListFilter& filter);
+
+  // For quotas: the tenant's unfinished (queued or running) jobs, and the jobs it created since
+  // since_micros (by the time in their UUIDv7 ids, so the count uses the (tenant_id, id) index).
+  struct TenantCounts {
+    std::int64_t unfinished = 0;
+    std::int64_t created_since = 0;
+  };
+  TenantCounts tenant_counts(std::string_view tenant_id, std::int64_t since_micros);
   // 1-based position among queued jobs that would be claimed before it; nullopt unless queued.
   std::optional<std::int64_t> queue_position(const Job& job);
 
