@@ -57,6 +57,10 @@ std::unique_ptr<objects::ObjectStore> open_object_store(const Config& config) {
     options.secret_key = o.s3_secret_key;
     options.path_style = o.s3_path_style;
     options.ca_file = o.s3_ca_file;
+    // put_stream holds up to max(threshold + 1, part_size) bytes, and the request copies them once more:
+    // 8 MiB for both keeps a completing upload within about 20 MB of memory.
+    options.multipart_threshold = 8ull << 20;
+    options.part_size = 8ull << 20;
     return objects::open_s3_store(options);
   }
   return objects::open_local_store(o.local_dir.empty() ? std::filesystem::path(config.data_dir) / "objects"

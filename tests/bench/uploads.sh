@@ -8,7 +8,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build_dir="$(realpath "${1:-build}")"
 binary="$build_dir/tyto"
-key=tyto_benchadminkeyaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaq
+key=$(python3 -c "import base64, os; print('tyto_' + base64.b32encode(os.urandom(32)).decode().lower().rstrip('='))")
 work=$(mktemp -d)
 rgw_dir="$work/rgw"
 pid=""
