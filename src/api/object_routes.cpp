@@ -137,8 +137,10 @@ asio::awaitable<void> send_object(ObjectShared& s, Request& req, http::ResponseS
 
 void audit_download(ObjectShared& s, const Request& req, const objects::Object& o, bool shared) {
   if (req.method == Method::kHead) return;
-  auth::AuditEntry entry{o.tenant_id, shared ? "anonymous" : req.who().actor(), "object.download", "object:" + o.id,
-                         req.remote_address, req.request_id, {{"shared", shared}}};
+  auth::AuditEntry entry{o.tenant_id,         shared ? "anonymous" : req.who().actor(),
+                         "object.download",   "object:" + o.id,
+                         req.remote_address,  req.request_id,
+                         {{"shared", shared}}};
   if (auto range = req.headers.get("Range")) entry.metadata["range"] = std::string(range->substr(0, 100));
   s.deps.audit.record(entry);
 }
@@ -197,8 +199,13 @@ Response delete_object(ObjectShared& s, Request& req) {
   const auto& who = req.who();
   const auto object = find_object(s, req);
   if (!s.deps.catalog.remove_object(who.tenant_id, object.id)) throw Error(ErrorCode::kNotFound, "no such object");
-  s.deps.audit.record({who.tenant_id, who.actor(), "object.delete", "object:" + object.id, req.remote_address,
-                       req.request_id, {{"size", object.size}, {"purpose", object.purpose}}});
+  s.deps.audit.record({who.tenant_id,
+                       who.actor(),
+                       "object.delete",
+                       "object:" + object.id,
+                       req.remote_address,
+                       req.request_id,
+                       {{"size", object.size}, {"purpose", object.purpose}}});
   return Response::no_content();
 }
 
@@ -217,8 +224,13 @@ Response share_object(ObjectShared& s, Request& req) {
     ttl = v.get<std::int64_t>();
   }
   const std::int64_t expires = now_micros() / 1'000'000 + ttl;
-  s.deps.audit.record({who.tenant_id, who.actor(), "object.share", "object:" + object.id, req.remote_address,
-                       req.request_id, {{"expires_in_s", ttl}}});
+  s.deps.audit.record({who.tenant_id,
+                       who.actor(),
+                       "object.share",
+                       "object:" + object.id,
+                       req.remote_address,
+                       req.request_id,
+                       {{"expires_in_s", ttl}}});
   return Response::json({{"url", share_url(share_key(s), s.deps.public_url, object.id, expires)},
                          {"expires_at", format_rfc3339(expires * 1'000'000)}},
                         201);
@@ -257,7 +269,8 @@ bool visible_to(const auth::Principal& who, const std::optional<std::string>& ow
 }
 
 void check_id(std::string_view id, std::string_view what) {
-  if (!is_uuid(id)) throw Error(ErrorCode::kNotFound, fmt::format("no such {}", what), {{"id", std::string(id.substr(0, 64))}});
+  if (!is_uuid(id))
+    throw Error(ErrorCode::kNotFound, fmt::format("no such {}", what), {{"id", std::string(id.substr(0, 64))}});
 }
 
 }  // namespace tyto::api::detail
@@ -268,27 +281,29 @@ void add_object_routes(http::Router& router, ObjectRoutesDeps deps) {
   using namespace detail;
   auto s = std::make_shared<ObjectShared>(ObjectShared{std::move(deps)});
   add_upload_routes(router, s);
-  router.add(
-      Method::kGet, "/api/v1/objects", [s](Request& req) { return list_objects(*s, req); },
-      {"List objects, newest first (?limit=&cursor=; admins: &owner_id=)", "objects", nullptr,
-       {{"type", "object"},
-        {"properties",
-         {{"items", {{"type", "array"}, {"items", object_schema()}}}, {"next_cursor", {{"type", {"string", "null"}}}}}}}});
-  router.add(
-      Method::kGet, "/api/v1/objects/{id}", [s](Request& req) { return Response::json(find_object(*s, req).to_json()); },
-      {"An object's metadata", "objects", nullptr, object_schema()});
+  router.add(Method::kGet, "/api/v1/objects", [s](Request& req) { return list_objects(*s, req); },
+             {"List objects, newest first (?limit=&cursor=; admins: &owner_id=)",
+              "objects",
+              nullptr,
+              {{"type", "object"},
+               {"properties",
+                {{"items", {{"type", "array"}, {"items", object_schema()}}},
+                 {"next_cursor", {{"type", {"string", "null"}}}}}}}});
+  router.add(Method::kGet, "/api/v1/objects/{id}",
+             [s](Request& req) { return Response::json(find_object(*s, req).to_json()); },
+             {"An object's metadata", "objects", nullptr, object_schema()});
   router.stream(
       Method::kGet, "/api/v1/objects/{id}/content",
       [s](Request& req, http::ResponseStream& out) -> asio::awaitable<void> { co_await object_content(*s, req, out); },
       {"An object's bytes (Range: bytes=a-b gives 206); on S3 a redirect to a presigned URL", "objects", nullptr,
        nullptr, 200, "application/octet-stream"});
-  router.add(
-      Method::kDelete, "/api/v1/objects/{id}", [s](Request& req) { return delete_object(*s, req); },
-      {"Delete an object and its bytes (its owner or an admin)", "objects", nullptr, nullptr, 204},
-      {.role = auth::Role::kUser});
+  router.add(Method::kDelete, "/api/v1/objects/{id}", [s](Request& req) { return delete_object(*s, req); },
+             {"Delete an object and its bytes (its owner or an admin)", "objects", nullptr, nullptr, 204},
+             {.role = auth::Role::kUser});
   router.add(
       Method::kPost, "/api/v1/objects/{id}/share", [s](Request& req) { return share_object(*s, req); },
-      {"A signed link that lets anyone download the object until it expires", "objects",
+      {"A signed link that lets anyone download the object until it expires",
+       "objects",
        {{"type", "object"}, {"properties", {{"expires_in_s", {{"type", "integer"}, {"minimum", 1}}}}}},
        {{"type", "object"},
         {"properties", {{"url", {{"type", "string"}}}, {"expires_at", {{"type", "string"}, {"format", "date-time"}}}}}},

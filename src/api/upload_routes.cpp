@@ -24,7 +24,7 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
-constexpr std::size_t kWriteBatch = 1 << 20;           // bytes gathered before one write on the pool
+constexpr std::size_t kWriteBatch = 1 << 20;             // bytes gathered before one write on the pool
 constexpr std::uint64_t kCheckpointBytes = 64ull << 20;  // fsync + record progress this often
 
 std::int64_t now_seconds() { return now_micros() / 1'000'000; }
@@ -64,11 +64,14 @@ json upload_schema() {
             {"content_type", {{"type", "string"}}},
             {"size", {{"type", "integer"}, {"minimum", 1}}},
             {"sha256", {{"type", "string"}, {"pattern", "^[0-9a-fA-F]{64}$"}}},
-            {"purpose", {{"type", "string"}, {"enum", [] {
-                                                 json names = json::array();
-                                                 for (const auto& p : objects::purposes()) names.push_back(p.name);
-                                                 return names;
-                                               }()}}},
+            {"purpose",
+             {{"type", "string"},
+              {"enum",
+               [] {
+                 json names = json::array();
+                 for (const auto& p : objects::purposes()) names.push_back(p.name);
+                 return names;
+               }()}}},
             {"keep", {{"type", "boolean"}}}}}};
 }
 
@@ -117,8 +120,8 @@ Response create_upload(ObjectShared& s, Request& req) {
   }
   const auto size = body["size"].get<std::uint64_t>();
   if (size > purpose->max_bytes) {
-    throw Error(ErrorCode::kPayloadTooLarge, fmt::format("a {} upload may hold at most {} bytes", purpose->name,
-                                                         purpose->max_bytes),
+    throw Error(ErrorCode::kPayloadTooLarge,
+                fmt::format("a {} upload may hold at most {} bytes", purpose->name, purpose->max_bytes),
                 {{"limit", purpose->max_bytes}, {"size", size}});
   }
   const auto retention = objects::retention_hours(*purpose, s.deps.uploads.retention_hours, body.value("keep", false));
@@ -167,7 +170,9 @@ struct ByteRange {
 
 // "bytes N-M/TOTAL"; throws Error(kBadRequest) when malformed.
 ByteRange parse_content_range(std::string_view text) {
-  auto bad = [&] { return Error(ErrorCode::kBadRequest, "malformed Content-Range", {{"expected", "bytes N-M/TOTAL"}}); };
+  auto bad = [&] {
+    return Error(ErrorCode::kBadRequest, "malformed Content-Range", {{"expected", "bytes N-M/TOTAL"}});
+  };
   if (!text.starts_with("bytes ")) throw bad();
   text.remove_prefix(6);
   ByteRange r;
@@ -201,7 +206,8 @@ asio::awaitable<Response> put_upload(ObjectShared& s, Request& req, http::Reques
   co_await body.blocking([&] { found = verified_upload(s, req, &grant); });
   const objects::Upload& upload = *found;
   if (upload.state != objects::UploadState::kPending) {
-    throw Error(ErrorCode::kConflict, "the upload is not pending", {{"state", objects::upload_state_name(upload.state)}});
+    throw Error(ErrorCode::kConflict, "the upload is not pending",
+                {{"state", objects::upload_state_name(upload.state)}});
   }
   const auto declared_type = req.headers.get("Content-Type");
   if (!declared_type || objects::canonical_media_type(*declared_type) != grant.content_type) {
@@ -269,10 +275,8 @@ asio::awaitable<Response> put_upload(ObjectShared& s, Request& req, http::Reques
   });
   written += batch.size();
   if (failure) std::rethrow_exception(failure);
-  co_return Response::json({{"upload_id", upload.id},
-                            {"received", written},
-                            {"size", upload.size},
-                            {"complete", written == upload.size}});
+  co_return Response::json(
+      {{"upload_id", upload.id}, {"received", written}, {"size", upload.size}, {"complete", written == upload.size}});
 }
 
 Response head_upload(ObjectShared& s, Request& req) {
@@ -301,8 +305,13 @@ Response complete_upload(ObjectShared& s, Request& req) {
   const auto upload = find_upload(s, req);  // as it is now that nobody else works on it
   const std::int64_t limit = s.deps.stored_bytes_limit ? s.deps.stored_bytes_limit(who.tenant_id) : 0;
   const auto object = s.deps.catalog.complete(upload, {s.deps.uploads.strip_metadata, limit});
-  s.deps.audit.record({who.tenant_id, who.actor(), "object.create", "object:" + object.id, req.remote_address,
-                       req.request_id, {{"upload_id", upload.id}, {"size", object.size}, {"purpose", object.purpose}}});
+  s.deps.audit.record({who.tenant_id,
+                       who.actor(),
+                       "object.create",
+                       "object:" + object.id,
+                       req.remote_address,
+                       req.request_id,
+                       {{"upload_id", upload.id}, {"size", object.size}, {"purpose", object.purpose}}});
   Response res = Response::json(object.to_json(), 201);
   res.headers.set("Location", "/api/v1/objects/" + object.id);
   return res;
@@ -325,24 +334,23 @@ void add_upload_routes(http::Router& router, const std::shared_ptr<ObjectShared>
   auto s = shared;
   std::uint64_t largest = 0;
   for (const auto& p : objects::purposes()) largest = std::max(largest, p.max_bytes);
-  router.add(
-      Method::kPost, "/api/v1/uploads", [s](Request& req) { return create_upload(*s, req); },
-      {"Declare an upload: returns the URL to PUT the bytes to (presigned S3, or this server's signed URL)",
-       "objects", upload_schema(),
-       {{"type", "object"},
-        {"required", {"upload_id", "url", "method", "headers", "expires_at"}},
-        {"properties",
-         {{"upload_id", {{"type", "string"}}},
-          {"url", {{"type", "string"}}},
-          {"method", {{"type", "string"}}},
-          {"headers", {{"type", "object"}}},
-          {"expires_at", {{"type", "string"}, {"format", "date-time"}}}}}},
-       201},
-      {.role = auth::Role::kUser});
-  router.add(
-      Method::kGet, "/api/v1/uploads/{id}", [s](Request& req) { return get_upload(*s, req); },
-      {"An upload: state and bytes received so far (to resume a dropped PUT)", "objects", nullptr,
-       upload_out_schema()});
+  router.add(Method::kPost, "/api/v1/uploads", [s](Request& req) { return create_upload(*s, req); },
+             {"Declare an upload: returns the URL to PUT the bytes to (presigned S3, or this server's signed URL)",
+              "objects",
+              upload_schema(),
+              {{"type", "object"},
+               {"required", {"upload_id", "url", "method", "headers", "expires_at"}},
+               {"properties",
+                {{"upload_id", {{"type", "string"}}},
+                 {"url", {{"type", "string"}}},
+                 {"method", {{"type", "string"}}},
+                 {"headers", {{"type", "object"}}},
+                 {"expires_at", {{"type", "string"}, {"format", "date-time"}}}}}},
+              201},
+             {.role = auth::Role::kUser});
+  router.add(Method::kGet, "/api/v1/uploads/{id}", [s](Request& req) { return get_upload(*s, req); },
+             {"An upload: state and bytes received so far (to resume a dropped PUT)", "objects", nullptr,
+              upload_out_schema()});
   router.upload(
       Method::kPut, "/api/v1/uploads/{id}",
       [s](Request& req, http::RequestBody& body) -> asio::awaitable<Response> {
@@ -355,11 +363,13 @@ void add_upload_routes(http::Router& router, const std::shared_ptr<ObjectShared>
       Method::kHead, "/api/v1/uploads/{id}", [s](Request& req) { return head_upload(*s, req); },
       {"Bytes received so far, for the holder of the signed upload URL (Upload-Offset, Upload-Length)", "objects"},
       {.public_route = true});
-  router.add(
-      Method::kPost, "/api/v1/uploads/{id}/complete", [s](Request& req) { return complete_upload(*s, req); },
-      {"Check size and SHA-256, sniff the type, strip image metadata and store the object", "objects", nullptr,
-       {{"type", "object"}}, 201},
-      {.role = auth::Role::kUser});
+  router.add(Method::kPost, "/api/v1/uploads/{id}/complete", [s](Request& req) { return complete_upload(*s, req); },
+             {"Check size and SHA-256, sniff the type, strip image metadata and store the object",
+              "objects",
+              nullptr,
+              {{"type", "object"}},
+              201},
+             {.role = auth::Role::kUser});
 }
 
 }  // namespace tyto::api::detail

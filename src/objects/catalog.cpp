@@ -32,8 +32,7 @@ constexpr std::string_view kInsertUpload =
     "INSERT INTO uploads (id, tenant_id, owner_id, purpose, filename, content_type, size, sha256, retention_hours, "
     "key, state, received, expires_at, created_at) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $12)";
-constexpr std::string_view kMarkProgress =
-    "UPDATE uploads SET received = $2 WHERE id = $1 AND state = 'pending'";
+constexpr std::string_view kMarkProgress = "UPDATE uploads SET received = $2 WHERE id = $1 AND state = 'pending'";
 constexpr std::string_view kSumBytes = "SELECT COALESCE(SUM(size), 0) FROM objects WHERE tenant_id = $1";
 constexpr std::string_view kDeleteObject = "DELETE FROM objects WHERE id = $1";
 constexpr std::string_view kDeleteUpload = "DELETE FROM uploads WHERE id = $1";
@@ -101,7 +100,8 @@ class LocalPartial final : public PartialUpload {
   LocalPartial(fs::path path, std::uint64_t offset) : path_(std::move(path)), length_(offset) {
     fd_ = detail::Fd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd_) detail::throw_system_error("cannot open", path_, errno);
-    if (::ftruncate(fd_.get(), static_cast<off_t>(offset)) != 0) detail::throw_system_error("cannot truncate", path_, errno);
+    if (::ftruncate(fd_.get(), static_cast<off_t>(offset)) != 0)
+      detail::throw_system_error("cannot truncate", path_, errno);
   }
 
   void write(std::string_view bytes) override {
@@ -124,9 +124,12 @@ class LocalPartial final : public PartialUpload {
 
 std::string_view upload_state_name(UploadState state) noexcept {
   switch (state) {
-    case UploadState::kPending: return "pending";
-    case UploadState::kCompleted: return "completed";
-    case UploadState::kFailed: return "failed";
+    case UploadState::kPending:
+      return "pending";
+    case UploadState::kCompleted:
+      return "completed";
+    case UploadState::kFailed:
+      return "failed";
   }
   return "pending";
 }
@@ -205,9 +208,9 @@ Upload Catalog::create_upload(const NewUpload& spec) {
   validate_key(u.key);
   u.created_at = now_micros();
   u.expires_at = u.created_at + std::chrono::duration_cast<std::chrono::microseconds>(spec.ttl).count();
-  db_.execute(kInsertUpload, {u.id, u.tenant_id, u.owner_id, u.purpose, u.filename, u.content_type,
-                              static_cast<std::int64_t>(u.size), u.sha256, u.retention_hours, u.key, u.expires_at,
-                              u.created_at});
+  db_.execute(kInsertUpload,
+              {u.id, u.tenant_id, u.owner_id, u.purpose, u.filename, u.content_type, static_cast<std::int64_t>(u.size),
+               u.sha256, u.retention_hours, u.key, u.expires_at, u.created_at});
   return u;
 }
 

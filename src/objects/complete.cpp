@@ -126,7 +126,8 @@ class CompleteJob {
       const fs::path& stripped = scratch_.add(c_.staging_ / (upload_.id + ".stripped"));
       {
         std::ofstream out(stripped, std::ios::binary | std::ios::trunc);
-        detail::strip_metadata(type, *source, [&](std::string_view s) { out.write(s.data(), std::streamsize(s.size())); });
+        detail::strip_metadata(type, *source,
+                               [&](std::string_view s) { out.write(s.data(), std::streamsize(s.size())); });
         if (!out.flush()) throw Error(ErrorCode::kInternal, "cannot write " + stripped.string());
       }
       detail::FileSource final_bytes(stripped);

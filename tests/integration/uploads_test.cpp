@@ -38,10 +38,22 @@ struct PostgresS3 {
   static constexpr bool kLocal = false;
   std::vector<std::string> args(std::vector<std::string> extra = {}) const {
     const auto s3 = s3_test_options();
-    std::vector<std::string> a = {"--data-dir", dir.path().string(), "--database", pg.url(),
-                                  "--objects-store", "s3", "--objects-s3-endpoint", s3.endpoint,
-                                  "--objects-s3-region", s3.region, "--objects-s3-bucket", s3.bucket,
-                                  "--objects-s3-access-key", s3.access_key, "--objects-s3-secret-key", s3.secret_key};
+    std::vector<std::string> a = {"--data-dir",
+                                  dir.path().string(),
+                                  "--database",
+                                  pg.url(),
+                                  "--objects-store",
+                                  "s3",
+                                  "--objects-s3-endpoint",
+                                  s3.endpoint,
+                                  "--objects-s3-region",
+                                  s3.region,
+                                  "--objects-s3-bucket",
+                                  s3.bucket,
+                                  "--objects-s3-access-key",
+                                  s3.access_key,
+                                  "--objects-s3-secret-key",
+                                  s3.secret_key};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -77,7 +89,10 @@ std::string absolute(std::uint16_t port, const std::string& url) {
 // POST /api/v1/uploads; fails the test unless it answers 201.
 json declare(std::uint16_t port, const Headers& who, const std::string& purpose, const std::string& type,
              const std::string& bytes, const std::string& filename = "file.bin") {
-  json body = {{"filename", filename}, {"content_type", type}, {"size", bytes.size()}, {"purpose", purpose},
+  json body = {{"filename", filename},
+               {"content_type", type},
+               {"size", bytes.size()},
+               {"purpose", purpose},
                {"sha256", tyto::sha256_hex(bytes)}};
   auto res = api(port, "POST", "/api/v1/uploads", body, who);
   INFO(res.raw.body);
@@ -164,7 +179,10 @@ TEMPLATE_TEST_CASE("An upload round-trips: declare, PUT, complete, list, downloa
   CHECK(part.header("content-range") == "bytes 5-12/" + std::to_string(kCsv.size()));
 
   // A bigger video goes to S3 in several parts and streams back whole.
-  std::string video = "\x00\x00\x00\x18" "ftypmp42\x00\x00\x00\x00"s + pattern_bytes(17u << 20, 7);
+  std::string video =
+      "\x00\x00\x00\x18"
+      "ftypmp42\x00\x00\x00\x00"s +
+      pattern_bytes(17u << 20, 7);
   const json clip = upload(port, ada.auth(), "video", "video/mp4", video, "clip.mp4");
   CHECK(clip["sha256"] == tyto::sha256_hex(video));
   CHECK(download(port, ada.auth(), "/api/v1/objects/" + clip["id"].get<std::string>() + "/content").body == video);
@@ -174,7 +192,8 @@ TEMPLATE_TEST_CASE("An upload round-trips: declare, PUT, complete, list, downloa
   CHECK(db->query_one("SELECT COUNT(*) FROM audit_logs WHERE action = 'object.delete' AND resource = $1",
                       {"object:" + object["id"].get<std::string>()})
             ->template get<std::int64_t>(0) == 1);
-  CHECK(db->query_one("SELECT COUNT(*) FROM audit_logs WHERE action = 'object.download'")->template get<std::int64_t>(0) >= 3);
+  CHECK(db->query_one("SELECT COUNT(*) FROM audit_logs WHERE action = 'object.download'")
+            ->template get<std::int64_t>(0) >= 3);
 }
 
 TEMPLATE_TEST_CASE("Uploaded photos lose their GPS position", "[integration][uploads]", SqliteLocal, PostgresS3) {
@@ -221,8 +240,8 @@ TEMPLATE_TEST_CASE("Upload URLs refuse expiry, tampering, other content types an
   CHECK(put_bytes(port, late, kCsv).status == 403);
 }
 
-TEMPLATE_TEST_CASE("Declarations are checked against the purpose and the quota", "[integration][uploads]",
-                   SqliteLocal, PostgresS3) {
+TEMPLATE_TEST_CASE("Declarations are checked against the purpose and the quota", "[integration][uploads]", SqliteLocal,
+                   PostgresS3) {
   TestType backend;
   auto server = TytoProcess::serve(backend.args({"--limits-stored-bytes", "100"}));
   const auto port = server->port();
@@ -241,8 +260,8 @@ TEMPLATE_TEST_CASE("Declarations are checked against the purpose and the quota",
   CHECK(post(with("sha256", "abc")).status == 422);
   CHECK(post(with("filename", "..")).status == 422);
   CHECK(post(with("purpose", "export")).status == 415);
-  json keep_export = {{"filename", "e.zip"}, {"content_type", "application/zip"}, {"size", 10}, {"purpose", "export"},
-                      {"keep", true}};
+  json keep_export = {
+      {"filename", "e.zip"}, {"content_type", "application/zip"}, {"size", 10}, {"purpose", "export"}, {"keep", true}};
   CHECK(post(keep_export).status == 422);
 
   upload(port, {}, "document", "text/csv", kCsv);  // 44 of 100 bytes
@@ -265,7 +284,10 @@ TEMPLATE_TEST_CASE("A wrong SHA-256 or the wrong kind of content fails the uploa
   auto server = TytoProcess::serve(backend.args());
   const auto port = server->port();
   auto res = api(port, "POST", "/api/v1/uploads",
-                 {{"filename", "a.csv"}, {"content_type", "text/csv"}, {"size", kCsv.size()}, {"purpose", "document"},
+                 {{"filename", "a.csv"},
+                  {"content_type", "text/csv"},
+                  {"size", kCsv.size()},
+                  {"purpose", "document"},
                   {"sha256", std::string(64, 'e')}},
                  {});
   REQUIRE(res.status == 201);
@@ -279,7 +301,9 @@ TEMPLATE_TEST_CASE("A wrong SHA-256 or the wrong kind of content fails the uploa
   CHECK(api(port, "GET", "/api/v1/uploads/" + declared["upload_id"].get<std::string>()).body["state"] == "failed");
   CHECK(complete(port, {}, declared).status == 409);
 
-  const std::string exe = "\x7F" "ELF\x02\x01\x01\x00\x00\x00 definitely not an image"s;
+  const std::string exe =
+      "\x7F"
+      "ELF\x02\x01\x01\x00\x00\x00 definitely not an image"s;
   const json photo = declare(port, {}, "image", "image/png", exe);
   REQUIRE(put_bytes(port, photo, exe).status == 200);
   auto refused = complete(port, {}, photo);
@@ -292,7 +316,10 @@ TEST_CASE("A dropped PUT resumes where the received bytes end", "[integration][u
   SqliteLocal backend;
   auto server = TytoProcess::serve(backend.args());
   const auto port = server->port();
-  const std::string bytes = "\x00\x00\x00\x18" "ftypisom\x00\x00\x02\x00"s + pattern_bytes(6u << 20, 3);
+  const std::string bytes =
+      "\x00\x00\x00\x18"
+      "ftypisom\x00\x00\x02\x00"s +
+      pattern_bytes(6u << 20, 3);
   const json declared = declare(port, {}, "video", "video/mp4", bytes);
   const std::string url = declared["url"];
   const std::string id = declared["upload_id"];
@@ -342,7 +369,7 @@ TEST_CASE("Range requests answer 206 for satisfiable ranges and 416 past the end
   CHECK(past.status == 416);
   CHECK(past.header("content-range") == "bytes */" + size);
   CHECK(json::parse(past.body)["error"]["code"] == "range_not_satisfiable");
-  CHECK(get("bytes=5-2").status == 200);    // malformed: the whole content
+  CHECK(get("bytes=5-2").status == 200);      // malformed: the whole content
   CHECK(get("bytes=0-1,4-5").status == 200);  // several ranges: the whole content
   auto head = request(port, "HEAD", path, "", {{"Authorization", "Bearer "s + kAdminKey}});
   CHECK(head.header("content-length") == size);
@@ -416,8 +443,8 @@ TEMPLATE_TEST_CASE("Users see their own objects, admins all of the tenant, other
   CHECK(api(port, "DELETE", path, nullptr, ada.auth()).status == 204);
 }
 
-TEMPLATE_TEST_CASE("Path-traversal-looking names and ids never reach the store", "[integration][uploads]",
-                   SqliteLocal, PostgresS3) {
+TEMPLATE_TEST_CASE("Path-traversal-looking names and ids never reach the store", "[integration][uploads]", SqliteLocal,
+                   PostgresS3) {
   TestType backend;
   auto server = TytoProcess::serve(backend.args());
   const auto port = server->port();

@@ -61,7 +61,9 @@ std::string jpeg_with_metadata(const std::string& plain) {
   REQUIRE(plain.substr(0, 2) == "\xFF\xD8");
   std::string meta = jpeg_segment(0xE1, "Exif\0\0"s + tiff_with_gps()) +
                      jpeg_segment(0xE1, "http://ns.adobe.com/xap/1.0/\0"s + kXmp) +
-                     jpeg_segment(0xED, "Photoshop 3.0\0" "8BIM\x04\x04\0\0\0\0\0\x0F\x1C\x02\x5A\0\x06London"s) +
+                     jpeg_segment(0xED,
+                                  "Photoshop 3.0\0"
+                                  "8BIM\x04\x04\0\0\0\0\0\x0F\x1C\x02\x5A\0\x06London"s) +
                      jpeg_segment(0xFE, "taken at the secret base") +
                      jpeg_segment(0xE2, "ICC_PROFILE\0\x01\x01"s + std::string(64, '\x11'));
   std::string out = plain.substr(0, 2) + meta + plain.substr(2);
@@ -160,9 +162,9 @@ TEST_CASE("Stripping a JPEG removes EXIF with GPS, XMP, IPTC and comments and ke
 }
 
 TEST_CASE("Stripping a JPEG without metadata changes no byte", "[media][strip]") {
-  for (const auto& params : {std::vector<int>{cv::IMWRITE_JPEG_QUALITY, 75},
-                             std::vector<int>{cv::IMWRITE_JPEG_PROGRESSIVE, 1},
-                             std::vector<int>{cv::IMWRITE_JPEG_RST_INTERVAL, 4}}) {
+  for (const auto& params :
+       {std::vector<int>{cv::IMWRITE_JPEG_QUALITY, 75}, std::vector<int>{cv::IMWRITE_JPEG_PROGRESSIVE, 1},
+        std::vector<int>{cv::IMWRITE_JPEG_RST_INTERVAL, 4}}) {
     const std::string plain = encode(picture(333, 217), ".jpg", params);
     CHECK(detail::strip_metadata("image/jpeg", plain) == plain);
   }
@@ -233,7 +235,11 @@ TEST_CASE("Broken images are refused, other types are copied", "[media][strip]")
   const auto invalid = tyto::ErrorCode::kValidationFailed;
   CHECK(error_of([&] { detail::strip_metadata("image/jpeg", jpeg.substr(0, jpeg.size() / 2)); }) == invalid);
   CHECK(error_of([&] { detail::strip_metadata("image/jpeg", "\xFF\xD8\xFF\xE1\x00\x01"s); }) == invalid);
-  CHECK(error_of([&] { detail::strip_metadata("image/jpeg", "\xFF\xD8\xFF\xE1\xFF\xF0" "Exif"s); }) == invalid);
+  CHECK(error_of([&] {
+          detail::strip_metadata("image/jpeg",
+                                 "\xFF\xD8\xFF\xE1\xFF\xF0"
+                                 "Exif"s);
+        }) == invalid);
   CHECK(error_of([&] { detail::strip_metadata("image/png", png.substr(0, png.size() - 12)); }) == invalid);
   CHECK(error_of([&] { detail::strip_metadata("image/png", "\x89PNG\r\n\x1A\n\xFF\xFF\xFF\xFFIHDR"s); }) == invalid);
   CHECK(error_of([&] { detail::strip_metadata("image/webp", webp.substr(0, 20)); }) == invalid);

@@ -1,10 +1,10 @@
 // The catalog of objects and uploads at the store level: SQLite with the local store, PostgreSQL with the
 // local store, and PostgreSQL with a real Ceph RGW (uploads there arrive by a presigned PUT).
+#include "tyto/objects/catalog.hpp"
 #include "objects/backends.hpp"
 #include "support/sample_media.hpp"
 #include "tyto/core/ids.hpp"
 #include "tyto/core/time.hpp"
-#include "tyto/objects/catalog.hpp"
 #include "tyto/objects/purposes.hpp"
 #include "tyto/storage/migrations.hpp"
 
@@ -158,7 +158,9 @@ TEMPLATE_TEST_CASE("Completing checks the size, the SHA-256 and the sniffed type
     CHECK(env.catalog.stored_bytes(env.tenant) == 0);
   }
   SECTION("content the purpose does not allow: 415, failed") {
-    const std::string elf = "\x7F" "ELF\x02\x01\x01\x00 not a csv"s;
+    const std::string elf =
+        "\x7F"
+        "ELF\x02\x01\x01\x00 not a csv"s;
     auto upload = env.catalog.create_upload(spec(env.tenant, "document", "text/csv", elf));
     send(env, upload, elf);
     try {
@@ -190,8 +192,7 @@ TEMPLATE_TEST_CASE("Completing checks the size, the SHA-256 and the sniffed type
   }
 }
 
-TEMPLATE_TEST_CASE("Images lose their EXIF GPS position on the way in", "[objects][catalog]", SqliteLocal,
-                   PostgresS3) {
+TEMPLATE_TEST_CASE("Images lose their EXIF GPS position on the way in", "[objects][catalog]", SqliteLocal, PostgresS3) {
   TestType env;
   const std::string tagged = with_gps_exif(small_jpeg());
   REQUIRE(tagged.find(latitude_rationals()) != std::string::npos);

@@ -72,10 +72,10 @@ inline std::string tiff_with_gps() {
   t += "TytoCam\0"s;
   // GPS IFD at 46: 4 entries (2 + 48 + 4 = 54 bytes), rationals at 100 and 124.
   put_le16(t, 4);
-  put_le16(t, 1), put_le16(t, 2), put_le32(t, 2), t += "N\0\0\0"s;  // GPSLatitudeRef
-  put_le16(t, 2), put_le16(t, 5), put_le32(t, 3), put_le32(t, 100);   // GPSLatitude
-  put_le16(t, 3), put_le16(t, 2), put_le32(t, 2), t += "W\0\0\0"s;  // GPSLongitudeRef
-  put_le16(t, 4), put_le16(t, 5), put_le32(t, 3), put_le32(t, 124);   // GPSLongitude
+  put_le16(t, 1), put_le16(t, 2), put_le32(t, 2), t += "N\0\0\0"s;   // GPSLatitudeRef
+  put_le16(t, 2), put_le16(t, 5), put_le32(t, 3), put_le32(t, 100);  // GPSLatitude
+  put_le16(t, 3), put_le16(t, 2), put_le32(t, 2), t += "W\0\0\0"s;   // GPSLongitudeRef
+  put_le16(t, 4), put_le16(t, 5), put_le32(t, 3), put_le32(t, 124);  // GPSLongitude
   put_le32(t, 0);
   t += latitude_rationals();
   for (auto [num, den] : std::array<std::pair<std::uint32_t, std::uint32_t>, 3>{{{0, 1}, {7, 1}, {3991, 100}}}) {

@@ -40,7 +40,8 @@ std::string replace(std::string s, const std::string& from, const std::string& t
 TEST_CASE("An upload URL carries its grant and verifies until it expires", "[objects][signed_urls]") {
   const UploadGrant grant{kId, 2'000'000'000, 1234, "image/jpeg"};
   const std::string url = upload_url(kKey, "https://tyto.example/", grant);
-  CHECK(url.starts_with("https://tyto.example/api/v1/uploads/" + kId + "?expires=2000000000&max=1234&ct=image%2Fjpeg&sig="));
+  CHECK(url.starts_with("https://tyto.example/api/v1/uploads/" + kId +
+                        "?expires=2000000000&max=1234&ct=image%2Fjpeg&sig="));
   const auto got = verify_upload_url(kKey, kId, request_for(url), 1'999'999'999);
   CHECK(got.max_bytes == 1234);
   CHECK(got.content_type == "image/jpeg");

@@ -13,10 +13,14 @@ TEST_CASE("Sniffing names image, audio, video and archive formats by their magic
   CHECK(sniff("\x89PNG\r\n\x1A\n\x00\x00\x00\rIHDR"s) == "image/png");
   CHECK(sniff("RIFF\x24\x00\x00\x00WEBPVP8 "s) == "image/webp");
   CHECK(sniff("RIFF\x24\x00\x00\x00WAVEfmt "s) == "audio/wav");
-  CHECK(sniff("\x00\x00\x00\x18" "ftypmp42\x00\x00\x00\x00"s) == "video/mp4");
-  CHECK(sniff("\x00\x00\x00\x20" "ftypisom\x00\x00\x02\x00"s) == "video/mp4");
-  CHECK(sniff("\x00\x00\x00\x14" "ftypqt  \x00\x00\x00\x00"s) == "video/quicktime");
-  CHECK(sniff("\x00\x00\x00\x18" "ftypheic\x00\x00\x00\x00"s) == "image/heic");
+  CHECK(sniff("\x00\x00\x00\x18"
+              "ftypmp42\x00\x00\x00\x00"s) == "video/mp4");
+  CHECK(sniff("\x00\x00\x00\x20"
+              "ftypisom\x00\x00\x02\x00"s) == "video/mp4");
+  CHECK(sniff("\x00\x00\x00\x14"
+              "ftypqt  \x00\x00\x00\x00"s) == "video/quicktime");
+  CHECK(sniff("\x00\x00\x00\x18"
+              "ftypheic\x00\x00\x00\x00"s) == "image/heic");
   CHECK(sniff("OggS\x00\x02"s) == "audio/ogg");
   CHECK(sniff("fLaC\x00\x00\x00\x22"s) == "audio/flac");
   CHECK(sniff("ID3\x04\x00\x00\x00\x00\x00\x00"s) == "audio/mpeg");
@@ -28,8 +32,10 @@ TEST_CASE("Sniffing rejects near misses of the magic bytes", "[objects][sniff]")
   CHECK(sniff("\xFF\xFF\xFF\xFF"s) == "application/octet-stream");  // sync bits, but a reserved bitrate
   CHECK(sniff("\xFF\xF9\x90\x64"s) == "application/octet-stream");  // reserved layer
   CHECK(sniff("RIFF\x24\x00\x00\x00AVI LIST"s) == "application/octet-stream");
-  CHECK(sniff("\x00\x00\x00\x18" "moov\x00\x00\x00\x00"s) == "application/octet-stream");
-  CHECK(sniff("\x7F" "ELF\x02\x01\x01"s) == "application/octet-stream");
+  CHECK(sniff("\x00\x00\x00\x18"
+              "moov\x00\x00\x00\x00"s) == "application/octet-stream");
+  CHECK(sniff("\x7F"
+              "ELF\x02\x01\x01"s) == "application/octet-stream");
   CHECK(sniff(""s) == "application/octet-stream");
 }
 

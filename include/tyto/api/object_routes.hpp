@@ -29,7 +29,7 @@ struct ObjectRoutesDeps {
   std::function<std::int64_t(const std::string& tenant_id)> stored_bytes_limit;
   std::string url_signing_key;    // HMAC-SHA256 key of local upload URLs (32 raw bytes)
   std::string share_signing_key;  // HMAC-SHA256 key of share URLs; empty: url_signing_key
-  std::string public_url;       // prefix of the URLs handed out; empty: relative URLs
+  std::string public_url;         // prefix of the URLs handed out; empty: relative URLs
 };
 
 // The references must outlive the router.

@@ -40,9 +40,9 @@ struct Upload {
   std::optional<std::string> owner_id;  // the uploading user; nullopt for an API key without a user
   std::string purpose;
   std::string filename;
-  std::string content_type;  // declared, canonical
-  std::uint64_t size = 0;    // declared
-  std::optional<std::string> sha256;  // declared, lowercase hex
+  std::string content_type;            // declared, canonical
+  std::uint64_t size = 0;              // declared
+  std::optional<std::string> sha256;   // declared, lowercase hex
   std::optional<int> retention_hours;  // for the object; nullopt: kept until deleted
   std::string key;                     // S3: the presigned PUT's key
   UploadState state = UploadState::kPending;

@@ -27,7 +27,7 @@ struct Purpose {
   std::string_view name;
   std::vector<std::string_view> types;  // canonical media types, as sniff() names them
   std::uint64_t max_bytes = 0;
-  int retention_hours = 0;  // 0: kept until deleted
+  int retention_hours = 0;    // 0: kept until deleted
   bool keep_allowed = false;  // the uploader may opt out of the retention with keep: true
   bool images = false;        // holds images: metadata is stripped
 

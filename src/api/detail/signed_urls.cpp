@@ -13,8 +13,8 @@ namespace tyto::api::detail {
 namespace {
 
 std::string upload_mac(std::string_view key, const UploadGrant& g) {
-  return hex_encode(
-      hmac_sha256(key, fmt::format("tyto-upload\n{}\n{}\n{}\n{}", g.upload_id, g.expires, g.max_bytes, g.content_type)));
+  return hex_encode(hmac_sha256(
+      key, fmt::format("tyto-upload\n{}\n{}\n{}\n{}", g.upload_id, g.expires, g.max_bytes, g.content_type)));
 }
 
 std::string share_mac(std::string_view key, std::string_view object_id, std::int64_t expires) {

@@ -15,9 +15,9 @@ namespace tyto::api::detail {
 
 struct UploadGrant {
   std::string upload_id;
-  std::int64_t expires = 0;    // Unix seconds
+  std::int64_t expires = 0;     // Unix seconds
   std::uint64_t max_bytes = 0;  // the most bytes the upload may hold
-  std::string content_type;    // the Content-Type a PUT must send
+  std::string content_type;     // the Content-Type a PUT must send
 };
 
 std::string upload_url(std::string_view key, std::string_view public_url, const UploadGrant& grant);

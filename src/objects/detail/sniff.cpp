@@ -59,8 +59,8 @@ bool is_text(std::string_view s) {
 }
 
 std::string_view skip_space(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r' ||
-                        s.front() == '\f')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r' || s.front() == '\f')) {
     s.remove_prefix(1);
   }
   return s;
@@ -68,11 +68,9 @@ std::string_view skip_space(std::string_view s) {
 
 // WHATWG MIME sniffing: the tags whose presence at the start makes a resource HTML.
 bool looks_like_html(std::string_view s) {
-  static constexpr std::array<std::string_view, 17> kTags = {"<!doctype html", "<html", "<head", "<script",
-                                                             "<iframe",        "<h1",   "<div",  "<font",
-                                                             "<table",         "<a",    "<style", "<title",
-                                                             "<b",             "<body", "<br",   "<p",
-                                                             "<!--"};
+  static constexpr std::array<std::string_view, 17> kTags = {
+      "<!doctype html", "<html",  "<head", "<script", "<iframe", "<h1", "<div", "<font", "<table", "<a",
+      "<style",         "<title", "<b",    "<body",   "<br",     "<p",  "<!--"};
   for (auto tag : kTags) {
     if (s.size() <= tag.size()) continue;
     bool equal = true;
@@ -102,8 +100,11 @@ bool looks_like_csv(std::string_view s) {
       int count = 1;
       bool quoted = false;
       for (char c : line) {
-        if (c == '"') quoted = !quoted;
-        else if (c == delimiter && !quoted) ++count;
+        if (c == '"') {
+          quoted = !quoted;
+        } else if (c == delimiter && !quoted) {
+          ++count;
+        }
       }
       if (fields < 0) fields = count;
       consistent = count == fields && count > 1;

@@ -131,10 +131,14 @@ bool keep_jpeg_segment(std::uint8_t marker, std::string_view start) {
   if (marker < 0xE0 || marker > 0xEF) return true;
   auto has = [&](std::string_view id) { return start.substr(0, id.size()) == id; };
   switch (marker) {
-    case 0xE0: return has(std::string_view("JFIF\0", 5)) || has(std::string_view("JFXX\0", 5));
-    case 0xE2: return has(std::string_view("ICC_PROFILE\0", 12));
-    case 0xEE: return has("Adobe");
-    default: return false;
+    case 0xE0:
+      return has(std::string_view("JFIF\0", 5)) || has(std::string_view("JFXX\0", 5));
+    case 0xE2:
+      return has(std::string_view("ICC_PROFILE\0", 12));
+    case 0xEE:
+      return has("Adobe");
+    default:
+      return false;
   }
 }
 
@@ -265,8 +269,8 @@ StripResult strip_webp(ByteSource& src, const ByteSink& sink) {
       std::string_view(header + 8, 4) != "WEBP") {
     malformed("not a RIFF WEBP header");
   }
-  const std::uint64_t riff_end = std::min<std::uint64_t>(8 + std::uint64_t(le32(std::string_view(header + 4, 4))),
-                                                         src.size());
+  const std::uint64_t riff_end =
+      std::min<std::uint64_t>(8 + std::uint64_t(le32(std::string_view(header + 4, 4))), src.size());
   std::vector<RiffChunk> chunks;
   for (std::uint64_t at = 12; at + 8 <= riff_end;) {
     char ch[8];
