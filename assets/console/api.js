@@ -1,29 +1,62 @@
-// The console's access to the JSON API and to a job's WebSocket event stream.
+// The console's access to the JSON API and to a job's WebSocket event stream. Credentials come from
+// the session (session.js), which plugs itself in through useSession(), so this module needs no
+// import of it.
 
-// A non-2xx answer; carries the error envelope's code, message and details.
+// A non-2xx answer; carries the error envelope's code, message and details, and Retry-After (s).
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter = null) {
     const error = body?.error;
     super(error?.message ?? `HTTP ${status}`);
     this.status = status;
     this.code = error?.code ?? null;
     this.details = error?.details ?? {};
     this.fields = this.details.fields ?? {};
+    this.retryAfter = retryAfter;
   }
 }
 
-// Fetches `path`; resolves to the JSON body, rejects with ApiError (or a network TypeError).
-export async function api(path, { method = 'GET', body } = {}) {
+// token(): the access token or null; fresh(): resolves to one that stays valid a while longer,
+// refreshing first if needed (for WebSockets, which cannot retry after a 401); renew(): refreshes,
+// resolves false when the session is over; ended(): the server refused the session.
+let session = { token: () => null, fresh: async () => null, renew: async () => false, ended: () => {} };
+
+export function useSession(hooks) {
+  session = hooks;
+}
+
+async function send(path, { method = 'GET', body, token }) {
   const init = { method, headers: { Accept: 'application/json' } };
+  if (token) init.headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  const res = await fetch(path, init);
+  return fetch(path, init);
+}
+
+async function read(res) {
   let data = null;
   try { data = await res.json(); } catch { /* empty or not JSON */ }
-  if (!res.ok) throw new ApiError(res.status, data);
-  return data;
+  if (res.ok) return data;
+  const retryAfter = Number.parseInt(res.headers.get('Retry-After') ?? '', 10);
+  throw new ApiError(res.status, data, Number.isFinite(retryAfter) ? retryAfter : null);
+}
+
+// Fetches `path` with the session's bearer token; resolves to the JSON body (null for 204), rejects
+// with ApiError (or a network TypeError). A 401 refreshes the session once and repeats the request;
+// a second 401, or a session that cannot be refreshed, ends it. With `bearer` (a token, or null for
+// none) the session is left out and a 401 is an ordinary answer (login, refresh, logout).
+export async function api(path, { method = 'GET', body, bearer } = {}) {
+  if (bearer !== undefined) return read(await send(path, { method, body, token: bearer }));
+  const used = session.token();
+  let res = await send(path, { method, body, token: used });
+  if (res.status === 401) {
+    // Another request may have refreshed meanwhile: then its token is tried without a refresh of our own.
+    const again = session.token() !== used || await session.renew();
+    if (again) res = await send(path, { method, body, token: session.token() });
+    if (res.status === 401) session.ended();
+  }
+  return read(res);
 }
 
 export function query(params) {
@@ -35,7 +68,10 @@ export function query(params) {
 
 // Follows /ws/jobs/<id>. Calls onSnapshot(job) on every (re)connection, onEvent(event) once per
 // event in seq order (a reconnect resumes with ?after=<last seq> and skips what was seen), and
-// onStatus('live' | 'reconnecting' | 'error', message). Returns a function that stops following.
+// onStatus('live' | 'reconnecting' | 'error', message). Browsers cannot set headers on a WebSocket,
+// so the access token travels as ?access_token=; every (re)connection takes a fresh one (a token that
+// expired while the tab slept is renewed first).
+// Returns a function that stops following.
 export function followJob(id, { onSnapshot, onEvent, onStatus = () => {} }) {
   let lastSeq = 0;
   let socket = null;
@@ -43,10 +79,13 @@ export function followJob(id, { onSnapshot, onEvent, onStatus = () => {} }) {
   let retry = null;
   let delay = 500;
 
-  const connect = () => {
+  const connect = async () => {
+    let token = null;
+    try { token = await session.fresh(); } catch { /* the server is down: the socket fails and we retry */ }
+    if (stopped) return;
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const after = lastSeq > 0 ? `?after=${lastSeq}` : '';
-    socket = new WebSocket(`${scheme}://${location.host}/ws/jobs/${encodeURIComponent(id)}${after}`);
+    const q = query({ after: lastSeq > 0 ? lastSeq : undefined, access_token: token });
+    socket = new WebSocket(`${scheme}://${location.host}/ws/jobs/${encodeURIComponent(id)}${q}`);
     socket.addEventListener('open', () => { delay = 500; onStatus('live'); });
     socket.addEventListener('message', (msg) => {
       let m;

@@ -71,3 +71,66 @@ export function formatDuration(ms) {
 }
 
 export const prettyJson = (value) => JSON.stringify(value, null, 2);
+
+// Shows an ApiError (or any error) in a form's error box: the message, then each field's complaint.
+// null hides the box.
+export function showFormError(box, err) {
+  box.hidden = !err;
+  box.replaceChildren();
+  if (!err) return;
+  const fields = Object.entries(err.fields ?? {});
+  const message = err.status ? err.message : `The server did not answer: ${err.message}`;
+  box.append(h('p', {}, message));
+  if (fields.length) box.append(h('ul', {}, fields.map(([k, v]) => h('li', {}, `${k}: ${v}`))));
+}
+
+// Asks for confirmation in the page's modal <dialog id="confirm">; resolves true when confirmed.
+export function confirmDialog({ title, text, confirm }) {
+  const dialog = document.getElementById('confirm');
+  const ok = document.getElementById('confirm-ok');
+  const cancel = document.getElementById('confirm-cancel');
+  document.getElementById('confirm-title').textContent = title;
+  document.getElementById('confirm-text').textContent = text;
+  ok.textContent = confirm;
+  return new Promise((resolve) => {
+    const done = (answer) => () => dialog.close(answer);
+    const onOk = done('ok');
+    const onCancel = done('cancel');
+    ok.addEventListener('click', onOk);
+    cancel.addEventListener('click', onCancel);
+    dialog.addEventListener('close', () => {
+      ok.removeEventListener('click', onOk);
+      cancel.removeEventListener('click', onCancel);
+      resolve(dialog.returnValue === 'ok');
+    }, { once: true });
+    dialog.returnValue = '';
+    dialog.showModal();
+    cancel.focus();
+  });
+}
+
+// Shows a secret that the server returns only once (refs: created, secret, copy, copied, done) and
+// wires its copy and dismiss buttons. Returns a function that hides it again and forgets the value.
+export function showSecret(refs, value, onDone = () => {}) {
+  refs.secret.value = value;
+  refs.copied.textContent = '';
+  refs.created.hidden = false;
+  refs.secret.focus();
+  refs.secret.select();
+  refs.copy.onclick = async () => {
+    try {
+      await navigator.clipboard.writeText(value);  // undefined outside a secure context: caught below
+      refs.copied.textContent = 'Copied to the clipboard.';
+    } catch {
+      refs.secret.select();
+      refs.copied.textContent = 'Copying is not allowed here: the text is selected, copy it by hand.';
+    }
+  };
+  const hide = () => {
+    refs.secret.value = '';
+    refs.created.hidden = true;
+    onDone();
+  };
+  refs.done.onclick = hide;
+  return hide;
+}

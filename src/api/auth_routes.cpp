@@ -95,7 +95,12 @@ Response login(Shared& s, const Request& req) {
   const std::string email = auth::normalize_email(email_in).value_or(email_in.substr(0, 254));
   const std::int64_t now = now_micros();
   if (auto wait = s.svc.login_guard().check(email, req.remote_address, now)) {
-    s.svc.audit().record(audit_entry(req, "auth.login_locked", {}, {{"email", email}}));
+    auto e = audit_entry(req, "auth.login_locked", {}, {{"email", email}});
+    if (auto u = s.ids.user_by_email(email)) {
+      e.resource = "user:" + u->id;
+      if (auto ms = s.ids.memberships_of(u->id); !ms.empty()) e.tenant_id = ms.front().tenant_id;
+    }
+    s.svc.audit().record(e);
     throw Error(ErrorCode::kRateLimited, "too many failed logins; try again later",
                 {{"scope", "login"}, {"retry_after_s", static_cast<std::int64_t>(wait->count())}});
   }
@@ -103,7 +108,12 @@ Response login(Shared& s, const Request& req) {
   const bool ok = auth::verify_password(password, user ? user->password_hash : s.dummy_hash) && user && !user->disabled;
   if (!ok) {
     s.svc.login_guard().record_failure(email, req.remote_address, now);
-    s.svc.audit().record(audit_entry(req, "auth.login_failed", user ? "user:" + user->id : "", {{"email", email}}));
+    // A failed login on a known account is shown to its tenant's admins; unknown emails stay platform-level.
+    auto e = audit_entry(req, "auth.login_failed", user ? "user:" + user->id : "", {{"email", email}});
+    if (user) {
+      if (auto ms = s.ids.memberships_of(user->id); !ms.empty()) e.tenant_id = ms.front().tenant_id;
+    }
+    s.svc.audit().record(e);
     bad_credentials();
   }
   // The tenant: the one asked for, else the first membership.
@@ -203,7 +213,12 @@ Response logout(Shared& s, const Request& req) {
   json fields = json::object();
   const std::string token = string_field(body, "refresh_token", fields);
   throw_if(fields);
-  if (s.ids.revoke_family_of(token)) s.svc.audit().record(audit_entry(req, "auth.logout"));
+  if (auto owner = s.ids.revoke_family_of(token)) {
+    auto e = audit_entry(req, "auth.logout", "user:" + owner->first);
+    e.actor = "user:" + owner->first;
+    e.tenant_id = owner->second;
+    s.svc.audit().record(e);
+  }
   return Response::no_content();
 }
 

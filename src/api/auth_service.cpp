@@ -120,6 +120,15 @@ auth::Principal AuthService::authenticate(const http::Request& req) {
 }
 
 auth::Principal AuthService::from_jwt(const std::string& token, std::int64_t now) {
+  // A token verified a moment ago is the same bytes now: skip the signature and JSON work until its
+  // principal goes stale or the token expires.
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = principals_.find(token); it != principals_.end() && now - it->second.fetched_at < kCacheTtlMicros &&
+                                           now < it->second.expires_at) {
+      return it->second.principal;
+    }
+  }
   auto result = auth::verify_jwt(token, keys_.jwt, now, verify_options_);
   if (!result.ok()) {
     failures_.with({std::string(auth::jwt_error_name(*result.error))}).inc();
@@ -133,10 +142,13 @@ auth::Principal AuthService::from_jwt(const std::string& token, std::int64_t now
   const std::string user_id = c["sub"];
   const std::string tenant_id = c["tid"];
   const std::string cache_key = "jwt:" + user_id + ":" + tenant_id;
+  const std::int64_t token_expires = c["exp"].get<std::int64_t>() * kMicros;
   {
     std::lock_guard lock(mutex_);
     if (auto it = principals_.find(cache_key); it != principals_.end() && now - it->second.fetched_at < kCacheTtlMicros) {
-      return it->second.principal;
+      if (principals_.size() >= kMaxCachedPrincipals) principals_.clear();
+      principals_[token] = {it->second.principal, it->second.fetched_at, token_expires};
+      return principals_[token].principal;
     }
   }
   // The user and membership as they are now: deletion, disabling and role changes apply within the TTL.
@@ -159,6 +171,7 @@ auth::Principal AuthService::from_jwt(const std::string& token, std::int64_t now
   std::lock_guard lock(mutex_);
   if (principals_.size() >= kMaxCachedPrincipals) principals_.clear();
   principals_[cache_key] = {p, now, 0};
+  principals_[token] = {p, now, token_expires};
   return p;
 }
 

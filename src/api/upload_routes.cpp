@@ -129,7 +129,7 @@ Response create_upload(ObjectShared& s, Request& req) {
     const auto used = s.deps.catalog.stored_bytes(who.tenant_id);
     if (used + static_cast<std::int64_t>(size) > limit) {
       throw Error(ErrorCode::kQuotaExceeded, "the tenant's storage quota is used up",
-                  {{"limit", limit}, {"used", used}, {"needed", size}});
+                  {{"quota", "stored_bytes"}, {"limit", limit}, {"used", used}, {"needed", size}});
     }
   }
 

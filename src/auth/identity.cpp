@@ -413,17 +413,18 @@ IdentityStore::Rotation IdentityStore::rotate_refresh_token(const std::string& t
   return out;
 }
 
-bool IdentityStore::revoke_family_of(const std::string& token) {
+std::optional<std::pair<std::string, std::string>> IdentityStore::revoke_family_of(const std::string& token) {
   auto prefix = lookup_prefix(token);
-  if (!prefix || !looks_like_refresh_token(token)) return false;
-  for (const auto& r : db_.query("SELECT family_id, token_hash FROM refresh_tokens WHERE prefix = $1", {*prefix}).rows) {
+  if (!prefix || !looks_like_refresh_token(token)) return std::nullopt;
+  for (const auto& r :
+       db_.query("SELECT family_id, token_hash, user_id, tenant_id FROM refresh_tokens WHERE prefix = $1", {*prefix}).rows) {
     if (secret_matches(token, r.get<std::string>(1))) {
       db_.execute("UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
                   {r.get<std::string>(0), now_micros()});
-      return true;
+      return std::pair{r.get<std::string>(2), r.get<std::string>(3)};
     }
   }
-  return false;
+  return std::nullopt;
 }
 
 void IdentityStore::revoke_all_of_user(const std::string& user_id) {

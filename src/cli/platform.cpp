@@ -4,6 +4,7 @@
 #include "tyto/api/jobs_routes.hpp"
 #include "tyto/api/object_routes.hpp"
 #include "tyto/api/system_routes.hpp"
+#include "tyto/api/webhook_routes.hpp"
 #include "tyto/core/embedded.hpp"
 #include "tyto/core/logging.hpp"
 #include "tyto/core/periodic.hpp"
@@ -127,13 +128,24 @@ Platform::Platform(const Config& config, Modules modules)
   catalog_ = std::make_unique<objects::Catalog>(
       *db_, *object_store_, config_.objects.store == "s3" ? config_.objects.s3_bucket : std::string("local"),
       std::filesystem::path(config_.data_dir) / "staging");
-  objects::register_retention_stage(stages_, *catalog_);
-
-  for (auto& m : modules_) m->register_stages(stages_);
-  pipelines_ = load_all_pipelines(config_, stages_);
 
   events_ = std::make_unique<events::Events>(*db_, registry_);
   store_ = std::make_unique<jobs::JobStore>(*db_, *events_);
+  // Webhook signing secrets are sealed under a key derived from the current master secret only: rotating
+  // auth.secret makes existing webhook secrets unreadable (their deliveries fail until rotate-secret).
+  outbox_ = std::make_unique<webhooks::Outbox>(webhooks::WebhooksDeps{
+      *db_, *store_, *events_, outbound_, config_.webhooks, auth_->keys().webhook_secrets, [this] {
+        if (runner_) runner_->wake();
+      }});
+  store_->on_finish([outbox = outbox_.get()](storage::Session& tx, const std::vector<jobs::FinishedJob>& jobs,
+                                             std::vector<events::NewEvent>& pending) {
+    outbox->on_jobs_finished(tx, jobs, pending);
+  });
+
+  for (auto& m : modules_) m->register_stages(stages_);
+  stages_.add(outbox_->stage());
+  objects::register_retention_stage(stages_, *catalog_);
+  pipelines_ = load_all_pipelines(config_, stages_);
   jobs::RunnerOptions options;
   options.workers = config_.jobs.workers;
   options.lease = config_.jobs.lease;
@@ -178,6 +190,7 @@ Platform::Platform(const Config& config, Modules modules)
   api::add_object_routes(router_, {*db_, *object_store_, *catalog_, *audit_, config_.uploads,
                                    [this](const std::string& tenant_id) { return auth_->limits_for(tenant_id).stored_bytes; },
                                    auth_->keys().upload_url, auth_->keys().share_url, config_.public_url});
+  api::add_webhook_routes(router_, {*outbox_, *audit_, outbound_});
   api::add_console_routes(router_, config_.console);
   // Products add their routes here as they land.
 

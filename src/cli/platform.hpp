@@ -1,6 +1,6 @@
 // Everything `tyto serve` runs, built in dependency order and stopped in reverse:
-// database (migrated) → object store and catalog → stage registry (modules) → pipelines → events → job store → runner → routes
-// → HTTP server.
+// database (migrated) → identity → object store and catalog → events → job store → webhook outbox → stage
+// registry (modules, webhooks, retention sweep) → pipelines → runner → routes → HTTP server.
 #pragma once
 
 #include "tyto/api/auth_service.hpp"
@@ -20,6 +20,7 @@
 #include "tyto/pipeline/pipeline.hpp"
 #include "tyto/storage/database.hpp"
 #include "tyto/storage/migrations.hpp"
+#include "tyto/webhooks/webhooks.hpp"
 
 #include <memory>
 #include <vector>
@@ -67,6 +68,7 @@ class Platform {
   jobs::Runner::Pipelines pipelines_;
   std::unique_ptr<events::Events> events_;
   std::unique_ptr<jobs::JobStore> store_;
+  std::unique_ptr<webhooks::Outbox> outbox_;
   std::unique_ptr<jobs::Runner> runner_;
   std::unique_ptr<jobs::ScheduleStore> schedules_;
   std::unique_ptr<jobs::Scheduler> scheduler_;

@@ -67,6 +67,13 @@ json operation(const Route& r) {
       {"description", "Error"},
       {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
   op["responses"] = responses;
+  // Who may call it: no credentials on public routes; else a bearer token and at least this role.
+  if (r.options.public_route) {
+    op["security"] = json::array();
+  } else {
+    op["security"] = {{{"bearer", json::array()}}};
+    op["x-tyto-role"] = auth::role_name(r.options.role);
+  }
   return op;
 }
 

@@ -93,27 +93,31 @@ constexpr std::string_view kHeartbeat =
 const std::string kFinishSucceeded =
     "UPDATE jobs SET state = 'succeeded', result = $4, progress = 1, lease_owner = NULL, lease_until = NULL, "
     "finished_at = $5, updated_at = $5 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' "
-    "RETURNING tenant_id";
+    "RETURNING tenant_id, pipeline";
 const std::string kFinishFailed =
     "UPDATE jobs SET state = 'failed', error = $4, lease_owner = NULL, lease_until = NULL, finished_at = $5, "
-    "updated_at = $5 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' RETURNING tenant_id";
+    "updated_at = $5 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' "
+    "RETURNING tenant_id, pipeline";
 const std::string kFinishRetry =
     "UPDATE jobs SET state = 'queued', error = $4, run_at = $6, lease_owner = NULL, lease_until = NULL, "
-    "updated_at = $5 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' RETURNING tenant_id";
+    "updated_at = $5 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' "
+    "RETURNING tenant_id, pipeline";
 const std::string kFinishCancelled =
     "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL, finished_at = $4, updated_at = $4 "
-    "WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' RETURNING tenant_id";
+    "WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' "
+    "RETURNING tenant_id, pipeline";
 const std::string kFinishRelease =
     "UPDATE jobs SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL, "
     "run_at = $4, updated_at = $4 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' "
-    "RETURNING tenant_id";
+    "RETURNING tenant_id, pipeline";
 constexpr std::string_view kRescueRequeue =
     "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, run_at = $1, updated_at = $1 "
-    "WHERE state = 'running' AND lease_until < $1 AND attempts < max_attempts RETURNING id, tenant_id, attempts";
+    "WHERE state = 'running' AND lease_until < $1 AND attempts < max_attempts "
+    "RETURNING id, tenant_id, attempts, pipeline";
 constexpr std::string_view kRescueFail =
     "UPDATE jobs SET state = 'failed', error = $2, lease_owner = NULL, lease_until = NULL, finished_at = $1, "
     "updated_at = $1 WHERE state = 'running' AND lease_until < $1 AND attempts >= max_attempts "
-    "RETURNING id, tenant_id, attempts";
+    "RETURNING id, tenant_id, attempts, pipeline";
 const std::string kCancelQueued = fmt::format(
     "UPDATE jobs SET state = 'cancelled', finished_at = $3, updated_at = $3 "
     "WHERE tenant_id = $1 AND id = $2 AND state = 'queued' RETURNING {}",
@@ -381,30 +385,39 @@ std::vector<bool> JobStore::finish(const std::string& owner, const std::vector<F
   const auto now = now_micros();
   std::vector<bool> applied;
   std::vector<events::NewEvent> pending;
+  std::vector<FinishedJob> finished;
   for (const auto& f : finishes) {
     std::optional<Row> row;
     json data = {{"attempt", f.attempt}};
     std::string type;
+    FinishedJob done{f.id, {}, {}, JobState::kSucceeded, f.attempt, nullptr, nullptr, now};
     switch (f.outcome.kind) {
       case Outcome::Kind::kSucceeded:
         row = tx->query_one(kFinishSucceeded, {f.id, f.attempt, owner, dump(f.outcome.result), now});
         type = "succeeded";
         data["result"] = f.outcome.result;
+        done.result = f.outcome.result;
         break;
       case Outcome::Kind::kFailed:
         row = tx->query_one(kFinishFailed, {f.id, f.attempt, owner, dump(f.outcome.error), now});
         type = "failed";
         data["error"] = f.outcome.error;
+        done.state = JobState::kFailed;
+        done.error = f.outcome.error;
         break;
       case Outcome::Kind::kRetry:
         row = tx->query_one(kFinishRetry, {f.id, f.attempt, owner, dump(f.outcome.error), now, f.outcome.retry_at});
         type = "retry_scheduled";
         data["error"] = f.outcome.error;
         data["run_at"] = format_rfc3339(f.outcome.retry_at);
+        done.state = JobState::kQueued;
+        done.error = f.outcome.error;
+        done.at = f.outcome.retry_at;
         break;
       case Outcome::Kind::kCancelled:
         row = tx->query_one(kFinishCancelled, {f.id, f.attempt, owner, now});
         type = "cancelled";
+        done.state = JobState::kCancelled;
         break;
       case Outcome::Kind::kRelease:
         row = tx->query_one(kFinishRelease, {f.id, f.attempt, owner, now});
@@ -416,7 +429,12 @@ std::vector<bool> JobStore::finish(const std::string& owner, const std::vector<F
     const auto tenant = row->get<std::string>(0);
     for (const auto& e : f.extra_events) pending.push_back(e);
     pending.push_back(job_event(tenant, f.id, type, std::move(data)));
+    if (f.outcome.kind == Outcome::Kind::kRelease) continue;
+    done.tenant_id = tenant;
+    done.pipeline = row->get<std::string>(1);
+    finished.push_back(std::move(done));
   }
+  report(*tx, finished, pending);
   events_.commit(*tx, pending);
   return applied;
 }
@@ -426,17 +444,23 @@ std::vector<std::string> JobStore::rescue() {
   const auto now = now_micros();
   std::vector<std::string> ids;
   std::vector<events::NewEvent> pending;
+  std::vector<FinishedJob> finished;
   for (const auto& r : tx->query(kRescueRequeue, {now}).rows) {
     ids.push_back(r.get<std::string>(0));
     pending.push_back(job_event(r.get<std::string>(1), ids.back(), "rescued",
                                 {{"attempt", r.get<int>(2)}, {"reason", "lease expired"}}));
+    finished.push_back({ids.back(), r.get<std::string>(1), r.get<std::string>(3), JobState::kQueued, r.get<int>(2),
+                        nullptr, nullptr, now});
   }
   const json error = {{"code", "lease_expired"}, {"message", "the job's runner stopped and it has no attempts left"},
                       {"retryable", false}};
   for (const auto& r : tx->query(kRescueFail, {now, dump(error)}).rows) {
     ids.push_back(r.get<std::string>(0));
     pending.push_back(job_event(r.get<std::string>(1), ids.back(), "failed", {{"attempt", r.get<int>(2)}, {"error", error}}));
+    finished.push_back({ids.back(), r.get<std::string>(1), r.get<std::string>(3), JobState::kFailed, r.get<int>(2),
+                        nullptr, error, now});
   }
+  report(*tx, finished, pending);
   events_.commit(*tx, pending);
   return ids;
 }
@@ -446,7 +470,10 @@ Job JobStore::cancel(std::string_view tenant_id, std::string_view id) {
   const auto now = now_micros();
   if (auto row = tx->query_one(kCancelQueued, {tenant_id, id, now})) {
     Job job = from_row(*row);
-    events_.commit(*tx, {job_event(job, "cancelled", {{"attempt", job.attempts}})});
+    std::vector<events::NewEvent> pending = {job_event(job, "cancelled", {{"attempt", job.attempts}})};
+    report(*tx, {{job.id, job.tenant_id, job.pipeline, JobState::kCancelled, job.attempts, nullptr, nullptr, now}},
+           pending);
+    events_.commit(*tx, pending);
     return job;
   }
   if (auto row = tx->query_one(kCancelRunning, {tenant_id, id, now})) {

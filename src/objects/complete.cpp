@@ -70,7 +70,7 @@ void check_quota(storage::Session& session, const Upload& upload, std::uint64_t 
   const std::int64_t used = session.query_one(kSumBytes, {upload.tenant_id})->get<std::int64_t>(0);
   if (used + static_cast<std::int64_t>(size) > limit) {
     throw Error(ErrorCode::kQuotaExceeded, "the tenant's storage quota is used up",
-                {{"limit", limit}, {"used", used}, {"needed", size}});
+                {{"quota", "stored_bytes"}, {"limit", limit}, {"used", used}, {"needed", size}});
   }
 }
 

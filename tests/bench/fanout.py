@@ -23,7 +23,8 @@ first_last = [None, None]
 
 def post(path, body):
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": "Bearer " + os.environ["TYTO_BENCH_KEY"]})
     with urllib.request.urlopen(req) as res:
         return json.load(res)
 
@@ -42,6 +43,7 @@ async def subscriber(job_id, latencies, counts, ready):
     reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
     key = base64.b64encode(os.urandom(16)).decode()
     writer.write((f"GET /ws/jobs/{job_id} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Authorization: Bearer {os.environ['TYTO_BENCH_KEY']}\r\n"
                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
     await writer.drain()
     await reader.readuntil(b"\r\n\r\n")

@@ -5,5 +5,5 @@ for line in io.lines(os.getenv("IDS_FILE")) do
 end
 math.randomseed(os.time())
 request = function()
-  return wrk.format("GET", "/api/v1/jobs/" .. ids[math.random(#ids)])
+  return wrk.format("GET", "/api/v1/jobs/" .. ids[math.random(#ids)], {Authorization = "Bearer " .. os.getenv("TYTO_BENCH_KEY")})
 end

@@ -5,6 +5,7 @@
     tests/bench/jobs_http.py PORT JOBS IDS_FILE
 """
 import json
+import os
 import re
 import sys
 import time
@@ -16,7 +17,8 @@ base = f"http://127.0.0.1:{port}"
 
 def post(path, body):
     req = urllib.request.Request(base + path, data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": "Bearer " + os.environ["TYTO_BENCH_KEY"]})
     with urllib.request.urlopen(req) as res:
         return json.load(res)
 

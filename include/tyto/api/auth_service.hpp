@@ -110,7 +110,8 @@ class AuthService final : public http::Authenticator {
   metrics::Family<metrics::Counter>& failures_;
 
   std::mutex mutex_;
-  std::unordered_map<std::string, Cached> principals_;  // by "jwt:<user>:<tenant>" or "key:<hash>"
+  // By "jwt:<user>:<tenant>", by the verified token itself, or by "key:<hash>".
+  std::unordered_map<std::string, Cached> principals_;
   std::unordered_map<std::string, std::pair<TenantLimits, std::int64_t>> limits_;
   std::unordered_map<std::string, std::int64_t> key_touched_;  // API key id → last_used_at written
 };

@@ -167,8 +167,9 @@ class IdentityStore {
     std::string new_token;  // when rotated
   };
   Rotation rotate_refresh_token(const std::string& token, std::int64_t now, std::int64_t family_expires_at);
-  // Revokes the family of token (logout). False if the token is unknown.
-  bool revoke_family_of(const std::string& token);
+  // Revokes the family of token (logout) and returns the token's (user id, tenant id); nullopt if the
+  // token is unknown.
+  std::optional<std::pair<std::string, std::string>> revoke_family_of(const std::string& token);
   void revoke_all_of_user(const std::string& user_id);
 
  private:

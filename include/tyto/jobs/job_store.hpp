@@ -104,9 +104,34 @@ struct Outcome {
   std::int64_t retry_at = 0;  // kRetry
 };
 
+// A job that finish(), rescue() or cancel() moved out of running (or a queued job that was cancelled),
+// as an on_finish hook sees it.
+struct FinishedJob {
+  std::string id;
+  std::string tenant_id;
+  std::string pipeline;
+  JobState state = JobState::kSucceeded;  // final, or kQueued for a retry or a rescue
+  int attempt = 0;
+  nlohmann::json result;  // kSucceeded
+  nlohmann::json error;   // kFailed, and the failed attempt of a retry
+  std::int64_t at = 0;    // when it finished; for kQueued, when it may run again
+};
+
+// Runs inside the transaction that changed the jobs, after the change and before the commit, with
+// every job that transaction changed. Writes through tx commit or roll back with the change; events
+// added to `pending` commit with the jobs' own. Because finish() is compare-and-set, a change is
+// reported exactly once, whichever instance of several on one database made it. Throwing rolls the
+// change back (the runner retries its finishes), so a hook must not throw for bad data of its own.
+using FinishHook = std::function<void(storage::Session& tx, const std::vector<FinishedJob>& jobs,
+                                      std::vector<events::NewEvent>& pending)>;
+
 class JobStore {
  public:
   JobStore(storage::Database& db, events::Events& events) : db_(db), events_(events) {}
+
+  // Installs the hook (webhooks). Call during start-up, before the runner starts; not thread-safe.
+  // Releases at shutdown are not reported.
+  void on_finish(FinishHook hook) { finish_hook_ = std::move(hook); }
 
   // Inserts the jobs in one transaction and emits "queued" events. A unique_key held by an
   // unfinished job yields kUniqueConflict with that job; a repeated idempotency key kIdempotentReplay
@@ -198,8 +223,13 @@ class JobStore {
                                     std::chrono::milliseconds lease, const std::vector<std::string>& skip_pipelines,
                                     int tenant_limit, std::int64_t now);
 
+  void report(storage::Session& tx, const std::vector<FinishedJob>& jobs, std::vector<events::NewEvent>& pending) {
+    if (finish_hook_ && !jobs.empty()) finish_hook_(tx, jobs, pending);
+  }
+
   storage::Database& db_;
   events::Events& events_;
+  FinishHook finish_hook_;
 };
 
 }  // namespace tyto::jobs
