@@ -2,12 +2,14 @@
 
 #include "tyto/api/auth_routes.hpp"
 #include "tyto/api/jobs_routes.hpp"
+#include "tyto/api/object_routes.hpp"
 #include "tyto/api/system_routes.hpp"
 #include "tyto/api/webhook_routes.hpp"
 #include "tyto/core/embedded.hpp"
 #include "tyto/core/logging.hpp"
 #include "tyto/core/periodic.hpp"
 #include "tyto/core/time.hpp"
+#include "tyto/objects/retention_stage.hpp"
 
 #include <fmt/format.h>
 
@@ -15,13 +17,16 @@
 
 namespace tyto::cli {
 
-// Periodic housekeeping: event retention.
+// Periodic housekeeping: event retention, object retention and expired uploads.
 class Platform::Janitor {
  public:
-  Janitor(events::Events& events, std::chrono::hours retention)
-      : thread_("event retention", std::chrono::minutes(10), [&events, retention] {
+  Janitor(events::Events& events, std::chrono::hours retention, objects::Catalog& catalog)
+      : thread_("event retention", std::chrono::minutes(10), [&events, retention, &catalog] {
           const auto cutoff = now_micros() - std::chrono::duration_cast<std::chrono::microseconds>(retention).count();
           if (auto n = events.delete_older_than(cutoff); n > 0) log::info("deleted old events", {{"count", n}});
+          if (auto swept = catalog.sweep_expired(now_micros()); swept.total() > 0) {
+            log::info("retention sweep", {{"objects", swept.objects}, {"uploads", swept.uploads}});
+          }
         }) {
     thread_.start();
   }
@@ -40,6 +45,27 @@ std::unique_ptr<storage::Database> open_database(const Config& config) {
   options.acquire_timeout = config.database.acquire_timeout;
   options.busy_timeout = config.database.busy_timeout;
   return storage::open_database(options);
+}
+
+std::unique_ptr<objects::ObjectStore> open_object_store(const Config& config) {
+  const auto& o = config.objects;
+  if (o.store == "s3") {
+    objects::S3Options options;
+    options.endpoint = o.s3_endpoint;
+    options.region = o.s3_region;
+    options.bucket = o.s3_bucket;
+    options.access_key = o.s3_access_key;
+    options.secret_key = o.s3_secret_key;
+    options.path_style = o.s3_path_style;
+    options.ca_file = o.s3_ca_file;
+    // put_stream holds up to max(threshold + 1, part_size) bytes, and the request copies them once more:
+    // 8 MiB for both keeps a completing upload within about 20 MB of memory.
+    options.multipart_threshold = 8ull << 20;
+    options.part_size = 8ull << 20;
+    return objects::open_s3_store(options);
+  }
+  return objects::open_local_store(o.local_dir.empty() ? std::filesystem::path(config.data_dir) / "objects"
+                                                       : std::filesystem::path(o.local_dir));
 }
 
 std::vector<storage::Migration> migrations_for(const Config& config, storage::Dialect dialect) {
@@ -98,6 +124,11 @@ Platform::Platform(const Config& config, Modules modules)
                                                registry_);
   }
 
+  object_store_ = open_object_store(config_);
+  catalog_ = std::make_unique<objects::Catalog>(
+      *db_, *object_store_, config_.objects.store == "s3" ? config_.objects.s3_bucket : std::string("local"),
+      std::filesystem::path(config_.data_dir) / "staging");
+
   events_ = std::make_unique<events::Events>(*db_, registry_);
   store_ = std::make_unique<jobs::JobStore>(*db_, *events_);
   // Webhook signing secrets are sealed under a key derived from the current master secret only: rotating
@@ -113,6 +144,7 @@ Platform::Platform(const Config& config, Modules modules)
 
   for (auto& m : modules_) m->register_stages(stages_);
   stages_.add(outbox_->stage());
+  objects::register_retention_stage(stages_, *catalog_);
   pipelines_ = load_all_pipelines(config_, stages_);
   jobs::RunnerOptions options;
   options.workers = config_.jobs.workers;
@@ -150,11 +182,14 @@ Platform::Platform(const Config& config, Modules modules)
   });
 
   api::add_system_routes(router_, {*db_, migrations_, registry_, config_.auth.metrics_public});
-  api::add_auth_routes(router_, {*auth_, {}});
+  api::add_auth_routes(router_, {*auth_, [this](const auth::Principal& who) { catalog_->remove_owned_by(who.user_id); }});
   api::JobsDeps jobs_deps{*store_, *runner_, pipelines_, *events_, registry_, *schedules_,
                           static_cast<std::size_t>(config_.jobs.stream_queue_limit)};
   jobs_deps.admit_jobs = [this](const std::string& tenant, std::size_t n) { admit_jobs(tenant, n); };
   api::add_jobs_routes(router_, jobs_deps);
+  api::add_object_routes(router_, {*db_, *object_store_, *catalog_, *audit_, config_.uploads,
+                                   [this](const std::string& tenant_id) { return auth_->limits_for(tenant_id).stored_bytes; },
+                                   auth_->keys().upload_url, auth_->keys().share_url, config_.public_url});
   api::add_webhook_routes(router_, {*outbox_, *audit_, outbound_});
   api::add_console_routes(router_, config_.console);
   // Products add their routes here as they land.
@@ -192,7 +227,7 @@ void Platform::start() {
     runner_->start();
     scheduler_->start();
   }
-  janitor_ = std::make_unique<Janitor>(*events_, std::chrono::hours(config_.jobs.event_retention_hours));
+  janitor_ = std::make_unique<Janitor>(*events_, std::chrono::hours(config_.jobs.event_retention_hours), *catalog_);
   server_->start();
   started_ = true;
 }

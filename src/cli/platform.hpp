@@ -1,6 +1,6 @@
 // Everything `tyto serve` runs, built in dependency order and stopped in reverse:
-// database (migrated) → identity → events → job store → webhook outbox → stage registry (modules, webhooks) →
-// pipelines → runner → routes → HTTP server.
+// database (migrated) → identity → object store and catalog → events → job store → webhook outbox → stage
+// registry (modules, webhooks, retention sweep) → pipelines → runner → routes → HTTP server.
 #pragma once
 
 #include "tyto/api/auth_service.hpp"
@@ -15,6 +15,8 @@
 #include "tyto/jobs/job_store.hpp"
 #include "tyto/jobs/runner.hpp"
 #include "tyto/jobs/scheduler.hpp"
+#include "tyto/objects/catalog.hpp"
+#include "tyto/objects/object_store.hpp"
 #include "tyto/pipeline/pipeline.hpp"
 #include "tyto/storage/database.hpp"
 #include "tyto/storage/migrations.hpp"
@@ -47,6 +49,7 @@ class Platform {
   // Throws Error(kQuotaExceeded) when tenant may not enqueue n more jobs now.
   void admit_jobs(const std::string& tenant, std::size_t n);
   const http::OutboundPolicy& outbound() const { return outbound_; }
+  objects::Catalog& catalog() { return *catalog_; }
   api::AuthService& auth() { return *auth_; }
 
  private:
@@ -56,6 +59,8 @@ class Platform {
   http::OutboundPolicy outbound_;  // every fetch on a user's behalf goes through it
   std::unique_ptr<storage::Database> db_;
   std::vector<storage::Migration> migrations_;
+  std::unique_ptr<objects::ObjectStore> object_store_;
+  std::unique_ptr<objects::Catalog> catalog_;
   std::unique_ptr<auth::IdentityStore> identity_;
   std::unique_ptr<auth::AuditLog> audit_;
   std::unique_ptr<api::AuthService> auth_;
@@ -76,6 +81,9 @@ class Platform {
 
 // Opens the database of the configuration (creating the data directory).
 std::unique_ptr<storage::Database> open_database(const Config& config);
+
+// The object store of the configuration: objects.local_dir (default <data_dir>/objects) or S3.
+std::unique_ptr<objects::ObjectStore> open_object_store(const Config& config);
 
 // The migrations for a dialect: built in, or from database.migrations_dir.
 std::vector<storage::Migration> migrations_for(const Config& config, storage::Dialect dialect);

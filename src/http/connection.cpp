@@ -524,7 +524,9 @@ asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::sock
 
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(state.config.max_header_bytes));
-    parser.body_limit(state.config.max_body_bytes);
+    // No body limit while reading the header: Beast would refuse a Content-Length over it before the route
+    // (and its own limit) is known. The route's limit is applied below.
+    parser.body_limit(boost::none);
     if (auto [ec, n] = co_await bhttp::async_read_header(socket, buffer, parser, kTuple); ec) {
       auto outcome = parse_error_outcome(state, ec);
       if (outcome.kind == ReadOutcome::kRespondAndClose) co_await reject(state, conn, socket, head, std::move(outcome.response));

@@ -108,6 +108,7 @@ Route& Router::websocket(std::string pattern, WebSocketHandler handler, RouteDoc
 
 struct Router::Walk {
   const std::vector<std::string>& segments;
+  Method method;
   Method lookup;
   std::vector<std::pair<std::string, std::string>> params;
   Match& result;
@@ -115,13 +116,14 @@ struct Router::Walk {
   // Records the match at a node that has routes for the path; false if it has none.
   bool finish(const Route* const* by_method) {
     for (int m = 0; m < 8; ++m) {
-      if (by_method[m]) {
+      if (by_method[m] && !(static_cast<Method>(m) == Method::kHead && by_method[method_index(Method::kGet)])) {
         result.allowed.push_back(static_cast<Method>(m));
         if (static_cast<Method>(m) == Method::kGet) result.allowed.push_back(Method::kHead);
       }
     }
     if (result.allowed.empty()) return false;
-    result.route = by_method[method_index(lookup)];
+    // A route registered for HEAD itself wins over the GET route that otherwise serves HEAD.
+    result.route = by_method[method_index(method)] ? by_method[method_index(method)] : by_method[method_index(lookup)];
     result.params = params;
     return true;
   }
@@ -153,7 +155,7 @@ Match Router::match(Method method, std::string_view raw_path) const {
     segments.push_back(std::move(*decoded));
   }
 
-  Walk w{segments, lookup_method(method), {}, result};
+  Walk w{segments, method, lookup_method(method), {}, result};
   walk(root_.get(), 0, w);
   return result;
 }

@@ -76,6 +76,21 @@ TEST_CASE("Router serves HEAD with the GET route", "[router]") {
   CHECK(m.route->method == Method::kGet);
 }
 
+TEST_CASE("Router prefers a route added for HEAD itself over the GET route", "[router]") {
+  Router r;
+  r.add(Method::kGet, "/uploads/{id}", named("get"));
+  r.add(Method::kHead, "/uploads/{id}", named("head"));
+  r.add(Method::kPut, "/uploads/{id}", named("put"));
+  auto m = r.match(Method::kHead, "/uploads/1");
+  REQUIRE(m.route);
+  CHECK(run(m) == "head");
+  m = r.match(Method::kGet, "/uploads/1");
+  REQUIRE(m.route);
+  CHECK(run(m) == "get");
+  CHECK(r.match(Method::kPost, "/uploads/1").allowed ==
+        std::vector<Method>{Method::kGet, Method::kHead, Method::kPut});
+}
+
 TEST_CASE("Router decodes each segment, keeping encoded slashes inside a parameter", "[router]") {
   Router r;
   r.add(Method::kGet, "/files/{name}", named("file"));

@@ -6,7 +6,8 @@
 // parameters, so "/jobs/batch" and "/jobs/{id}" coexist. A single trailing slash is ignored.
 //
 // A path that matches with another method gives 405 with an Allow header; HEAD is served by the
-// GET route without a body; OPTIONS is answered by the server.
+// GET route without a body unless a route is added for HEAD itself (signed upload URLs answer HEAD
+// without the GET route's authentication); OPTIONS is answered by the server.
 //
 // Thread-safety: routes are added during start-up; after Server::start the table is read-only and
 // may be read from every thread.

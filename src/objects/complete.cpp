@@ -1,0 +1,240 @@
+// Catalog::complete: an upload's bytes become an object (checks, sniffing, stripping, the final write).
+#include "objects/detail/sha256_stream.hpp"
+#include "objects/detail/sniff.hpp"
+#include "objects/detail/strip.hpp"
+#include "tyto/core/ids.hpp"
+#include "tyto/core/time.hpp"
+#include "tyto/objects/catalog.hpp"
+#include "tyto/objects/purposes.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <vector>
+
+namespace tyto::objects {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kChunk = 256 * 1024;
+
+constexpr std::string_view kFailUpload = "UPDATE uploads SET state = 'failed' WHERE id = $1 AND state = 'pending'";
+constexpr std::string_view kFinishUpload =
+    "UPDATE uploads SET state = 'completed', object_id = $2, received = $3 WHERE id = $1 AND state = 'pending'";
+constexpr std::string_view kInsertObject =
+    "INSERT INTO objects (id, tenant_id, owner_id, bucket, key, size, sha256, content_type, purpose, filename, "
+    "retention_until, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+constexpr std::string_view kSumBytes = "SELECT COALESCE(SUM(size), 0) FROM objects WHERE tenant_id = $1";
+
+// Files under the staging directory that go away with this object.
+class Scratch {
+ public:
+  ~Scratch() {
+    for (const auto& p : paths_) {
+      std::error_code ec;
+      fs::remove(p, ec);
+    }
+  }
+  const fs::path& add(fs::path p) { return paths_.emplace_back(std::move(p)); }
+
+ private:
+  std::vector<fs::path> paths_;
+};
+
+// A ReadFn over a byte source that hashes what it hands out.
+ReadFn hashing_reader(detail::ByteSource& src, detail::Sha256Stream& hash) {
+  auto offset = std::make_shared<std::uint64_t>(0);
+  return [&src, &hash, offset](char* buf, std::size_t cap) {
+    const std::size_t got = src.read_at(*offset, buf, cap);
+    *offset += got;
+    hash.update(std::string_view(buf, got));
+    return got;
+  };
+}
+
+std::string hash_source(detail::ByteSource& src) {
+  detail::Sha256Stream hash;
+  std::vector<char> buf(kChunk);
+  for (std::uint64_t at = 0;;) {
+    const std::size_t got = src.read_at(at, buf.data(), buf.size());
+    if (got == 0) break;
+    hash.update(std::string_view(buf.data(), got));
+    at += got;
+  }
+  return hash.hex_digest();
+}
+
+void check_quota(storage::Session& session, const Upload& upload, std::uint64_t size, std::int64_t limit) {
+  if (limit <= 0) return;
+  const std::int64_t used = session.query_one(kSumBytes, {upload.tenant_id})->get<std::int64_t>(0);
+  if (used + static_cast<std::int64_t>(size) > limit) {
+    throw Error(ErrorCode::kQuotaExceeded, "the tenant's storage quota is used up",
+                {{"quota", "stored_bytes"}, {"limit", limit}, {"used", used}, {"needed", size}});
+  }
+}
+
+}  // namespace
+
+// One run of Catalog::complete, split into steps.
+class CompleteJob {
+ public:
+  CompleteJob(Catalog& catalog, const Upload& upload, const CompleteOptions& options)
+      : c_(catalog), upload_(upload), options_(options) {}
+
+  Object run() {
+    if (upload_.state != UploadState::kPending) {
+      throw Error(ErrorCode::kConflict, "the upload is not pending", {{"state", upload_state_name(upload_.state)}});
+    }
+    if (now_micros() >= upload_.expires_at) throw Error(ErrorCode::kConflict, "the upload has expired");
+    purpose_ = find_purpose(upload_.purpose);
+    if (!purpose_) throw Error(ErrorCode::kInternal, "upload with an unknown purpose " + upload_.purpose);
+
+    auto source = open_source();
+    check_size(source->size());
+    std::string head(std::min<std::uint64_t>(detail::kSniffBytes, source->size()), '\0');
+    head.resize(source->read_at(0, head.data(), head.size()));
+    const std::string type = detail::sniff(head, upload_.content_type);
+    if (!purpose_->allows(type)) {
+      fail();
+      throw Error(ErrorCode::kUnsupportedMediaType,
+                  fmt::format("the content is {}, which a {} upload may not hold", type, upload_.purpose),
+                  {{"detected", type}, {"allowed", purpose_->types}});
+    }
+    check_quota(c_.db_, upload_, upload_.size, options_.stored_bytes_limit);
+
+    Object object;
+    object.id = new_uuid_v7();
+    object.tenant_id = upload_.tenant_id;
+    object.owner_id = upload_.owner_id;
+    object.bucket = c_.bucket_;
+    object.key = object_key(upload_.tenant_id, object.id);
+    object.content_type = type;
+    object.purpose = upload_.purpose;
+    object.filename = upload_.filename;
+    object.created_at = now_micros();
+    if (upload_.retention_hours) {
+      object.retention_until = object.created_at + std::int64_t(*upload_.retention_hours) * 3'600'000'000;
+    }
+
+    // Stripped images are written to a scratch file first; everything else streams from the source.
+    std::string original_sha;
+    detail::Sha256Stream stored_hash;
+    if (purpose_->images && options_.strip_metadata) {
+      original_sha = hash_source(*source);
+      check_sha(original_sha);
+      const fs::path& stripped = scratch_.add(c_.staging_ / (upload_.id + ".stripped"));
+      {
+        std::ofstream out(stripped, std::ios::binary | std::ios::trunc);
+        detail::strip_metadata(type, *source,
+                               [&](std::string_view s) { out.write(s.data(), std::streamsize(s.size())); });
+        if (!out.flush()) throw Error(ErrorCode::kInternal, "cannot write " + stripped.string());
+      }
+      detail::FileSource final_bytes(stripped);
+      object.size = final_bytes.size();
+      c_.store_.put_stream(object.key, hashing_reader(final_bytes, stored_hash), type);
+      object.sha256 = stored_hash.hex_digest();
+    } else {
+      object.size = source->size();
+      c_.store_.put_stream(object.key, hashing_reader(*source, stored_hash), type);
+      object.sha256 = stored_hash.hex_digest();
+      try {
+        check_sha(object.sha256);
+      } catch (...) {
+        c_.store_.remove(object.key);
+        throw;
+      }
+    }
+    record(object);
+    source.reset();
+    c_.discard_upload_data(upload_);
+    return object;
+  }
+
+ private:
+  // The uploaded bytes as a file: the partial file (local store) or a download of the upload key (S3).
+  std::unique_ptr<detail::ByteSource> open_source() {
+    if (c_.local()) {
+      const fs::path path = c_.partial_path(upload_.id);
+      std::error_code ec;
+      if (!fs::exists(path, ec)) incomplete(0);
+      return std::make_unique<detail::FileSource>(path);
+    }
+    auto info = c_.store_.head(upload_.key);
+    if (!info) incomplete(0);
+    check_size(info->size);
+    const fs::path& path = scratch_.add(c_.staging_ / (upload_.id + ".download"));
+    {
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      c_.store_.get(upload_.key, 0, std::nullopt,
+                    [&](std::string_view s) { out.write(s.data(), std::streamsize(s.size())); });
+      if (!out.flush()) throw Error(ErrorCode::kInternal, "cannot write " + path.string());
+    }
+    return std::make_unique<detail::FileSource>(path);
+  }
+
+  [[noreturn]] void incomplete(std::uint64_t received) {
+    throw Error(ErrorCode::kValidationFailed, "the upload is incomplete",
+                {{"fields", {{"size", fmt::format("received {} of {} bytes", received, upload_.size)}}},
+                 {"received", received},
+                 {"size", upload_.size}});
+  }
+
+  void check_size(std::uint64_t actual) {
+    if (actual < upload_.size) incomplete(actual);
+    if (actual > upload_.size) {
+      fail();
+      throw Error(ErrorCode::kValidationFailed, "the upload is larger than declared",
+                  {{"fields", {{"size", fmt::format("received {} bytes, declared {}", actual, upload_.size)}}},
+                   {"received", actual},
+                   {"size", upload_.size}});
+    }
+  }
+
+  void check_sha(const std::string& actual) {
+    if (!upload_.sha256 || *upload_.sha256 == actual) return;
+    fail();
+    throw Error(ErrorCode::kValidationFailed, "the upload's SHA-256 differs from the declared one",
+                {{"fields", {{"sha256", "the received bytes hash to " + actual}}},
+                 {"expected", *upload_.sha256},
+                 {"actual", actual}});
+  }
+
+  // The upload can never complete: mark it failed and drop its data.
+  void fail() {
+    c_.db_.execute(kFailUpload, {upload_.id});
+    try {
+      c_.discard_upload_data(upload_);
+    } catch (const std::exception&) {
+      // the sweep deletes it later
+    }
+  }
+
+  void record(const Object& o) {
+    try {
+      c_.db_.transact([&](storage::Transaction& tx) {
+        check_quota(tx, upload_, o.size, options_.stored_bytes_limit);
+        tx.execute(kInsertObject, {o.id, o.tenant_id, o.owner_id, o.bucket, o.key, static_cast<std::int64_t>(o.size),
+                                   o.sha256, o.content_type, o.purpose, o.filename, o.retention_until, o.created_at});
+        if (tx.execute(kFinishUpload, {upload_.id, o.id, static_cast<std::int64_t>(upload_.size)}) != 1) {
+          throw Error(ErrorCode::kConflict, "the upload is not pending anymore");
+        }
+      });
+    } catch (...) {
+      c_.store_.remove(o.key);
+      throw;
+    }
+  }
+
+  Catalog& c_;
+  const Upload& upload_;
+  const CompleteOptions& options_;
+  const Purpose* purpose_ = nullptr;
+  Scratch scratch_;
+};
+
+Object Catalog::complete(const Upload& upload, const CompleteOptions& options) {
+  return CompleteJob(*this, upload, options).run();
+}
+
+}  // namespace tyto::objects
