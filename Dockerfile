@@ -5,7 +5,7 @@ FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config git ca-certificates \
-      libboost1.81-dev libsqlite3-dev libpq-dev nlohmann-json3-dev libfmt-dev libssl-dev libsodium-dev \
+      libboost1.81-dev libsqlite3-dev libpq-dev nlohmann-json3-dev libfmt-dev libssl-dev libsodium-dev libarchive-dev \
       libhowardhinnant-date-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -16,7 +16,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTYTO_BUILD_TESTS=
 
 FROM debian:12-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libsqlite3-0 libpq5 libfmt9 libssl3 libsodium23 libdate-tz3 tzdata \
+ && apt-get install -y --no-install-recommends libsqlite3-0 libpq5 libfmt9 libssl3 libsodium23 libarchive13 libdate-tz3 tzdata \
       ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/tyto --create-home --shell /usr/sbin/nologin tyto

@@ -15,6 +15,7 @@ BUILD_PACKAGES=(
   libfmt-dev
   libssl-dev
   libsodium-dev
+  libarchive-dev
   libhowardhinnant-date-dev # time zones for cron schedules (reads tzdata's /usr/share/zoneinfo)
   libopencv-dev
   libtorch-dev

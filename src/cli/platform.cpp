@@ -2,6 +2,7 @@
 
 #include "tyto/api/auth_routes.hpp"
 #include "tyto/api/jobs_routes.hpp"
+#include "tyto/api/user_export.hpp"
 #include "tyto/api/object_routes.hpp"
 #include "tyto/api/system_routes.hpp"
 #include "tyto/api/webhook_routes.hpp"
@@ -17,16 +18,24 @@
 
 namespace tyto::cli {
 
-// Periodic housekeeping: event retention, object retention and expired uploads.
+// Periodic housekeeping: event retention, and every 10 minutes a platform.retention_sweep job (objects
+// past their retention, expired uploads) run by the job runner. Its unique key keeps one unfinished
+// sweep at a time across every instance; with jobs.enabled false another instance runs it.
 class Platform::Janitor {
  public:
-  Janitor(events::Events& events, std::chrono::hours retention, objects::Catalog& catalog)
-      : thread_("event retention", std::chrono::minutes(10), [&events, retention, &catalog] {
+  Janitor(events::Events& events, std::chrono::hours retention, jobs::JobStore& store, jobs::Runner& runner,
+          const jobs::Runner::Pipelines& pipelines)
+      : thread_("housekeeping", std::chrono::minutes(10), [&events, retention, &store, &runner, &pipelines] {
           const auto cutoff = now_micros() - std::chrono::duration_cast<std::chrono::microseconds>(retention).count();
           if (auto n = events.delete_older_than(cutoff); n > 0) log::info("deleted old events", {{"count", n}});
-          if (auto swept = catalog.sweep_expired(now_micros()); swept.total() > 0) {
-            log::info("retention sweep", {{"objects", swept.objects}, {"uploads", swept.uploads}});
-          }
+          const auto& p = pipelines.at("platform.retention_sweep");
+          jobs::JobSpec sweep;
+          sweep.tenant_id = "system";
+          sweep.pipeline = p.name;
+          sweep.pipeline_version = p.version;
+          sweep.input = nlohmann::json::object();
+          sweep.unique_key = "platform.retention_sweep";
+          if (store.enqueue({sweep}).front().outcome == jobs::EnqueueResult::Outcome::kCreated) runner.wake();
         }) {
     thread_.start();
   }
@@ -145,6 +154,7 @@ Platform::Platform(const Config& config, Modules modules)
   for (auto& m : modules_) m->register_stages(stages_);
   stages_.add(outbox_->stage());
   objects::register_retention_stage(stages_, *catalog_);
+  api::register_user_export_stage(stages_, {*db_, *catalog_, *audit_});
   pipelines_ = load_all_pipelines(config_, stages_);
   jobs::RunnerOptions options;
   options.workers = config_.jobs.workers;
@@ -191,6 +201,7 @@ Platform::Platform(const Config& config, Modules modules)
                                    [this](const std::string& tenant_id) { return auth_->limits_for(tenant_id).stored_bytes; },
                                    auth_->keys().upload_url, auth_->keys().share_url, config_.public_url});
   api::add_webhook_routes(router_, {*outbox_, *audit_, outbound_});
+  api::add_user_export_routes(router_, *store_, *runner_, pipelines_, *audit_);
   api::add_console_routes(router_, config_.console);
   // Products add their routes here as they land.
 
@@ -227,7 +238,8 @@ void Platform::start() {
     runner_->start();
     scheduler_->start();
   }
-  janitor_ = std::make_unique<Janitor>(*events_, std::chrono::hours(config_.jobs.event_retention_hours), *catalog_);
+  janitor_ = std::make_unique<Janitor>(*events_, std::chrono::hours(config_.jobs.event_retention_hours), *store_,
+                                       *runner_, pipelines_);
   server_->start();
   started_ = true;
 }

@@ -237,4 +237,36 @@ Object Catalog::complete(const Upload& upload, const CompleteOptions& options) {
   return CompleteJob(*this, upload, options).run();
 }
 
+Object Catalog::put_object(const NewObject& spec, const ReadFn& read) {
+  const Purpose* purpose = find_purpose(spec.purpose);
+  if (!purpose) throw validation_error("unknown purpose", {{"purpose", spec.purpose}});
+  Object o;
+  o.id = new_uuid_v7();
+  o.tenant_id = spec.tenant_id;
+  o.owner_id = spec.owner_id;
+  o.bucket = bucket_;
+  o.key = object_key(spec.tenant_id, o.id);
+  o.content_type = spec.content_type;
+  o.purpose = spec.purpose;
+  o.filename = spec.filename;
+  o.created_at = now_micros();
+  if (purpose->retention_hours > 0) o.retention_until = o.created_at + std::int64_t(purpose->retention_hours) * 3'600'000'000;
+  detail::Sha256Stream hash;
+  std::uint64_t size = 0;
+  store_.put_stream(
+      o.key,
+      [&](char* buf, std::size_t cap) {
+        const std::size_t n = read(buf, cap);
+        hash.update(std::string_view(buf, n));
+        size += n;
+        return n;
+      },
+      o.content_type);
+  o.size = size;
+  o.sha256 = hash.hex_digest();
+  db_.execute(kInsertObject, {o.id, o.tenant_id, o.owner_id, o.bucket, o.key, static_cast<std::int64_t>(o.size), o.sha256,
+                              o.content_type, o.purpose, o.filename, o.retention_until, o.created_at});
+  return o;
+}
+
 }  // namespace tyto::objects

@@ -10,6 +10,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include <thread>
 
 using namespace tyto::test;
@@ -476,4 +479,85 @@ TEMPLATE_TEST_CASE("Path-traversal-looking names and ids never reach the store",
     }
   }
   CHECK_FALSE(std::filesystem::exists(backend.dir.path().parent_path() / "etc"));
+}
+
+namespace {
+
+// The entries of a ZIP archive, by name.
+std::map<std::string, std::string> unzip(const std::string& bytes) {
+  std::map<std::string, std::string> out;
+  archive* a = archive_read_new();
+  archive_read_support_format_zip(a);
+  REQUIRE(archive_read_open_memory(a, bytes.data(), bytes.size()) == ARCHIVE_OK);
+  archive_entry* entry = nullptr;
+  while (archive_read_next_header(a, &entry) == ARCHIVE_OK) {
+    std::string content;
+    char buf[8192];
+    for (la_ssize_t n; (n = archive_read_data(a, buf, sizeof buf)) > 0;) content.append(buf, static_cast<std::size_t>(n));
+    out[archive_entry_pathname(entry)] = content;
+  }
+  archive_read_free(a);
+  return out;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("A user's export holds their data, and DELETE /me leaves nothing of them behind",
+                   "[integration][uploads][privacy]", SqliteLocal, PostgresS3) {
+  TestType backend;
+  auto server = TytoProcess::serve(backend.args({"--auth-registration", "open"}));
+  const auto port = server->port();
+  auto reg = api(port, "POST", "/api/v1/auth/register",
+                 {{"email", "private.person@example.com"}, {"password", "a long enough password"}}, {{"Authorization", ""}});
+  REQUIRE(reg.status == 201);
+  const Headers who = {{"Authorization", "Bearer " + reg.body["access_token"].template get<std::string>()}};
+  const std::string user_id = reg.body["user"]["id"];
+  const json object = upload(port, who, "document", "text/csv", kCsv, "people.csv");
+  auto job = api(port, "POST", "/api/v1/jobs", {{"pipeline", "builtin.noop"}}, who);
+  REQUIRE(job.status == 202);
+
+  auto exp = api(port, "GET", "/api/v1/me/export", nullptr, who);
+  INFO(exp.raw.body);
+  REQUIRE(exp.status == 202);
+  const std::string export_job = exp.body["id"];
+  json done;
+  REQUIRE(eventually([&] {
+    done = api(port, "GET", "/api/v1/jobs/" + export_job, nullptr, who).body;
+    return done["state"] == "succeeded" || done["state"] == "failed";
+  }));
+  INFO(done.dump());
+  REQUIRE(done["state"] == "succeeded");
+  const std::string archive_id = done["result"]["object_id"];
+  auto zip = download(port, who, "/api/v1/objects/" + archive_id + "/content");
+  REQUIRE(zip.status == 200);
+  auto entries = unzip(zip.body);
+  REQUIRE(entries.count("tyto-export.json"));
+  const json data = json::parse(entries["tyto-export.json"]);
+  CHECK(data["account"]["email"] == "private.person@example.com");
+  CHECK(data["jobs"].dump().find(job.body["id"].template get<std::string>()) != std::string::npos);
+  CHECK(data["audit"].dump().find("auth.register") != std::string::npos);
+  REQUIRE(data["objects"].size() == 1);
+  CHECK(entries[data["objects"][0]["file"].template get<std::string>()] == kCsv);
+
+  // Every key the user's objects live under, to look for after the deletion.
+  auto db = backend.open();
+  std::vector<std::string> keys;
+  for (const auto& r : db->query("SELECT key FROM objects WHERE owner_id = $1", {user_id}).rows) {
+    keys.push_back(r.template get<std::string>(0));
+  }
+  CHECK(keys.size() == 2);  // the upload and the export
+
+  REQUIRE(api(port, "DELETE", "/api/v1/me", nullptr, who).status == 204);
+  for (const char* sql : {"SELECT COUNT(*) FROM users WHERE id = $1", "SELECT COUNT(*) FROM objects WHERE owner_id = $1",
+                          "SELECT COUNT(*) FROM uploads WHERE owner_id = $1", "SELECT COUNT(*) FROM jobs WHERE created_by = $1",
+                          "SELECT COUNT(*) FROM memberships WHERE user_id = $1",
+                          "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1"}) {
+    INFO(sql);
+    CHECK(db->query_one(sql, {user_id})->template get<std::int64_t>(0) == 0);
+  }
+  auto store = TestType::kLocal ? tyto::objects::open_local_store(backend.dir.path() / "objects")
+                                : tyto::objects::open_s3_store(s3_test_options());
+  for (const auto& key : keys) CHECK_FALSE(store->head(key));
+  CHECK(db->query_one("SELECT COUNT(*) FROM audit_logs WHERE action = 'user.delete'")->template get<std::int64_t>(0) == 1);
+  CHECK(api(port, "GET", "/api/v1/objects/" + archive_id, nullptr, who).status == 401);
 }

@@ -115,6 +115,15 @@ class PartialUpload {
   virtual std::uint64_t sync() = 0;
 };
 
+// An object the server makes itself (a data export), stored without an upload.
+struct NewObject {
+  std::string tenant_id;
+  std::optional<std::string> owner_id;
+  std::string purpose;  // a known purpose: its retention applies
+  std::string filename;
+  std::string content_type;
+};
+
 class Catalog {
  public:
   // bucket names the store in rows ("local" or the S3 bucket). staging_dir (created if missing) holds
@@ -151,6 +160,10 @@ class Catalog {
   Object complete(const Upload& upload, const CompleteOptions& options);
 
   // --- objects ---
+  // Streams read into the store under a fresh object key and records the object (size and SHA-256 as
+  // written; the purpose's default retention). Throws Error(kValidationFailed) for an unknown purpose.
+  Object put_object(const NewObject& spec, const ReadFn& read);
+
   std::optional<Object> get_object(std::string_view tenant_id, std::string_view id);
   std::optional<Object> find_object(std::string_view id);
   // Newest first; the second member is the next cursor (nullopt on the last page).
