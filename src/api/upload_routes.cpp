@@ -305,6 +305,7 @@ Response complete_upload(ObjectShared& s, Request& req) {
   const auto upload = find_upload(s, req);  // as it is now that nobody else works on it
   const std::int64_t limit = s.deps.stored_bytes_limit ? s.deps.stored_bytes_limit(who.tenant_id) : 0;
   const auto object = s.deps.catalog.complete(upload, {s.deps.uploads.strip_metadata, limit});
+  if (s.deps.on_object_created) s.deps.on_object_created(object);
   s.deps.audit.record({who.tenant_id,
                        who.actor(),
                        "object.create",

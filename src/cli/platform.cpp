@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <utility>
 
 namespace tyto::cli {
 
@@ -25,9 +26,11 @@ class Platform::Janitor {
  public:
   Janitor(events::Events& events, std::chrono::hours retention, jobs::JobStore& store, jobs::Runner& runner,
           const jobs::Runner::Pipelines& pipelines)
-      : thread_("housekeeping", std::chrono::minutes(10), [&events, retention, &store, &runner, &pipelines] {
+      : thread_("housekeeping", std::chrono::minutes(10), [&events, retention, &store, &runner, &pipelines,
+                                                           first = true]() mutable {
           const auto cutoff = now_micros() - std::chrono::duration_cast<std::chrono::microseconds>(retention).count();
           if (auto n = events.delete_older_than(cutoff); n > 0) log::info("deleted old events", {{"count", n}});
+          if (std::exchange(first, false)) return;  // the first sweep comes one interval after start
           const auto& p = pipelines.at("platform.retention_sweep");
           jobs::JobSpec sweep;
           sweep.tenant_id = "system";
@@ -199,7 +202,15 @@ Platform::Platform(const Config& config, Modules modules)
   api::add_jobs_routes(router_, jobs_deps);
   api::add_object_routes(router_, {*db_, *object_store_, *catalog_, *audit_, config_.uploads,
                                    [this](const std::string& tenant_id) { return auth_->limits_for(tenant_id).stored_bytes; },
-                                   auth_->keys().upload_url, auth_->keys().share_url, config_.public_url});
+                                   auth_->keys().upload_url, auth_->keys().share_url, config_.public_url,
+                                   [this](const objects::Object& o) {
+                                     // After the object's commit: a failed emit loses a webhook, not the upload.
+                                     try {
+                                       outbox_->emit(*db_, o.tenant_id, "object.created", o.to_json());
+                                     } catch (const std::exception& e) {
+                                       log::error("object.created webhook not queued", {{"error", e.what()}});
+                                     }
+                                   }});
   api::add_webhook_routes(router_, {*outbox_, *audit_, outbound_});
   api::add_user_export_routes(router_, *store_, *runner_, pipelines_, *audit_);
   api::add_console_routes(router_, config_.console);

@@ -30,6 +30,8 @@ struct ObjectRoutesDeps {
   std::string url_signing_key;    // HMAC-SHA256 key of local upload URLs (32 raw bytes)
   std::string share_signing_key;  // HMAC-SHA256 key of share URLs; empty: url_signing_key
   std::string public_url;         // prefix of the URLs handed out; empty: relative URLs
+  // Called after an upload became an object (the object.created webhook). May be empty.
+  std::function<void(const objects::Object&)> on_object_created;
 };
 
 // The references must outlive the router.

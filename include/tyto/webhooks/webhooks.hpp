@@ -8,8 +8,9 @@
 //    runs in the transaction that commits the job's final state, so each finished job is reported
 //    exactly once even with several instances on one PostgreSQL. Jobs of the webhooks.deliver
 //    pipeline never produce job.* webhooks (no loops).
-//  - object.created: the uploads code calls emit() in the transaction that records the object, with
-//    data {"object_id", "key", "size", "content_type", …}.
+//  - object.created: Platform calls emit() right after an upload's object is committed (not inside that
+//    transaction: a crash between the two loses the webhook, never the object), with the object's JSON
+//    {"id", "size", "sha256", "content_type", "purpose", …}.
 //  - webhook.ping: ping(), to one endpoint whatever it subscribed to.
 //
 // Delivery: POST <url> with the body {"id": delivery id, "type", "created_at", "tenant_id", "data"}
