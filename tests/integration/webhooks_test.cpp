@@ -1,4 +1,5 @@
 // Webhooks through the real binary, on SQLite and PostgreSQL, delivered to a receiver in this process.
+#include "objects/backends.hpp"
 #include "support/api_client.hpp"
 #include "support/process.hpp"
 #include "support/webhook_receiver.hpp"
@@ -377,4 +378,30 @@ TEMPLATE_TEST_CASE("Webhooks are for admins of their own tenant, and other tenan
   CHECK(api(port, "GET", "/api/v1/webhooks/" + id + "/deliveries", nullptr, user).status == 403);
   CHECK(api(port, "POST", "/api/v1/webhooks", {{"url", mine_receiver.url()}, {"event_types", {"*"}}}, user).status ==
         403);
+}
+
+TEST_CASE("A completed upload sends one signed object.created webhook", "[integration][webhooks][uploads]") {
+  Sqlite backend;
+  WebhookReceiver receiver;
+  auto server = TytoProcess::serve(backend.args(), kAllowLoopback);
+  const std::uint16_t port = server->port();
+  const auto hook = create_webhook(port, receiver.url(), {"object.*"});
+  const std::string csv = "name,age\nAda,36\n";
+  auto declared = api(port, "POST", "/api/v1/uploads",
+                      {{"filename", "people.csv"}, {"content_type", "text/csv"}, {"size", csv.size()}, {"purpose", "document"}});
+  REQUIRE(declared.status == 201);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + declared.body["url"].get<std::string>();
+  REQUIRE(fetch_url(url, "PUT", csv, {{"Content-Type", "text/csv"}}).status == 200);
+  auto done = api(port, "POST", "/api/v1/uploads/" + declared.body["upload_id"].get<std::string>() + "/complete", nullptr);
+  REQUIRE(done.status == 201);
+
+  REQUIRE(receiver.wait_for(1, 60s));
+  const auto r = receiver.requests().front();
+  check_signed(r, hook["secret"]);
+  CHECK(r.header("tyto-event") == "object.created");
+  const auto body = json::parse(r.body);
+  CHECK(body["data"]["id"] == done.body["id"]);
+  CHECK(body["data"]["size"] == csv.size());
+  std::this_thread::sleep_for(1s);
+  CHECK(receiver.count() == 1);
 }
