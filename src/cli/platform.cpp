@@ -70,6 +70,7 @@ std::unique_ptr<objects::ObjectStore> open_object_store(const Config& config) {
     options.secret_key = o.s3_secret_key;
     options.path_style = o.s3_path_style;
     options.ca_file = o.s3_ca_file;
+    options.public_endpoint = o.s3_public_endpoint;
     // put_stream holds up to max(threshold + 1, part_size) bytes, and the request copies them once more:
     // 8 MiB for both keeps a completing upload within about 20 MB of memory.
     options.multipart_threshold = 8ull << 20;

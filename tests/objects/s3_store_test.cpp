@@ -241,3 +241,28 @@ TEST_CASE("S3 options are checked when the store opens", "[objects][s3]") {
   CHECK(code_for([](auto& o) { o.max_attempts = 0; }) == ErrorCode::kValidationFailed);
   CHECK(objects::open_s3_store(offline_options("http://[::1]:9000"))->kind() == "s3");
 }
+
+TEST_CASE("Presigned URLs point at the public endpoint and are signed for its host", "[objects][s3]") {
+  RadosgwBackend backend;
+  auto options = s3_test_options();
+  const auto port = options.endpoint.substr(options.endpoint.rfind(':') + 1);
+  options.public_endpoint = "http://localhost:" + port;  // the name clients use; the server uses 127.0.0.1
+  auto store = objects::open_s3_store(options);
+  const std::string key = unique_prefix() + "public.txt";
+  auto url = store->presign("PUT", key, 300s, "text/plain");
+  REQUIRE(url);
+  REQUIRE(url->rfind(options.public_endpoint + "/", 0) == 0);
+  // Sent to the same server under the public name: the signature covers Host, so only that name works.
+  auto put = [&](const std::string& host) {
+    Client client(static_cast<std::uint16_t>(std::stoi(port)), "127.0.0.1");
+    const std::string target = url->substr(options.public_endpoint.size());
+    client.send("PUT " + target + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
+                "Connection: close\r\n\r\nhello");
+    auto res = client.read_response();
+    REQUIRE(res);
+    return res->status;
+  };
+  CHECK(put("127.0.0.1:" + port) == 403);
+  CHECK(put("localhost:" + port) == 200);
+  CHECK(store->get_all(key) == "hello");
+}

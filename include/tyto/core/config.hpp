@@ -108,6 +108,7 @@ struct ObjectsConfig {
   std::string s3_secret_key;
   bool s3_path_style = true;
   std::string s3_ca_file;
+  std::string s3_public_endpoint;  // where presigned URLs point; empty: s3_endpoint
 };
 
 struct UploadsConfig {

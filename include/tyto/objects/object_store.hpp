@@ -131,6 +131,9 @@ struct S3Options {
   std::chrono::seconds timeout{30};  // for connecting and for each read or write; not for a whole transfer
   int max_attempts = 4;              // for idempotent requests that fail with 5xx or a lost connection
   std::string ca_file;               // PEM bundle to trust instead of the system store; empty: system
+  // Where presigned URLs point when clients reach the store under another name than the server does
+  // ("http://localhost:9000" for a compose network's "http://minio:9000"); empty: endpoint.
+  std::string public_endpoint;
 };
 
 // Checks the options (Error(kValidationFailed) naming the bad one) and returns a store. Connects lazily:

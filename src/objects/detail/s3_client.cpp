@@ -26,8 +26,8 @@ namespace {
 
 // Virtual-host addressing puts the bucket in the host name (connected to, verified and signed), path-style
 // in the path.
-Endpoint bucket_endpoint(const S3Options& options) {
-  Endpoint endpoint = parse_endpoint(options.endpoint);
+Endpoint bucket_endpoint(const S3Options& options, const std::string& url) {
+  Endpoint endpoint = parse_endpoint(url);
   if (!options.path_style) endpoint.host = options.bucket + "." + endpoint.host;
   return endpoint;
 }
@@ -37,7 +37,9 @@ Endpoint bucket_endpoint(const S3Options& options) {
 S3Client::S3Client(const S3Options& options)
     : options_(options),
       credentials_{options.access_key, options.secret_key, options.region, "s3"},
-      http_(bucket_endpoint(options), options.timeout, options.ca_file) {}
+      http_(bucket_endpoint(options, options.endpoint), options.timeout, options.ca_file),
+      presign_endpoint_(bucket_endpoint(options, options.public_endpoint.empty() ? options.endpoint
+                                                                                   : options.public_endpoint)) {}
 
 std::string S3Client::host() const { return http_.endpoint().authority(); }
 
@@ -88,10 +90,12 @@ HttpResponse S3Client::execute(const S3Request& request, const SinkFn* sink) {
 
 std::string S3Client::presign(std::string_view method, std::string_view key, std::chrono::seconds expires,
                               std::string_view content_type, std::chrono::system_clock::time_point now) const {
-  sigv4::Request request{std::string(method), path(key), {}, {{"host", host()}}, std::string(sigv4::kUnsignedPayload)};
+  // Signed for the host the client will use, which may be a public name for the same server.
+  const std::string public_host = presign_endpoint_.authority();
+  sigv4::Request request{std::string(method), path(key), {}, {{"host", public_host}}, std::string(sigv4::kUnsignedPayload)};
   if (!content_type.empty()) request.headers.emplace_back("content-type", std::string(content_type));
   std::string query = sigv4::presign_query(credentials_, request, sigv4::amz_date(now), expires);
-  return fmt::format("{}://{}{}?{}", http_.endpoint().scheme(), host(), request.canonical_uri, query);
+  return fmt::format("{}://{}{}?{}", presign_endpoint_.scheme(), public_host, request.canonical_uri, query);
 }
 
 void S3Client::throw_for(const HttpResponse& response, std::string_view what, std::string_view key) const {

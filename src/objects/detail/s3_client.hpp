@@ -52,6 +52,7 @@ class S3Client {
   S3Options options_;
   sigv4::Credentials credentials_;
   HttpClient http_;
+  Endpoint presign_endpoint_;  // where presigned URLs point: S3Options::public_endpoint, else the endpoint
 };
 
 // The ETag header or element without its quotes.
