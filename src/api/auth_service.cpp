@@ -181,7 +181,7 @@ auth::Principal AuthService::from_api_key(const std::string& key, std::int64_t n
     unauthorized("invalid API key");
   }
   const std::string cache_key = "key:" + auth::hash_secret(key);
-  std::string touch_id;
+  std::optional<auth::Principal> to_touch;  // cached, but last_used_at is due for an update
   {
     std::lock_guard lock(mutex_);
     if (auto it = principals_.find(cache_key); it != principals_.end() && now - it->second.fetched_at < kCacheTtlMicros) {
@@ -189,13 +189,12 @@ auth::Principal AuthService::from_api_key(const std::string& key, std::int64_t n
       auto& touched = key_touched_[it->second.principal.subject_id];
       if (now - touched < kTouchEveryMicros) return it->second.principal;
       touched = now;
-      touch_id = it->second.principal.subject_id;
+      to_touch = it->second.principal;  // a copy: the cache may be cleared while the lock is released
     }
   }
-  if (!touch_id.empty()) {
-    identity_.touch_api_key(touch_id, now);
-    std::lock_guard lock(mutex_);
-    return principals_[cache_key].principal;
+  if (to_touch) {
+    identity_.touch_api_key(to_touch->subject_id, now);
+    return *to_touch;
   }
   auto k = identity_.find_api_key(key);
   if (!k || k->revoked_at) {
