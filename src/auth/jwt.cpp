@@ -2,6 +2,7 @@
 
 #include "tyto/core/error.hpp"
 #include "tyto/core/hash.hpp"
+#include "tyto/core/json_text.hpp"
 
 #include <openssl/crypto.h>
 
@@ -89,6 +90,8 @@ std::optional<std::string> base64url_decode(std::string_view text) {
 // Parses a JSON object, refusing duplicate names at any depth (nlohmann would silently keep the last one,
 // and another parser might keep the first).
 std::optional<json> parse_strict_object(std::string_view text) {
+  constexpr std::size_t kMaxDepth = 16;  // claims are flat; anything deeper is an attack on the serializer
+  if (json_nesting_depth(text, kMaxDepth) > kMaxDepth) return std::nullopt;
   std::vector<std::unordered_set<std::string>> open_objects;
   bool duplicate = false;
   const json::parser_callback_t track = [&](int, json::parse_event_t event, json& parsed) {

@@ -182,6 +182,12 @@ const OptionDef kOptions[] = {
        c.http.max_body_bytes = static_cast<std::size_t>(to_int("http.max_body_bytes", v, 0, 1LL << 40));
      },
      [](const Config& c) -> json { return c.http.max_body_bytes; }},
+    {{"http.max_json_depth", "TYTO_HTTP_MAX_JSON_DEPTH", "--http-max-json-depth", "integer",
+      "Deepest nesting of arrays and objects a JSON body may have; deeper gets 400 invalid_json"},
+     [](Config& c, const json& v) {
+       c.http.max_json_depth = static_cast<std::size_t>(to_int("http.max_json_depth", v, 1, 10'000));
+     },
+     [](const Config& c) -> json { return c.http.max_json_depth; }},
     {{"http.read_timeout_ms", "TYTO_HTTP_READ_TIMEOUT_MS", "--http-read-timeout-ms", "duration_ms",
       "Time allowed to receive a whole request once its first byte arrived"},
      [](Config& c, const json& v) { c.http.read_timeout = to_ms("http.read_timeout_ms", v); },

@@ -1,4 +1,5 @@
 // One HTTP connection: read a request, dispatch it, write the response, repeat while keep-alive.
+#include "http/detail/framing.hpp"
 #include "http/detail/server_state.hpp"
 #include "http/detail/websocket_session.hpp"
 #include "tyto/core/error.hpp"
@@ -76,14 +77,22 @@ Response error_response(ErrorCode code, std::string_view message, const nlohmann
 
 Method to_method(bhttp::verb v) {
   switch (v) {
-    case bhttp::verb::get: return Method::kGet;
-    case bhttp::verb::head: return Method::kHead;
-    case bhttp::verb::post: return Method::kPost;
-    case bhttp::verb::put: return Method::kPut;
-    case bhttp::verb::patch: return Method::kPatch;
-    case bhttp::verb::delete_: return Method::kDelete;
-    case bhttp::verb::options: return Method::kOptions;
-    default: return Method::kOther;
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
   }
 }
 
@@ -170,10 +179,9 @@ class SocketResponseStream final : public ResponseStream {
   asio::awaitable<bool> begin(int status, const Headers& headers) override {
     if (begun_) co_return false;
     begun_ = true;
-    std::string head = fmt::format("HTTP/1.{} {} {}\r\nServer: tyto\r\nDate: {}\r\nX-Request-Id: {}\r\n",
-                                   version_ == 10 ? 0 : 1, status,
-                                   std::string_view(bhttp::obsolete_reason(static_cast<bhttp::status>(status))),
-                                   http_date(), req_.request_id);
+    std::string head = fmt::format(
+        "HTTP/1.{} {} {}\r\nServer: tyto\r\nDate: {}\r\nX-Request-Id: {}\r\n", version_ == 10 ? 0 : 1, status,
+        std::string_view(bhttp::obsolete_reason(static_cast<bhttp::status>(status))), http_date(), req_.request_id);
     for (const auto& [name, value] : headers) {
       if (safe_header_text(name) && safe_header_text(value)) head += name + ": " + value + "\r\n";
     }
@@ -220,8 +228,13 @@ ReadOutcome parse_error_outcome(ServerState& state, const boost::system::error_c
     return {ReadOutcome::kClosed, {}};
   }
   state.protocol_errors.inc();
-  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+  if (ec == bhttp::error::header_limit) {
     return {ReadOutcome::kRespondAndClose, error_response(ErrorCode::kHeaderTooLarge, "request header too large")};
+  }
+  if (ec == bhttp::error::buffer_overflow) {  // the head fits (it was read whole first): this is body framing
+    return {ReadOutcome::kRespondAndClose,
+            error_response(ErrorCode::kBadRequest, "malformed HTTP request",
+                           {{"reason", "a chunk-size line or the trailer section is too long"}})};
   }
   if (ec == bhttp::error::body_limit) {
     return {ReadOutcome::kRespondAndClose, error_response(ErrorCode::kPayloadTooLarge, "request body too large")};
@@ -233,7 +246,8 @@ ReadOutcome parse_error_outcome(ServerState& state, const boost::system::error_c
   return {ReadOutcome::kClosed, {}};
 }
 
-void fill_request(Request& req, const bhttp::request<bhttp::string_body>& msg, const std::string& remote) {
+void fill_request(Request& req, const bhttp::request<bhttp::string_body>& msg, const std::string& remote,
+                  const HttpConfig& config) {
   req.method = to_method(msg.method());
   req.target = std::string(msg.target());
   const auto q = req.target.find('?');
@@ -246,8 +260,8 @@ void fill_request(Request& req, const bhttp::request<bhttp::string_body>& msg, c
     req.request_id = new_uuid_v7();
   }
   req.remote_address = remote;
+  req.max_json_depth = config.max_json_depth;
 }
-
 
 void append_int(std::string& out, std::size_t v) {
   char buf[24];
@@ -274,8 +288,10 @@ void serialize_head(std::string& out, const Request& req, const Response& res, b
     out.append("\r\nContent-Length: ");
     append_int(out, res.body.size());
   }
-  if (!keep_alive) out.append("\r\nConnection: close");
-  else if (version == 10) out.append("\r\nConnection: keep-alive");
+  if (!keep_alive)
+    out.append("\r\nConnection: close");
+  else if (version == 10)
+    out.append("\r\nConnection: keep-alive");
   out.append("\r\n\r\n");
 }
 
@@ -312,8 +328,8 @@ metrics::Counter& status_counter(ServerState& state, Loop& loop, const Route* ro
   return *slot;
 }
 
-void record(ServerState& state, Loop& loop, const Route* route, const Request& req, int status,
-            Clock::time_point start, std::size_t bytes_out) {
+void record(ServerState& state, Loop& loop, const Route* route, const Request& req, int status, Clock::time_point start,
+            std::size_t bytes_out) {
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const RouteMetrics& rm = route ? state.route_metrics.at(route) : state.unmatched_metrics;
   rm.duration->observe(seconds);
@@ -360,7 +376,8 @@ asio::awaitable<void> run_blocking(ServerState& state, std::function<void()> fn)
   // Capture by reference only: GCC 12 double-destroys by-value captures of coroutine lambdas that
   // co_spawn moves. fn lives in this frame until the spawned coroutine completes.
   co_await asio::co_spawn(
-      *state.blocking_pool, [&fn]() -> asio::awaitable<void> {
+      *state.blocking_pool,
+      [&fn]() -> asio::awaitable<void> {
         fn();
         co_return;
       },
@@ -492,7 +509,7 @@ asio::awaitable<bool> serve_upload(ServerState& state, Loop& loop, Connection& c
   const std::size_t bytes_out = res->body.size();
   const bool ok = co_await write_response(state, conn, socket, head, req, *res, keep_alive, version);
   record(state, loop, &route, req, status, start, bytes_out);
-  co_return ok && keep_alive;
+  co_return ok&& keep_alive;
 }
 
 }  // namespace
@@ -501,8 +518,11 @@ asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::sock
   Connection conn;
   conn.socket = &socket;
   ConnectionScope scope(state, loop, conn);
-  beast::flat_buffer buffer;  // unbounded: the parser's header and body limits bound what it holds
-  buffer.reserve(8192);
+  // Bounded: what the parser has not consumed yet (a head, a chunk-size line, trailers) can never
+  // grow past the header limit plus a little, whatever a client sends.
+  beast::flat_buffer buffer(state.config.max_header_bytes + kFramingSlack);
+  const std::size_t read_chunk = std::min<std::size_t>(8192, buffer.max_size());
+  buffer.reserve(read_chunk);
   std::string remote;
   if (boost::system::error_code ec; true) {
     auto ep = socket.remote_endpoint(ec);
@@ -515,12 +535,36 @@ asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::sock
     conn.idle = true;
     conn.expire_after(state.config.idle_timeout);
     if (buffer.size() == 0) {
-      auto [ec, n] = co_await socket.async_read_some(buffer.prepare(8192), kTuple);
+      auto [ec, n] = co_await socket.async_read_some(buffer.prepare(read_chunk), kTuple);
       if (ec) co_return;
       buffer.commit(n);
     }
     conn.idle = false;
     conn.expire_after(state.config.read_timeout);
+
+    // The whole head before parsing, so its raw bytes can be checked for what Beast would fold away.
+    std::size_t end = std::string_view::npos;
+    for (;;) {
+      const std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
+      end = head_end(data);
+      if (end != std::string_view::npos || data.size() >= state.config.max_header_bytes) break;
+      auto [ec, n] = co_await socket.async_read_some(
+          buffer.prepare(std::min(read_chunk, buffer.max_size() - buffer.size())), kTuple);
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    if (end == std::string_view::npos || end > state.config.max_header_bytes + 4) {
+      state.protocol_errors.inc();
+      co_await reject(state, conn, socket, head,
+                      error_response(ErrorCode::kHeaderTooLarge, "request header too large"));
+      co_return;
+    }
+    if (auto why = head_problem(std::string_view(static_cast<const char*>(buffer.data().data()), end))) {
+      state.protocol_errors.inc();
+      co_await reject(state, conn, socket, head,
+                      error_response(ErrorCode::kBadRequest, "malformed HTTP request", {{"reason", *why}}));
+      co_return;
+    }
 
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(state.config.max_header_bytes));
@@ -529,22 +573,30 @@ asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::sock
     parser.body_limit(boost::none);
     if (auto [ec, n] = co_await bhttp::async_read_header(socket, buffer, parser, kTuple); ec) {
       auto outcome = parse_error_outcome(state, ec);
-      if (outcome.kind == ReadOutcome::kRespondAndClose) co_await reject(state, conn, socket, head, std::move(outcome.response));
+      if (outcome.kind == ReadOutcome::kRespondAndClose)
+        co_await reject(state, conn, socket, head, std::move(outcome.response));
+      co_return;
+    }
+    if (auto why = framing_problem(parser.get().base(), parser.get().version())) {
+      state.protocol_errors.inc();
+      co_await reject(state, conn, socket, head,
+                      error_response(ErrorCode::kBadRequest, "malformed HTTP request", {{"reason", *why}}));
       co_return;
     }
     const auto start = Clock::now();
     Request req;
-    fill_request(req, parser.get(), remote);
+    fill_request(req, parser.get(), remote, state.config);
     const unsigned version = parser.get().version();
     if (req.path.empty() || req.path.front() != '/') {
-      co_await reject(state, conn, socket, head, error_response(ErrorCode::kBadRequest, "request target must be a path"));
+      co_await reject(state, conn, socket, head,
+                      error_response(ErrorCode::kBadRequest, "request target must be a path"));
       co_return;
     }
     const Match match = state.router.match(req.method, req.path);
 
     // The body, under the limit of the matched route.
     const std::size_t limit = match.route && match.route->options.max_body_bytes ? *match.route->options.max_body_bytes
-                                                                                  : state.config.max_body_bytes;
+                                                                                 : state.config.max_body_bytes;
     if (auto length = parser.content_length(); length && *length > limit) {
       state.protocol_errors.inc();
       Response res = error_response(ErrorCode::kPayloadTooLarge, "request body too large", {{"limit", limit}});

@@ -32,9 +32,8 @@ Method parse_method(std::string_view name) noexcept {
 }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return lower(x) == lower(y);
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::optional<std::string_view> Headers::get(std::string_view name) const noexcept {
@@ -107,18 +106,18 @@ std::optional<std::string> Request::query(std::string_view name) const {
 nlohmann::json Request::json() const {
   if (auto type = headers.get("Content-Type")) {
     const std::string_view media = type->substr(0, type->find(';'));
-    const bool is_json = iequals(media, "application/json") ||
-                         (media.size() > 5 && iequals(media.substr(media.size() - 5), "+json"));
+    const bool is_json =
+        iequals(media, "application/json") || (media.size() > 5 && iequals(media.substr(media.size() - 5), "+json"));
     if (!is_json) {
       throw Error(ErrorCode::kUnsupportedMediaType, "request body must be application/json",
                   {{"content_type", std::string(media)}});
     }
   }
-  try {
-    return nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(ErrorCode::kInvalidJson, "request body is not valid JSON", {{"position", e.byte}});
-  }
+  JsonTextError error;
+  if (auto value = parse_json_text(body, max_json_depth, &error)) return std::move(*value);
+  nlohmann::json details = {{"reason", error.reason}};
+  if (error.byte > 0) details["position"] = error.byte;
+  throw Error(ErrorCode::kInvalidJson, "request body is not valid JSON: " + error.reason, details);
 }
 
 Response Response::json(const nlohmann::json& value, int status) {

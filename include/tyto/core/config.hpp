@@ -31,6 +31,7 @@ struct HttpConfig {
   int blocking_threads = 0;  // 0: max(4, 2 × cores)
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;  // routes may allow more
+  std::size_t max_json_depth = 256;          // nesting of JSON bodies; deeper gets 400 invalid_json
   std::chrono::milliseconds read_timeout{30'000};    // to receive one whole request once it started
   std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{30'000};   // to send one whole response

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "tyto/auth/principal.hpp"
+#include "tyto/core/json_text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -52,6 +53,8 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> params;  // path parameters, decoded
   // Who sent it: set by the server before the handler runs on every route that is not public.
   std::optional<auth::Principal> principal;
+  // How deeply json() lets the body nest (http.max_json_depth; the server sets it).
+  std::size_t max_json_depth = kDefaultJsonDepth;
 
   // The principal of an authenticated route; throws Error(kUnauthorized) on a public one (a bug
   // in the route, reported as 401 rather than trusted).
@@ -64,7 +67,8 @@ struct Request {
   std::optional<std::string> query(std::string_view name) const;
 
   // The body parsed as JSON. Throws Error(kUnsupportedMediaType) if a Content-Type other than JSON
-  // is declared, Error(kInvalidJson) with the parser's position if the body is not valid JSON.
+  // is declared, Error(kInvalidJson) with the reason (and the parser's position where it has one) if
+  // the body is not valid JSON, nests deeper than max_json_depth or holds a number no double holds.
   nlohmann::json json() const;
 };
 
