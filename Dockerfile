@@ -17,7 +17,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTYTO_BUILD_TESTS=
 FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libsqlite3-0 libpq5 libfmt9 libssl3 libsodium23 libarchive13 libdate-tz3 tzdata \
-      ca-certificates curl \
+      john-data ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/tyto --create-home --shell /usr/sbin/nologin tyto
 COPY --from=build /build/tyto /usr/local/bin/tyto

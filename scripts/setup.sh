@@ -20,6 +20,7 @@ BUILD_PACKAGES=(
   libopencv-dev
   libtorch-dev
   catch2
+  john-data                 # common-password list (auth.password_blocklist) read at run time
 )
 TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps chromium nodejs radosgw ceph-mon ceph-osd
   $(command -v npm >/dev/null || echo npm))  # NodeSource's nodejs bundles npm (and conflicts with Debian's)

@@ -3,6 +3,7 @@
 #include "tyto/auth/tokens.hpp"
 #include "tyto/core/error.hpp"
 #include "tyto/core/hash.hpp"
+#include "tyto/core/ids.hpp"
 #include "tyto/core/logging.hpp"
 #include "tyto/core/time.hpp"
 
@@ -92,6 +93,7 @@ Response login(Shared& s, const Request& req) {
   const std::string password = string_field(body, "password", fields);
   const std::string tenant_name = string_field(body, "tenant", fields, false);
   throw_if(fields);
+  s.svc.admit_login(req);
   const std::string email = auth::normalize_email(email_in).value_or(email_in.substr(0, 254));
   const std::int64_t now = now_micros();
   if (auto wait = s.svc.login_guard().check(email, req.remote_address, now)) {
@@ -105,7 +107,9 @@ Response login(Shared& s, const Request& req) {
                 {{"scope", "login"}, {"retry_after_s", static_cast<std::int64_t>(wait->count())}});
   }
   auto user = s.ids.user_by_email(email);
+  std::optional<AuthService::PasswordSlot> slot(std::in_place, s.svc);
   const bool ok = auth::verify_password(password, user ? user->password_hash : s.dummy_hash) && user && !user->disabled;
+  slot.reset();
   if (!ok) {
     s.svc.login_guard().record_failure(email, req.remote_address, now);
     // A failed login on a known account is shown to its tenant's admins; unknown emails stay platform-level.
@@ -129,6 +133,7 @@ Response login(Shared& s, const Request& req) {
   if (!role) throw Error(ErrorCode::kForbidden, "the account is not a member of this tenant");
   s.svc.login_guard().record_success(email, req.remote_address, now);
   if (auth::needs_rehash(user->password_hash, s.svc.password_params())) {
+    AuthService::PasswordSlot rehash_slot(s.svc);
     s.ids.set_password_hash(user->id, auth::hash_password(password, s.svc.password_params()));
   }
   s.ids.touch_login(user->id);
@@ -151,11 +156,12 @@ Response register_user(Shared& s, const Request& req) {
   auto email = auth::normalize_email(email_in);
   if (!email_in.empty() && !email) fields["email"] = "not an email address";
   if (!password.empty()) {
-    if (auto why = auth::check_password_policy(password)) fields["password"] = *why;
+    if (auto why = auth::check_password_policy(password, &s.svc.password_blocklist())) fields["password"] = *why;
   }
   if (display_name.size() > 200) fields["display_name"] = "at most 200 bytes";
   throw_if(fields);
   if (mode == "closed") throw Error(ErrorCode::kForbidden, "registration is closed");
+  s.svc.admit_login(req);
 
   std::optional<auth::Invitation> invitation;
   if (!invitation_token.empty()) {
@@ -166,7 +172,11 @@ Response register_user(Shared& s, const Request& req) {
     throw Error(ErrorCode::kForbidden, "registration needs an invitation");
   }
 
-  const std::string hash = auth::hash_password(password, s.svc.password_params());
+  std::string hash;
+  {
+    AuthService::PasswordSlot slot(s.svc);
+    hash = auth::hash_password(password, s.svc.password_params());
+  }
   auto tx = s.ids.db().begin(storage::TxMode::kWrite);
   auth::User user = s.ids.create_user(*tx, *email, hash, display_name);
   auth::Tenant tenant;
@@ -193,19 +203,23 @@ Response refresh(Shared& s, const Request& req) {
   const std::string token = string_field(body, "refresh_token", fields);
   throw_if(fields);
   const std::int64_t now = now_micros();
-  auto r = s.ids.rotate_refresh_token(token, now, now + s.svc.config().auth.refresh_ttl.count() * kMicros);
+  auto r = s.ids.rotate_refresh_token(token, now, now + s.svc.config().auth.refresh_ttl.count() * kMicros,
+                                      s.svc.config().auth.refresh_grace.count() * 1000);
   if (r.outcome == auth::RefreshOutcome::kReused) {
     auth::AuditEntry e = audit_entry(req, "auth.refresh_reuse", "user:" + r.user_id, {{"family", r.family_id}});
     e.tenant_id = r.tenant_id;
     s.svc.audit().record(e);
     log::warn("a used refresh token was presented again; its session is revoked", {{"user", r.user_id}});
   }
+  if (r.outcome == auth::RefreshOutcome::kRaced) {
+    throw Error(ErrorCode::kConflict, "this refresh token was used a moment ago; use the tokens that answer returned");
+  }
   if (r.outcome != auth::RefreshOutcome::kRotated) throw Error(ErrorCode::kUnauthorized, "invalid refresh token");
   auto user = s.ids.user_by_id(r.user_id);
   auto tenant = s.ids.tenant_by_id(r.tenant_id);
   std::optional<Role> role = user && !user->disabled && tenant ? s.svc.role_in(*user, tenant->id) : std::nullopt;
   if (!role) throw Error(ErrorCode::kUnauthorized, "the account no longer has access to this tenant");
-  return Response::json(s.svc.issue_tokens(*user, *tenant, *role, r.new_token));
+  return Response::json(s.svc.issue_tokens(*user, *tenant, *role, {r.new_token, r.family_id}));
 }
 
 Response logout(Shared& s, const Request& req) {
@@ -218,6 +232,7 @@ Response logout(Shared& s, const Request& req) {
     e.actor = "user:" + owner->first;
     e.tenant_id = owner->second;
     s.svc.audit().record(e);
+    s.svc.forget_caches();  // the session's access tokens stop here at once, elsewhere within the cache TTL
   }
   return Response::no_content();
 }
@@ -249,13 +264,15 @@ Response change_password(Shared& s, const Request& req) {
   const std::string current = string_field(body, "current_password", fields);
   const std::string next = string_field(body, "new_password", fields);
   if (!next.empty()) {
-    if (auto why = auth::check_password_policy(next)) fields["new_password"] = *why;
+    if (auto why = auth::check_password_policy(next, &s.svc.password_blocklist())) fields["new_password"] = *why;
   }
   throw_if(fields);
   auto user = s.ids.user_by_id(who.user_id);
+  AuthService::PasswordSlot slot(s.svc);
   if (!user || !auth::verify_password(current, user->password_hash)) bad_credentials();
   s.ids.set_password_hash(user->id, auth::hash_password(next, s.svc.password_params()));
-  s.ids.revoke_all_of_user(user->id);  // every other session ends
+  s.ids.revoke_all_of_user(user->id, who.session_id);  // every other session ends, its access tokens too
+  s.svc.forget_caches();
   s.svc.audit().record(audit_entry(req, "auth.password_change", "user:" + user->id));
   return Response::no_content();
 }
@@ -268,11 +285,24 @@ bool may_manage_key(const auth::Principal& who, const auth::ApiKey& k) {
 
 Response list_keys(Shared& s, const Request& req) {
   const auto& who = req.who();
-  json items = json::array();
-  for (const auto& k : s.ids.list_api_keys(who.tenant_id)) {
-    if (may_manage_key(who, k)) items.push_back(k.to_json());
+  const int limit = http::page_limit(req, 100, 500);
+  std::optional<std::string> before;
+  if (auto c = req.query("cursor"); c && !c->empty()) {
+    if (!is_uuid(*c)) throw validation_error("invalid query", {{"cursor", "not a cursor"}});
+    before = *c;
   }
-  return Response::json({{"items", items}, {"next_cursor", nullptr}});
+  // Non-admins see the keys they made; a key made without a user is managed by admins only.
+  std::optional<std::string> mine;
+  if (!who.allows(Role::kAdmin)) {
+    if (who.user_id.empty()) return Response::json({{"items", json::array()}, {"next_cursor", nullptr}});
+    mine = who.user_id;
+  }
+  auto keys = s.ids.list_api_keys(who.tenant_id, mine, before, limit + 1);
+  json items = json::array();
+  json next = nullptr;
+  for (int i = 0; i < static_cast<int>(keys.size()) && i < limit; ++i) items.push_back(keys[i].to_json());
+  if (static_cast<int>(keys.size()) > limit) next = keys[limit - 1].id;
+  return Response::json({{"items", items}, {"next_cursor", next}});
 }
 
 Response create_key(Shared& s, const Request& req) {
@@ -361,6 +391,10 @@ Response invite(Shared& s, const Request& req) {
   const Role role = role_field(body, "role", fields, Role::kUser);
   throw_if(fields);
   check_grantable(who, role);
+  if (s.svc.config().auth.registration == "closed") {
+    throw Error(ErrorCode::kForbidden, "registration is closed, so an invitation could not be used",
+                {{"registration", "closed"}});
+  }
   const std::int64_t expires = now_micros() + 7LL * 86400 * kMicros;
   auto [inv, token] = s.ids.create_invitation(who.tenant_id, *email, role, who.user_id, expires);
   s.svc.audit().record(audit_entry(req, "invitation.create", "invitation:" + inv.id,
@@ -390,14 +424,7 @@ Response list_audit(Shared& s, const Request& req) {
       fields["cursor"] = "not a cursor";
     }
   }
-  if (auto l = req.query("limit"); l && !l->empty()) {
-    try {
-      q.limit = std::stoi(*l);
-    } catch (const std::exception&) {
-      q.limit = 0;
-    }
-    if (q.limit < 1 || q.limit > 500) fields["limit"] = "an integer from 1 to 500";
-  }
+  q.limit = http::page_limit(req, q.limit, 500);
   throw_if(fields);
   const int wanted = q.limit;
   q.limit = wanted + 1;
@@ -424,7 +451,9 @@ Response create_tenant(Shared& s, const Request& req) {
   const std::string display = string_field(body, "display_name", fields, false);
   throw_if(fields);
   auto t = s.ids.create_tenant(s.ids.db(), name, display);
-  s.svc.audit().record(audit_entry(req, "tenant.create", "tenant:" + t.id, {{"name", name}}));
+  auto entry = audit_entry(req, "tenant.create", "tenant:" + t.id, {{"name", name}});
+  entry.tenant_id = t.id;  // recorded where the tenant's admins will look, not in the superadmin's tenant
+  s.svc.audit().record(entry);
   return Response::json(t.to_json(), 201);
 }
 
@@ -454,7 +483,9 @@ Response put_limits(Shared& s, const Request& req) {
   }
   s.ids.set_tenant_limits(id, overrides);
   s.svc.forget_tenant(id);
-  s.svc.audit().record(audit_entry(req, "tenant.limits_change", "tenant:" + id, overrides));
+  auto entry = audit_entry(req, "tenant.limits_change", "tenant:" + id, overrides);
+  entry.tenant_id = id;  // the tenant acted on
+  s.svc.audit().record(entry);
   return get_limits(s, req);
 }
 

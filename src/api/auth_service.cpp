@@ -3,10 +3,12 @@
 #include "tyto/auth/tokens.hpp"
 #include "tyto/core/error.hpp"
 #include "tyto/core/hash.hpp"
+#include "tyto/core/ids.hpp"
 #include "tyto/core/logging.hpp"
 #include "tyto/core/time.hpp"
 
 #include <cmath>
+#include <thread>
 
 namespace tyto::api {
 namespace {
@@ -104,6 +106,48 @@ AuthService::AuthService(const Config& config, auth::IdentityStore& identity, au
       failures_(registry.counter("tyto_auth_failures_total", "Requests refused authentication, by reason", {"reason"})) {
   verify_options_.issuer = std::string(kIssuer);
   verify_options_.audience = std::string(kAudience);
+  password_concurrency_ = config.auth.password_concurrency > 0
+                              ? config.auth.password_concurrency
+                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
+  if (!config.auth.password_blocklist.empty()) {
+    if (auto list = auth::PasswordBlocklist::load(config.auth.password_blocklist)) {
+      blocklist_ = std::move(*list);
+    } else {
+      log::warn("the password blocklist cannot be read; new passwords are checked by the built-in rules only",
+                {{"path", config.auth.password_blocklist}});
+    }
+  }
+}
+
+AuthService::PasswordSlot::PasswordSlot(AuthService& svc) : svc_(svc) {
+  std::unique_lock lock(svc_.password_mutex_);
+  if (svc_.password_running_ >= svc_.password_concurrency_) {
+    if (svc_.password_waiting_ >= svc_.password_concurrency_) {
+      throw Error(ErrorCode::kRateLimited, "too many password checks at once; try again in a moment",
+                  {{"scope", "password_checks"}, {"retry_after_s", 1}});
+    }
+    ++svc_.password_waiting_;
+    svc_.password_freed_.wait(lock, [&] { return svc_.password_running_ < svc_.password_concurrency_; });
+    --svc_.password_waiting_;
+  }
+  ++svc_.password_running_;
+}
+
+AuthService::PasswordSlot::~PasswordSlot() {
+  {
+    std::lock_guard lock(svc_.password_mutex_);
+    --svc_.password_running_;
+  }
+  svc_.password_freed_.notify_one();
+}
+
+void AuthService::admit_login(const http::Request& req) {
+  const auto d = limiter_.take("login:" + req.remote_address, {config_.auth.login_rps, config_.auth.login_burst},
+                               now_micros());
+  if (!d.allowed) {
+    throw Error(ErrorCode::kRateLimited, "too many login attempts from this address",
+                {{"scope", "login"}, {"retry_after_s", static_cast<std::int64_t>(d.retry_after.count())}});
+  }
 }
 
 AuthService::~AuthService() = default;
@@ -141,7 +185,8 @@ auth::Principal AuthService::from_jwt(const std::string& token, std::int64_t now
   }
   const std::string user_id = c["sub"];
   const std::string tenant_id = c["tid"];
-  const std::string cache_key = "jwt:" + user_id + ":" + tenant_id;
+  const std::string session_id = c.contains("sid") && c["sid"].is_string() ? c["sid"].get<std::string>() : "";
+  const std::string cache_key = "jwt:" + user_id + ":" + tenant_id + ":" + session_id;
   const std::int64_t token_expires = c["exp"].get<std::int64_t>() * kMicros;
   {
     std::lock_guard lock(mutex_);
@@ -160,8 +205,14 @@ auth::Principal AuthService::from_jwt(const std::string& token, std::int64_t now
     failures_.with({"no_membership"}).inc();
     unauthorized("the account no longer has access to this tenant");
   }
+  // Logout, a password change elsewhere or a detected refresh reuse ends the session's access tokens too.
+  if (!session_id.empty() && identity_.session_revoked(session_id)) {
+    failures_.with({"session_revoked"}).inc();
+    unauthorized("the session ended; log in again");
+  }
   auth::Principal p;
   p.kind = auth::Principal::Kind::kUser;
+  p.session_id = session_id;
   p.subject_id = user->id;
   p.user_id = user->id;
   p.tenant_id = tenant->id;
@@ -207,13 +258,26 @@ auth::Principal AuthService::from_api_key(const std::string& key, std::int64_t n
   }
   auto tenant = identity_.tenant_by_id(k->tenant_id);
   if (!tenant) unauthorized("invalid API key");
+  // A key never carries more than its owner's membership as it is now (re-read when the cache entry
+  // goes stale): removal, disabling and demotion reach the owner's keys too.
+  auth::Role role = k->role;
+  if (!k->created_by.empty()) {
+    auto owner = identity_.user_by_id(k->created_by);
+    std::optional<auth::Role> owner_role;
+    if (owner && !owner->disabled) owner_role = role_in(*owner, tenant->id);
+    if (!owner_role) {
+      failures_.with({"owner_removed"}).inc();
+      unauthorized("the API key's owner no longer has access to this tenant");
+    }
+    role = auth::lesser_role(role, *owner_role);
+  }
   auth::Principal p;
   p.kind = auth::Principal::Kind::kApiKey;
   p.subject_id = k->id;
   p.user_id = k->created_by;
   p.tenant_id = tenant->id;
   p.tenant_name = tenant->name;
-  p.role = k->role;
+  p.role = role;
   identity_.touch_api_key(k->id, now);
   std::lock_guard lock(mutex_);
   if (principals_.size() >= kMaxCachedPrincipals) principals_.clear();
@@ -281,17 +345,26 @@ std::optional<auth::Role> AuthService::role_in(const auth::User& user, const std
   return std::nullopt;
 }
 
-std::string AuthService::start_session(const auth::User& user, const auth::Tenant& tenant) {
+AuthService::Session AuthService::start_session(const auth::User& user, const auth::Tenant& tenant) {
   const std::int64_t expires = now_micros() + config_.auth.refresh_ttl.count() * kMicros;
-  return identity_.issue_refresh_token(identity_.db(), user.id, tenant.id, {}, expires);
+  Session session;
+  session.id = new_uuid_v7();
+  session.refresh_token = identity_.issue_refresh_token(identity_.db(), user.id, tenant.id, session.id, expires);
+  return session;
 }
 
 json AuthService::issue_tokens(const auth::User& user, const auth::Tenant& tenant, auth::Role role,
-                               const std::string& refresh_token) {
+                               const Session& session) {
   const std::int64_t now_s = now_micros() / kMicros;
-  const json claims = {{"iss", kIssuer},       {"aud", kAudience}, {"sub", user.id}, {"tid", tenant.id},
-                       {"role", auth::role_name(role)}, {"iat", now_s},
+  const json claims = {{"iss", kIssuer},
+                       {"aud", kAudience},
+                       {"sub", user.id},
+                       {"tid", tenant.id},
+                       {"sid", session.id},
+                       {"role", auth::role_name(role)},
+                       {"iat", now_s},
                        {"exp", now_s + config_.auth.access_ttl.count()}};
+  const std::string& refresh_token = session.refresh_token;
   return {{"access_token", auth::sign_jwt(claims, keys_.jwt.front().secret, keys_.jwt.front().kid)},
           {"token_type", "Bearer"},
           {"expires_in", config_.auth.access_ttl.count()},

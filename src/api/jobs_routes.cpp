@@ -126,17 +126,29 @@ json job_out_schema() {
             {"attempts", {{"type", "integer"}}}}}};
 }
 
+// Whether a job replayed for an Idempotency-Key was made from the same request as spec (as Stripe does,
+// a key reused with other parameters is an error, not a silent replay).
+bool same_request(const jobs::Job& job, const jobs::JobSpec& spec) {
+  return job.pipeline == spec.pipeline && job.input == spec.input && job.priority == spec.priority &&
+         job.max_attempts == spec.max_attempts && job.timeout_s == spec.timeout_s && job.unique_key == spec.unique_key;
+}
+
 Response enqueue_one(Shared& s, Request& req) {
   jobs::JobSpec spec = parse_spec(req.json(), req, s.deps);
   if (auto key = req.headers.get("Idempotency-Key")) {
     if (key->empty() || key->size() > 200) {
       throw validation_error("bad Idempotency-Key", {{"Idempotency-Key", "must be 1-200 characters"}});
     }
-    spec.idempotency_key = std::string(*key);
+    // Scoped to the caller: two keys or users of one tenant never replay each other's jobs.
+    spec.idempotency_key = req.who().actor() + " " + std::string(*key);
   }
   if (s.deps.admit_jobs) s.deps.admit_jobs(spec.tenant_id, 1);
   auto result = s.deps.store.enqueue({spec}).front();
   using O = jobs::EnqueueResult::Outcome;
+  if (result.outcome == O::kIdempotentReplay && !same_request(result.job, spec)) {
+    throw Error(ErrorCode::kIdempotencyKeyReused, "this Idempotency-Key was used with a different request",
+                {{"job_id", result.job.id}});
+  }
   if (result.outcome == O::kUniqueConflict) {
     throw Error(ErrorCode::kConflict, "an unfinished job already holds this unique_key",
                 {{"unique_key", *spec.unique_key}, {"job_id", result.job.id}});
@@ -194,14 +206,7 @@ Response list_jobs(Shared& s, Request& req) {
     if (!f.state) fields["state"] = "one of queued, running, succeeded, failed, cancelled";
   }
   if (auto p = req.query("pipeline"); p && !p->empty()) f.pipeline = *p;
-  if (auto limit = req.query("limit"); limit && !limit->empty()) {
-    try {
-      f.limit = std::stoi(*limit);
-    } catch (const std::exception&) {
-      f.limit = -1;
-    }
-    if (f.limit < 1 || f.limit > 500) fields["limit"] = "an integer from 1 to 500";
-  }
+  f.limit = http::page_limit(req, f.limit, 500);
   if (auto cursor = req.query("cursor"); cursor && !cursor->empty()) f.before_id = *cursor;
   if (!fields.empty()) throw validation_error("invalid query", fields);
   const int wanted = f.limit;

@@ -174,12 +174,7 @@ Response list_objects(ObjectShared& s, Request& req) {
   q.tenant_id = who.tenant_id;
   q.owner_id = owner_scope(who);
   json fields = json::object();
-  if (auto limit = req.query("limit"); limit && !limit->empty()) {
-    auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), q.limit);
-    if (ec != std::errc() || end != limit->data() + limit->size() || q.limit < 1 || q.limit > 500) {
-      fields["limit"] = "an integer from 1 to 500";
-    }
-  }
+  q.limit = http::page_limit(req, q.limit, 500);
   if (auto owner = req.query("owner_id"); owner && !owner->empty()) {
     if (q.owner_id && *q.owner_id != *owner) {
       fields["owner_id"] = "only admins list other users' objects";
@@ -255,13 +250,10 @@ json object_schema() {
 
 std::optional<std::string> owner_scope(const auth::Principal& who) {
   if (who.allows(auth::Role::kAdmin)) return std::nullopt;
-  return who.user_id;
+  return who.owner_id();
 }
 
-std::optional<std::string> owner_of(const auth::Principal& who) {
-  if (who.user_id.empty()) return std::nullopt;
-  return who.user_id;
-}
+std::optional<std::string> owner_of(const auth::Principal& who) { return who.owner_id(); }
 
 bool visible_to(const auth::Principal& who, const std::optional<std::string>& owner_id) {
   const auto scope = owner_scope(who);

@@ -110,18 +110,6 @@ auth::AuditEntry audit_entry(const Request& req, std::string action, const webho
   return entry;
 }
 
-int limit_of(const Request& req, int fallback, int most) {
-  auto text = req.query("limit");
-  if (!text || text->empty()) return fallback;
-  int limit = -1;
-  try {
-    limit = std::stoi(*text);
-  } catch (const std::exception&) {
-  }
-  if (limit < 1 || limit > most)
-    throw validation_error("invalid query", {{"limit", fmt::format("an integer from 1 to {}", most)}});
-  return limit;
-}
 
 Response create(Shared& s, Request& req) {
   const json body = object_body(req);
@@ -206,7 +194,7 @@ Response rotate(Shared& s, Request& req) {
 Response deliveries(Shared& s, Request& req) {
   const auto& tenant = req.who().tenant_id;
   if (!s.deps.outbox.store().get(tenant, req.param("id"))) no_webhook(req.param("id"));
-  const int limit = limit_of(req, 20, 100);
+  const int limit = http::page_limit(req, 20, 100);
   std::optional<std::string> cursor;
   if (auto c = req.query("cursor"); c && !c->empty()) cursor = *c;
   auto found = s.deps.outbox.store().deliveries(tenant, req.param("id"), limit + 1, cursor);
@@ -221,7 +209,7 @@ Response deliveries(Shared& s, Request& req) {
 }
 
 Response list(Shared& s, Request& req) {
-  const int limit = limit_of(req, 50, 200);
+  const int limit = http::page_limit(req, 50, 200);
   std::optional<std::string> cursor;
   if (auto c = req.query("cursor"); c && !c->empty()) cursor = *c;
   auto found = s.deps.outbox.store().list(req.who().tenant_id, limit + 1, cursor);

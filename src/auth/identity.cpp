@@ -260,7 +260,18 @@ bool IdentityStore::set_role(const std::string& tenant_id, const std::string& us
 }
 
 bool IdentityStore::remove_membership(const std::string& tenant_id, const std::string& user_id) {
-  return db_.execute("DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2", {tenant_id, user_id}) > 0;
+  auto tx = db_.begin(storage::TxMode::kWrite);
+  if (tx->execute("DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2", {tenant_id, user_id}) == 0) {
+    return false;
+  }
+  const std::int64_t now = now_micros();
+  tx->execute("UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND created_by = $2 AND revoked_at IS NULL",
+              {tenant_id, user_id, now});
+  tx->execute(
+      "UPDATE refresh_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL",
+      {tenant_id, user_id, now});
+  tx->commit();
+  return true;
 }
 
 // ---- invitations
@@ -334,9 +345,15 @@ std::optional<ApiKey> IdentityStore::find_api_key(const std::string& key) {
   return k;
 }
 
-std::vector<ApiKey> IdentityStore::list_api_keys(const std::string& tenant_id) {
+std::vector<ApiKey> IdentityStore::list_api_keys(const std::string& tenant_id,
+                                                 const std::optional<std::string>& created_by,
+                                                 const std::optional<std::string>& before_id, int limit) {
+  // '~' sorts after every UUID character: no cursor means "before the end".
+  static const std::string kWhere =
+      "FROM api_keys WHERE tenant_id = $1 AND ($2 = '' OR created_by = $2) AND id < $3 ORDER BY id DESC LIMIT $4";
   std::vector<ApiKey> out;
-  for (const auto& r : db_.query(cols(kKeyColumns, "FROM api_keys WHERE tenant_id = $1 ORDER BY id DESC"), {tenant_id}).rows) {
+  for (const auto& r :
+       db_.query(cols(kKeyColumns, kWhere), {tenant_id, created_by.value_or(""), before_id.value_or("~"), static_cast<std::int64_t>(limit)}).rows) {
     out.push_back(key_from(r));
   }
   return out;
@@ -374,7 +391,7 @@ std::string IdentityStore::issue_refresh_token(storage::Session& s, const std::s
 }
 
 IdentityStore::Rotation IdentityStore::rotate_refresh_token(const std::string& token, std::int64_t now,
-                                                            std::int64_t family_expires_at) {
+                                                            std::int64_t family_expires_at, std::int64_t grace_micros) {
   Rotation out;
   auto prefix = lookup_prefix(token);
   if (!prefix || !looks_like_refresh_token(token)) return out;
@@ -392,6 +409,8 @@ IdentityStore::Rotation IdentityStore::rotate_refresh_token(const std::string& t
   out.tenant_id = found->get<std::string>(3);
   if (!found->is_null(7)) {
     out.outcome = RefreshOutcome::kRevoked;
+  } else if (!found->is_null(6) && now - found->get<std::int64_t>(6) < grace_micros) {
+    out.outcome = RefreshOutcome::kRaced;
   } else if (!found->is_null(6)) {
     // A used token presented again: someone holds a copy. End the whole session.
     tx->execute("UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
@@ -406,7 +425,7 @@ IdentityStore::Rotation IdentityStore::rotate_refresh_token(const std::string& t
       out.new_token = issue_refresh_token(*tx, out.user_id, out.tenant_id, out.family_id, family_expires_at);
       out.outcome = RefreshOutcome::kRotated;
     } else {
-      out.outcome = RefreshOutcome::kReused;
+      out.outcome = RefreshOutcome::kRaced;  // a concurrent refresh with the same token won
     }
   }
   tx->commit();
@@ -427,9 +446,15 @@ std::optional<std::pair<std::string, std::string>> IdentityStore::revoke_family_
   return std::nullopt;
 }
 
-void IdentityStore::revoke_all_of_user(const std::string& user_id) {
-  db_.execute("UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
-              {user_id, now_micros()});
+void IdentityStore::revoke_all_of_user(const std::string& user_id, const std::string& keep_family) {
+  db_.execute("UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL AND family_id <> $3",
+              {user_id, now_micros(), keep_family});
+}
+
+bool IdentityStore::session_revoked(const std::string& family_id) {
+  return db_.query_one("SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL LIMIT 1",
+                       {family_id})
+      .has_value();
 }
 
 }  // namespace tyto::auth

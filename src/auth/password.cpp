@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+#include <fstream>
 #include <vector>
 
 namespace tyto::auth {
@@ -87,7 +90,64 @@ bool needs_rehash(std::string_view hash, const PasswordParams& params) noexcept 
   }
 }
 
-std::optional<std::string> check_password_policy(std::string_view password) {
+namespace {
+
+std::string lowercase_ascii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// The whole password is one shorter unit written over and over ("abcabcabcabc", "passwordpassword").
+bool repeats_a_short_run(const std::vector<std::string_view>& points) {
+  for (std::size_t unit = 1; unit <= points.size() / 2; ++unit) {
+    if (points.size() % unit != 0) continue;
+    bool repeated = true;
+    for (std::size_t i = unit; i < points.size() && repeated; ++i) repeated = points[i] == points[i - unit];
+    if (repeated) return true;
+  }
+  return false;
+}
+
+// Every character is the one after (or before) the previous: "123456789012", "abcdefghijkl".
+bool is_straight_sequence(std::string_view password) {
+  auto step = [](char a, char b) -> int {
+    if (a == '9' && b == '0') return 1;
+    if (a == '0' && b == '9') return -1;
+    return static_cast<unsigned char>(b) - static_cast<unsigned char>(a);
+  };
+  const std::string lower = lowercase_ascii(password);
+  const int first = step(lower[0], lower[1]);
+  if (first != 1 && first != -1) return false;
+  for (std::size_t i = 2; i < lower.size(); ++i) {
+    if (step(lower[i - 1], lower[i]) != first) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<PasswordBlocklist> PasswordBlocklist::load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  PasswordBlocklist list;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line.rfind("#!comment:", 0) == 0) continue;
+    list.add(line);
+  }
+  return list;
+}
+
+void PasswordBlocklist::add(std::string_view password) { entries_.insert(lowercase_ascii(password)); }
+
+bool PasswordBlocklist::contains(std::string_view password) const {
+  return entries_.count(lowercase_ascii(password)) > 0;
+}
+
+std::optional<std::string> check_password_policy(std::string_view password, const PasswordBlocklist* blocklist) {
   if (password.size() > kMaxPasswordBytes) {
     return fmt::format("must be at most {} bytes", kMaxPasswordBytes);
   }
@@ -95,12 +155,23 @@ std::optional<std::string> check_password_policy(std::string_view password) {
   if (points.size() < kMinPasswordLength) {
     return fmt::format("must be at least {} characters", kMinPasswordLength);
   }
-  for (const auto& point : points) {
-    if (point != points.front()) {
-      return std::nullopt;
+  if (repeats_a_short_run(points)) {
+    return std::all_of(points.begin(), points.end(), [&](auto p) { return p == points.front(); })
+               ? "must not repeat a single character"
+               : "must not repeat a short pattern";
+  }
+  if (is_straight_sequence(password)) return "must not be a straight sequence of characters";
+  if (blocklist) {
+    if (blocklist->contains(password)) return "is a commonly used password";
+    // A common password with digits or symbols around it ("sunshine2024!") is as easy to guess.
+    const auto is_word = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || (c & 0x80); };
+    const auto first = std::find_if(password.begin(), password.end(), is_word);
+    const auto last = std::find_if(password.rbegin(), password.rend(), is_word).base();
+    if (first < last && blocklist->contains(std::string_view(&*first, last - first))) {
+      return "is a commonly used password with digits or symbols added";
     }
   }
-  return "must not repeat a single character";
+  return std::nullopt;
 }
 
 }  // namespace tyto::auth

@@ -207,6 +207,14 @@ class LoginGuard::Tracker {
     return subject == nullptr ? 0 : std::max<std::int64_t>(0, subject->locked_until - now_micros);
   }
 
+  // Whether key failed within the policy's window (or is locked out).
+  bool failed_recently(std::string_view key, std::int64_t now_micros) const {
+    const std::lock_guard lock(mutex_);
+    const Subject* subject = subjects_.peek(key);
+    return subject != nullptr &&
+           (subject->locked_until > now_micros || now_micros - subject->last_failure < micros(policy_.window));
+  }
+
   void record_failure(std::string_view key, std::int64_t now) {
     const std::lock_guard lock(mutex_);
     drop_forgettable(now);
@@ -282,8 +290,11 @@ LoginGuard::~LoginGuard() = default;
 
 std::optional<std::chrono::seconds> LoginGuard::check(std::string_view account, std::string_view ip,
                                                       std::int64_t now_micros) const {
-  const std::int64_t account_left = account.empty() ? 0 : accounts_->locked_for(account, now_micros);
+  std::int64_t account_left = account.empty() ? 0 : accounts_->locked_for(account, now_micros);
   const std::int64_t ip_left = ip.empty() ? 0 : ips_->locked_for(ip, now_micros);
+  // A locked account stays open to an address that has not failed: otherwise five wrong guesses from
+  // anywhere would lock the owner (or the superadmin) out.
+  if (account_left > 0 && !ip.empty() && !ips_->failed_recently(ip, now_micros)) account_left = 0;
   const std::int64_t left = std::max(account_left, ip_left);
   if (left <= 0) {
     return std::nullopt;

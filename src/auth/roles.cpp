@@ -81,4 +81,10 @@ bool role_allows(Role have, Role need) noexcept {
   return have_rank && *have_rank >= *ladder_rank(Role::kAdmin);
 }
 
+Role lesser_role(Role a, Role b) noexcept {
+  if (role_allows(a, b)) return b;
+  if (role_allows(b, a)) return a;
+  return Role::kViewer;
+}
+
 }  // namespace tyto::auth

@@ -244,6 +244,7 @@ void Platform::admit_jobs(const std::string& tenant, std::size_t n) {
 }
 
 void Platform::start() {
+  server_->listen();  // an instance that cannot bind its port exits before it starts claiming jobs
   for (auto& m : modules_) m->start();
   events_->start();
   if (config_.jobs.enabled) {

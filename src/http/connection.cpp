@@ -246,6 +246,12 @@ ReadOutcome parse_error_outcome(ServerState& state, const boost::system::error_c
   return {ReadOutcome::kClosed, {}};
 }
 
+// A request whose head or framing must be refused (see framing.hpp); counted as a protocol error.
+Response framing_error(ServerState& state, const std::string& why) {
+  state.protocol_errors.inc();
+  return error_response(ErrorCode::kBadRequest, "malformed HTTP request", {{"reason", why}});
+}
+
 void fill_request(Request& req, const bhttp::request<bhttp::string_body>& msg, const std::string& remote,
                   const HttpConfig& config) {
   req.method = to_method(msg.method());
@@ -560,9 +566,7 @@ asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::sock
       co_return;
     }
     if (auto why = head_problem(std::string_view(static_cast<const char*>(buffer.data().data()), end))) {
-      state.protocol_errors.inc();
-      co_await reject(state, conn, socket, head,
-                      error_response(ErrorCode::kBadRequest, "malformed HTTP request", {{"reason", *why}}));
+      co_await reject(state, conn, socket, head, framing_error(state, *why));
       co_return;
     }
 
@@ -578,9 +582,7 @@ asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::sock
       co_return;
     }
     if (auto why = framing_problem(parser.get().base(), parser.get().version())) {
-      state.protocol_errors.inc();
-      co_await reject(state, conn, socket, head,
-                      error_response(ErrorCode::kBadRequest, "malformed HTTP request", {{"reason", *why}}));
+      co_await reject(state, conn, socket, head, framing_error(state, *why));
       co_return;
     }
     const auto start = Clock::now();

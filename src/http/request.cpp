@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 
 namespace tyto::http {
 namespace {
@@ -118,6 +119,17 @@ nlohmann::json Request::json() const {
   nlohmann::json details = {{"reason", error.reason}};
   if (error.byte > 0) details["position"] = error.byte;
   throw Error(ErrorCode::kInvalidJson, "request body is not valid JSON: " + error.reason, details);
+}
+
+int page_limit(const Request& req, int fallback, int most) {
+  const auto text = req.query("limit");
+  if (!text || text->empty()) return fallback;
+  int limit = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+  if (ec != std::errc() || end != text->data() + text->size() || limit < 1 || limit > most) {
+    throw validation_error("invalid query", {{"limit", fmt::format("an integer from 1 to {}", most)}});
+  }
+  return limit;
 }
 
 Response Response::json(const nlohmann::json& value, int status) {

@@ -49,13 +49,8 @@ class Server::Impl {
 
   ServerState& state() { return state_; }
 
-  void start() {
-    // The route table is final from here on.
-    for (const auto& route : state_.router.routes()) {
-      state_.route_metrics[route.get()].duration =
-          &state_.request_duration.with({route->pattern, method_name(route->method)});
-    }
-    state_.unmatched_metrics.duration = &state_.request_duration.with({"unmatched", "any"});
+  void listen() {
+    if (acceptor_) return;
     const auto address = asio::ip::make_address(state_.config.host);
     const tcp::endpoint endpoint(address, state_.config.port);
     acceptor_ = std::make_unique<tcp::acceptor>(loops_[0]->ctx);
@@ -65,10 +60,21 @@ class Server::Impl {
     if (!ec) acceptor_->bind(endpoint, ec);
     if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
+      acceptor_.reset();
       throw Error(ErrorCode::kUnavailable,
                   fmt::format("cannot listen on {}:{}: {}", state_.config.host, state_.config.port, ec.message()));
     }
     port_ = acceptor_->local_endpoint().port();
+  }
+
+  void start() {
+    listen();
+    // The route table is final from here on.
+    for (const auto& route : state_.router.routes()) {
+      state_.route_metrics[route.get()].duration =
+          &state_.request_duration.with({route->pattern, method_name(route->method)});
+    }
+    state_.unmatched_metrics.duration = &state_.request_duration.with({"unmatched", "any"});
     asio::co_spawn(loops_[0]->ctx, accept_loop(), asio::detached);
     for (auto& loop : loops_) {
       asio::co_spawn(loop->ctx, sweep(*loop), asio::detached);
@@ -183,6 +189,8 @@ Server::Server(const HttpConfig& config, Router& router, metrics::Registry& regi
 }
 
 Server::~Server() { stop(); }
+
+void Server::listen() { impl_->listen(); }
 
 void Server::start() { impl_->start(); }
 

@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
 
   auto user = *ids.user_by_email("admin@localhost");
   auto tenant = *ids.tenant_by_name("default");
-  const std::string access = svc.issue_tokens(user, tenant, auth::Role::kAdmin, "")["access_token"];
+  const std::string access = svc.issue_tokens(user, tenant, auth::Role::kAdmin, {})["access_token"];
   auto [key, secret] = ids.create_api_key(*db, tenant.id, "bench", auth::Role::kUser, {}, std::nullopt);
 
   auto request_with = [](const std::string& token) {

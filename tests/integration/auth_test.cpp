@@ -123,7 +123,9 @@ TEMPLATE_TEST_CASE("Protected routes refuse missing, tampered, expired and wrong
 TEMPLATE_TEST_CASE("Refresh tokens rotate on use and a reused one revokes the whole session", "[integration][auth]",
                    SqliteBackend, PostgresBackend) {
   TestType backend;
-  auto server = TytoProcess::serve(backend.args());
+  auto args = backend.args();
+  args.insert(args.end(), {"--auth-refresh-grace-ms", "300"});
+  auto server = TytoProcess::serve(args);
   const auto port = server->port();
   const json first = login(port, kAdminEmail, kAdminPassword);
   const std::string r1 = first["refresh_token"];
@@ -138,7 +140,10 @@ TEMPLATE_TEST_CASE("Refresh tokens rotate on use and a reused one revokes the wh
   CHECK(r2 != r1);
   CHECK(api(port, "GET", "/api/v1/auth/me", nullptr, bearer(second.body["access_token"])).status == 200);
 
-  // r1 again: theft is assumed, so r2 (the live one) dies with it.
+  // r1 again within the grace: a client's own race, refused without ending the session.
+  CHECK(refresh(r1).status == 409);
+  // r1 again later: theft is assumed, so r2 (the live one) dies with it.
+  std::this_thread::sleep_for(400ms);
   CHECK(refresh(r1).status == 401);
   CHECK(refresh(r2).status == 401);
   // A separate login is a separate family and still works; logout ends it.

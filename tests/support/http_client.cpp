@@ -28,9 +28,15 @@ std::string HttpResponse::header(const std::string& name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
-Client::Client(std::uint16_t port, const std::string& host) {
+Client::Client(std::uint16_t port, const std::string& host, const std::string& source) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd_ >= 0);
+  if (!source.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source.c_str(), &local.sin_addr);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);

@@ -21,7 +21,8 @@ struct HttpResponse {
 
 class Client {
  public:
-  explicit Client(std::uint16_t port, const std::string& host = "127.0.0.1");
+  // Connects to host:port; from `source` (another local address, such as 127.0.0.2) when given.
+  explicit Client(std::uint16_t port, const std::string& host = "127.0.0.1", const std::string& source = "");
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;

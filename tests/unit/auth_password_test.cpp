@@ -61,17 +61,31 @@ TEST_CASE("Hashing refuses oversized passwords and out-of-range parameters", "[a
                   tyto::Error);
 }
 
-TEST_CASE("The password policy wants 10 to 1024 bytes, not one character repeated", "[auth]") {
+TEST_CASE("The password policy wants 12 code points to 1024 bytes, no repeated run, sequence or common password", "[auth][hardening]") {
   using tyto::auth::check_password_policy;
-  CHECK(check_password_policy("Tr0ub4dor&3") == std::nullopt);
-  CHECK(check_password_policy("abcdefghij") == std::nullopt);  // exactly 10
-  CHECK(check_password_policy("abcdefghi") == "must be at least 10 characters");
-  CHECK(check_password_policy("") == "must be at least 10 characters");
+  CHECK(check_password_policy("Tr0ub4dor&3x") == std::nullopt);
+  CHECK(check_password_policy("abcdefghijkm") == std::nullopt);  // exactly 12, not quite a sequence
+  CHECK(check_password_policy("Tr0ub4dor&3") == "must be at least 12 characters");
+  CHECK(check_password_policy("1234567890") == "must be at least 12 characters");
+  CHECK(check_password_policy("") == "must be at least 12 characters");
   CHECK(check_password_policy(std::string(1024, 'a') + "b").value() == "must be at most 1024 bytes");
   CHECK(check_password_policy(std::string(512, 'a') + std::string(512, 'b')) == std::nullopt);
   CHECK(check_password_policy("aaaaaaaaaaaa") == "must not repeat a single character");
-  // Length counts characters, not bytes: nine two-byte letters are too short, ten are fine.
-  CHECK(check_password_policy("ééééééééèé") == std::nullopt);
-  CHECK(check_password_policy("éééééééèé").has_value());
-  CHECK(check_password_policy("éééééééééé") == "must not repeat a single character");
+  CHECK(check_password_policy("abcabcabcabc") == "must not repeat a short pattern");
+  CHECK(check_password_policy("123412341234") == "must not repeat a short pattern");
+  CHECK(check_password_policy("123456789012") == "must not be a straight sequence of characters");
+  CHECK(check_password_policy("ZYXWVUTSRQPO") == "must not be a straight sequence of characters");
+  tyto::auth::PasswordBlocklist list;
+  list.add("Password1234");
+  CHECK(check_password_policy("password1234", &list) == "is a commonly used password");
+  CHECK(check_password_policy("password1234") == std::nullopt);
+  list.add("sunshine");
+  CHECK(check_password_policy("Sunshine2024!!", &list) == "is a commonly used password with digits or symbols added");
+  CHECK(check_password_policy("2024sunshine", &list) == "is a commonly used password with digits or symbols added");
+  CHECK(check_password_policy("sunshine and rain", &list) == std::nullopt);
+  CHECK(check_password_policy("passwordpassword") == "must not repeat a short pattern");
+  // 12 code points of which one differs: accepted; 11: too short.
+  CHECK(check_password_policy("éééééééééééè") == std::nullopt);
+  CHECK(check_password_policy("éééééééééèé").has_value());
+  CHECK(check_password_policy("éééééééééééé") == "must not repeat a single character");
 }

@@ -222,3 +222,17 @@ TEST_CASE("The login guard forgets stale subjects and caps the rest", "[auth]") 
   }
   CHECK(guard.size() <= 200);
 }
+
+TEST_CASE("A locked account stays open to an address that has not failed", "[auth][hardening]") {
+  LoginGuard guard;
+  const std::string attacker = "198.51.100.7";
+  const std::string owner = "192.0.2.1";
+  for (int i = 0; i < 5; ++i) guard.record_failure("admin@localhost", attacker, kStart);
+  CHECK(guard.check("admin@localhost", attacker, kStart) == seconds(60));
+  CHECK(guard.check("admin@localhost", owner, kStart) == std::nullopt);
+  // Once the owner's address fails too, the lockout holds against it as well.
+  guard.record_failure("admin@localhost", owner, kStart);
+  CHECK(guard.check("admin@localhost", owner, kStart) == seconds(60));
+  // No address known (an internal caller): the account's lockout holds.
+  CHECK(guard.check("admin@localhost", "", kStart) == seconds(60));
+}

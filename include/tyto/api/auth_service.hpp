@@ -15,12 +15,14 @@
 #include "tyto/auth/audit.hpp"
 #include "tyto/auth/identity.hpp"
 #include "tyto/auth/jwt.hpp"
+#include "tyto/auth/password.hpp"
 #include "tyto/auth/rate_limit.hpp"
 #include "tyto/core/config.hpp"
 #include "tyto/core/metrics.hpp"
 #include "tyto/http/router.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -68,12 +70,35 @@ class AuthService final : public http::Authenticator {
   auth::Principal authenticate(const http::Request& req) override;
   void admit(const http::Request& req, const auth::Principal& principal) override;
 
-  // The login response: access token, a new refresh token (starting a family unless one is given), the
-  // user, tenant and role.
+  struct Session {
+    std::string refresh_token;
+    std::string id;  // the refresh family; access tokens carry it as "sid"
+  };
+  // The login response: an access token of `session`, its refresh token, the user, tenant and role.
   nlohmann::json issue_tokens(const auth::User& user, const auth::Tenant& tenant, auth::Role role,
-                              const std::string& refresh_token);
-  // Starts a refresh family for user in tenant and returns its first token.
-  std::string start_session(const auth::User& user, const auth::Tenant& tenant);
+                              const Session& session);
+  // Starts a session (a refresh family) for user in tenant.
+  Session start_session(const auth::User& user, const auth::Tenant& tenant);
+
+  // Password hashing admission: at most auth.password_concurrency hashes run at once and as many wait;
+  // past that, refused at once with Error(kRateLimited, scope "password_checks"), so a flood of logins
+  // never holds more than a few of the blocking pool's threads. Hold the slot while hashing.
+  class PasswordSlot {
+   public:
+    explicit PasswordSlot(AuthService& svc);
+    ~PasswordSlot();
+    PasswordSlot(const PasswordSlot&) = delete;
+    PasswordSlot& operator=(const PasswordSlot&) = delete;
+
+   private:
+    AuthService& svc_;
+  };
+  // Takes a token from the caller's address's login bucket (auth.login_rps, auth.login_burst): every
+  // login and registration attempt counts, successful or not. Throws Error(kRateLimited, scope "login").
+  void admit_login(const http::Request& req);
+
+  // The common-password list (auth.password_blocklist); empty when none was configured or readable.
+  const auth::PasswordBlocklist& password_blocklist() const { return blocklist_; }
 
   // The role user has in tenant: its membership's, or superadmin for a platform superadmin; nullopt
   // if neither.
@@ -107,7 +132,14 @@ class AuthService final : public http::Authenticator {
   auth::JwtVerifyOptions verify_options_;
   auth::RateLimiter limiter_;
   auth::LoginGuard login_guard_;
+  auth::PasswordBlocklist blocklist_;
   metrics::Family<metrics::Counter>& failures_;
+
+  std::mutex password_mutex_;
+  std::condition_variable password_freed_;
+  int password_running_ = 0;  // guarded by password_mutex_
+  int password_waiting_ = 0;  // guarded by password_mutex_
+  int password_concurrency_ = 1;
 
   std::mutex mutex_;
   // By "jwt:<user>:<tenant>", by the verified token itself, or by "key:<hash>".

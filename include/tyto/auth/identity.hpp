@@ -89,7 +89,9 @@ struct Invitation {
 };
 
 // What rotate_refresh_token found.
-enum class RefreshOutcome { kRotated, kUnknown, kExpired, kRevoked, kReused };
+// kRaced: the token was used moments ago (within the grace given to rotate_refresh_token), as when a
+// client sends the same refresh twice at once: refused, but its session is not revoked as for kReused.
+enum class RefreshOutcome { kRotated, kUnknown, kExpired, kRevoked, kReused, kRaced };
 
 // True for a tenant name Tyto accepts: 1–63 of [a-z0-9-], starting with a letter or digit.
 bool valid_tenant_name(std::string_view name) noexcept;
@@ -131,6 +133,8 @@ class IdentityStore {
   };
   std::vector<Member> members(const std::string& tenant_id);
   bool set_role(const std::string& tenant_id, const std::string& user_id, Role role);
+  // Removes the membership and, in the same transaction, revokes the API keys the user made in that
+  // tenant and the user's sessions there: nothing the user held keeps working after removal.
   bool remove_membership(const std::string& tenant_id, const std::string& user_id);
 
   // Invitations: returns the token (shown once) with the row.
@@ -149,7 +153,10 @@ class IdentityStore {
                                                 std::optional<std::int64_t> expires_at,
                                                 const std::string& key = {});
   std::optional<ApiKey> find_api_key(const std::string& key);
-  std::vector<ApiKey> list_api_keys(const std::string& tenant_id);
+  // Keys of the tenant, newest first: those made by created_by only when given, those older than
+  // before_id only when given (a cursor), at most limit.
+  std::vector<ApiKey> list_api_keys(const std::string& tenant_id, const std::optional<std::string>& created_by = {},
+                                    const std::optional<std::string>& before_id = {}, int limit = 1000);
   std::optional<ApiKey> api_key(const std::string& tenant_id, const std::string& id);
   bool revoke_api_key(const std::string& tenant_id, const std::string& id);
   void touch_api_key(const std::string& id, std::int64_t now);
@@ -166,11 +173,18 @@ class IdentityStore {
     std::string family_id;
     std::string new_token;  // when rotated
   };
-  Rotation rotate_refresh_token(const std::string& token, std::int64_t now, std::int64_t family_expires_at);
+  // A token used less than grace_micros ago is kRaced, an older use kReused (which revokes the family).
+  Rotation rotate_refresh_token(const std::string& token, std::int64_t now, std::int64_t family_expires_at,
+                                std::int64_t grace_micros = 0);
   // Revokes the family of token (logout) and returns the token's (user id, tenant id); nullopt if the
   // token is unknown.
   std::optional<std::pair<std::string, std::string>> revoke_family_of(const std::string& token);
-  void revoke_all_of_user(const std::string& user_id);
+  // Revokes every session of the user except keep_family's (the caller's own, when it changes its
+  // password); empty keeps none.
+  void revoke_all_of_user(const std::string& user_id, const std::string& keep_family = {});
+  // Whether the session (refresh family) was revoked: logout, reuse, password change, removal. Access
+  // tokens carry their session id, so a revoked session's tokens stop working before they expire.
+  bool session_revoked(const std::string& family_id);
 
  private:
   storage::Database& db_;

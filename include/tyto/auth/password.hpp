@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 namespace tyto::auth {
 
@@ -32,7 +33,7 @@ struct PasswordParams {
 
 // Policy bounds. Length counts UTF-8 code points; the maximum is in bytes, so a request cannot make the
 // server hash megabytes.
-inline constexpr std::size_t kMinPasswordLength = 10;
+inline constexpr std::size_t kMinPasswordLength = 12;
 inline constexpr std::size_t kMaxPasswordBytes = 1024;
 
 // A PHC-format argon2id hash of password with a fresh random salt. Throws tyto::Error (kValidationFailed)
@@ -50,9 +51,27 @@ bool verify_password(std::string_view password, std::string_view hash) noexcept;
 // all: the caller should store hash_password(password, params) after the next successful verify.
 bool needs_rehash(std::string_view hash, const PasswordParams& params = {}) noexcept;
 
-// Why password is not acceptable as a new password, in a sentence fit for the user ("must be at least 10
+// Passwords known to be common (a list such as John the Ripper's password.lst, which Debian's john-data
+// ships), compared case-insensitively. Immutable once loaded; safe to share between threads.
+class PasswordBlocklist {
+ public:
+  PasswordBlocklist() = default;
+  // One password per line; lines starting with "#!comment:" and empty lines are skipped. nullopt if
+  // the file cannot be read.
+  static std::optional<PasswordBlocklist> load(const std::string& path);
+  void add(std::string_view password);
+  bool contains(std::string_view password) const;
+  std::size_t size() const noexcept { return entries_.size(); }
+
+ private:
+  std::unordered_set<std::string> entries_;  // lowercased
+};
+
+// Why password is not acceptable as a new password, in a sentence fit for the user ("must be at least 12
 // characters"), or nullopt when it passes: at least kMinPasswordLength code points, at most
-// kMaxPasswordBytes bytes, and not one character repeated.
-std::optional<std::string> check_password_policy(std::string_view password);
+// kMaxPasswordBytes bytes, not a short run repeated ("aaaaaaaaaaaa", "abcabcabcabc"), not a straight
+// sequence ("123456789012", "zyxwvutsrqpo"), and not on the blocklist when one is given.
+std::optional<std::string> check_password_policy(std::string_view password,
+                                                 const PasswordBlocklist* blocklist = nullptr);
 
 }  // namespace tyto::auth

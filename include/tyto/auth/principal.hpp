@@ -21,9 +21,13 @@ struct Principal {
   std::string tenant_name;
   Role role = Role::kViewer;  // the role in this tenant (superadmin: a platform role, see roles.hpp)
   std::string email;          // users only
+  std::string session_id;     // users: the login session (refresh family) the access token belongs to
 
   bool allows(Role need) const noexcept { return role_allows(role, need); }
   bool is_user() const noexcept { return kind == Kind::kUser; }
+  // Who owns what this principal creates (objects, uploads, jobs): the user, or for an API key made
+  // without a user (by the CLI, the bootstrap key) the key itself, so such keys never share one owner.
+  const std::string& owner_id() const noexcept { return user_id.empty() ? subject_id : user_id; }
   // "user:<id>" or "api_key:<id>": how audit entries and logs name the actor.
   std::string actor() const { return (kind == Kind::kUser ? "user:" : "api_key:") + subject_id; }
 };

@@ -94,6 +94,9 @@ struct LoginGuardOptions {
 // same subject lasts twice as long, up to max_lockout, until the subject has been quiet for forget_after.
 // A success clears the account's record but not the address's: one valid login must not let an address
 // keep guessing at other accounts. Failures reported while a subject is locked out do not count.
+// An account's lockout holds only against addresses that failed within the address policy's window:
+// an address with no recent failure may still try (so nobody can lock an owner out from elsewhere);
+// a guesser gets at most one try per fresh address, and each address is locked in turn.
 //
 // Accounts must be given in one canonical form (say, lowercased email); an empty account or ip skips
 // that kind. Thread-safety: all methods may be called from any thread at once (one mutex per kind; logins

@@ -50,4 +50,9 @@ bool is_product_role(Role role) noexcept;
 // Whether a holder of `have` may do what requires `need`, by the rule above.
 bool role_allows(Role have, Role need) noexcept;
 
+// The role that allows only what both allow: the one of the two the other includes, else viewer
+// (a product role and user share nothing but reading). What an API key may do while its owner
+// holds `owner`.
+Role lesser_role(Role a, Role b) noexcept;
+
 }  // namespace tyto::auth

@@ -83,12 +83,16 @@ struct AuthConfig {
   std::string registration = "invite";        // "open", "invite" or "closed"
   std::chrono::seconds access_ttl{15 * 60};
   std::chrono::seconds refresh_ttl{30 * 24 * 3600};
+  std::chrono::milliseconds refresh_grace{2000};  // a refresh token reused within this is a race, not theft
   std::string admin_email = "admin@localhost";
   std::string admin_password;  // first start only; empty: a random one, printed once in the log
   std::string bootstrap_api_key;  // when set, an admin API key with exactly this value exists (automation)
   bool metrics_public = true;     // /metrics without authentication
   int argon2_ops = 3;             // argon2id passes
   int argon2_mem_mib = 64;        // argon2id memory per hash
+  int password_concurrency = 0;   // password hashes at once (as many more may wait); 0: max(1, cores / 2)
+  double login_rps = 5, login_burst = 20;  // login and registration attempts per client address
+  std::string password_blocklist = "/usr/share/john/password.lst";  // common passwords refused; "": none
 };
 
 struct LimitsConfig {

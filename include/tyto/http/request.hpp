@@ -83,6 +83,10 @@ struct Response {
   static Response no_content();
 };
 
+// The ?limit= of a list route: `fallback` when absent or empty, else a plain decimal integer from 1 to
+// `most`. Anything else ("1.5", "10abc", "0", "-3") throws Error(kValidationFailed) naming limit.
+int page_limit(const Request& req, int fallback, int most);
+
 // Percent-decodes s; '+' becomes a space only when plus_as_space. Returns nullopt for a malformed
 // escape or a decoded NUL byte.
 std::optional<std::string> percent_decode(std::string_view s, bool plus_as_space = false);

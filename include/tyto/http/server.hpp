@@ -37,10 +37,15 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and starts the I/O threads. Throws Error(kUnavailable) if the address cannot be bound.
+  // Binds the listening socket without accepting yet, so a caller can fail before it starts anything
+  // else. Throws Error(kUnavailable) if the address cannot be bound. Idempotent.
+  void listen();
+
+  // Binds (unless listen() did) and starts the I/O threads. Throws Error(kUnavailable) if the address
+  // cannot be bound.
   void start();
 
-  // The bound port (useful with port 0). Valid after start().
+  // The bound port (useful with port 0). Valid after listen() or start().
   std::uint16_t port() const noexcept;
 
   // Graceful stop as described above; blocks until every I/O thread has finished. Idempotent.

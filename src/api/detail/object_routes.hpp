@@ -13,7 +13,7 @@ struct ObjectShared {
 };
 
 // Whose objects and uploads the caller sees: nullopt for every one of the tenant (admins), else the
-// caller's user id ("" for an API key without a user: the objects without an owner).
+// caller's Principal::owner_id() (its user, or the key itself for a key made without a user).
 std::optional<std::string> owner_scope(const auth::Principal& who);
 
 // The owner id to record for what the caller creates.
