@@ -3,16 +3,21 @@
 #   make test    build everything, start the test services, run the whole suite through ctest
 #   make build   build only; the binary is build/tyto
 #   make bench   run the benchmark programs in tests/bench (results: docs/benchmarks.md)
+#   make fuzz    run each fuzz target of tests/fuzz for FUZZ_SECONDS (300); new inputs are kept in FUZZ_CORPUS,
+#                outside git; FUZZ_MERGE=1 adds what they cover to the committed corpus (docs/quality.md)
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8080
 CTEST_ARGS ?= --parallel 2
+FUZZ_BUILD_DIR ?= $(BUILD_DIR)/fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_CORPUS ?= $(FUZZ_BUILD_DIR)/corpus
 # ccache hits across checkouts in different directories (CI clones afresh).
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all run build build-all test bench deps test-deps bench-deps configure format clean
+.PHONY: all run build build-all test bench fuzz deps test-deps bench-deps fuzz-deps configure format clean
 
 all: build
 
@@ -24,6 +29,9 @@ test-deps:
 
 bench-deps:
 	@scripts/setup.sh bench
+
+fuzz-deps:
+	@scripts/setup.sh fuzz
 
 configure:
 	@if [ ! -f $(BUILD_DIR)/build.ninja ]; then \
@@ -41,12 +49,17 @@ run: build
 
 test: test-deps
 	@$(MAKE) --no-print-directory build-all
+	tests/fuzz/run.sh build $(BUILD_DIR)/fuzz
 	docker-compose -f docker-compose.yml config -q
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 $(CTEST_ARGS)
 
 bench: bench-deps
 	@$(MAKE) --no-print-directory build-all
 	tests/bench/run_all.sh $(BUILD_DIR)
+
+fuzz: fuzz-deps
+	tests/fuzz/run.sh all $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_CORPUS)
+	@if [ -n "$(FUZZ_MERGE)" ]; then tests/fuzz/run.sh merge $(FUZZ_BUILD_DIR) $(FUZZ_CORPUS); fi
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -4,6 +4,7 @@
 #   scripts/setup.sh test    build + the test services and tools: PostgreSQL 15, Ceph RGW (S3),
 #                            Chromium and Node.js (e2e), docker-compose (to validate the compose file)
 #   scripts/setup.sh bench   build + wrk, PostgreSQL 15 and Python for the benchmark programs
+#   scripts/setup.sh fuzz    build + clang and its libFuzzer and sanitizer runtimes (tests/fuzz; `make test` too)
 set -euo pipefail
 
 BUILD_PACKAGES=(
@@ -22,7 +23,9 @@ BUILD_PACKAGES=(
   catch2
   john-data                 # common-password list (auth.password_blocklist) read at run time
 )
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps chromium nodejs radosgw ceph-mon ceph-osd
+  "${FUZZ_PACKAGES[@]}"
   $(command -v npm >/dev/null || echo npm))  # NodeSource's nodejs bundles npm (and conflicts with Debian's)
 BENCH_PACKAGES=(wrk curl procps python3 postgresql-15 postgresql-client-15)
 
@@ -30,7 +33,8 @@ case "${1:-build}" in
   build) wanted=("${BUILD_PACKAGES[@]}") ;;
   test) wanted=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
   bench) wanted=("${BUILD_PACKAGES[@]}" "${BENCH_PACKAGES[@]}") ;;
-  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+  fuzz) wanted=("${BUILD_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}") ;;
+  *) echo "usage: $0 build|test|bench|fuzz" >&2; exit 2 ;;
 esac
 
 missing=()

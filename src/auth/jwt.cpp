@@ -92,6 +92,8 @@ std::optional<std::string> base64url_decode(std::string_view text) {
 std::optional<json> parse_strict_object(std::string_view text) {
   constexpr std::size_t kMaxDepth = 16;  // claims are flat; anything deeper is an attack on the serializer
   if (json_nesting_depth(text, kMaxDepth) > kMaxDepth) return std::nullopt;
+  // nlohmann ends the text at a NUL byte, which no JSON text holds: "{…}\0junk" would parse as "{…}".
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;
   std::vector<std::unordered_set<std::string>> open_objects;
   bool duplicate = false;
   const json::parser_callback_t track = [&](int, json::parse_event_t event, json& parsed) {

@@ -303,6 +303,7 @@ std::optional<std::int64_t> CronExpression::next_after(std::int64_t after_micros
       continue;
     }
     const std::int64_t utc = *candidate - info.first.offset.count();
+    if (utc > kLastSecond) return std::nullopt;  // west of UTC, the last local day of 9999 ends in UTC's 10000
     if (utc >= start) return utc * kMicrosPerSecond;
     // A repeated time whose first occurrence is already past has fired: skip the rest of the repeated span.
     local = info.result == date::local_info::ambiguous ? (info.first.end.time_since_epoch() + info.first.offset).count()

@@ -48,6 +48,9 @@ std::optional<nlohmann::json> parse_json_text(std::string_view text, std::size_t
   if (json_nesting_depth(text, max_depth) > max_depth) {
     return fail(fmt::format("nested deeper than {} levels", max_depth), 0);
   }
+  // nlohmann stops at a NUL byte as if the text ended there, so "{}\0anything" would pass as {}. No JSON text
+  // holds one (control characters in strings must be escaped).
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) return fail("syntax error", nul + 1);
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {

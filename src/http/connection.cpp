@@ -489,6 +489,8 @@ asio::awaitable<bool> serve_upload(ServerState& state, Loop& loop, Connection& c
   const bool expects_continue = bhttp::token_list(header.get()[bhttp::field::expect]).exists("100-continue");
   bhttp::request_parser<bhttp::buffer_body> parser(std::move(header));
   parser.body_limit(limit);
+  ChunkExtensionCheck check_extensions;  // the converted parser lost the header parser's callback
+  parser.on_chunk_header(check_extensions);
   SocketRequestBody body(state, conn, socket, buffer, parser);
   std::optional<Response> res;
   try {
@@ -535,6 +537,7 @@ asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::sock
     if (!ec) remote = ep.address().to_string();
   }
   std::string head;  // serialized response head, reused across requests
+  ChunkExtensionCheck check_extensions;  // Beast keeps a reference: it outlives every parser below
 
   while (!state.stopping.load(std::memory_order_relaxed)) {
     // Idle: wait for the first byte of the next request under the idle timeout.
@@ -607,6 +610,7 @@ asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::sock
       co_return;
     }
     parser.body_limit(limit);
+    parser.on_chunk_header(check_extensions);
     if (match.route && match.route->upload_handler) {
       req.route = match.route->pattern;
       req.params = match.params;

@@ -2,6 +2,8 @@
 
 #include "tyto/http/request.hpp"
 
+#include <boost/beast/http/error.hpp>
+
 namespace tyto::http::detail {
 
 namespace bhttp = boost::beast::http;
@@ -44,6 +46,21 @@ std::optional<std::string> framing_problem(const bhttp::fields& fields, unsigned
   if (transfer_encodings > 0 && content_lengths > 0) return "both Transfer-Encoding and Content-Length";
   if (transfer_encodings > 0 && version < 11) return "Transfer-Encoding needs HTTP/1.1";
   return std::nullopt;
+}
+
+std::optional<std::string> chunk_extension_problem(std::string_view extensions) {
+  for (const char c : extensions) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t') || byte == 0x7F) return "a chunk extension holds a control character";
+  }
+  return std::nullopt;
+}
+
+void ChunkExtensionCheck::operator()(std::uint64_t, boost::beast::string_view extensions,
+                                     boost::beast::error_code& ec) const {
+  if (chunk_extension_problem(std::string_view(extensions.data(), extensions.size()))) {
+    ec = bhttp::error::bad_chunk_extension;
+  }
 }
 
 }  // namespace tyto::http::detail

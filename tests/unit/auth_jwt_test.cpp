@@ -168,6 +168,14 @@ TEST_CASE("Duplicate fields and non-object JSON are malformed", "[auth]") {
   CHECK_THROWS_AS(sign_jwt(json::array({1, 2}), kSecret), tyto::Error);
 }
 
+// Found by tests/fuzz/fuzz_json_text: nlohmann takes a NUL byte for the end of the text.
+TEST_CASE("A header or payload with bytes after a NUL is malformed, not cut short", "[auth]") {
+  const std::string payload = claims_expiring_in(60).dump();
+  CHECK(error_of(forge(R"({"alg":"HS256"})", payload)) == std::nullopt);
+  CHECK(error_of(forge(R"({"alg":"HS256"})", payload + '\0' + R"({"admin":true})")) == JwtError::kMalformed);
+  CHECK(error_of(forge(std::string(R"({"alg":"HS256"})") + '\0', payload)) == JwtError::kMalformed);
+}
+
 TEST_CASE("Truncated, padded and garbled tokens are refused", "[auth]") {
   const std::string token = sign_jwt(claims_expiring_in(60), kSecret);
   CHECK(error_of("") == JwtError::kMalformed);

@@ -1,4 +1,5 @@
 #include "tyto/core/ids.hpp"
+#include "tyto/core/json_text.hpp"
 #include "tyto/core/logging.hpp"
 #include "tyto/core/metrics.hpp"
 #include "tyto/core/time.hpp"
@@ -86,4 +87,14 @@ TEST_CASE("Metrics render in the Prometheus text format", "[core][metrics]") {
   CHECK_THAT(text, Catch::Contains("process_resident_memory_bytes "));
   CHECK_THAT(text, Catch::Contains("process_open_fds "));
   CHECK_THAT(text, Catch::Contains("tyto_build_info{version=\""));
+}
+
+// Found by tests/fuzz/fuzz_json_text: nlohmann takes a NUL byte for the end of the text.
+TEST_CASE("JSON text with a NUL byte is refused, not cut short at it", "[core]") {
+  tyto::JsonTextError error;
+  CHECK(tyto::parse_json_text(R"({"a":1})", tyto::kDefaultJsonDepth));
+  CHECK_FALSE(tyto::parse_json_text(std::string_view("{\"a\":1}\0{\"b\":2}", 15), tyto::kDefaultJsonDepth, &error));
+  CHECK(error.reason == "syntax error");
+  CHECK(error.byte == 8);
+  CHECK_FALSE(tyto::parse_json_text(std::string_view("[1]\0", 4), tyto::kDefaultJsonDepth));
 }

@@ -146,6 +146,12 @@ TEST_CASE("Cron handles month lengths, leap days and dates that never come", "[c
   CHECK(next("0 12 * * *", "1969-12-31T00:00:00Z") == "1969-12-31T12:00:00Z");
 }
 
+// Found by tests/fuzz/fuzz_cron: local 9999-12-31T19:00 in New York is 10000-01-01T00:00Z.
+TEST_CASE("Cron never fires past the year 9999, also in a zone west of UTC", "[cron]") {
+  CHECK(next("*/10 * * * * *", "9999-12-31T23:59:58Z", "America/New_York") == "none");
+  CHECK(next("0 18 31 12 *", "9999-12-31T00:00:00Z", "America/New_York") == "9999-12-31T23:00:00Z");
+}
+
 TEST_CASE("Cron takes a leading seconds field only when there are six fields", "[cron]") {
   CHECK(next("*/10 * * * * *", "2026-01-01T10:00:05Z") == "2026-01-01T10:00:10Z");
   CHECK(next("*/10 * * * * *", "2026-01-01T10:00:50Z") == "2026-01-01T10:01:00Z");

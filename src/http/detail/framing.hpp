@@ -4,9 +4,12 @@
 // that difference is what request smuggling exploits. So anything ambiguous is refused. Private.
 #pragma once
 
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string_type.hpp>
 #include <boost/beast/http/fields.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,5 +33,18 @@ std::optional<std::string> head_problem(std::string_view head);
 // exactly "chunked" (or on HTTP/1.0), more than one Transfer-Encoding or Content-Length field, or a
 // Content-Length that is not a plain decimal number.
 std::optional<std::string> framing_problem(const boost::beast::http::fields& fields, unsigned version);
+
+// Why the extensions of a chunk (the text between its size and the CRLF, as Beast hands it over) must be
+// refused, or nullopt: a control character other than HTAB. Beast lets any byte through inside a quoted
+// extension value, and a bare LF there ends the chunk-size line early for a proxy that splits lines at LF.
+std::optional<std::string> chunk_extension_problem(std::string_view extensions);
+
+// Beast's on_chunk_header callback failing the parse (error::bad_chunk_extension) where chunk_extension_problem
+// finds a problem. Install it on every parser that reads a body (a parser converted to another body type
+// loses it): `ChunkExtensionCheck check; parser.on_chunk_header(check);`. Beast keeps a reference, so the
+// object must outlive the parser's reading; it is stateless and may be shared.
+struct ChunkExtensionCheck {
+  void operator()(std::uint64_t size, boost::beast::string_view extensions, boost::beast::error_code& ec) const;
+};
 
 }  // namespace tyto::http::detail
