@@ -191,7 +191,7 @@ std::string upload_object(std::uint16_t port, const std::string& token) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("Removing a member revokes their API keys; demoting one caps their keys' role",
+TEMPLATE_TEST_CASE("Removing a member revokes their API keys, and demoting one caps their keys' role",
                    "[integration][hardening]", SqliteBackend, PostgresBackend) {
   TestType backend;
   auto server = TytoProcess::serve(backend.args());
@@ -412,7 +412,7 @@ TEST_CASE("A superadmin's action on another tenant is audited in that tenant", "
   CHECK(rows[1].get<std::string>(0) == "tenant.limits_change");
 }
 
-TEST_CASE("Short, patterned and common passwords are refused; invitations need open registration",
+TEST_CASE("Short, patterned and common passwords are refused, and invitations need open registration",
           "[integration][hardening]") {
   {
     auto server = TytoProcess::serve({"--auth-registration", "open"});
