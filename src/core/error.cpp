@@ -28,6 +28,8 @@ constexpr ErrorInfo kErrorTable[] = {
     {ErrorCode::kUnavailable, "unavailable", 503},
     {ErrorCode::kQuotaExceeded, "quota_exceeded", 429},
     {ErrorCode::kRangeNotSatisfiable, "range_not_satisfiable", 416},
+    {ErrorCode::kOverloaded, "overloaded", 503},
+    {ErrorCode::kTooManyStreams, "too_many_streams", 429},
 };
 
 const ErrorInfo& info(ErrorCode code) noexcept {

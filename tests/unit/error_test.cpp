@@ -23,6 +23,8 @@ TEST_CASE("Every error code maps to its documented name and status", "[errors]")
       {ErrorCode::kHeaderTooLarge, "header_too_large", 431},
       {ErrorCode::kInternal, "internal", 500},
       {ErrorCode::kUnavailable, "unavailable", 503},
+      {ErrorCode::kOverloaded, "overloaded", 503},
+      {ErrorCode::kTooManyStreams, "too_many_streams", 429},
   };
   for (const auto& [code, name, status] : table) {
     CHECK(tyto::error_code_name(code) == name);
