@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,6 +53,8 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> params;  // path parameters, decoded
   // Who sent it: set by the server before the handler runs on every route that is not public.
   std::optional<auth::Principal> principal;
+  // Held until the request's connection ends (RouteOptions::admission of long-lived routes).
+  std::shared_ptr<void> admission;
 
   // The principal of an authenticated route; throws Error(kUnauthorized) on a public one (a bug
   // in the route, reported as 401 rather than trusted).
