@@ -252,16 +252,17 @@ TEST_CASE("1,000 WebSocket subscribers that never read are cut off without the s
     subscribers.clear();
   }
 
-  // The memory they held goes back to the OS, not just to the allocator.
+  // The memory they held goes back to the OS, not just to the allocator (without malloc_trim RSS stays
+  // at its peak, about baseline + 50 MiB).
   double after = 0;
   eventually(
       [&] {
         after = rss_mib(pid);
-        return after - baseline <= 50;
+        return after - baseline <= 30;
       },
       20s);
   INFO("baseline " << baseline << " MiB, peak " << peak << " MiB, after " << after << " MiB");
-  CHECK(after - baseline <= 50);
+  CHECK(after - baseline <= 30);
   CHECK(request(port, "GET", "/health").status == 200);
   WARN("non-reading subscribers: RSS baseline " << baseline << " MiB, peak " << peak << " MiB, after " << after
                                                 << " MiB");
