@@ -12,6 +12,9 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
+#include <unordered_map>
+
 namespace tyto::api::detail {
 namespace {
 
@@ -50,7 +53,60 @@ struct StreamMetrics {
   metrics::Gauge& ws;
   metrics::Gauge& sse;
   metrics::Counter& too_slow;
+  metrics::Counter& refused;
 };
+
+// Open streams per principal (user or API key), so one credential cannot hold the server's memory
+// and descriptors with thousands of streams. Thread-safe.
+class StreamSlots : public std::enable_shared_from_this<StreamSlots> {
+ public:
+  StreamSlots(std::size_t limit, metrics::Counter& refused) : limit_(limit), refused_(refused) {}
+
+  // RouteOptions::admission: a slot held until the stream's connection ends, or 429 too_many_streams.
+  std::shared_ptr<void> acquire(const Request& req) {
+    if (limit_ == 0 || !req.principal) return nullptr;
+    std::string key = req.principal->tenant_id + "/" + req.principal->actor();
+    {
+      std::lock_guard lock(mutex_);
+      auto& n = open_[key];
+      if (n >= limit_) {
+        refused_.inc();
+        throw Error(ErrorCode::kTooManyStreams, "this credential has as many event streams open as allowed",
+                    {{"limit", limit_}, {"retry_after_s", 5}});
+      }
+      ++n;
+    }
+    return std::make_shared<Slot>(shared_from_this(), std::move(key));
+  }
+
+ private:
+  struct Slot {
+    Slot(std::shared_ptr<StreamSlots> s, std::string k) : slots(std::move(s)), key(std::move(k)) {}
+    ~Slot() { slots->release(key); }
+    std::shared_ptr<StreamSlots> slots;
+    std::string key;
+  };
+
+  void release(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = open_.find(key);
+    if (it != open_.end() && --it->second == 0) open_.erase(it);
+  }
+
+  const std::size_t limit_;
+  metrics::Counter& refused_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::size_t> open_;  // guarded by mutex_
+};
+
+// Clients send nothing on event streams but control frames; a small limit bounds a read's buffer.
+constexpr std::size_t kMaxClientMessageBytes = 4096;
+
+void bound(StreamIo& io, const JobsDeps& d) {
+  io.max_queue = d.stream_queue_limit;
+  io.max_queue_bytes = d.stream_queue_bytes;
+  io.send_timeout = d.stream_send_timeout;
+}
 
 // Streams `topic` over a WebSocket: optional snapshot first, then events. A second coroutine keeps
 // a read pending (control frames, the client's close) and ends the stream when the client leaves.
@@ -76,21 +132,18 @@ asio::awaitable<void> websocket_stream(const JobsDeps& d, StreamMetrics& m, Requ
     co_await ws.send(first);
   }
   StreamIo io;
-  io.send = [&ws](const events::Event& e) -> asio::awaitable<bool> {
-    const std::string text = e.to_json().dump(-1, ' ', false, json::error_handler_t::replace);
-    co_return co_await ws.send(text);
-  };
+  io.send = [&ws](const StreamMessage& m) -> asio::awaitable<bool> { co_return co_await ws.send(m.json); };
   io.blocking = [&ws](std::function<void()> fn) -> asio::awaitable<void> { co_await ws.blocking(std::move(fn)); };
   io.abort = [&ws] { ws.abort(); };
   io.executor = ws.executor();
-  io.max_queue = d.stream_queue_limit;
+  bound(io, d);
   io.waker = &waker;
   const auto end = co_await stream_events(d.events, req.who().tenant_id, topic, cursor, io, [&] { return client_gone; });
 
   if (end == StreamEnd::kTooSlow) {
     m.too_slow.inc();
     bool closed = false;
-    const std::string reason = "consumer too slow: fell more than the stream queue behind";
+    const std::string reason = "consumer too slow: fell too far behind or stopped reading";
     asio::co_spawn(
         ws.executor(),
         [&]() -> asio::awaitable<void> {
@@ -121,9 +174,8 @@ asio::awaitable<void> sse_stream(const JobsDeps& d, StreamMetrics& m, Request& r
   if (!co_await out.begin(200, headers)) co_return;
   m.sse.inc();
   StreamIo io;
-  io.send = [&out](const events::Event& e) -> asio::awaitable<bool> {
-    const std::string msg = fmt::format("id: {}\nevent: {}\ndata: {}\n\n", e.id, e.type,
-                                        e.to_json().dump(-1, ' ', false, json::error_handler_t::replace));
+  io.send = [&out](const StreamMessage& m) -> asio::awaitable<bool> {
+    const std::string msg = fmt::format("id: {}\nevent: {}\ndata: {}\n\n", m.id, m.type, m.json);
     co_return co_await out.write(msg);
   };
   io.blocking = [&out](std::function<void()> fn) -> asio::awaitable<void> { co_await out.blocking(std::move(fn)); };
@@ -133,7 +185,7 @@ asio::awaitable<void> sse_stream(const JobsDeps& d, StreamMetrics& m, Request& r
     co_return co_await out.write(comment);
   };
   io.executor = out.executor();
-  io.max_queue = d.stream_queue_limit;
+  bound(io, d);
   const auto end = co_await stream_events(d.events, job->tenant_id, jobs::job_topic(job->id), cursor, io);
   if (end == StreamEnd::kTooSlow) m.too_slow.inc();
   m.sse.dec();
@@ -146,13 +198,20 @@ void add_stream_routes(http::Router& router, const JobsDeps& deps) {
   auto m = std::make_shared<StreamMetrics>(StreamMetrics{
       deps.registry.gauge("tyto_stream_connections", "Open event streams", {"kind"}).with({"websocket"}),
       deps.registry.gauge("tyto_stream_connections", "Open event streams", {"kind"}).with({"sse"}),
-      deps.registry.counter("tyto_stream_too_slow_total", "Stream clients cut off for falling behind").with({})});
+      deps.registry.counter("tyto_stream_too_slow_total", "Stream clients cut off for falling behind").with({}),
+      deps.registry.counter("tyto_stream_refused_total", "Streams refused: too many open for one principal").with({})});
+  auto slots = std::make_shared<StreamSlots>(deps.streams_per_principal, m->refused);
+  http::RouteOptions stream_options;
+  stream_options.admission = [slots](const Request& req) { return slots->acquire(req); };
+  http::RouteOptions websocket_options = stream_options;
+  websocket_options.max_body_bytes = kMaxClientMessageBytes;
 
   router.stream(
       Method::kGet, "/api/v1/jobs/{id}/events",
       [d, m](Request& req, http::ResponseStream& out) -> asio::awaitable<void> { co_await sse_stream(*d, *m, req, out); },
       {"A job's events as server-sent events (id: = event id; resume with Last-Event-ID)", "jobs", nullptr, nullptr,
-       200, "text/event-stream"});
+       200, "text/event-stream"},
+      stream_options);
 
   router.websocket(
       "/ws/jobs/{id}",
@@ -176,7 +235,8 @@ void add_stream_routes(http::Router& router, const JobsDeps& deps) {
         }
         co_await websocket_stream(*d, *m, req, ws, jobs::job_topic(job->id), job->to_json(), cursor);
       },
-      {"WebSocket: a job's snapshot, then its events ({type, seq, topic, time, data}); ?after= resumes", "jobs"});
+      {"WebSocket: a job's snapshot, then its events ({type, seq, topic, time, data}); ?after= resumes", "jobs"},
+      websocket_options);
 
   router.websocket(
       "/ws/events",
@@ -200,7 +260,7 @@ void add_stream_routes(http::Router& router, const JobsDeps& deps) {
         }
         co_await websocket_stream(*d, *m, req, ws, topic, std::nullopt, cursor);
       },
-      {"WebSocket: the events of one topic (?topic=job:<id>&after=<seq>)", "events"});
+      {"WebSocket: the events of one topic (?topic=job:<id>&after=<seq>)", "events"}, websocket_options);
 }
 
 }  // namespace tyto::api::detail

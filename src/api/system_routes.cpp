@@ -36,7 +36,7 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
       },
       {"Liveness: the process is up", "system",
        nullptr, object_schema({{"status", {{"type", "string"}}}, {"version", {{"type", "string"}}}}, {"status", "version"})},
-      {http::RunOn::kIoThread, std::nullopt, true});
+      {.run_on = http::RunOn::kIoThread, .public_route = true, .monitoring = true});
 
   auto shared = std::make_shared<SystemDeps>(std::move(deps));
   router.add(
@@ -66,7 +66,7 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
       },
       {"Readiness: the database is reachable and its migrations are current", "system", nullptr,
        object_schema({{"status", {{"type", "string"}}}, {"checks", {{"type", "object"}}}}, {"status", "checks"})},
-      {.public_route = true});
+      {.public_route = true, .monitoring = true});
 
   router.add(
       Method::kGet, "/metrics",
@@ -74,7 +74,8 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
         return Response::text(shared->registry.render(), "text/plain; version=0.0.4; charset=utf-8");
       },
       {"Prometheus metrics", "system", nullptr, nullptr, 200, "text/plain"},
-      deps.metrics_public ? http::RouteOptions{.public_route = true} : http::RouteOptions{.role = auth::Role::kAdmin});
+      deps.metrics_public ? http::RouteOptions{.public_route = true, .monitoring = true}
+                          : http::RouteOptions{.role = auth::Role::kAdmin, .monitoring = true});
 
   router.add(
       Method::kGet, "/api/v1",

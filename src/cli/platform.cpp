@@ -199,6 +199,9 @@ Platform::Platform(const Config& config, Modules modules)
   api::add_auth_routes(router_, {*auth_, [this](const auth::Principal& who) { catalog_->remove_owned_by(who.user_id); }});
   api::JobsDeps jobs_deps{*store_, *runner_, pipelines_, *events_, registry_, *schedules_,
                           static_cast<std::size_t>(config_.jobs.stream_queue_limit)};
+  jobs_deps.stream_queue_bytes = config_.jobs.stream_queue_bytes;
+  jobs_deps.stream_send_timeout = config_.jobs.stream_send_timeout;
+  jobs_deps.streams_per_principal = static_cast<std::size_t>(config_.jobs.streams_per_principal);
   jobs_deps.admit_jobs = [this](const std::string& tenant, std::size_t n) { admit_jobs(tenant, n); };
   api::add_jobs_routes(router_, jobs_deps);
   api::add_object_routes(router_, {*db_, *object_store_, *catalog_, *audit_, config_.uploads,

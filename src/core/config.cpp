@@ -221,6 +221,22 @@ const OptionDef kOptions[] = {
     {{"http.access_log", "TYTO_HTTP_ACCESS_LOG", "--http-access-log", "boolean", "One log line per request"},
      [](Config& c, const json& v) { c.http.access_log = to_bool("http.access_log", v); },
      [](const Config& c) -> json { return c.http.access_log; }},
+    {{"http.max_connections", "TYTO_HTTP_MAX_CONNECTIONS", "--http-max-connections", "integer",
+      "Connections served at once; more get 503 overloaded (a few more are kept for /health, /ready, /metrics); "
+      "0 = automatic: the open-file limit minus a reserve for the database and files"},
+     [](Config& c, const json& v) {
+       c.http.max_connections = static_cast<std::size_t>(to_int("http.max_connections", v, 0, 100'000'000));
+     },
+     [](const Config& c) -> json { return c.http.max_connections; }},
+    {{"http.max_connections_per_address", "TYTO_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "--http-max-connections-per-address",
+      "integer",
+      "Connections one client address (IPv6: one /64) may hold open; more get 503 overloaded; 0 = no limit "
+      "(behind a reverse proxy every client has the proxy's address)"},
+     [](Config& c, const json& v) {
+       c.http.max_connections_per_address =
+           static_cast<std::size_t>(to_int("http.max_connections_per_address", v, 0, 100'000'000));
+     },
+     [](const Config& c) -> json { return c.http.max_connections_per_address; }},
     {{"jobs.enabled", "TYTO_JOBS_ENABLED", "--jobs-enabled", "boolean", "Run jobs in this process (false: API only)"},
      [](Config& c, const json& v) { c.jobs.enabled = to_bool("jobs.enabled", v); },
      [](const Config& c) -> json { return c.jobs.enabled; }},
@@ -297,6 +313,22 @@ const OptionDef kOptions[] = {
        c.jobs.stream_queue_limit = static_cast<int>(to_int("jobs.stream_queue_limit", v, 1, 1000000));
      },
      [](const Config& c) -> json { return c.jobs.stream_queue_limit; }},
+    {{"jobs.stream_queue_bytes", "TYTO_JOBS_STREAM_QUEUE_BYTES", "--jobs-stream-queue-bytes", "integer",
+      "Bytes of events a WebSocket/SSE client may fall behind before it is cut off"},
+     [](Config& c, const json& v) {
+       c.jobs.stream_queue_bytes = static_cast<std::size_t>(to_int("jobs.stream_queue_bytes", v, 4096, 1LL << 30));
+     },
+     [](const Config& c) -> json { return c.jobs.stream_queue_bytes; }},
+    {{"jobs.stream_send_timeout_ms", "TYTO_JOBS_STREAM_SEND_TIMEOUT_MS", "--jobs-stream-send-timeout-ms", "duration_ms",
+      "A WebSocket/SSE client that takes no data for this long while the server sends is cut off"},
+     [](Config& c, const json& v) { c.jobs.stream_send_timeout = to_ms("jobs.stream_send_timeout_ms", v); },
+     [](const Config& c) -> json { return c.jobs.stream_send_timeout.count(); }},
+    {{"jobs.streams_per_principal", "TYTO_JOBS_STREAMS_PER_PRINCIPAL", "--jobs-streams-per-principal", "integer",
+      "WebSocket/SSE event streams one user or API key may have open at once; more get 429; 0 = no limit"},
+     [](Config& c, const json& v) {
+       c.jobs.streams_per_principal = static_cast<int>(to_int("jobs.streams_per_principal", v, 0, 1'000'000));
+     },
+     [](const Config& c) -> json { return c.jobs.streams_per_principal; }},
     {{"outbound.allow", "TYTO_OUTBOUND_ALLOW", "--outbound-allow", "list",
       "CIDRs outbound fetches (webhooks, images, audited pages) may reach besides public addresses"},
      [](Config& c, const json& v) { c.outbound.allow = to_list("outbound.allow", v); },

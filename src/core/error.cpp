@@ -29,6 +29,8 @@ constexpr ErrorInfo kErrorTable[] = {
     {ErrorCode::kQuotaExceeded, "quota_exceeded", 429},
     {ErrorCode::kRangeNotSatisfiable, "range_not_satisfiable", 416},
     {ErrorCode::kIdempotencyKeyReused, "idempotency_key_reused", 422},
+    {ErrorCode::kOverloaded, "overloaded", 503},
+    {ErrorCode::kTooManyStreams, "too_many_streams", 429},
 };
 
 const ErrorInfo& info(ErrorCode code) noexcept {

@@ -130,6 +130,7 @@ void authorize(ServerState& state, const Route& route, Request& req) {
   }
   state.authenticator->admit(req, principal);
   req.principal = std::move(principal);
+  if (route.options.admission) req.admission = route.options.admission(req);
 }
 
 namespace {
@@ -522,7 +523,7 @@ asio::awaitable<bool> serve_upload(ServerState& state, Loop& loop, Connection& c
 
 }  // namespace
 
-asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::socket socket) {
+asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::socket socket, bool monitoring_only) {
   Connection conn;
   conn.socket = &socket;
   ConnectionScope scope(state, loop, conn);
@@ -598,6 +599,13 @@ asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::sock
       co_return;
     }
     const Match match = state.router.match(req.method, req.path);
+    if (monitoring_only && !(match.route && match.route->options.monitoring)) {  // the reserve is for health checks
+      state.connections_refused.with({"monitoring_reserve"}).inc();
+      Response res = overloaded_response("connections");
+      co_await write_response(state, conn, socket, head, req, res, false, version);
+      record(state, loop, match.route, req, res.status, start, res.body.size());
+      co_return;
+    }
 
     // The body, under the limit of the matched route.
     const std::size_t limit = match.route && match.route->options.max_body_bytes ? *match.route->options.max_body_bytes

@@ -4,18 +4,22 @@
 #include "tyto/core/error.hpp"
 #include "tyto/core/logging.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 #include <fmt/format.h>
 
+#include <array>
 #include <csignal>
 #include <thread>
 
+#include <malloc.h>
 #include <pthread.h>
 
 namespace tyto::http {
@@ -35,7 +39,10 @@ detail::ServerState::ServerState(const HttpConfig& c, Router& r, metrics::Regist
       connections_gauge(reg.gauge("tyto_http_connections", "Open HTTP and WebSocket connections").with({})),
       connections_total(reg.counter("tyto_http_connections_total", "Connections accepted").with({})),
       protocol_errors(
-          reg.counter("tyto_http_protocol_errors_total", "Malformed or oversized requests rejected").with({})) {}
+          reg.counter("tyto_http_protocol_errors_total", "Malformed or oversized requests rejected").with({})),
+      connections_refused(reg.counter("tyto_http_connections_refused_total",
+                                      "Connections and requests refused with 503 overloaded, by the limit reached",
+                                      {"limit"})) {}
 
 class Server::Impl {
  public:
@@ -75,6 +82,16 @@ class Server::Impl {
           &state_.request_duration.with({route->pattern, method_name(route->method)});
     }
     state_.unmatched_metrics.duration = &state_.request_duration.with({"unmatched", "any"});
+    const std::size_t open_files = raise_open_file_limit();
+    const std::size_t max_connections =
+        state_.config.max_connections > 0 ? state_.config.max_connections : automatic_max_connections(open_files);
+    state_.limiter = std::make_unique<ConnectionLimiter>(max_connections, state_.config.max_connections_per_address);
+    refused_server_ = overloaded_http_response("connections");
+    refused_address_ = overloaded_http_response("connections_per_address");
+    log::info("connection limits", {{"max_connections", max_connections},
+                                    {"max_connections_per_address", state_.config.max_connections_per_address},
+                                    {"monitoring_reserve", ConnectionLimiter::kMonitoringReserve},
+                                    {"open_file_limit", open_files}});
     asio::co_spawn(loops_[0]->ctx, accept_loop(), asio::detached);
     for (auto& loop : loops_) {
       asio::co_spawn(loop->ctx, sweep(*loop), asio::detached);
@@ -146,10 +163,60 @@ class Server::Impl {
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
+      const auto remote = socket.remote_endpoint(ec);
+      if (ec) continue;  // already gone
+      auto [verdict, ticket] = state_.limiter->admit(remote.address());
+      if (verdict == ConnectionLimiter::Verdict::kRefuseServer ||
+          verdict == ConnectionLimiter::Verdict::kRefuseAddress) {
+        const bool server_full = verdict == ConnectionLimiter::Verdict::kRefuseServer;
+        state_.connections_refused.with({server_full ? "connections" : "connections_per_address"}).inc();
+        refuse(loop, std::move(socket), server_full ? refused_server_ : refused_address_);
+        continue;
+      }
       socket.set_option(tcp::no_delay(true), ec);
       state_.connections_total.inc();
-      asio::co_spawn(loop.ctx, serve_connection(state_, loop, std::move(socket)), asio::detached);
+      // The completion handler owns the ticket, so the count is released however the coroutine ends.
+      asio::co_spawn(
+          loop.ctx,
+          serve_connection(state_, loop, std::move(socket), verdict == ConnectionLimiter::Verdict::kMonitoringOnly),
+          [t = std::move(ticket)](const std::exception_ptr&) {});
     }
+  }
+
+  // Answers 503 at once instead of leaving the client in the backlog. Refusals waiting to close are
+  // bounded too: past kMaxRefusing the socket is closed without an answer.
+  void refuse(Loop& loop, tcp::socket socket, const std::string& response) {
+    if (refusing_.fetch_add(1) >= kMaxRefusing) {
+      refusing_.fetch_sub(1);
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    asio::co_spawn(loop.ctx, linger_close(loop, std::move(socket), response), asio::detached);
+  }
+
+  // Writes the answer, then reads and drops what the client still sends until it closes (or the sweep
+  // does, after kRefuseLinger): closing with unread request bytes would send a reset that can destroy
+  // the answer before the client reads it.
+  asio::awaitable<void> linger_close(Loop& loop, tcp::socket socket, const std::string& response) {
+    Connection conn;
+    conn.socket = &socket;
+    conn.expire_after(kRefuseLinger);
+    loop.connections.insert(&conn);
+    constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
+    if (auto [ec, n] = co_await asio::async_write(socket, asio::buffer(response), tuple); !ec) {
+      boost::system::error_code ignored;
+      socket.shutdown(tcp::socket::shutdown_send, ignored);
+      std::array<char, 1024> sink;
+      for (;;) {
+        auto [rec, got] = co_await socket.async_read_some(asio::buffer(sink), tuple);
+        if (rec) break;
+      }
+    }
+    loop.connections.erase(&conn);
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    refusing_.fetch_sub(1);
   }
 
   // Closes connections whose deadline passed. The deadline is a plain number per connection, so
@@ -162,6 +229,7 @@ class Server::Impl {
       boost::system::error_code ec;
       co_await loop.sweep_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       if (ec || (state_.stopping && state_.open_connections.load() == 0)) co_return;
+      if (&loop == loops_[0].get()) maybe_trim_memory();
       const auto now = Clock::now().time_since_epoch().count();
       for (Connection* c : loop.connections) {
         if (c->socket && c->deadline.load(std::memory_order_relaxed) < now) {
@@ -174,6 +242,25 @@ class Server::Impl {
     }
   }
 
+  // After many connections closed (a storm of clients cut off, say), hands the memory they held back
+  // to the OS: glibc keeps freed memory in its arenas otherwise, and RSS would stay at its peak.
+  void maybe_trim_memory() {
+    const std::size_t open = state_.limiter->open();
+    peak_open_ = std::max(peak_open_, open);
+    const auto now = Clock::now();
+    if (now - last_trim_ < kTrimInterval || peak_open_ < open + kTrimAfterClosed) return;
+    last_trim_ = now;
+    peak_open_ = open;
+#if defined(__GLIBC__)
+    asio::post(*state_.blocking_pool, [] { malloc_trim(0); });  // walks every arena: not on an I/O thread
+#endif
+  }
+
+  static constexpr std::size_t kMaxRefusing = 256;
+  static constexpr std::chrono::milliseconds kRefuseLinger{1000};
+  static constexpr std::size_t kTrimAfterClosed = 64;
+  static constexpr std::chrono::seconds kTrimInterval{5};
+
   ServerState state_;
   std::vector<std::unique_ptr<Loop>> loops_;
   std::vector<std::thread> threads_;
@@ -181,6 +268,10 @@ class Server::Impl {
   std::uint16_t port_ = 0;
   bool started_ = false;
   bool stopped_ = false;
+  std::string refused_server_, refused_address_;  // canned 503 answers, made at start
+  std::atomic<std::size_t> refusing_{0};          // refused connections not yet closed
+  std::size_t peak_open_ = 0;                     // loop 0's sweep only
+  Clock::time_point last_trim_{};
 };
 
 Server::Server(const HttpConfig& config, Router& router, metrics::Registry& registry, Authenticator* authenticator)

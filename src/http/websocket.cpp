@@ -90,7 +90,11 @@ asio::awaitable<void> serve_websocket(ServerState& state, Connection& conn, tcp:
   timeouts.idle_timeout = state.config.idle_timeout;
   timeouts.keep_alive_pings = true;  // a ping at half the idle timeout; no pong by the end closes
   ws.set_option(timeouts);
-  ws.read_message_max(WebSocket::kMaxMessageBytes);
+  ws.read_message_max(route.options.max_body_bytes.value_or(WebSocket::kMaxMessageBytes));
+  // No compression: permessage-deflate would keep a zlib state (hundreds of KiB) per connection.
+  websocket::permessage_deflate no_deflate;
+  no_deflate.server_enable = false;
+  ws.set_option(no_deflate);
   ws.set_option(websocket::stream_base::decorator([id = req.request_id](websocket::response_type& res) {
     res.set(beast::http::field::server, "tyto");
     res.set("X-Request-Id", id);

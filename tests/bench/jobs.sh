@@ -21,10 +21,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Benchmarks authenticate like any client, with rate limits out of the way.
+# Benchmarks authenticate like any client, with rate limits (and the cap on streams per key) out of the way.
 export TYTO_BENCH_KEY="tyto_benchkey$(printf 'a%.0s' $(seq 43))q"
 export TYTO_AUTH_BOOTSTRAP_API_KEY="$TYTO_BENCH_KEY" TYTO_LIMITS_TENANT_RPS=1e9 TYTO_LIMITS_TENANT_BURST=1e9 \
-  TYTO_LIMITS_KEY_RPS=1e9 TYTO_LIMITS_KEY_BURST=1e9
+  TYTO_LIMITS_KEY_RPS=1e9 TYTO_LIMITS_KEY_BURST=1e9 TYTO_JOBS_STREAMS_PER_PRINCIPAL=0
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

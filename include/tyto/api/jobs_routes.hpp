@@ -7,6 +7,7 @@
 #include "tyto/jobs/runner.hpp"
 #include "tyto/jobs/scheduler.hpp"
 
+#include <chrono>
 #include <functional>
 
 namespace tyto::api {
@@ -19,6 +20,9 @@ struct JobsDeps {
   metrics::Registry& registry;
   jobs::ScheduleStore& schedules;
   std::size_t stream_queue_limit = 1000;  // events a slow stream client may fall behind
+  std::size_t stream_queue_bytes = 256 * 1024;  // bytes of events a slow stream client may fall behind
+  std::chrono::milliseconds stream_send_timeout{5'000};  // a send blocked longer cuts the client off
+  std::size_t streams_per_principal = 64;  // open WebSocket/SSE streams per user or API key; 0: no limit
   // Called before n jobs of a tenant are enqueued; throws Error(kQuotaExceeded) to refuse. May be empty.
   std::function<void(const std::string& tenant_id, std::size_t n)> admit_jobs;
 };

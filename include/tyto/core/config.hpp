@@ -40,6 +40,8 @@ struct HttpConfig {
   bool cors_allow_credentials = false;
   int cors_max_age_s = 600;
   bool access_log = true;
+  std::size_t max_connections = 0;                // 0: automatic, from the open-file limit (see Server)
+  std::size_t max_connections_per_address = 1024;  // 0: no limit (e.g. behind a reverse proxy)
 };
 
 struct DatabaseConfig {
@@ -71,6 +73,9 @@ struct JobsConfig {
   int tenant_concurrency = 0;                       // most running at once per tenant; 0: no limit
   int event_retention_hours = 168;
   int stream_queue_limit = 1000;
+  std::size_t stream_queue_bytes = 256 * 1024;     // serialized events a stream may hold for a slow client
+  std::chrono::milliseconds stream_send_timeout{5'000};  // one send blocked longer cuts the client off
+  int streams_per_principal = 64;                  // open event streams per user or API key; 0: no limit
 };
 
 struct OutboundConfig {

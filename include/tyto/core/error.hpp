@@ -37,6 +37,8 @@ enum class ErrorCode {
   kQuotaExceeded,         // 429 quota_exceeded: a tenant quota (jobs, stored bytes) is used up
   kRangeNotSatisfiable,   // 416 range_not_satisfiable: a Range outside the object
   kIdempotencyKeyReused,  // 422 idempotency_key_reused: the key was used with a different request
+  kOverloaded,            // 503 overloaded: the server (or this client address) is at its connection limit
+  kTooManyStreams,        // 429 too_many_streams: the caller already has as many event streams open as allowed
 };
 
 // Stable snake_case name of a code, as it appears in the envelope.

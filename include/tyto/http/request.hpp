@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,8 @@ struct Request {
   std::optional<auth::Principal> principal;
   // How deeply json() lets the body nest (http.max_json_depth; the server sets it).
   std::size_t max_json_depth = kDefaultJsonDepth;
+  // Held until the request's connection ends (RouteOptions::admission of long-lived routes).
+  std::shared_ptr<void> admission;
 
   // The principal of an authenticated route; throws Error(kUnauthorized) on a public one (a bug
   // in the route, reported as 401 rather than trusted).

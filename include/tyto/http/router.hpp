@@ -79,12 +79,22 @@ enum class RunOn {
 
 struct RouteOptions {
   RunOn run_on = RunOn::kBlockingPool;
-  std::optional<std::size_t> max_body_bytes;  // overrides the server's default for this route
+  // Overrides the server's default for this route; on a WebSocket route, the largest message taken from
+  // the client (default WebSocket::kMaxMessageBytes).
+  std::optional<std::size_t> max_body_bytes;
   // Authentication is on by default: the server authenticates the caller before the handler runs
   // (401 without valid credentials), refuses a role below `role` (403) and applies rate limits (429).
   // Public routes (health, login, signed URLs) say so here, and see no principal.
   bool public_route = false;
   auth::Role role = auth::Role::kViewer;  // the least role that may call the route
+  // Health checks and metrics: these may also use the few connections kept in reserve above
+  // http.max_connections, so monitoring still gets answers when the server is full.
+  bool monitoring = false;
+  // Long-lived routes (WebSocket, streams) of authenticated callers: called after authentication and
+  // rate limits, before the upgrade or the first byte, on the blocking pool. Returns a token the server
+  // keeps in Request::admission until the connection ends (release what it counts in the token's
+  // deleter), or throws Error (429 too_many_streams) to refuse. Must be thread-safe. Empty: none.
+  std::function<std::shared_ptr<void>(const Request&)> admission;
 };
 
 // Identifies callers and applies rate limits for the server. Called on the blocking pool (it may read

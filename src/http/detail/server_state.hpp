@@ -1,6 +1,7 @@
 // State shared by the server's accept loop and its connection coroutines. Private to tyto_http.
 #pragma once
 
+#include "http/detail/connection_limits.hpp"
 #include "http/detail/cors.hpp"
 #include "tyto/core/config.hpp"
 #include "tyto/core/error.hpp"
@@ -78,13 +79,19 @@ struct ServerState {
   metrics::Counter& protocol_errors;
   std::unordered_map<const Route*, RouteMetrics> route_metrics;  // read-only after start
   RouteMetrics unmatched_metrics;
+
+  std::unique_ptr<ConnectionLimiter> limiter;  // made at start, once the open-file limit is raised
+  metrics::Family<metrics::Counter>& connections_refused;  // by limit: connections, connections_per_address, …
 };
 
 // Runs fn on the blocking pool and resumes on the caller's executor; rethrows what fn throws.
 asio::awaitable<void> run_blocking(ServerState& state, std::function<void()> fn);
 
-// Serves one accepted connection until it closes. Runs on `loop`'s thread.
-asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::socket socket);
+// Serves one accepted connection until it closes. Runs on `loop`'s thread. A monitoring_only
+// connection (one of the reserve above http.max_connections) serves monitoring routes only and answers
+// anything else with 503 overloaded.
+asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::socket socket,
+                                       bool monitoring_only = false);
 
 // The response for an error a handler (or authentication) threw: the envelope, Retry-After for
 // rate limits, WWW-Authenticate for 401. Internal errors are logged and answered without detail.
