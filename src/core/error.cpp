@@ -28,6 +28,7 @@ constexpr ErrorInfo kErrorTable[] = {
     {ErrorCode::kUnavailable, "unavailable", 503},
     {ErrorCode::kQuotaExceeded, "quota_exceeded", 429},
     {ErrorCode::kRangeNotSatisfiable, "range_not_satisfiable", 416},
+    {ErrorCode::kInsufficientStorage, "insufficient_storage", 507},
 };
 
 const ErrorInfo& info(ErrorCode code) noexcept {

@@ -23,6 +23,7 @@ TEST_CASE("Every error code maps to its documented name and status", "[errors]")
       {ErrorCode::kHeaderTooLarge, "header_too_large", 431},
       {ErrorCode::kInternal, "internal", 500},
       {ErrorCode::kUnavailable, "unavailable", 503},
+      {ErrorCode::kInsufficientStorage, "insufficient_storage", 507},
   };
   for (const auto& [code, name, status] : table) {
     CHECK(tyto::error_code_name(code) == name);

@@ -36,6 +36,7 @@ enum class ErrorCode {
   kUnavailable,           // 503 unavailable: a dependency (database, store) cannot be reached
   kQuotaExceeded,         // 429 quota_exceeded: a tenant quota (jobs, stored bytes) is used up
   kRangeNotSatisfiable,   // 416 range_not_satisfiable: a Range outside the object
+  kInsufficientStorage,   // 507 insufficient_storage: the server's disk (object store, staging) is full
 };
 
 // Stable snake_case name of a code, as it appears in the envelope.
