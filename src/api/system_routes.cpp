@@ -1,10 +1,15 @@
 #include "tyto/api/system_routes.hpp"
 
 #include "tyto/core/error.hpp"
+#include "tyto/core/logging.hpp"
 #include "tyto/core/version.hpp"
 #include "tyto/http/openapi.hpp"
 
+#include <fmt/format.h>
+
+#include <chrono>
 #include <memory>
+#include <mutex>
 
 namespace tyto::api {
 namespace {
@@ -17,6 +22,36 @@ using http::Response;
 json object_schema(json properties, json required) {
   return {{"type", "object"}, {"properties", std::move(properties)}, {"required", std::move(required)}};
 }
+
+// Whether the object store takes writes: a probe object written and deleted, a success trusted for a
+// while so that frequent readiness checks cost one write every kTrust, a failure never trusted.
+class WriteProbe {
+ public:
+  explicit WriteProbe(objects::ObjectStore& store) : store_(store) {}
+
+  // Throws Error(kUnavailable) with details.checks when the store cannot write.
+  void check(const json& checks) {
+    std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now < ok_until_) return;
+    try {
+      objects::probe_write(store_);
+    } catch (const std::exception& e) {
+      log::warn("readiness: the object store cannot store objects", {{"store", store_.kind()}, {"error", e.what()}});
+      json failed = checks;
+      failed["objects"] = "unwritable";
+      throw Error(ErrorCode::kUnavailable, fmt::format("the object store ({}) cannot store objects", store_.kind()),
+                  {{"checks", failed}});
+    }
+    ok_until_ = now + kTrust;
+  }
+
+ private:
+  static constexpr std::chrono::seconds kTrust{2};
+  objects::ObjectStore& store_;
+  std::mutex mutex_;
+  std::chrono::steady_clock::time_point ok_until_;  // GUARDED_BY(mutex_)
+};
 
 }  // namespace
 
@@ -39,9 +74,10 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
       {.run_on = http::RunOn::kIoThread, .public_route = true, .monitoring = true});
 
   auto shared = std::make_shared<SystemDeps>(std::move(deps));
+  auto probe = shared->objects ? std::make_shared<WriteProbe>(*shared->objects) : nullptr;
   router.add(
       Method::kGet, "/ready",
-      [shared](Request&) {
+      [shared, probe](Request&) {
         json checks = json::object();
         try {
           shared->db.ping();
@@ -62,9 +98,14 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
                       {{"checks", {{"database", "ok"}, {"migrations", "pending"}}}, {"pending", status.pending}});
         }
         checks["migrations"] = "current";
+        if (probe) {
+          probe->check(checks);
+          checks["objects"] = "ok";
+        }
         return Response::json({{"status", "ready"}, {"checks", checks}});
       },
-      {"Readiness: the database is reachable and its migrations are current", "system", nullptr,
+      {"Readiness: the database is reachable, its migrations are current and the object store takes writes", "system",
+       nullptr,
        object_schema({{"status", {{"type", "string"}}}, {"checks", {{"type", "object"}}}}, {"status", "checks"})},
       {.public_route = true, .monitoring = true});
 

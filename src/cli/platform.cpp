@@ -108,10 +108,11 @@ jobs::Runner::Pipelines load_all_pipelines(const Config& config, const pipeline:
   return out;
 }
 
-Platform::Platform(const Config& config, Modules modules)
+Platform::Platform(const Config& config, Modules modules, Environment environment)
     : config_(config), modules_(std::move(modules)), outbound_(config_.outbound.allow) {
   metrics::add_process_collector(registry_);
   db_ = open_database(config_);
+  if (environment.wrap_database) db_ = environment.wrap_database(std::move(db_));
   migrations_ = migrations_for(config_, db_->dialect());
   storage::MigrationRunner migrator(*db_, migrations_);
   if (config_.database.migrate_on_start) {
@@ -138,6 +139,7 @@ Platform::Platform(const Config& config, Modules modules)
   }
 
   object_store_ = open_object_store(config_);
+  if (environment.wrap_object_store) object_store_ = environment.wrap_object_store(std::move(object_store_));
   catalog_ = std::make_unique<objects::Catalog>(
       *db_, *object_store_, config_.objects.store == "s3" ? config_.objects.s3_bucket : std::string("local"),
       std::filesystem::path(config_.data_dir) / "staging");
@@ -195,7 +197,7 @@ Platform::Platform(const Config& config, Modules modules)
     }
   });
 
-  api::add_system_routes(router_, {*db_, migrations_, registry_, config_.auth.metrics_public});
+  api::add_system_routes(router_, {*db_, migrations_, registry_, config_.auth.metrics_public, object_store_.get()});
   api::add_auth_routes(router_, {*auth_, [this](const auth::Principal& who) { catalog_->remove_owned_by(who.user_id); }});
   api::JobsDeps jobs_deps{*store_, *runner_, pipelines_, *events_, registry_, *schedules_,
                           static_cast<std::size_t>(config_.jobs.stream_queue_limit)};

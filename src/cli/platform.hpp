@@ -22,6 +22,7 @@
 #include "tyto/storage/migrations.hpp"
 #include "tyto/webhooks/webhooks.hpp"
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -29,11 +30,18 @@ namespace tyto::cli {
 
 using Modules = std::vector<std::unique_ptr<pipeline::Module>>;
 
+// Wrappers around what the platform opens, for tests that inject faults (tests/support/faulty_*.hpp): each
+// receives the real database or object store and returns the one the platform uses. Empty: none.
+struct Environment {
+  std::function<std::unique_ptr<storage::Database>(std::unique_ptr<storage::Database>)> wrap_database;
+  std::function<std::unique_ptr<objects::ObjectStore>(std::unique_ptr<objects::ObjectStore>)> wrap_object_store;
+};
+
 class Platform {
  public:
   // Opens and migrates the database, registers the modules' stages, loads and validates the
   // pipelines and registers every route. Throws (with a message for operators) if any of it fails.
-  Platform(const Config& config, Modules modules);
+  Platform(const Config& config, Modules modules, Environment environment = {});
   ~Platform();
 
   // Starts modules, event delivery, the job runner and the HTTP server.

@@ -31,6 +31,7 @@ constexpr ErrorInfo kErrorTable[] = {
     {ErrorCode::kIdempotencyKeyReused, "idempotency_key_reused", 422},
     {ErrorCode::kOverloaded, "overloaded", 503},
     {ErrorCode::kTooManyStreams, "too_many_streams", 429},
+    {ErrorCode::kInsufficientStorage, "insufficient_storage", 507},
 };
 
 const ErrorInfo& info(ErrorCode code) noexcept {

@@ -34,6 +34,7 @@ constexpr std::string_view kInsertMany =
     "SELECT tenant_id, topic, type, data, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) "
     "AS e(tenant_id, topic, type, data) RETURNING id";
 constexpr std::string_view kDeleteOld = "DELETE FROM events WHERE created_at < $1";
+constexpr std::string_view kEventExists = "SELECT 1 FROM events WHERE id = $1";
 
 Event from_row(const storage::Row& r) {
   return {r.get<std::int64_t>(0), r.get<std::string>(1), r.get<std::string>(2), r.get<std::string>(3),
@@ -105,17 +106,37 @@ class Events::Impl {
   std::vector<Event> commit(storage::Transaction& tx, const std::vector<NewEvent>& pending) {
     if (poke_mode_) {
       auto events = append(tx, pending);
-      tx.commit();
       std::set<std::string> keys;
       for (const auto& e : events) keys.insert(topic_key(e.tenant_id, e.topic));
+      try {
+        tx.commit();
+      } catch (...) {
+        poke(keys);  // the commit may have happened: the delivery thread reads only what did
+        throw;
+      }
       poke(keys);
       return events;
     }
     std::lock_guard order(order_mutex_);  // commit order = delivery order
     auto events = append(tx, pending);
-    tx.commit();
+    try {
+      tx.commit();
+    } catch (...) {
+      // A commit that fails may still have stored everything; subscribers must not miss those events.
+      if (committed_anyway(events)) deliver_direct(events);
+      throw;
+    }
     deliver_direct(events);
     return events;
+  }
+
+  bool committed_anyway(const std::vector<Event>& events) noexcept {
+    if (events.empty()) return false;
+    try {
+      return db_.query_one(kEventExists, {events.front().id}).has_value();
+    } catch (const std::exception&) {
+      return false;  // cannot tell: a reconnecting client still reads them from the log
+    }
   }
 
   std::vector<Event> append(storage::Session& tx, const std::vector<NewEvent>& pending) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <condition_variable>
+#include <iterator>
 #include <random>
 #include <set>
 #include <thread>
@@ -314,9 +315,19 @@ class Runner::Impl {
         break;
       } catch (const std::exception& e) {
         // The outcomes stay with us until the database takes them; the lease keeps others away.
-        if (tries >= 50 || stopping_) {
+        if (stopping_) {
           log::error("could not record finished jobs; their leases will expire and they will run again",
                      {{"error", e.what()}, {"count", static_cast<std::int64_t>(batch.size())}});
+          return;
+        }
+        if (tries >= 50) {
+          // Not dropped: the heartbeat renews every lease this runner holds in the database, so a dropped
+          // outcome would leave its job running forever. The dispatcher tries again on its next round.
+          log::error("could not record finished jobs; keeping them to try again",
+                     {{"error", e.what()}, {"count", static_cast<std::int64_t>(batch.size())}});
+          std::lock_guard lock(mutex_);
+          finished_.insert(finished_.begin(), std::make_move_iterator(batch.begin()),
+                           std::make_move_iterator(batch.end()));
           return;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));

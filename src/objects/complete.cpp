@@ -1,15 +1,19 @@
 // Catalog::complete: an upload's bytes become an object (checks, sniffing, stripping, the final write).
+#include "objects/detail/local_file.hpp"
 #include "objects/detail/sha256_stream.hpp"
 #include "objects/detail/sniff.hpp"
 #include "objects/detail/strip.hpp"
 #include "tyto/core/ids.hpp"
+#include "tyto/core/logging.hpp"
 #include "tyto/core/time.hpp"
 #include "tyto/objects/catalog.hpp"
 #include "tyto/objects/purposes.hpp"
 
+#include <fcntl.h>
+
 #include <fmt/format.h>
 
-#include <fstream>
+#include <cerrno>
 #include <vector>
 
 namespace tyto::objects {
@@ -26,6 +30,7 @@ constexpr std::string_view kInsertObject =
     "INSERT INTO objects (id, tenant_id, owner_id, bucket, key, size, sha256, content_type, purpose, filename, "
     "retention_until, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 constexpr std::string_view kSumBytes = "SELECT COALESCE(SUM(size), 0) FROM objects WHERE tenant_id = $1";
+constexpr std::string_view kObjectExists = "SELECT 1 FROM objects WHERE id = $1";
 
 // Files under the staging directory that go away with this object.
 class Scratch {
@@ -41,6 +46,74 @@ class Scratch {
  private:
   std::vector<fs::path> paths_;
 };
+
+// A scratch file written in one go; a full or read-only disk raises the store's codes (507, 503), not 500.
+class ScratchWriter {
+ public:
+  explicit ScratchWriter(const fs::path& path)
+      : path_(path), fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) {
+    if (!fd_) detail::throw_system_error("cannot create", path_, errno);
+  }
+  void write(std::string_view bytes) { detail::write_all(fd_.get(), bytes, path_); }
+
+ private:
+  fs::path path_;
+  detail::Fd fd_;
+};
+
+// Stores `o` with a ReadFn and checks that the store kept every byte it was handed: a store that stops
+// reading early must not turn into a short object (or, through the SHA-256 check, into a failed upload).
+void put_checked(ObjectStore& store, const Object& o, const ReadFn& read) {
+  std::uint64_t handed = 0;
+  const ObjectInfo stored = store.put_stream(
+      o.key,
+      [&](char* buf, std::size_t cap) {
+        const std::size_t n = read(buf, cap);
+        handed += n;
+        return n;
+      },
+      o.content_type);
+  if (stored.size != o.size || handed != o.size) {
+    try {
+      store.remove(o.key);
+    } catch (const std::exception&) {
+      // nothing refers to the key; a later write replaces it
+    }
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("the object store kept {} of {} bytes; try again", stored.size, o.size));
+  }
+}
+
+// Runs `insert` (the statement or transaction that records o) and, if it throws, finds out whether it
+// committed anyway (a commit can fail after the server stored it): true if the row is there. If it is
+// not, o's bytes are deleted and the error rethrown; if that cannot be told, the bytes stay (invisible,
+// harmless) rather than leave a row without them.
+template <class Fn>
+void record_or_clean(storage::Database& db, ObjectStore& store, const Object& o, Fn&& insert) {
+  try {
+    insert();
+    return;
+  } catch (...) {
+    std::optional<bool> exists;
+    try {
+      exists = db.query_one(kObjectExists, {o.id}).has_value();
+    } catch (const std::exception&) {
+    }
+    if (exists == true) {
+      log::warn("an object's commit reported an error but it was stored", {{"object_id", o.id}});
+      return;
+    }
+    if (exists == false) {
+      try {
+        store.remove(o.key);
+      } catch (const std::exception& e) {
+        log::warn("could not delete the bytes of an object that was not recorded",
+                  {{"key", o.key}, {"error", e.what()}});
+      }
+    }
+    throw;
+  }
+}
 
 // A ReadFn over a byte source that hashes what it hands out.
 ReadFn hashing_reader(detail::ByteSource& src, detail::Sha256Stream& hash) {
@@ -125,18 +198,16 @@ class CompleteJob {
       check_sha(original_sha);
       const fs::path& stripped = scratch_.add(c_.staging_ / (upload_.id + ".stripped"));
       {
-        std::ofstream out(stripped, std::ios::binary | std::ios::trunc);
-        detail::strip_metadata(type, *source,
-                               [&](std::string_view s) { out.write(s.data(), std::streamsize(s.size())); });
-        if (!out.flush()) throw Error(ErrorCode::kInternal, "cannot write " + stripped.string());
+        ScratchWriter out(stripped);
+        detail::strip_metadata(type, *source, [&](std::string_view s) { out.write(s); });
       }
       detail::FileSource final_bytes(stripped);
       object.size = final_bytes.size();
-      c_.store_.put_stream(object.key, hashing_reader(final_bytes, stored_hash), type);
+      put_checked(c_.store_, object, hashing_reader(final_bytes, stored_hash));
       object.sha256 = stored_hash.hex_digest();
     } else {
       object.size = source->size();
-      c_.store_.put_stream(object.key, hashing_reader(*source, stored_hash), type);
+      put_checked(c_.store_, object, hashing_reader(*source, stored_hash));
       object.sha256 = stored_hash.hex_digest();
       try {
         check_sha(object.sha256);
@@ -147,7 +218,12 @@ class CompleteJob {
     }
     record(object);
     source.reset();
-    c_.discard_upload_data(upload_);
+    try {
+      c_.discard_upload_data(upload_);
+    } catch (const std::exception& e) {
+      // The object is stored and recorded: the client must hear so, not a 5xx that invites a retry.
+      log::warn("could not delete a completed upload's data", {{"upload_id", upload_.id}, {"error", e.what()}});
+    }
     return object;
   }
 
@@ -165,10 +241,8 @@ class CompleteJob {
     check_size(info->size);
     const fs::path& path = scratch_.add(c_.staging_ / (upload_.id + ".download"));
     {
-      std::ofstream out(path, std::ios::binary | std::ios::trunc);
-      c_.store_.get(upload_.key, 0, std::nullopt,
-                    [&](std::string_view s) { out.write(s.data(), std::streamsize(s.size())); });
-      if (!out.flush()) throw Error(ErrorCode::kInternal, "cannot write " + path.string());
+      ScratchWriter out(path);
+      c_.store_.get(upload_.key, 0, std::nullopt, [&](std::string_view s) { out.write(s); });
     }
     return std::make_unique<detail::FileSource>(path);
   }
@@ -210,8 +284,9 @@ class CompleteJob {
     }
   }
 
+  // The row and the upload's new state commit together; the bytes go again if they did not commit.
   void record(const Object& o) {
-    try {
+    record_or_clean(c_.db_, c_.store_, o, [&] {
       c_.db_.transact([&](storage::Transaction& tx) {
         check_quota(tx, upload_, o.size, options_.stored_bytes_limit);
         tx.execute(kInsertObject, {o.id, o.tenant_id, o.owner_id, o.bucket, o.key, static_cast<std::int64_t>(o.size),
@@ -220,10 +295,7 @@ class CompleteJob {
           throw Error(ErrorCode::kConflict, "the upload is not pending anymore");
         }
       });
-    } catch (...) {
-      c_.store_.remove(o.key);
-      throw;
-    }
+    });
   }
 
   Catalog& c_;
@@ -253,7 +325,7 @@ Object Catalog::put_object(const NewObject& spec, const ReadFn& read) {
   if (purpose->retention_hours > 0) o.retention_until = o.created_at + std::int64_t(purpose->retention_hours) * 3'600'000'000;
   detail::Sha256Stream hash;
   std::uint64_t size = 0;
-  store_.put_stream(
+  const ObjectInfo stored = store_.put_stream(
       o.key,
       [&](char* buf, std::size_t cap) {
         const std::size_t n = read(buf, cap);
@@ -264,8 +336,14 @@ Object Catalog::put_object(const NewObject& spec, const ReadFn& read) {
       o.content_type);
   o.size = size;
   o.sha256 = hash.hex_digest();
-  db_.execute(kInsertObject, {o.id, o.tenant_id, o.owner_id, o.bucket, o.key, static_cast<std::int64_t>(o.size), o.sha256,
-                              o.content_type, o.purpose, o.filename, o.retention_until, o.created_at});
+  if (stored.size != size) {
+    store_.remove(o.key);
+    throw Error(ErrorCode::kUnavailable, fmt::format("the object store kept {} of {} bytes", stored.size, size));
+  }
+  record_or_clean(db_, store_, o, [&] {
+    db_.execute(kInsertObject, {o.id, o.tenant_id, o.owner_id, o.bucket, o.key, static_cast<std::int64_t>(o.size),
+                                o.sha256, o.content_type, o.purpose, o.filename, o.retention_until, o.created_at});
+  });
   return o;
 }
 

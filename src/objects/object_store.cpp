@@ -1,6 +1,7 @@
 #include "tyto/objects/object_store.hpp"
 
 #include "objects/detail/names.hpp"
+#include "tyto/core/hash.hpp"
 
 #include <fmt/format.h>
 
@@ -72,6 +73,13 @@ void validate_content_type(std::string_view content_type) {
   std::string problem = printable ? "is longer than 255 bytes" : "has characters other than printable ASCII";
   throw validation_error(fmt::format("content type \"{}\" {}", detail::printable(content_type), problem),
                          {{"content_type", problem}});
+}
+
+void probe_write(ObjectStore& store) {
+  // A key of its own per call: instances sharing a bucket never delete each other's probe mid-write.
+  const std::string key = "_tyto/probe/" + hex_encode(random_bytes(8));
+  store.put(key, "probe", "text/plain");
+  store.remove(key);
 }
 
 std::string ObjectStore::get_all(std::string_view key) {

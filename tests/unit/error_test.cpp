@@ -26,6 +26,7 @@ TEST_CASE("Every error code maps to its documented name and status", "[errors]")
       {ErrorCode::kIdempotencyKeyReused, "idempotency_key_reused", 422},
       {ErrorCode::kOverloaded, "overloaded", 503},
       {ErrorCode::kTooManyStreams, "too_many_streams", 429},
+      {ErrorCode::kInsufficientStorage, "insufficient_storage", 507},
   };
   for (const auto& [code, name, status] : table) {
     CHECK(tyto::error_code_name(code) == name);

@@ -5,6 +5,7 @@
 #include "tyto/core/config.hpp"
 #include "tyto/core/metrics.hpp"
 #include "tyto/http/router.hpp"
+#include "tyto/objects/object_store.hpp"
 #include "tyto/storage/database.hpp"
 #include "tyto/storage/migrations.hpp"
 
@@ -17,6 +18,9 @@ struct SystemDeps {
   std::vector<storage::Migration> migrations;  // what "current" means for /ready
   metrics::Registry& registry;
   bool metrics_public = true;  // /metrics without authentication (auth.metrics_public)
+  // When set, /ready also writes and deletes a probe object (objects::probe_write; a success is trusted
+  // for 2 s) and answers 503 with checks.objects = "unwritable" while the store cannot take writes.
+  objects::ObjectStore* objects = nullptr;
 };
 
 // GET /health, /ready, /metrics, /api/v1 and /api/v1/openapi.json. The router must outlive the

@@ -39,6 +39,7 @@ enum class ErrorCode {
   kIdempotencyKeyReused,  // 422 idempotency_key_reused: the key was used with a different request
   kOverloaded,            // 503 overloaded: the server (or this client address) is at its connection limit
   kTooManyStreams,        // 429 too_many_streams: the caller already has as many event streams open as allowed
+  kInsufficientStorage,   // 507 insufficient_storage: the server's disk (object store, staging) is full
 };
 
 // Stable snake_case name of a code, as it appears in the envelope.

@@ -97,6 +97,11 @@ class ObjectStore {
   virtual std::string_view kind() const noexcept = 0;  // "local" or "s3"
 };
 
+// Writes a 5-byte object under a fresh key below "_tyto/probe/" and deletes it again, to learn whether the
+// store takes writes now (readiness); throws what put() and remove() throw. A key that a crash leaves
+// behind is an orphan nothing refers to.
+void probe_write(ObjectStore& store);
+
 // Keys: 1 to 1024 bytes of '/'-separated segments; a segment is 1 to 200 of [A-Za-z0-9._-] (200: a
 // segment is a file name in the local store) and is neither "." nor "..". So there is no leading,
 // trailing or doubled '/', no NUL, no space, and no key can climb out of the store. Anything else throws

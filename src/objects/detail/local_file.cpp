@@ -71,8 +71,22 @@ ObjectHeader read_header(int fd, const std::filesystem::path& path) {
   return header;
 }
 
+ErrorCode system_error_code(int error) noexcept {
+  switch (error) {
+    case ENOSPC:
+    case EDQUOT:
+      return ErrorCode::kInsufficientStorage;
+    case EROFS:
+    case EACCES:
+    case EPERM:
+      return ErrorCode::kUnavailable;
+    default:
+      return ErrorCode::kInternal;
+  }
+}
+
 void throw_system_error(std::string_view what, const std::filesystem::path& path, int error) {
-  throw Error(ErrorCode::kInternal, fmt::format("{} {}: {}", what, path.string(), std::strerror(error)));
+  throw Error(system_error_code(error), fmt::format("{} {}: {}", what, path.string(), std::strerror(error)));
 }
 
 void write_all(int fd, std::string_view data, const std::filesystem::path& path) {

@@ -9,6 +9,8 @@
 // content has streamed through the hash.
 #pragma once
 
+#include "tyto/core/error.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -47,6 +49,12 @@ std::size_t etag_offset() noexcept;
 // Reads and checks the header of an object file; throws Error(kInternal) naming path if it is corrupt.
 ObjectHeader read_header(int fd, const std::filesystem::path& path);
 
+// The code a failed system call maps to: a full disk or quota is kInsufficientStorage (507), a read-only or
+// forbidden one kUnavailable (503: an operator can fix it, and the request may then succeed), anything
+// else kInternal.
+ErrorCode system_error_code(int error) noexcept;
+
+// Throws Error(system_error_code(error)) naming what failed, the path and the system error.
 [[noreturn]] void throw_system_error(std::string_view what, const std::filesystem::path& path, int error);
 
 void write_all(int fd, std::string_view data, const std::filesystem::path& path);

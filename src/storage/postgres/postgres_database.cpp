@@ -265,6 +265,12 @@ void PostgresConnection::raise(PGresult* res, std::string_view sql) {
   if (sqlstate == "23505") throw UniqueViolation(message);
   if (sqlstate == "23503") throw ForeignKeyViolation(message);
   if (sqlstate == "40001" || sqlstate == "40P01") throw TransactionConflict(message);
+  // Class 53, insufficient resources (disk full, out of memory, too many connections): the server, not the
+  // statement, is at fault.
+  if (sqlstate.starts_with("53")) {
+    throw DatabaseUnavailable(
+        fmt::format("PostgreSQL at {} is out of resources: {} (SQLSTATE {})", display_url_, message, sqlstate));
+  }
   throw DatabaseError(fmt::format("postgres: {} (SQLSTATE {}, in: {})", message, sqlstate, abbreviate(sql)));
 }
 

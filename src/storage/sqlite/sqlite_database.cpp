@@ -225,6 +225,11 @@ void SqliteConnection::raise(int rc, std::string_view sql) const {
                                             busy_timeout_.count(), message));
     case SQLITE_CANTOPEN:
       throw DatabaseUnavailable(fmt::format("sqlite cannot open the database file: {}", message));
+    // The disk, not the statement, is at fault: the same write may succeed once an operator frees space.
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+      throw DatabaseUnavailable(fmt::format("sqlite cannot write the database file: {}", message));
     default:
       throw DatabaseError(fmt::format("sqlite: {} (in: {})", message, abbreviate(sql)));
   }
