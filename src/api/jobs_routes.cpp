@@ -37,7 +37,7 @@ jobs::JobSpec parse_spec(const json& body, const Request& req, const JobsDeps& d
   if (!body.contains("pipeline") || !body["pipeline"].is_string()) {
     fields["pipeline"] = "required, a pipeline name";
   } else if (auto it = deps.pipelines.find(body["pipeline"].get<std::string>());
-             it == deps.pipelines.end() || jobs::internal_pipeline(it->first)) {
+             it == deps.pipelines.end() || it->second.internal) {
     fields["pipeline"] = "no such pipeline (GET /api/v1/pipelines lists them)";
   } else {
     pipeline = &it->second;
@@ -338,7 +338,7 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
       [s](Request&) {
         json items = json::array();
         for (const auto& [name, p] : s->deps.pipelines) {
-          if (!jobs::internal_pipeline(name)) items.push_back(p.describe());
+          if (!p.internal) items.push_back(p.describe());
         }
         return Response::json({{"items", items}});
       },

@@ -178,6 +178,8 @@ Pipeline parse_pipeline(const json& d, const StageRegistry& registry, const std:
   }
   p.version = d["version"].get<int>();
   p.description = d.value("description", "");
+  if (d.contains("internal") && !d["internal"].is_boolean()) throw PipelineError(source + ": \"internal\" must be true or false");
+  p.internal = d.value("internal", false);
   if (!d.contains("stages") || !d["stages"].is_array() || d["stages"].empty()) {
     throw PipelineError(source + ": \"stages\" must be a non-empty list");
   }

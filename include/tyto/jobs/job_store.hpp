@@ -69,12 +69,6 @@ struct Job {
 
 std::string job_topic(std::string_view job_id);  // "job:<id>"
 
-// Pipelines the platform runs for itself ("platform.*", "webhooks.*"): not listed, not submittable
-// through the API, and not counted against a tenant's job quotas.
-inline bool internal_pipeline(std::string_view name) noexcept {
-  return name.starts_with("platform.") || name.starts_with("webhooks.");
-}
-
 struct JobSpec {
   std::string tenant_id;
   std::string pipeline;

@@ -2,6 +2,7 @@
 //
 //   {
 //     "name": "builtin.sleep", "version": 1, "description": "…",
+//     "internal": false,                  // optional: true for pipelines only the server submits
 //     "input_schema": {…},                // optional: defaults to the entry stages' input schema
 //     "stages": [
 //       {"id": "wait", "stage": "builtin.sleep"},
@@ -40,6 +41,9 @@ struct Pipeline {
   std::string name;
   int version = 1;
   std::string description;
+  // Run by the platform or a product for itself ("internal": true in the file): not listed, not
+  // submittable through the jobs API, not counted against a tenant's job quotas.
+  bool internal = false;
   nlohmann::json input_schema;
   std::vector<PipelineStage> stages;  // topologically ordered
   std::string source;                 // the file it came from, for messages

@@ -1,0 +1,66 @@
+// The one way jobs are submitted: the jobs routes, schedules, the personal-data export, the platform's
+// housekeeping and every product go through a JobSubmitter, so quotas, the enqueue and the runner's
+// wake-up happen the same way everywhere.
+//
+// submit() checks the tenant's quotas (jobs of internal pipelines are not counted), inserts the jobs
+// in a transaction of its own and wakes the runner when one was created. Concurrent submit() calls
+// share transactions (group commit): calls that arrive while a commit is in flight go into the next
+// one, and each returns only after the commit that holds its jobs. A call whose jobs fail to insert
+// fails alone; the others in its group are retried without it.
+//
+// submit_in() enqueues inside the caller's write transaction (a product that records its own row and
+// the job that processes it atomically); the caller commits the returned events with the transaction
+// (Events::commit) and calls wake() after the commit.
+//
+// Thread-safety: every method may be called from any thread except an HTTP I/O thread (they block on
+// the database).
+#pragma once
+
+#include "tyto/jobs/job_store.hpp"
+#include "tyto/jobs/runner.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tyto::jobs {
+
+class JobSubmitter {
+ public:
+  // Throws Error(kQuotaExceeded) when `tenant` may not submit `n` more jobs now. Empty: no quotas.
+  using Admission = std::function<void(const std::string& tenant, std::size_t n)>;
+  using WakeFn = std::function<void()>;
+
+  // Everything passed in must outlive the submitter.
+  JobSubmitter(JobStore& store, const Runner::Pipelines& pipelines, Admission admission, WakeFn wake);
+  ~JobSubmitter();
+  JobSubmitter(const JobSubmitter&) = delete;
+  JobSubmitter& operator=(const JobSubmitter&) = delete;
+
+  // A spec for the current version of `pipeline`. Throws Error(kNotFound) for an unknown pipeline.
+  JobSpec spec(std::string_view pipeline, std::string tenant_id, nlohmann::json input) const;
+
+  // Quota, enqueue (group-committed with concurrent calls), wake. One result per spec, in order.
+  // Throws Error(kQuotaExceeded), or the storage error of its own specs.
+  std::vector<EnqueueResult> submit(const std::vector<JobSpec>& specs);
+  EnqueueResult submit(const JobSpec& spec);
+
+  // Quota and enqueue inside the caller's write transaction; the "queued" events go to `pending`. Call
+  // wake() once the transaction committed.
+  std::vector<EnqueueResult> submit_in(storage::Session& tx, const std::vector<JobSpec>& specs,
+                                       std::vector<events::NewEvent>& pending);
+  void wake();
+
+  const Runner::Pipelines& pipelines() const noexcept { return pipelines_; }
+
+ private:
+  class Group;
+  JobStore& store_;
+  const Runner::Pipelines& pipelines_;
+  Admission admission_;
+  WakeFn wake_;
+  std::unique_ptr<Group> group_;
+};
+
+}  // namespace tyto::jobs
