@@ -94,8 +94,10 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
           throw Error(ErrorCode::kUnavailable, e.what(), {{"checks", {{"database", "ok"}, {"migrations", "invalid"}}}});
         }
         if (!status.current()) {
+          json pending = json::array();
+          for (const auto& m : status.pending) pending.push_back(m.component + "/" + m.name);
           throw Error(ErrorCode::kUnavailable, "database migrations are pending; run `tyto migrate`",
-                      {{"checks", {{"database", "ok"}, {"migrations", "pending"}}}, {"pending", status.pending}});
+                      {{"checks", {{"database", "ok"}, {"migrations", "pending"}}}, {"pending", pending}});
         }
         checks["migrations"] = "current";
         if (probe) {

@@ -57,12 +57,11 @@ int migrate(const Config& config) {
   try {
     auto db = open_database(config);
     storage::MigrationRunner runner(*db, migrations_for(config, db->dialect()));
-    const auto applied = runner.migrate();
-    for (int v : applied) std::cout << fmt::format("applied migration {:04}\n", v);
+    for (const auto& m : runner.migrate_all()) std::cout << fmt::format("applied migration {} ({})\n", m.name, m.component);
     const auto status = runner.status();
+    const auto platform = status.applied_versions();
     std::cout << fmt::format("database {} is at migration {:04} ({} applied, {} pending)\n", db->display_url(),
-                             status.applied.empty() ? 0 : status.applied.back(), status.applied.size(),
-                             status.pending.size());
+                             platform.empty() ? 0 : platform.back(), status.applied.size(), status.pending.size());
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "tyto migrate: " << e.what() << "\n";

@@ -73,13 +73,13 @@ TEMPLATE_TEST_CASE("status() reports applied and pending versions", "[storage][m
 
   MigrationStatus fresh = MigrationRunner(*db, all).status();
   CHECK(fresh.applied.empty());
-  CHECK(fresh.pending == std::vector<int>{1, 2, 10});
+  CHECK(fresh.pending_versions() == std::vector<int>{1, 2, 10});
   CHECK_FALSE(fresh.current());
 
   MigrationRunner(*db, {all[0], all[1]}).migrate();
   MigrationStatus partly = MigrationRunner(*db, all).status();
-  CHECK(partly.applied == std::vector<int>{1, 2});
-  CHECK(partly.pending == std::vector<int>{10});
+  CHECK(partly.applied_versions() == std::vector<int>{1, 2});
+  CHECK(partly.pending_versions() == std::vector<int>{10});
 }
 
 TEMPLATE_TEST_CASE("A migration edited after it was applied is refused", "[storage][migrations]", SqliteBackend,
@@ -119,8 +119,8 @@ TEMPLATE_TEST_CASE("A failing migration is rolled back and the earlier ones stay
   CHECK_THROWS_WITH(MigrationRunner(*db, files.load()).migrate(),
                     Contains("0002_create_b.sql failed and was rolled back"));
   MigrationStatus status = MigrationRunner(*db, files.load()).status();
-  CHECK(status.applied == std::vector<int>{1});
-  CHECK(status.pending == std::vector<int>{2, 10});
+  CHECK(status.applied_versions() == std::vector<int>{1});
+  CHECK(status.pending_versions() == std::vector<int>{2, 10});
   CHECK(count_rows(*db, "a") == 0);
   CHECK_THROWS_AS(db->query("SELECT COUNT(*) FROM b"), DatabaseError);  // table b was rolled back too
 
@@ -218,4 +218,96 @@ TEST_CASE("load_migrations rejects malformed names and duplicate versions", "[st
     TempDir dir;
     CHECK_THROWS_AS(load_migrations(dir.path() / "missing"), MigrationError);
   }
+}
+
+namespace {
+
+// Two products' sets, each numbered from 0001, beside the platform's.
+std::vector<MigrationSet> component_sets(const MigrationDir& platform) {
+  return {{"platform", platform.load()},
+          {"alpha", {{1, "0001_alpha.sql", "CREATE TABLE alpha_items (id BIGINT PRIMARY KEY);\n"}}},
+          {"beta",
+           {{1, "0001_beta.sql", "CREATE TABLE beta_items (id BIGINT PRIMARY KEY);\n"},
+            {2, "0002_beta_seed.sql", "INSERT INTO beta_items (id) VALUES (7);\n"}}}};
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("Each component has its own numbered set, applied platform first, in list order",
+                   "[storage][migrations]", SqliteBackend, PostgresBackend) {
+  TestType backend;
+  std::unique_ptr<Database> db = open_db(backend);
+  MigrationDir files;
+
+  const auto applied = MigrationRunner(*db, component_sets(files)).migrate_all();
+  std::vector<std::string> order;
+  for (const auto& m : applied) order.push_back(m.component + "/" + m.name);
+  CHECK(order == std::vector<std::string>{"platform/0001_create_a.sql", "platform/0002_create_b.sql",
+                                          "platform/0010_seed.sql", "alpha/0001_alpha.sql", "beta/0001_beta.sql",
+                                          "beta/0002_beta_seed.sql"});
+  CHECK(count_rows(*db, "beta_items") == 1);
+  CHECK(count_rows(*db, "schema_migrations") == 6);
+  CHECK(MigrationRunner(*db, component_sets(files)).status().current());
+}
+
+TEMPLATE_TEST_CASE("A component left out of the build leaves its tables alone instead of stopping start-up",
+                   "[storage][migrations]", SqliteBackend, PostgresBackend) {
+  TestType backend;
+  std::unique_ptr<Database> db = open_db(backend);
+  MigrationDir files;
+  MigrationRunner(*db, component_sets(files)).migrate();
+
+  auto without_beta = component_sets(files);
+  without_beta.pop_back();
+  MigrationRunner runner(*db, without_beta);
+  const auto status = runner.status();
+  CHECK(status.current());
+  CHECK(status.absent == std::vector<std::string>{"beta"});
+  CHECK(runner.migrate().empty());
+  CHECK(count_rows(*db, "beta_items") == 1);  // untouched
+
+  SECTION("and a build with it again finds it current") {
+    CHECK(MigrationRunner(*db, component_sets(files)).status().current());
+  }
+}
+
+TEMPLATE_TEST_CASE("A changed file of a product's set stops start-up with the file's name", "[storage][migrations]",
+                   SqliteBackend, PostgresBackend) {
+  TestType backend;
+  std::unique_ptr<Database> db = open_db(backend);
+  MigrationDir files;
+  MigrationRunner(*db, component_sets(files)).migrate();
+
+  auto changed = component_sets(files);
+  changed[1].migrations[0].sql = "CREATE TABLE alpha_items (id BIGINT PRIMARY KEY, extra TEXT);\n";
+  CHECK_THROWS_WITH(MigrationRunner(*db, changed).status(), Contains("0001_alpha.sql was changed after it was applied"));
+  CHECK_THROWS_AS(MigrationRunner(*db, changed).migrate(), MigrationError);
+}
+
+TEMPLATE_TEST_CASE("A schema_migrations table from before components is upgraded in place", "[storage][migrations]",
+                   SqliteBackend, PostgresBackend) {
+  TestType backend;
+  std::unique_ptr<Database> db = open_db(backend);
+  MigrationDir files;
+  const auto platform = files.load();
+  // The table and rows exactly as the binary before components made them.
+  db->execute_script(
+      "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY NOT NULL, name TEXT NOT NULL, "
+      "checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+  for (const auto& m : {platform[0], platform[1]}) {
+    db->execute_script(m.sql);
+    db->execute("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
+                {m.version, m.name, m.checksum(), now_micros()});
+  }
+
+  MigrationRunner runner(*db, component_sets(files));
+  CHECK(runner.status().pending_versions() == std::vector<int>{10});  // read before the upgrade, too
+  const auto applied = runner.migrate_all();
+  REQUIRE(applied.size() == 4);
+  CHECK(applied.front() == MigrationRef{"platform", 10, "0010_seed.sql"});
+  Result rows = db->query("SELECT component, version FROM schema_migrations ORDER BY component, version");
+  REQUIRE(rows.rows.size() == 6);
+  CHECK(rows.rows[3].get<std::string>(0) == "platform");  // alpha, beta, beta, then platform
+  CHECK(rows.rows[3].get<int>(1) == 1);
+  CHECK(runner.status().current());
 }
