@@ -33,3 +33,40 @@ function(tyto_embed)
     VERBATIM)
   target_sources(${ARG_TARGET} PRIVATE ${out})
 endfunction()
+
+# tyto_embed_folders(TARGET tgt PREFIX name DIR dir)
+# Embeds dir/migrations, dir/pipelines and dir/console (each may be absent) as the functions
+# embedded_<name>_migrations(), embedded_<name>_pipelines() and embedded_<name>_console().
+function(tyto_embed_folders)
+  cmake_parse_arguments(ARG "" "TARGET;PREFIX;DIR" "" ${ARGN})
+  foreach(kind migrations pipelines console)
+    file(GLOB_RECURSE files CONFIGURE_DEPENDS ${ARG_DIR}/${kind}/*)
+    list(FILTER files EXCLUDE REGEX "(README\\.md|~)$")
+    list(SORT files)
+    tyto_embed(TARGET ${ARG_TARGET} FUNCTION embedded_${ARG_PREFIX}_${kind} BASE_DIR ${ARG_DIR}/${kind} FILES ${files})
+  endforeach()
+endfunction()
+
+# tyto_add_product(NAME SOURCES … [DEPS …] [DIR dir])
+# A product (src/products/<name>/, see docs/architecture.md "Adding a product"): the library
+# tyto_product_<name> with the product's migrations/, pipelines/ and console/ folders embedded, and the
+# option TYTO_PRODUCT_<NAME> (default ON) so a build can leave it out. When it is on, the tyto binary
+# is compiled with TYTO_WITH_<NAME>=1, which main.cpp's line for the product checks.
+function(tyto_add_product name)
+  cmake_parse_arguments(ARG "" "DIR" "SOURCES;DEPS" ${ARGN})
+  string(TOUPPER ${name} upper)
+  option(TYTO_PRODUCT_${upper} "Build the ${name} product" ON)
+  if(NOT TYTO_PRODUCT_${upper})
+    message(STATUS "Product ${name}: left out (TYTO_PRODUCT_${upper}=OFF)")
+    return()
+  endif()
+  if(NOT ARG_DIR)
+    set(ARG_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+  endif()
+  set(target tyto_product_${name})
+  tyto_add_library(${target} SOURCES ${ARG_SOURCES} PUBLIC_DEPS tyto_api ${ARG_DEPS})
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  tyto_embed_folders(TARGET ${target} PREFIX ${name} DIR ${ARG_DIR})
+  set_property(GLOBAL APPEND PROPERTY TYTO_PRODUCT_TARGETS ${target})
+  set_property(GLOBAL APPEND PROPERTY TYTO_PRODUCT_DEFINITIONS TYTO_WITH_${upper}=1)
+endfunction()

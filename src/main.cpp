@@ -1,11 +1,16 @@
-// The tyto binary. Modules and products are listed here explicitly, in dependency order, each
-// constructed with its configuration; nothing registers itself behind the linker's back.
+// The tyto binary. Modules and products are listed here explicitly, in dependency order; each is
+// constructed with its configuration when the server starts, and nothing registers itself behind the
+// linker's back. A product's line is guarded by TYTO_WITH_<NAME>, which its CMake option
+// (TYTO_PRODUCT_<NAME>, default ON; see tyto_add_product) sets, so a build can leave a product out.
 #include "cli/cli.hpp"
 #include "tyto/modules/builtin.hpp"
 
 int main(int argc, char** argv) {
-  tyto::cli::Modules modules;
-  modules.push_back(std::make_unique<tyto::modules::BuiltinModule>());
-  // Products (accessibility, brand protection, live sessions, captures, music catalog) follow.
-  return tyto::cli::run(argc, argv, std::move(modules));
+  tyto::cli::Components components;
+  components.module<tyto::modules::BuiltinModule>();
+  // Products (accessibility, brand protection, live sessions, captures, music catalog) follow, e.g.
+  //   #if TYTO_WITH_MUSIC
+  //   components.product<tyto::products::MusicCatalog>();
+  //   #endif
+  return tyto::cli::run(argc, argv, components);
 }

@@ -119,3 +119,6 @@ export function mountApiKeys(container) {
     refs.secret.value = '';
   };
 }
+
+// The console imports this module when the page first opens (GET /api/v1/console/pages names it).
+export { mountApiKeys as mount };

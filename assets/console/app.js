@@ -2,35 +2,67 @@
 // A view is mount(container, ...params) → unmount(); unmount stops its timers and sockets.
 // Every page but the sign-in page needs a session; without one the router sends the browser to
 // #/login?next=<the page asked for>.
+//
+// The navigation comes from the server: GET /api/v1/console/pages lists the pages the caller's role may
+// open (the platform's and every product's), each with the ES module that draws it. A page's module is
+// imported the first time it opens (#/<page id>; the overview is #/), and its mount() called.
 
 import { api, query } from './api.js';
 import { h } from './dom.js';
-import { mountOverview } from './overview.js';
-import { mountJobs } from './jobs.js';
 import { mountJob } from './job_view.js';
 import { mountLogin, nextPage } from './login.js';
-import { mountApiKeys } from './api_keys.js';
-import { mountUsers } from './users.js';
-import { mountAudit } from './audit.js';
-import { roleAllows } from './roles.js';
 import { current, logout, onChange, restored } from './session.js';
 
+// Pages that are not in the navigation: the sign-in page and a job's own page.
 const routes = [
   { pattern: /^#\/login(?:\?(.*))?$/, title: 'Sign in', mount: mountLogin, public: true, raw: true },
-  { pattern: /^#?\/?$/, nav: 'overview', title: 'Overview', mount: mountOverview },
-  { pattern: /^#\/jobs\/?$/, nav: 'jobs', title: 'Jobs', mount: mountJobs },
   { pattern: /^#\/jobs\/([^/?#]+)$/, nav: 'jobs', title: 'Job', mount: mountJob },
-  { pattern: /^#\/api-keys\/?$/, nav: 'api-keys', title: 'API keys', mount: mountApiKeys, role: 'user' },
-  { pattern: /^#\/users\/?$/, nav: 'users', title: 'Users', mount: mountUsers, role: 'admin' },
-  { pattern: /^#\/audit\/?$/, nav: 'audit', title: 'Audit log', mount: mountAudit, role: 'admin' },
 ];
+
+// The pages of the navigation, as the server listed them for the signed-in role (null: not read yet).
+let pages = null;
+let pagesFor = null;  // the session (token and role) they were read for
+
+// Who the navigation is for: another user, tenant or role reads it again (a token refresh does not).
+function sessionKey() {
+  const who = current();
+  return who ? `${who.role} ${who.tenant?.id ?? ''} ${who.user?.id ?? ''}` : null;
+}
+
+async function loadPages() {
+  const key = sessionKey();
+  if (pages && pagesFor === key) return pages;
+  pages = (await api('/api/v1/console/pages')).items;
+  pagesFor = key;
+  buildNav();
+  return pages;
+}
+
+const pageHash = (id) => (id === 'overview' ? '#/' : `#/${id}`);
+
+// Which navigation page a hash opens, or undefined.
+function pageFor(hash) {
+  const id = /^#?\/?$/.test(hash) ? 'overview' : hash.match(/^#\/([^/?#]+)\/?$/)?.[1];
+  return id && pages?.find((p) => p.id === id);
+}
+
+function buildNav() {
+  const nav = document.getElementById('nav');
+  const items = [];
+  let group = 'Tyto';
+  for (const p of pages ?? []) {
+    if (p.nav !== group) {
+      group = p.nav;
+      items.push(h('span', { class: 'nav-group', 'data-testid': `nav-group-${p.id.split('.')[0]}` }, group));
+    }
+    items.push(h('a', { href: pageHash(p.id), 'data-route': p.id, 'data-testid': `nav-${p.id}` }, p.title));
+  }
+  nav.replaceChildren(...items);
+}
 
 const view = document.getElementById('view');
 let unmount = null;
 let generation = 0;  // a route() that waited for the session gives up when a newer one started
-
-// Whether the signed-in role may open a page that needs `role` (pages without one: everyone).
-const mayOpen = (role) => !role || roleAllows(current()?.role, role);
 
 const loginPage = (reason, next) => `#/login${query({ next: next && next !== '#/' ? next : undefined, reason })}`;
 
@@ -43,7 +75,7 @@ async function route() {
   if (gen !== generation) return;
 
   const hash = location.hash;
-  const found = routes.find((r) => r.pattern.test(hash));
+  let found = routes.find((r) => r.pattern.test(hash));
   if (!found?.public && !current()) {
     location.replace(loginPage(undefined, hash));
     return;
@@ -53,26 +85,51 @@ async function route() {
     return;
   }
   showAccount();
-  for (const a of document.querySelectorAll('#nav a')) {
-    const active = a.dataset.route === found?.nav;
-    a.classList.toggle('active', active);
-    if (active) a.setAttribute('aria-current', 'page');
-    else a.removeAttribute('aria-current');
+  if (current()) {
+    try {
+      await loadPages();
+    } catch {
+      pages = pages ?? [];
+    }
+    if (gen !== generation) return;
   }
   if (!found) {
+    const p = pageFor(hash);
+    if (p) found = { nav: p.id, title: p.title, page: p };
+  }
+  highlight(found?.nav);
+  if (!found) {
+    // The server lists only the pages this role may open: an unlisted one is unknown or not allowed.
     document.title = 'Not found · Tyto console';
-    view.append(h('section', { class: 'card' }, h('h2', {}, 'No such page'),
-      h('p', {}, 'Try the ', h('a', { href: '#/' }, 'overview'), ' or the ', h('a', { href: '#/jobs' }, 'jobs'), '.')));
+    view.append(h('section', { class: 'card', role: 'alert', 'data-testid': 'not-allowed' }, h('h2', {}, 'No such page'),
+      h('p', {}, `This page does not exist, or your role in this tenant (${current().role}) may not open it. Try the `,
+        h('a', { href: '#/' }, 'overview'), '.')));
     return;
   }
   document.title = `${found.title} · Tyto console`;
-  if (!mayOpen(found.role)) {
-    view.append(h('section', { class: 'card', role: 'alert', 'data-testid': 'not-allowed' },
-      h('h2', {}, found.title), h('p', {}, `This page needs the ${found.role} role in this tenant; yours is ${current().role}.`)));
+  if (found.page) {
+    let mod;
+    try {
+      mod = await import(found.page.module);
+    } catch (e) {
+      view.append(h('section', { class: 'card', role: 'alert' }, h('h2', {}, found.title), h('p', {}, `The page could not be loaded: ${e.message}`)));
+      return;
+    }
+    if (gen !== generation) return;
+    unmount = mod.mount(view) ?? null;
     return;
   }
   const params = hash.match(found.pattern).slice(1).map((p) => (found.raw || p === undefined ? p : decodeURIComponent(p)));
   unmount = found.mount(view, ...params) ?? null;
+}
+
+function highlight(route) {
+  for (const a of document.querySelectorAll('#nav a')) {
+    const active = a.dataset.route === route;
+    a.classList.toggle('active', active);
+    if (active) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
 }
 
 // The header: who is signed in, the sign-out button, and the pages this role may open.
@@ -80,7 +137,6 @@ function showAccount() {
   const who = current();
   document.getElementById('nav').hidden = !who;
   document.getElementById('account').hidden = !who;
-  for (const a of document.querySelectorAll('#nav [data-role]')) a.hidden = !mayOpen(a.dataset.role);
   if (!who) return;
   const tenant = who.tenant?.display_name || who.tenant?.name || '';
   document.getElementById('who-email').textContent = who.user?.email ?? '';
@@ -91,6 +147,10 @@ function showAccount() {
 }
 
 onChange((reason) => {
+  if (sessionKey() !== pagesFor) {
+    pages = null;
+    document.getElementById('nav').replaceChildren();
+  }
   showAccount();
   if (reason === 'signout') location.hash = loginPage('signout');
   else if (reason === 'expired' && !routes[0].pattern.test(location.hash)) location.replace(loginPage('expired', location.hash));

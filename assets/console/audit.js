@@ -93,3 +93,6 @@ function row(entry) {
     h('td', { class: 'details', title: entry.request_id ? `request ${entry.request_id}` : '' },
       metadata ? h('code', {}, metadata) : ''));
 }
+
+// The console imports this module when the page first opens (GET /api/v1/console/pages names it).
+export { mountAudit as mount };

@@ -221,3 +221,6 @@ function jobForm(form, refs) {
     showError,
   };
 }
+
+// The console imports this module when the page first opens (GET /api/v1/console/pages names it).
+export { mountJobs as mount };

@@ -69,3 +69,6 @@ export function mountUsers(container) {
     refs.secret.value = '';
   };
 }
+
+// The console imports this module when the page first opens (GET /api/v1/console/pages names it).
+export { mountUsers as mount };

@@ -489,21 +489,6 @@ Response put_limits(Shared& s, const Request& req) {
   return get_limits(s, req);
 }
 
-// ---- the user's own account
-
-Response delete_me(Shared& s, const Request& req) {
-  const auto& who = req.who();
-  if (!who.is_user()) throw Error(ErrorCode::kForbidden, "only a user can delete their account");
-  if (s.deps.erase_user_data) s.deps.erase_user_data(who);
-  auto tx = s.ids.db().begin(storage::TxMode::kWrite);
-  tx->execute("DELETE FROM jobs WHERE created_by = $1", {who.user_id});
-  s.ids.delete_user(*tx, who.user_id);
-  s.svc.audit().record(*tx, audit_entry(req, "user.delete", "user:" + who.user_id));
-  tx->commit();
-  s.svc.forget_caches();
-  return Response::no_content();
-}
-
 json token_schema() {
   return {{"type", "object"},
           {"properties",
@@ -584,8 +569,6 @@ void add_auth_routes(http::Router& router, AuthRoutesDeps deps) {
              {"A tenant's effective limits and overrides (id \"current\": the caller's)", "tenants"}, viewer);
   router.add(Method::kPut, "/api/v1/tenants/{id}/limits", bind(put_limits),
              {"Set a tenant's limit overrides (null removes one)", "tenants"}, superadmin);
-  router.add(Method::kDelete, "/api/v1/me", bind(delete_me),
-             {"Delete the caller's account and data (the audit entries stay)", "auth", nullptr, nullptr, 204}, viewer);
 }
 
 void bootstrap_identity(AuthService& svc) {

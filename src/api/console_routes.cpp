@@ -1,4 +1,5 @@
 #include "tyto/api/system_routes.hpp"
+#include "tyto/auth/roles.hpp"
 
 #include "tyto/core/embedded.hpp"
 #include "tyto/core/error.hpp"
@@ -66,8 +67,19 @@ std::optional<File> load(const ConsoleConfig& config, std::string_view path) {
   return File{std::move(data), std::move(etag)};
 }
 
-Response serve(const ConsoleConfig& config, const Request& req, std::string_view path) {
-  auto file = load(config, path);
+std::optional<File> load_product_file(const std::vector<ConsoleFiles>& bundles, std::string_view product,
+                                      std::string_view path) {
+  if (!safe_relative_path(path)) return std::nullopt;
+  for (const auto& b : bundles) {
+    if (b.product != product) continue;
+    for (const auto& f : b.files) {
+      if (f.path == path) return File{std::string(f.data), "\"" + std::string(f.sha256.substr(0, 32)) + "\""};
+    }
+  }
+  return std::nullopt;
+}
+
+Response serve(const Request& req, std::string_view path, std::optional<File> file) {
   if (!file) throw Error(ErrorCode::kNotFound, "no such console file", {{"path", std::string(path)}});
   Response res;
   res.headers.set("ETag", file->etag);
@@ -91,16 +103,57 @@ Response serve(const ConsoleConfig& config, const Request& req, std::string_view
 
 }  // namespace
 
-void add_console_routes(http::Router& router, const ConsoleConfig& config) {
+std::vector<ConsolePage> platform_console_pages() {
+  using auth::Role;
+  return {{"overview", "Overview", "Tyto", Role::kViewer, "/console/overview.js"},
+          {"jobs", "Jobs", "Tyto", Role::kViewer, "/console/jobs.js"},
+          {"api-keys", "API keys", "Tyto", Role::kUser, "/console/api_keys.js"},
+          {"users", "Users", "Tyto", Role::kAdmin, "/console/users.js"},
+          {"audit", "Audit", "Tyto", Role::kAdmin, "/console/audit.js"}};
+}
+
+void add_console_routes(http::Router& router, const ConsoleConfig& config, std::vector<ConsolePage> pages,
+                        std::vector<ConsoleFiles> files) {
   router.add(
-      Method::kGet, "/", [config](Request& req) { return serve(config, req, "index.html"); },
+      Method::kGet, "/", [config](Request& req) { return serve(req, "index.html", load(config, "index.html")); },
       {"The browser console", "console", nullptr, nullptr, 200, "text/html"}, {.public_route = true});
   router.add(
       Method::kGet, "/console/{path...}",
-      [config](Request& req) { return serve(config, req, req.param("path")); },
+      [config](Request& req) { return serve(req, req.param("path"), load(config, req.param("path"))); },
       {"Files of the browser console (scripts, styles, images)", "console", nullptr, nullptr, 200,
        "application/octet-stream"},
       {.public_route = true});
+  router.add(
+      Method::kGet, "/console/products/{product}/{path...}",
+      [files](Request& req) {
+        return serve(req, req.param("path"), load_product_file(files, req.param("product"), req.param("path")));
+      },
+      {"Console files of a product (its pages' scripts, styles, images)", "console", nullptr, nullptr, 200,
+       "application/octet-stream"},
+      {.public_route = true});
+  router.add(
+      Method::kGet, "/api/v1/console/pages",
+      [pages = std::move(pages)](Request& req) {
+        nlohmann::json items = nlohmann::json::array();
+        for (const auto& p : pages) {
+          if (!auth::role_allows(req.who().role, p.role)) continue;
+          items.push_back({{"id", p.id}, {"title", p.title}, {"nav", p.nav}, {"role", auth::role_name(p.role)}, {"module", p.module}});
+        }
+        return Response::json({{"items", items}});
+      },
+      {"The console pages the caller's role may open, in navigation order", "console", nullptr,
+       {{"type", "object"},
+        {"properties",
+         {{"items",
+           {{"type", "array"},
+            {"items",
+             {{"type", "object"},
+              {"properties",
+               {{"id", {{"type", "string"}}},
+                {"title", {{"type", "string"}}},
+                {"nav", {{"type", "string"}}},
+                {"role", {{"type", "string"}}},
+                {"module", {{"type", "string"}}}}}}}}}}}}});
 }
 
 }  // namespace tyto::api

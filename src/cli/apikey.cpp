@@ -11,7 +11,7 @@
 
 namespace tyto::cli {
 
-int apikey(std::vector<std::string> args) {
+int apikey(std::vector<std::string> args, const Components& components) {
   if (args.empty() || args.front() != "create") {
     std::cerr << "Usage: tyto apikey create --tenant NAME --role ROLE [--name NAME] [config options]\n";
     return 2;
@@ -47,14 +47,14 @@ int apikey(std::vector<std::string> args) {
   }
   Config config;
   try {
-    config = load_config(rest);
+    config = load_config(rest, process_env, components.options());
   } catch (const ConfigError& e) {
     std::cerr << "tyto: " << e.what() << "\n";
     return 2;
   }
   try {
     auto db = open_database(config);
-    storage::MigrationRunner migrator(*db, migrations_for(config, db->dialect()));
+    storage::MigrationRunner migrator(*db, migration_sets(config, db->dialect(), components));
     migrator.migrate();
     auth::IdentityStore ids(*db);
     auto tenant = ids.tenant_by_name(tenant_name);

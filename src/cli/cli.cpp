@@ -32,7 +32,7 @@ Common options (each also read from the environment and the config file):
   --log-level LEVEL    trace, debug, info, warn, error, off
 )";
 
-void describe_options() {
+void describe_options(const std::vector<ExtraOption>& extra) {
   const auto defaults = config_to_json(Config{});
   std::cout << "| key | environment | flag | type | default | meaning |\n|---|---|---|---|---|---|\n";
   for (const auto& o : config_options()) {
@@ -43,11 +43,16 @@ void describe_options() {
     if (shown.empty()) shown = "(empty)";
     std::cout << fmt::format("| `{}` | `{}` | `{}` | {} | `{}` | {} |\n", o.key, o.env, o.flag, o.type, shown, o.help);
   }
+  for (const auto& o : extra) {
+    std::string shown = o.default_value.is_string() ? o.default_value.get<std::string>() : o.default_value.dump();
+    if (shown.empty()) shown = "(empty)";
+    std::cout << fmt::format("| `{}` | `{}` | `{}` | {} | `{}` | {} |\n", o.key, o.env, o.flag, o.type, shown, o.help);
+  }
 }
 
 }  // namespace
 
-int run(int argc, char** argv, Modules modules) {
+int run(int argc, char** argv, const Components& components) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     std::cerr << kUsage;
@@ -64,7 +69,7 @@ int run(int argc, char** argv, Modules modules) {
     std::cout << fmt::format("tyto {} (commit {}, {}, {})\n", b.version, b.commit, b.build_type, b.compiler);
     return 0;
   }
-  if (command == "apikey") return apikey(args);
+  if (command == "apikey") return apikey(args, components);
   if (command != "serve" && command != "migrate" && command != "config") {
     std::cerr << fmt::format("tyto: unknown command \"{}\"\n\n{}", command, kUsage);
     return 2;
@@ -76,13 +81,13 @@ int run(int argc, char** argv, Modules modules) {
     }
   }
   if (command == "config" && args.size() == 1 && args[0] == "--describe") {
-    describe_options();
+    describe_options(components.options());
     return 0;
   }
 
   Config config;
   try {
-    config = load_config(args);
+    config = load_config(args, process_env, components.options());
   } catch (const ConfigError& e) {
     std::cerr << "tyto: " << e.what() << "\n";
     return 2;
@@ -93,8 +98,8 @@ int run(int argc, char** argv, Modules modules) {
     std::cout << config_to_json(config).dump(2) << "\n";
     return 0;
   }
-  if (command == "migrate") return migrate(config);
-  return serve(config, std::move(modules));
+  if (command == "migrate") return migrate(config, components);
+  return serve(config, components);
 }
 
 }  // namespace tyto::cli

@@ -11,15 +11,15 @@ namespace tyto::cli {
 
 // Runs one command and returns the process exit status: 0 success, 1 a runtime failure (database
 // unreachable, port taken, changed migration), 2 a usage or configuration error.
-int run(int argc, char** argv, Modules modules);
+int run(int argc, char** argv, const Components& components);
 
 // `tyto serve` with a loaded configuration. Blocks until SIGTERM/SIGINT.
-int serve(const Config& config, Modules modules);
+int serve(const Config& config, const Components& components);
 
 // `tyto migrate`.
-int migrate(const Config& config);
+int migrate(const Config& config, const Components& components);
 
 // `tyto apikey create …`; args are those after "apikey".
-int apikey(std::vector<std::string> args);
+int apikey(std::vector<std::string> args, const Components& components);
 
 }  // namespace tyto::cli

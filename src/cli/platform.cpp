@@ -2,7 +2,7 @@
 
 #include "tyto/api/auth_routes.hpp"
 #include "tyto/api/jobs_routes.hpp"
-#include "tyto/api/user_export.hpp"
+#include "tyto/api/personal_data_routes.hpp"
 #include "tyto/api/object_routes.hpp"
 #include "tyto/api/system_routes.hpp"
 #include "tyto/api/webhook_routes.hpp"
@@ -10,6 +10,7 @@
 #include "tyto/core/logging.hpp"
 #include "tyto/core/periodic.hpp"
 #include "tyto/core/time.hpp"
+#include "tyto/objects/artifacts.hpp"
 #include "tyto/objects/retention_stage.hpp"
 
 #include <fmt/format.h>
@@ -24,21 +25,14 @@ namespace tyto::cli {
 // sweep at a time across every instance; with jobs.enabled false another instance runs it.
 class Platform::Janitor {
  public:
-  Janitor(events::Events& events, std::chrono::hours retention, jobs::JobStore& store, jobs::Runner& runner,
-          const jobs::Runner::Pipelines& pipelines)
-      : thread_("housekeeping", std::chrono::minutes(10), [&events, retention, &store, &runner, &pipelines,
-                                                           first = true]() mutable {
+  Janitor(events::Events& events, std::chrono::hours retention, jobs::JobSubmitter& submitter)
+      : thread_("housekeeping", std::chrono::minutes(10), [&events, retention, &submitter, first = true]() mutable {
           const auto cutoff = now_micros() - std::chrono::duration_cast<std::chrono::microseconds>(retention).count();
           if (auto n = events.delete_older_than(cutoff); n > 0) log::info("deleted old events", {{"count", n}});
           if (std::exchange(first, false)) return;  // the first sweep comes one interval after start
-          const auto& p = pipelines.at("platform.retention_sweep");
-          jobs::JobSpec sweep;
-          sweep.tenant_id = "system";
-          sweep.pipeline = p.name;
-          sweep.pipeline_version = p.version;
-          sweep.input = nlohmann::json::object();
+          auto sweep = submitter.spec("platform.retention_sweep", "system", nlohmann::json::object());
           sweep.unique_key = "platform.retention_sweep";
-          if (store.enqueue({sweep}).front().outcome == jobs::EnqueueResult::Outcome::kCreated) runner.wake();
+          submitter.submit(sweep);
         }) {
     thread_.start();
   }
@@ -87,39 +81,59 @@ std::vector<storage::Migration> migrations_for(const Config& config, storage::Di
                                   std::string(storage::dialect_name(dialect)));
 }
 
-jobs::Runner::Pipelines load_all_pipelines(const Config& config, const pipeline::StageRegistry& stages) {
-  jobs::Runner::Pipelines out;
-  for (const auto& f : embedded_pipelines()) {
-    nlohmann::json definition;
-    try {
-      definition = nlohmann::json::parse(f.data, nullptr, true, true);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw pipeline::PipelineError(fmt::format("built-in pipeline {}: {}", f.path, e.what()));
-    }
-    auto p = pipeline::parse_pipeline(definition, stages, "built-in " + std::string(f.path));
-    out.insert_or_assign(p.name, std::move(p));
-  }
-  if (!config.jobs.pipelines_dir.empty()) {
-    for (auto& [name, p] : pipeline::load_pipelines(config.jobs.pipelines_dir, stages)) {
-      if (out.count(name)) log::info("pipeline replaces the built-in one", {{"pipeline", name}, {"file", p.source}});
-      out.insert_or_assign(name, std::move(p));
+std::vector<storage::MigrationSet> migration_sets(const Config& config, storage::Dialect dialect,
+                                                  const std::vector<std::unique_ptr<pipeline::Module>>& modules,
+                                                  const std::vector<std::unique_ptr<Product>>& products) {
+  std::vector<storage::MigrationSet> sets{{std::string(storage::kPlatformComponent), migrations_for(config, dialect)}};
+  for (const auto& m : modules) {
+    auto files = m->migrations();
+    if (!files.empty()) {
+      sets.push_back({std::string(m->name()),
+                      storage::embedded_migrations_for(files, dialect, fmt::format("module {}", m->name()))});
     }
   }
-  return out;
+  for (const auto& p : products) {
+    auto files = p->migrations();
+    if (!files.empty()) {
+      sets.push_back({std::string(p->name()),
+                      storage::embedded_migrations_for(files, dialect, fmt::format("product {}", p->name()))});
+    }
+  }
+  return sets;
 }
 
-Platform::Platform(const Config& config, Modules modules, Environment environment)
-    : config_(config), modules_(std::move(modules)), outbound_(config_.outbound.allow) {
+std::vector<storage::MigrationSet> migration_sets(const Config& config, storage::Dialect dialect,
+                                                  const Components& components) {
+  metrics::Registry registry;
+  std::vector<std::unique_ptr<pipeline::Module>> modules;
+  for (const auto& m : components.modules()) modules.push_back(m.make({config, registry}));
+  std::vector<std::unique_ptr<Product>> products;
+  for (const auto& p : components.products()) products.push_back(p.make());
+  return migration_sets(config, dialect, modules, products);
+}
+
+Platform::Platform(const Config& config, const Components& components, Environment environment)
+    : config_(config), outbound_(config_.outbound.allow) {
   metrics::add_process_collector(registry_);
+  for (const auto& m : components.modules()) modules_.push_back(m.make({config_, registry_}));
+  for (const auto& p : components.products()) products_.push_back(p.make());
+  outbound_client_ = std::make_unique<http::OutboundClient>(outbound_);
+
   db_ = open_database(config_);
   if (environment.wrap_database) db_ = environment.wrap_database(std::move(db_));
-  migrations_ = migrations_for(config_, db_->dialect());
+  migrations_ = migration_sets(config_, db_->dialect(), modules_, products_);
   storage::MigrationRunner migrator(*db_, migrations_);
   if (config_.database.migrate_on_start) {
-    for (int v : migrator.migrate()) log::info("applied migration", {{"version", v}});
+    for (const auto& m : migrator.migrate_all()) {
+      log::info("applied migration", {{"component", m.component}, {"version", m.version}, {"name", m.name}});
+    }
   } else if (auto status = migrator.status(); !status.current()) {
     log::warn("database migrations are pending; /ready answers 503 until `tyto migrate` runs",
               {{"pending", static_cast<std::int64_t>(status.pending.size())}});
+  }
+  for (const auto& absent : storage::MigrationRunner(*db_, migrations_).status().absent) {
+    log::info("the database has tables of a component this build leaves out; they are left alone",
+              {{"component", absent}});
   }
 
   // Identity: keys derived from the master secret, the tables, the first tenant, admin and API key.
@@ -156,12 +170,23 @@ Platform::Platform(const Config& config, Modules modules, Environment environmen
                                              std::vector<events::NewEvent>& pending) {
     outbox->on_jobs_finished(tx, jobs, pending);
   });
+  submitter_ = std::make_unique<jobs::JobSubmitter>(
+      *store_, pipelines_, [this](const std::string& tenant, std::size_t n) { admit_jobs(tenant, n); },
+      [this] {
+        if (runner_) runner_->wake();
+      });
+  services_ = std::make_unique<Services>(Services{config_, *db_, *catalog_, *events_, *submitter_, *audit_, *outbox_,
+                                                  outbound_, *outbound_client_, registry_});
 
   for (auto& m : modules_) m->register_stages(stages_);
   stages_.add(outbox_->stage());
   objects::register_retention_stage(stages_, *catalog_);
-  api::register_user_export_stage(stages_, {*db_, *catalog_, *audit_});
-  pipelines_ = load_all_pipelines(config_, stages_);
+  platform_data_ = api::platform_personal_data(*db_, *catalog_);
+  for (auto& d : platform_data_) personal_data_.push_back(d.get());
+  api::register_user_export_stage(stages_, {*db_, *catalog_, *audit_, personal_data_});
+  install_products();
+  load_pipelines();
+
   jobs::RunnerOptions options;
   options.workers = config_.jobs.workers;
   options.lease = config_.jobs.lease;
@@ -172,6 +197,14 @@ Platform::Platform(const Config& config, Modules modules, Environment environmen
   options.backoff = {config_.jobs.backoff_base, config_.jobs.backoff_max};
   options.pipeline_concurrency = config_.jobs.pipeline_concurrency;
   options.tenant_concurrency = config_.jobs.tenant_concurrency;
+  options.artifacts = [this](const jobs::Job& job) {
+    // Artifacts belong to the user who submitted the job, so export and erasure reach them.
+    std::optional<std::string> owner;
+    if (auto row = db_->query_one("SELECT created_by FROM jobs WHERE id = $1", {job.id}); row && !row->at(0).is_null()) {
+      owner = row->get<std::string>(0);
+    }
+    return objects::catalog_artifacts(*catalog_, job.tenant_id, std::move(owner));
+  };
   for (const auto& [name, limit] : options.pipeline_concurrency) {
     if (!pipelines_.count(name)) {
       throw pipeline::PipelineError("jobs.pipeline_concurrency names unknown pipeline \"" + name + "\"");
@@ -198,7 +231,7 @@ Platform::Platform(const Config& config, Modules modules, Environment environmen
   });
 
   api::add_system_routes(router_, {*db_, migrations_, registry_, config_.auth.metrics_public, object_store_.get()});
-  api::add_auth_routes(router_, {*auth_, [this](const auth::Principal& who) { catalog_->remove_owned_by(who.user_id); }});
+  api::add_auth_routes(router_, {*auth_});
   api::JobsDeps jobs_deps{*store_, *runner_, pipelines_, *events_, registry_, *schedules_,
                           static_cast<std::size_t>(config_.jobs.stream_queue_limit)};
   jobs_deps.stream_queue_bytes = config_.jobs.stream_queue_bytes;
@@ -218,11 +251,52 @@ Platform::Platform(const Config& config, Modules modules, Environment environmen
                                      }
                                    }});
   api::add_webhook_routes(router_, {*outbox_, *audit_, outbound_});
-  api::add_user_export_routes(router_, *store_, *runner_, pipelines_, *audit_);
-  api::add_console_routes(router_, config_.console);
-  // Products add their routes here as they land.
+  api::add_personal_data_routes(router_, {*db_, *catalog_, *audit_, personal_data_}, *submitter_,
+                                [this] { auth_->forget_caches(); });
+  auto pages = api::platform_console_pages();
+  std::vector<api::ConsoleFiles> console_files;
+  for (const auto& p : products_) {
+    for (auto& page : p->console_pages()) {
+      if (!page.id.starts_with(std::string(p->name()) + ".")) {
+        throw std::runtime_error(fmt::format("product {}: console page id \"{}\" must start with \"{}.\"", p->name(),
+                                             page.id, p->name()));
+      }
+      pages.push_back(std::move(page));
+    }
+    console_files.push_back({std::string(p->name()), p->console_files()});
+  }
+  api::add_console_routes(router_, config_.console, std::move(pages), std::move(console_files));
 
   server_ = std::make_unique<http::Server>(config_.http, router_, registry_, auth_.get());
+}
+
+// Each product registers its stages and routes with the same services, then lists its personal data.
+void Platform::install_products() {
+  for (auto& p : products_) {
+    try {
+      p->install(*services_, stages_, router_);
+    } catch (const pipeline::PipelineError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("product {} could not be installed: {}", p->name(), e.what()));
+    }
+    for (auto* d : p->personal_data()) personal_data_.push_back(d);
+  }
+}
+
+// The platform's pipelines, then each module's and product's, then jobs.pipelines_dir (which may replace
+// any of them, for operators' hot fixes).
+void Platform::load_pipelines() {
+  pipeline::load_owned_pipelines(pipeline::pipeline_files(embedded_pipelines(), "config/pipelines"), "platform",
+                                 stages_, pipelines_);
+  for (const auto& m : modules_) pipeline::load_owned_pipelines(m->pipelines(), m->name(), stages_, pipelines_);
+  for (const auto& p : products_) pipeline::load_owned_pipelines(p->pipelines(), p->name(), stages_, pipelines_);
+  if (!config_.jobs.pipelines_dir.empty()) {
+    for (auto& [name, p] : pipeline::load_pipelines(config_.jobs.pipelines_dir, stages_)) {
+      if (pipelines_.count(name)) log::info("pipeline replaces the built-in one", {{"pipeline", name}, {"file", p.source}});
+      pipelines_.insert_or_assign(name, std::move(p));
+    }
+  }
 }
 
 Platform::~Platform() { stop(); }
@@ -256,8 +330,8 @@ void Platform::start() {
     runner_->start();
     scheduler_->start();
   }
-  janitor_ = std::make_unique<Janitor>(*events_, std::chrono::hours(config_.jobs.event_retention_hours), *store_,
-                                       *runner_, pipelines_);
+  janitor_ = std::make_unique<Janitor>(*events_, std::chrono::hours(config_.jobs.event_retention_hours), *submitter_);
+  for (auto& p : products_) p->start();
   server_->start();
   started_ = true;
 }
@@ -266,6 +340,7 @@ void Platform::stop() {
   if (!started_) return;
   started_ = false;
   server_->stop();
+  for (auto it = products_.rbegin(); it != products_.rend(); ++it) (*it)->stop();
   scheduler_->stop();
   runner_->stop();
   janitor_.reset();

@@ -1,9 +1,12 @@
 // Everything `tyto serve` runs, built in dependency order and stopped in reverse:
-// database (migrated) → identity → object store and catalog → events → job store → webhook outbox → stage
-// registry (modules, webhooks, retention sweep) → pipelines → runner → routes → HTTP server.
+// database → modules and products (constructed) → migrations (platform, modules, products) → identity →
+// object store and catalog → events → job store → webhook outbox → job submitter → stage registry
+// (modules, platform stages) → products installed (their stages and routes) → pipelines (platform,
+// modules, products, jobs.pipelines_dir) → runner → platform routes → HTTP server.
 #pragma once
 
 #include "tyto/api/auth_service.hpp"
+#include "tyto/api/personal_data.hpp"
 #include "tyto/auth/audit.hpp"
 #include "tyto/auth/identity.hpp"
 #include "tyto/core/config.hpp"
@@ -20,7 +23,10 @@
 #include "tyto/pipeline/pipeline.hpp"
 #include "tyto/storage/database.hpp"
 #include "tyto/storage/migrations.hpp"
+#include "tyto/jobs/submitter.hpp"
 #include "tyto/webhooks/webhooks.hpp"
+#include "cli/components.hpp"
+#include "tyto/http/outbound_client.hpp"
 
 #include <functional>
 #include <memory>
@@ -28,7 +34,6 @@
 
 namespace tyto::cli {
 
-using Modules = std::vector<std::unique_ptr<pipeline::Module>>;
 
 // Wrappers around what the platform opens, for tests that inject faults (tests/support/faulty_*.hpp): each
 // receives the real database or object store and returns the one the platform uses. Empty: none.
@@ -41,12 +46,12 @@ class Platform {
  public:
   // Opens and migrates the database, registers the modules' stages, loads and validates the
   // pipelines and registers every route. Throws (with a message for operators) if any of it fails.
-  Platform(const Config& config, Modules modules, Environment environment = {});
+  Platform(const Config& config, const Components& components, Environment environment = {});
   ~Platform();
 
-  // Starts modules, event delivery, the job runner and the HTTP server.
+  // Starts modules, event delivery, the job runner, products and the HTTP server.
   void start();
-  // Stops in reverse: HTTP (drain), runner (finish or release jobs), events, modules. Idempotent.
+  // Stops in reverse: HTTP (drain), products, runner (finish or release jobs), events, modules. Idempotent.
   void stop();
 
   http::Router& router() { return router_; }
@@ -56,17 +61,24 @@ class Platform {
   const jobs::Runner::Pipelines& pipelines() const { return pipelines_; }
   // Throws Error(kQuotaExceeded) when tenant may not enqueue n more jobs now.
   void admit_jobs(const std::string& tenant, std::size_t n);
+  jobs::JobSubmitter& submitter() { return *submitter_; }
+  const std::vector<storage::MigrationSet>& migrations() const { return migrations_; }
   const http::OutboundPolicy& outbound() const { return outbound_; }
   objects::Catalog& catalog() { return *catalog_; }
   api::AuthService& auth() { return *auth_; }
 
  private:
+  void install_products();
+  void load_pipelines();
+
   const Config config_;
-  Modules modules_;
   metrics::Registry registry_;
+  std::vector<std::unique_ptr<pipeline::Module>> modules_;
+  std::vector<std::unique_ptr<Product>> products_;
   http::OutboundPolicy outbound_;  // every fetch on a user's behalf goes through it
+  std::unique_ptr<http::OutboundClient> outbound_client_;
   std::unique_ptr<storage::Database> db_;
-  std::vector<storage::Migration> migrations_;
+  std::vector<storage::MigrationSet> migrations_;
   std::unique_ptr<objects::ObjectStore> object_store_;
   std::unique_ptr<objects::Catalog> catalog_;
   std::unique_ptr<auth::IdentityStore> identity_;
@@ -77,6 +89,10 @@ class Platform {
   std::unique_ptr<events::Events> events_;
   std::unique_ptr<jobs::JobStore> store_;
   std::unique_ptr<webhooks::Outbox> outbox_;
+  std::unique_ptr<jobs::JobSubmitter> submitter_;
+  std::unique_ptr<Services> services_;
+  std::vector<std::unique_ptr<api::PersonalData>> platform_data_;
+  std::vector<api::PersonalData*> personal_data_;  // the platform's, then each product's
   std::unique_ptr<jobs::Runner> runner_;
   std::unique_ptr<jobs::ScheduleStore> schedules_;
   std::unique_ptr<jobs::Scheduler> scheduler_;
@@ -93,10 +109,15 @@ std::unique_ptr<storage::Database> open_database(const Config& config);
 // The object store of the configuration: objects.local_dir (default <data_dir>/objects) or S3.
 std::unique_ptr<objects::ObjectStore> open_object_store(const Config& config);
 
-// The migrations for a dialect: built in, or from database.migrations_dir.
+// The platform's migrations for a dialect: built in, or from database.migrations_dir.
 std::vector<storage::Migration> migrations_for(const Config& config, storage::Dialect dialect);
 
-// The built-in pipelines plus those in jobs.pipelines_dir. Throws PipelineError.
-jobs::Runner::Pipelines load_all_pipelines(const Config& config, const pipeline::StageRegistry& stages);
+// Every component's migration set, platform first, then the modules' and the products' in list order.
+std::vector<storage::MigrationSet> migration_sets(const Config& config, storage::Dialect dialect,
+                                                  const std::vector<std::unique_ptr<pipeline::Module>>& modules,
+                                                  const std::vector<std::unique_ptr<Product>>& products);
+// The same for a build's components without constructing the server (`tyto migrate`, `tyto apikey`).
+std::vector<storage::MigrationSet> migration_sets(const Config& config, storage::Dialect dialect,
+                                                  const Components& components);
 
 }  // namespace tyto::cli

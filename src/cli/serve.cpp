@@ -53,10 +53,10 @@ class InstanceRecord {
 
 }  // namespace
 
-int migrate(const Config& config) {
+int migrate(const Config& config, const Components& components) {
   try {
     auto db = open_database(config);
-    storage::MigrationRunner runner(*db, migrations_for(config, db->dialect()));
+    storage::MigrationRunner runner(*db, migration_sets(config, db->dialect(), components));
     for (const auto& m : runner.migrate_all()) std::cout << fmt::format("applied migration {} ({})\n", m.name, m.component);
     const auto status = runner.status();
     const auto platform = status.applied_versions();
@@ -69,11 +69,11 @@ int migrate(const Config& config) {
   }
 }
 
-int serve(const Config& config, Modules modules) {
+int serve(const Config& config, const Components& components) {
   http::Server::block_shutdown_signals();
   std::unique_ptr<Platform> platform;
   try {
-    platform = std::make_unique<Platform>(config, std::move(modules));
+    platform = std::make_unique<Platform>(config, components);
   } catch (const std::exception& e) {
     log::error("cannot start", {{"error", e.what()}, {"database", storage::mask_database_url(config.database.url)}});
     log::flush();

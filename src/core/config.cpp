@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <set>
 #include <sstream>
 
 namespace tyto {
@@ -521,6 +523,24 @@ const OptionDef kOptions[] = {
      [](const Config& c) -> json { return c.console.assets_dir; }},
 };
 
+json extra_value(const ExtraOption& o, const json& v) {
+  if (o.type == "string") return to_string(o.key, v);
+  if (o.type == "integer") return to_int(o.key, v, std::numeric_limits<std::int64_t>::min() / 2, std::numeric_limits<std::int64_t>::max() / 2);
+  if (o.type == "number") return to_double(o.key, v, -1e300, 1e300);
+  if (o.type == "boolean") return to_bool(o.key, v);
+  if (o.type == "duration_ms") return to_ms(o.key, v).count();
+  return to_list(o.key, v);
+}
+
+void set_extra(Config& config, const ExtraOption& o, const json& v) { config.extra[o.key] = extra_value(o, v); }
+
+const ExtraOption* find_extra(const Config& config, std::string_view key) {
+  for (const auto& o : config.extra_options) {
+    if (o.key == key) return &o;
+  }
+  return nullptr;
+}
+
 const OptionDef* find_by_flag(std::string_view flag) {
   for (const auto& o : kOptions) {
     if (o.info.flag == flag) return &o;
@@ -539,6 +559,8 @@ void apply_file(Config& config, const json& node, const std::string& prefix) {
     }
     if (def) {
       def->set(config, value);
+    } else if (const ExtraOption* extra = find_extra(config, key)) {
+      set_extra(config, *extra, value);
     } else if (value.is_object()) {
       apply_file(config, value, key);
     } else {
@@ -628,10 +650,43 @@ std::pair<std::string, std::uint16_t> parse_listen_address(std::string_view text
   return {host, static_cast<std::uint16_t>(value)};
 }
 
-Config load_config(std::span<const std::string> flags, const GetEnv& getenv) {
+std::vector<ExtraOption> component_options(std::string_view kind, std::string_view name,
+                                           std::span<const ComponentOption> options) {
+  static const std::set<std::string_view> types = {"string", "integer", "number", "boolean", "duration_ms", "list"};
+  const auto word = [](std::string_view w) {
+    return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+  };
+  if (!word(name)) throw std::logic_error(fmt::format("component name \"{}\" must be lowercase letters, digits and _", name));
+  std::vector<ExtraOption> out;
+  for (const auto& o : options) {
+    if (!word(o.key)) throw std::logic_error(fmt::format("option {}.{}: key must be lowercase letters, digits and _", name, o.key));
+    if (!types.count(o.type)) throw std::logic_error(fmt::format("option {}.{}: unknown type {}", name, o.key, o.type));
+    ExtraOption e{fmt::format("{}.{}.{}", kind, name, o.key), "", "", o.type, o.default_value, o.help, o.secret};
+    for (char c : e.key) e.env.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    e.env = "TYTO_" + e.env;
+    e.flag = "--";
+    for (char c : e.key) e.flag.push_back(c == '.' || c == '_' ? '-' : c);
+    try {
+      e.default_value = extra_value(e, o.default_value);
+    } catch (const ConfigError& error) {
+      throw std::logic_error(fmt::format("default of {}: {}", e.key, error.what()));
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+const json& Config::option(std::string_view key) const {
+  auto it = extra.find(key);
+  if (it == extra.end()) throw std::out_of_range(fmt::format("no option {} is declared", key));
+  return it->second;
+}
+
+Config load_config(std::span<const std::string> flags, const GetEnv& getenv, std::span<const ExtraOption> extra) {
   // Flags are parsed first so that --config can name the file, but applied last.
   std::optional<std::string> config_path = getenv("TYTO_CONFIG");
   std::vector<std::pair<const OptionDef*, std::string>> flag_values;
+  std::vector<std::pair<const ExtraOption*, std::string>> extra_flag_values;
   for (std::size_t i = 0; i < flags.size(); ++i) {
     std::string name = flags[i];
     std::optional<std::string> value;
@@ -640,19 +695,24 @@ Config load_config(std::span<const std::string> flags, const GetEnv& getenv) {
       name.resize(eq);
     }
     const OptionDef* def = find_by_flag(name);
-    if (!def && name != "--config") throw ConfigError(fmt::format("unknown option {}", name));
+    const auto extra_def = std::find_if(extra.begin(), extra.end(), [&](const ExtraOption& o) { return o.flag == name; });
+    if (!def && extra_def == extra.end() && name != "--config") throw ConfigError(fmt::format("unknown option {}", name));
     if (!value) {
       if (i + 1 >= flags.size()) throw ConfigError(fmt::format("option {} needs a value", name));
       value = flags[++i];
     }
     if (def) {
       flag_values.emplace_back(def, *value);
+    } else if (extra_def != extra.end()) {
+      extra_flag_values.emplace_back(&*extra_def, *value);
     } else {
       config_path = *value;
     }
   }
 
   Config config;
+  config.extra_options.assign(extra.begin(), extra.end());
+  for (const auto& o : config.extra_options) config.extra[o.key] = o.default_value;
   if (auto path = find_config_file(config_path)) {
     apply_file(config, read_config_file(*path), "");
     config.config_file = *path;
@@ -666,7 +726,17 @@ Config load_config(std::span<const std::string> flags, const GetEnv& getenv) {
       }
     }
   }
+  for (const auto& o : config.extra_options) {
+    if (auto v = getenv(o.env)) {
+      try {
+        set_extra(config, o, json(*v));
+      } catch (const ConfigError& e) {
+        throw ConfigError(fmt::format("{} (from {})", e.what(), o.env));
+      }
+    }
+  }
   for (const auto& [def, value] : flag_values) def->set(config, json(value));
+  for (const auto& [def, value] : extra_flag_values) set_extra(config, *def, json(value));
 
   if (config.database.url.empty()) {
     config.database.url = "sqlite:" + (std::filesystem::path(config.data_dir) / "tyto.db").string();
@@ -689,6 +759,15 @@ json config_to_json(const Config& config, bool mask_secrets) {
       key.remove_prefix(dot + 1);
     }
     (*node)[std::string(key)] = std::move(value);
+  }
+  for (const auto& o : config.extra_options) {
+    json value = config.extra.count(o.key) ? config.extra.at(o.key) : o.default_value;
+    if (mask_secrets && o.secret && value.is_string() && !value.get_ref<const std::string&>().empty()) value = "***";
+    out[json::json_pointer("/" + [&] {
+      std::string path = o.key;
+      std::replace(path.begin(), path.end(), '.', '/');
+      return path;
+    }())] = std::move(value);
   }
   return out;
 }

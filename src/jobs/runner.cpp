@@ -248,7 +248,7 @@ class Runner::Impl {
       }
       const auto started = now_micros();
       detail::RunnerStageContext ctx(job, stage.id, static_cast<int>(i), static_cast<int>(p.stages.size()), token,
-                                     store_, owner_, registry_);
+                                     store_, owner_, registry_, options_);
       json output;
       try {
         output = stage.def->run(ctx, p.stage_input(stage, job.input, outputs));

@@ -325,6 +325,39 @@ std::int64_t Catalog::remove_owned_by(std::string_view user_id) {
   return removed;
 }
 
+std::function<void()> Catalog::erase_owned_by(storage::Session& tx, std::string_view user_id) {
+  static const std::string objects_sql = select_objects("owner_id = $1 ORDER BY id");
+  static const std::string uploads_sql = select_uploads("owner_id = $1");
+  std::vector<std::string> keys;
+  for (const auto& row : tx.query(objects_sql, {user_id}).rows) {
+    const Object o = object_from(row);
+    keys.push_back(o.key);
+    tx.execute(kDeleteObject, {o.id});
+  }
+  std::vector<Upload> pending;
+  for (const auto& row : tx.query(uploads_sql, {user_id}).rows) {
+    Upload u = upload_from(row);
+    if (u.state == UploadState::kPending) pending.push_back(u);
+    tx.execute(kDeleteUpload, {u.id});
+  }
+  return [this, keys = std::move(keys), pending = std::move(pending)] {
+    for (const auto& key : keys) {
+      try {
+        store_.remove(key);
+      } catch (const std::exception& e) {
+        log::warn("an erased object's bytes could not be removed", {{"key", key}, {"error", e.what()}});
+      }
+    }
+    for (const auto& u : pending) {
+      try {
+        discard_upload_data(u);
+      } catch (const std::exception& e) {
+        log::warn("an erased upload's data could not be removed", {{"upload_id", u.id}, {"error", e.what()}});
+      }
+    }
+  };
+}
+
 std::int64_t Catalog::stored_bytes(std::string_view tenant_id) {
   return db_.query_one(kSumBytes, {tenant_id})->get<std::int64_t>(0);
 }

@@ -322,7 +322,8 @@ Object Catalog::put_object(const NewObject& spec, const ReadFn& read) {
   o.purpose = spec.purpose;
   o.filename = spec.filename;
   o.created_at = now_micros();
-  if (purpose->retention_hours > 0) o.retention_until = o.created_at + std::int64_t(purpose->retention_hours) * 3'600'000'000;
+  const int hours = spec.retention_hours.value_or(purpose->retention_hours);
+  if (hours > 0) o.retention_until = o.created_at + std::int64_t(hours) * 3'600'000'000;
   detail::Sha256Stream hash;
   std::uint64_t size = 0;
   const ObjectInfo stored = store_.put_stream(

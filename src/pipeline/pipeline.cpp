@@ -234,4 +234,31 @@ std::map<std::string, Pipeline, std::less<>> load_pipelines(const std::filesyste
   return out;
 }
 
+std::vector<PipelineFile> pipeline_files(std::span<const EmbeddedFile> files, std::string_view origin) {
+  std::vector<PipelineFile> out;
+  for (const auto& f : files) {
+    if (f.path.ends_with(".json")) out.push_back({fmt::format("{}/{}", origin, f.path), f.data});
+  }
+  return out;
+}
+
+void load_owned_pipelines(const std::vector<PipelineFile>& files, std::string_view owner, const StageRegistry& registry,
+                          std::map<std::string, Pipeline, std::less<>>& out) {
+  for (const auto& f : files) {
+    json definition;
+    try {
+      definition = json::parse(f.text, nullptr, true, true);
+    } catch (const json::parse_error& e) {
+      throw PipelineError(fmt::format("{}: {}", f.path, e.what()));
+    }
+    auto p = parse_pipeline(definition, registry, f.path);
+    const bool owned = p.name.starts_with(std::string(owner) + ".") || (owner == "platform" && p.name.starts_with("webhooks."));
+    if (!owned) throw PipelineError(fmt::format("{}: pipeline \"{}\" must be named {}.<something>", f.path, p.name, owner));
+    if (auto it = out.find(p.name); it != out.end()) {
+      throw PipelineError(fmt::format("{}: pipeline \"{}\" is also defined by {}", f.path, p.name, it->second.source));
+    }
+    out.emplace(p.name, std::move(p));
+  }
+}
+
 }  // namespace tyto::pipeline

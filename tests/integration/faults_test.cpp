@@ -54,8 +54,8 @@ struct FaultyPlatform {
     config.http.blocking_threads = 4;
     config.auth.bootstrap_api_key = kAdminKey;
     config.auth.admin_password = kAdminPassword;
-    cli::Modules modules;
-    modules.push_back(std::make_unique<modules::BuiltinModule>());
+    cli::Components components;
+    components.module<modules::BuiltinModule>();
     cli::Environment env;
     env.wrap_database = [this](std::unique_ptr<storage::Database> real) {
       auto faulty = std::make_unique<FaultyDatabase>(std::move(real));
@@ -67,7 +67,7 @@ struct FaultyPlatform {
       store = faulty.get();
       return faulty;
     };
-    platform = std::make_unique<cli::Platform>(config, std::move(modules), env);
+    platform = std::make_unique<cli::Platform>(config, components, env);
     platform->start();
   }
   ~FaultyPlatform() { platform->stop(); }

@@ -38,6 +38,7 @@ class TestContext final : public pipeline::StageContext {
   bool sleep_for(std::chrono::milliseconds) override { return true; }
   void log(log::Level, std::string_view, std::initializer_list<log::Field>) override {}
   metrics::Registry& metrics() override { return registry_; }
+  pipeline::Artifacts& artifacts() override { throw std::logic_error("no artifacts here"); }
 
  private:
   std::string job_id_ = "job";

@@ -15,9 +15,9 @@ std::unique_ptr<cli::Platform> make_platform(const test::TempDir& dir) {
   Config config;
   config.data_dir = dir.path().string();
   config.database.url = "sqlite:" + (dir.path() / "t.db").string();
-  cli::Modules modules;
-  modules.push_back(std::make_unique<modules::BuiltinModule>());
-  return std::make_unique<cli::Platform>(config, std::move(modules));
+  cli::Components components;
+  components.module<modules::BuiltinModule>();
+  return std::make_unique<cli::Platform>(config, components);
 }
 
 }  // namespace

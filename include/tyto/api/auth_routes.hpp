@@ -11,15 +11,13 @@ namespace tyto::api {
 
 struct AuthRoutesDeps {
   AuthService& service;
-  // Deletes what other areas keep of a user (objects, jobs …) inside DELETE /api/v1/me, before the
-  // identity rows go. May be empty.
-  std::function<void(const auth::Principal&)> erase_user_data;
 };
 
 // POST /api/v1/auth/{register,login,refresh,logout} (public), GET /api/v1/auth/me,
 // POST /api/v1/auth/password, GET/POST /api/v1/api-keys, DELETE /api/v1/api-keys/{id},
 // GET /api/v1/users, PATCH/DELETE /api/v1/users/{id}, POST /api/v1/invitations, GET /api/v1/audit,
-// GET/POST /api/v1/tenants, GET/PUT /api/v1/tenants/{id}/limits, DELETE /api/v1/me.
+// GET/POST /api/v1/tenants, GET/PUT /api/v1/tenants/{id}/limits. (DELETE /api/v1/me is in
+// personal_data_routes.hpp.)
 void add_auth_routes(http::Router& router, AuthRoutesDeps deps);
 
 // An audit entry for req: its principal (or "anonymous"), address and request id.

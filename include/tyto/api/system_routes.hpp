@@ -2,6 +2,7 @@
 // the browser console. Products add theirs next to these in main.
 #pragma once
 
+#include "tyto/api/console_page.hpp"
 #include "tyto/core/config.hpp"
 #include "tyto/core/metrics.hpp"
 #include "tyto/http/router.hpp"
@@ -15,7 +16,7 @@ namespace tyto::api {
 
 struct SystemDeps {
   storage::Database& db;
-  std::vector<storage::Migration> migrations;  // what "current" means for /ready
+  std::vector<storage::MigrationSet> migrations;  // what "current" means for /ready
   metrics::Registry& registry;
   bool metrics_public = true;  // /metrics without authentication (auth.metrics_public)
   // When set, /ready also writes and deletes a probe object (objects::probe_write; a success is trusted
@@ -28,7 +29,10 @@ struct SystemDeps {
 void add_system_routes(http::Router& router, SystemDeps deps);
 
 // GET / (the console shell) and GET /console/{path...} (its files), from the copy built into the
-// binary or, when console.assets_dir is set, from that directory.
-void add_console_routes(http::Router& router, const ConsoleConfig& config);
+// binary or, when console.assets_dir is set, from that directory; GET /console/products/{product}/{path...}
+// (the products' page files); GET /api/v1/console/pages (the pages the caller's role may open, which the
+// console builds its navigation from).
+void add_console_routes(http::Router& router, const ConsoleConfig& config, std::vector<ConsolePage> pages = {},
+                        std::vector<ConsoleFiles> files = {});
 
 }  // namespace tyto::api

@@ -133,6 +133,33 @@ struct WebhooksConfig {
   std::chrono::milliseconds timeout{10'000};
 };
 
+// An option of a module or product: "<kind>.<name>.<key>" (kind "modules" or "products"), with an
+// environment variable and a flag generated from it: products.music.max_maps → TYTO_PRODUCTS_MUSIC_MAX_MAPS,
+// --products-music-max-maps. Parsed, shown and documented like the platform's own options.
+struct ComponentOption {
+  std::string key;   // relative to the component: "max_maps"
+  std::string type;  // "string", "integer", "number", "boolean", "duration_ms" or "list"
+  nlohmann::json default_value;
+  std::string help;
+  bool secret = false;
+};
+
+// A component option with its full key, environment variable and flag.
+struct ExtraOption {
+  std::string key;   // "products.music.max_maps"
+  std::string env;   // "TYTO_PRODUCTS_MUSIC_MAX_MAPS"
+  std::string flag;  // "--products-music-max-maps"
+  std::string type;
+  nlohmann::json default_value;
+  std::string help;
+  bool secret = false;
+};
+
+// The full options of one component. Throws std::logic_error on a malformed key or type, or a default
+// that does not fit the type (a programming error, found by the first test that starts the server).
+std::vector<ExtraOption> component_options(std::string_view kind, std::string_view name,
+                                           std::span<const ComponentOption> options);
+
 struct Config {
   std::string config_file;  // the file that was read, empty if none
   std::string data_dir = "./data";
@@ -148,6 +175,13 @@ struct Config {
   UploadsConfig uploads;
   WebhooksConfig webhooks;
   std::string public_url;  // the server's external base URL for links it hands out; empty: relative links
+
+  // Options of the modules and products of this build (see ComponentOption), and their values by full key.
+  std::vector<ExtraOption> extra_options;
+  std::map<std::string, nlohmann::json, std::less<>> extra;
+
+  // The value of a component option by its full key; throws std::out_of_range for an undeclared one.
+  const nlohmann::json& option(std::string_view key) const;
 };
 
 // A bad option, value or file. The message names the option and says what was expected; the CLI
@@ -176,10 +210,12 @@ std::optional<std::string> process_env(std::string_view name);
 // Builds the effective configuration from flags ("--listen", "127.0.0.1:9000" or "--listen=…"),
 // the environment and the config file. Throws ConfigError on an unknown flag, a missing value, an
 // unreadable or malformed file, an unknown key or a bad value.
-Config load_config(std::span<const std::string> flags, const GetEnv& getenv = process_env);
+// `extra`: the options of the modules and products of this build.
+Config load_config(std::span<const std::string> flags, const GetEnv& getenv = process_env,
+                   std::span<const ExtraOption> extra = {});
 
-// Applies a config-file document (nested JSON) on top of config. Throws ConfigError naming the
-// first unknown key or bad value.
+// Applies a config-file document (nested JSON) on top of config (whose extra_options it also knows).
+// Throws ConfigError naming the first unknown key or bad value.
 void apply_config_json(Config& config, const nlohmann::json& document);
 
 // The dotted key a ConfigError message is about ("http.max_body_bytes"), or empty.

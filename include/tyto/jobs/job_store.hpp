@@ -129,9 +129,10 @@ class JobStore {
  public:
   JobStore(storage::Database& db, events::Events& events) : db_(db), events_(events) {}
 
-  // Installs the hook (webhooks). Call during start-up, before the runner starts; not thread-safe.
+  // Adds a subscriber (webhooks, products); each sees every change, in the order they were added. Call
+  // during start-up, before the runner starts; not thread-safe.
   // Releases at shutdown are not reported.
-  void on_finish(FinishHook hook) { finish_hook_ = std::move(hook); }
+  void on_finish(FinishHook hook) { finish_hooks_.push_back(std::move(hook)); }
 
   // Inserts the jobs in one transaction and emits "queued" events. A unique_key held by an
   // unfinished job yields kUniqueConflict with that job; a repeated idempotency key kIdempotentReplay
@@ -224,12 +225,13 @@ class JobStore {
                                     int tenant_limit, std::int64_t now);
 
   void report(storage::Session& tx, const std::vector<FinishedJob>& jobs, std::vector<events::NewEvent>& pending) {
-    if (finish_hook_ && !jobs.empty()) finish_hook_(tx, jobs, pending);
+    if (jobs.empty()) return;
+    for (const auto& hook : finish_hooks_) hook(tx, jobs, pending);
   }
 
   storage::Database& db_;
   events::Events& events_;
-  FinishHook finish_hook_;
+  std::vector<FinishHook> finish_hooks_;
 };
 
 }  // namespace tyto::jobs

@@ -22,6 +22,7 @@
 #include "tyto/pipeline/pipeline.hpp"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -44,6 +45,9 @@ struct RunnerOptions {
   std::map<std::string, int> pipeline_concurrency;  // pipeline → most jobs running at once (all instances)
   int tenant_concurrency = 0;  // most jobs running at once per tenant (all instances); 0: no limit
   std::string owner;  // lease owner id; default: a new UUIDv7 per process
+  // Makes a running job's StageContext::artifacts() (on first use, on the job's thread). Empty: stages
+  // that ask for artifacts fail.
+  std::function<std::unique_ptr<pipeline::Artifacts>(const Job&)> artifacts;
 };
 
 class Runner {

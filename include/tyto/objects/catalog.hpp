@@ -25,6 +25,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -119,9 +120,10 @@ class PartialUpload {
 struct NewObject {
   std::string tenant_id;
   std::optional<std::string> owner_id;
-  std::string purpose;  // a known purpose: its retention applies
+  std::string purpose;  // a known purpose: its retention applies unless retention_hours says otherwise
   std::string filename;
   std::string content_type;
+  std::optional<int> retention_hours;  // 0: kept until deleted
 };
 
 class Catalog {
@@ -175,6 +177,9 @@ class Catalog {
   std::vector<Object> list_owned_by(std::string_view user_id);
   // Deletes every object and upload the user owns, bytes included; returns how many objects went.
   std::int64_t remove_owned_by(std::string_view user_id);
+  // The same in two steps: deletes the rows inside the caller's transaction and returns what removes
+  // the bytes, to be called once that transaction committed (a rollback then loses nothing).
+  std::function<void()> erase_owned_by(storage::Session& tx, std::string_view user_id);
 
   // Bytes of the tenant's objects (what quotas count).
   std::int64_t stored_bytes(std::string_view tenant_id);

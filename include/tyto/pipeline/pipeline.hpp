@@ -67,6 +67,15 @@ class PipelineError : public Error {
 // Parses and validates one definition. `source` names it in messages.
 Pipeline parse_pipeline(const nlohmann::json& definition, const StageRegistry& registry, const std::string& source);
 
+// The *.json files of an embedded folder, named "<origin>/<file>" in messages.
+std::vector<PipelineFile> pipeline_files(std::span<const EmbeddedFile> files, std::string_view origin);
+
+// Parses the files of one owner ("builtin", "platform", a product's name) into `out`. Every pipeline
+// name must start with "<owner>." (the platform's own may also start with "webhooks."), and no two
+// files of the build may share a name. Throws PipelineError naming the file.
+void load_owned_pipelines(const std::vector<PipelineFile>& files, std::string_view owner,
+                          const StageRegistry& registry, std::map<std::string, Pipeline, std::less<>>& out);
+
 // Every *.json file in dir (sorted), validated. Two pipelines with one name are an error.
 std::map<std::string, Pipeline, std::less<>> load_pipelines(const std::filesystem::path& dir,
                                                            const StageRegistry& registry);

@@ -10,6 +10,7 @@
 // (or throw Cancelled) promptly: cancellation and timeouts are cooperative.
 #pragma once
 
+#include "tyto/core/embedded.hpp"
 #include "tyto/core/logging.hpp"
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,8 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
+#include <span>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -66,6 +69,40 @@ class Cancelled : public std::runtime_error {
   Cancelled() : std::runtime_error("cancelled") {}
 };
 
+// An object a stage wrote or may read: bytes in the object store, a row in the object catalog.
+struct Artifact {
+  std::string id;
+  std::string purpose;
+  std::string filename;
+  std::string content_type;
+  std::uint64_t size = 0;
+  std::string sha256;
+};
+
+// What a new artifact is: its purpose (which sets its retention, see objects/purposes.hpp), name and
+// content type, and optionally a retention of its own.
+struct NewArtifact {
+  std::string purpose;
+  std::string filename;
+  std::string content_type = "application/octet-stream";
+  std::optional<std::chrono::hours> retention;  // default: the purpose's
+};
+
+// Objects read and written from inside a stage, through the object catalog, in the job's tenant and
+// owned by the user who submitted the job (or by the tenant when the platform submitted it), so
+// quotas, retention, export and erasure apply to them like to uploads. Blocking; call from run() only.
+class Artifacts {
+ public:
+  virtual ~Artifacts() = default;
+  // Stores bytes as a new object. Throws StageError("invalid_artifact", …, false) for an unknown
+  // purpose, and StageError(retryable) when the store fails.
+  virtual Artifact put(const NewArtifact& what, std::string_view bytes) = 0;
+  // Reads an object of the job's tenant (at most max_bytes; larger throws StageError
+  // "artifact_too_large"). Another tenant's id is "not_found", exactly like an unknown one.
+  virtual std::string get(std::string_view object_id, std::size_t max_bytes = 64u << 20) = 0;
+  virtual Artifact stat(std::string_view object_id) = 0;
+};
+
 // What a running stage can reach. Implemented by the runner; valid only during run().
 class StageContext {
  public:
@@ -92,6 +129,10 @@ class StageContext {
 
   virtual void log(log::Level level, std::string_view msg, std::initializer_list<log::Field> fields = {}) = 0;
   virtual metrics::Registry& metrics() = 0;
+
+  // Objects of the job's tenant. Throws std::logic_error where the runner was built without an object
+  // catalog (some unit tests).
+  virtual Artifacts& artifacts() = 0;
 };
 
 struct StageDef {
@@ -114,12 +155,26 @@ class StageRegistry {
   std::map<std::string, StageDef, std::less<>> stages_;
 };
 
-// A pipeline module: a named set of stages with start/stop hooks. Listed explicitly in main.
+// A pipeline definition a module or product ships (embedded at build time), by file name.
+struct PipelineFile {
+  std::string path;  // for messages: "modules/builtin/pipelines/builtin.noop.json"
+  std::string_view text;
+};
+
+// A pipeline module: a named set of stages with start/stop hooks. Listed explicitly in main
+// (cli::Components::module), constructed with its options when the server starts. Knows nothing of HTTP.
+//
+// Its name prefixes its stages, pipelines, tables and options ("modules.<name>.*", declared by a static
+// `options()` of the class, if any). It may ship migrations (its own numbered set, see
+// storage/migrations.hpp) and pipeline files (each marked "internal" or not).
 class Module {
  public:
   virtual ~Module() = default;
   virtual std::string_view name() const = 0;
   virtual void register_stages(StageRegistry& registry) = 0;
+  virtual std::vector<PipelineFile> pipelines() const { return {}; }
+  // Files "sqlite/NNNN_*.sql" and "postgres/NNNN_*.sql": the module's own numbered set.
+  virtual std::span<const EmbeddedFile> migrations() const { return {}; }
   virtual void start() {}
   virtual void stop() {}
 };

@@ -1,6 +1,12 @@
 #include "tyto/modules/builtin.hpp"
 
+#include "tyto/pipeline/pipeline.hpp"
+
 #include <fmt/format.h>
+
+namespace tyto {
+std::span<const EmbeddedFile> embedded_builtin_pipelines();
+}
 
 namespace tyto::modules {
 namespace {
@@ -58,6 +64,10 @@ void BuiltinModule::register_stages(pipeline::StageRegistry& registry) {
                    {"message", {{"type", "string"}, {"maxLength", 500}}}}}},
                 {{"type", "object"}, {"properties", {{"attempt", {{"type", "integer"}}}}}},
                 fail});
+}
+
+std::vector<pipeline::PipelineFile> BuiltinModule::pipelines() const {
+  return pipeline::pipeline_files(embedded_builtin_pipelines(), "modules/builtin/pipelines");
 }
 
 }  // namespace tyto::modules

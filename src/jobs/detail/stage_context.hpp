@@ -2,9 +2,12 @@
 #pragma once
 
 #include "tyto/jobs/job_store.hpp"
+#include "tyto/jobs/runner.hpp"
 #include "tyto/pipeline/stage.hpp"
 
 #include <chrono>
+#include <memory>
+#include <stdexcept>
 #include <thread>
 
 namespace tyto::jobs::detail {
@@ -13,7 +16,7 @@ class RunnerStageContext final : public pipeline::StageContext {
  public:
   RunnerStageContext(const Job& job, std::string stage_id, int stage_index, int stage_count,
                      const pipeline::CancellationToken& token, JobStore& store, const std::string& owner,
-                     metrics::Registry& registry)
+                     metrics::Registry& registry, const RunnerOptions& options)
       : job_(job),
         stage_id_(std::move(stage_id)),
         stage_index_(stage_index),
@@ -21,7 +24,8 @@ class RunnerStageContext final : public pipeline::StageContext {
         token_(token),
         store_(store),
         owner_(owner),
-        registry_(registry) {}
+        registry_(registry),
+        options_(options) {}
 
   const std::string& job_id() const override { return job_.id; }
   const std::string& tenant_id() const override { return job_.tenant_id; }
@@ -59,6 +63,14 @@ class RunnerStageContext final : public pipeline::StageContext {
 
   metrics::Registry& metrics() override { return registry_; }
 
+  pipeline::Artifacts& artifacts() override {
+    if (!artifacts_) {
+      if (!options_.artifacts) throw std::logic_error("this runner has no object catalog for artifacts");
+      artifacts_ = options_.artifacts(job_);
+    }
+    return *artifacts_;
+  }
+
  private:
   const Job& job_;
   std::string stage_id_;
@@ -68,6 +80,8 @@ class RunnerStageContext final : public pipeline::StageContext {
   JobStore& store_;
   const std::string& owner_;
   metrics::Registry& registry_;
+  const RunnerOptions& options_;
+  std::unique_ptr<pipeline::Artifacts> artifacts_;
 };
 
 }  // namespace tyto::jobs::detail

@@ -17,6 +17,7 @@ class BuiltinModule final : public pipeline::Module {
   static constexpr std::string_view kName = "builtin";
   std::string_view name() const override { return kName; }
   void register_stages(pipeline::StageRegistry& registry) override;
+  std::vector<pipeline::PipelineFile> pipelines() const override;  // modules/builtin/pipelines/
 };
 
 }  // namespace tyto::modules

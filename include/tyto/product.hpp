@@ -1,0 +1,122 @@
+// Products: the accessibility auditor, brand protection, live sessions, captures, the music catalog.
+//
+// A product is one folder, src/products/<name>/ (its Product class, routes, store, migrations,
+// pipelines, console pages, tests, docs), and one line in main.cpp:
+//
+//   components.product<tyto::products::MusicCatalog>();
+//
+// Its name (kName) prefixes everything it owns: tables ("music_"), pipelines and stages ("music."),
+// metrics ("tyto_music_"), options ("products.music.*"), console page ids ("music."). The platform knows
+// nothing of products and products nothing of each other: everything a product needs comes through the
+// Services below, and everything it adds goes through the hooks of the Product interface.
+//
+// Lifecycle, on the main thread:
+//   1. The class's static `options()` (if any) is read before the configuration is loaded, so its
+//      options parse, print (`tyto config`) and document like the platform's. Then it is constructed
+//      (default constructor; it must not touch the database yet).
+//   2. migrations(): its own numbered set, applied after the platform's (storage/migrations.hpp).
+//   3. install(services, stages, router): registers stages and routes and keeps the services it needs.
+//   4. pipelines(), console_pages(), personal_data() are read once, after install().
+//   5. start() after the platform started; stop() before it stops, in reverse list order.
+#pragma once
+
+#include "tyto/api/console_page.hpp"
+#include "tyto/api/personal_data.hpp"
+#include "tyto/auth/roles.hpp"
+#include "tyto/core/config.hpp"
+#include "tyto/core/embedded.hpp"
+#include "tyto/pipeline/stage.hpp"
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tyto {
+
+namespace storage {
+class Database;
+}
+namespace objects {
+class Catalog;
+}
+namespace events {
+class Events;
+}
+namespace jobs {
+class JobSubmitter;
+}
+namespace auth {
+class AuditLog;
+}
+namespace webhooks {
+class Outbox;
+}
+namespace http {
+class OutboundPolicy;
+class OutboundClient;
+class Router;
+}  // namespace http
+namespace metrics {
+class Registry;
+}
+
+// What the platform hands every product. Every service outlives the product. Unless it says otherwise,
+// a service blocks (database, network): call it from a handler on the blocking pool (the default for
+// routes) or from a stage, never from an I/O thread (RunOn::kIoThread handlers, coroutines).
+struct Services {
+  const Config& config;  // config.option("products.<name>.<key>") reads the product's own options
+  // Every query names its tenant: rows belong to tenants, and routes scope by req.who().tenant_id.
+  storage::Database& db;
+  // Objects (bytes in the object store, rows in the catalog): quotas, retention, signed URLs.
+  objects::Catalog& objects;
+  // Durable events, delivered to streams and, on PostgreSQL, to every instance. Thread-safe.
+  events::Events& events;
+  // Submits jobs: quotas, group-committed enqueue or inside the caller's transaction, runner wake-up.
+  jobs::JobSubmitter& jobs;
+  // Security-relevant actions ("music.map_publish"), in the caller's transaction or on their own.
+  auth::AuditLog& audit;
+  // Webhook events for the tenant's endpoints ("music.map.ready"): Outbox::emit in a transaction.
+  webhooks::Outbox& webhooks;
+  // Every fetch of a URL a user chose goes through these: private addresses are refused unless allowed.
+  const http::OutboundPolicy& outbound;
+  http::OutboundClient& http_client;
+  // Counters and histograms, exposed on /metrics; name them tyto_<product>_*. Thread-safe.
+  metrics::Registry& metrics;
+};
+
+using api::ConsolePage;
+
+class Product {
+ public:
+  virtual ~Product() = default;
+
+  virtual std::string_view name() const = 0;
+
+  // Files "sqlite/NNNN_*.sql" and "postgres/NNNN_*.sql" (tyto_add_product embeds the product's
+  // migrations/ folder). Never edited once landed.
+  virtual std::span<const EmbeddedFile> migrations() const { return {}; }
+
+  // Registers the product's stages and routes. Routes live under /api/v1/<resource> where a design
+  // document names the path, else under the product's own resource; they declare their schemas and
+  // roles (http/router.hpp). Throws to stop start-up with a message for operators.
+  virtual void install(Services& services, pipeline::StageRegistry& stages, http::Router& router) = 0;
+
+  // Pipeline definitions (tyto_add_product embeds the product's pipelines/ folder). Their names start
+  // with "<name>.".
+  virtual std::vector<pipeline::PipelineFile> pipelines() const { return {}; }
+
+  // Console pages and the files they load (tyto_add_product embeds the product's console/ folder, served
+  // under /console/products/<name>/). Page ids start with "<name>.".
+  virtual std::vector<ConsolePage> console_pages() const { return {}; }
+  virtual std::span<const EmbeddedFile> console_files() const { return {}; }
+
+  // What the product keeps about a user: exported by GET /api/v1/me/export, erased by DELETE /me.
+  // Owned by the product. A product that stores anything keyed by a user must list it here.
+  virtual std::vector<api::PersonalData*> personal_data() { return {}; }
+
+  virtual void start() {}
+  virtual void stop() {}
+};
+
+}  // namespace tyto
