@@ -166,24 +166,17 @@ void register_user_export_stage(pipeline::StageRegistry& registry, UserExportDep
                 [d](pipeline::StageContext& ctx, const json& input) { return run_export(*d, ctx, input); }});
 }
 
-void add_user_export_routes(http::Router& router, jobs::JobStore& store, jobs::Runner& runner,
-                            const jobs::Runner::Pipelines& pipelines, auth::AuditLog& audit) {
+void add_user_export_routes(http::Router& router, jobs::JobSubmitter& submitter, auth::AuditLog& audit) {
   router.add(
       http::Method::kGet, "/api/v1/me/export",
-      [&store, &runner, &pipelines, &audit](http::Request& req) {
+      [&submitter, &audit](http::Request& req) {
         const auto& who = req.who();
         if (!who.is_user()) throw Error(ErrorCode::kForbidden, "only a user has personal data to export");
-        const auto& p = pipelines.at(std::string(kPipeline));
-        jobs::JobSpec spec;
-        spec.tenant_id = who.tenant_id;
-        spec.pipeline = p.name;
-        spec.pipeline_version = p.version;
-        spec.input = {{"user_id", who.user_id}, {"tenant_id", who.tenant_id}};
+        auto spec = submitter.spec(kPipeline, who.tenant_id, {{"user_id", who.user_id}, {"tenant_id", who.tenant_id}});
         spec.unique_key = "export:" + who.user_id;
         spec.created_by = who.user_id;
-        auto result = store.enqueue({spec}).front();
+        auto result = submitter.submit(spec);
         if (result.outcome == jobs::EnqueueResult::Outcome::kCreated) {
-          runner.wake();
           audit.record(audit_entry(req, "user.export_request", "job:" + result.job.id));
         }
         auto res = http::Response::json(result.job.to_json(), 202);

@@ -24,21 +24,14 @@ namespace tyto::cli {
 // sweep at a time across every instance; with jobs.enabled false another instance runs it.
 class Platform::Janitor {
  public:
-  Janitor(events::Events& events, std::chrono::hours retention, jobs::JobStore& store, jobs::Runner& runner,
-          const jobs::Runner::Pipelines& pipelines)
-      : thread_("housekeeping", std::chrono::minutes(10), [&events, retention, &store, &runner, &pipelines,
-                                                           first = true]() mutable {
+  Janitor(events::Events& events, std::chrono::hours retention, jobs::JobSubmitter& submitter)
+      : thread_("housekeeping", std::chrono::minutes(10), [&events, retention, &submitter, first = true]() mutable {
           const auto cutoff = now_micros() - std::chrono::duration_cast<std::chrono::microseconds>(retention).count();
           if (auto n = events.delete_older_than(cutoff); n > 0) log::info("deleted old events", {{"count", n}});
           if (std::exchange(first, false)) return;  // the first sweep comes one interval after start
-          const auto& p = pipelines.at("platform.retention_sweep");
-          jobs::JobSpec sweep;
-          sweep.tenant_id = "system";
-          sweep.pipeline = p.name;
-          sweep.pipeline_version = p.version;
-          sweep.input = nlohmann::json::object();
+          auto sweep = submitter.spec("platform.retention_sweep", "system", nlohmann::json::object());
           sweep.unique_key = "platform.retention_sweep";
-          if (store.enqueue({sweep}).front().outcome == jobs::EnqueueResult::Outcome::kCreated) runner.wake();
+          submitter.submit(sweep);
         }) {
     thread_.start();
   }
@@ -178,9 +171,12 @@ Platform::Platform(const Config& config, Modules modules, Environment environmen
     }
   }
   runner_ = std::make_unique<jobs::Runner>(options, *store_, pipelines_, registry_);
-  schedules_ = std::make_unique<jobs::ScheduleStore>(*store_);
+  submitter_ = std::make_unique<jobs::JobSubmitter>(
+      *store_, pipelines_, [this](const std::string& tenant, std::size_t n) { admit_jobs(tenant, n); },
+      [runner = runner_.get()] { runner->wake(); });
+  schedules_ = std::make_unique<jobs::ScheduleStore>(*store_, *submitter_);
   scheduler_ = std::make_unique<jobs::Scheduler>(*schedules_, config_.jobs.schedule_tick,
-                                                 [runner = runner_.get()] { runner->wake(); });
+                                                 [submitter = submitter_.get()] { submitter->wake(); });
 
   // Queue depth is read at scrape time, on the blocking pool that serves /metrics.
   registry_.add_collector([store = store_.get()](std::string& out) {
@@ -199,12 +195,11 @@ Platform::Platform(const Config& config, Modules modules, Environment environmen
 
   api::add_system_routes(router_, {*db_, migrations_, registry_, config_.auth.metrics_public, object_store_.get()});
   api::add_auth_routes(router_, {*auth_, [this](const auth::Principal& who) { catalog_->remove_owned_by(who.user_id); }});
-  api::JobsDeps jobs_deps{*store_, *runner_, pipelines_, *events_, registry_, *schedules_,
+  api::JobsDeps jobs_deps{*store_, *submitter_, *runner_, pipelines_, *events_, registry_, *schedules_,
                           static_cast<std::size_t>(config_.jobs.stream_queue_limit)};
   jobs_deps.stream_queue_bytes = config_.jobs.stream_queue_bytes;
   jobs_deps.stream_send_timeout = config_.jobs.stream_send_timeout;
   jobs_deps.streams_per_principal = static_cast<std::size_t>(config_.jobs.streams_per_principal);
-  jobs_deps.admit_jobs = [this](const std::string& tenant, std::size_t n) { admit_jobs(tenant, n); };
   api::add_jobs_routes(router_, jobs_deps);
   api::add_object_routes(router_, {*db_, *object_store_, *catalog_, *audit_, config_.uploads,
                                    [this](const std::string& tenant_id) { return auth_->limits_for(tenant_id).stored_bytes; },
@@ -218,7 +213,7 @@ Platform::Platform(const Config& config, Modules modules, Environment environmen
                                      }
                                    }});
   api::add_webhook_routes(router_, {*outbox_, *audit_, outbound_});
-  api::add_user_export_routes(router_, *store_, *runner_, pipelines_, *audit_);
+  api::add_user_export_routes(router_, *submitter_, *audit_);
   api::add_console_routes(router_, config_.console);
   // Products add their routes here as they land.
 
@@ -256,8 +251,7 @@ void Platform::start() {
     runner_->start();
     scheduler_->start();
   }
-  janitor_ = std::make_unique<Janitor>(*events_, std::chrono::hours(config_.jobs.event_retention_hours), *store_,
-                                       *runner_, pipelines_);
+  janitor_ = std::make_unique<Janitor>(*events_, std::chrono::hours(config_.jobs.event_retention_hours), *submitter_);
   server_->start();
   started_ = true;
 }

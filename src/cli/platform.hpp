@@ -15,6 +15,7 @@
 #include "tyto/jobs/job_store.hpp"
 #include "tyto/jobs/runner.hpp"
 #include "tyto/jobs/scheduler.hpp"
+#include "tyto/jobs/submitter.hpp"
 #include "tyto/objects/catalog.hpp"
 #include "tyto/objects/object_store.hpp"
 #include "tyto/pipeline/pipeline.hpp"
@@ -54,6 +55,8 @@ class Platform {
   storage::Database& db() { return *db_; }
   metrics::Registry& registry() { return registry_; }
   const jobs::Runner::Pipelines& pipelines() const { return pipelines_; }
+  // The one way to submit jobs (quotas, group-committed enqueue, the runner's wake-up).
+  jobs::JobSubmitter& submitter() { return *submitter_; }
   // Throws Error(kQuotaExceeded) when tenant may not enqueue n more jobs now.
   void admit_jobs(const std::string& tenant, std::size_t n);
   const http::OutboundPolicy& outbound() const { return outbound_; }
@@ -78,6 +81,7 @@ class Platform {
   std::unique_ptr<jobs::JobStore> store_;
   std::unique_ptr<webhooks::Outbox> outbox_;
   std::unique_ptr<jobs::Runner> runner_;
+  std::unique_ptr<jobs::JobSubmitter> submitter_;
   std::unique_ptr<jobs::ScheduleStore> schedules_;
   std::unique_ptr<jobs::Scheduler> scheduler_;
   http::Router router_;

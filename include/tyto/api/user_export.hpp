@@ -8,7 +8,7 @@
 #include "tyto/auth/audit.hpp"
 #include "tyto/http/router.hpp"
 #include "tyto/jobs/job_store.hpp"
-#include "tyto/jobs/runner.hpp"
+#include "tyto/jobs/submitter.hpp"
 #include "tyto/objects/catalog.hpp"
 #include "tyto/pipeline/stage.hpp"
 
@@ -24,7 +24,6 @@ struct UserExportDeps {
 void register_user_export_stage(pipeline::StageRegistry& registry, UserExportDeps deps);
 
 // GET /api/v1/me/export: 202 with the export job (an unfinished one is returned again, not doubled).
-void add_user_export_routes(http::Router& router, jobs::JobStore& store, jobs::Runner& runner,
-                            const jobs::Runner::Pipelines& pipelines, auth::AuditLog& audit);
+void add_user_export_routes(http::Router& router, jobs::JobSubmitter& submitter, auth::AuditLog& audit);
 
 }  // namespace tyto::api
