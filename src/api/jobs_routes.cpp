@@ -142,8 +142,7 @@ Response enqueue_one(Shared& s, Request& req) {
     // Scoped to the caller: two keys or users of one tenant never replay each other's jobs.
     spec.idempotency_key = req.who().actor() + " " + std::string(*key);
   }
-  if (s.deps.admit_jobs) s.deps.admit_jobs(spec.tenant_id, 1);
-  auto result = s.deps.store.enqueue({spec}).front();
+  auto result = s.deps.submitter.submit(spec);
   using O = jobs::EnqueueResult::Outcome;
   if (result.outcome == O::kIdempotentReplay && !same_request(result.job, spec)) {
     throw Error(ErrorCode::kIdempotencyKeyReused, "this Idempotency-Key was used with a different request",
@@ -153,7 +152,6 @@ Response enqueue_one(Shared& s, Request& req) {
     throw Error(ErrorCode::kConflict, "an unfinished job already holds this unique_key",
                 {{"unique_key", *spec.unique_key}, {"job_id", result.job.id}});
   }
-  if (result.outcome == O::kCreated) s.deps.runner.wake();
   Response res = Response::json(job_view(s.deps.store, result.job, s.deps, false), result.outcome == O::kCreated ? 202 : 200);
   res.headers.set("Location", "/api/v1/jobs/" + result.job.id);
   if (result.outcome == O::kIdempotentReplay) res.headers.set("Idempotent-Replayed", "true");
@@ -182,8 +180,7 @@ Response enqueue_batch(Shared& s, Request& req) {
     }
   }
   if (!specs.empty()) {
-    if (s.deps.admit_jobs) s.deps.admit_jobs(specs.front().tenant_id, specs.size());
-    auto outcomes = s.deps.store.enqueue(specs);
+    auto outcomes = s.deps.submitter.submit(specs);
     for (std::size_t k = 0; k < outcomes.size(); ++k) {
       const bool created = outcomes[k].outcome == jobs::EnqueueResult::Outcome::kCreated;
       json r = {{"index", spec_index[k]}, {"status", created ? 202 : 409}, {"job", outcomes[k].job.to_json()}};
@@ -192,7 +189,6 @@ Response enqueue_batch(Shared& s, Request& req) {
       }
       results[spec_index[k]] = std::move(r);
     }
-    s.deps.runner.wake();
   }
   return Response::json({{"results", results}});
 }
@@ -329,7 +325,7 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
       Method::kPost, "/api/v1/jobs/{id}/retry",
       [s](Request& req) {
         auto job = s->deps.store.retry(req.who().tenant_id, req.param("id"));
-        s->deps.runner.wake();
+        s->deps.submitter.wake();
         return Response::json(job.to_json());
       },
       {"Queue a failed or cancelled job again", "jobs", nullptr, job_out_schema()}, kUser);

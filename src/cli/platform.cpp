@@ -211,9 +211,9 @@ Platform::Platform(const Config& config, const Components& components, Environme
     }
   }
   runner_ = std::make_unique<jobs::Runner>(options, *store_, pipelines_, registry_);
-  schedules_ = std::make_unique<jobs::ScheduleStore>(*store_);
+  schedules_ = std::make_unique<jobs::ScheduleStore>(*store_, *submitter_);
   scheduler_ = std::make_unique<jobs::Scheduler>(*schedules_, config_.jobs.schedule_tick,
-                                                 [runner = runner_.get()] { runner->wake(); });
+                                                 [submitter = submitter_.get()] { submitter->wake(); });
 
   // Queue depth is read at scrape time, on the blocking pool that serves /metrics.
   registry_.add_collector([store = store_.get()](std::string& out) {
@@ -232,12 +232,11 @@ Platform::Platform(const Config& config, const Components& components, Environme
 
   api::add_system_routes(router_, {*db_, migrations_, registry_, config_.auth.metrics_public, object_store_.get()});
   api::add_auth_routes(router_, {*auth_});
-  api::JobsDeps jobs_deps{*store_, *runner_, pipelines_, *events_, registry_, *schedules_,
+  api::JobsDeps jobs_deps{*store_, *submitter_, *runner_, pipelines_, *events_, registry_, *schedules_,
                           static_cast<std::size_t>(config_.jobs.stream_queue_limit)};
   jobs_deps.stream_queue_bytes = config_.jobs.stream_queue_bytes;
   jobs_deps.stream_send_timeout = config_.jobs.stream_send_timeout;
   jobs_deps.streams_per_principal = static_cast<std::size_t>(config_.jobs.streams_per_principal);
-  jobs_deps.admit_jobs = [this](const std::string& tenant, std::size_t n) { admit_jobs(tenant, n); };
   api::add_jobs_routes(router_, jobs_deps);
   api::add_object_routes(router_, {*db_, *object_store_, *catalog_, *audit_, config_.uploads,
                                    [this](const std::string& tenant_id) { return auth_->limits_for(tenant_id).stored_bytes; },

@@ -18,6 +18,7 @@
 #include "tyto/jobs/job_store.hpp"
 #include "tyto/jobs/runner.hpp"
 #include "tyto/jobs/scheduler.hpp"
+#include "tyto/jobs/submitter.hpp"
 #include "tyto/objects/catalog.hpp"
 #include "tyto/objects/object_store.hpp"
 #include "tyto/pipeline/pipeline.hpp"
@@ -59,9 +60,10 @@ class Platform {
   storage::Database& db() { return *db_; }
   metrics::Registry& registry() { return registry_; }
   const jobs::Runner::Pipelines& pipelines() const { return pipelines_; }
+  // The one way to submit jobs (quotas, group-committed enqueue, the runner's wake-up).
+  jobs::JobSubmitter& submitter() { return *submitter_; }
   // Throws Error(kQuotaExceeded) when tenant may not enqueue n more jobs now.
   void admit_jobs(const std::string& tenant, std::size_t n);
-  jobs::JobSubmitter& submitter() { return *submitter_; }
   const std::vector<storage::MigrationSet>& migrations() const { return migrations_; }
   const http::OutboundPolicy& outbound() const { return outbound_; }
   objects::Catalog& catalog() { return *catalog_; }

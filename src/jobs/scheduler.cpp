@@ -120,19 +120,26 @@ std::vector<Job> ScheduleStore::fire_due(std::int64_t now) {
     } catch (const std::exception& e) {
       log::warn("schedule cannot compute its next fire time; disabled", {{"schedule_id", s.id}, {"error", e.what()}});
     }
-    JobSpec spec;
-    spec.tenant_id = s.tenant_id;
-    spec.pipeline = s.pipeline;
-    spec.input = s.input;
-    spec.unique_key = fmt::format("schedule:{}:{}", s.id, fire_at);
     auto tx = jobs_.db().begin();
     std::vector<events::NewEvent> pending;
-    auto results = jobs_.enqueue_in(*tx, {spec}, pending);
-    const auto& job = results.front().job;
-    if (tx->execute(kAdvance, {s.id, fire_at, next, job.id, now}) != 1) continue;  // another instance fired it
-    pending.push_back({s.tenant_id, "schedule:" + s.id, "fired", {{"job_id", job.id}, {"fire_at", format_rfc3339(fire_at)}}});
+    std::optional<EnqueueResult> result;
+    try {
+      JobSpec spec = submitter_.spec(s.pipeline, s.tenant_id, s.input);
+      spec.unique_key = fmt::format("schedule:{}:{}", s.id, fire_at);
+      result = submitter_.submit_in(*tx, {spec}, pending).front();
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kQuotaExceeded && e.code() != ErrorCode::kNotFound) throw;
+      pending.push_back({s.tenant_id, "schedule:" + s.id, "skipped",
+                         {{"fire_at", format_rfc3339(fire_at)}, {"reason", e.what()}}});
+    }
+    const auto last_job_id = result ? std::optional(result->job.id) : s.last_job_id;
+    if (tx->execute(kAdvance, {s.id, fire_at, next, last_job_id, now}) != 1) continue;  // another instance fired it
+    if (result) {
+      pending.push_back({s.tenant_id, "schedule:" + s.id, "fired",
+                         {{"job_id", result->job.id}, {"fire_at", format_rfc3339(fire_at)}}});
+    }
     jobs_.events().commit(*tx, pending);
-    if (results.front().outcome == EnqueueResult::Outcome::kCreated) fired.push_back(job);
+    if (result && result->outcome == EnqueueResult::Outcome::kCreated) fired.push_back(result->job);
   }
   return fired;
 }

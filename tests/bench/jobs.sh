@@ -4,6 +4,7 @@
 # - no-op jobs/s end to end through the API (batches of 1,000) and in-process (tyto_bench_jobs)
 # - enqueue-to-start latency on an idle runner (tyto_bench_jobs)
 # - GET /api/v1/jobs/{id} under wrk -t1 -c64 -d10s over random existing ids
+# - single-job POST /api/v1/jobs under wrk -t1 -c32 -d6s (group commit), with the server's CPU per request
 # - fan-out: 1,000 WebSocket subscribers on one topic
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -37,6 +38,8 @@ serve() {  # serve NAME DATABASE_URL; sets port and pid
 
 stop() { kill "$pid"; wait "$pid" || true; pid=""; }
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }  # user + system, all threads
+
 "$here/../services/postgres.sh" start "$pg_dir" >/dev/null
 pg_url=$(cat "$pg_dir/postgres.url")
 
@@ -49,6 +52,16 @@ for backend in sqlite postgres; do
   IDS_FILE="$work/ids.txt" wrk -t1 -c64 -d10s --latency -s "$here/get_job.lua" "http://127.0.0.1:$port" |
     awk '/Requests\/sec|Non-2xx|Socket errors/ {print} $1=="50%" || $1=="99%" {print "latency " $1 " " $2}'
   python3 "$here/fanout.py" "$port" 1000 100 50
+  stop
+  serve "$backend-post" "${url/tyto.db/post.db}"
+  echo "== POST /api/v1/jobs, one no-op job per request, wrk -t1 -c32 -d6s"
+  before=$(cpu_ticks)
+  out=$(wrk -t1 -c32 -d6s --latency -s "$here/post_job.lua" "http://127.0.0.1:$port")
+  ticks=$(($(cpu_ticks) - before))
+  echo "$out" | awk '/Requests\/sec|Non-2xx|Socket errors|^status/ {print} $1=="50%" || $1=="99%" {print "latency " $1 " " $2}'
+  created=$(echo "$out" | awk '/^status 202:/ {print $3}')
+  echo "server CPU per created job: $(awk -v t="$ticks" -v n="${created:-0}" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {if (n > 0) printf "%.0f µs", t / hz / n * 1e6; else print "-"}')"
   stop
   "$build_dir/tests/bench/tyto_bench_jobs" "$url" "$jobs"
 done

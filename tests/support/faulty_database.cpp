@@ -49,7 +49,7 @@ class FaultyTransaction final : public storage::Transaction {
   Result query(std::string_view sql, const Params& params) override {
     return state_.run([&] {
       if (mode_ == storage::TxMode::kWrite) sqls_.emplace_back(sql);
-      if (is_write_statement(sql)) db_.check_write(sql);
+      if (is_write_statement(sql)) db_.check_write(sql, &params);
       return real_->query(sql, params);
     });
   }
@@ -97,12 +97,17 @@ FaultyDatabase::~FaultyDatabase() = default;
 
 void FaultyDatabase::fail_write(int nth, DbFault fault, std::string match, int times) {
   std::lock_guard lock(mutex_);
-  rules_.push_back({Kind::kWrite, nth - 1, times, fault, CommitPoint::kBefore, std::move(match)});
+  rules_.push_back({Kind::kWrite, nth - 1, times, fault, CommitPoint::kBefore, std::move(match), {}});
 }
 
 void FaultyDatabase::fail_commit(int nth, CommitPoint point, DbFault fault, std::string match, int times) {
   std::lock_guard lock(mutex_);
-  rules_.push_back({Kind::kCommit, nth - 1, times, fault, point, std::move(match)});
+  rules_.push_back({Kind::kCommit, nth - 1, times, fault, point, std::move(match), {}});
+}
+
+void FaultyDatabase::fail_writes_binding(std::string value, DbFault fault) {
+  std::lock_guard lock(mutex_);
+  rules_.push_back({Kind::kWrite, 0, kForever, fault, CommitPoint::kBefore, {}, std::move(value)});
 }
 
 void FaultyDatabase::clear() {
@@ -110,7 +115,8 @@ void FaultyDatabase::clear() {
   rules_.clear();
 }
 
-std::optional<FaultyDatabase::Rule> FaultyDatabase::take(Kind kind, const std::vector<std::string>& sqls) {
+std::optional<FaultyDatabase::Rule> FaultyDatabase::take(Kind kind, const std::vector<std::string>& sqls,
+                                                        const Params* params) {
   std::lock_guard lock(mutex_);
   std::optional<Rule> hit;
   for (auto& rule : rules_) {
@@ -119,6 +125,12 @@ std::optional<FaultyDatabase::Rule> FaultyDatabase::take(Kind kind, const std::v
                            return sql.find(rule.match) != std::string::npos;
                          });
     if (!matches) continue;
+    if (!rule.binding.empty() && (!params || std::none_of(params->begin(), params->end(), [&](const storage::Value& v) {
+                                    const auto* text = std::get_if<std::string>(&v.variant());
+                                    return text && *text == rule.binding;
+                                  }))) {
+      continue;
+    }
     if (rule.skip > 0) {
       --rule.skip;
       continue;
@@ -130,13 +142,13 @@ std::optional<FaultyDatabase::Rule> FaultyDatabase::take(Kind kind, const std::v
   return hit;
 }
 
-void FaultyDatabase::check_write(std::string_view sql) {
-  if (auto rule = take(Kind::kWrite, {std::string(sql)})) throw_db_fault(dialect(), rule->fault);
+void FaultyDatabase::check_write(std::string_view sql, const Params* params) {
+  if (auto rule = take(Kind::kWrite, {std::string(sql)}, params)) throw_db_fault(dialect(), rule->fault);
 }
 
 Result FaultyDatabase::query(std::string_view sql, const Params& params) {
   if (!is_write_statement(sql)) return real_.query(sql, params);
-  check_write(sql);
+  check_write(sql, &params);
   // An autocommit write is its own transaction: a commit fault applies to it as well.
   const auto rule = take(Kind::kCommit, {std::string(sql)});
   if (!rule) return real_.query(sql, params);

@@ -61,6 +61,10 @@ class FaultyDatabase final : public storage::Database {
   // `match` fails at `point`; so do the `times - 1` matching commits after it.
   void fail_commit(int nth, CommitPoint point, DbFault fault, std::string match = {}, int times = 1);
 
+  // Every write statement that binds the text `value` as a parameter fails, until clear(): a fault that
+  // follows one request's data (a tenant, a key) whichever transaction it lands in.
+  void fail_writes_binding(std::string value, DbFault fault);
+
   // Disarms every fault.
   void clear();
 
@@ -90,11 +94,12 @@ class FaultyDatabase final : public storage::Database {
     DbFault fault;
     CommitPoint point;
     std::string match;
+    std::string binding;  // non-empty: only statements binding this text
   };
 
   // The rule that fails this event, if any (consumes one count of every matching rule).
-  std::optional<Rule> take(Kind kind, const std::vector<std::string>& sqls);
-  void check_write(std::string_view sql);
+  std::optional<Rule> take(Kind kind, const std::vector<std::string>& sqls, const storage::Params* params = nullptr);
+  void check_write(std::string_view sql, const storage::Params* params = nullptr);
 
   std::unique_ptr<storage::Database> owned_;
   storage::Database& real_;

@@ -6,6 +6,7 @@
 #include "tyto/jobs/job_store.hpp"
 #include "tyto/jobs/runner.hpp"
 #include "tyto/jobs/scheduler.hpp"
+#include "tyto/jobs/submitter.hpp"
 
 #include <chrono>
 #include <functional>
@@ -14,7 +15,8 @@ namespace tyto::api {
 
 struct JobsDeps {
   jobs::JobStore& store;
-  jobs::Runner& runner;  // woken on enqueue, told about cancels
+  jobs::JobSubmitter& submitter;  // every enqueue: quotas, the insert, the runner's wake-up
+  jobs::Runner& runner;  // told about cancels
   const jobs::Runner::Pipelines& pipelines;
   events::Events& events;
   metrics::Registry& registry;
@@ -23,8 +25,6 @@ struct JobsDeps {
   std::size_t stream_queue_bytes = 256 * 1024;  // bytes of events a slow stream client may fall behind
   std::chrono::milliseconds stream_send_timeout{5'000};  // a send blocked longer cuts the client off
   std::size_t streams_per_principal = 64;  // open WebSocket/SSE streams per user or API key; 0: no limit
-  // Called before n jobs of a tenant are enqueued; throws Error(kQuotaExceeded) to refuse. May be empty.
-  std::function<void(const std::string& tenant_id, std::size_t n)> admit_jobs;
 };
 
 // POST/GET /api/v1/jobs, POST /api/v1/jobs/batch, GET /api/v1/jobs/{id}, POST …/cancel, …/retry,

@@ -5,10 +5,13 @@
 // next_fire_at (UPDATE … WHERE next_fire_at = <the time being fired>) in the same transaction as
 // the job's insert, and the job carries the unique key "schedule:<id>:<fire time>". An instance
 // that loses the race changes nothing. Fire times missed while no instance ran are fired once (the
-// job runs late), then the schedule continues from now.
+// job runs late), then the schedule continues from now. Jobs go through the JobSubmitter: a fire time
+// at which the tenant is over a job quota, or whose pipeline no longer exists, is skipped (a "skipped"
+// event on the schedule's topic says why), not queued up for later.
 #pragma once
 
 #include "tyto/jobs/job_store.hpp"
+#include "tyto/jobs/submitter.hpp"
 #include "tyto/pipeline/pipeline.hpp"
 
 #include <chrono>
@@ -40,7 +43,7 @@ struct Schedule {
 
 class ScheduleStore {
  public:
-  explicit ScheduleStore(JobStore& jobs) : jobs_(jobs) {}
+  ScheduleStore(JobStore& jobs, JobSubmitter& submitter) : jobs_(jobs), submitter_(submitter) {}
 
   // Validates cron and time zone (Error kValidationFailed naming the field), computes the first fire time.
   Schedule create(Schedule s);
@@ -53,6 +56,7 @@ class ScheduleStore {
 
  private:
   JobStore& jobs_;
+  JobSubmitter& submitter_;
 };
 
 // Calls fire_due on a timer, on its own thread, and wakes the runner when it enqueued.

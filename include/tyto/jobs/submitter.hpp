@@ -6,7 +6,12 @@
 // in a transaction of its own and wakes the runner when one was created. Concurrent submit() calls
 // share transactions (group commit): calls that arrive while a commit is in flight go into the next
 // one, and each returns only after the commit that holds its jobs. A call whose jobs fail to insert
-// fails alone; the others in its group are retried without it.
+// fails alone; the others in its group are retried without it, each in its own transaction. A failed
+// commit (whose outcome may be unknown) is not retried: every call in the group gets its error.
+// Within a group, calls see each other as sequential calls in arrival order would: the second use of an
+// Idempotency-Key replays the first, a unique_key taken by an earlier call conflicts. Quotas are checked
+// by the committing thread with the group's earlier calls counted, so one instance never overshoots
+// them; several instances on one database may, by the calls each has in flight.
 //
 // submit_in() enqueues inside the caller's write transaction (a product that records its own row and
 // the job that processes it atomically); the caller commits the returned events with the transaction
@@ -51,6 +56,9 @@ class JobSubmitter {
   std::vector<EnqueueResult> submit_in(storage::Session& tx, const std::vector<JobSpec>& specs,
                                        std::vector<events::NewEvent>& pending);
   void wake();
+
+  // Calls waiting for the commit after the one in flight (for tests and metrics).
+  std::size_t queued() const;
 
   const Runner::Pipelines& pipelines() const noexcept { return pipelines_; }
 
