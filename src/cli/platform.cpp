@@ -4,6 +4,7 @@
 #include "tyto/api/jobs_routes.hpp"
 #include "tyto/api/user_export.hpp"
 #include "tyto/api/object_routes.hpp"
+#include "tyto/api/docs_routes.hpp"
 #include "tyto/api/system_routes.hpp"
 #include "tyto/api/webhook_routes.hpp"
 #include "tyto/core/embedded.hpp"
@@ -220,6 +221,7 @@ Platform::Platform(const Config& config, Modules modules, Environment environmen
   api::add_webhook_routes(router_, {*outbox_, *audit_, outbound_});
   api::add_user_export_routes(router_, *store_, *runner_, pipelines_, *audit_);
   api::add_console_routes(router_, config_.console);
+  api::add_docs_routes(router_, {config_.auth.api_docs_public});
   // Products add their routes here as they land.
 
   server_ = std::make_unique<http::Server>(config_.http, router_, registry_, auth_.get());
