@@ -126,6 +126,7 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
                                {"api_version", "v1"},
                                {"links",
                                 {{"openapi", "/api/v1/openapi.json"},
+                                 {"docs", "/docs"},
                                  {"health", "/health"},
                                  {"ready", "/ready"},
                                  {"metrics", "/metrics"},

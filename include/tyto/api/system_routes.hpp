@@ -1,5 +1,5 @@
 // The platform's own routes: liveness, readiness, metrics, the API index and the browser console
-// (the OpenAPI document: docs_routes.hpp). Products add theirs next to these in main.
+// (the OpenAPI document and the reference page: docs_routes.hpp). Products add theirs next to these in main.
 #pragma once
 
 #include "tyto/core/config.hpp"
