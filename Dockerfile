@@ -6,10 +6,12 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config git ca-certificates \
       libboost1.81-dev libsqlite3-dev libpq-dev nlohmann-json3-dev libfmt-dev libssl-dev libsodium-dev libarchive-dev \
-      libhowardhinnant-date-dev \
+      libhowardhinnant-date-dev nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
+# Swagger UI for /docs, compiled into the binary (assets/api-docs/package.json pins it).
+RUN cd assets/api-docs && npm ci --ignore-scripts --no-audit --no-fund
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTYTO_BUILD_TESTS=OFF -DTYTO_BUILD_BENCH=OFF \
  && cmake --build /build --target tyto \
  && strip /build/tyto

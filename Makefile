@@ -1,4 +1,5 @@
-# Tyto's entry points. Each target installs what is missing first (Debian 12 packages).
+# Tyto's entry points. Each target installs what is missing first (Debian 12 packages, and the npm package
+# of the API reference page that the build compiles in: scripts/setup.sh).
 #   make run     build (Release) and start the server on SQLite in ./data, console on :8080
 #   make test    build everything, start the test services, run the whole suite through ctest
 #   make build   build only; the binary is build/tyto

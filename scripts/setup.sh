@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Tyto needs, and only those that are missing.
-#   scripts/setup.sh build   compilers and libraries for `make build` / `make run`
+# Installs the Debian 12 packages Tyto needs, and only those that are missing, then the npm package the
+# build compiles in (Swagger UI for /docs, pinned in assets/api-docs/package.json) unless it is there.
+#   scripts/setup.sh build   compilers, libraries and Node.js for `make build` / `make run`
 #   scripts/setup.sh test    build + the test services and tools: PostgreSQL 15, Ceph RGW (S3),
-#                            Chromium and Node.js (e2e), docker-compose (to validate the compose file)
+#                            Chromium (e2e), docker-compose (to validate the compose file)
 #   scripts/setup.sh bench   build + wrk, PostgreSQL 15 and Python for the benchmark programs
 #   scripts/setup.sh fuzz    build + clang and its libFuzzer and sanitizer runtimes (tests/fuzz; `make test` too)
 set -euo pipefail
@@ -22,11 +23,11 @@ BUILD_PACKAGES=(
   libtorch-dev
   catch2
   john-data                 # common-password list (auth.password_blocklist) read at run time
+  nodejs $(command -v npm >/dev/null || echo npm)  # npm ci of assets/api-docs; NodeSource's nodejs bundles npm (and conflicts with Debian's)
 )
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
-TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps chromium nodejs radosgw ceph-mon ceph-osd
-  "${FUZZ_PACKAGES[@]}"
-  $(command -v npm >/dev/null || echo npm))  # NodeSource's nodejs bundles npm (and conflicts with Debian's)
+TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps chromium radosgw ceph-mon ceph-osd
+  "${FUZZ_PACKAGES[@]}")
 BENCH_PACKAGES=(wrk curl procps python3 postgresql-15 postgresql-client-15)
 
 case "${1:-build}" in
@@ -43,10 +44,21 @@ for pkg in "${wanted[@]}"; do
     missing+=("$pkg")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
+  echo "Installing missing packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get update -q
+  "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
 
-if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
-echo "Installing missing packages: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" apt-get update -q
-"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Swagger UI for the API reference, compiled into the binary (src/CMakeLists.txt). Only when the installed
+# version is not the pinned one, so a machine set up once builds offline. --ignore-scripts: the package
+# needs none, and one of its dependencies would report the install to its vendor.
+api_docs="$(cd "$(dirname "$0")/.." && pwd)/assets/api-docs"
+pinned=$(node -p "require('$api_docs/package.json').dependencies['swagger-ui-dist']")
+installed=$(node -p "try { require('$api_docs/node_modules/swagger-ui-dist/package.json').version } catch { '' }")
+if [ "$pinned" != "$installed" ]; then
+  echo "Installing swagger-ui-dist $pinned (npm) into $api_docs/node_modules"
+  (cd "$api_docs" && npm ci --ignore-scripts --no-audit --no-fund)
+fi

@@ -1,6 +1,7 @@
 #include "tyto/api/system_routes.hpp"
 #include "tyto/auth/roles.hpp"
 
+#include "api/detail/static_file.hpp"
 #include "tyto/core/embedded.hpp"
 #include "tyto/core/error.hpp"
 #include "tyto/core/hash.hpp"
@@ -15,19 +16,6 @@ namespace {
 using http::Method;
 using http::Request;
 using http::Response;
-
-std::string_view content_type_for(std::string_view path) {
-  static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
-      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},   {".json", "application/json"},
-      {".svg", "image/svg+xml"},             {".png", "image/png"},
-      {".ico", "image/x-icon"},              {".woff2", "font/woff2"},
-  };
-  for (const auto& [ext, type] : kTypes) {
-    if (path.ends_with(ext)) return type;
-  }
-  return "application/octet-stream";
-}
 
 // Rejects anything that could leave the console directory: "..", absolute paths, backslashes.
 bool safe_relative_path(std::string_view path) {
@@ -52,7 +40,7 @@ std::optional<File> load(const ConsoleConfig& config, std::string_view path) {
   if (!safe_relative_path(path)) return std::nullopt;
   if (config.assets_dir.empty()) {
     for (const auto& f : embedded_console()) {
-      if (f.path == path) return File{std::string(f.data), "\"" + std::string(f.sha256.substr(0, 32)) + "\""};
+      if (f.path == path) return File{std::string(f.data), detail::etag_of_sha256(f.sha256)};
     }
     return std::nullopt;
   }
@@ -63,7 +51,7 @@ std::optional<File> load(const ConsoleConfig& config, std::string_view path) {
   std::stringstream ss;
   ss << in.rdbuf();
   std::string data = ss.str();
-  std::string etag = "\"" + sha256_hex(data).substr(0, 32) + "\"";
+  std::string etag = detail::etag_of_sha256(sha256_hex(data));
   return File{std::move(data), std::move(etag)};
 }
 
@@ -81,10 +69,7 @@ std::optional<File> load_product_file(const std::vector<ConsoleFiles>& bundles, 
 
 Response serve(const Request& req, std::string_view path, std::optional<File> file) {
   if (!file) throw Error(ErrorCode::kNotFound, "no such console file", {{"path", std::string(path)}});
-  Response res;
-  res.headers.set("ETag", file->etag);
-  res.headers.set("Cache-Control", "no-cache");
-  res.headers.set("X-Content-Type-Options", "nosniff");
+  Response res = detail::static_file(req, std::move(file->data), std::move(file->etag), detail::content_type_for(path));
   if (path.ends_with(".html")) {
     res.headers.set("Content-Security-Policy",
                     "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; "
@@ -92,12 +77,6 @@ Response serve(const Request& req, std::string_view path, std::optional<File> fi
     res.headers.set("X-Frame-Options", "DENY");
     res.headers.set("Referrer-Policy", "no-referrer");
   }
-  if (auto inm = req.headers.get("If-None-Match"); inm && *inm == file->etag) {
-    res.status = 304;
-    return res;
-  }
-  res.headers.set("Content-Type", std::string(content_type_for(path)));
-  res.body = std::move(file->data);
   return res;
 }
 

@@ -3,7 +3,6 @@
 #include "tyto/core/error.hpp"
 #include "tyto/core/logging.hpp"
 #include "tyto/core/version.hpp"
-#include "tyto/http/openapi.hpp"
 
 #include <fmt/format.h>
 
@@ -129,6 +128,7 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
                                {"api_version", "v1"},
                                {"links",
                                 {{"openapi", "/api/v1/openapi.json"},
+                                 {"docs", "/docs"},
                                  {"health", "/health"},
                                  {"ready", "/ready"},
                                  {"metrics", "/metrics"},
@@ -159,12 +159,6 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
        object_schema({{"config", {{"type", "object"}}}}, {"config"}),
        object_schema({{"valid", {{"type", "boolean"}}}}, {"valid"})},
       {http::RunOn::kIoThread, 64 * 1024, false, auth::Role::kAdmin});
-
-  router.add(
-      Method::kGet, "/api/v1/openapi.json",
-      [&router](Request&) { return Response::json(http::build_openapi(router, "Tyto API", build_info().version)); },
-      {"This OpenAPI 3.1 document, generated from the route table", "system", nullptr,
-       {{"type", "object"}, {"required", {"openapi", "paths"}}}});
 }
 
 }  // namespace tyto::api

@@ -4,6 +4,7 @@
 #include "tyto/api/jobs_routes.hpp"
 #include "tyto/api/personal_data_routes.hpp"
 #include "tyto/api/object_routes.hpp"
+#include "tyto/api/docs_routes.hpp"
 #include "tyto/api/system_routes.hpp"
 #include "tyto/api/webhook_routes.hpp"
 #include "tyto/core/embedded.hpp"
@@ -265,6 +266,7 @@ Platform::Platform(const Config& config, const Components& components, Environme
     console_files.push_back({std::string(p->name()), p->console_files()});
   }
   api::add_console_routes(router_, config_.console, std::move(pages), std::move(console_files));
+  api::add_docs_routes(router_, {config_.auth.api_docs_public});
 
   server_ = std::make_unique<http::Server>(config_.http, router_, registry_, auth_.get());
 }

@@ -390,6 +390,11 @@ const OptionDef kOptions[] = {
       "Serve /metrics without authentication (false: admins only)"},
      [](Config& c, const json& v) { c.auth.metrics_public = to_bool("auth.metrics_public", v); },
      [](const Config& c) -> json { return c.auth.metrics_public; }},
+    {{"auth.api_docs_public", "TYTO_AUTH_API_DOCS_PUBLIC", "--auth-api-docs-public", "boolean",
+      "Serve the OpenAPI document (/api/v1/openapi.json) and the API reference page (/docs) without "
+      "authentication (false: signed-in callers only)"},
+     [](Config& c, const json& v) { c.auth.api_docs_public = to_bool("auth.api_docs_public", v); },
+     [](const Config& c) -> json { return c.auth.api_docs_public; }},
     {{"auth.argon2_ops", "TYTO_AUTH_ARGON2_OPS", "--auth-argon2-ops", "integer", "argon2id passes per password hash"},
      [](Config& c, const json& v) { c.auth.argon2_ops = static_cast<int>(to_int("auth.argon2_ops", v, 1, 10)); },
      [](const Config& c) -> json { return c.auth.argon2_ops; }},

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the console's browser test (console.spec.mjs) with node's test runner.
+# Runs the browser tests (console.spec.mjs, api_docs.spec.mjs) with node's test runner.
 #   TYTO_BINARY              the server to test (default: build-dev/tyto of this checkout)
 #   CHROMIUM                 the browser (default: /usr/bin/chromium, Debian's `chromium`)
 #   TYTO_CONSOLE_ASSETS_DIR  serve the console from disk, to test edits without a rebuild
@@ -18,4 +18,4 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 if [ ! -d node_modules/playwright-core ]; then
   npm ci --no-audit --no-fund
 fi
-exec node --test --test-reporter=spec console.spec.mjs
+exec node --test --test-reporter=spec console.spec.mjs api_docs.spec.mjs

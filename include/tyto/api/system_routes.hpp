@@ -1,5 +1,5 @@
-// The platform's own routes: liveness, readiness, metrics, the API index, the OpenAPI document and
-// the browser console. Products add theirs next to these in main.
+// The platform's own routes: liveness, readiness, metrics, the API index and the browser console
+// (the OpenAPI document and the reference page: docs_routes.hpp). Products add theirs next to these in main.
 #pragma once
 
 #include "tyto/api/console_page.hpp"
@@ -24,8 +24,7 @@ struct SystemDeps {
   objects::ObjectStore* objects = nullptr;
 };
 
-// GET /health, /ready, /metrics, /api/v1 and /api/v1/openapi.json. The router must outlive the
-// routes (openapi.json reads it at request time, so routes added later are listed too).
+// GET /health, /ready, /metrics and /api/v1.
 void add_system_routes(http::Router& router, SystemDeps deps);
 
 // GET / (the console shell) and GET /console/{path...} (its files), from the copy built into the

@@ -93,6 +93,7 @@ struct AuthConfig {
   std::string admin_password;  // first start only; empty: a random one, printed once in the log
   std::string bootstrap_api_key;  // when set, an admin API key with exactly this value exists (automation)
   bool metrics_public = true;     // /metrics without authentication
+  bool api_docs_public = true;    // /api/v1/openapi.json and /docs without authentication
   int argon2_ops = 3;             // argon2id passes
   int argon2_mem_mib = 64;        // argon2id memory per hash
   int password_concurrency = 0;   // password hashes at once (as many more may wait); 0: max(1, cores / 2)
