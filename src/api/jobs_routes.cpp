@@ -306,7 +306,7 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
       {"Enqueue up to 1,000 jobs in one transaction; one result per job", "jobs",
        {{"type", "object"}, {"required", {"jobs"}}, {"properties", {{"jobs", {{"type", "array"}, {"items", job_schema()}}}}}},
        {{"type", "object"}, {"properties", {{"results", {{"type", "array"}}}}}}},
-      {http::RunOn::kBlockingPool, kBatchBodyLimit, false, auth::Role::kUser});
+      {.max_body_bytes = kBatchBodyLimit, .role = auth::Role::kUser});
   router.add(
       Method::kGet, "/api/v1/jobs", [s](Request& req) { return list_jobs(*s, req); },
       {"List jobs, newest first (?state=&pipeline=&limit=&cursor=)", "jobs", nullptr,
