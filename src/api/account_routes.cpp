@@ -76,9 +76,9 @@ void add_account_routes(http::Router& router, const std::shared_ptr<AuthShared>&
   router.add(Method::kPost, "/api/v1/auth/password", handler(s, change_password),
              {.summary = "Change the caller's password (ends other sessions)",
               .tag = "auth",
-              .request_schema = object_schema(
-                  {{"current_password", {{"type", "string"}}}, {"new_password", {{"type", "string"}}}},
-                  {"current_password", "new_password"}),
+              .request_schema =
+                  object_schema({{"current_password", {{"type", "string"}}}, {"new_password", {{"type", "string"}}}},
+                                {"current_password", "new_password"}),
               .success_status = 204},
              password);
   router.add(Method::kDelete, "/api/v1/me", handler(s, delete_me),

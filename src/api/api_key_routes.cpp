@@ -49,8 +49,8 @@ Response create_key(AuthShared& s, const Request& req) {
   check_grantable(who, role);
   auto tx = s.ids.db().begin(storage::TxMode::kWrite);
   auto [key, secret] = s.ids.create_api_key(*tx, who.tenant_id, name, role, who.user_id, expires_at);
-  s.svc.audit().record(*tx, audit_entry(req, "api_key.create", "api_key:" + key.id,
-                                        {{"name", name}, {"role", auth::role_name(role)}}));
+  s.svc.audit().record(
+      *tx, audit_entry(req, "api_key.create", "api_key:" + key.id, {{"name", name}, {"role", auth::role_name(role)}}));
   tx->commit();
   json out = key.to_json();
   out["key"] = secret;

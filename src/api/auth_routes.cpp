@@ -74,7 +74,8 @@ void bad_credentials() { throw Error(ErrorCode::kUnauthorized, "wrong email or p
 
 }  // namespace detail
 
-auth::AuditEntry audit_entry(const http::Request& req, std::string action, std::string resource, nlohmann::json metadata) {
+auth::AuditEntry audit_entry(const http::Request& req, std::string action, std::string resource,
+                             nlohmann::json metadata) {
   auth::AuditEntry e;
   if (req.principal) {
     e.tenant_id = req.principal->tenant_id;
@@ -139,7 +140,8 @@ void bootstrap_identity(AuthService& svc) {
       throw Error(ErrorCode::kValidationFailed, "auth.bootstrap_api_key must be a tyto_… key (tyto apikey create makes one)");
     }
     try {
-      ids.create_api_key(ids.db(), tenant->id, "bootstrap", auth::Role::kAdmin, {}, std::nullopt, cfg.bootstrap_api_key);
+      ids.create_api_key(ids.db(), tenant->id, "bootstrap", auth::Role::kAdmin, {}, std::nullopt,
+                         cfg.bootstrap_api_key);
       log::info("created the bootstrap API key");
     } catch (const Error& e) {
       if (e.code() != ErrorCode::kConflict) throw;

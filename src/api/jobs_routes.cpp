@@ -293,7 +293,8 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
             {"minItems", 1},
             {"maxItems", kMaxBatch},
             {"items",
-             {{"description", "a job request as POST /api/v1/jobs takes; an invalid one gets its own 422 result"}}}}}}}},
+             {{"description",
+               "a job request as POST /api/v1/jobs takes; an invalid one gets its own 422 result"}}}}}}}},
        {{"type", "object"}, {"properties", {{"results", {{"type", "array"}}}}}}},
       {.max_body_bytes = kBatchBodyLimit, .role = auth::Role::kUser});
   router.add(

@@ -92,8 +92,8 @@ void add_member_routes(http::Router& router, const std::shared_ptr<AuthShared>& 
   router.add(Method::kPost, "/api/v1/invitations", handler(s, invite),
              {.summary = "Invite someone to the tenant; the token is in this response only",
               .tag = "auth",
-              .request_schema =
-                  object_schema({{"email", {{"type", "string"}, {"format", "email"}}}, {"role", role_schema()}}, {"email"}),
+              .request_schema = object_schema(
+                  {{"email", {{"type", "string"}, {"format", "email"}}}, {"role", role_schema()}}, {"email"}),
               .success_status = 201},
              invitation);
 }

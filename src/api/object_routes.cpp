@@ -291,7 +291,8 @@ void add_object_routes(http::Router& router, ObjectRoutesDeps deps) {
                               {"description", "default: an hour, or uploads.share_ttl_max if shorter"}}}}}},
        .response_schema = {{"type", "object"},
                            {"properties",
-                            {{"url", {{"type", "string"}}}, {"expires_at", {{"type", "string"}, {"format", "date-time"}}}}}},
+                            {{"url", {{"type", "string"}}},
+                             {"expires_at", {{"type", "string"}, {"format", "date-time"}}}}}},
        .success_status = 201,
        .request_body_optional = true},
       {.role = auth::Role::kUser});

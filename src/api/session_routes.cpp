@@ -187,15 +187,15 @@ json token_schema() {
 
 void add_session_routes(http::Router& router, const std::shared_ptr<AuthShared>& s) {
   const json refresh_in = object_schema({{"refresh_token", {{"type", "string"}}}}, {"refresh_token"});
-  router.add(Method::kPost, "/api/v1/auth/login", handler(s, login),
-             {.summary = "Log in: an access token (JWT) and a refresh token",
-              .tag = "auth",
-              .request_schema = object_schema({{"email", {{"type", "string"}}},
-                                               {"password", {{"type", "string"}}},
-                                               {"tenant", optional_string_schema()}},
-                                              {"email", "password"}),
-              .response_schema = token_schema()},
-             public_options());
+  router.add(
+      Method::kPost, "/api/v1/auth/login", handler(s, login),
+      {.summary = "Log in: an access token (JWT) and a refresh token",
+       .tag = "auth",
+       .request_schema = object_schema(
+           {{"email", {{"type", "string"}}}, {"password", {{"type", "string"}}}, {"tenant", optional_string_schema()}},
+           {"email", "password"}),
+       .response_schema = token_schema()},
+      public_options());
   http::RouteOptions registration = public_options();
   registration.body_check = [s](const Request&, const json& body, json& fields) {
     check_registration(s->svc, body, fields);

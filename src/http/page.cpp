@@ -4,7 +4,8 @@
 
 namespace tyto::http {
 
-PageQuery page_query(const Request& req, int fallback, int most, const std::function<bool(std::string_view)>& well_formed) {
+PageQuery page_query(const Request& req, int fallback, int most,
+                     const std::function<bool(std::string_view)>& well_formed) {
   PageQuery q;
   q.limit = page_limit(req, fallback, most);
   if (auto cursor = req.query("cursor"); cursor && !cursor->empty()) {
@@ -19,11 +20,11 @@ nlohmann::json page_body(nlohmann::json items, std::optional<std::string> next_c
 }
 
 nlohmann::json page_schema(nlohmann::json item) {
-  return {{"type", "object"},
-          {"required", {"items", "next_cursor"}},
-          {"properties",
-           {{"items", {{"type", "array"}, {"items", std::move(item)}}},
-            {"next_cursor", {{"type", {"string", "null"}}}}}}};
+  return {
+      {"type", "object"},
+      {"required", {"items", "next_cursor"}},
+      {"properties",
+       {{"items", {{"type", "array"}, {"items", std::move(item)}}}, {"next_cursor", {{"type", {"string", "null"}}}}}}};
 }
 
 }  // namespace tyto::http

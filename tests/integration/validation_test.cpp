@@ -28,7 +28,8 @@ json fields_of(const ApiResponse& res) {
 
 TEST_CASE("A body that does not match its route's schema is 422 naming each bad field", "[integration][validation]") {
   const auto port = shared_server().port();
-  auto fields = fields_of(api(port, "POST", "/api/v1/api-keys", {{"name", 7}, {"role", "emperor"}, {"expires_in_s", 10}}));
+  auto fields =
+      fields_of(api(port, "POST", "/api/v1/api-keys", {{"name", 7}, {"role", "emperor"}, {"expires_in_s", 10}}));
   CHECK(fields.contains("name"));
   CHECK(fields.contains("role"));
   CHECK(fields.contains("expires_in_s"));

@@ -285,6 +285,7 @@ TEST_CASE("violation_fields names fields by dotted path, as 422 details.fields d
              {"a/b", R"(must be at least 2 characters long; must match the pattern "^x")"}});
   CHECK(tyto::violation_fields(tyto::validate_json(schema, value), "input").contains("input.jobs.1.priority"));
   CHECK(tyto::violation_fields(tyto::validate_json(schema, 3)) == json{{"(root)", "expected object, got integer"}});
-  CHECK(tyto::violation_fields(tyto::validate_json(schema, 3), "input") == json{{"input", "expected object, got integer"}});
+  CHECK(tyto::violation_fields(tyto::validate_json(schema, 3), "input") ==
+        json{{"input", "expected object, got integer"}});
   CHECK(tyto::violation_fields({}) == json::object());
 }

@@ -1,5 +1,5 @@
-#include "tyto/core/error.hpp"
 #include "tyto/http/page.hpp"
+#include "tyto/core/error.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -19,7 +19,8 @@ Request with_query(std::string query) {
 
 json page_of(int limit, const std::vector<int>& rows) {
   PageQuery q{.limit = limit};
-  return page_body(q, rows, [](int row) { return json(row); }, [](int row) { return "c" + std::to_string(row); });
+  return page_body(
+      q, rows, [](int row) { return json(row); }, [](int row) { return "c" + std::to_string(row); });
 }
 
 }  // namespace

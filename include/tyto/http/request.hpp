@@ -71,9 +71,10 @@ struct Request {
   // Query parameter by name (first occurrence, percent-decoded, '+' as space).
   std::optional<std::string> query(std::string_view name) const;
 
-  // The body parsed as JSON (checked_body when the router has set it). Throws Error(kUnsupportedMediaType) if a Content-Type other than JSON
-  // is declared, Error(kInvalidJson) with the reason (and the parser's position where it has one) if
-  // the body is not valid JSON, nests deeper than max_json_depth or holds a number no double holds.
+  // The body parsed as JSON (checked_body when the router has set it). Throws
+  // Error(kUnsupportedMediaType) if a Content-Type other than JSON is declared, Error(kInvalidJson) with
+  // the reason (and the parser's position where it has one) if the body is not valid JSON, nests deeper
+  // than max_json_depth or holds a number no double holds.
   nlohmann::json json() const;
 };
 

@@ -52,7 +52,7 @@ void check_grantable(const auth::Principal& who, auth::Role role);
 void add_session_routes(http::Router& router, const std::shared_ptr<AuthShared>& s);  // auth/login … logout
 void add_account_routes(http::Router& router, const std::shared_ptr<AuthShared>& s);  // me, password
 void add_api_key_routes(http::Router& router, const std::shared_ptr<AuthShared>& s);
-void add_member_routes(http::Router& router, const std::shared_ptr<AuthShared>& s);   // users, invitations
-void add_tenant_routes(http::Router& router, const std::shared_ptr<AuthShared>& s);   // tenants, limits, audit
+void add_member_routes(http::Router& router, const std::shared_ptr<AuthShared>& s);  // users, invitations
+void add_tenant_routes(http::Router& router, const std::shared_ptr<AuthShared>& s);  // tenants, limits, audit
 
 }  // namespace tyto::api::detail
