@@ -56,20 +56,20 @@ json TenantLimits::to_json() const {
           {"stored_bytes", stored_bytes}};
 }
 
-void validate_limit_overrides(const json& o) {
-  if (!o.is_object()) throw validation_error("limits must be an object", {{"limits", "expected an object"}});
-  for (const auto& [name, v] : o.items()) {
-    const bool rate = name == "tenant_rps" || name == "key_rps";
-    const bool burst = name == "tenant_burst" || name == "key_burst";
-    const bool count = name == "concurrent_jobs" || name == "jobs_per_day" || name == "stored_bytes";
-    if (!rate && !burst && !count) throw validation_error("unknown limit", {{name, "not a limit"}});
-    if (v.is_null()) continue;  // null removes the override
-    if (rate && !(v.is_number() && v.get<double>() > 0)) throw validation_error("bad limit", {{name, "a positive number"}});
-    if (burst && !(v.is_number() && v.get<double>() >= 1)) throw validation_error("bad limit", {{name, "a number ≥ 1"}});
-    if (count && !(v.is_number_integer() && v.get<std::int64_t>() >= 0)) {
-      throw validation_error("bad limit", {{name, "an integer ≥ 0 (0: no limit)"}});
-    }
-  }
+json limit_overrides_schema() {
+  const json rate = {{"type", {"number", "null"}}, {"exclusiveMinimum", 0}};
+  const json burst = {{"type", {"number", "null"}}, {"minimum", 1}};
+  const json count = {{"type", {"integer", "null"}}, {"minimum", 0}, {"description", "0: no limit"}};
+  return {{"type", "object"},
+          {"additionalProperties", false},
+          {"properties",
+           {{"tenant_rps", rate},
+            {"key_rps", rate},
+            {"tenant_burst", burst},
+            {"key_burst", burst},
+            {"concurrent_jobs", count},
+            {"jobs_per_day", count},
+            {"stored_bytes", count}}}};
 }
 
 std::string load_master_secret(storage::Database& db, const AuthConfig& config) {

@@ -5,8 +5,7 @@
 #include "tyto/core/error.hpp"
 #include "tyto/core/json_schema.hpp"
 #include "tyto/core/time.hpp"
-
-#include <fmt/format.h>
+#include "tyto/http/page.hpp"
 
 #include <memory>
 
@@ -26,56 +25,60 @@ struct Shared {
   JobsDeps deps;
 };
 
-// Reads a job request; throws validation_error naming every bad field.
+json job_schema() {
+  const auto optional_int = [](int lo, int hi) {
+    return json{{"type", {"integer", "null"}}, {"minimum", lo}, {"maximum", hi}};
+  };
+  return {{"type", "object"},
+          {"required", {"pipeline"}},
+          {"properties",
+           {{"pipeline", {{"type", "string"}, {"description", "a pipeline name (GET /api/v1/pipelines lists them)"}}},
+            {"input", {{"type", "object"}, {"description", "checked against the pipeline's input_schema"}}},
+            {"priority", optional_int(-1000, 1000)},
+            {"run_at", {{"type", {"string", "null"}}, {"format", "date-time"}}},
+            {"max_attempts", optional_int(1, 100)},
+            {"timeout_s", optional_int(1, 7 * 86400)},
+            {"unique_key", {{"type", {"string", "null"}}, {"minLength", 1}, {"maxLength", 200}}}}}};
+}
+
+const pipeline::Pipeline* find_pipeline(const JobsDeps& deps, const json& name) {
+  if (!name.is_string()) return nullptr;
+  const auto it = deps.pipelines.find(name.get<std::string>());
+  return it == deps.pipelines.end() || it->second.internal ? nullptr : &it->second;
+}
+
+// What job_schema cannot say: the pipeline exists and the input (defaults filled in) matches its input_schema.
+void check_job(const JobsDeps& deps, const json& body, json& fields) {
+  if (!body.is_object() || !body.contains("pipeline")) return;  // the schema says so
+  const pipeline::Pipeline* pipeline = find_pipeline(deps, body["pipeline"]);
+  if (!pipeline) {
+    if (body["pipeline"].is_string()) fields["pipeline"] = "no such pipeline (GET /api/v1/pipelines lists them)";
+    return;
+  }
+  const json input = body.value("input", json::object());
+  if (!input.is_object()) return;  // the schema says so
+  fields.update(violation_fields(validate_json(pipeline->input_schema, apply_defaults(pipeline->input_schema, input)),
+                                 "input"));
+}
+
+// The job a checked request (job_schema and check_job) asks for.
 jobs::JobSpec parse_spec(const json& body, const Request& req, const JobsDeps& deps) {
-  if (!body.is_object()) throw validation_error("a job must be a JSON object", {{"(root)", "must be an object"}});
-  json fields = json::object();
   jobs::JobSpec spec;
   spec.tenant_id = req.who().tenant_id;
   if (!req.who().user_id.empty()) spec.created_by = req.who().user_id;
-  const pipeline::Pipeline* pipeline = nullptr;
-  if (!body.contains("pipeline") || !body["pipeline"].is_string()) {
-    fields["pipeline"] = "required, a pipeline name";
-  } else if (auto it = deps.pipelines.find(body["pipeline"].get<std::string>());
-             it == deps.pipelines.end() || it->second.internal) {
-    fields["pipeline"] = "no such pipeline (GET /api/v1/pipelines lists them)";
-  } else {
-    pipeline = &it->second;
-    spec.pipeline = pipeline->name;
-    spec.pipeline_version = pipeline->version;
-  }
-  spec.input = body.value("input", json::object());
-  if (pipeline) {
-    spec.input = apply_defaults(pipeline->input_schema, spec.input);
-    for (const auto& v : validate_json(pipeline->input_schema, spec.input)) {
-      fields["input" + (v.path.empty() ? std::string() : "." + v.path.substr(1))] = v.message;
-    }
-  }
-  auto int_field = [&](const char* name, int lo, int hi) -> std::optional<int> {
-    if (!body.contains(name) || body[name].is_null()) return std::nullopt;
-    if (!body[name].is_number_integer() || body[name].get<std::int64_t>() < lo || body[name].get<std::int64_t>() > hi) {
-      fields[name] = fmt::format("must be an integer from {} to {}", lo, hi);
-      return std::nullopt;
-    }
-    return body[name].get<int>();
+  const pipeline::Pipeline& pipeline = *find_pipeline(deps, body["pipeline"]);
+  spec.pipeline = pipeline.name;
+  spec.pipeline_version = pipeline.version;
+  spec.input = apply_defaults(pipeline.input_schema, body.value("input", json::object()));
+  const auto given = [&](const char* name) -> const json* {
+    const auto it = body.find(name);
+    return it == body.end() || it->is_null() ? nullptr : &*it;
   };
-  spec.priority = int_field("priority", -1000, 1000).value_or(0);
-  spec.max_attempts = int_field("max_attempts", 1, 100).value_or(3);
-  spec.timeout_s = int_field("timeout_s", 1, 7 * 86400);
-  if (body.contains("run_at") && !body["run_at"].is_null()) {
-    auto t = body["run_at"].is_string() ? parse_rfc3339(body["run_at"].get<std::string>()) : std::nullopt;
-    if (!t) fields["run_at"] = "must be an RFC 3339 time, e.g. 2026-01-02T03:04:05Z";
-    spec.run_at = t;
-  }
-  if (body.contains("unique_key") && !body["unique_key"].is_null()) {
-    if (!body["unique_key"].is_string() || body["unique_key"].get<std::string>().empty() ||
-        body["unique_key"].get<std::string>().size() > 200) {
-      fields["unique_key"] = "must be a string of 1-200 characters";
-    } else {
-      spec.unique_key = body["unique_key"].get<std::string>();
-    }
-  }
-  if (!fields.empty()) throw validation_error("invalid job", fields);
+  if (const json* v = given("priority")) spec.priority = v->get<int>();
+  if (const json* v = given("max_attempts")) spec.max_attempts = v->get<int>();
+  if (const json* v = given("timeout_s")) spec.timeout_s = v->get<int>();
+  if (const json* v = given("run_at")) spec.run_at = parse_rfc3339(v->get<std::string>());
+  if (const json* v = given("unique_key")) spec.unique_key = v->get<std::string>();
   return spec;
 }
 
@@ -100,19 +103,6 @@ jobs::Job find_job(jobs::JobStore& store, const Request& req) {
   auto job = store.get(req.who().tenant_id, req.param("id"));
   if (!job) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(req.param("id").substr(0, 64))}});
   return *job;
-}
-
-json job_schema() {
-  return {{"type", "object"},
-          {"required", {"pipeline"}},
-          {"properties",
-           {{"pipeline", {{"type", "string"}}},
-            {"input", {{"type", "object"}}},
-            {"priority", {{"type", "integer"}, {"minimum", -1000}, {"maximum", 1000}}},
-            {"run_at", {{"type", "string"}, {"format", "date-time"}}},
-            {"max_attempts", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}}},
-            {"timeout_s", {{"type", "integer"}, {"minimum", 1}}},
-            {"unique_key", {{"type", "string"}, {"maxLength", 200}}}}}};
 }
 
 json job_out_schema() {
@@ -158,20 +148,19 @@ Response enqueue_one(Shared& s, Request& req) {
   return res;
 }
 
+// Each job is checked on its own: an invalid one gets a 422 result, the others are enqueued.
 Response enqueue_batch(Shared& s, Request& req) {
   const json body = req.json();
-  if (!body.is_object() || !body.contains("jobs") || !body["jobs"].is_array()) {
-    throw validation_error("body must be {\"jobs\": [...]}", {{"jobs", "required, a list of jobs"}});
-  }
   const auto& list = body["jobs"];
-  if (list.empty() || list.size() > kMaxBatch) {
-    throw validation_error("bad batch size", {{"jobs", fmt::format("must hold 1 to {} jobs", kMaxBatch)}});
-  }
+  const json schema = job_schema();
   json results = json::array();
   std::vector<jobs::JobSpec> specs;
   std::vector<std::size_t> spec_index;
   for (std::size_t i = 0; i < list.size(); ++i) {
     try {
+      json fields = violation_fields(validate_json(schema, list[i]));
+      check_job(s.deps, list[i], fields);
+      if (!fields.empty()) throw validation_error("invalid job", std::move(fields));
       specs.push_back(parse_spec(list[i], req, s.deps));
       spec_index.push_back(i);
       results.push_back(nullptr);
@@ -196,26 +185,19 @@ Response enqueue_batch(Shared& s, Request& req) {
 Response list_jobs(Shared& s, Request& req) {
   jobs::ListFilter f;
   f.tenant_id = req.who().tenant_id;
-  json fields = json::object();
   if (auto state = req.query("state"); state && !state->empty()) {
     f.state = jobs::parse_state(*state);
-    if (!f.state) fields["state"] = "one of queued, running, succeeded, failed, cancelled";
+    if (!f.state) {
+      throw validation_error("invalid query", {{"state", "one of queued, running, succeeded, failed, cancelled"}});
+    }
   }
   if (auto p = req.query("pipeline"); p && !p->empty()) f.pipeline = *p;
-  f.limit = http::page_limit(req, f.limit, 500);
-  if (auto cursor = req.query("cursor"); cursor && !cursor->empty()) f.before_id = *cursor;
-  if (!fields.empty()) throw validation_error("invalid query", fields);
-  const int wanted = f.limit;
-  f.limit = wanted + 1;
-  auto found = s.deps.store.list(f);
-  json next = nullptr;
-  if (static_cast<int>(found.size()) > wanted) {
-    found.resize(static_cast<std::size_t>(wanted));
-    next = found.back().id;
-  }
-  json items = json::array();
-  for (const auto& j : found) items.push_back(j.to_json());
-  return Response::json({{"items", items}, {"next_cursor", next}});
+  const auto page = http::page_query(req, f.limit, 500);
+  f.before_id = page.cursor;
+  f.limit = page.fetch();
+  return Response::json(http::page_body(
+      page, s.deps.store.list(f), [](const jobs::Job& j) { return j.to_json(); },
+      [](const jobs::Job& j) { return j.id; }));
 }
 
 json schedule_schema() {
@@ -223,8 +205,8 @@ json schedule_schema() {
           {"required", {"pipeline", "cron"}},
           {"properties",
            {{"name", {{"type", "string"}, {"maxLength", 200}}},
-            {"pipeline", {{"type", "string"}}},
-            {"input", {{"type", "object"}}},
+            {"pipeline", {{"type", "string"}, {"description", "a pipeline name (GET /api/v1/pipelines lists them)"}}},
+            {"input", {{"type", "object"}, {"description", "checked against the pipeline's input_schema"}}},
             {"cron", {{"type", "string"}, {"description", "5-field cron; 6 fields with leading seconds"}}},
             {"timezone", {{"type", "string"}, {"default", "UTC"}}},
             {"enabled", {{"type", "boolean"}, {"default", true}}}}}};
@@ -232,20 +214,12 @@ json schedule_schema() {
 
 Response create_schedule(Shared& s, Request& req) {
   const json body = req.json();
-  if (!body.is_object()) throw validation_error("a schedule must be a JSON object", {{"(root)", "must be an object"}});
-  // The job part is validated exactly like a job request.
-  json as_job = {{"pipeline", body.value("pipeline", json(nullptr))}, {"input", body.value("input", json::object())}};
+  const json as_job = {{"pipeline", body["pipeline"]}, {"input", body.value("input", json::object())}};
   jobs::JobSpec spec = parse_spec(as_job, req, s.deps);
   jobs::Schedule schedule;
   schedule.tenant_id = spec.tenant_id;
   schedule.pipeline = spec.pipeline;
   schedule.input = spec.input;
-  json fields = json::object();
-  if (!body.contains("cron") || !body["cron"].is_string()) fields["cron"] = "required, a cron expression";
-  if (body.contains("timezone") && !body["timezone"].is_string()) fields["timezone"] = "must be a string";
-  if (body.contains("enabled") && !body["enabled"].is_boolean()) fields["enabled"] = "must be true or false";
-  if (body.contains("name") && !body["name"].is_string()) fields["name"] = "must be a string";
-  if (!fields.empty()) throw validation_error("invalid schedule", fields);
   schedule.cron = body["cron"].get<std::string>();
   schedule.timezone = body.value("timezone", "UTC");
   schedule.enabled = body.value("enabled", true);
@@ -256,18 +230,25 @@ Response create_schedule(Shared& s, Request& req) {
   return res;
 }
 
+// Job requests and schedules name a pipeline and its input: check_job runs before their handlers.
+http::RouteOptions job_options(const std::shared_ptr<Shared>& s) {
+  http::RouteOptions options = kUser;
+  options.body_check = [s](const Request&, const json& body, json& fields) { check_job(s->deps, body, fields); };
+  return options;
+}
+
 void add_schedule_routes(http::Router& router, std::shared_ptr<Shared> s) {
   router.add(
       Method::kPost, "/api/v1/schedules", [s](Request& req) { return create_schedule(*s, req); },
       {"Create a cron schedule that enqueues a pipeline run at each fire time", "schedules", schedule_schema(),
        {{"type", "object"}}, 201},
-      kUser);
+      job_options(s));
   router.add(
       Method::kGet, "/api/v1/schedules",
       [s](Request& req) {
         json items = json::array();
         for (const auto& sc : s->deps.schedules.list(req.who().tenant_id)) items.push_back(sc.to_json());
-        return Response::json({{"items", items}, {"next_cursor", nullptr}});
+        return Response::json(http::page_body(std::move(items)));
       },
       {"List schedules", "schedules", nullptr, {{"type", "object"}}});
   router.add(
@@ -296,19 +277,26 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
   auto s = std::make_shared<Shared>(Shared{deps});
   router.add(
       Method::kPost, "/api/v1/jobs", [s](Request& req) { return enqueue_one(*s, req); },
-      {"Enqueue a job (Idempotency-Key honoured)", "jobs", job_schema(), job_out_schema(), 202}, kUser);
+      {"Enqueue a job (Idempotency-Key honoured)", "jobs", job_schema(), job_out_schema(), 202}, job_options(s));
   router.add(
       Method::kPost, "/api/v1/jobs/batch", [s](Request& req) { return enqueue_batch(*s, req); },
       {"Enqueue up to 1,000 jobs in one transaction; one result per job", "jobs",
-       {{"type", "object"}, {"required", {"jobs"}}, {"properties", {{"jobs", {{"type", "array"}, {"items", job_schema()}}}}}},
+       {{"type", "object"},
+        {"required", {"jobs"}},
+        {"properties",
+         {{"jobs",
+           {{"type", "array"},
+            {"minItems", 1},
+            {"maxItems", kMaxBatch},
+            {"items",
+             {{"description",
+               "a job request as POST /api/v1/jobs takes; an invalid one gets its own 422 result"}}}}}}}},
        {{"type", "object"}, {"properties", {{"results", {{"type", "array"}}}}}}},
-      {http::RunOn::kBlockingPool, kBatchBodyLimit, false, auth::Role::kUser});
+      {.max_body_bytes = kBatchBodyLimit, .role = auth::Role::kUser});
   router.add(
       Method::kGet, "/api/v1/jobs", [s](Request& req) { return list_jobs(*s, req); },
       {"List jobs, newest first (?state=&pipeline=&limit=&cursor=)", "jobs", nullptr,
-       {{"type", "object"},
-        {"properties",
-         {{"items", {{"type", "array"}, {"items", job_out_schema()}}}, {"next_cursor", {{"type", {"string", "null"}}}}}}}});
+       http::page_schema(job_out_schema())});
   router.add(
       Method::kGet, "/api/v1/jobs/{id}",
       [s](Request& req) { return Response::json(job_view(s->deps.store, find_job(s->deps.store, req), s->deps, true)); },

@@ -6,6 +6,7 @@
 #include "tyto/core/error.hpp"
 #include "tyto/core/ids.hpp"
 #include "tyto/core/time.hpp"
+#include "tyto/http/page.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -173,21 +174,19 @@ Response list_objects(ObjectShared& s, Request& req) {
   objects::ObjectQuery q;
   q.tenant_id = who.tenant_id;
   q.owner_id = owner_scope(who);
-  json fields = json::object();
-  q.limit = http::page_limit(req, q.limit, 500);
+  const auto page = http::page_query(req, q.limit, 500);
+  q.limit = page.limit;
+  q.before_id = page.cursor;
   if (auto owner = req.query("owner_id"); owner && !owner->empty()) {
     if (q.owner_id && *q.owner_id != *owner) {
-      fields["owner_id"] = "only admins list other users' objects";
-    } else {
-      q.owner_id = *owner;
+      throw validation_error("invalid query", {{"owner_id", "only admins list other users' objects"}});
     }
+    q.owner_id = *owner;
   }
-  if (auto cursor = req.query("cursor"); cursor && !cursor->empty()) q.before_id = *cursor;
-  if (!fields.empty()) throw validation_error("invalid query", fields);
-  auto [found, next] = s.deps.catalog.list_objects(q);
+  auto [found, next] = s.deps.catalog.list_objects(q);  // the catalog works out the next cursor itself
   json items = json::array();
   for (const auto& o : found) items.push_back(o.to_json());
-  return Response::json({{"items", items}, {"next_cursor", next ? json(*next) : json(nullptr)}});
+  return Response::json(http::page_body(std::move(items), std::move(next)));
 }
 
 Response delete_object(ObjectShared& s, Request& req) {
@@ -207,17 +206,9 @@ Response delete_object(ObjectShared& s, Request& req) {
 Response share_object(ObjectShared& s, Request& req) {
   const auto& who = req.who();
   const auto object = find_object(s, req);
-  const json body = req.body.empty() ? json::object() : req.json();
-  const std::int64_t max = s.deps.uploads.share_ttl_max.count();
-  std::int64_t ttl = std::min<std::int64_t>(3600, max);
-  if (!body.is_object()) throw validation_error("body must be a JSON object", {{"(root)", "must be an object"}});
-  if (body.contains("expires_in_s")) {
-    const auto& v = body["expires_in_s"];
-    if (!v.is_number_integer() || v.get<std::int64_t>() < 1 || v.get<std::int64_t>() > max) {
-      throw validation_error("invalid share", {{"expires_in_s", fmt::format("an integer from 1 to {}", max)}});
-    }
-    ttl = v.get<std::int64_t>();
-  }
+  const json body = req.json();
+  const std::int64_t fallback = std::min<std::int64_t>(3600, s.deps.uploads.share_ttl_max.count());
+  const std::int64_t ttl = body.value("expires_in_s", fallback);
   const std::int64_t expires = now_micros() / 1'000'000 + ttl;
   s.deps.audit.record({who.tenant_id,
                        who.actor(),
@@ -274,13 +265,8 @@ void add_object_routes(http::Router& router, ObjectRoutesDeps deps) {
   auto s = std::make_shared<ObjectShared>(ObjectShared{std::move(deps)});
   add_upload_routes(router, s);
   router.add(Method::kGet, "/api/v1/objects", [s](Request& req) { return list_objects(*s, req); },
-             {"List objects, newest first (?limit=&cursor=; admins: &owner_id=)",
-              "objects",
-              nullptr,
-              {{"type", "object"},
-               {"properties",
-                {{"items", {{"type", "array"}, {"items", object_schema()}}},
-                 {"next_cursor", {{"type", {"string", "null"}}}}}}}});
+             {"List objects, newest first (?limit=&cursor=; admins: &owner_id=)", "objects", nullptr,
+              http::page_schema(object_schema())});
   router.add(Method::kGet, "/api/v1/objects/{id}",
              [s](Request& req) { return Response::json(find_object(*s, req).to_json()); },
              {"An object's metadata", "objects", nullptr, object_schema()});
@@ -294,12 +280,21 @@ void add_object_routes(http::Router& router, ObjectRoutesDeps deps) {
              {.role = auth::Role::kUser});
   router.add(
       Method::kPost, "/api/v1/objects/{id}/share", [s](Request& req) { return share_object(*s, req); },
-      {"A signed link that lets anyone download the object until it expires",
-       "objects",
-       {{"type", "object"}, {"properties", {{"expires_in_s", {{"type", "integer"}, {"minimum", 1}}}}}},
-       {{"type", "object"},
-        {"properties", {{"url", {{"type", "string"}}}, {"expires_at", {{"type", "string"}, {"format", "date-time"}}}}}},
-       201},
+      {.summary = "A signed link that lets anyone download the object until it expires",
+       .tag = "objects",
+       .request_schema = {{"type", "object"},
+                          {"properties",
+                           {{"expires_in_s",
+                             {{"type", "integer"},
+                              {"minimum", 1},
+                              {"maximum", s->deps.uploads.share_ttl_max.count()},
+                              {"description", "default: an hour, or uploads.share_ttl_max if shorter"}}}}}},
+       .response_schema = {{"type", "object"},
+                           {"properties",
+                            {{"url", {{"type", "string"}}},
+                             {"expires_at", {{"type", "string"}, {"format", "date-time"}}}}}},
+       .success_status = 201,
+       .request_body_optional = true},
       {.role = auth::Role::kUser});
   router.stream(
       Method::kGet, "/api/v1/shared/objects/{id}",

@@ -137,15 +137,12 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
       {"API index: version and links", "system", nullptr,
        object_schema({{"name", {{"type", "string"}}}, {"version", {{"type", "string"}}}, {"links", {{"type", "object"}}}},
                      {"name", "version", "links"})},
-      {http::RunOn::kIoThread, std::nullopt});
+      {.run_on = http::RunOn::kIoThread});
 
   router.add(
       Method::kPost, "/api/v1/config/validate",
       [](Request& req) {
         const json body = req.json();
-        if (!body.is_object() || !body.contains("config")) {
-          throw validation_error("body must be an object with a \"config\" member", {{"config", "required"}});
-        }
         Config candidate;
         try {
           apply_config_json(candidate, body["config"]);
@@ -158,7 +155,7 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
       {"Check a configuration document (the config file's format) without applying it", "system",
        object_schema({{"config", {{"type", "object"}}}}, {"config"}),
        object_schema({{"valid", {{"type", "boolean"}}}}, {"valid"})},
-      {http::RunOn::kIoThread, 64 * 1024, false, auth::Role::kAdmin});
+      {.run_on = http::RunOn::kIoThread, .max_body_bytes = 64 * 1024, .role = auth::Role::kAdmin});
 }
 
 }  // namespace tyto::api

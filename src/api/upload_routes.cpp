@@ -39,12 +39,6 @@ std::optional<std::string> clean_filename(const std::string& name) {
   return base;
 }
 
-bool is_sha256_hex(const std::string& s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-         });
-}
-
 objects::Upload find_upload(ObjectShared& s, const Request& req) {
   const auto& who = req.who();
   const std::string_view id = req.param("id");
@@ -60,10 +54,14 @@ json upload_schema() {
   return {{"type", "object"},
           {"required", {"filename", "content_type", "size", "purpose"}},
           {"properties",
-           {{"filename", {{"type", "string"}, {"maxLength", 255}}},
-            {"content_type", {{"type", "string"}}},
+           {{"filename",
+             {{"type", "string"},
+              {"minLength", 1},
+              {"maxLength", 255},
+              {"description", "the last path component is kept; no control characters"}}},
+            {"content_type", {{"type", "string"}, {"description", "a media type such as image/jpeg"}}},
             {"size", {{"type", "integer"}, {"minimum", 1}}},
-            {"sha256", {{"type", "string"}, {"pattern", "^[0-9a-fA-F]{64}$"}}},
+            {"sha256", {{"type", {"string", "null"}}, {"pattern", "^[0-9a-fA-F]{64}$"}}},
             {"purpose",
              {{"type", "string"},
               {"enum",
@@ -78,39 +76,17 @@ json upload_schema() {
 Response create_upload(ObjectShared& s, Request& req) {
   const auto& who = req.who();
   const json body = req.json();
-  if (!body.is_object()) throw validation_error("an upload must be a JSON object", {{"(root)", "must be an object"}});
-  json fields = json::object();
-  const objects::Purpose* purpose = nullptr;
-  if (!body.contains("purpose") || !body["purpose"].is_string()) {
-    fields["purpose"] = "required, a purpose name";
-  } else if (purpose = objects::find_purpose(body["purpose"].get<std::string>()); !purpose) {
-    std::string names;
-    for (const auto& p : objects::purposes()) names += (names.empty() ? "" : ", ") + std::string(p.name);
-    fields["purpose"] = "one of " + names;
-  }
-  std::optional<std::string> filename;
-  if (!body.contains("filename") || !body["filename"].is_string()) {
-    fields["filename"] = "required, a file name";
-  } else if (filename = clean_filename(body["filename"].get<std::string>()); !filename) {
-    fields["filename"] = "must name a file: 1-255 bytes without control characters";
-  }
-  if (!body.contains("content_type") || !body["content_type"].is_string()) {
-    fields["content_type"] = "required, a media type such as image/jpeg";
-  }
-  if (!body.contains("size") || !body["size"].is_number_integer() || body["size"].get<std::int64_t>() < 1) {
-    fields["size"] = "required, the number of bytes (at least 1)";
+  const objects::Purpose* purpose = objects::find_purpose(body["purpose"].get<std::string>());  // one of the enum
+  const std::optional<std::string> filename = clean_filename(body["filename"].get<std::string>());
+  if (!filename) {
+    throw validation_error("invalid upload",
+                           {{"filename", "must name a file: 1-255 bytes without control characters"}});
   }
   std::optional<std::string> sha256;
-  if (body.contains("sha256") && !body["sha256"].is_null()) {
-    if (!body["sha256"].is_string() || !is_sha256_hex(body["sha256"].get<std::string>())) {
-      fields["sha256"] = "64 hexadecimal digits";
-    } else {
-      sha256 = body["sha256"].get<std::string>();
-      std::transform(sha256->begin(), sha256->end(), sha256->begin(), [](char c) { return char(std::tolower(c)); });
-    }
+  if (body.contains("sha256") && body["sha256"].is_string()) {
+    sha256 = body["sha256"].get<std::string>();
+    std::transform(sha256->begin(), sha256->end(), sha256->begin(), [](char c) { return char(std::tolower(c)); });
   }
-  if (body.contains("keep") && !body["keep"].is_boolean()) fields["keep"] = "true or false";
-  if (!fields.empty()) throw validation_error("invalid upload", fields);
 
   const std::string content_type = objects::canonical_media_type(body["content_type"].get<std::string>());
   if (!purpose->allows(content_type)) {

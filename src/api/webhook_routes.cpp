@@ -4,6 +4,7 @@
 #include "tyto/core/ids.hpp"
 #include "tyto/core/time.hpp"
 #include "tyto/http/outbound_client.hpp"
+#include "tyto/http/page.hpp"
 
 #include <fmt/format.h>
 
@@ -34,14 +35,9 @@ std::string short_id(std::string_view id) { return std::string(id.substr(0, 64))
 }
 
 // The URL is checked as deliveries will use it: parsed, then resolved through the outbound policy.
-void check_url(const json& value, const http::OutboundPolicy& policy, json& fields) {
-  if (!value.is_string()) {
-    fields["url"] = "required, an http:// or https:// URL";
-    return;
-  }
+void check_url(const std::string& url, const http::OutboundPolicy& policy, json& fields) {
   try {
-    const auto url = http::parse_outbound_url(value.get<std::string>());
-    policy.resolve(url.host);
+    policy.resolve(http::parse_outbound_url(url).host);
   } catch (const Error& e) {
     if (e.code() == ErrorCode::kValidationFailed) {
       fields["url"] = e.details()["fields"]["url"];
@@ -53,48 +49,43 @@ void check_url(const json& value, const http::OutboundPolicy& policy, json& fiel
   }
 }
 
-std::vector<std::string> check_event_types(const json& value, json& fields) {
-  std::vector<std::string> out;
-  if (!value.is_array() || value.empty() || value.size() > kMaxEventTypes) {
-    fields["event_types"] =
-        fmt::format("required, a list of 1 to {} event types (\"job.succeeded\", \"job.*\", \"*\")", kMaxEventTypes);
-    return out;
-  }
-  for (const auto& t : value) {
-    if (!t.is_string() || !webhooks::valid_event_pattern(t.get<std::string>())) {
+void check_event_types(const json& types, json& fields) {
+  for (const auto& t : types) {
+    if (t.is_string() && !webhooks::valid_event_pattern(t.get<std::string>())) {
       fields["event_types"] = fmt::format(
           "unknown event type {}; known: job.succeeded, job.failed, job.cancelled, "
           "object.created, webhook.ping, a family such as job.*, or *",
           t.dump());
-      return out;
+      return;
     }
+  }
+}
+
+// What webhook_in_schema cannot say: the URL is one deliveries may use, the event types are known ones.
+void check_webhook(const http::OutboundPolicy& policy, const json& body, json& fields) {
+  if (const auto url = body.find("url"); url != body.end() && url->is_string()) {
+    check_url(url->get<std::string>(), policy, fields);
+  }
+  if (const auto types = body.find("event_types"); types != body.end() && types->is_array()) {
+    check_event_types(*types, fields);
+  }
+}
+
+// The event types of a checked body, each once, in the order given.
+std::vector<std::string> event_types(const json& types) {
+  std::vector<std::string> out;
+  for (const auto& t : types) {
     if (std::find(out.begin(), out.end(), t.get<std::string>()) == out.end()) out.push_back(t.get<std::string>());
   }
   return out;
 }
 
-std::optional<std::string> check_description(const json& body, json& fields) {
-  if (!body.contains("description") || body["description"].is_null()) return std::nullopt;
-  if (!body["description"].is_string() || body["description"].get<std::string>().size() > kMaxDescription) {
-    fields["description"] = fmt::format("must be a string of at most {} characters", kMaxDescription);
-    return std::nullopt;
-  }
-  return body["description"].get<std::string>();
-}
-
-std::optional<bool> check_active(const json& body, json& fields) {
-  if (!body.contains("active") || body["active"].is_null()) return std::nullopt;
-  if (!body["active"].is_boolean()) {
-    fields["active"] = "must be true or false";
-    return std::nullopt;
-  }
-  return body["active"].get<bool>();
-}
-
-json object_body(const Request& req) {
-  json body = req.json();
-  if (!body.is_object()) throw validation_error("the body must be a JSON object", {{"(root)", "must be an object"}});
-  return body;
+// A member of a checked body that may be absent or null.
+template <typename T>
+std::optional<T> given(const json& body, const char* name) {
+  const auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  return it->get<T>();
 }
 
 auth::AuditEntry audit_entry(const Request& req, std::string action, const webhooks::Endpoint& e,
@@ -112,22 +103,15 @@ auth::AuditEntry audit_entry(const Request& req, std::string action, const webho
 
 
 Response create(Shared& s, Request& req) {
-  const json body = object_body(req);
-  json fields = json::object();
-  check_url(body.value("url", json(nullptr)), s.deps.outbound, fields);
-  const auto types = check_event_types(body.value("event_types", json(nullptr)), fields);
-  const auto description = check_description(body, fields);
-  const auto active = check_active(body, fields);
-  if (!fields.empty()) throw validation_error("invalid webhook", fields);
-
+  const json body = req.json();
   auto [secret, sealed] = s.deps.outbox.new_secret();
   webhooks::Endpoint e;
   e.id = new_uuid_v7();
   e.tenant_id = req.who().tenant_id;
   e.url = body["url"].get<std::string>();
-  e.description = description.value_or("");
-  e.event_types = types;
-  e.active = active.value_or(true);
+  e.description = given<std::string>(body, "description").value_or("");
+  e.event_types = event_types(body["event_types"]);
+  e.active = given<bool>(body, "active").value_or(true);
   e.created_by = req.who().actor();
   e.created_at = e.updated_at = now_micros();
   e.sealed_secret = std::move(sealed);
@@ -143,22 +127,12 @@ Response create(Shared& s, Request& req) {
 }
 
 Response update(Shared& s, Request& req) {
-  const json body = object_body(req);
-  json fields = json::object();
+  const json body = req.json();
   webhooks::EndpointPatch patch;
-  if (body.contains("url")) {
-    check_url(body["url"], s.deps.outbound, fields);
-    if (body["url"].is_string()) patch.url = body["url"].get<std::string>();
-  }
-  if (body.contains("event_types")) patch.event_types = check_event_types(body["event_types"], fields);
-  patch.description = check_description(body, fields);
-  patch.active = check_active(body, fields);
-  for (const auto& [key, value] : body.items()) {
-    if (key != "url" && key != "event_types" && key != "description" && key != "active") {
-      fields[key] = "unknown field; url, event_types, description and active can be changed";
-    }
-  }
-  if (!fields.empty()) throw validation_error("invalid webhook", fields);
+  patch.url = given<std::string>(body, "url");
+  if (body.contains("event_types")) patch.event_types = event_types(body["event_types"]);
+  patch.description = given<std::string>(body, "description");
+  patch.active = given<bool>(body, "active");
   auto tx = s.deps.outbox.store().db().begin();
   auto e = s.deps.outbox.store().update(*tx, req.who().tenant_id, req.param("id"), patch);
   if (!e) no_webhook(req.param("id"));
@@ -194,43 +168,46 @@ Response rotate(Shared& s, Request& req) {
 Response deliveries(Shared& s, Request& req) {
   const auto& tenant = req.who().tenant_id;
   if (!s.deps.outbox.store().get(tenant, req.param("id"))) no_webhook(req.param("id"));
-  const int limit = http::page_limit(req, 20, 100);
-  std::optional<std::string> cursor;
-  if (auto c = req.query("cursor"); c && !c->empty()) cursor = *c;
-  auto found = s.deps.outbox.store().deliveries(tenant, req.param("id"), limit + 1, cursor);
-  json next = nullptr;
-  if (static_cast<int>(found.size()) > limit) {
-    found.resize(static_cast<std::size_t>(limit));
-    next = found.back().id;
-  }
-  json items = json::array();
-  for (const auto& d : found) items.push_back(d.to_json());
-  return Response::json({{"items", items}, {"next_cursor", next}});
+  const auto page = http::page_query(req, 20, 100);
+  const auto found = s.deps.outbox.store().deliveries(tenant, req.param("id"), page.fetch(), page.cursor);
+  return Response::json(http::page_body(
+      page, found, [](const webhooks::Delivery& d) { return d.to_json(); },
+      [](const webhooks::Delivery& d) { return d.id; }));
 }
 
 Response list(Shared& s, Request& req) {
-  const int limit = http::page_limit(req, 50, 200);
-  std::optional<std::string> cursor;
-  if (auto c = req.query("cursor"); c && !c->empty()) cursor = *c;
-  auto found = s.deps.outbox.store().list(req.who().tenant_id, limit + 1, cursor);
-  json next = nullptr;
-  if (static_cast<int>(found.size()) > limit) {
-    found.resize(static_cast<std::size_t>(limit));
-    next = found.back().id;
-  }
-  json items = json::array();
-  for (const auto& e : found) items.push_back(e.to_json());
-  return Response::json({{"items", items}, {"next_cursor", next}});
+  const auto page = http::page_query(req, 50, 200);
+  const auto found = s.deps.outbox.store().list(req.who().tenant_id, page.fetch(), page.cursor);
+  return Response::json(http::page_body(
+      page, found, [](const webhooks::Endpoint& e) { return e.to_json(); },
+      [](const webhooks::Endpoint& e) { return e.id; }));
 }
 
 json webhook_in_schema(bool create) {
-  json schema = {{"type", "object"},
-                 {"properties",
-                  {{"url", {{"type", "string"}, {"format", "uri"}, {"maxLength", 2048}}},
-                   {"event_types", {{"type", "array"}, {"items", {{"type", "string"}}}, {"minItems", 1}}},
-                   {"description", {{"type", "string"}, {"maxLength", kMaxDescription}}},
-                   {"active", {{"type", "boolean"}}}}}};
-  if (create) schema["required"] = {"url", "event_types"};
+  json schema = {
+      {"type", "object"},
+      {"properties",
+       {{"url",
+         {{"type", "string"},
+          {"format", "uri"},
+          {"maxLength", 2048},
+          {"description", "http:// or https://, no user information; its host must resolve to addresses the "
+                          "outbound policy allows"}}},
+        {"event_types",
+         {{"type", "array"},
+          {"items",
+           {{"type", "string"},
+            {"description", "job.succeeded, job.failed, job.cancelled, object.created, webhook.ping, a family such "
+                            "as job.*, or *"}}},
+          {"minItems", 1},
+          {"maxItems", kMaxEventTypes}}},
+        {"description", {{"type", {"string", "null"}}, {"maxLength", kMaxDescription}}},
+        {"active", {{"type", {"boolean", "null"}}}}}}};
+  if (create) {
+    schema["required"] = {"url", "event_types"};
+  } else {
+    schema["additionalProperties"] = false;  // the id, secret and the rest are not changed here
+  }
   return schema;
 }
 
@@ -261,26 +238,23 @@ json delivery_schema() {
             {"attempt_log", {{"type", "array"}}}}}};
 }
 
-json page_schema(json item) {
-  return {
-      {"type", "object"},
-      {"properties",
-       {{"items", {{"type", "array"}, {"items", std::move(item)}}}, {"next_cursor", {{"type", {"string", "null"}}}}}}};
-}
-
 }  // namespace
 
 void add_webhook_routes(http::Router& router, WebhookRoutesDeps deps) {
   auto s = std::make_shared<Shared>(Shared{deps});
+  http::RouteOptions checked = kAdmin;
+  checked.body_check = [s](const Request&, const json& body, json& fields) {
+    check_webhook(s->deps.outbound, body, fields);
+  };
   router.add(
       Method::kPost, "/api/v1/webhooks", [s](Request& req) { return create(*s, req); },
       {"Register a webhook endpoint; the signing secret is in this response only", "webhooks", webhook_in_schema(true),
        webhook_out_schema(true), 201},
-      kAdmin);
+      checked);
   router.add(
       Method::kGet, "/api/v1/webhooks", [s](Request& req) { return list(*s, req); },
       {"List webhook endpoints, newest first (?limit=, ?cursor=)", "webhooks", nullptr,
-       page_schema(webhook_out_schema(false))},
+       http::page_schema(webhook_out_schema(false))},
       kAdmin);
   router.add(
       Method::kGet, "/api/v1/webhooks/{id}",
@@ -294,7 +268,7 @@ void add_webhook_routes(http::Router& router, WebhookRoutesDeps deps) {
       Method::kPatch, "/api/v1/webhooks/{id}", [s](Request& req) { return update(*s, req); },
       {"Change a webhook's URL, event types, description or active flag", "webhooks", webhook_in_schema(false),
        webhook_out_schema(false)},
-      kAdmin);
+      checked);
   router.add(
       Method::kDelete, "/api/v1/webhooks/{id}", [s](Request& req) { return remove(*s, req); },
       {"Delete a webhook with its delivery log", "webhooks", nullptr, nullptr, 204}, kAdmin);
@@ -312,7 +286,7 @@ void add_webhook_routes(http::Router& router, WebhookRoutesDeps deps) {
   router.add(
       Method::kGet, "/api/v1/webhooks/{id}/deliveries", [s](Request& req) { return deliveries(*s, req); },
       {"The delivery log: deliveries newest first, each with its attempts (?limit=, ?cursor=)", "webhooks", nullptr,
-       page_schema(delivery_schema())},
+       http::page_schema(delivery_schema())},
       kAdmin);
   router.add(
       Method::kPost, "/api/v1/webhooks/deliveries/{id}/redeliver",

@@ -1,6 +1,7 @@
 #include "tyto/core/json_schema.hpp"
 
 #include "tyto/core/error.hpp"
+#include "tyto/core/time.hpp"
 
 #include <algorithm>
 #include <array>
@@ -227,6 +228,10 @@ class Validator {
     if (const auto max = count_keyword(schema, "maxLength"); max && length > *max) {
       add(path, fmt::format("must be at most {} characters long", *max));
     }
+    if (const auto format = schema.find("format");
+        format != schema.end() && *format == "date-time" && !parse_rfc3339(value)) {
+      add(path, "must be an RFC 3339 time, e.g. 2026-01-02T03:04:05Z");
+    }
     const auto it = schema.find("pattern");
     if (it == schema.end() || !it->is_string()) return;
     const auto& pattern = it->get_ref<const std::string&>();
@@ -375,6 +380,27 @@ void require_valid(const nlohmann::json& schema, const nlohmann::json& value) {
     }
   }
   throw validation_error("input does not match the schema", std::move(fields));
+}
+
+nlohmann::json violation_fields(const std::vector<SchemaViolation>& violations, std::string_view prefix) {
+  json fields = json::object();
+  for (const SchemaViolation& violation : violations) {
+    std::string field(prefix);
+    for (std::size_t i = 0; i < violation.path.size(); ++i) {
+      const char c = violation.path[i];
+      if (c == '/') {
+        if (!field.empty()) field += '.';
+      } else if (c == '~' && i + 1 < violation.path.size()) {
+        field += violation.path[++i] == '1' ? '/' : '~';
+      } else {
+        field += c;
+      }
+    }
+    if (field.empty()) field = "(root)";
+    auto& slot = fields[field];
+    slot = slot.is_string() ? json(slot.get<std::string>() + "; " + violation.message) : json(violation.message);
+  }
+  return fields;
 }
 
 std::vector<std::string> check_schema(const nlohmann::json& schema) {

@@ -140,6 +140,7 @@ Response invoke_handler(ServerState& state, const Route& route, Request& req) {
   log::ScopedContext ctx(req.request_id, route.pattern);
   try {
     authorize(state, route, req);
+    check_request_body(route, req);
     return route.handler(req);
   } catch (const Error& e) {
     return response_for(e);

@@ -48,7 +48,8 @@ json operation(const Route& r) {
   }
   if (!params.empty()) op["parameters"] = params;
   if (!r.doc.request_schema.is_null()) {
-    op["requestBody"] = {{"required", true}, {"content", {{"application/json", {{"schema", r.doc.request_schema}}}}}};
+    op["requestBody"] = {{"required", !r.doc.request_body_optional},
+                         {"content", {{"application/json", {{"schema", r.doc.request_schema}}}}}};
   }
   json responses = json::object();
   if (r.websocket_handler) {
@@ -62,6 +63,12 @@ json operation(const Route& r) {
       success["content"] = {{r.doc.success_content_type, json::object()}};
     }
     responses[std::to_string(r.doc.success_status)] = success;
+  }
+  if (!r.doc.request_schema.is_null()) {
+    responses["422"] = {
+        {"description", "validation_failed: the body does not match the request schema; details.fields names each "
+                        "bad field"},
+        {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
   }
   responses["default"] = {
       {"description", "Error"},

@@ -105,6 +105,7 @@ std::optional<std::string> Request::query(std::string_view name) const {
 }
 
 nlohmann::json Request::json() const {
+  if (checked_body) return *checked_body;
   if (auto type = headers.get("Content-Type")) {
     const std::string_view media = type->substr(0, type->find(';'));
     const bool is_json =

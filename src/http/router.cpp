@@ -1,10 +1,14 @@
 #include "tyto/http/router.hpp"
 
+#include "tyto/core/error.hpp"
+#include "tyto/core/json_schema.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
 #include <map>
 #include <stdexcept>
+#include <type_traits>
 
 namespace tyto::http {
 
@@ -50,6 +54,19 @@ int method_index(Method m) { return static_cast<int>(m); }
 Method lookup_method(Method m) { return m == Method::kHead ? Method::kGet : m; }
 
 }  // namespace
+
+static_assert(!std::is_constructible_v<RouteOptions, bool> && !std::is_constructible_v<RouteOptions, RunOn>,
+              "RouteOptions must be built with designated initialisers");
+
+void check_request_body(const Route& route, Request& req) {
+  const auto& schema = route.doc.request_schema;
+  if (schema.is_null() || !route.handler) return;
+  nlohmann::json body = route.doc.request_body_optional && req.body.empty() ? nlohmann::json::object() : req.json();
+  nlohmann::json fields = violation_fields(validate_json(schema, body));
+  if (route.options.body_check) route.options.body_check(req, body, fields);
+  if (!fields.empty()) throw validation_error("the request body is not valid", std::move(fields));
+  req.checked_body = std::move(body);
+}
 
 Router::Router() : root_(std::make_unique<Node>()) {}
 Router::~Router() = default;

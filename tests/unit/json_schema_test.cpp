@@ -260,3 +260,32 @@ TEST_CASE("apply_defaults fills missing properties at every level and keeps give
   CHECK(tyto::apply_defaults(schema, "not an object") == "not an object");
   CHECK(tyto::apply_defaults(true, {{"a", 1}}) == json{{"a", 1}});
 }
+
+TEST_CASE("Schema format date-time asserts an RFC 3339 time, other formats are annotations only", "[json_schema]") {
+  const json time = {{"type", "string"}, {"format", "date-time"}};
+  CHECK(valid(time, "2026-01-02T03:04:05Z"));
+  CHECK(valid(time, "2026-01-02T03:04:05.5+02:00"));
+  CHECK(violations(time, "tomorrow") == Lines{": must be an RFC 3339 time, e.g. 2026-01-02T03:04:05Z"});
+  CHECK(violations(time, "2026-13-02T03:04:05Z").size() == 1);
+  CHECK(valid({{"format", "date-time"}}, 7));  // format applies to strings only
+  CHECK(valid({{"type", "string"}, {"format", "uri"}}, "not a uri"));
+  CHECK(valid({{"type", "string"}, {"format", "email"}}, "not an email"));
+}
+
+TEST_CASE("violation_fields names fields by dotted path, as 422 details.fields do", "[json_schema]") {
+  const json schema = {{"type", "object"},
+                       {"required", {"pipeline"}},
+                       {"properties",
+                        {{"jobs", {{"items", {{"properties", {{"priority", {{"type", "integer"}, {"maximum", 9}}}}}}}}},
+                         {"a/b", {{"type", "string"}, {"minLength", 2}, {"pattern", "^x"}}}}}};
+  const json value = {{"jobs", {json::object(), {{"priority", 10}}}}, {"a/b", "y"}};
+  CHECK(tyto::violation_fields(tyto::validate_json(schema, value)) ==
+        json{{"pipeline", "is required"},
+             {"jobs.1.priority", "must be at most 9"},
+             {"a/b", R"(must be at least 2 characters long; must match the pattern "^x")"}});
+  CHECK(tyto::violation_fields(tyto::validate_json(schema, value), "input").contains("input.jobs.1.priority"));
+  CHECK(tyto::violation_fields(tyto::validate_json(schema, 3)) == json{{"(root)", "expected object, got integer"}});
+  CHECK(tyto::violation_fields(tyto::validate_json(schema, 3), "input") ==
+        json{{"input", "expected object, got integer"}});
+  CHECK(tyto::violation_fields({}) == json::object());
+}

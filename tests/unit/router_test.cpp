@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <type_traits>
+
 using namespace tyto::http;
 
 namespace {
@@ -149,3 +151,113 @@ TEST_CASE("OpenAPI document lists every route with its parameters", "[router][op
   CHECK(post["responses"].contains("201"));
   CHECK(doc["paths"].contains("/files/{path}"));
 }
+
+namespace {
+
+const nlohmann::json kThingSchema = {{"type", "object"},
+                                     {"required", {"name"}},
+                                     {"properties",
+                                      {{"name", {{"type", "string"}, {"maxLength", 5}}},
+                                       {"tags", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}};
+
+// The details.fields of the 422 that check_request_body throws for body on route, or null when it passes.
+nlohmann::json fields_for(const Route& route, std::string body) {
+  Request req;
+  req.body = std::move(body);
+  try {
+    check_request_body(route, req);
+    return nullptr;
+  } catch (const tyto::Error& e) {
+    REQUIRE(e.code() == tyto::ErrorCode::kValidationFailed);
+    return e.details()["fields"];
+  }
+}
+
+}  // namespace
+
+TEST_CASE("The router checks a JSON body against the route's request schema and names each bad field",
+          "[router][validation]") {
+  Router r;
+  const Route& route = r.add(Method::kPost, "/things", named("create"), {.request_schema = kThingSchema});
+  CHECK(fields_for(route, R"({"name": "ok"})") == nullptr);
+  CHECK(fields_for(route, R"({})") == nlohmann::json{{"name", "is required"}});
+  CHECK(fields_for(route, R"({"name": "too long", "tags": ["a", 7]})") ==
+        nlohmann::json{{"name", "must be at most 5 characters long"}, {"tags.1", "expected string, got integer"}});
+  CHECK(fields_for(route, "[1]") == nlohmann::json{{"(root)", "expected object, got array"}});
+}
+
+TEST_CASE("A body the router checked is what the handler's json() returns", "[router][validation]") {
+  Router r;
+  const Route& route = r.add(Method::kPost, "/things", named("create"), {.request_schema = kThingSchema});
+  Request req;
+  req.body = R"({"name": "ok"})";
+  check_request_body(route, req);
+  REQUIRE(req.checked_body);
+  req.body = "not JSON any more";
+  CHECK(req.json() == nlohmann::json{{"name", "ok"}});
+}
+
+TEST_CASE("The router leaves bodies of routes without a schema to their handler", "[router][validation]") {
+  Router r;
+  const Route& route = r.add(Method::kPost, "/raw", named("raw"));
+  Request req;
+  req.body = "not JSON";
+  CHECK_NOTHROW(check_request_body(route, req));
+  CHECK_FALSE(req.checked_body);
+}
+
+TEST_CASE("A body that is not JSON is invalid_json, a non-JSON type 415, before any schema", "[router][validation]") {
+  Router r;
+  const Route& route = r.add(Method::kPost, "/things", named("create"), {.request_schema = kThingSchema});
+  Request req;
+  req.body = "{";
+  try {
+    check_request_body(route, req);
+    FAIL("accepted");
+  } catch (const tyto::Error& e) {
+    CHECK(e.code() == tyto::ErrorCode::kInvalidJson);
+  }
+  req.body = R"({"name": "ok"})";
+  req.headers.set("Content-Type", "text/plain");
+  try {
+    check_request_body(route, req);
+    FAIL("accepted");
+  } catch (const tyto::Error& e) {
+    CHECK(e.code() == tyto::ErrorCode::kUnsupportedMediaType);
+  }
+}
+
+TEST_CASE("A route's body_check adds what a schema cannot say to the same 422", "[router][validation]") {
+  Router r;
+  RouteOptions options{.body_check = [](const Request&, const nlohmann::json& body, nlohmann::json& fields) {
+    if (body.contains("name") && body["name"] == "taken") fields["name"] = "is taken";
+    if (body.contains("tags")) fields["tags"] = "are not for sale";
+  }};
+  const Route& route = r.add(Method::kPost, "/things", named("create"), {.request_schema = kThingSchema}, options);
+  CHECK(fields_for(route, R"({"name": "fine"})") == nullptr);
+  CHECK(fields_for(route, R"({"name": "taken"})") == nlohmann::json{{"name", "is taken"}});
+  // It runs even when the schema failed, so one answer names every field.
+  CHECK(fields_for(route, R"({"name": "far too long", "tags": [1]})") ==
+        nlohmann::json{{"name", "must be at most 5 characters long"},
+                       {"tags", "are not for sale"},
+                       {"tags.0", "expected string, got integer"}});
+}
+
+TEST_CASE("An optional body may be empty and is then checked as {}", "[router][validation]") {
+  Router r;
+  const nlohmann::json schema = {{"type", "object"}, {"properties", {{"ttl", {{"type", "integer"}}}}}};
+  const Route& route =
+      r.add(Method::kPost, "/share", named("share"), {.request_schema = schema, .request_body_optional = true});
+  Request req;
+  check_request_body(route, req);
+  CHECK(req.json() == nlohmann::json::object());
+  CHECK(fields_for(route, R"({"ttl": "soon"})") == nlohmann::json{{"ttl", "expected integer, got string"}});
+  const auto doc = build_openapi(r, "Test", "1.0");
+  CHECK(doc["paths"]["/share"]["post"]["requestBody"]["required"] == false);
+  CHECK(doc["paths"]["/share"]["post"]["responses"].contains("422"));
+}
+
+// A positional brace-init of RouteOptions ({true}, {RunOn::kIoThread, …}) does not compile.
+static_assert(!std::is_constructible_v<RouteOptions, bool>);
+static_assert(!std::is_constructible_v<RouteOptions, RunOn>);
+static_assert(std::is_default_constructible_v<RouteOptions>);

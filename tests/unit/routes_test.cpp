@@ -1,6 +1,7 @@
 // The whole route table, as `tyto serve` builds it.
 #include "cli/platform.hpp"
 #include "support/test_support.hpp"
+#include "tyto/core/json_schema.hpp"
 #include "tyto/http/openapi.hpp"
 #include "tyto/modules/builtin.hpp"
 
@@ -39,6 +40,22 @@ TEST_CASE("The OpenAPI document lists every route the server registers", "[route
     CHECK(doc["paths"][path].contains(method));
     CHECK_FALSE(doc["paths"][path][method]["summary"].get<std::string>().empty());
   }
+}
+
+TEST_CASE("Every request schema the router enforces is a usable schema of an object", "[routes][validation]") {
+  test::TempDir dir;
+  auto platform = make_platform(dir);
+  int with_schema = 0;
+  for (const auto& route : platform->router().routes()) {
+    const auto& schema = route->doc.request_schema;
+    if (schema.is_null()) continue;
+    INFO(http::method_name(route->method) << " " << route->pattern);
+    ++with_schema;
+    CHECK(check_schema(schema).empty());
+    CHECK(schema["type"] == "object");
+    CHECK(route->handler);  // the router checks bodies of plain handlers only
+  }
+  CHECK(with_schema >= 15);
 }
 
 TEST_CASE("The built-in pipelines load and validate", "[routes][pipelines]") {

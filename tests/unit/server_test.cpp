@@ -50,7 +50,7 @@ TEST_CASE("Server runs blocking handlers off the I/O threads and quick ones on t
         io_thread = std::this_thread::get_id();
         return http::Response::text("q");
       },
-      {}, {http::RunOn::kIoThread, std::nullopt});
+      {}, {.run_on = http::RunOn::kIoThread});
   s.start();
   CHECK(test::request(s.server->port(), "GET", "/blocking").body == "b");
   CHECK(test::request(s.server->port(), "GET", "/quick").body == "q");

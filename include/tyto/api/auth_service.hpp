@@ -57,9 +57,9 @@ struct TenantLimits {
   nlohmann::json to_json() const;
 };
 
-// Validates an overrides document ({"tenant_rps": 5, …}; only limits.* names) and throws
-// Error(kValidationFailed) naming a bad field.
-void validate_limit_overrides(const nlohmann::json& overrides);
+// The JSON Schema of an overrides document ({"tenant_rps": 5, …}): only the limits above, each a
+// number in its range or null (null removes the override).
+nlohmann::json limit_overrides_schema();
 
 class AuthService final : public http::Authenticator {
  public:

@@ -10,6 +10,8 @@
 //            exponential time or exhaust the stack; backreferences are therefore refused. It sees UTF-8 bytes:
 //            '.' matches one byte, not one character. A string over 2048 bytes fails a pattern, which bounds
 //            the time an unanchored pattern can take.)
+//   format "date-time" (an RFC 3339 time, as parse_rfc3339 reads it); other formats ("uri", "email", …) are
+//            annotations only, as 2020-12 makes them by default
 // A schema may also be `true` (anything) or `false` (nothing). default, description, title and every other
 // keyword are ignored by validation. The functions are pure and thread-safe (compiled patterns are cached).
 #pragma once
@@ -18,6 +20,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tyto {
@@ -45,6 +48,11 @@ std::vector<SchemaViolation> validate_json(const nlohmann::json& schema, const n
 // A field is the violation's path without the leading '/', "(root)" for the root; several messages for one
 // field are joined with "; ".
 void require_valid(const nlohmann::json& schema, const nlohmann::json& value);
+
+// The violations as the `details.fields` of a 422 response: {"<field>": "<message>"}, a field being the
+// violation's path with its segments joined by '.' ("input.ms", "jobs.3.priority") after `prefix`, or
+// "(root)" for the root when there is no prefix; several messages for one field are joined with "; ".
+nlohmann::json violation_fields(const std::vector<SchemaViolation>& violations, std::string_view prefix = {});
 
 // Problems with a schema itself: keywords above with values of the wrong type ("required" not an array of
 // strings, "minimum" not a number, a pattern that does not compile, …), each as "<pointer into the schema>:

@@ -58,6 +58,8 @@ struct Request {
   std::size_t max_json_depth = kDefaultJsonDepth;
   // Held until the request's connection ends (RouteOptions::admission of long-lived routes).
   std::shared_ptr<void> admission;
+  // The body as the router parsed and checked it against the route's request schema; json() returns it.
+  std::optional<nlohmann::json> checked_body;
 
   // The principal of an authenticated route; throws Error(kUnauthorized) on a public one (a bug
   // in the route, reported as 401 rather than trusted).
@@ -69,9 +71,10 @@ struct Request {
   // Query parameter by name (first occurrence, percent-decoded, '+' as space).
   std::optional<std::string> query(std::string_view name) const;
 
-  // The body parsed as JSON. Throws Error(kUnsupportedMediaType) if a Content-Type other than JSON
-  // is declared, Error(kInvalidJson) with the reason (and the parser's position where it has one) if
-  // the body is not valid JSON, nests deeper than max_json_depth or holds a number no double holds.
+  // The body parsed as JSON (checked_body when the router has set it). Throws
+  // Error(kUnsupportedMediaType) if a Content-Type other than JSON is declared, Error(kInvalidJson) with
+  // the reason (and the parser's position where it has one) if the body is not valid JSON, nests deeper
+  // than max_json_depth or holds a number no double holds.
   nlohmann::json json() const;
 };
 

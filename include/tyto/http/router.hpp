@@ -77,7 +77,19 @@ enum class RunOn {
   kIoThread,      // the handler is quick and never blocks (health, metrics): no thread hop
 };
 
+// The first member of RouteOptions: nothing converts to it, so a positional brace-init ({true},
+// {RunOn::kIoThread, …}) does not compile and every option is named ({.public_route = true}).
+struct DesignatedOnly {
+  explicit DesignatedOnly() = default;
+};
+
+// Checks of a JSON body that RouteDoc::request_schema cannot express (a lookup, a rule across fields).
+// Adds {"<field>": "<what is wrong>"} to `fields`; see RouteOptions::body_check.
+using BodyCheck = std::function<void(const Request& req, const nlohmann::json& body, nlohmann::json& fields)>;
+
+// Build with designated initialisers only: RouteOptions{.role = auth::Role::kAdmin}.
 struct RouteOptions {
+  [[no_unique_address]] DesignatedOnly designated_initialisers_only{};
   RunOn run_on = RunOn::kBlockingPool;
   // Overrides the server's default for this route; on a WebSocket route, the largest message taken from
   // the client (default WebSocket::kMaxMessageBytes).
@@ -95,6 +107,11 @@ struct RouteOptions {
   // keeps in Request::admission until the connection ends (release what it counts in the token's
   // deleter), or throws Error (429 too_many_streams) to refuse. Must be thread-safe. Empty: none.
   std::function<std::shared_ptr<void>(const Request&)> admission;
+  // Runs after the body passed or failed RouteDoc::request_schema, before the handler, on the handler's
+  // thread; what it adds to `fields` comes in the same 422 as the schema's violations, so one answer names
+  // every bad field. It sees members of any type (the schema may have failed): check types before use.
+  // Must be thread-safe. Empty: none.
+  BodyCheck body_check;
 };
 
 // Identifies callers and applies rate limits for the server. Called on the blocking pool (it may read
@@ -111,7 +128,8 @@ class Authenticator {
   virtual void admit(const Request& req, const auth::Principal& principal) = 0;
 };
 
-// What the OpenAPI document says about a route.
+// What the OpenAPI document says about a route. The request schema is also a contract the router
+// enforces (see check_request_body).
 struct RouteDoc {
   std::string summary;
   std::string tag;                 // groups operations in the document ("system", "jobs", …)
@@ -119,6 +137,7 @@ struct RouteDoc {
   nlohmann::json response_schema;  // JSON Schema of the success response body; null if none
   int success_status = 200;
   std::string success_content_type = "application/json";
+  bool request_body_optional = false;  // an empty body stands for {} (checked against request_schema as such)
 };
 
 struct Route {
@@ -137,6 +156,14 @@ struct Match {
   std::vector<std::pair<std::string, std::string>> params;
   std::vector<Method> allowed;  // methods that do match the path, for 405 and OPTIONS
 };
+
+// What the router does with a request body before a plain (non-streaming) handler runs, after
+// authentication: on a route with a RouteDoc::request_schema it parses the body (Request::json(): 415 for
+// a non-JSON Content-Type, 400 invalid_json), checks it against the schema and RouteOptions::body_check,
+// and throws validation_error (422 validation_failed) with details.fields naming each bad field ("email",
+// "input.ms", "jobs.3.priority"; "(root)" for the body itself). A body that passes is kept in
+// req.checked_body, so the handler's req.json() does not parse it again. Routes without a schema: nothing.
+void check_request_body(const Route& route, Request& req);
 
 class Router {
  public:
