@@ -575,7 +575,7 @@ class ConnectionSession {
   beast::flat_buffer buffer_;
   const std::size_t read_chunk_;
   std::string remote_;
-  std::string head_;                       // serialized response head, reused across requests
+  std::string head_;                      // serialized response head, reused across requests
   ChunkExtensionCheck check_extensions_;  // Beast keeps a reference: it outlives every parser
 };
 
@@ -775,7 +775,7 @@ asio::awaitable<ConnectionSession::Next> ConnectionSession::respond_plain(Exchan
   const std::size_t bytes_out = x.req.method == Method::kHead ? 0 : res.body.size();
   const bool ok = co_await write_response(state_, conn_, socket_, head_, x.req, res, keep_alive, x.version);
   record(state_, loop_, x.match.route, x.req, status, x.start, bytes_out);
-  co_return ok && keep_alive ? Next::kRequest : Next::kShutdown;
+  co_return (ok && keep_alive) ? Next::kRequest : Next::kShutdown;
 }
 
 asio::awaitable<void> ConnectionSession::answer_last(Exchange& x, Response& res, std::size_t bytes_out) {

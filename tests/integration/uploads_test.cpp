@@ -518,7 +518,7 @@ TEMPLATE_TEST_CASE("A user's export holds their data, and DELETE /me leaves noth
     CHECK(db->query_one(sql, {user_id})->template get<std::int64_t>(0) == 0);
   }
   auto store = TestType::kLocalObjects ? tyto::objects::open_local_store(backend.dir.path() / "objects")
-                                : tyto::objects::open_s3_store(s3_test_options());
+                                       : tyto::objects::open_s3_store(s3_test_options());
   for (const auto& key : keys) CHECK_FALSE(store->head(key));
   CHECK(db->query_one("SELECT COUNT(*) FROM audit_logs WHERE action = 'user.delete'")->template get<std::int64_t>(0) == 1);
   CHECK(api(port, "GET", "/api/v1/objects/" + archive_id, nullptr, who).status == 401);

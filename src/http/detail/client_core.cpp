@@ -111,8 +111,7 @@ ClientConnection::error_code ClientConnection::write_request(std::string_view me
   return run([&](auto handler) { with_stream([&](auto& s) { bhttp::async_write(s, req, handler); }); });
 }
 
-ClientConnection::error_code ClientConnection::read_response_head(bool skip_body, int& status,
-                                                                  ClientHeaders& headers) {
+ClientConnection::error_code ClientConnection::read_response_head(bool skip_body, int& status, ClientHeaders& headers) {
   parser_.emplace();
   parser_->body_limit(boost::none);  // the callers limit what they keep
   parser_->skip(skip_body);
@@ -120,7 +119,8 @@ ClientConnection::error_code ClientConnection::read_response_head(bool skip_body
       [&](auto handler) { with_stream([&](auto& s) { bhttp::async_read_header(s, buffer_, *parser_, handler); }); });
   if (ec) return ec;
   status = static_cast<int>(parser_->get().result_int());
-  for (const auto& field : parser_->get()) headers.emplace_back(lowercase(field.name_string()), std::string(field.value()));
+  for (const auto& field : parser_->get())
+    headers.emplace_back(lowercase(field.name_string()), std::string(field.value()));
   return {};
 }
 
