@@ -24,7 +24,7 @@ BUILD_PACKAGES=(
   john-data                 # common-password list (auth.password_blocklist) read at run time
 )
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
-TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps chromium nodejs radosgw ceph-mon ceph-osd
+TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps chromium nodejs radosgw ceph-mon ceph-osd clang-format
   "${FUZZ_PACKAGES[@]}"
   $(command -v npm >/dev/null || echo npm))  # NodeSource's nodejs bundles npm (and conflicts with Debian's)
 BENCH_PACKAGES=(wrk curl procps python3 postgresql-15 postgresql-client-15)
