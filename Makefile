@@ -3,6 +3,7 @@
 #   make run     build (Release) and start the server on SQLite in ./data, console on :8080
 #   make test    build everything, start the test services, run the whole suite through ctest
 #   make build   build only; the binary is build/tyto
+#   make format  reformat the tracked sources; make format-check only reports what it would change
 #   make bench   run the benchmark programs in tests/bench (results: docs/benchmarks.md)
 #   make fuzz    run each fuzz target of tests/fuzz for FUZZ_SECONDS (300); new inputs are kept in FUZZ_CORPUS,
 #                outside git; FUZZ_MERGE=1 adds what they cover to the committed corpus (docs/quality.md)
@@ -18,7 +19,7 @@ FUZZ_CORPUS ?= $(FUZZ_BUILD_DIR)/corpus
 # ccache hits across checkouts in different directories (CI clones afresh).
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all run build build-all test bench fuzz deps test-deps bench-deps fuzz-deps configure format clean
+.PHONY: all run build build-all test bench fuzz deps test-deps bench-deps fuzz-deps configure format format-check clean
 
 all: build
 
@@ -64,6 +65,9 @@ fuzz: fuzz-deps
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+format-check:
+	scripts/format-check.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

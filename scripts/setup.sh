@@ -26,7 +26,7 @@ BUILD_PACKAGES=(
   nodejs $(command -v npm >/dev/null || echo npm)  # npm ci of assets/api-docs; NodeSource's nodejs bundles npm (and conflicts with Debian's)
 )
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
-TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps chromium radosgw ceph-mon ceph-osd
+TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps chromium radosgw ceph-mon ceph-osd clang-format
   "${FUZZ_PACKAGES[@]}")
 BENCH_PACKAGES=(wrk curl procps python3 postgresql-15 postgresql-client-15)
 

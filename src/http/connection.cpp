@@ -522,174 +522,276 @@ asio::awaitable<bool> serve_upload(ServerState& state, Loop& loop, Connection& c
   co_return ok&& keep_alive;
 }
 
+// One connection's requests, one after another, in two halves. Reading (read_request and what it calls)
+// takes a request off the socket: the head under the header limit and the framing checks, the route it
+// matches, then the body under that route's limit. Dispatch (respond and what it calls) runs the kind of
+// handler the route has, with authorization, and writes the response. A step that ends the connection
+// has already sent whatever answer it owed.
+class ConnectionSession {
+ public:
+  ConnectionSession(ServerState& state, Loop& loop, Connection& conn, tcp::socket& socket, bool monitoring_only);
+
+  asio::awaitable<void> run();
+
+ private:
+  using HeadParser = bhttp::request_parser<bhttp::string_body>;
+
+  // What the connection does once a request has been answered.
+  enum class Next {
+    kRequest,   // read the next one (keep-alive)
+    kShutdown,  // shut down the sending side, then close
+    kEnd,       // nothing more: the socket was closed, handed over, or is dropped as it is
+  };
+
+  // One request, as reading fills it in.
+  struct Exchange {
+    HeadParser parser;
+    Request req;
+    Match match;
+    unsigned version = 11;
+    Clock::time_point start;
+  };
+
+  // Reading. Each returns false when the connection ends there.
+  asio::awaitable<bool> read_request(Exchange& x);
+  asio::awaitable<bool> wait_for_request();
+  asio::awaitable<bool> read_head(HeadParser& parser);
+  asio::awaitable<bool> read_body(Exchange& x);
+  std::size_t body_limit(const Match& match) const;
+
+  // Dispatch.
+  asio::awaitable<Next> respond(Exchange& x);
+  asio::awaitable<Next> respond_upgrade(Exchange& x);
+  asio::awaitable<Next> respond_plain(Exchange& x);
+  // Answers x with res on a connection that ends after it; bytes_out is what its metrics and log record.
+  asio::awaitable<void> answer_last(Exchange& x, Response& res, std::size_t bytes_out);
+
+  ServerState& state_;
+  Loop& loop_;
+  Connection& conn_;
+  tcp::socket& socket_;
+  const bool monitoring_only_;
+  // Bounded: what the parser has not consumed yet (a head, a chunk-size line, trailers) can never
+  // grow past the header limit plus a little, whatever a client sends.
+  beast::flat_buffer buffer_;
+  const std::size_t read_chunk_;
+  std::string remote_;
+  std::string head_;                      // serialized response head, reused across requests
+  ChunkExtensionCheck check_extensions_;  // Beast keeps a reference: it outlives every parser
+};
+
+ConnectionSession::ConnectionSession(ServerState& state, Loop& loop, Connection& conn, tcp::socket& socket,
+                                     bool monitoring_only)
+    : state_(state),
+      loop_(loop),
+      conn_(conn),
+      socket_(socket),
+      monitoring_only_(monitoring_only),
+      buffer_(state.config.max_header_bytes + kFramingSlack),
+      read_chunk_(std::min<std::size_t>(8192, buffer_.max_size())) {
+  buffer_.reserve(read_chunk_);
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) remote_ = ep.address().to_string();
+}
+
+asio::awaitable<void> ConnectionSession::run() {
+  Next next = Next::kRequest;
+  while (next == Next::kRequest && !state_.stopping.load(std::memory_order_relaxed)) {
+    Exchange x;
+    if (!co_await read_request(x)) co_return;
+    next = co_await respond(x);
+  }
+  if (next == Next::kEnd) co_return;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  socket_.close(ignored);
+}
+
+// The route is matched while reading because it sets the body limit and says whether an upload handler
+// reads the body itself.
+asio::awaitable<bool> ConnectionSession::read_request(Exchange& x) {
+  if (!co_await wait_for_request()) co_return false;
+  if (!co_await read_head(x.parser)) co_return false;
+  x.start = Clock::now();
+  fill_request(x.req, x.parser.get(), remote_, state_.config);
+  x.version = x.parser.get().version();
+  if (x.req.path.empty() || x.req.path.front() != '/') {
+    co_await reject(state_, conn_, socket_, head_,
+                    error_response(ErrorCode::kBadRequest, "request target must be a path"));
+    co_return false;
+  }
+  x.match = state_.router.match(x.req.method, x.req.path);
+  if (monitoring_only_ && !(x.match.route && x.match.route->options.monitoring)) {  // the reserve is for health checks
+    state_.connections_refused.with({"monitoring_reserve"}).inc();
+    Response res = overloaded_response("connections");
+    co_await answer_last(x, res, res.body.size());
+    co_return false;
+  }
+  co_return co_await read_body(x);
+}
+
+// Idle: waits for the first byte of the next request under the idle timeout.
+asio::awaitable<bool> ConnectionSession::wait_for_request() {
+  conn_.idle = true;
+  conn_.expire_after(state_.config.idle_timeout);
+  if (buffer_.size() == 0) {
+    auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(read_chunk_), kTuple);
+    if (ec) co_return false;
+    buffer_.commit(n);
+  }
+  conn_.idle = false;
+  conn_.expire_after(state_.config.read_timeout);
+  co_return true;
+}
+
+asio::awaitable<bool> ConnectionSession::read_head(HeadParser& parser) {
+  // The whole head before parsing, so its raw bytes can be checked for what Beast would fold away.
+  std::size_t end = std::string_view::npos;
+  for (;;) {
+    const std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    end = head_end(data);
+    if (end != std::string_view::npos || data.size() >= state_.config.max_header_bytes) break;
+    auto [ec, n] = co_await socket_.async_read_some(
+        buffer_.prepare(std::min(read_chunk_, buffer_.max_size() - buffer_.size())), kTuple);
+    if (ec) co_return false;
+    buffer_.commit(n);
+  }
+  if (end == std::string_view::npos || end > state_.config.max_header_bytes + 4) {
+    state_.protocol_errors.inc();
+    co_await reject(state_, conn_, socket_, head_,
+                    error_response(ErrorCode::kHeaderTooLarge, "request header too large"));
+    co_return false;
+  }
+  if (auto why = head_problem(std::string_view(static_cast<const char*>(buffer_.data().data()), end))) {
+    co_await reject(state_, conn_, socket_, head_, framing_error(state_, *why));
+    co_return false;
+  }
+
+  parser.header_limit(static_cast<std::uint32_t>(state_.config.max_header_bytes));
+  // No body limit while reading the header: Beast would refuse a Content-Length over it before the route
+  // (and its own limit) is known. read_body applies the route's limit.
+  parser.body_limit(boost::none);
+  if (auto [ec, n] = co_await bhttp::async_read_header(socket_, buffer_, parser, kTuple); ec) {
+    auto outcome = parse_error_outcome(state_, ec);
+    if (outcome.kind == ReadOutcome::kRespondAndClose)
+      co_await reject(state_, conn_, socket_, head_, std::move(outcome.response));
+    co_return false;
+  }
+  if (auto why = framing_problem(parser.get().base(), parser.get().version())) {
+    co_await reject(state_, conn_, socket_, head_, framing_error(state_, *why));
+    co_return false;
+  }
+  co_return true;
+}
+
+std::size_t ConnectionSession::body_limit(const Match& match) const {
+  return match.route && match.route->options.max_body_bytes ? *match.route->options.max_body_bytes
+                                                            : state_.config.max_body_bytes;
+}
+
+// The body, under the limit of the matched route; an upload route's handler reads it itself.
+asio::awaitable<bool> ConnectionSession::read_body(Exchange& x) {
+  const std::size_t limit = body_limit(x.match);
+  if (auto length = x.parser.content_length(); length && *length > limit) {
+    state_.protocol_errors.inc();
+    Response res = error_response(ErrorCode::kPayloadTooLarge, "request body too large", {{"limit", limit}});
+    co_await answer_last(x, res, 0);
+    co_return false;
+  }
+  x.parser.body_limit(limit);
+  x.parser.on_chunk_header(check_extensions_);
+  if (x.match.route && x.match.route->upload_handler) co_return true;
+  if (!x.parser.is_done()) {
+    if (bhttp::token_list(x.parser.get()[bhttp::field::expect]).exists("100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      co_await asio::async_write(socket_, asio::buffer(kContinue), kTuple);
+    }
+    if (auto [ec, n] = co_await bhttp::async_read(socket_, buffer_, x.parser, kTuple); ec) {
+      auto outcome = parse_error_outcome(state_, ec);
+      if (outcome.kind == ReadOutcome::kRespondAndClose) co_await answer_last(x, outcome.response, 0);
+      co_return false;
+    }
+  }
+  x.req.body = std::move(x.parser.get().body());
+  co_return true;
+}
+
+asio::awaitable<ConnectionSession::Next> ConnectionSession::respond(Exchange& x) {
+  const Route* route = x.match.route;
+  if (route && route->upload_handler) {
+    x.req.route = route->pattern;
+    x.req.params = x.match.params;
+    state_.in_flight.inc();
+    const bool keep = co_await serve_upload(state_, loop_, conn_, socket_, buffer_, x.parser, head_, x.req, *route,
+                                            x.version, body_limit(x.match), x.start);
+    state_.in_flight.dec();
+    co_return keep ? Next::kRequest : Next::kShutdown;
+  }
+  if (route && route->stream_handler) {
+    x.req.route = route->pattern;
+    x.req.params = x.match.params;
+    co_await serve_stream(state_, loop_, conn_, socket_, head_, x.req, *route, x.version, x.start);
+    co_return Next::kEnd;
+  }
+  if (route && route->websocket_handler && beast::websocket::is_upgrade(x.parser.get())) {
+    co_return co_await respond_upgrade(x);
+  }
+  co_return co_await respond_plain(x);
+}
+
+// A WebSocket route: authorize, then hand the connection to the WebSocket session.
+asio::awaitable<ConnectionSession::Next> ConnectionSession::respond_upgrade(Exchange& x) {
+  const Route& route = *x.match.route;
+  x.req.route = route.pattern;
+  x.req.params = x.match.params;
+  if (!route.options.public_route && state_.authenticator) {
+    std::optional<Response> refused;
+    co_await run_blocking(state_, [&] {
+      try {
+        authorize(state_, route, x.req);
+      } catch (const Error& e) {
+        refused = response_for(e);
+      }
+    });
+    if (refused) {
+      if (state_.cors.enabled()) state_.cors.decorate(x.req, *refused);
+      co_await answer_last(x, *refused, refused->body.size());
+      co_return Next::kEnd;
+    }
+  }
+  record(state_, loop_, &route, x.req, 101, x.start, 0);
+  co_await serve_websocket(state_, conn_, socket_, x.parser.release(), std::move(x.req), route);
+  co_return Next::kEnd;
+}
+
+// Any other request, or none matched: dispatch() answers it.
+asio::awaitable<ConnectionSession::Next> ConnectionSession::respond_plain(Exchange& x) {
+  state_.in_flight.inc();
+  Response res = co_await dispatch(state_, conn_, x.req, x.match);
+  state_.in_flight.dec();
+  if (state_.cors.enabled()) state_.cors.decorate(x.req, res);
+  const bool keep_alive = x.parser.get().keep_alive() && !state_.stopping.load(std::memory_order_relaxed);
+  const int status = res.status;
+  const std::size_t bytes_out = x.req.method == Method::kHead ? 0 : res.body.size();
+  const bool ok = co_await write_response(state_, conn_, socket_, head_, x.req, res, keep_alive, x.version);
+  record(state_, loop_, x.match.route, x.req, status, x.start, bytes_out);
+  co_return (ok && keep_alive) ? Next::kRequest : Next::kShutdown;
+}
+
+asio::awaitable<void> ConnectionSession::answer_last(Exchange& x, Response& res, std::size_t bytes_out) {
+  co_await write_response(state_, conn_, socket_, head_, x.req, res, false, x.version);
+  record(state_, loop_, x.match.route, x.req, res.status, x.start, bytes_out);
+}
+
 }  // namespace
 
 asio::awaitable<void> serve_connection(ServerState& state, Loop& loop, tcp::socket socket, bool monitoring_only) {
   Connection conn;
   conn.socket = &socket;
   ConnectionScope scope(state, loop, conn);
-  // Bounded: what the parser has not consumed yet (a head, a chunk-size line, trailers) can never
-  // grow past the header limit plus a little, whatever a client sends.
-  beast::flat_buffer buffer(state.config.max_header_bytes + kFramingSlack);
-  const std::size_t read_chunk = std::min<std::size_t>(8192, buffer.max_size());
-  buffer.reserve(read_chunk);
-  std::string remote;
-  if (boost::system::error_code ec; true) {
-    auto ep = socket.remote_endpoint(ec);
-    if (!ec) remote = ep.address().to_string();
-  }
-  std::string head;  // serialized response head, reused across requests
-  ChunkExtensionCheck check_extensions;  // Beast keeps a reference: it outlives every parser below
-
-  while (!state.stopping.load(std::memory_order_relaxed)) {
-    // Idle: wait for the first byte of the next request under the idle timeout.
-    conn.idle = true;
-    conn.expire_after(state.config.idle_timeout);
-    if (buffer.size() == 0) {
-      auto [ec, n] = co_await socket.async_read_some(buffer.prepare(read_chunk), kTuple);
-      if (ec) co_return;
-      buffer.commit(n);
-    }
-    conn.idle = false;
-    conn.expire_after(state.config.read_timeout);
-
-    // The whole head before parsing, so its raw bytes can be checked for what Beast would fold away.
-    std::size_t end = std::string_view::npos;
-    for (;;) {
-      const std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
-      end = head_end(data);
-      if (end != std::string_view::npos || data.size() >= state.config.max_header_bytes) break;
-      auto [ec, n] = co_await socket.async_read_some(
-          buffer.prepare(std::min(read_chunk, buffer.max_size() - buffer.size())), kTuple);
-      if (ec) co_return;
-      buffer.commit(n);
-    }
-    if (end == std::string_view::npos || end > state.config.max_header_bytes + 4) {
-      state.protocol_errors.inc();
-      co_await reject(state, conn, socket, head,
-                      error_response(ErrorCode::kHeaderTooLarge, "request header too large"));
-      co_return;
-    }
-    if (auto why = head_problem(std::string_view(static_cast<const char*>(buffer.data().data()), end))) {
-      co_await reject(state, conn, socket, head, framing_error(state, *why));
-      co_return;
-    }
-
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(state.config.max_header_bytes));
-    // No body limit while reading the header: Beast would refuse a Content-Length over it before the route
-    // (and its own limit) is known. The route's limit is applied below.
-    parser.body_limit(boost::none);
-    if (auto [ec, n] = co_await bhttp::async_read_header(socket, buffer, parser, kTuple); ec) {
-      auto outcome = parse_error_outcome(state, ec);
-      if (outcome.kind == ReadOutcome::kRespondAndClose)
-        co_await reject(state, conn, socket, head, std::move(outcome.response));
-      co_return;
-    }
-    if (auto why = framing_problem(parser.get().base(), parser.get().version())) {
-      co_await reject(state, conn, socket, head, framing_error(state, *why));
-      co_return;
-    }
-    const auto start = Clock::now();
-    Request req;
-    fill_request(req, parser.get(), remote, state.config);
-    const unsigned version = parser.get().version();
-    if (req.path.empty() || req.path.front() != '/') {
-      co_await reject(state, conn, socket, head,
-                      error_response(ErrorCode::kBadRequest, "request target must be a path"));
-      co_return;
-    }
-    const Match match = state.router.match(req.method, req.path);
-    if (monitoring_only && !(match.route && match.route->options.monitoring)) {  // the reserve is for health checks
-      state.connections_refused.with({"monitoring_reserve"}).inc();
-      Response res = overloaded_response("connections");
-      co_await write_response(state, conn, socket, head, req, res, false, version);
-      record(state, loop, match.route, req, res.status, start, res.body.size());
-      co_return;
-    }
-
-    // The body, under the limit of the matched route.
-    const std::size_t limit = match.route && match.route->options.max_body_bytes ? *match.route->options.max_body_bytes
-                                                                                 : state.config.max_body_bytes;
-    if (auto length = parser.content_length(); length && *length > limit) {
-      state.protocol_errors.inc();
-      Response res = error_response(ErrorCode::kPayloadTooLarge, "request body too large", {{"limit", limit}});
-      co_await write_response(state, conn, socket, head, req, res, false, version);
-      record(state, loop, match.route, req, res.status, start, 0);
-      co_return;
-    }
-    parser.body_limit(limit);
-    parser.on_chunk_header(check_extensions);
-    if (match.route && match.route->upload_handler) {
-      req.route = match.route->pattern;
-      req.params = match.params;
-      state.in_flight.inc();
-      const bool keep = co_await serve_upload(state, loop, conn, socket, buffer, parser, head, req, *match.route,
-                                              version, limit, start);
-      state.in_flight.dec();
-      if (!keep) break;
-      continue;
-    }
-    if (!parser.is_done()) {
-      if (bhttp::token_list(parser.get()[bhttp::field::expect]).exists("100-continue")) {
-        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        co_await asio::async_write(socket, asio::buffer(kContinue), kTuple);
-      }
-      if (auto [ec, n] = co_await bhttp::async_read(socket, buffer, parser, kTuple); ec) {
-        auto outcome = parse_error_outcome(state, ec);
-        if (outcome.kind == ReadOutcome::kRespondAndClose) {
-          co_await write_response(state, conn, socket, head, req, outcome.response, false, version);
-          record(state, loop, match.route, req, outcome.response.status, start, 0);
-        }
-        co_return;
-      }
-    }
-    req.body = std::move(parser.get().body());
-
-    if (match.route && match.route->stream_handler) {
-      req.route = match.route->pattern;
-      req.params = match.params;
-      co_await serve_stream(state, loop, conn, socket, head, req, *match.route, version, start);
-      co_return;
-    }
-    if (match.route && match.route->websocket_handler && beast::websocket::is_upgrade(parser.get())) {
-      req.route = match.route->pattern;
-      req.params = match.params;
-      if (!match.route->options.public_route && state.authenticator) {
-        std::optional<Response> refused;
-        co_await run_blocking(state, [&] {
-          try {
-            authorize(state, *match.route, req);
-          } catch (const Error& e) {
-            refused = response_for(e);
-          }
-        });
-        if (refused) {
-          if (state.cors.enabled()) state.cors.decorate(req, *refused);
-          co_await write_response(state, conn, socket, head, req, *refused, false, version);
-          record(state, loop, match.route, req, refused->status, start, refused->body.size());
-          co_return;
-        }
-      }
-      record(state, loop, match.route, req, 101, start, 0);
-      co_await serve_websocket(state, conn, socket, parser.release(), std::move(req), *match.route);
-      co_return;
-    }
-
-    state.in_flight.inc();
-    Response res = co_await dispatch(state, conn, req, match);
-    state.in_flight.dec();
-    if (state.cors.enabled()) state.cors.decorate(req, res);
-    const bool keep_alive = parser.get().keep_alive() && !state.stopping.load(std::memory_order_relaxed);
-    const int status = res.status;
-    const std::size_t bytes_out = req.method == Method::kHead ? 0 : res.body.size();
-    const bool ok = co_await write_response(state, conn, socket, head, req, res, keep_alive, version);
-    record(state, loop, match.route, req, status, start, bytes_out);
-    if (!ok || !keep_alive) break;
-  }
-  boost::system::error_code ignored;
-  socket.shutdown(tcp::socket::shutdown_send, ignored);
-  socket.close(ignored);
+  ConnectionSession session(state, loop, conn, socket, monitoring_only);
+  co_await session.run();
 }
 
 }  // namespace tyto::http::detail

@@ -1,14 +1,9 @@
 #include "tyto/http/outbound_client.hpp"
 
+#include "http/detail/client_core.hpp"
 #include "tyto/core/error.hpp"
 
 #include <fmt/format.h>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
 #include <array>
@@ -18,10 +13,7 @@
 namespace tyto::http {
 namespace {
 
-namespace beast = boost::beast;
-namespace bhttp = beast::http;
 namespace net = boost::asio;
-namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
@@ -45,49 +37,14 @@ net::ip::address to_asio(const IpAddress& a) {
   return net::ip::address_v6(bytes);
 }
 
-// One exchange on its own io_context: each blocking step runs one asynchronous operation to
-// completion, which is how Beast's deadlines apply to synchronous use.
-struct Exchange {
-  net::io_context ioc;
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
-  beast::flat_buffer buffer;
-  Clock::time_point deadline;
-
-  beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
-
-  template <class Fn>
-  void with_stream(Fn&& fn) {
-    if (secure) {
-      fn(*secure);
-    } else {
-      fn(*plain);
-    }
-  }
-
-  template <class Initiate>
-  beast::error_code run(Initiate&& initiate) {
-    beast::error_code result = net::error::operation_aborted;
-    lowest().expires_at(deadline);
-    initiate([&result](beast::error_code ec, auto&&...) { result = ec; });
-    ioc.restart();
-    ioc.run();
-    return result;
-  }
-};
-
-std::string describe(const beast::error_code& ec) {
-  if (ec == beast::error::timeout) return "timed out";
+std::string describe(const boost::system::error_code& ec) {
+  if (ec == boost::beast::error::timeout) return "timed out";
   return ec.message();
 }
 
 }  // namespace
 
-std::string OutboundUrl::authority() const {
-  std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  if (port != (tls ? 443 : 80)) out += ":" + std::to_string(port);
-  return out;
-}
+std::string OutboundUrl::authority() const { return detail::authority(tls, host, port); }
 
 OutboundUrl parse_outbound_url(std::string_view url) {
   if (url.size() > kMaxUrlBytes) bad_url("longer than 2048 characters");
@@ -145,103 +102,56 @@ OutboundUrl parse_outbound_url(std::string_view url) {
 }
 
 struct OutboundClient::Impl {
-  ssl::context tls{ssl::context::tls_client};
+  explicit Impl(const std::string& ca_file) : tls(detail::make_client_tls_context(ca_file)) {}
+  net::ssl::context tls;
 };
 
 OutboundClient::OutboundClient(const OutboundPolicy& policy, const std::string& ca_file)
-    : policy_(policy), impl_(std::make_unique<Impl>()) {
-  boost::system::error_code ec;
-  if (ca_file.empty()) {
-    impl_->tls.set_default_verify_paths(ec);
-  } else {
-    impl_->tls.load_verify_file(ca_file, ec);
-  }
-  if (ec) {
-    throw Error(ErrorCode::kInternal, fmt::format("cannot load trusted certificates{}: {}",
-                                                  ca_file.empty() ? "" : " from " + ca_file, ec.message()));
-  }
-  impl_->tls.set_verify_mode(ssl::verify_peer);
-}
+    : policy_(policy), impl_(std::make_unique<Impl>(ca_file)) {}
 
 OutboundClient::~OutboundClient() = default;
 
 OutboundResponse OutboundClient::send(const OutboundRequest& request) const {
   const OutboundUrl url = parse_outbound_url(request.url);
   const auto addresses = policy_.resolve(url.host);  // throws when refused or unresolvable
-  Exchange x;
-  x.deadline = Clock::now() + request.timeout;
-  auto fail = [&](std::string_view what, const beast::error_code& ec) -> Error {
+  const auto timeout = detail::ClientTimeout::at(Clock::now() + request.timeout);
+  auto fail = [&](std::string_view what, const boost::system::error_code& ec) -> Error {
     return Error(ErrorCode::kUnavailable, fmt::format("{} {}: {}", what, url.authority(), describe(ec)),
                  {{"host", url.host}});
   };
 
-  // Connect to the checked addresses only, in resolver order.
+  // Connect to the checked addresses only, in resolver order, each on a fresh connection.
   OutboundResponse response;
-  beast::error_code ec;
+  std::optional<detail::ClientConnection> c;
+  boost::system::error_code ec;
   for (const auto& address : addresses) {
-    x.plain.reset();
-    x.secure.reset();
-    if (url.tls) {
-      x.secure.emplace(x.ioc, impl_->tls);
-    } else {
-      x.plain.emplace(x.ioc);
-    }
-    const tcp::endpoint endpoint(to_asio(address), url.port);
-    ec = x.run([&](auto handler) { x.lowest().async_connect(endpoint, handler); });
+    c.emplace(url.tls ? &impl_->tls : nullptr, timeout);
+    ec = c->connect(tcp::endpoint(to_asio(address), url.port));
     if (!ec) {
       response.address = address.to_string();
       break;
     }
-    if (Clock::now() >= x.deadline) break;
+    if (Clock::now() >= *timeout.deadline) break;
   }
   if (ec) throw fail("cannot connect to", ec);
 
   if (url.tls) {
-    // SNI carries names only; the certificate is checked against the name or the address either way.
-    const bool literal = IpAddress::parse(url.host).has_value();
-    if (!literal && !SSL_set_tlsext_host_name(x.secure->native_handle(), url.host.c_str())) {
-      throw fail("cannot set the TLS server name for",
-                 beast::error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()));
-    }
-    x.secure->set_verify_callback(ssl::host_name_verification(url.host));
-    ec = x.run([&](auto handler) { x.secure->async_handshake(ssl::stream_base::client, handler); });
-    if (ec) throw fail("TLS handshake failed with", ec);
+    if (ec = c->set_server_name(url.host); ec) throw fail("cannot set the TLS server name for", ec);
+    if (ec = c->handshake(); ec) throw fail("TLS handshake failed with", ec);
   }
 
-  bhttp::request<bhttp::string_body> req;
-  const auto verb = bhttp::string_to_verb(request.method);
-  if (verb == bhttp::verb::unknown) {
-    req.method_string(request.method);
-  } else {
-    req.method(verb);
-  }
-  req.target(url.target);
-  req.version(11);
-  req.set(bhttp::field::host, url.authority());
-  for (const auto& [name, value] : request.headers) req.set(name, value);
-  req.set(bhttp::field::connection, "close");
-  req.body() = request.body;
-  req.prepare_payload();
-  ec = x.run([&](auto handler) { x.with_stream([&](auto& s) { bhttp::async_write(s, req, handler); }); });
+  detail::ClientHeaders headers = {{"Host", url.authority()}};
+  headers.insert(headers.end(), request.headers.begin(), request.headers.end());
+  headers.emplace_back("Connection", "close");
+  ec = c->write_request(request.method, url.target, headers, request.body);
   if (ec) throw fail("cannot send the request to", ec);
 
-  bhttp::response_parser<bhttp::buffer_body> parser;
-  parser.body_limit(boost::none);
-  if (req.method() == bhttp::verb::head) parser.skip(true);
-  ec = x.run(
-      [&](auto handler) { x.with_stream([&](auto& s) { bhttp::async_read_header(s, x.buffer, parser, handler); }); });
+  ec = c->read_response_head(request.method == "HEAD", response.status, response.headers);
   if (ec) throw fail("no valid response from", ec);
-  response.status = static_cast<int>(parser.get().result_int());
-  for (const auto& field : parser.get()) {
-    response.headers.emplace_back(lowercase(field.name_string()), std::string(field.value()));
-  }
   std::array<char, 16 * 1024> chunk;
-  while (!parser.is_done()) {
-    parser.get().body().data = chunk.data();
-    parser.get().body().size = chunk.size();
-    ec = x.run([&](auto handler) { x.with_stream([&](auto& s) { bhttp::async_read(s, x.buffer, parser, handler); }); });
-    if (ec == bhttp::error::need_buffer) ec = {};
-    const std::size_t n = chunk.size() - parser.get().body().size;
+  while (!c->body_done()) {
+    std::size_t n = 0;
+    ec = c->read_body_some(chunk, n);
     const std::size_t room = request.max_response_bytes - response.body.size();
     response.body.append(chunk.data(), std::min(n, room));
     if (n > room) {

@@ -5,7 +5,7 @@
 //    permission bits, so the directory is remounted read-only in a private mount namespace
 //    (tests/support/private_mounts.hpp) that the server inherits: a real EROFS, as after a disk error.
 #include "cli/platform.hpp"
-#include "objects/backends.hpp"
+#include "integration/backends.hpp"
 #include "support/api_client.hpp"
 #include "support/faulty_database.hpp"
 #include "support/faulty_object_store.hpp"
@@ -25,14 +25,8 @@ namespace {
 
 using Headers = std::map<std::string, std::string>;
 
-struct SqliteDb {
-  TempDir dir;
-  std::string url() const { return "sqlite:" + (dir.path() / "tyto.db").string(); }
-};
-struct PostgresDb {
-  ScratchPostgres pg;
-  std::string url() const { return pg.url(); }
-};
+using SqliteDb = SqliteBackend;
+using PostgresDb = PostgresBackend;
 
 // The platform as `tyto serve` builds it, over faulty wrappers of its database and object store, listening
 // on a free loopback port.

@@ -1,6 +1,6 @@
 // The job queue through the real binary, on SQLite and on PostgreSQL.
+#include "integration/backends.hpp"
 #include "support/api_client.hpp"
-#include "support/private_postgres.hpp"
 #include "support/process.hpp"
 #include "tyto/storage/database.hpp"
 
@@ -20,28 +20,8 @@ const std::vector<std::string> kFast = {"--jobs-lease-ms",       "1500", "--jobs
                                         "--jobs-rescue-interval-ms", "200", "--jobs-backoff-base-ms", "50",
                                         "--jobs-poll-ms",        "100",  "--jobs-workers",       "2"};
 
-struct Sqlite {
-  TempDir dir;
-  std::vector<std::string> args() const {
-    std::vector<std::string> a = {"--data-dir", dir.path().string()};
-    a.insert(a.end(), kFast.begin(), kFast.end());
-    return a;
-  }
-  std::unique_ptr<tyto::storage::Database> open() const {
-    return tyto::storage::open_database({"sqlite:" + (dir.path() / "tyto.db").string()});
-  }
-};
-
-struct Postgres {
-  ScratchPostgres pg;
-  TempDir dir;
-  std::vector<std::string> args() const {
-    std::vector<std::string> a = {"--data-dir", dir.path().string(), "--database", pg.url()};
-    a.insert(a.end(), kFast.begin(), kFast.end());
-    return a;
-  }
-  std::unique_ptr<tyto::storage::Database> open() const { return tyto::storage::open_database({pg.url()}); }
-};
+using Sqlite = WithArgs<SqliteBackend, kFast>;
+using Postgres = WithArgs<PostgresBackend, kFast>;
 
 std::string submit(std::uint16_t port, const json& job, const std::map<std::string, std::string>& headers = {}) {
   auto res = api(port, "POST", "/api/v1/jobs", job, headers);

@@ -1,5 +1,5 @@
 // Uploads and objects through the real binary: SQLite with the local store, PostgreSQL with a real Ceph RGW.
-#include "objects/backends.hpp"
+#include "integration/backends.hpp"
 #include "support/api_client.hpp"
 #include "support/process.hpp"
 #include "support/sample_media.hpp"
@@ -22,46 +22,8 @@ using namespace std::string_literals;
 
 namespace {
 
-struct SqliteLocal {
-  TempDir dir;
-  static constexpr bool kLocal = true;
-  std::vector<std::string> args(std::vector<std::string> extra = {}) const {
-    std::vector<std::string> a = {"--data-dir", dir.path().string()};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-  }
-  std::unique_ptr<tyto::storage::Database> open() const {
-    return tyto::storage::open_database({"sqlite:" + (dir.path() / "tyto.db").string()});
-  }
-};
-
-struct PostgresS3 {
-  ScratchPostgres pg;
-  TempDir dir;
-  static constexpr bool kLocal = false;
-  std::vector<std::string> args(std::vector<std::string> extra = {}) const {
-    const auto s3 = s3_test_options();
-    std::vector<std::string> a = {"--data-dir",
-                                  dir.path().string(),
-                                  "--database",
-                                  pg.url(),
-                                  "--objects-store",
-                                  "s3",
-                                  "--objects-s3-endpoint",
-                                  s3.endpoint,
-                                  "--objects-s3-region",
-                                  s3.region,
-                                  "--objects-s3-bucket",
-                                  s3.bucket,
-                                  "--objects-s3-access-key",
-                                  s3.access_key,
-                                  "--objects-s3-secret-key",
-                                  s3.secret_key};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-  }
-  std::unique_ptr<tyto::storage::Database> open() const { return tyto::storage::open_database({pg.url()}); }
-};
+using SqliteLocal = SqliteBackend;
+using PostgresS3 = PostgresS3Backend;
 
 using Headers = std::map<std::string, std::string>;
 
@@ -148,7 +110,7 @@ TEMPLATE_TEST_CASE("An upload round-trips: declare, PUT, complete, list, downloa
 
   const json declared = declare(port, ada.auth(), "document", "text/csv; charset=utf-8", kCsv, "people.csv");
   CHECK(declared["headers"]["Content-Type"] == "text/csv");
-  CHECK(declared["resumable"] == TestType::kLocal);
+  CHECK(declared["resumable"] == TestType::kLocalObjects);
   auto put = put_bytes(port, declared, kCsv);
   REQUIRE(put.status == 200);
   const auto id = declared["upload_id"].get<std::string>();
@@ -220,13 +182,13 @@ TEMPLATE_TEST_CASE("Upload URLs refuse expiry, tampering, other content types an
 
   const json declared = declare(port, {}, "document", "text/csv", kCsv);
   std::string url = declared["url"];
-  const auto sig = url.find(TestType::kLocal ? "sig=" : "Signature=");
+  const auto sig = url.find(TestType::kLocalObjects ? "sig=" : "Signature=");
   REQUIRE(sig != std::string::npos);
   std::string tampered = url;
   tampered[sig + 12] = tampered[sig + 12] == 'a' ? 'b' : 'a';
   CHECK(fetch_url(absolute(port, tampered), "PUT", kCsv, {{"Content-Type", "text/csv"}}).status == 403);
-  CHECK(put_bytes(port, declared, kCsv, "text/html").status == (TestType::kLocal ? 415 : 403));
-  if constexpr (TestType::kLocal) {
+  CHECK(put_bytes(port, declared, kCsv, "text/html").status == (TestType::kLocalObjects ? 415 : 403));
+  if constexpr (TestType::kLocalObjects) {
     CHECK(put_bytes(port, declared, kCsv + "more").status == 413);
     std::string bigger = url;
     bigger.replace(bigger.find("&max="), 5 + std::to_string(kCsv.size()).size(), "&max=99999");
@@ -468,7 +430,7 @@ TEMPLATE_TEST_CASE("Path-traversal-looking names and ids never reach the store",
     CHECK((put == 404 || put == 403));
     CHECK(request(port, "GET", "/api/v1/shared/objects/" + id + "?expires=9999999999&sig=00").status / 100 == 4);
   }
-  if constexpr (TestType::kLocal) {
+  if constexpr (TestType::kLocalObjects) {
     // Every file the server wrote lies inside its data directory, under the store's tenant layout.
     for (const auto& entry : std::filesystem::recursive_directory_iterator(backend.dir.path() / "objects")) {
       if (!entry.is_regular_file()) continue;
@@ -555,8 +517,8 @@ TEMPLATE_TEST_CASE("A user's export holds their data, and DELETE /me leaves noth
     INFO(sql);
     CHECK(db->query_one(sql, {user_id})->template get<std::int64_t>(0) == 0);
   }
-  auto store = TestType::kLocal ? tyto::objects::open_local_store(backend.dir.path() / "objects")
-                                : tyto::objects::open_s3_store(s3_test_options());
+  auto store = TestType::kLocalObjects ? tyto::objects::open_local_store(backend.dir.path() / "objects")
+                                       : tyto::objects::open_s3_store(s3_test_options());
   for (const auto& key : keys) CHECK_FALSE(store->head(key));
   CHECK(db->query_one("SELECT COUNT(*) FROM audit_logs WHERE action = 'user.delete'")->template get<std::int64_t>(0) == 1);
   CHECK(api(port, "GET", "/api/v1/objects/" + archive_id, nullptr, who).status == 401);

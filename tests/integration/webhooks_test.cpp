@@ -1,5 +1,5 @@
 // Webhooks through the real binary, on SQLite and PostgreSQL, delivered to a receiver in this process.
-#include "objects/backends.hpp"
+#include "integration/backends.hpp"
 #include "support/api_client.hpp"
 #include "support/process.hpp"
 #include "support/webhook_receiver.hpp"
@@ -24,28 +24,8 @@ const std::vector<std::string> kFast = {
     "--jobs-rescue-interval-ms", "500",  "--jobs-poll-ms",      "100", "--jobs-workers",         "2"};
 const std::map<std::string, std::string> kAllowLoopback = {{"TYTO_OUTBOUND_ALLOW", "127.0.0.0/8"}};
 
-struct Sqlite {
-  TempDir dir;
-  std::vector<std::string> args() const {
-    std::vector<std::string> a = {"--data-dir", dir.path().string()};
-    a.insert(a.end(), kFast.begin(), kFast.end());
-    return a;
-  }
-  std::unique_ptr<tyto::storage::Database> open() const {
-    return tyto::storage::open_database({"sqlite:" + (dir.path() / "tyto.db").string()});
-  }
-};
-
-struct Postgres {
-  ScratchPostgres pg;
-  TempDir dir;
-  std::vector<std::string> args() const {
-    std::vector<std::string> a = {"--data-dir", dir.path().string(), "--database", pg.url()};
-    a.insert(a.end(), kFast.begin(), kFast.end());
-    return a;
-  }
-  std::unique_ptr<tyto::storage::Database> open() const { return tyto::storage::open_database({pg.url()}); }
-};
+using Sqlite = WithArgs<SqliteBackend, kFast>;
+using Postgres = WithArgs<PostgresBackend, kFast>;
 
 json create_webhook(std::uint16_t port, const std::string& url, const json& types) {
   auto res = api(port, "POST", "/api/v1/webhooks", {{"url", url}, {"event_types", types}, {"description", "test"}});

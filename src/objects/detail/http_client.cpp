@@ -1,15 +1,9 @@
 #include "objects/detail/http_client.hpp"
 
+#include "http/detail/client_core.hpp"
 #include "tyto/core/error.hpp"
 
 #include <fmt/format.h>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -19,52 +13,22 @@
 namespace tyto::objects::detail {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
 namespace net = boost::asio;
-namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+using error_code = boost::system::error_code;
+using http::detail::ClientConnection;
 
 constexpr std::size_t kChunkBytes = 64 * 1024;
 constexpr std::size_t kMaxKeptBody = 8u << 20;
 constexpr std::size_t kMaxIdleConnections = 16;
 
-// One connection with its own io_context: each blocking call runs one asynchronous operation to completion
-// on it, which is how Beast's per-operation timeouts apply to synchronous use.
+// A connection of the pool; reused says it served an earlier request (the server may have closed it since).
 struct Connection {
-  net::io_context ioc;
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
-  beast::flat_buffer buffer;
+  Connection(net::ssl::context* tls, std::chrono::milliseconds timeout)
+      : io(tls, http::detail::ClientTimeout::each(timeout)) {}
+  ClientConnection io;
   bool reused = false;
-
-  beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
-
-  template <class Fn>
-  void with_stream(Fn&& fn) {
-    if (secure) {
-      fn(*secure);
-    } else {
-      fn(*plain);
-    }
-  }
-
-  // Starts an operation through initiate(handler) and runs it to completion; returns its error.
-  template <class Initiate>
-  beast::error_code run(Initiate&& initiate) {
-    beast::error_code result = net::error::operation_aborted;
-    initiate([&result](beast::error_code ec, auto&&...) { result = ec; });
-    ioc.restart();
-    ioc.run();
-    return result;
-  }
 };
-
-bool is_ip_address(const std::string& host) {
-  boost::system::error_code ec;
-  net::ip::make_address(host, ec);
-  return !ec;
-}
 
 std::string lowercase(std::string_view text) {
   std::string out(text);
@@ -86,11 +50,7 @@ struct Progress {
 
 }  // namespace
 
-std::string Endpoint::authority() const {
-  std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  if (port != (tls ? 443 : 80)) out += ":" + std::to_string(port);
-  return out;
-}
+std::string Endpoint::authority() const { return http::detail::authority(tls, host, port); }
 
 Endpoint parse_endpoint(std::string_view url) {
   Endpoint endpoint;
@@ -144,13 +104,16 @@ std::string HttpResponse::header(std::string_view name) const {
 }
 
 struct HttpClient::Impl {
+  Impl(Endpoint endpoint, std::chrono::milliseconds timeout, const std::string& ca_file)
+      : endpoint(std::move(endpoint)), timeout(timeout), tls(http::detail::make_client_tls_context(ca_file)) {}
+
   Endpoint endpoint;
   std::chrono::milliseconds timeout;
-  ssl::context tls{ssl::context::tls_client};
+  net::ssl::context tls;
   std::mutex mutex;
   std::vector<std::unique_ptr<Connection>> idle;  // guarded by mutex
 
-  [[noreturn]] void fail(std::string_view what, const beast::error_code& ec, std::uint64_t delivered = 0) const {
+  [[noreturn]] void fail(std::string_view what, const error_code& ec, std::uint64_t delivered = 0) const {
     throw TransportError(fmt::format("{} {}: {}", what, endpoint.authority(), ec.message()), delivered);
   }
 
@@ -173,109 +136,54 @@ struct HttpClient::Impl {
   }
 
   std::unique_ptr<Connection> connect();
-  void start_tls(Connection& c);
-  HttpResponse exchange(Connection& c, const HttpRequest& request, const std::function<void(std::string_view)>* sink,
-                        Progress& progress);
-  void read_body(Connection& c, http::response_parser<http::buffer_body>& parser, HttpResponse& response,
-                 const std::function<void(std::string_view)>* sink, Progress& progress);
+  HttpResponse exchange(ClientConnection& c, const HttpRequest& request,
+                        const std::function<void(std::string_view)>* sink, Progress& progress);
+  void read_body(ClientConnection& c, HttpResponse& response, const std::function<void(std::string_view)>* sink,
+                 Progress& progress);
 };
 
 std::unique_ptr<Connection> HttpClient::Impl::connect() {
-  auto c = std::make_unique<Connection>();
-  tcp::resolver resolver(c->ioc);
+  auto c = std::make_unique<Connection>(endpoint.tls ? &tls : nullptr, timeout);
   tcp::resolver::results_type results;
-  beast::error_code ec = c->run([&](auto handler) {
-    resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
-                           [&results, handler](beast::error_code e, tcp::resolver::results_type r) mutable {
-                             results = std::move(r);
-                             handler(e);
-                           });
-  });
+  error_code ec = c->io.resolve(endpoint.host, endpoint.port, results);
   if (ec) fail("cannot resolve", ec);
-  if (endpoint.tls) {
-    c->secure.emplace(c->ioc, tls);
-  } else {
-    c->plain.emplace(c->ioc);
-  }
-  c->lowest().expires_after(timeout);
-  ec = c->run([&](auto handler) { c->lowest().async_connect(results, handler); });
+  ec = c->io.connect(results);
   if (ec) fail("cannot connect to", ec);
-  c->lowest().socket().set_option(tcp::no_delay(true), ec);
-  if (endpoint.tls) start_tls(*c);
+  c->io.lowest().socket().set_option(tcp::no_delay(true), ec);
+  if (endpoint.tls) {
+    if (ec = c->io.set_server_name(endpoint.host); ec) fail("cannot set TLS server name for", ec);
+    if (ec = c->io.handshake(); ec) fail("TLS handshake failed with", ec);
+  }
   return c;
 }
 
-void HttpClient::Impl::start_tls(Connection& c) {
-  // SNI carries names only; certificates are checked against the name or address either way.
-  if (!is_ip_address(endpoint.host) && !SSL_set_tlsext_host_name(c.secure->native_handle(), endpoint.host.c_str())) {
-    fail("cannot set TLS server name for",
-         beast::error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()));
-  }
-  c.secure->set_verify_mode(ssl::verify_peer);
-  c.secure->set_verify_callback(ssl::host_name_verification(endpoint.host));
-  c.lowest().expires_after(timeout);
-  beast::error_code ec = c.run([&](auto handler) { c.secure->async_handshake(ssl::stream_base::client, handler); });
-  if (ec) fail("TLS handshake failed with", ec);
-}
-
-HttpResponse HttpClient::Impl::exchange(Connection& c, const HttpRequest& request,
+HttpResponse HttpClient::Impl::exchange(ClientConnection& c, const HttpRequest& request,
                                         const std::function<void(std::string_view)>* sink, Progress& progress) {
-  http::request<http::span_body<const char>> req;
-  http::verb verb = http::string_to_verb(request.method);
-  if (verb == http::verb::unknown) {
-    req.method_string(request.method);
-  } else {
-    req.method(verb);
-  }
-  req.target(request.target);
-  req.version(11);
-  for (const auto& [name, value] : request.headers) req.set(name, value);
-  req.body() = http::span_body<const char>::value_type(request.body.data(), request.body.size());
-  req.prepare_payload();
-  c.lowest().expires_after(timeout);
-  beast::error_code ec =
-      c.run([&](auto handler) { c.with_stream([&](auto& s) { http::async_write(s, req, handler); }); });
+  error_code ec = c.write_request(request.method, request.target, request.headers, request.body);
   if (ec) fail("cannot send request to", ec);
-
-  http::response_parser<http::buffer_body> parser;
-  parser.body_limit(boost::none);
-  parser.skip(request.head);
-  c.lowest().expires_after(timeout);
-  ec = c.run(
-      [&](auto handler) { c.with_stream([&](auto& s) { http::async_read_header(s, c.buffer, parser, handler); }); });
+  HttpResponse response;
+  ec = c.read_response_head(request.head, response.status, response.headers);
   if (ec) fail("no response from", ec);
   progress.got_header = true;
-  HttpResponse response;
-  response.status = static_cast<int>(parser.get().result_int());
-  for (const auto& field : parser.get()) {
-    response.headers.emplace_back(lowercase(field.name_string()), std::string(field.value()));
-  }
-  read_body(c, parser, response, sink, progress);
-  progress.keep_alive = parser.get().keep_alive();
+  read_body(c, response, sink, progress);
+  progress.keep_alive = c.keep_alive();
   return response;
 }
 
-void HttpClient::Impl::read_body(Connection& c, http::response_parser<http::buffer_body>& parser,
-                                 HttpResponse& response, const std::function<void(std::string_view)>* sink,
-                                 Progress& progress) {
+void HttpClient::Impl::read_body(ClientConnection& c, HttpResponse& response,
+                                 const std::function<void(std::string_view)>* sink, Progress& progress) {
   bool to_sink = sink != nullptr && response.status / 100 == 2;
   std::string chunk(kChunkBytes, '\0');
-  while (!parser.is_done()) {
-    parser.get().body().data = chunk.data();
-    parser.get().body().size = chunk.size();
-    c.lowest().expires_after(timeout);
-    beast::error_code ec =
-        c.run([&](auto handler) { c.with_stream([&](auto& s) { http::async_read(s, c.buffer, parser, handler); }); });
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) fail("response body cut short by", ec, progress.delivered);
-    std::size_t n = chunk.size() - parser.get().body().size;
+  while (!c.body_done()) {
+    std::size_t n = 0;
+    if (error_code ec = c.read_body_some(chunk, n); ec) fail("response body cut short by", ec, progress.delivered);
     if (n == 0) continue;
     if (to_sink) {
       (*sink)(std::string_view(chunk.data(), n));
       progress.delivered += n;
     } else {
       if (response.body.size() + n > kMaxKeptBody) {
-        fail("oversized response body from", beast::error_code(net::error::message_size));
+        fail("oversized response body from", error_code(net::error::message_size));
       }
       response.body.append(chunk.data(), n);
     }
@@ -283,20 +191,7 @@ void HttpClient::Impl::read_body(Connection& c, http::response_parser<http::buff
 }
 
 HttpClient::HttpClient(Endpoint endpoint, std::chrono::milliseconds timeout, const std::string& ca_file)
-    : endpoint_(std::move(endpoint)), impl_(std::make_unique<Impl>()) {
-  impl_->endpoint = endpoint_;
-  impl_->timeout = timeout;
-  boost::system::error_code ec;
-  if (ca_file.empty()) {
-    impl_->tls.set_default_verify_paths(ec);
-  } else {
-    impl_->tls.load_verify_file(ca_file, ec);
-  }
-  if (ec) {
-    throw Error(ErrorCode::kInternal, fmt::format("cannot load trusted certificates{}: {}",
-                                                  ca_file.empty() ? "" : " from " + ca_file, ec.message()));
-  }
-}
+    : endpoint_(endpoint), impl_(std::make_unique<Impl>(std::move(endpoint), timeout, ca_file)) {}
 
 HttpClient::~HttpClient() = default;
 
@@ -305,7 +200,7 @@ HttpResponse HttpClient::send(const HttpRequest& request, const std::function<vo
     std::unique_ptr<Connection> c = impl_->acquire(request.fresh_connection || attempt > 0);
     Progress progress;
     try {
-      HttpResponse response = impl_->exchange(*c, request, sink, progress);
+      HttpResponse response = impl_->exchange(c->io, request, sink, progress);
       if (progress.keep_alive) impl_->release(std::move(c));
       return response;
     } catch (const TransportError&) {

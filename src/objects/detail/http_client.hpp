@@ -1,6 +1,7 @@
-// A small blocking HTTP/1.1 client for the S3 store (Boost.Beast underneath, kept out of this header):
-// keep-alive connections in a pool, TLS with certificate and host name verification, a timeout on
-// connecting and on every read and write, and response bodies streamed to a sink.
+// A small blocking HTTP/1.1 client for the S3 store (the client core of http/detail/client_core.hpp
+// underneath, kept out of this header): keep-alive connections in a pool, TLS with certificate and host
+// name verification, a timeout on connecting and on every read and write, and response bodies streamed to
+// a sink.
 //
 // Thread-safety: send() may be called from many threads at once; each call has a connection to itself.
 #pragma once

@@ -1,6 +1,6 @@
 #include "storage/postgres/postgres_database.hpp"
 
-#include "storage/detail/transaction_state.hpp"
+#include "storage/detail/leased_transaction.hpp"
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -459,55 +459,18 @@ void PostgresDatabase::ping() {
 
 namespace {
 
-class PostgresTransaction final : public Transaction {
+class PostgresTransaction final : public detail::LeasedTransaction<PostgresDatabase::Lease> {
  public:
-  PostgresTransaction(PostgresDatabase::Lease lease, TxMode mode) : lease_(std::move(lease)) {
-    conn()->exec(mode == TxMode::kWrite ? "BEGIN" : "BEGIN READ ONLY");
-  }
-  ~PostgresTransaction() override {
-    if (lease_) end();
-  }
-
-  Result query(std::string_view sql, const Params& params) override {
-    return state_.run([&] { return conn()->query(sql, params); });
-  }
-
-  void execute_script(std::string_view sql) override {
-    state_.run([&] { conn()->exec(sql); });
-  }
-
-  void commit() override {
-    if (state_.finish()) {
-      end();
-      throw DatabaseError(std::string(detail::kCommitAfterFailureMessage));
-    }
-    std::string tag;
-    try {
-      tag = conn()->exec("COMMIT");
-    } catch (...) {
-      end();
-      throw;
-    }
-    end();
-    // COMMIT of a transaction the server had already failed answers ROLLBACK instead of an error.
-    if (tag == "ROLLBACK") throw DatabaseError("the server rolled the transaction back instead of committing it");
-  }
-
-  void rollback() override {
-    state_.finish();
-    end();
-  }
+  PostgresTransaction(PostgresDatabase::Lease lease, TxMode mode)
+      : LeasedTransaction(std::move(lease), mode == TxMode::kWrite ? "BEGIN" : "BEGIN READ ONLY") {}
 
  private:
-  PostgresConnection* conn() const { return lease_->operator->(); }
-  // Rolls back whatever is still open and gives the connection back to the pool at once.
-  void end() noexcept {
-    conn()->rollback_quietly();
-    lease_.reset();
+  void run_commit() override {
+    // COMMIT of a transaction the server had already failed answers ROLLBACK instead of an error.
+    if (conn()->exec("COMMIT") == "ROLLBACK") {
+      throw DatabaseError("the server rolled the transaction back instead of committing it");
+    }
   }
-
-  std::optional<PostgresDatabase::Lease> lease_;
-  detail::TransactionState state_;
 };
 
 }  // namespace

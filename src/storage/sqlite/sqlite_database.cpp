@@ -1,6 +1,6 @@
 #include "storage/sqlite/sqlite_database.hpp"
 
-#include "storage/detail/transaction_state.hpp"
+#include "storage/detail/leased_transaction.hpp"
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -340,52 +340,10 @@ void SqliteDatabase::ping() {
 
 namespace {
 
-class SqliteTransaction final : public Transaction {
+class SqliteTransaction final : public detail::LeasedTransaction<SqliteDatabase::Lease> {
  public:
-  SqliteTransaction(SqliteDatabase::Lease lease, TxMode mode) : lease_(std::move(lease)) {
-    conn()->exec(mode == TxMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
-  }
-  ~SqliteTransaction() override {
-    if (lease_) end();
-  }
-
-  Result query(std::string_view sql, const Params& params) override {
-    return state_.run([&] { return conn()->query(sql, params); });
-  }
-
-  void execute_script(std::string_view sql) override {
-    state_.run([&] { conn()->exec(sql); });
-  }
-
-  void commit() override {
-    if (state_.finish()) {
-      end();
-      throw DatabaseError(std::string(detail::kCommitAfterFailureMessage));
-    }
-    try {
-      conn()->exec("COMMIT");
-    } catch (...) {
-      end();  // a failed COMMIT (deferred constraint, lock) leaves the transaction open
-      throw;
-    }
-    end();
-  }
-
-  void rollback() override {
-    state_.finish();
-    end();
-  }
-
- private:
-  SqliteConnection* conn() const { return lease_->operator->(); }
-  // Rolls back whatever is still open and gives the connection back at once.
-  void end() noexcept {
-    conn()->rollback_quietly();
-    lease_.reset();
-  }
-
-  std::optional<SqliteDatabase::Lease> lease_;
-  detail::TransactionState state_;
+  SqliteTransaction(SqliteDatabase::Lease lease, TxMode mode)
+      : LeasedTransaction(std::move(lease), mode == TxMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED") {}
 };
 
 }  // namespace
