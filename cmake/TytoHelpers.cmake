@@ -47,13 +47,14 @@ function(tyto_embed_folders)
   endforeach()
 endfunction()
 
-# tyto_add_product(NAME SOURCES … [DEPS …] [DIR dir])
+# tyto_add_product(NAME SOURCES … [DEPS …] [DIR dir] [TESTS_ONLY])
 # A product (src/products/<name>/, see docs/architecture.md "Adding a product"): the library
 # tyto_product_<name> with the product's migrations/, pipelines/ and console/ folders embedded, and the
 # option TYTO_PRODUCT_<NAME> (default ON) so a build can leave it out. When it is on, the tyto binary
-# is compiled with TYTO_WITH_<NAME>=1, which main.cpp's line for the product checks.
+# is compiled with TYTO_WITH_<NAME>=1, which main.cpp's line for the product checks. TESTS_ONLY: a product
+# the tests link into a server of their own (tests/products/example), never into tyto.
 function(tyto_add_product name)
-  cmake_parse_arguments(ARG "" "DIR" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "TESTS_ONLY" "DIR" "SOURCES;DEPS" ${ARGN})
   string(TOUPPER ${name} upper)
   option(TYTO_PRODUCT_${upper} "Build the ${name} product" ON)
   if(NOT TYTO_PRODUCT_${upper})
@@ -67,6 +68,9 @@ function(tyto_add_product name)
   tyto_add_library(${target} SOURCES ${ARG_SOURCES} PUBLIC_DEPS tyto_api ${ARG_DEPS})
   target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   tyto_embed_folders(TARGET ${target} PREFIX ${name} DIR ${ARG_DIR})
+  if(ARG_TESTS_ONLY)
+    return()
+  endif()
   set_property(GLOBAL APPEND PROPERTY TYTO_PRODUCT_TARGETS ${target})
   set_property(GLOBAL APPEND PROPERTY TYTO_PRODUCT_DEFINITIONS TYTO_WITH_${upper}=1)
 endfunction()

@@ -141,9 +141,10 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
 
   router.add(
       Method::kPost, "/api/v1/config/validate",
-      [](Request& req) {
+      [shared](Request& req) {
         const json body = req.json();
         Config candidate;
+        candidate.extra_options = shared->extra_options;  // the modules' and products' options of this build
         try {
           apply_config_json(candidate, body["config"]);
         } catch (const ConfigError& e) {

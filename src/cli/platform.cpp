@@ -231,7 +231,8 @@ Platform::Platform(const Config& config, const Components& components, Environme
     }
   });
 
-  api::add_system_routes(router_, {*db_, migrations_, registry_, config_.auth.metrics_public, object_store_.get()});
+  api::add_system_routes(router_, {*db_, migrations_, registry_, config_.auth.metrics_public, object_store_.get(),
+                                   config_.extra_options});
   api::add_auth_routes(router_, {*auth_});
   api::JobsDeps jobs_deps{*store_, *submitter_, *runner_, pipelines_, *events_, registry_, *schedules_,
                           static_cast<std::size_t>(config_.jobs.stream_queue_limit)};

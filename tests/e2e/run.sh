@@ -18,4 +18,4 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 if [ ! -d node_modules/playwright-core ]; then
   npm ci --no-audit --no-fund
 fi
-exec node --test --test-reporter=spec console.spec.mjs api_docs.spec.mjs
+exec node --test --test-reporter=spec console.spec.mjs api_docs.spec.mjs products.spec.mjs

@@ -1,5 +1,6 @@
 // Uploads and objects through the real binary: SQLite with the local store, PostgreSQL with a real Ceph RGW.
 #include "integration/backends.hpp"
+#include "integration/unzip.hpp"
 #include "support/api_client.hpp"
 #include "support/process.hpp"
 #include "support/sample_media.hpp"
@@ -10,8 +11,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <archive.h>
-#include <archive_entry.h>
 
 #include <thread>
 
@@ -442,27 +441,6 @@ TEMPLATE_TEST_CASE("Path-traversal-looking names and ids never reach the store",
   }
   CHECK_FALSE(std::filesystem::exists(backend.dir.path().parent_path() / "etc"));
 }
-
-namespace {
-
-// The entries of a ZIP archive, by name.
-std::map<std::string, std::string> unzip(const std::string& bytes) {
-  std::map<std::string, std::string> out;
-  archive* a = archive_read_new();
-  archive_read_support_format_zip(a);
-  REQUIRE(archive_read_open_memory(a, bytes.data(), bytes.size()) == ARCHIVE_OK);
-  archive_entry* entry = nullptr;
-  while (archive_read_next_header(a, &entry) == ARCHIVE_OK) {
-    std::string content;
-    char buf[8192];
-    for (la_ssize_t n; (n = archive_read_data(a, buf, sizeof buf)) > 0;) content.append(buf, static_cast<std::size_t>(n));
-    out[archive_entry_pathname(entry)] = content;
-  }
-  archive_read_free(a);
-  return out;
-}
-
-}  // namespace
 
 TEMPLATE_TEST_CASE("A user's export holds their data, and DELETE /me leaves nothing of them behind",
                    "[integration][uploads][privacy]", SqliteLocal, PostgresS3) {

@@ -22,6 +22,8 @@ struct SystemDeps {
   // When set, /ready also writes and deletes a probe object (objects::probe_write; a success is trusted
   // for 2 s) and answers 503 with checks.objects = "unwritable" while the store cannot take writes.
   objects::ObjectStore* objects = nullptr;
+  // The modules' and products' options, which POST /api/v1/config/validate knows besides the platform's.
+  std::vector<ExtraOption> extra_options;
 };
 
 // GET /health, /ready, /metrics and /api/v1.

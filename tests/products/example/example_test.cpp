@@ -1,0 +1,141 @@
+// The product seam, proved by the example product (README.md): its migration, route, pipeline, artifact,
+// console page, options and personal data each reach their place, on SQLite and PostgreSQL, in the real
+// server binary built with it (tyto_example).
+#include "integration/backends.hpp"
+#include "integration/unzip.hpp"
+#include "integration/isolation_matrix.hpp"
+#include "support/api_client.hpp"
+#include "support/process.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace tyto::test;
+using nlohmann::json;
+
+namespace {
+
+using Headers = std::map<std::string, std::string>;
+
+// Creates a note and waits until its job rendered it; returns the note.
+json rendered_note(std::uint16_t port, const std::string& text, const Headers& who = {}) {
+  auto created = api(port, "POST", "/api/v1/example/notes", {{"text", text}}, who);
+  INFO(created.raw.body);
+  REQUIRE(created.status == 201);
+  const std::string id = created.body["id"];
+  json note;
+  REQUIRE(eventually([&] {
+    note = api(port, "GET", "/api/v1/example/notes/" + id, nullptr, who).body;
+    return note["artifact_id"].is_string();
+  }));
+  return note;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("The example product is migrated, routed, run and listed like the platform's own",
+                   "[integration][products]", SqliteBackend, PostgresBackend) {
+  TestType backend;
+  auto server = TytoProcess::serve(backend.args(), {{"TYTO_PRODUCTS_EXAMPLE_GREETING", "hi"}});
+  const auto port = server->port();
+
+  // Its own numbered set, recorded under its name after the platform's.
+  auto db = backend.open();
+  auto recorded = db->query("SELECT version, name FROM schema_migrations WHERE component = 'example'");
+  REQUIRE(recorded.rows.size() == 1);
+  CHECK(recorded.rows[0].template get<std::string>(1) == "0001_notes.sql");
+
+  // A route that records a row and submits the product's internal pipeline, whose stage writes an artifact
+  // through ctx.artifacts() with the greeting the environment set.
+  const json note = rendered_note(port, "first note");
+  auto content = api(port, "GET", "/api/v1/objects/" + note["artifact_id"].template get<std::string>() + "/content");
+  CHECK(content.raw.status == 200);
+  CHECK(content.raw.body == "hi,first note\n");
+  CHECK(api(port, "GET", "/api/v1/jobs/" + note["job_id"].template get<std::string>()).body["state"] == "succeeded");
+
+  // The router validates the body against the route's schema before the handler runs.
+  auto bad = api(port, "POST", "/api/v1/example/notes", {{"text", 5}});
+  CHECK(bad.status == 422);
+  CHECK(bad.body["error"]["details"]["fields"].contains("text"));
+
+  // Listed: in the OpenAPI document, not among the submittable pipelines (it is internal), in the pages.
+  auto doc = api(port, "GET", "/api/v1/openapi.json");
+  CHECK(doc.body["paths"].contains("/api/v1/example/notes"));
+  CHECK(doc.body["paths"].contains("/api/v1/example/notes/{id}"));
+  CHECK(api(port, "GET", "/api/v1/pipelines").raw.body.find("example.render") == std::string::npos);
+  CHECK(api(port, "POST", "/api/v1/jobs", {{"pipeline", "example.render"}, {"input", {{"note_id", "x"}}}}).status == 422);
+  auto pages = api(port, "GET", "/api/v1/console/pages");
+  CHECK(pages.raw.body.find("\"example.notes\"") != std::string::npos);
+  auto script = api(port, "GET", "/console/products/example/notes.js", nullptr, {{"Authorization", ""}});
+  CHECK(script.status == 200);
+  CHECK(script.raw.header("content-type").find("javascript") != std::string::npos);
+  CHECK(api(port, "GET", "/console/products/example/../../index.html", nullptr, {{"Authorization", ""}}).status == 404);
+  CHECK(api(port, "GET", "/api/v1/example/notes").body["items"].size() == 1);
+
+  // Its options are known to the configuration check as well.
+  CHECK(api(port, "POST", "/api/v1/config/validate", {{"config", {{"products", {{"example", {{"greeting", "hey"}}}}}}}})
+            .status == 200);
+  CHECK(api(port, "POST", "/api/v1/config/validate", {{"config", {{"products", {{"example", {{"nope", 1}}}}}}}})
+            .status == 422);
+}
+
+TEMPLATE_TEST_CASE("The example product's routes are in the isolation matrix with another tenant's real ids",
+                   "[integration][products][isolation]", SqliteBackend, PostgresBackend) {
+  TestType backend;
+  auto server = TytoProcess::serve(backend.args());
+  check_isolation(server->port(), {[](std::uint16_t port, Victim& v) {
+                    auto created = api(port, "POST", "/api/v1/example/notes", {{"text", "the victim's note"}});
+                    REQUIRE(created.status == 201);
+                    v.add("/api/v1/example/notes/", created.body["id"]);
+                  }});
+}
+
+TEMPLATE_TEST_CASE("The example product's data is in the export archive and erased by DELETE /me",
+                   "[integration][products][privacy]", SqliteBackend, PostgresBackend) {
+  TestType backend;
+  auto server = TytoProcess::serve(backend.args({"--auth-registration", "open"}));
+  const auto port = server->port();
+  auto reg = api(port, "POST", "/api/v1/auth/register",
+                 {{"email", "note.taker@example.com"}, {"password", "a long enough password"}}, {{"Authorization", ""}});
+  REQUIRE(reg.status == 201);
+  const Headers who = {{"Authorization", "Bearer " + reg.body["access_token"].template get<std::string>()}};
+  const std::string user_id = reg.body["user"]["id"];
+  const json note = rendered_note(port, "private thoughts", who);
+
+  auto exp = api(port, "GET", "/api/v1/me/export", nullptr, who);
+  REQUIRE(exp.status == 202);
+  json done;
+  REQUIRE(eventually([&] {
+    done = api(port, "GET", "/api/v1/jobs/" + exp.body["id"].template get<std::string>(), nullptr, who).body;
+    return done["state"] == "succeeded" || done["state"] == "failed";
+  }));
+  INFO(done.dump());
+  REQUIRE(done["state"] == "succeeded");
+  auto zip = api(port, "GET", "/api/v1/objects/" + done["result"]["object_id"].template get<std::string>() + "/content",
+                 nullptr, who);
+  REQUIRE(zip.raw.status == 200);
+  auto entries = unzip(zip.raw.body);
+  const json data = json::parse(entries.at("tyto-export.json"));
+  REQUIRE(data["example.notes"].size() == 1);
+  CHECK(data["example.notes"][0]["text"] == "private thoughts");
+  // The artifact the stage wrote is the user's object, so its bytes are in the archive too.
+  bool artifact_in_archive = false;
+  for (const auto& o : data["objects"]) {
+    if (o["id"] == note["artifact_id"]) artifact_in_archive = entries.at(o["file"].template get<std::string>()) == "hello,private thoughts\n";
+  }
+  CHECK(artifact_in_archive);
+
+  REQUIRE(api(port, "DELETE", "/api/v1/me", nullptr, who).status == 204);
+  auto db = backend.open();
+  CHECK(db->query_one("SELECT COUNT(*) FROM example_notes WHERE owner_id = $1", {user_id})->template get<std::int64_t>(0) == 0);
+  CHECK(db->query_one("SELECT COUNT(*) FROM objects WHERE owner_id = $1", {user_id})->template get<std::int64_t>(0) == 0);
+  CHECK(db->query_one("SELECT COUNT(*) FROM users WHERE id = $1", {user_id})->template get<std::int64_t>(0) == 0);
+}
+
+TEST_CASE("An unknown option of a product is refused like the platform's", "[integration][products]") {
+  auto r = run_tyto({"config", "--products-example-no-such-thing", "1"});
+  CHECK(r.status == 2);
+  auto ok = run_tyto({"config", "--products-example-max-text", "10"});
+  CHECK(ok.status == 0);
+  CHECK(json::parse(ok.out)["products"]["example"]["max_text"] == 10);
+  CHECK(run_tyto({"config", "--products-example-max-text", "ten"}).status == 2);
+}
