@@ -1,6 +1,9 @@
 // The `tyto` command line and start-up behaviour, on SQLite and on a real PostgreSQL.
+#include "integration/backends.hpp"
+#include "support/api_client.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "tyto/storage/migrations.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -115,4 +118,31 @@ TEST_CASE("tyto serve exits 1 when its port is taken", "[integration][cli]") {
   TytoProcess second({"serve", "--listen", "127.0.0.1:" + std::to_string(first->port()), "--data-dir", "data"});
   CHECK(second.wait() == 1);
   CHECK_THAT(second.stderr_text(), Catch::Contains("cannot listen"));
+}
+
+TEMPLATE_TEST_CASE("A database migrated before components existed upgrades in place and keeps its data",
+                   "[integration][cli][migrations]", SqliteBackend, PostgresBackend) {
+  TestType backend;
+  {
+    // The database exactly as the binary before per-component migrations left it: every platform migration
+    // applied and recorded in the old schema_migrations(version, name, checksum, applied_at).
+    auto db = backend.open();
+    db->execute_script(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY NOT NULL, name TEXT NOT NULL, "
+        "checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+    for (const auto& m : tyto::storage::builtin_migrations(db->dialect())) {
+      db->execute_script(m.sql);
+      db->execute("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
+                  {m.version, m.name, m.checksum(), 1});
+    }
+    db->execute("INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)", {"kept", "yes", 1});
+  }
+
+  auto server = TytoProcess::serve(backend.args());
+  CHECK(api(server->port(), "GET", "/ready").status == 200);
+  auto db = backend.open();
+  auto rows = db->query("SELECT component, version FROM schema_migrations ORDER BY version");
+  CHECK(rows.rows.size() == tyto::storage::builtin_migrations(db->dialect()).size());
+  for (const auto& r : rows.rows) CHECK(r.template get<std::string>(0) == "platform");
+  CHECK(db->query_one("SELECT value FROM settings WHERE key = 'kept'")->template get<std::string>(0) == "yes");
 }
