@@ -121,8 +121,8 @@ void bootstrap_identity(AuthService& svc) {
     const std::string password = generated ? hex_encode(random_bytes(12)) : cfg.admin_password;
     try {
       auto tx = ids.db().begin(storage::TxMode::kWrite);
-      auto user = ids.create_user(*tx, *email, auth::hash_password(password, svc.password_params()), "Administrator",
-                                  true);
+      auto user =
+          ids.create_user(*tx, *email, auth::hash_password(password, svc.password_params()), "Administrator", true);
       ids.add_membership(*tx, user.id, tenant->id, auth::Role::kAdmin);
       tx->commit();
       if (generated) {
@@ -137,7 +137,8 @@ void bootstrap_identity(AuthService& svc) {
   }
   if (!cfg.bootstrap_api_key.empty() && !ids.find_api_key(cfg.bootstrap_api_key)) {
     if (!auth::looks_like_api_key(cfg.bootstrap_api_key)) {
-      throw Error(ErrorCode::kValidationFailed, "auth.bootstrap_api_key must be a tyto_… key (tyto apikey create makes one)");
+      throw Error(ErrorCode::kValidationFailed,
+                  "auth.bootstrap_api_key must be a tyto_… key (tyto apikey create makes one)");
     }
     try {
       ids.create_api_key(ids.db(), tenant->id, "bootstrap", auth::Role::kAdmin, {}, std::nullopt,

@@ -51,8 +51,8 @@ std::string derive(const std::string& master, std::string_view purpose) {
 }  // namespace
 
 json TenantLimits::to_json() const {
-  return {{"tenant_rps", tenant_rps}, {"tenant_burst", tenant_burst}, {"key_rps", key_rps},
-          {"key_burst", key_burst},   {"concurrent_jobs", concurrent_jobs}, {"jobs_per_day", jobs_per_day},
+  return {{"tenant_rps", tenant_rps},    {"tenant_burst", tenant_burst},       {"key_rps", key_rps},
+          {"key_burst", key_burst},      {"concurrent_jobs", concurrent_jobs}, {"jobs_per_day", jobs_per_day},
           {"stored_bytes", stored_bytes}};
 }
 
@@ -74,8 +74,9 @@ json limit_overrides_schema() {
 
 std::string load_master_secret(storage::Database& db, const AuthConfig& config) {
   if (!config.secret.empty()) return config.secret;
-  db.execute("INSERT INTO settings (key, value, updated_at) VALUES ('auth.secret', $1, $2) ON CONFLICT (key) DO NOTHING",
-             {hex_encode(random_bytes(32)), now_micros()});
+  db.execute(
+      "INSERT INTO settings (key, value, updated_at) VALUES ('auth.secret', $1, $2) ON CONFLICT (key) DO NOTHING",
+      {hex_encode(random_bytes(32)), now_micros()});
   auto row = db.query_one("SELECT value FROM settings WHERE key = 'auth.secret'");
   if (!row) throw Error(ErrorCode::kInternal, "the generated auth secret could not be stored");
   return row->get<std::string>(0);
@@ -103,7 +104,8 @@ AuthService::AuthService(const Config& config, auth::IdentityStore& identity, au
       keys_(std::move(keys)),
       password_params_{static_cast<std::uint64_t>(config.auth.argon2_ops),
                        static_cast<std::size_t>(config.auth.argon2_mem_mib) * 1024 * 1024},
-      failures_(registry.counter("tyto_auth_failures_total", "Requests refused authentication, by reason", {"reason"})) {
+      failures_(
+          registry.counter("tyto_auth_failures_total", "Requests refused authentication, by reason", {"reason"})) {
   verify_options_.issuer = std::string(kIssuer);
   verify_options_.audience = std::string(kAudience);
   password_concurrency_ = config.auth.password_concurrency > 0
@@ -142,8 +144,8 @@ AuthService::PasswordSlot::~PasswordSlot() {
 }
 
 void AuthService::admit_login(const http::Request& req) {
-  const auto d = limiter_.take("login:" + req.remote_address, {config_.auth.login_rps, config_.auth.login_burst},
-                               now_micros());
+  const auto d =
+      limiter_.take("login:" + req.remote_address, {config_.auth.login_rps, config_.auth.login_burst}, now_micros());
   if (!d.allowed) {
     throw Error(ErrorCode::kRateLimited, "too many login attempts from this address",
                 {{"scope", "login"}, {"retry_after_s", static_cast<std::int64_t>(d.retry_after.count())}});
@@ -168,8 +170,8 @@ auth::Principal AuthService::from_jwt(const std::string& token, std::int64_t now
   // principal goes stale or the token expires.
   {
     std::lock_guard lock(mutex_);
-    if (auto it = principals_.find(token); it != principals_.end() && now - it->second.fetched_at < kCacheTtlMicros &&
-                                           now < it->second.expires_at) {
+    if (auto it = principals_.find(token);
+        it != principals_.end() && now - it->second.fetched_at < kCacheTtlMicros && now < it->second.expires_at) {
       return it->second.principal;
     }
   }
@@ -190,7 +192,8 @@ auth::Principal AuthService::from_jwt(const std::string& token, std::int64_t now
   const std::int64_t token_expires = c["exp"].get<std::int64_t>() * kMicros;
   {
     std::lock_guard lock(mutex_);
-    if (auto it = principals_.find(cache_key); it != principals_.end() && now - it->second.fetched_at < kCacheTtlMicros) {
+    if (auto it = principals_.find(cache_key);
+        it != principals_.end() && now - it->second.fetched_at < kCacheTtlMicros) {
       if (principals_.size() >= kMaxCachedPrincipals) principals_.clear();
       principals_[token] = {it->second.principal, it->second.fetched_at, token_expires};
       return principals_[token].principal;
@@ -235,7 +238,8 @@ auth::Principal AuthService::from_api_key(const std::string& key, std::int64_t n
   std::optional<auth::Principal> to_touch;  // cached, but last_used_at is due for an update
   {
     std::lock_guard lock(mutex_);
-    if (auto it = principals_.find(cache_key); it != principals_.end() && now - it->second.fetched_at < kCacheTtlMicros) {
+    if (auto it = principals_.find(cache_key);
+        it != principals_.end() && now - it->second.fetched_at < kCacheTtlMicros) {
       if (it->second.expires_at != 0 && it->second.expires_at <= now) unauthorized("the API key expired");
       auto& touched = key_touched_[it->second.principal.subject_id];
       if (now - touched < kTouchEveryMicros) return it->second.principal;
@@ -309,7 +313,7 @@ TenantLimits AuthService::limits_for(const std::string& tenant_id) {
     }
   }
   const auto& d = config_.limits;
-  TenantLimits l{d.tenant_rps, d.tenant_burst, d.key_rps,  d.key_burst,
+  TenantLimits l{d.tenant_rps,      d.tenant_burst, d.key_rps,     d.key_burst,
                  d.concurrent_jobs, d.jobs_per_day, d.stored_bytes};
   if (auto t = identity_.tenant_by_id(tenant_id)) {
     const json& o = t->limits;
@@ -320,7 +324,8 @@ TenantLimits AuthService::limits_for(const std::string& tenant_id) {
     num("tenant_burst", l.tenant_burst);
     num("key_rps", l.key_rps);
     num("key_burst", l.key_burst);
-    if (o.contains("concurrent_jobs") && o["concurrent_jobs"].is_number_integer()) l.concurrent_jobs = o["concurrent_jobs"];
+    if (o.contains("concurrent_jobs") && o["concurrent_jobs"].is_number_integer())
+      l.concurrent_jobs = o["concurrent_jobs"];
     if (o.contains("jobs_per_day") && o["jobs_per_day"].is_number_integer()) l.jobs_per_day = o["jobs_per_day"];
     if (o.contains("stored_bytes") && o["stored_bytes"].is_number_integer()) l.stored_bytes = o["stored_bytes"];
   }
@@ -356,14 +361,10 @@ AuthService::Session AuthService::start_session(const auth::User& user, const au
 json AuthService::issue_tokens(const auth::User& user, const auth::Tenant& tenant, auth::Role role,
                                const Session& session) {
   const std::int64_t now_s = now_micros() / kMicros;
-  const json claims = {{"iss", kIssuer},
-                       {"aud", kAudience},
-                       {"sub", user.id},
-                       {"tid", tenant.id},
-                       {"sid", session.id},
-                       {"role", auth::role_name(role)},
-                       {"iat", now_s},
-                       {"exp", now_s + config_.auth.access_ttl.count()}};
+  const json claims = {{"iss", kIssuer},    {"aud", kAudience},
+                       {"sub", user.id},    {"tid", tenant.id},
+                       {"sid", session.id}, {"role", auth::role_name(role)},
+                       {"iat", now_s},      {"exp", now_s + config_.auth.access_ttl.count()}};
   const std::string& refresh_token = session.refresh_token;
   return {{"access_token", auth::sign_jwt(claims, keys_.jwt.front().secret, keys_.jwt.front().kid)},
           {"token_type", "Bearer"},

@@ -93,46 +93,48 @@ std::vector<ConsolePage> platform_console_pages() {
 
 void add_console_routes(http::Router& router, const ConsoleConfig& config, std::vector<ConsolePage> pages,
                         std::vector<ConsoleFiles> files) {
-  router.add(
-      Method::kGet, "/", [config](Request& req) { return serve(req, "index.html", load(config, "index.html")); },
-      {"The browser console", "console", nullptr, nullptr, 200, "text/html"}, {.public_route = true});
-  router.add(
-      Method::kGet, "/console/{path...}",
-      [config](Request& req) { return serve(req, req.param("path"), load(config, req.param("path"))); },
-      {"Files of the browser console (scripts, styles, images)", "console", nullptr, nullptr, 200,
-       "application/octet-stream"},
-      {.public_route = true});
-  router.add(
-      Method::kGet, "/console/products/{product}/{path...}",
-      [files](Request& req) {
-        return serve(req, req.param("path"), load_product_file(files, req.param("product"), req.param("path")));
-      },
-      {"Console files of a product (its pages' scripts, styles, images)", "console", nullptr, nullptr, 200,
-       "application/octet-stream"},
-      {.public_route = true});
-  router.add(
-      Method::kGet, "/api/v1/console/pages",
-      [pages = std::move(pages)](Request& req) {
-        nlohmann::json items = nlohmann::json::array();
-        for (const auto& p : pages) {
-          if (!auth::role_allows(req.who().role, p.role)) continue;
-          items.push_back({{"id", p.id}, {"title", p.title}, {"nav", p.nav}, {"role", auth::role_name(p.role)}, {"module", p.module}});
-        }
-        return Response::json({{"items", items}});
-      },
-      {"The console pages the caller's role may open, in navigation order", "console", nullptr,
-       {{"type", "object"},
-        {"properties",
-         {{"items",
-           {{"type", "array"},
-            {"items",
-             {{"type", "object"},
-              {"properties",
-               {{"id", {{"type", "string"}}},
-                {"title", {{"type", "string"}}},
-                {"nav", {{"type", "string"}}},
-                {"role", {{"type", "string"}}},
-                {"module", {{"type", "string"}}}}}}}}}}}}});
+  router.add(Method::kGet, "/", [config](Request& req) { return serve(req, "index.html", load(config, "index.html")); },
+             {"The browser console", "console", nullptr, nullptr, 200, "text/html"}, {.public_route = true});
+  router.add(Method::kGet, "/console/{path...}",
+             [config](Request& req) { return serve(req, req.param("path"), load(config, req.param("path"))); },
+             {"Files of the browser console (scripts, styles, images)", "console", nullptr, nullptr, 200,
+              "application/octet-stream"},
+             {.public_route = true});
+  router.add(Method::kGet, "/console/products/{product}/{path...}",
+             [files](Request& req) {
+               return serve(req, req.param("path"), load_product_file(files, req.param("product"), req.param("path")));
+             },
+             {"Console files of a product (its pages' scripts, styles, images)", "console", nullptr, nullptr, 200,
+              "application/octet-stream"},
+             {.public_route = true});
+  router.add(Method::kGet, "/api/v1/console/pages",
+             [pages = std::move(pages)](Request& req) {
+               nlohmann::json items = nlohmann::json::array();
+               for (const auto& p : pages) {
+                 if (!auth::role_allows(req.who().role, p.role)) continue;
+                 items.push_back({{"id", p.id},
+                                  {"title", p.title},
+                                  {"nav", p.nav},
+                                  {"role", auth::role_name(p.role)},
+                                  {"module", p.module}});
+               }
+               return Response::json({{"items", items}});
+             },
+             {"The console pages the caller's role may open, in navigation order",
+              "console",
+              nullptr,
+              {{"type", "object"},
+               {"properties",
+                {{"items",
+                  {{"type", "array"},
+                   {"items",
+                    {{"type", "object"},
+                     {"properties",
+                      {{"id", {{"type", "string"}}},
+                       {"title", {{"type", "string"}}},
+                       {"nav", {{"type", "string"}}},
+                       {"role", {{"type", "string"}}},
+                       {"module", {{"type", "string"}}}}}}}}}}}}});
 }
 
 }  // namespace tyto::api

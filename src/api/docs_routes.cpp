@@ -45,8 +45,10 @@ const EmbeddedFile* embedded(std::string_view path) {
 
 Response serve(const Request& req, std::string_view name, std::string_view path) {
   const EmbeddedFile* f = embedded(path);
-  if (f == nullptr) throw Error(ErrorCode::kNotFound, "no such file of the API reference", {{"file", std::string(name)}});
-  return detail::static_file(req, std::string(f->data), detail::etag_of_sha256(f->sha256), detail::content_type_for(name));
+  if (f == nullptr)
+    throw Error(ErrorCode::kNotFound, "no such file of the API reference", {{"file", std::string(name)}});
+  return detail::static_file(req, std::string(f->data), detail::etag_of_sha256(f->sha256),
+                             detail::content_type_for(name));
 }
 
 Response page(const Request& req) {
@@ -63,16 +65,18 @@ Response page(const Request& req) {
 }  // namespace
 
 void add_docs_routes(http::Router& router, DocsOptions options) {
-  const http::RouteOptions access = options.public_docs ? http::RouteOptions{.public_route = true} : http::RouteOptions{};
+  const http::RouteOptions access =
+      options.public_docs ? http::RouteOptions{.public_route = true} : http::RouteOptions{};
   router.add(
       Method::kGet, "/api/v1/openapi.json",
       [&router](Request&) { return Response::json(http::build_openapi(router, "Tyto API", build_info().version)); },
-      {"This OpenAPI 3.1 document, generated from the route table", "system", nullptr,
+      {"This OpenAPI 3.1 document, generated from the route table",
+       "system",
+       nullptr,
        {{"type", "object"}, {"required", {"openapi", "paths"}}}},
       access);
-  router.add(Method::kGet, "/docs", page, {"The API reference, rendered from this document", "docs", nullptr, nullptr,
-                                           200, "text/html"},
-             access);
+  router.add(Method::kGet, "/docs", page,
+             {"The API reference, rendered from this document", "docs", nullptr, nullptr, 200, "text/html"}, access);
   router.add(
       Method::kGet, "/docs/{file}",
       [](Request& req) {

@@ -57,8 +57,8 @@ void check_job(const JobsDeps& deps, const json& body, json& fields) {
   }
   const json input = body.value("input", json::object());
   if (!input.is_object()) return;  // the schema says so
-  fields.update(violation_fields(validate_json(pipeline->input_schema, apply_defaults(pipeline->input_schema, input)),
-                                 "input"));
+  fields.update(
+      violation_fields(validate_json(pipeline->input_schema, apply_defaults(pipeline->input_schema, input)), "input"));
 }
 
 // The job a checked request (job_schema and check_job) asks for.
@@ -142,7 +142,8 @@ Response enqueue_one(Shared& s, Request& req) {
     throw Error(ErrorCode::kConflict, "an unfinished job already holds this unique_key",
                 {{"unique_key", *spec.unique_key}, {"job_id", result.job.id}});
   }
-  Response res = Response::json(job_view(s.deps.store, result.job, s.deps, false), result.outcome == O::kCreated ? 202 : 200);
+  Response res =
+      Response::json(job_view(s.deps.store, result.job, s.deps, false), result.outcome == O::kCreated ? 202 : 200);
   res.headers.set("Location", "/api/v1/jobs/" + result.job.id);
   if (result.outcome == O::kIdempotentReplay) res.headers.set("Idempotent-Replayed", "true");
   return res;
@@ -240,22 +241,25 @@ http::RouteOptions job_options(const std::shared_ptr<Shared>& s) {
 void add_schedule_routes(http::Router& router, std::shared_ptr<Shared> s) {
   router.add(
       Method::kPost, "/api/v1/schedules", [s](Request& req) { return create_schedule(*s, req); },
-      {"Create a cron schedule that enqueues a pipeline run at each fire time", "schedules", schedule_schema(),
-       {{"type", "object"}}, 201},
+      {"Create a cron schedule that enqueues a pipeline run at each fire time",
+       "schedules",
+       schedule_schema(),
+       {{"type", "object"}},
+       201},
       job_options(s));
-  router.add(
-      Method::kGet, "/api/v1/schedules",
-      [s](Request& req) {
-        json items = json::array();
-        for (const auto& sc : s->deps.schedules.list(req.who().tenant_id)) items.push_back(sc.to_json());
-        return Response::json(http::page_body(std::move(items)));
-      },
-      {"List schedules", "schedules", nullptr, {{"type", "object"}}});
+  router.add(Method::kGet, "/api/v1/schedules",
+             [s](Request& req) {
+               json items = json::array();
+               for (const auto& sc : s->deps.schedules.list(req.who().tenant_id)) items.push_back(sc.to_json());
+               return Response::json(http::page_body(std::move(items)));
+             },
+             {"List schedules", "schedules", nullptr, {{"type", "object"}}});
   router.add(
       Method::kGet, "/api/v1/schedules/{id}",
       [s](Request& req) {
         auto sc = s->deps.schedules.get(req.who().tenant_id, req.param("id"));
-        if (!sc) throw Error(ErrorCode::kNotFound, "no such schedule", {{"id", std::string(req.param("id").substr(0, 64))}});
+        if (!sc)
+          throw Error(ErrorCode::kNotFound, "no such schedule", {{"id", std::string(req.param("id").substr(0, 64))}});
         return Response::json(sc->to_json());
       },
       {"A schedule with its next and last fire times", "schedules", nullptr, {{"type", "object"}}});
@@ -272,34 +276,34 @@ void add_schedule_routes(http::Router& router, std::shared_ptr<Shared> s) {
 
 }  // namespace
 
-
 void add_jobs_routes(http::Router& router, JobsDeps deps) {
   auto s = std::make_shared<Shared>(Shared{deps});
   router.add(
       Method::kPost, "/api/v1/jobs", [s](Request& req) { return enqueue_one(*s, req); },
       {"Enqueue a job (Idempotency-Key honoured)", "jobs", job_schema(), job_out_schema(), 202}, job_options(s));
-  router.add(
-      Method::kPost, "/api/v1/jobs/batch", [s](Request& req) { return enqueue_batch(*s, req); },
-      {"Enqueue up to 1,000 jobs in one transaction; one result per job", "jobs",
-       {{"type", "object"},
-        {"required", {"jobs"}},
-        {"properties",
-         {{"jobs",
-           {{"type", "array"},
-            {"minItems", 1},
-            {"maxItems", kMaxBatch},
-            {"items",
-             {{"description",
-               "a job request as POST /api/v1/jobs takes; an invalid one gets its own 422 result"}}}}}}}},
-       {{"type", "object"}, {"properties", {{"results", {{"type", "array"}}}}}}},
-      {.max_body_bytes = kBatchBodyLimit, .role = auth::Role::kUser});
-  router.add(
-      Method::kGet, "/api/v1/jobs", [s](Request& req) { return list_jobs(*s, req); },
-      {"List jobs, newest first (?state=&pipeline=&limit=&cursor=)", "jobs", nullptr,
-       http::page_schema(job_out_schema())});
+  router.add(Method::kPost, "/api/v1/jobs/batch", [s](Request& req) { return enqueue_batch(*s, req); },
+             {"Enqueue up to 1,000 jobs in one transaction; one result per job",
+              "jobs",
+              {{"type", "object"},
+               {"required", {"jobs"}},
+               {"properties",
+                {{"jobs",
+                  {{"type", "array"},
+                   {"minItems", 1},
+                   {"maxItems", kMaxBatch},
+                   {"items",
+                    {{"description",
+                      "a job request as POST /api/v1/jobs takes; an invalid one gets its own 422 result"}}}}}}}},
+              {{"type", "object"}, {"properties", {{"results", {{"type", "array"}}}}}}},
+             {.max_body_bytes = kBatchBodyLimit, .role = auth::Role::kUser});
+  router.add(Method::kGet, "/api/v1/jobs", [s](Request& req) { return list_jobs(*s, req); },
+             {"List jobs, newest first (?state=&pipeline=&limit=&cursor=)", "jobs", nullptr,
+              http::page_schema(job_out_schema())});
   router.add(
       Method::kGet, "/api/v1/jobs/{id}",
-      [s](Request& req) { return Response::json(job_view(s->deps.store, find_job(s->deps.store, req), s->deps, true)); },
+      [s](Request& req) {
+        return Response::json(job_view(s->deps.store, find_job(s->deps.store, req), s->deps, true));
+      },
       {"A job: state, progress, attempts, result, error, stages, queue position", "jobs", nullptr, job_out_schema()});
   router.add(
       Method::kPost, "/api/v1/jobs/{id}/cancel",
@@ -317,17 +321,18 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
         return Response::json(job.to_json());
       },
       {"Queue a failed or cancelled job again", "jobs", nullptr, job_out_schema()}, kUser);
-  router.add(
-      Method::kGet, "/api/v1/pipelines",
-      [s](Request&) {
-        json items = json::array();
-        for (const auto& [name, p] : s->deps.pipelines) {
-          if (!p.internal) items.push_back(p.describe());
-        }
-        return Response::json({{"items", items}});
-      },
-      {"Pipelines this server runs, with their stages and input schema", "jobs", nullptr,
-       {{"type", "object"}, {"properties", {{"items", {{"type", "array"}}}}}}});
+  router.add(Method::kGet, "/api/v1/pipelines",
+             [s](Request&) {
+               json items = json::array();
+               for (const auto& [name, p] : s->deps.pipelines) {
+                 if (!p.internal) items.push_back(p.describe());
+               }
+               return Response::json({{"items", items}});
+             },
+             {"Pipelines this server runs, with their stages and input schema",
+              "jobs",
+              nullptr,
+              {{"type", "object"}, {"properties", {{"items", {{"type", "array"}}}}}}});
   add_schedule_routes(router, s);
   detail::add_stream_routes(router, deps);
 }

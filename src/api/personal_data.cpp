@@ -9,9 +9,9 @@
 #include <archive_entry.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <algorithm>
 #include <memory>
 
 namespace tyto::api {
@@ -25,7 +25,8 @@ constexpr std::string_view kPipeline = "platform.user_export";
 class ZipWriter {
  public:
   explicit ZipWriter(const std::filesystem::path& path) : a_(archive_write_new()) {
-    if (!a_ || archive_write_set_format_zip(a_) != ARCHIVE_OK || archive_write_open_filename(a_, path.c_str()) != ARCHIVE_OK) {
+    if (!a_ || archive_write_set_format_zip(a_) != ARCHIVE_OK ||
+        archive_write_open_filename(a_, path.c_str()) != ARCHIVE_OK) {
       throw Error(ErrorCode::kInternal, "cannot create the export archive: " + error());
     }
   }
@@ -43,10 +44,12 @@ class ZipWriter {
     archive_entry_set_filetype(e.get(), AE_IFREG);
     archive_entry_set_perm(e.get(), 0644);
     archive_entry_set_mtime(e.get(), static_cast<time_t>(now_micros() / 1'000'000), 0);
-    if (archive_write_header(a_, e.get()) != ARCHIVE_OK) throw Error(ErrorCode::kInternal, "export archive: " + error());
+    if (archive_write_header(a_, e.get()) != ARCHIVE_OK)
+      throw Error(ErrorCode::kInternal, "export archive: " + error());
   }
   void write(std::string_view bytes) {
-    if (archive_write_data(a_, bytes.data(), bytes.size()) < 0) throw Error(ErrorCode::kInternal, "export archive: " + error());
+    if (archive_write_data(a_, bytes.data(), bytes.size()) < 0)
+      throw Error(ErrorCode::kInternal, "export archive: " + error());
   }
   void add(const std::string& name, std::string_view bytes) {
     begin(name, bytes.size());
@@ -71,11 +74,16 @@ json rows_json(storage::Database& db, std::string_view sql, const storage::Param
     json row = json::object();
     for (std::size_t i = 0; i < result.columns.size(); ++i) {
       const auto& v = r.at(i);
-      if (v.is_null()) row[result.columns[i]] = nullptr;
-      else if (const auto* b = std::get_if<bool>(&v.variant())) row[result.columns[i]] = *b;
-      else if (const auto* n = std::get_if<std::int64_t>(&v.variant())) row[result.columns[i]] = *n;
-      else if (const auto* d = std::get_if<double>(&v.variant())) row[result.columns[i]] = *d;
-      else if (const auto* s = std::get_if<std::string>(&v.variant())) row[result.columns[i]] = *s;
+      if (v.is_null())
+        row[result.columns[i]] = nullptr;
+      else if (const auto* b = std::get_if<bool>(&v.variant()))
+        row[result.columns[i]] = *b;
+      else if (const auto* n = std::get_if<std::int64_t>(&v.variant()))
+        row[result.columns[i]] = *n;
+      else if (const auto* d = std::get_if<double>(&v.variant()))
+        row[result.columns[i]] = *d;
+      else if (const auto* s = std::get_if<std::string>(&v.variant()))
+        row[result.columns[i]] = *s;
     }
     out.push_back(std::move(row));
   }
@@ -85,7 +93,8 @@ json rows_json(storage::Database& db, std::string_view sql, const storage::Param
 // A file name inside the archive: the object id, then its own name made harmless.
 std::string entry_name(const objects::Object& o) {
   std::string name;
-  for (char c : o.filename) name.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ? c : '_');
+  for (char c : o.filename)
+    name.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ? c : '_');
   if (name.empty() || name == "." || name == "..") name = "object";
   return "objects/" + o.id + "-" + name.substr(0, 100);
 }
@@ -97,11 +106,16 @@ class TableData final : public PersonalData {
  public:
   TableData(storage::Database& db, std::string section, std::string select_sql, std::string delete_sql,
             std::string key_prefix = {})
-      : db_(db), section_(std::move(section)), select_(std::move(select_sql)), delete_(std::move(delete_sql)),
+      : db_(db),
+        section_(std::move(section)),
+        select_(std::move(select_sql)),
+        delete_(std::move(delete_sql)),
         key_prefix_(std::move(key_prefix)) {}
 
   std::string_view section() const override { return section_; }
-  ExportPart export_user(const std::string& user_id) override { return {rows_json(db_, select_, {key_prefix_ + user_id}), {}}; }
+  ExportPart export_user(const std::string& user_id) override {
+    return {rows_json(db_, select_, {key_prefix_ + user_id}), {}};
+  }
   void erase_user(storage::Session& tx, const std::string& user_id, AfterCommit&) override {
     if (!delete_.empty()) tx.execute(delete_, {key_prefix_ + user_id});
   }
@@ -120,8 +134,9 @@ class AccountData final : public PersonalData {
   explicit AccountData(storage::Database& db) : db_(db) {}
   std::string_view section() const override { return "account"; }
   ExportPart export_user(const std::string& user_id) override {
-    auto rows = rows_json(db_, "SELECT id, email, display_name, superadmin, created_at, last_login_at FROM users WHERE id = $1",
-                          {user_id});
+    auto rows =
+        rows_json(db_, "SELECT id, email, display_name, superadmin, created_at, last_login_at FROM users WHERE id = $1",
+                  {user_id});
     return {rows.empty() ? json(nullptr) : rows.front(), {}};
   }
   void erase_user(storage::Session& tx, const std::string& user_id, AfterCommit&) override {
@@ -213,7 +228,8 @@ http::Response delete_me(PersonalDataDeps& d, const std::function<void()>& forge
   if (!who.is_user()) throw Error(ErrorCode::kForbidden, "only a user can delete their account");
   AfterCommit after_commit;
   auto tx = d.db.begin(storage::TxMode::kWrite);
-  for (auto it = d.contributors.rbegin(); it != d.contributors.rend(); ++it) (*it)->erase_user(*tx, who.user_id, after_commit);
+  for (auto it = d.contributors.rbegin(); it != d.contributors.rend(); ++it)
+    (*it)->erase_user(*tx, who.user_id, after_commit);
   d.audit.record(*tx, audit_entry(req, "user.delete", "user:" + who.user_id));
   tx->commit();
   for (auto& fn : after_commit) fn();
@@ -229,27 +245,28 @@ std::vector<std::unique_ptr<PersonalData>> platform_personal_data(storage::Datab
   out.push_back(std::make_unique<TableData>(db, "memberships",
                                             "SELECT tenant_id, role, created_at FROM memberships WHERE user_id = $1",
                                             "DELETE FROM memberships WHERE user_id = $1"));
-  out.push_back(std::make_unique<TableData>(
-      db, "api_keys",
-      "SELECT id, tenant_id, name, role, created_at, last_used_at, expires_at, revoked_at FROM api_keys WHERE created_by = $1",
-      "DELETE FROM api_keys WHERE created_by = $1"));
+  out.push_back(std::make_unique<TableData>(db, "api_keys",
+                                            "SELECT id, tenant_id, name, role, created_at, last_used_at, expires_at, "
+                                            "revoked_at FROM api_keys WHERE created_by = $1",
+                                            "DELETE FROM api_keys WHERE created_by = $1"));
   // Audit entries stay after an erasure: they are the tenant's security record (docs/api.md says so).
-  out.push_back(std::make_unique<TableData>(
-      db, "audit",
-      "SELECT id, tenant_id, action, resource, ip, request_id, metadata, created_at FROM audit_logs WHERE actor = $1 ORDER BY id",
-      "", "user:"));
-  out.push_back(std::make_unique<TableData>(
-      db, "jobs",
-      "SELECT id, tenant_id, pipeline, input, state, result, error, created_at, finished_at FROM jobs WHERE created_by = $1 "
-      "ORDER BY id",
-      "DELETE FROM jobs WHERE created_by = $1"));
+  out.push_back(std::make_unique<TableData>(db, "audit",
+                                            "SELECT id, tenant_id, action, resource, ip, request_id, metadata, "
+                                            "created_at FROM audit_logs WHERE actor = $1 ORDER BY id",
+                                            "", "user:"));
+  out.push_back(std::make_unique<TableData>(db, "jobs",
+                                            "SELECT id, tenant_id, pipeline, input, state, result, error, created_at, "
+                                            "finished_at FROM jobs WHERE created_by = $1 "
+                                            "ORDER BY id",
+                                            "DELETE FROM jobs WHERE created_by = $1"));
   out.push_back(std::make_unique<ObjectData>(catalog));
   return out;
 }
 
 void register_user_export_stage(pipeline::StageRegistry& registry, PersonalDataDeps deps) {
   auto d = std::make_shared<PersonalDataDeps>(deps);
-  registry.add({std::string(kPipeline), "A ZIP of everything Tyto keeps about one user, stored as an export object",
+  registry.add({std::string(kPipeline),
+                "A ZIP of everything Tyto keeps about one user, stored as an export object",
                 {{"type", "object"},
                  {"required", {"user_id", "tenant_id"}},
                  {"properties", {{"user_id", {{"type", "string"}}}, {"tenant_id", {{"type", "string"}}}}}},
@@ -260,29 +277,31 @@ void register_user_export_stage(pipeline::StageRegistry& registry, PersonalDataD
 void add_personal_data_routes(http::Router& router, PersonalDataDeps deps, jobs::JobSubmitter& submitter,
                               std::function<void()> forget_caches) {
   auto d = std::make_shared<PersonalDataDeps>(deps);
-  router.add(
-      http::Method::kGet, "/api/v1/me/export",
-      [&submitter, d](http::Request& req) {
-        const auto& who = req.who();
-        if (!who.is_user()) throw Error(ErrorCode::kForbidden, "only a user has personal data to export");
-        jobs::JobSpec spec = submitter.spec(kPipeline, who.tenant_id, {{"user_id", who.user_id}, {"tenant_id", who.tenant_id}});
-        spec.unique_key = "export:" + who.user_id;
-        spec.created_by = who.user_id;
-        auto result = submitter.submit(spec);
-        if (result.outcome == jobs::EnqueueResult::Outcome::kCreated) {
-          d->audit.record(audit_entry(req, "user.export_request", "job:" + result.job.id));
-        }
-        auto res = http::Response::json(result.job.to_json(), 202);
-        res.headers.set("Location", "/api/v1/jobs/" + result.job.id);
-        return res;
-      },
-      {"Export the caller's data: a job whose result names a ZIP object to download", "auth", nullptr,
-       {{"type", "object"}}, 202});
-  router.add(
-      http::Method::kDelete, "/api/v1/me",
-      [d, forget = std::move(forget_caches)](http::Request& req) { return delete_me(*d, forget, req); },
-      {"Delete the caller's account and everything Tyto keeps about them (every product's data included)", "auth",
-       nullptr, nullptr, 204});
+  router.add(http::Method::kGet, "/api/v1/me/export",
+             [&submitter, d](http::Request& req) {
+               const auto& who = req.who();
+               if (!who.is_user()) throw Error(ErrorCode::kForbidden, "only a user has personal data to export");
+               jobs::JobSpec spec =
+                   submitter.spec(kPipeline, who.tenant_id, {{"user_id", who.user_id}, {"tenant_id", who.tenant_id}});
+               spec.unique_key = "export:" + who.user_id;
+               spec.created_by = who.user_id;
+               auto result = submitter.submit(spec);
+               if (result.outcome == jobs::EnqueueResult::Outcome::kCreated) {
+                 d->audit.record(audit_entry(req, "user.export_request", "job:" + result.job.id));
+               }
+               auto res = http::Response::json(result.job.to_json(), 202);
+               res.headers.set("Location", "/api/v1/jobs/" + result.job.id);
+               return res;
+             },
+             {"Export the caller's data: a job whose result names a ZIP object to download",
+              "auth",
+              nullptr,
+              {{"type", "object"}},
+              202});
+  router.add(http::Method::kDelete, "/api/v1/me",
+             [d, forget = std::move(forget_caches)](http::Request& req) { return delete_me(*d, forget, req); },
+             {"Delete the caller's account and everything Tyto keeps about them (every product's data included)",
+              "auth", nullptr, nullptr, 204});
 }
 
 }  // namespace tyto::api

@@ -1,5 +1,5 @@
-#include "api/detail/event_stream.hpp"
 #include "api/detail/stream_routes.hpp"
+#include "api/detail/event_stream.hpp"
 #include "tyto/core/error.hpp"
 #include "tyto/core/metrics.hpp"
 #include "tyto/http/websocket.hpp"
@@ -138,7 +138,8 @@ asio::awaitable<void> websocket_stream(const JobsDeps& d, StreamMetrics& m, Requ
   io.executor = ws.executor();
   bound(io, d);
   io.waker = &waker;
-  const auto end = co_await stream_events(d.events, req.who().tenant_id, topic, cursor, io, [&] { return client_gone; });
+  const auto end =
+      co_await stream_events(d.events, req.who().tenant_id, topic, cursor, io, [&] { return client_gone; });
 
   if (end == StreamEnd::kTooSlow) {
     m.too_slow.inc();
@@ -208,7 +209,9 @@ void add_stream_routes(http::Router& router, const JobsDeps& deps) {
 
   router.stream(
       Method::kGet, "/api/v1/jobs/{id}/events",
-      [d, m](Request& req, http::ResponseStream& out) -> asio::awaitable<void> { co_await sse_stream(*d, *m, req, out); },
+      [d, m](Request& req, http::ResponseStream& out) -> asio::awaitable<void> {
+        co_await sse_stream(*d, *m, req, out);
+      },
       {"A job's events as server-sent events (id: = event id; resume with Last-Event-ID)", "jobs", nullptr, nullptr,
        200, "text/event-stream"},
       stream_options);
@@ -252,7 +255,8 @@ void add_stream_routes(http::Router& router, const JobsDeps& deps) {
         }
         if (problem) {
           const std::string msg =
-              json{{"type", "error"}, {"seq", 0}, {"data", error_envelope(ErrorCode::kValidationFailed, *problem)}}.dump();
+              json{{"type", "error"}, {"seq", 0}, {"data", error_envelope(ErrorCode::kValidationFailed, *problem)}}
+                  .dump();
           co_await ws.send(msg);
           const std::string reason = "bad request";
           co_await ws.close(1008, reason);

@@ -13,10 +13,10 @@
 namespace tyto::api {
 namespace {
 
-using nlohmann::json;
 using http::Method;
 using http::Request;
 using http::Response;
+using nlohmann::json;
 
 json object_schema(json properties, json required) {
   return {{"type", "object"}, {"properties", std::move(properties)}, {"required", std::move(required)}};
@@ -68,8 +68,8 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
         res.body = health_body;
         return res;
       },
-      {"Liveness: the process is up", "system",
-       nullptr, object_schema({{"status", {{"type", "string"}}}, {"version", {{"type", "string"}}}}, {"status", "version"})},
+      {"Liveness: the process is up", "system", nullptr,
+       object_schema({{"status", {{"type", "string"}}}, {"version", {{"type", "string"}}}}, {"status", "version"})},
       {.run_on = http::RunOn::kIoThread, .public_route = true, .monitoring = true});
 
   auto shared = std::make_shared<SystemDeps>(std::move(deps));
@@ -119,44 +119,43 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
       deps.metrics_public ? http::RouteOptions{.public_route = true, .monitoring = true}
                           : http::RouteOptions{.role = auth::Role::kAdmin, .monitoring = true});
 
-  router.add(
-      Method::kGet, "/api/v1",
-      [](Request&) {
-        const auto& b = build_info();
-        return Response::json({{"name", "tyto"},
-                               {"version", b.version},
-                               {"api_version", "v1"},
-                               {"links",
-                                {{"openapi", "/api/v1/openapi.json"},
-                                 {"docs", "/docs"},
-                                 {"health", "/health"},
-                                 {"ready", "/ready"},
-                                 {"metrics", "/metrics"},
-                                 {"console", "/"}}}});
-      },
-      {"API index: version and links", "system", nullptr,
-       object_schema({{"name", {{"type", "string"}}}, {"version", {{"type", "string"}}}, {"links", {{"type", "object"}}}},
-                     {"name", "version", "links"})},
-      {.run_on = http::RunOn::kIoThread});
+  router.add(Method::kGet, "/api/v1",
+             [](Request&) {
+               const auto& b = build_info();
+               return Response::json({{"name", "tyto"},
+                                      {"version", b.version},
+                                      {"api_version", "v1"},
+                                      {"links",
+                                       {{"openapi", "/api/v1/openapi.json"},
+                                        {"docs", "/docs"},
+                                        {"health", "/health"},
+                                        {"ready", "/ready"},
+                                        {"metrics", "/metrics"},
+                                        {"console", "/"}}}});
+             },
+             {"API index: version and links", "system", nullptr,
+              object_schema(
+                  {{"name", {{"type", "string"}}}, {"version", {{"type", "string"}}}, {"links", {{"type", "object"}}}},
+                  {"name", "version", "links"})},
+             {.run_on = http::RunOn::kIoThread});
 
-  router.add(
-      Method::kPost, "/api/v1/config/validate",
-      [shared](Request& req) {
-        const json body = req.json();
-        Config candidate;
-        candidate.extra_options = shared->extra_options;  // the modules' and products' options of this build
-        try {
-          apply_config_json(candidate, body["config"]);
-        } catch (const ConfigError& e) {
-          const std::string key = config_error_key(e);
-          throw validation_error(e.what(), {{key.empty() ? "config" : key, e.what()}});
-        }
-        return Response::json({{"valid", true}});
-      },
-      {"Check a configuration document (the config file's format) without applying it", "system",
-       object_schema({{"config", {{"type", "object"}}}}, {"config"}),
-       object_schema({{"valid", {{"type", "boolean"}}}}, {"valid"})},
-      {.run_on = http::RunOn::kIoThread, .max_body_bytes = 64 * 1024, .role = auth::Role::kAdmin});
+  router.add(Method::kPost, "/api/v1/config/validate",
+             [shared](Request& req) {
+               const json body = req.json();
+               Config candidate;
+               candidate.extra_options = shared->extra_options;  // the modules' and products' options of this build
+               try {
+                 apply_config_json(candidate, body["config"]);
+               } catch (const ConfigError& e) {
+                 const std::string key = config_error_key(e);
+                 throw validation_error(e.what(), {{key.empty() ? "config" : key, e.what()}});
+               }
+               return Response::json({{"valid", true}});
+             },
+             {"Check a configuration document (the config file's format) without applying it", "system",
+              object_schema({{"config", {{"type", "object"}}}}, {"config"}),
+              object_schema({{"valid", {{"type", "boolean"}}}}, {"valid"})},
+             {.run_on = http::RunOn::kIoThread, .max_body_bytes = 64 * 1024, .role = auth::Role::kAdmin});
 }
 
 }  // namespace tyto::api

@@ -101,7 +101,6 @@ auth::AuditEntry audit_entry(const Request& req, std::string action, const webho
   return entry;
 }
 
-
 Response create(Shared& s, Request& req) {
   const json body = req.json();
   auto [secret, sealed] = s.deps.outbox.new_secret();
@@ -184,25 +183,26 @@ Response list(Shared& s, Request& req) {
 }
 
 json webhook_in_schema(bool create) {
-  json schema = {
-      {"type", "object"},
-      {"properties",
-       {{"url",
-         {{"type", "string"},
-          {"format", "uri"},
-          {"maxLength", 2048},
-          {"description", "http:// or https://, no user information; its host must resolve to addresses the "
-                          "outbound policy allows"}}},
-        {"event_types",
-         {{"type", "array"},
-          {"items",
-           {{"type", "string"},
-            {"description", "job.succeeded, job.failed, job.cancelled, object.created, webhook.ping, a family such "
-                            "as job.*, or *"}}},
-          {"minItems", 1},
-          {"maxItems", kMaxEventTypes}}},
-        {"description", {{"type", {"string", "null"}}, {"maxLength", kMaxDescription}}},
-        {"active", {{"type", {"boolean", "null"}}}}}}};
+  json schema = {{"type", "object"},
+                 {"properties",
+                  {{"url",
+                    {{"type", "string"},
+                     {"format", "uri"},
+                     {"maxLength", 2048},
+                     {"description",
+                      "http:// or https://, no user information; its host must resolve to addresses the "
+                      "outbound policy allows"}}},
+                   {"event_types",
+                    {{"type", "array"},
+                     {"items",
+                      {{"type", "string"},
+                       {"description",
+                        "job.succeeded, job.failed, job.cancelled, object.created, webhook.ping, a family such "
+                        "as job.*, or *"}}},
+                     {"minItems", 1},
+                     {"maxItems", kMaxEventTypes}}},
+                   {"description", {{"type", {"string", "null"}}, {"maxLength", kMaxDescription}}},
+                   {"active", {{"type", {"boolean", "null"}}}}}}};
   if (create) {
     schema["required"] = {"url", "event_types"};
   } else {

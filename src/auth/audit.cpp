@@ -14,10 +14,14 @@ constexpr std::string_view kInsert =
 }  // namespace
 
 nlohmann::json AuditEntry::to_json() const {
-  return {{"id", std::to_string(id)},   {"tenant_id", tenant_id.empty() ? nlohmann::json() : nlohmann::json(tenant_id)},
-          {"actor", actor},             {"action", action},
-          {"resource", resource},       {"ip", ip},
-          {"request_id", request_id},   {"metadata", metadata},
+  return {{"id", std::to_string(id)},
+          {"tenant_id", tenant_id.empty() ? nlohmann::json() : nlohmann::json(tenant_id)},
+          {"actor", actor},
+          {"action", action},
+          {"resource", resource},
+          {"ip", ip},
+          {"request_id", request_id},
+          {"metadata", metadata},
           {"created_at", format_rfc3339(created_at)}};
 }
 

@@ -22,7 +22,9 @@ constexpr std::string_view kUserColumns =
 constexpr std::string_view kKeyColumns =
     "id, tenant_id, name, prefix, key_hash, role, created_by, created_at, last_used_at, expires_at, revoked_at";
 
-std::string cols(std::string_view columns, std::string_view rest) { return "SELECT " + std::string(columns) + " " + std::string(rest); }
+std::string cols(std::string_view columns, std::string_view rest) {
+  return "SELECT " + std::string(columns) + " " + std::string(rest);
+}
 
 Value opt(const std::optional<std::int64_t>& v) { return v ? Value(*v) : Value(); }
 Value text_or_null(const std::string& s) { return s.empty() ? Value() : Value(s); }
@@ -109,9 +111,8 @@ nlohmann::json ApiKey::to_json() const {
 
 bool valid_tenant_name(std::string_view name) noexcept {
   if (name.empty() || name.size() > 63 || name.front() == '-') return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 std::optional<std::string> normalize_email(std::string_view email) {
@@ -119,7 +120,8 @@ std::optional<std::string> normalize_email(std::string_view email) {
   while (!email.empty() && std::isspace(static_cast<unsigned char>(email.back()))) email.remove_suffix(1);
   if (email.size() < 3 || email.size() > 254) return std::nullopt;
   const auto at = email.find('@');
-  if (at == 0 || at == std::string_view::npos || at + 1 >= email.size() || email.find('@', at + 1) != std::string_view::npos) {
+  if (at == 0 || at == std::string_view::npos || at + 1 >= email.size() ||
+      email.find('@', at + 1) != std::string_view::npos) {
     return std::nullopt;
   }
   std::string out;
@@ -159,7 +161,8 @@ std::optional<Tenant> IdentityStore::tenant_by_name(const std::string& name) {
 
 std::vector<Tenant> IdentityStore::list_tenants() {
   std::vector<Tenant> out;
-  for (const auto& r : db_.query(cols(kTenantColumns, "FROM tenants ORDER BY name")).rows) out.push_back(tenant_from(r));
+  for (const auto& r : db_.query(cols(kTenantColumns, "FROM tenants ORDER BY name")).rows)
+    out.push_back(tenant_from(r));
   return out;
 }
 
@@ -267,9 +270,8 @@ bool IdentityStore::remove_membership(const std::string& tenant_id, const std::s
   const std::int64_t now = now_micros();
   tx->execute("UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND created_by = $2 AND revoked_at IS NULL",
               {tenant_id, user_id, now});
-  tx->execute(
-      "UPDATE refresh_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL",
-      {tenant_id, user_id, now});
+  tx->execute("UPDATE refresh_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL",
+              {tenant_id, user_id, now});
   tx->commit();
   return true;
 }
@@ -292,18 +294,19 @@ std::pair<Invitation, std::string> IdentityStore::create_invitation(const std::s
 
 std::optional<Invitation> IdentityStore::open_invitation(const std::string& token) {
   if (!token.starts_with(kInvitationPrefix) || token.size() > 128) return std::nullopt;
-  auto r = db_.query_one(
-      "SELECT id, tenant_id, email, role, expires_at, accepted_at FROM invitations WHERE token_hash = $1",
-      {sha256_hex(token)});
+  auto r =
+      db_.query_one("SELECT id, tenant_id, email, role, expires_at, accepted_at FROM invitations WHERE token_hash = $1",
+                    {sha256_hex(token)});
   if (!r) return std::nullopt;
-  Invitation inv{r->get<std::string>(0), r->get<std::string>(1), r->get<std::string>(2),
+  Invitation inv{r->get<std::string>(0),          r->get<std::string>(1),  r->get<std::string>(2),
                  role_of(r->get<std::string>(3)), r->get<std::int64_t>(4), r->get_optional<std::int64_t>(5)};
   if (inv.accepted_at || inv.expires_at <= now_micros()) return std::nullopt;
   return inv;
 }
 
 void IdentityStore::accept_invitation(storage::Session& s, const std::string& id) {
-  if (s.execute("UPDATE invitations SET accepted_at = $2 WHERE id = $1 AND accepted_at IS NULL", {id, now_micros()}) == 0) {
+  if (s.execute("UPDATE invitations SET accepted_at = $2 WHERE id = $1 AND accepted_at IS NULL", {id, now_micros()}) ==
+      0) {
     throw Error(ErrorCode::kConflict, "the invitation was already used");
   }
 }
@@ -352,8 +355,9 @@ std::vector<ApiKey> IdentityStore::list_api_keys(const std::string& tenant_id,
   static const std::string kWhere =
       "FROM api_keys WHERE tenant_id = $1 AND ($2 = '' OR created_by = $2) AND id < $3 ORDER BY id DESC LIMIT $4";
   std::vector<ApiKey> out;
-  for (const auto& r :
-       db_.query(cols(kKeyColumns, kWhere), {tenant_id, created_by.value_or(""), before_id.value_or("~"), static_cast<std::int64_t>(limit)}).rows) {
+  for (const auto& r : db_.query(cols(kKeyColumns, kWhere), {tenant_id, created_by.value_or(""),
+                                                             before_id.value_or("~"), static_cast<std::int64_t>(limit)})
+                           .rows) {
     out.push_back(key_from(r));
   }
   return out;
@@ -436,7 +440,8 @@ std::optional<std::pair<std::string, std::string>> IdentityStore::revoke_family_
   auto prefix = lookup_prefix(token);
   if (!prefix || !looks_like_refresh_token(token)) return std::nullopt;
   for (const auto& r :
-       db_.query("SELECT family_id, token_hash, user_id, tenant_id FROM refresh_tokens WHERE prefix = $1", {*prefix}).rows) {
+       db_.query("SELECT family_id, token_hash, user_id, tenant_id FROM refresh_tokens WHERE prefix = $1", {*prefix})
+           .rows) {
     if (secret_matches(token, r.get<std::string>(1))) {
       db_.execute("UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
                   {r.get<std::string>(0), now_micros()});
@@ -452,8 +457,8 @@ void IdentityStore::revoke_all_of_user(const std::string& user_id, const std::st
 }
 
 bool IdentityStore::session_revoked(const std::string& family_id) {
-  return db_.query_one("SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL LIMIT 1",
-                       {family_id})
+  return db_
+      .query_one("SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL LIMIT 1", {family_id})
       .has_value();
 }
 

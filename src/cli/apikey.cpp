@@ -2,8 +2,8 @@
 #include "cli/cli.hpp"
 #include "cli/platform.hpp"
 
-#include "tyto/auth/identity.hpp"
 #include "tyto/auth/audit.hpp"
+#include "tyto/auth/identity.hpp"
 
 #include <fmt/format.h>
 
@@ -26,10 +26,14 @@ int apikey(std::vector<std::string> args, const Components& components) {
       return true;
     };
     bool ok = true;
-    if (args[i] == "--tenant") ok = take(tenant_name);
-    else if (args[i] == "--role") ok = take(role_text);
-    else if (args[i] == "--name") ok = take(name);
-    else rest.push_back(args[i]);
+    if (args[i] == "--tenant")
+      ok = take(tenant_name);
+    else if (args[i] == "--role")
+      ok = take(role_text);
+    else if (args[i] == "--name")
+      ok = take(name);
+    else
+      rest.push_back(args[i]);
     if (!ok) {
       std::cerr << "tyto apikey: " << args[i] << " needs a value\n";
       return 2;
@@ -65,7 +69,12 @@ int apikey(std::vector<std::string> args, const Components& components) {
     }
     auto tx = db->begin(storage::TxMode::kWrite);
     auto [key, secret] = ids.create_api_key(*tx, tenant->id, name, *role, {}, std::nullopt);
-    auth::AuditLog(*db).record(*tx, {tenant->id, "system", "api_key.create", "api_key:" + key.id, "", "",
+    auth::AuditLog(*db).record(*tx, {tenant->id,
+                                     "system",
+                                     "api_key.create",
+                                     "api_key:" + key.id,
+                                     "",
+                                     "",
                                      {{"name", name}, {"role", auth::role_name(*role)}, {"via", "cli"}}});
     tx->commit();
     std::cout << secret << "\n";

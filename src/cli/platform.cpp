@@ -1,10 +1,10 @@
 #include "cli/platform.hpp"
 
 #include "tyto/api/auth_routes.hpp"
-#include "tyto/api/jobs_routes.hpp"
-#include "tyto/api/personal_data_routes.hpp"
-#include "tyto/api/object_routes.hpp"
 #include "tyto/api/docs_routes.hpp"
+#include "tyto/api/jobs_routes.hpp"
+#include "tyto/api/object_routes.hpp"
+#include "tyto/api/personal_data_routes.hpp"
 #include "tyto/api/system_routes.hpp"
 #include "tyto/api/webhook_routes.hpp"
 #include "tyto/core/embedded.hpp"
@@ -45,7 +45,8 @@ class Platform::Janitor {
 std::unique_ptr<storage::Database> open_database(const Config& config) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
-  if (ec) throw Error(ErrorCode::kUnavailable, fmt::format("cannot create data dir {}: {}", config.data_dir, ec.message()));
+  if (ec)
+    throw Error(ErrorCode::kUnavailable, fmt::format("cannot create data dir {}: {}", config.data_dir, ec.message()));
   storage::DatabaseOptions options;
   options.url = config.database.url;
   options.pool_size = config.database.pool_size;
@@ -141,16 +142,15 @@ Platform::Platform(const Config& config, const Components& components, Environme
   identity_ = std::make_unique<auth::IdentityStore>(*db_);
   audit_ = std::make_unique<auth::AuditLog>(*db_);
   if (storage::MigrationRunner(*db_, migrations_).status().current()) {
-    auth_ = std::make_unique<api::AuthService>(config_, *identity_, *audit_,
-                                               api::derive_keys(api::load_master_secret(*db_, config_.auth),
-                                                                config_.auth.previous_secrets),
-                                               registry_);
+    auth_ = std::make_unique<api::AuthService>(
+        config_, *identity_, *audit_,
+        api::derive_keys(api::load_master_secret(*db_, config_.auth), config_.auth.previous_secrets), registry_);
     api::bootstrap_identity(*auth_);
   } else {
     // Nothing can be authenticated before `tyto migrate`; every protected route answers 401 until then.
-    auth_ = std::make_unique<api::AuthService>(config_, *identity_, *audit_,
-                                               api::derive_keys(config_.auth.secret.empty() ? "unmigrated" : config_.auth.secret, {}),
-                                               registry_);
+    auth_ = std::make_unique<api::AuthService>(
+        config_, *identity_, *audit_,
+        api::derive_keys(config_.auth.secret.empty() ? "unmigrated" : config_.auth.secret, {}), registry_);
   }
 
   object_store_ = open_object_store(config_);
@@ -201,7 +201,8 @@ Platform::Platform(const Config& config, const Components& components, Environme
   options.artifacts = [this](const jobs::Job& job) {
     // Artifacts belong to the user who submitted the job, so export and erasure reach them.
     std::optional<std::string> owner;
-    if (auto row = db_->query_one("SELECT created_by FROM jobs WHERE id = $1", {job.id}); row && !row->at(0).is_null()) {
+    if (auto row = db_->query_one("SELECT created_by FROM jobs WHERE id = $1", {job.id});
+        row && !row->at(0).is_null()) {
       owner = row->get<std::string>(0);
     }
     return objects::catalog_artifacts(*catalog_, job.tenant_id, std::move(owner));
@@ -218,8 +219,9 @@ Platform::Platform(const Config& config, const Components& components, Environme
 
   // Queue depth is read at scrape time, on the blocking pool that serves /metrics.
   registry_.add_collector([store = store_.get()](std::string& out) {
-    out += "# HELP tyto_jobs_queue_depth Unfinished jobs by state and pipeline (all instances).\n"
-           "# TYPE tyto_jobs_queue_depth gauge\n";
+    out +=
+        "# HELP tyto_jobs_queue_depth Unfinished jobs by state and pipeline (all instances).\n"
+        "# TYPE tyto_jobs_queue_depth gauge\n";
     try {
       for (const auto& [state, pipeline, count] : store->depth()) {
         out += fmt::format("tyto_jobs_queue_depth{{state=\"{}\",pipeline=\"", state);
@@ -231,26 +233,28 @@ Platform::Platform(const Config& config, const Components& components, Environme
     }
   });
 
-  api::add_system_routes(router_, {*db_, migrations_, registry_, config_.auth.metrics_public, object_store_.get(),
-                                   config_.extra_options});
+  api::add_system_routes(
+      router_, {*db_, migrations_, registry_, config_.auth.metrics_public, object_store_.get(), config_.extra_options});
   api::add_auth_routes(router_, {*auth_});
-  api::JobsDeps jobs_deps{*store_, *submitter_, *runner_, pipelines_, *events_, registry_, *schedules_,
-                          static_cast<std::size_t>(config_.jobs.stream_queue_limit)};
+  api::JobsDeps jobs_deps{
+      *store_,  *submitter_, *runner_,    pipelines_,
+      *events_, registry_,   *schedules_, static_cast<std::size_t>(config_.jobs.stream_queue_limit)};
   jobs_deps.stream_queue_bytes = config_.jobs.stream_queue_bytes;
   jobs_deps.stream_send_timeout = config_.jobs.stream_send_timeout;
   jobs_deps.streams_per_principal = static_cast<std::size_t>(config_.jobs.streams_per_principal);
   api::add_jobs_routes(router_, jobs_deps);
-  api::add_object_routes(router_, {*db_, *object_store_, *catalog_, *audit_, config_.uploads,
-                                   [this](const std::string& tenant_id) { return auth_->limits_for(tenant_id).stored_bytes; },
-                                   auth_->keys().upload_url, auth_->keys().share_url, config_.public_url,
-                                   [this](const objects::Object& o) {
-                                     // After the object's commit: a failed emit loses a webhook, not the upload.
-                                     try {
-                                       outbox_->emit(*db_, o.tenant_id, "object.created", o.to_json());
-                                     } catch (const std::exception& e) {
-                                       log::error("object.created webhook not queued", {{"error", e.what()}});
-                                     }
-                                   }});
+  api::add_object_routes(router_,
+                         {*db_, *object_store_, *catalog_, *audit_, config_.uploads,
+                          [this](const std::string& tenant_id) { return auth_->limits_for(tenant_id).stored_bytes; },
+                          auth_->keys().upload_url, auth_->keys().share_url, config_.public_url,
+                          [this](const objects::Object& o) {
+                            // After the object's commit: a failed emit loses a webhook, not the upload.
+                            try {
+                              outbox_->emit(*db_, o.tenant_id, "object.created", o.to_json());
+                            } catch (const std::exception& e) {
+                              log::error("object.created webhook not queued", {{"error", e.what()}});
+                            }
+                          }});
   api::add_webhook_routes(router_, {*outbox_, *audit_, outbound_});
   api::add_personal_data_routes(router_, {*db_, *catalog_, *audit_, personal_data_}, *submitter_,
                                 [this] { auth_->forget_caches(); });
@@ -259,8 +263,8 @@ Platform::Platform(const Config& config, const Components& components, Environme
   for (const auto& p : products_) {
     for (auto& page : p->console_pages()) {
       if (!page.id.starts_with(std::string(p->name()) + ".")) {
-        throw std::runtime_error(fmt::format("product {}: console page id \"{}\" must start with \"{}.\"", p->name(),
-                                             page.id, p->name()));
+        throw std::runtime_error(
+            fmt::format("product {}: console page id \"{}\" must start with \"{}.\"", p->name(), page.id, p->name()));
       }
       pages.push_back(std::move(page));
     }
@@ -295,7 +299,8 @@ void Platform::load_pipelines() {
   for (const auto& p : products_) pipeline::load_owned_pipelines(p->pipelines(), p->name(), stages_, pipelines_);
   if (!config_.jobs.pipelines_dir.empty()) {
     for (auto& [name, p] : pipeline::load_pipelines(config_.jobs.pipelines_dir, stages_)) {
-      if (pipelines_.count(name)) log::info("pipeline replaces the built-in one", {{"pipeline", name}, {"file", p.source}});
+      if (pipelines_.count(name))
+        log::info("pipeline replaces the built-in one", {{"pipeline", name}, {"file", p.source}});
       pipelines_.insert_or_assign(name, std::move(p));
     }
   }
@@ -314,12 +319,16 @@ void Platform::admit_jobs(const std::string& tenant, std::size_t n) {
   const auto want = static_cast<std::int64_t>(n);
   if (limits.concurrent_jobs > 0 && counts.unfinished + want > limits.concurrent_jobs) {
     throw Error(ErrorCode::kQuotaExceeded, "the tenant has too many unfinished jobs",
-                {{"quota", "concurrent_jobs"}, {"limit", limits.concurrent_jobs}, {"current", counts.unfinished},
+                {{"quota", "concurrent_jobs"},
+                 {"limit", limits.concurrent_jobs},
+                 {"current", counts.unfinished},
                  {"retry_after_s", 5}});
   }
   if (limits.jobs_per_day > 0 && counts.created_since + want > limits.jobs_per_day) {
     throw Error(ErrorCode::kQuotaExceeded, "the tenant's daily job quota is used up",
-                {{"quota", "jobs_per_day"}, {"limit", limits.jobs_per_day}, {"current", counts.created_since},
+                {{"quota", "jobs_per_day"},
+                 {"limit", limits.jobs_per_day},
+                 {"current", counts.created_since},
                  {"retry_after_s", (kDay - now % kDay) / 1'000'000 + 1}});
   }
 }

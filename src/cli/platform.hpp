@@ -5,6 +5,7 @@
 // modules, products, jobs.pipelines_dir) → runner → platform routes → HTTP server.
 #pragma once
 
+#include "cli/components.hpp"
 #include "tyto/api/auth_service.hpp"
 #include "tyto/api/personal_data.hpp"
 #include "tyto/auth/audit.hpp"
@@ -12,6 +13,7 @@
 #include "tyto/core/config.hpp"
 #include "tyto/core/metrics.hpp"
 #include "tyto/events/events.hpp"
+#include "tyto/http/outbound_client.hpp"
 #include "tyto/http/outbound_policy.hpp"
 #include "tyto/http/router.hpp"
 #include "tyto/http/server.hpp"
@@ -24,17 +26,13 @@
 #include "tyto/pipeline/pipeline.hpp"
 #include "tyto/storage/database.hpp"
 #include "tyto/storage/migrations.hpp"
-#include "tyto/jobs/submitter.hpp"
 #include "tyto/webhooks/webhooks.hpp"
-#include "cli/components.hpp"
-#include "tyto/http/outbound_client.hpp"
 
 #include <functional>
 #include <memory>
 #include <vector>
 
 namespace tyto::cli {
-
 
 // Wrappers around what the platform opens, for tests that inject faults (tests/support/faulty_*.hpp): each
 // receives the real database or object store and returns the one the platform uses. Empty: none.

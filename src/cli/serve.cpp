@@ -57,7 +57,8 @@ int migrate(const Config& config, const Components& components) {
   try {
     auto db = open_database(config);
     storage::MigrationRunner runner(*db, migration_sets(config, db->dialect(), components));
-    for (const auto& m : runner.migrate_all()) std::cout << fmt::format("applied migration {} ({})\n", m.name, m.component);
+    for (const auto& m : runner.migrate_all())
+      std::cout << fmt::format("applied migration {} ({})\n", m.name, m.component);
     const auto status = runner.status();
     const auto platform = status.applied_versions();
     std::cout << fmt::format("database {} is at migration {:04} ({} applied, {} pending)\n", db->display_url(),

@@ -95,7 +95,8 @@ double to_double(std::string_view key, const json& v, double min, double max) {
   } else {
     bad_value(key, "a number", v);
   }
-  if (!(out >= min && out <= max)) throw ConfigError(fmt::format("option {}: {} is out of range [{}, {}]", key, out, min, max));
+  if (!(out >= min && out <= max))
+    throw ConfigError(fmt::format("option {}: {} is out of range [{}, {}]", key, out, min, max));
   return out;
 }
 
@@ -145,7 +146,9 @@ const OptionDef kOptions[] = {
      [](const Config& c) -> json { return c.database.url; }},
     {{"database.pool_size", "TYTO_DATABASE_POOL_SIZE", "--database-pool-size", "integer",
       "PostgreSQL connections (SQLite: reader connections)"},
-     [](Config& c, const json& v) { c.database.pool_size = static_cast<int>(to_int("database.pool_size", v, 1, 1000)); },
+     [](Config& c, const json& v) {
+       c.database.pool_size = static_cast<int>(to_int("database.pool_size", v, 1, 1000));
+     },
      [](const Config& c) -> json { return c.database.pool_size; }},
     {{"database.acquire_timeout_ms", "TYTO_DATABASE_ACQUIRE_TIMEOUT_MS", "--database-acquire-timeout-ms", "duration_ms",
       "How long a request waits for a pooled connection before 503"},
@@ -273,8 +276,7 @@ const OptionDef kOptions[] = {
       "First retry delay ceiling; doubles per attempt, with jitter"},
      [](Config& c, const json& v) { c.jobs.backoff_base = to_ms("jobs.backoff_base_ms", v); },
      [](const Config& c) -> json { return c.jobs.backoff_base.count(); }},
-    {{"jobs.backoff_max_ms", "TYTO_JOBS_BACKOFF_MAX_MS", "--jobs-backoff-max-ms", "duration_ms",
-      "Longest retry delay"},
+    {{"jobs.backoff_max_ms", "TYTO_JOBS_BACKOFF_MAX_MS", "--jobs-backoff-max-ms", "duration_ms", "Longest retry delay"},
      [](Config& c, const json& v) { c.jobs.backoff_max = to_ms("jobs.backoff_max_ms", v); },
      [](const Config& c) -> json { return c.jobs.backoff_max.count(); }},
     {{"jobs.pipeline_concurrency", "TYTO_JOBS_PIPELINE_CONCURRENCY", "--jobs-pipeline-concurrency", "list",
@@ -283,7 +285,8 @@ const OptionDef kOptions[] = {
        c.jobs.pipeline_concurrency.clear();
        for (const auto& item : to_list("jobs.pipeline_concurrency", v)) {
          const auto eq = item.find('=');
-         if (eq == std::string::npos || eq == 0) bad_value("jobs.pipeline_concurrency", "entries like builtin.sleep=2", v);
+         if (eq == std::string::npos || eq == 0)
+           bad_value("jobs.pipeline_concurrency", "entries like builtin.sleep=2", v);
          c.jobs.pipeline_concurrency[item.substr(0, eq)] =
              static_cast<int>(to_int("jobs.pipeline_concurrency", json(item.substr(eq + 1)), 1, 100000));
        }
@@ -362,7 +365,8 @@ const OptionDef kOptions[] = {
        c.auth.registration = r;
      },
      [](const Config& c) -> json { return c.auth.registration; }},
-    {{"auth.access_ttl_s", "TYTO_AUTH_ACCESS_TTL_S", "--auth-access-ttl-s", "integer", "Lifetime of access tokens (JWT)"},
+    {{"auth.access_ttl_s", "TYTO_AUTH_ACCESS_TTL_S", "--auth-access-ttl-s", "integer",
+      "Lifetime of access tokens (JWT)"},
      [](Config& c, const json& v) { c.auth.access_ttl = to_seconds("auth.access_ttl_s", v, 24 * 3600); },
      [](const Config& c) -> json { return c.auth.access_ttl.count(); }},
     {{"auth.refresh_ttl_s", "TYTO_AUTH_REFRESH_TTL_S", "--auth-refresh-ttl-s", "integer",
@@ -400,7 +404,9 @@ const OptionDef kOptions[] = {
      [](const Config& c) -> json { return c.auth.argon2_ops; }},
     {{"auth.argon2_mem_mib", "TYTO_AUTH_ARGON2_MEM_MIB", "--auth-argon2-mem-mib", "integer",
       "argon2id memory per password hash, MiB"},
-     [](Config& c, const json& v) { c.auth.argon2_mem_mib = static_cast<int>(to_int("auth.argon2_mem_mib", v, 8, 1024)); },
+     [](Config& c, const json& v) {
+       c.auth.argon2_mem_mib = static_cast<int>(to_int("auth.argon2_mem_mib", v, 8, 1024));
+     },
      [](const Config& c) -> json { return c.auth.argon2_mem_mib; }},
     {{"auth.password_concurrency", "TYTO_AUTH_PASSWORD_CONCURRENCY", "--auth-password-concurrency", "integer",
       "Password hashes (argon2id) run at once; as many more may wait, the rest get 429. 0 = max(1, cores / 2)"},
@@ -438,11 +444,15 @@ const OptionDef kOptions[] = {
      [](const Config& c) -> json { return c.limits.key_burst; }},
     {{"limits.concurrent_jobs", "TYTO_LIMITS_CONCURRENT_JOBS", "--limits-concurrent-jobs", "integer",
       "Unfinished (queued or running) jobs a tenant may have; 0 = no limit"},
-     [](Config& c, const json& v) { c.limits.concurrent_jobs = static_cast<int>(to_int("limits.concurrent_jobs", v, 0, 100000000)); },
+     [](Config& c, const json& v) {
+       c.limits.concurrent_jobs = static_cast<int>(to_int("limits.concurrent_jobs", v, 0, 100000000));
+     },
      [](const Config& c) -> json { return c.limits.concurrent_jobs; }},
     {{"limits.jobs_per_day", "TYTO_LIMITS_JOBS_PER_DAY", "--limits-jobs-per-day", "integer",
       "Jobs a tenant may submit per UTC day; 0 = no limit"},
-     [](Config& c, const json& v) { c.limits.jobs_per_day = static_cast<int>(to_int("limits.jobs_per_day", v, 0, 1000000000)); },
+     [](Config& c, const json& v) {
+       c.limits.jobs_per_day = static_cast<int>(to_int("limits.jobs_per_day", v, 0, 1000000000));
+     },
      [](const Config& c) -> json { return c.limits.jobs_per_day; }},
     {{"limits.stored_bytes", "TYTO_LIMITS_STORED_BYTES", "--limits-stored-bytes", "integer",
       "Bytes of objects a tenant may store; 0 = no limit"},
@@ -472,7 +482,8 @@ const OptionDef kOptions[] = {
     {{"objects.s3.access_key", "TYTO_OBJECTS_S3_ACCESS_KEY", "--objects-s3-access-key", "string", "S3 access key id"},
      [](Config& c, const json& v) { c.objects.s3_access_key = to_string("objects.s3.access_key", v); },
      [](const Config& c) -> json { return c.objects.s3_access_key; }},
-    {{"objects.s3.secret_key", "TYTO_OBJECTS_S3_SECRET_KEY", "--objects-s3-secret-key", "string", "S3 secret key", true},
+    {{"objects.s3.secret_key", "TYTO_OBJECTS_S3_SECRET_KEY", "--objects-s3-secret-key", "string", "S3 secret key",
+      true},
      [](Config& c, const json& v) { c.objects.s3_secret_key = to_string("objects.s3.secret_key", v); },
      [](const Config& c) -> json { return c.objects.s3_secret_key; }},
     {{"objects.s3.path_style", "TYTO_OBJECTS_S3_PATH_STYLE", "--objects-s3-path-style", "boolean",
@@ -484,10 +495,12 @@ const OptionDef kOptions[] = {
      [](Config& c, const json& v) { c.objects.s3_ca_file = to_string("objects.s3.ca_file", v); },
      [](const Config& c) -> json { return c.objects.s3_ca_file; }},
     {{"objects.s3.public_endpoint", "TYTO_OBJECTS_S3_PUBLIC_ENDPOINT", "--objects-s3-public-endpoint", "string",
-      "Where presigned URLs point when clients reach S3 under another name (compose: http://localhost:9000); empty: the endpoint"},
+      "Where presigned URLs point when clients reach S3 under another name (compose: http://localhost:9000); empty: "
+      "the endpoint"},
      [](Config& c, const json& v) { c.objects.s3_public_endpoint = to_string("objects.s3.public_endpoint", v); },
      [](const Config& c) -> json { return c.objects.s3_public_endpoint; }},
-    {{"uploads.url_ttl_s", "TYTO_UPLOADS_URL_TTL_S", "--uploads-url-ttl-s", "integer", "How long an upload URL stays valid"},
+    {{"uploads.url_ttl_s", "TYTO_UPLOADS_URL_TTL_S", "--uploads-url-ttl-s", "integer",
+      "How long an upload URL stays valid"},
      [](Config& c, const json& v) { c.uploads.url_ttl = to_seconds("uploads.url_ttl_s", v, 7 * 86400); },
      [](const Config& c) -> json { return c.uploads.url_ttl.count(); }},
     {{"uploads.share_ttl_max_s", "TYTO_UPLOADS_SHARE_TTL_MAX_S", "--uploads-share-ttl-max-s", "integer",
@@ -499,7 +512,8 @@ const OptionDef kOptions[] = {
      [](Config& c, const json& v) { c.uploads.strip_metadata = to_bool("uploads.strip_metadata", v); },
      [](const Config& c) -> json { return c.uploads.strip_metadata; }},
     {{"uploads.retention_hours", "TYTO_UPLOADS_RETENTION_HOURS", "--uploads-retention-hours", "list",
-      "How long objects of a purpose are kept, as PURPOSE=HOURS (comma-separated; 0 = forever); overrides the built-in policy"},
+      "How long objects of a purpose are kept, as PURPOSE=HOURS (comma-separated; 0 = forever); overrides the built-in "
+      "policy"},
      [](Config& c, const json& v) {
        c.uploads.retention_hours.clear();
        for (const auto& item : to_list("uploads.retention_hours", v)) {
@@ -516,7 +530,9 @@ const OptionDef kOptions[] = {
      }},
     {{"webhooks.max_attempts", "TYTO_WEBHOOKS_MAX_ATTEMPTS", "--webhooks-max-attempts", "integer",
       "Delivery attempts per webhook event before it is marked failed"},
-     [](Config& c, const json& v) { c.webhooks.max_attempts = static_cast<int>(to_int("webhooks.max_attempts", v, 1, 50)); },
+     [](Config& c, const json& v) {
+       c.webhooks.max_attempts = static_cast<int>(to_int("webhooks.max_attempts", v, 1, 50));
+     },
      [](const Config& c) -> json { return c.webhooks.max_attempts; }},
     {{"webhooks.timeout_ms", "TYTO_WEBHOOKS_TIMEOUT_MS", "--webhooks-timeout-ms", "duration_ms",
       "Timeout of one webhook delivery (connect, send and answer)"},
@@ -530,7 +546,8 @@ const OptionDef kOptions[] = {
 
 json extra_value(const ExtraOption& o, const json& v) {
   if (o.type == "string") return to_string(o.key, v);
-  if (o.type == "integer") return to_int(o.key, v, std::numeric_limits<std::int64_t>::min() / 2, std::numeric_limits<std::int64_t>::max() / 2);
+  if (o.type == "integer")
+    return to_int(o.key, v, std::numeric_limits<std::int64_t>::min() / 2, std::numeric_limits<std::int64_t>::max() / 2);
   if (o.type == "number") return to_double(o.key, v, -1e300, 1e300);
   if (o.type == "boolean") return to_bool(o.key, v);
   if (o.type == "duration_ms") return to_ms(o.key, v).count();
@@ -643,7 +660,8 @@ std::pair<std::string, std::uint16_t> parse_listen_address(std::string_view text
     port = text.substr(close + 2);
   } else {
     const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) throw ConfigError(fmt::format("listen address \"{}\": expected HOST:PORT", text));
+    if (colon == std::string_view::npos)
+      throw ConfigError(fmt::format("listen address \"{}\": expected HOST:PORT", text));
     host = std::string(text.substr(0, colon));
     port = text.substr(colon + 1);
   }
@@ -659,15 +677,20 @@ std::vector<ExtraOption> component_options(std::string_view kind, std::string_vi
                                            std::span<const ComponentOption> options) {
   static const std::set<std::string_view> types = {"string", "integer", "number", "boolean", "duration_ms", "list"};
   const auto word = [](std::string_view w) {
-    return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+    return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
   };
-  if (!word(name)) throw std::logic_error(fmt::format("component name \"{}\" must be lowercase letters, digits and _", name));
+  if (!word(name))
+    throw std::logic_error(fmt::format("component name \"{}\" must be lowercase letters, digits and _", name));
   std::vector<ExtraOption> out;
   for (const auto& o : options) {
-    if (!word(o.key)) throw std::logic_error(fmt::format("option {}.{}: key must be lowercase letters, digits and _", name, o.key));
+    if (!word(o.key))
+      throw std::logic_error(fmt::format("option {}.{}: key must be lowercase letters, digits and _", name, o.key));
     if (!types.count(o.type)) throw std::logic_error(fmt::format("option {}.{}: unknown type {}", name, o.key, o.type));
     ExtraOption e{fmt::format("{}.{}.{}", kind, name, o.key), "", "", o.type, o.default_value, o.help, o.secret};
-    for (char c : e.key) e.env.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    for (char c : e.key)
+      e.env.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
     e.env = "TYTO_" + e.env;
     e.flag = "--";
     for (char c : e.key) e.flag.push_back(c == '.' || c == '_' ? '-' : c);
@@ -700,8 +723,10 @@ Config load_config(std::span<const std::string> flags, const GetEnv& getenv, std
       name.resize(eq);
     }
     const OptionDef* def = find_by_flag(name);
-    const auto extra_def = std::find_if(extra.begin(), extra.end(), [&](const ExtraOption& o) { return o.flag == name; });
-    if (!def && extra_def == extra.end() && name != "--config") throw ConfigError(fmt::format("unknown option {}", name));
+    const auto extra_def =
+        std::find_if(extra.begin(), extra.end(), [&](const ExtraOption& o) { return o.flag == name; });
+    if (!def && extra_def == extra.end() && name != "--config")
+      throw ConfigError(fmt::format("unknown option {}", name));
     if (!value) {
       if (i + 1 >= flags.size()) throw ConfigError(fmt::format("option {} needs a value", name));
       value = flags[++i];

@@ -117,11 +117,11 @@ class Writer {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::condition_variable done_cv_;
-  std::string pending_;            // guarded by mutex_
-  std::uint64_t queued_ = 0;       // guarded by mutex_
-  std::uint64_t written_ = 0;      // guarded by mutex_
-  std::uint64_t dropped_ = 0;      // guarded by mutex_
-  bool wake_ = false;              // guarded by mutex_
+  std::string pending_;        // guarded by mutex_
+  std::uint64_t queued_ = 0;   // guarded by mutex_
+  std::uint64_t written_ = 0;  // guarded by mutex_
+  std::uint64_t dropped_ = 0;  // guarded by mutex_
+  bool wake_ = false;          // guarded by mutex_
   std::mutex sink_mutex_;
   std::function<void(std::string_view)> sink_;  // guarded by sink_mutex_
 };
@@ -154,10 +154,14 @@ void append_value(std::string& out, const Field::Value& v) {
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   const auto c = static_cast<unsigned char>(s[i]);
   std::size_t len;
-  if (c >= 0xc2 && c <= 0xdf) len = 2;
-  else if (c >= 0xe0 && c <= 0xef) len = 3;
-  else if (c >= 0xf0 && c <= 0xf4) len = 4;
-  else return 0;
+  if (c >= 0xc2 && c <= 0xdf)
+    len = 2;
+  else if (c >= 0xe0 && c <= 0xef)
+    len = 3;
+  else if (c >= 0xf0 && c <= 0xf4)
+    len = 4;
+  else
+    return 0;
   if (i + len > s.size()) return 0;
   for (std::size_t k = 1; k < len; ++k) {
     if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
@@ -202,12 +206,18 @@ std::optional<Level> parse_level(std::string_view name) noexcept {
 
 std::string_view level_name(Level level) noexcept {
   switch (level) {
-    case Level::kTrace: return "trace";
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
-    case Level::kOff: return "off";
+    case Level::kTrace:
+      return "trace";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
+    case Level::kOff:
+      return "off";
   }
   return "info";
 }

@@ -57,9 +57,12 @@ void append_labels(std::string& out, const std::vector<std::string>& names, cons
 void append_header(std::string& out, const std::string& name, const std::string& help, std::string_view type) {
   out.append("# HELP ").append(name).push_back(' ');
   for (char c : help) {
-    if (c == '\\') out.append("\\\\");
-    else if (c == '\n') out.append("\\n");
-    else out.push_back(c);
+    if (c == '\\')
+      out.append("\\\\");
+    else if (c == '\n')
+      out.append("\\n");
+    else
+      out.push_back(c);
   }
   out.append("\n# TYPE ").append(name).push_back(' ');
   out.append(type).push_back('\n');
@@ -272,10 +275,14 @@ void add_process_collector(Registry& registry) {
 
 void append_label_value(std::string& out, std::string_view value) {
   for (char c : value) {
-    if (c == '\\') out.append("\\\\");
-    else if (c == '"') out.append("\\\"");
-    else if (c == '\n') out.append("\\n");
-    else out.push_back(c);
+    if (c == '\\')
+      out.append("\\\\");
+    else if (c == '"')
+      out.append("\\\"");
+    else if (c == '\n')
+      out.append("\\n");
+    else
+      out.push_back(c);
   }
 }
 

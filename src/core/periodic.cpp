@@ -9,7 +9,9 @@ PeriodicThread::PeriodicThread(std::string name, std::chrono::milliseconds inter
 
 PeriodicThread::~PeriodicThread() { stop(); }
 
-void PeriodicThread::start() { thread_ = std::thread([this] { run(); }); }
+void PeriodicThread::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void PeriodicThread::stop() {
   {

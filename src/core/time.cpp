@@ -1,7 +1,7 @@
 #include "tyto/core/time.hpp"
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
 
 #include <fmt/format.h>
 

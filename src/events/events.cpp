@@ -24,7 +24,8 @@ constexpr std::string_view kInsertEvent =
 constexpr std::string_view kReadTopic =
     "SELECT id, tenant_id, topic, type, data, created_at FROM events "
     "WHERE tenant_id = $1 AND topic = $2 AND id > $3 ORDER BY id LIMIT $4";
-constexpr std::string_view kLastIdOfTopic = "SELECT COALESCE(MAX(id), 0) FROM events WHERE tenant_id = $1 AND topic = $2";
+constexpr std::string_view kLastIdOfTopic =
+    "SELECT COALESCE(MAX(id), 0) FROM events WHERE tenant_id = $1 AND topic = $2";
 // PostgreSQL: whole batches in one round trip each, through arrays.
 constexpr std::string_view kTopicLocks =
     "SELECT pg_advisory_xact_lock(hashtextextended(t, 7)) FROM unnest($1::text[]) AS t ORDER BY t";
@@ -37,8 +38,12 @@ constexpr std::string_view kDeleteOld = "DELETE FROM events WHERE created_at < $
 constexpr std::string_view kEventExists = "SELECT 1 FROM events WHERE id = $1";
 
 Event from_row(const storage::Row& r) {
-  return {r.get<std::int64_t>(0), r.get<std::string>(1), r.get<std::string>(2), r.get<std::string>(3),
-          json::parse(r.get<std::string>(4)), r.get<std::int64_t>(5)};
+  return {r.get<std::int64_t>(0),
+          r.get<std::string>(1),
+          r.get<std::string>(2),
+          r.get<std::string>(3),
+          json::parse(r.get<std::string>(4)),
+          r.get<std::int64_t>(5)};
 }
 
 // A PostgreSQL array literal of text: {"a","b\"c"}.

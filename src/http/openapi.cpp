@@ -65,14 +65,13 @@ json operation(const Route& r) {
     responses[std::to_string(r.doc.success_status)] = success;
   }
   if (!r.doc.request_schema.is_null()) {
-    responses["422"] = {
-        {"description", "validation_failed: the body does not match the request schema; details.fields names each "
-                        "bad field"},
-        {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+    responses["422"] = {{"description",
+                         "validation_failed: the body does not match the request schema; details.fields names each "
+                         "bad field"},
+                        {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
   }
-  responses["default"] = {
-      {"description", "Error"},
-      {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+  responses["default"] = {{"description", "Error"},
+                          {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
   op["responses"] = responses;
   // Who may call it: no credentials on public routes; else a bearer token and at least this role.
   if (r.options.public_route) {

@@ -133,7 +133,8 @@ std::optional<Cidr> Cidr::parse(std::string_view text) {
   }
   Cidr c{*address, address->is_v4() ? prefix + 96 : prefix};
   // Zero the host bits so "10.1.2.3/8" means 10.0.0.0/8.
-  for (int bit = c.prefix; bit < 128; ++bit) c.network.bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80 >> (bit % 8)));
+  for (int bit = c.prefix; bit < 128; ++bit)
+    c.network.bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80 >> (bit % 8)));
   return c;
 }
 
@@ -150,7 +151,8 @@ OutboundPolicy::OutboundPolicy(const std::vector<std::string>& allow_cidrs) {
   for (const auto& text : allow_cidrs) {
     auto c = Cidr::parse(text);
     if (!c) {
-      throw validation_error("bad outbound allowlist entry", {{"outbound.allow", fmt::format("\"{}\" is not a CIDR", text)}});
+      throw validation_error("bad outbound allowlist entry",
+                             {{"outbound.allow", fmt::format("\"{}\" is not a CIDR", text)}});
     }
     allow_.push_back(*c);
   }
@@ -168,7 +170,8 @@ std::optional<std::string> OutboundPolicy::refusal(const IpAddress& address) con
 std::vector<IpAddress> OutboundPolicy::resolve(const std::string& host) const {
   if (auto literal = IpAddress::parse(host)) {
     if (auto why = refusal(*literal)) {
-      throw Error(ErrorCode::kForbidden, fmt::format("outbound address {} is not allowed ({})", literal->to_string(), *why),
+      throw Error(ErrorCode::kForbidden,
+                  fmt::format("outbound address {} is not allowed ({})", literal->to_string(), *why),
                   {{"host", host}, {"reason", *why}});
     }
     return {*literal};
@@ -178,7 +181,8 @@ std::vector<IpAddress> OutboundPolicy::resolve(const std::string& host) const {
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* raw = nullptr;
   if (const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &raw); rc != 0) {
-    throw Error(ErrorCode::kUnavailable, fmt::format("cannot resolve {}: {}", host, gai_strerror(rc)), {{"host", host}});
+    throw Error(ErrorCode::kUnavailable, fmt::format("cannot resolve {}: {}", host, gai_strerror(rc)),
+                {{"host", host}});
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(raw, freeaddrinfo);
   std::vector<IpAddress> out;

@@ -76,7 +76,8 @@ Router& Router::operator=(Router&&) noexcept = default;
 Route& Router::add(Method method, std::string pattern, Handler handler, RouteDoc doc, RouteOptions options) {
   std::vector<std::string_view> segments;
   if (!split_path(pattern, segments)) throw std::logic_error("malformed route pattern " + pattern);
-  auto route = std::make_unique<Route>(Route{method, pattern, std::move(handler), nullptr, nullptr, nullptr, options, std::move(doc)});
+  auto route = std::make_unique<Route>(
+      Route{method, pattern, std::move(handler), nullptr, nullptr, nullptr, options, std::move(doc)});
 
   Node* node = root_.get();
   for (std::size_t i = 0; i < segments.size(); ++i) {
@@ -177,7 +178,6 @@ Match Router::match(Method method, std::string_view raw_path) const {
   return result;
 }
 
-
 // Depth-first: literal before parameter before catch-all; the first node that has any route for the
 // path decides (405 rather than a looser match with another method).
 bool Router::walk(const Node* node, std::size_t i, Walk& w) {
@@ -206,6 +206,5 @@ bool Router::walk(const Node* node, std::size_t i, Walk& w) {
   }
   return false;
 }
-
 
 }  // namespace tyto::http

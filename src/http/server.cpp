@@ -49,7 +49,8 @@ class Server::Impl {
   Impl(const HttpConfig& config, Router& router, metrics::Registry& registry) : state_(config, router, registry) {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     const int io = config.io_threads > 0 ? config.io_threads : static_cast<int>(cores);
-    const int blocking = config.blocking_threads > 0 ? config.blocking_threads : static_cast<int>(std::max(4u, 2 * cores));
+    const int blocking =
+        config.blocking_threads > 0 ? config.blocking_threads : static_cast<int>(std::max(4u, 2 * cores));
     for (int i = 0; i < io; ++i) loops_.push_back(std::make_unique<Loop>());
     state_.blocking_pool = std::make_unique<asio::thread_pool>(blocking);
   }

@@ -1,6 +1,6 @@
+#include "tyto/http/websocket.hpp"
 #include "http/detail/websocket_session.hpp"
 #include "tyto/core/logging.hpp"
-#include "tyto/http/websocket.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -47,9 +47,7 @@ class BeastWebSocket final : public WebSocket {
 
   asio::any_io_executor executor() override { return ws_.get_executor(); }
 
-  asio::awaitable<void> blocking(std::function<void()> fn) override {
-    co_await run_blocking(state_, std::move(fn));
-  }
+  asio::awaitable<void> blocking(std::function<void()> fn) override { co_await run_blocking(state_, std::move(fn)); }
 
   void abort() override {
     closed_ = true;
@@ -69,8 +67,8 @@ class BeastWebSocket final : public WebSocket {
 }  // namespace
 
 asio::awaitable<void> serve_websocket(ServerState& state, Connection& conn, tcp::socket& socket,
-                                      boost::beast::http::request<boost::beast::http::string_body> upgrade,
-                                      Request req, const Route& route) {
+                                      boost::beast::http::request<boost::beast::http::string_body> upgrade, Request req,
+                                      const Route& route) {
   websocket::stream<tcp::socket> ws(std::move(socket));
   // Streams are long-lived: a modest kernel buffer bounds memory per client and lets a client that
   // stops reading be noticed (and cut off) after a bounded backlog.

@@ -154,7 +154,8 @@ const std::string kClaimOnePipeline = fmt::format(
     kColumns);
 constexpr std::string_view kRunningOfPipeline = "SELECT COUNT(*) FROM jobs WHERE state = 'running' AND pipeline = $1";
 constexpr std::string_view kTenantClaimLock = "SELECT pg_advisory_xact_lock(hashtextextended('claim:tenants', 7))";
-constexpr std::string_view kRunningByTenant = "SELECT tenant_id, COUNT(*) FROM jobs WHERE state = 'running' GROUP BY tenant_id";
+constexpr std::string_view kRunningByTenant =
+    "SELECT tenant_id, COUNT(*) FROM jobs WHERE state = 'running' GROUP BY tenant_id";
 const std::string kClaimOne = fmt::format(
     "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2, "
     "heartbeat_at = $3, started_at = COALESCE(started_at, $3), updated_at = $3, cancel_requested = FALSE "
@@ -228,8 +229,18 @@ std::vector<EnqueueResult> JobStore::enqueue_in(storage::Session& tx, const std:
   const auto now = now_micros();
   bool created = false;
   for (const auto& s : specs) {
-    const Params params = {new_uuid_v7(), s.tenant_id, s.pipeline, s.pipeline_version, dump(s.input), s.priority,
-                           s.run_at.value_or(now), s.max_attempts, s.timeout_s, s.unique_key, s.idempotency_key, now,
+    const Params params = {new_uuid_v7(),
+                           s.tenant_id,
+                           s.pipeline,
+                           s.pipeline_version,
+                           dump(s.input),
+                           s.priority,
+                           s.run_at.value_or(now),
+                           s.max_attempts,
+                           s.timeout_s,
+                           s.unique_key,
+                           s.idempotency_key,
+                           now,
                            s.created_by};
     if (auto row = tx.query_one(kInsert, params)) {
       created = true;
@@ -261,13 +272,17 @@ JobStore::TenantCounts JobStore::tenant_counts(std::string_view tenant_id, std::
   const auto ms = static_cast<std::uint64_t>(since_micros / 1000);
   const std::string lower = fmt::format("{:08x}-{:04x}-0000-0000-000000000000", ms >> 16, ms & 0xffff);
   TenantCounts c;
-  c.unfinished = db_.query_one("SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND state IN ('queued', 'running') "
-                               "AND pipeline NOT LIKE 'platform.%' AND pipeline NOT LIKE 'webhooks.%'",
-                               {tenant_id})->get<std::int64_t>(0);
+  c.unfinished = db_.query_one(
+                        "SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND state IN ('queued', 'running') "
+                        "AND pipeline NOT LIKE 'platform.%' AND pipeline NOT LIKE 'webhooks.%'",
+                        {tenant_id})
+                     ->get<std::int64_t>(0);
   c.created_since =
-      db_.query_one("SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND id >= $2 AND pipeline NOT LIKE 'platform.%' "
-                    "AND pipeline NOT LIKE 'webhooks.%'",
-                    {tenant_id, lower})->get<std::int64_t>(0);
+      db_.query_one(
+             "SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND id >= $2 AND pipeline NOT LIKE 'platform.%' "
+             "AND pipeline NOT LIKE 'webhooks.%'",
+             {tenant_id, lower})
+          ->get<std::int64_t>(0);
   return c;
 }
 
@@ -362,9 +377,9 @@ std::vector<Job> JobStore::claim_per_tenant(storage::Session& tx, const std::str
   return out;
 }
 
-std::vector<Job> JobStore::claim_limited(const std::string& owner, const std::string& pipeline, int limit,
-                                         int max_claim, std::chrono::milliseconds lease,
-                                         const std::function<void(const Job&, std::vector<events::NewEvent>&)>& also_emit) {
+std::vector<Job> JobStore::claim_limited(
+    const std::string& owner, const std::string& pipeline, int limit, int max_claim, std::chrono::milliseconds lease,
+    const std::function<void(const Job&, std::vector<events::NewEvent>&)>& also_emit) {
   auto tx = db_.begin();
   if (db_.dialect() == Dialect::kPostgres) tx->query(kPipelineLock, {pipeline});
   const auto running = tx->query_one(kRunningOfPipeline, {pipeline})->get<std::int64_t>(0);
@@ -375,7 +390,8 @@ std::vector<Job> JobStore::claim_limited(const std::string& owner, const std::st
   return commit_claim(*tx, owner, std::move(jobs), also_emit);
 }
 
-std::vector<std::pair<std::string, bool>> JobStore::heartbeat(const std::string& owner, std::chrono::milliseconds lease) {
+std::vector<std::pair<std::string, bool>> JobStore::heartbeat(const std::string& owner,
+                                                              std::chrono::milliseconds lease) {
   const auto now = now_micros();
   auto result = db_.query(kHeartbeat, {owner, now + lease.count() * 1000, now});
   std::vector<std::pair<std::string, bool>> out;
@@ -455,11 +471,13 @@ std::vector<std::string> JobStore::rescue() {
     finished.push_back({ids.back(), r.get<std::string>(1), r.get<std::string>(3), JobState::kQueued, r.get<int>(2),
                         nullptr, nullptr, now});
   }
-  const json error = {{"code", "lease_expired"}, {"message", "the job's runner stopped and it has no attempts left"},
+  const json error = {{"code", "lease_expired"},
+                      {"message", "the job's runner stopped and it has no attempts left"},
                       {"retryable", false}};
   for (const auto& r : tx->query(kRescueFail, {now, dump(error)}).rows) {
     ids.push_back(r.get<std::string>(0));
-    pending.push_back(job_event(r.get<std::string>(1), ids.back(), "failed", {{"attempt", r.get<int>(2)}, {"error", error}}));
+    pending.push_back(
+        job_event(r.get<std::string>(1), ids.back(), "failed", {{"attempt", r.get<int>(2)}, {"error", error}}));
     finished.push_back({ids.back(), r.get<std::string>(1), r.get<std::string>(3), JobState::kFailed, r.get<int>(2),
                         nullptr, error, now});
   }
@@ -505,8 +523,8 @@ Job JobStore::retry(std::string_view tenant_id, std::string_view id) {
   auto row = tx->query_one(kGet, {tenant_id, id});
   if (!row) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(id.substr(0, 64))}});
   Job job = from_row(*row);
-  throw Error(ErrorCode::kConflict, fmt::format("only failed or cancelled jobs can be retried; this one is {}",
-                                                state_name(job.state)),
+  throw Error(ErrorCode::kConflict,
+              fmt::format("only failed or cancelled jobs can be retried; this one is {}", state_name(job.state)),
               {{"id", job.id}, {"state", state_name(job.state)}});
 }
 
@@ -527,7 +545,8 @@ void JobStore::save_stage(const std::string& id, int attempt, const std::string&
 
 std::map<std::string, json> JobStore::stage_outputs(const std::string& id) {
   std::map<std::string, json> out;
-  for (const auto& r : db_.query(kStageOutputs, {id}).rows) out[r.get<std::string>(0)] = json::parse(r.get<std::string>(1));
+  for (const auto& r : db_.query(kStageOutputs, {id}).rows)
+    out[r.get<std::string>(0)] = json::parse(r.get<std::string>(1));
   return out;
 }
 

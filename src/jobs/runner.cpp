@@ -46,8 +46,8 @@ class Runner::Impl {
                                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
         finished_total_(registry.counter("tyto_jobs_finished_total", "Job attempts finished, by pipeline and outcome",
                                          {"pipeline", "outcome"})),
-        job_duration_(registry.histogram("tyto_job_duration_seconds", "Time from claim to finish of an attempt",
-                                         {"pipeline"})),
+        job_duration_(
+            registry.histogram("tyto_job_duration_seconds", "Time from claim to finish of an attempt", {"pipeline"})),
         stage_duration_(registry.histogram("tyto_stage_duration_seconds", "Stage run time", {"stage"})),
         retries_(registry.counter("tyto_jobs_retries_total", "Attempts scheduled for retry").with({})),
         rescues_(registry.counter("tyto_jobs_rescued_total", "Jobs re-queued after their lease expired").with({})),
@@ -167,7 +167,9 @@ class Runner::Impl {
     auto announce = [this](const Job& j, std::vector<events::NewEvent>& out) {
       auto it = pipelines_.find(j.pipeline);
       if (it == pipelines_.end() || it->second.stages.size() != 1) return;
-      out.push_back({j.tenant_id, job_topic(j.id), "stage_started",
+      out.push_back({j.tenant_id,
+                     job_topic(j.id),
+                     "stage_started",
                      {{"stage", it->second.stages.front().id}, {"attempt", j.attempts}}});
     };
     // Pipelines with a concurrency limit are claimed one by one under their cap; the rest together.
@@ -177,7 +179,8 @@ class Runner::Impl {
       limited.push_back(pipeline);
       const int room = free - static_cast<int>(jobs.size());
       if (room <= 0) break;
-      for (auto& j : store_.claim_limited(owner_, pipeline, limit, room, options_.lease, announce)) jobs.push_back(std::move(j));
+      for (auto& j : store_.claim_limited(owner_, pipeline, limit, room, options_.lease, announce))
+        jobs.push_back(std::move(j));
     }
     const int room = free - static_cast<int>(jobs.size());
     auto rest = room > 0 ? store_.claim(owner_, room, options_.lease, limited, announce, options_.tenant_concurrency)
@@ -210,7 +213,8 @@ class Runner::Impl {
       }
     }
     try {
-      finish.outcome = token.cancelled() ? interrupted(job, token.reason()) : run_pipeline(job, token, finish.extra_events);
+      finish.outcome =
+          token.cancelled() ? interrupted(job, token.reason()) : run_pipeline(job, token, finish.extra_events);
     } catch (const std::exception& e) {
       log::error("job failed unexpectedly", {{"job_id", job.id}, {"error", e.what()}});
       finish.outcome = failure(job, error_json("internal", e.what(), true));
@@ -262,7 +266,9 @@ class Runner::Impl {
       const double seconds = static_cast<double>(now_micros() - started) / 1e6;
       stage_duration_.with({stage.def->name}).observe(seconds);
       outputs[stage.id] = std::move(output);
-      events::NewEvent done{job.tenant_id, topic, "stage_finished",
+      events::NewEvent done{job.tenant_id,
+                            topic,
+                            "stage_finished",
                             {{"stage", stage.id}, {"attempt", job.attempts}, {"duration_ms", seconds * 1000}}};
       if (last) {
         extra.push_back(std::move(done));
@@ -290,10 +296,11 @@ class Runner::Impl {
         return {Outcome::Kind::kCancelled, nullptr, nullptr, 0};
       case Reason::kTimeout:
         timeouts_.inc();
-        return {Outcome::Kind::kFailed, nullptr,
-                error_json("timeout", fmt::format("the job ran longer than its timeout of {} s", job.timeout_s.value_or(0)),
-                           false),
-                0};
+        return {
+            Outcome::Kind::kFailed, nullptr,
+            error_json("timeout", fmt::format("the job ran longer than its timeout of {} s", job.timeout_s.value_or(0)),
+                       false),
+            0};
       case Reason::kShutdown:
         return {Outcome::Kind::kRelease, nullptr, nullptr, 0};
       default:
@@ -334,17 +341,23 @@ class Runner::Impl {
       }
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (!applied[i]) log::warn("finished attempt no longer held the job; result discarded", {{"job_id", batch[i].id}});
+      if (!applied[i])
+        log::warn("finished attempt no longer held the job; result discarded", {{"job_id", batch[i].id}});
     }
   }
 
   static std::string_view outcome_name(Outcome::Kind k) {
     switch (k) {
-      case Outcome::Kind::kSucceeded: return "succeeded";
-      case Outcome::Kind::kFailed: return "failed";
-      case Outcome::Kind::kRetry: return "retry";
-      case Outcome::Kind::kCancelled: return "cancelled";
-      case Outcome::Kind::kRelease: return "released";
+      case Outcome::Kind::kSucceeded:
+        return "succeeded";
+      case Outcome::Kind::kFailed:
+        return "failed";
+      case Outcome::Kind::kRetry:
+        return "retry";
+      case Outcome::Kind::kCancelled:
+        return "cancelled";
+      case Outcome::Kind::kRelease:
+        return "released";
     }
     return "unknown";
   }
@@ -418,10 +431,10 @@ class Runner::Impl {
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  std::map<std::string, Running> running_;     // guarded by mutex_
-  std::vector<JobStore::Finish> finished_;      // guarded by mutex_
-  bool wake_ = false;                           // guarded by mutex_
-  bool claiming_ = true;                        // guarded by mutex_
+  std::map<std::string, Running> running_;  // guarded by mutex_
+  std::vector<JobStore::Finish> finished_;  // guarded by mutex_
+  bool wake_ = false;                       // guarded by mutex_
+  bool claiming_ = true;                    // guarded by mutex_
   std::atomic<bool> stopping_{false};
   std::atomic<bool> running_flag_{false};
 

@@ -9,7 +9,6 @@
 
 #include <fmt/format.h>
 
-
 namespace tyto::jobs {
 namespace {
 
@@ -129,13 +128,15 @@ std::vector<Job> ScheduleStore::fire_due(std::int64_t now) {
       result = submitter_.submit_in(*tx, {spec}, pending).front();
     } catch (const Error& e) {
       if (e.code() != ErrorCode::kQuotaExceeded && e.code() != ErrorCode::kNotFound) throw;
-      pending.push_back({s.tenant_id, "schedule:" + s.id, "skipped",
-                         {{"fire_at", format_rfc3339(fire_at)}, {"reason", e.what()}}});
+      pending.push_back(
+          {s.tenant_id, "schedule:" + s.id, "skipped", {{"fire_at", format_rfc3339(fire_at)}, {"reason", e.what()}}});
     }
     const auto last_job_id = result ? std::optional(result->job.id) : s.last_job_id;
     if (tx->execute(kAdvance, {s.id, fire_at, next, last_job_id, now}) != 1) continue;  // another instance fired it
     if (result) {
-      pending.push_back({s.tenant_id, "schedule:" + s.id, "fired",
+      pending.push_back({s.tenant_id,
+                         "schedule:" + s.id,
+                         "fired",
                          {{"job_id", result->job.id}, {"fire_at", format_rfc3339(fire_at)}}});
     }
     jobs_.events().commit(*tx, pending);

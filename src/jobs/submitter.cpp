@@ -178,7 +178,8 @@ JobSubmitter::~JobSubmitter() = default;
 
 JobSpec JobSubmitter::spec(std::string_view pipeline, std::string tenant_id, nlohmann::json input) const {
   auto it = pipelines_.find(pipeline);
-  if (it == pipelines_.end()) throw Error(ErrorCode::kNotFound, "no such pipeline", {{"pipeline", std::string(pipeline)}});
+  if (it == pipelines_.end())
+    throw Error(ErrorCode::kNotFound, "no such pipeline", {{"pipeline", std::string(pipeline)}});
   JobSpec s;
   s.tenant_id = std::move(tenant_id);
   s.pipeline = it->second.name;

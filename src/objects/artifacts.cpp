@@ -39,9 +39,9 @@ class CatalogArtifacts final : public pipeline::Artifacts {
   std::string get(std::string_view object_id, std::size_t max_bytes) override {
     const Object o = find(object_id);
     if (static_cast<std::uint64_t>(o.size) > max_bytes) {
-      throw pipeline::StageError("artifact_too_large",
-                                 fmt::format("object {} has {} bytes, more than the {} asked for", o.id, o.size, max_bytes),
-                                 false);
+      throw pipeline::StageError(
+          "artifact_too_large",
+          fmt::format("object {} has {} bytes, more than the {} asked for", o.id, o.size, max_bytes), false);
     }
     std::string out;
     out.reserve(static_cast<std::size_t>(o.size));

@@ -90,7 +90,8 @@ PipelineStage parse_stage(const json& s, const StageRegistry& registry, const st
   const std::string name = s.value("stage", "");
   if (!valid_name(stage.id)) throw PipelineError(where + ": a stage needs an \"id\" of letters, digits, . _ -");
   stage.def = registry.find(name);
-  if (!stage.def) throw PipelineError(fmt::format("{}: stage \"{}\" uses unknown stage type \"{}\"", where, stage.id, name));
+  if (!stage.def)
+    throw PipelineError(fmt::format("{}: stage \"{}\" uses unknown stage type \"{}\"", where, stage.id, name));
   if (s.contains("after")) {
     if (!s["after"].is_array()) throw PipelineError(fmt::format("{}: \"after\" of {} must be a list", where, stage.id));
     for (const auto& d : s["after"]) {
@@ -111,8 +112,8 @@ void check_edges(const Pipeline& p) {
       }
     } else if (stage.after.empty() && !stage.def->input_schema.empty()) {
       if (auto why = incompatibility(p.input_schema, stage.def->input_schema)) {
-        throw PipelineError(fmt::format("{}: the pipeline's input_schema {} (\"{}\", {})", p.source, *why, stage.id,
-                                        stage.def->name));
+        throw PipelineError(
+            fmt::format("{}: the pipeline's input_schema {} (\"{}\", {})", p.source, *why, stage.id, stage.def->name));
       }
     }
   }
@@ -158,7 +159,8 @@ json Pipeline::result(const std::map<std::string, json>& outputs) const {
 json Pipeline::describe() const {
   json stage_list = json::array();
   for (const auto& s : stages) {
-    stage_list.push_back({{"id", s.id}, {"stage", s.def->name}, {"after", s.after}, {"description", s.def->description}});
+    stage_list.push_back(
+        {{"id", s.id}, {"stage", s.def->name}, {"after", s.after}, {"description", s.def->description}});
   }
   return {{"name", name},
           {"version", version},
@@ -178,7 +180,8 @@ Pipeline parse_pipeline(const json& d, const StageRegistry& registry, const std:
   }
   p.version = d["version"].get<int>();
   p.description = d.value("description", "");
-  if (d.contains("internal") && !d["internal"].is_boolean()) throw PipelineError(source + ": \"internal\" must be true or false");
+  if (d.contains("internal") && !d["internal"].is_boolean())
+    throw PipelineError(source + ": \"internal\" must be true or false");
   p.internal = d.value("internal", false);
   if (!d.contains("stages") || !d["stages"].is_array() || d["stages"].empty()) {
     throw PipelineError(source + ": \"stages\" must be a non-empty list");
@@ -193,7 +196,8 @@ Pipeline parse_pipeline(const json& d, const StageRegistry& registry, const std:
   }
   for (const auto& s : stages) {
     for (const auto& dep : s.after) {
-      if (!ids.count(dep)) throw PipelineError(fmt::format("{}: stage \"{}\" runs after unknown stage \"{}\"", source, s.id, dep));
+      if (!ids.count(dep))
+        throw PipelineError(fmt::format("{}: stage \"{}\" runs after unknown stage \"{}\"", source, s.id, dep));
     }
   }
   p.stages = topological_order(std::move(stages), source);
@@ -208,7 +212,7 @@ Pipeline parse_pipeline(const json& d, const StageRegistry& registry, const std:
 }
 
 std::map<std::string, Pipeline, std::less<>> load_pipelines(const std::filesystem::path& dir,
-                                                           const StageRegistry& registry) {
+                                                            const StageRegistry& registry) {
   std::map<std::string, Pipeline, std::less<>> out;
   std::vector<std::filesystem::path> files;
   std::error_code ec;
@@ -228,7 +232,8 @@ std::map<std::string, Pipeline, std::less<>> load_pipelines(const std::filesyste
       throw PipelineError(fmt::format("{}: not valid JSON: {}", file.string(), e.what()));
     }
     Pipeline p = parse_pipeline(definition, registry, file.string());
-    if (out.count(p.name)) throw PipelineError(fmt::format("{}: a second pipeline named \"{}\"", file.string(), p.name));
+    if (out.count(p.name))
+      throw PipelineError(fmt::format("{}: a second pipeline named \"{}\"", file.string(), p.name));
     out.emplace(p.name, std::move(p));
   }
   return out;
@@ -252,8 +257,10 @@ void load_owned_pipelines(const std::vector<PipelineFile>& files, std::string_vi
       throw PipelineError(fmt::format("{}: {}", f.path, e.what()));
     }
     auto p = parse_pipeline(definition, registry, f.path);
-    const bool owned = p.name.starts_with(std::string(owner) + ".") || (owner == "platform" && p.name.starts_with("webhooks."));
-    if (!owned) throw PipelineError(fmt::format("{}: pipeline \"{}\" must be named {}.<something>", f.path, p.name, owner));
+    const bool owned =
+        p.name.starts_with(std::string(owner) + ".") || (owner == "platform" && p.name.starts_with("webhooks."));
+    if (!owned)
+      throw PipelineError(fmt::format("{}: pipeline \"{}\" must be named {}.<something>", f.path, p.name, owner));
     if (auto it = out.find(p.name); it != out.end()) {
       throw PipelineError(fmt::format("{}: pipeline \"{}\" is also defined by {}", f.path, p.name, it->second.source));
     }

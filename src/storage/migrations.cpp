@@ -254,7 +254,8 @@ std::vector<MigrationRef> MigrationRunner::migrate_all() {
   MigrationStatus before = status();
   std::vector<MigrationRef> applied_now;
   for (const MigrationRef& ref : before.pending) {
-    const auto& set = *std::find_if(sets_.begin(), sets_.end(), [&](const auto& s) { return s.component == ref.component; });
+    const auto& set =
+        *std::find_if(sets_.begin(), sets_.end(), [&](const auto& s) { return s.component == ref.component; });
     const Migration& migration = *std::find_if(set.migrations.begin(), set.migrations.end(),
                                                [&](const Migration& m) { return m.version == ref.version; });
     bool applied = false;
@@ -275,8 +276,9 @@ std::vector<MigrationRef> MigrationRunner::migrate_all() {
     } catch (const DatabaseUnavailable&) {
       throw;
     } catch (const Error& e) {
-      throw MigrationError(fmt::format("{} migration {} failed and was rolled back; later migrations were not applied: {}",
-                                       set.component, migration.name, e.what()));
+      throw MigrationError(
+          fmt::format("{} migration {} failed and was rolled back; later migrations were not applied: {}",
+                      set.component, migration.name, e.what()));
     }
     if (applied) applied_now.push_back(ref);
   }

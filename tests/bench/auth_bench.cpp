@@ -41,7 +41,8 @@ double per_call_us(int n, Fn&& fn) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string dir = (std::filesystem::temp_directory_path() / fmt::format("tyto-auth-bench-{}", ::getpid())).string();
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / fmt::format("tyto-auth-bench-{}", ::getpid())).string();
   std::filesystem::create_directories(dir);
   const std::string url = argc > 1 ? argv[1] : "sqlite:" + dir + "/bench.db";
   Config config;
@@ -75,9 +76,12 @@ int main(int argc, char** argv) {
     auto p = svc.authenticate(req);
     svc.admit(req, p);
   };
-  std::cout << fmt::format("== auth overhead per request ({}), authenticate + rate-limit admission\n", db->display_url());
-  std::cout << fmt::format("JWT access token, cached principal: {:.2f} us\n", per_call_us(200'000, [&] { full(jwt_req); }));
-  std::cout << fmt::format("API key, cached principal:          {:.2f} us\n", per_call_us(200'000, [&] { full(key_req); }));
+  std::cout << fmt::format("== auth overhead per request ({}), authenticate + rate-limit admission\n",
+                           db->display_url());
+  std::cout << fmt::format("JWT access token, cached principal: {:.2f} us\n",
+                           per_call_us(200'000, [&] { full(jwt_req); }));
+  std::cout << fmt::format("API key, cached principal:          {:.2f} us\n",
+                           per_call_us(200'000, [&] { full(key_req); }));
   std::cout << fmt::format("JWT access token, cache miss:       {:.2f} us\n", per_call_us(2'000, [&] {
                              svc.forget_caches();
                              full(jwt_req);

@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
   pipelines.emplace(noop.name, noop);
   stages.add({"bench.mark", "records when it runs", nlohmann::json::object(), nlohmann::json::object(), mark});
   auto probe = pipeline::parse_pipeline(
-      {{"name", "bench.mark"}, {"version", 1}, {"stages", {{{"id", "mark"}, {"stage", "bench.mark"}}}}}, stages, "bench");
+      {{"name", "bench.mark"}, {"version", 1}, {"stages", {{{"id", "mark"}, {"stage", "bench.mark"}}}}}, stages,
+      "bench");
   pipelines.emplace(probe.name, probe);
   events::Events events(*db, registry);
   events.start();
@@ -85,7 +86,8 @@ int main(int argc, char** argv) {
   const auto start = Clock::now();
   for (int done = 0; done < total;) {
     std::vector<jobs::JobSpec> batch;
-    for (int i = 0; i < 1000 && done < total; ++i, ++done) batch.push_back({"default", "builtin.noop", 1, nlohmann::json::object()});
+    for (int i = 0; i < 1000 && done < total; ++i, ++done)
+      batch.push_back({"default", "builtin.noop", 1, nlohmann::json::object()});
     store.enqueue(batch);
     runner.wake();
   }

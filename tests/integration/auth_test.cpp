@@ -32,7 +32,8 @@ tyto::auth::JwtKey server_jwt_key() {
 std::map<std::string, std::string> bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
 json login(std::uint16_t port, const std::string& email, const std::string& password, int expect = 200) {
-  auto res = api(port, "POST", "/api/v1/auth/login", {{"email", email}, {"password", password}}, {{"Authorization", ""}});
+  auto res =
+      api(port, "POST", "/api/v1/auth/login", {{"email", email}, {"password", password}}, {{"Authorization", ""}});
   INFO(res.raw.body);
   REQUIRE(res.status == expect);
   return res.body;
@@ -59,8 +60,8 @@ std::string b64url(const std::string& s) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("Protected routes refuse missing, tampered, expired and wrong-algorithm tokens", "[integration][auth]",
-                   SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("Protected routes refuse missing, tampered, expired and wrong-algorithm tokens",
+                   "[integration][auth]", SqliteBackend, PostgresBackend) {
   TestType backend;
   auto server = TytoProcess::serve(backend.args(), env_with_secret());
   const auto port = server->port();
@@ -74,8 +75,10 @@ TEMPLATE_TEST_CASE("Protected routes refuse missing, tampered, expired and wrong
   CHECK(api(port, "GET", "/api/v1/jobs", nullptr, bearer(token)).status == 200);
   const auto key = server_jwt_key();
   const std::int64_t now = tyto::now_micros() / 1'000'000;
-  json claims = {{"iss", "tyto"}, {"aud", "tyto-api"}, {"sub", user_id}, {"tid", tenant_id}, {"iat", now}, {"exp", now + 300}};
-  CHECK(api(port, "GET", "/api/v1/jobs", nullptr, bearer(tyto::auth::sign_jwt(claims, key.secret, key.kid))).status == 200);
+  json claims = {{"iss", "tyto"},    {"aud", "tyto-api"}, {"sub", user_id},
+                 {"tid", tenant_id}, {"iat", now},        {"exp", now + 300}};
+  CHECK(api(port, "GET", "/api/v1/jobs", nullptr, bearer(tyto::auth::sign_jwt(claims, key.secret, key.kid))).status ==
+        200);
 
   auto refused = [&](const std::string& t) {
     auto res = api(port, "GET", "/api/v1/jobs", nullptr, bearer(t));
@@ -179,8 +182,8 @@ TEST_CASE("Repeated failed logins lock the account out with Retry-After", "[inte
   CHECK(audit.body["items"].size() >= 5);
 }
 
-TEMPLATE_TEST_CASE("API keys are shown once, limited by role, revocable, and made by the CLI too", "[integration][auth]",
-                   SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("API keys are shown once, limited by role, revocable, and made by the CLI too",
+                   "[integration][auth]", SqliteBackend, PostgresBackend) {
   TestType backend;
   auto server = TytoProcess::serve(backend.args());
   const auto port = server->port();
@@ -201,7 +204,8 @@ TEMPLATE_TEST_CASE("API keys are shown once, limited by role, revocable, and mad
   CHECK(api(port, "POST", "/api/v1/api-keys", {{"name", "x"}, {"role", "admin"}}, bearer(viewer_key)).status == 403);
   CHECK(api(port, "POST", "/api/v1/api-keys", {{"name", "x"}, {"role", "superadmin"}}).status == 403);
 
-  CHECK(api(port, "DELETE", "/api/v1/api-keys/" + created.body["id"].template get<std::string>(), nullptr).status == 204);
+  CHECK(api(port, "DELETE", "/api/v1/api-keys/" + created.body["id"].template get<std::string>(), nullptr).status ==
+        204);
   CHECK(api(port, "GET", "/api/v1/jobs", nullptr, bearer(viewer_key)).status == 401);
 
   // The CLI, against the same database while the server runs.
@@ -314,14 +318,15 @@ TEMPLATE_TEST_CASE("DELETE /me removes the user, their sessions and jobs, and ke
 
   CHECK(api(port, "DELETE", "/api/v1/me", nullptr, bearer(token)).status == 204);
   login(port, "leaving@example.com", "a long enough password", 401);
-  CHECK(api(port, "POST", "/api/v1/auth/refresh", {{"refresh_token", reg.body["refresh_token"]}}, {{"Authorization", ""}})
-            .status == 401);
+  CHECK(
+      api(port, "POST", "/api/v1/auth/refresh", {{"refresh_token", reg.body["refresh_token"]}}, {{"Authorization", ""}})
+          .status == 401);
 
   auto db = backend.open();
-  for (const char* sql : {"SELECT COUNT(*) FROM users WHERE id = $1", "SELECT COUNT(*) FROM memberships WHERE user_id = $1",
-                          "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1",
-                          "SELECT COUNT(*) FROM api_keys WHERE created_by = $1",
-                          "SELECT COUNT(*) FROM jobs WHERE created_by = $1"}) {
+  for (const char* sql :
+       {"SELECT COUNT(*) FROM users WHERE id = $1", "SELECT COUNT(*) FROM memberships WHERE user_id = $1",
+        "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1", "SELECT COUNT(*) FROM api_keys WHERE created_by = $1",
+        "SELECT COUNT(*) FROM jobs WHERE created_by = $1"}) {
     INFO(sql);
     CHECK(db->query_one(sql, {user_id})->template get<std::int64_t>(0) == 0);
   }
@@ -336,8 +341,8 @@ TEST_CASE("The first start creates an admin with a random password printed once"
   std::string password;
   {
     auto server = TytoProcess::serve({"--data-dir", dir.path().string()}, env);
-    const json line = json::parse(server->wait_for_log(
-        "created the first admin; this password is shown once, change it after logging in"));
+    const json line = json::parse(
+        server->wait_for_log("created the first admin; this password is shown once, change it after logging in"));
     password = line["password"];
     CHECK(password.size() >= 16);
     login(server->port(), kAdminEmail, password);

@@ -72,8 +72,8 @@ TEST_CASE("tyto serve refuses to start when an applied migration was edited", "[
 
   const auto file = migrations / "sqlite" / "0001_init.sql";
   write_file(file, read_file(file) + "\n-- an edit after landing\n");
-  TytoProcess server({"serve", "--listen", "127.0.0.1:0", "--database", db, "--database-migrations-dir",
-                      migrations.string()});
+  TytoProcess server(
+      {"serve", "--listen", "127.0.0.1:0", "--database", db, "--database-migrations-dir", migrations.string()});
   CHECK(server.wait() == 1);
   CHECK_THAT(server.stderr_text(), Catch::Contains("0001_init.sql"));
   CHECK_THAT(server.stderr_text(), Catch::Contains("changed"));
@@ -86,8 +86,8 @@ TEST_CASE("/ready answers 503 while migrations are pending", "[integration][cli]
   REQUIRE(run_tyto({"migrate", "--database", db, "--database-migrations-dir", migrations.string()}).status == 0);
   write_file(migrations / "sqlite" / "9001_later.sql", "CREATE TABLE later_things (id TEXT PRIMARY KEY);");
 
-  auto server = TytoProcess::serve({"--database", db, "--database-migrations-dir", migrations.string(),
-                                    "--database-migrate-on-start", "false"});
+  auto server = TytoProcess::serve(
+      {"--database", db, "--database-migrations-dir", migrations.string(), "--database-migrate-on-start", "false"});
   auto res = request(server->port(), "GET", "/ready");
   CHECK(res.status == 503);
   const auto err = json::parse(res.body)["error"];

@@ -46,9 +46,12 @@ TEST_CASE("GET /docs serves the reference page and its scripts and styles", "[in
   CHECK(request(port, "GET", "/docs/", "", kNoCredential).status == 200);
 
   const std::pair<const char*, const char*> kAssets[] = {
-      {"/docs/swagger-ui-bundle.js", "text/javascript"}, {"/docs/init.js", "text/javascript"},
-      {"/docs/swagger-ui.css", "text/css"},             {"/docs/docs.css", "text/css"},
-      {"/docs/swagger-ui-LICENSE.txt", "text/plain"},   {"/docs/swagger-ui-NOTICE.txt", "text/plain"},
+      {"/docs/swagger-ui-bundle.js", "text/javascript"},
+      {"/docs/init.js", "text/javascript"},
+      {"/docs/swagger-ui.css", "text/css"},
+      {"/docs/docs.css", "text/css"},
+      {"/docs/swagger-ui-LICENSE.txt", "text/plain"},
+      {"/docs/swagger-ui-NOTICE.txt", "text/plain"},
       {"/docs/swagger-ui-third-party.txt", "text/plain"},
   };
   for (const auto& [path, type] : kAssets) {

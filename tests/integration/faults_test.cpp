@@ -144,7 +144,8 @@ TEMPLATE_TEST_CASE("Upload complete on a full disk answers 507 insufficient_stor
   const ApiResponse done = complete(p.port(), declared);
   INFO(done.raw.body);
   REQUIRE(done.status == 201);
-  const ApiResponse content = test::api(p.port(), "GET", "/api/v1/objects/" + done.body["id"].get<std::string>() + "/content");
+  const ApiResponse content =
+      test::api(p.port(), "GET", "/api/v1/objects/" + done.body["id"].get<std::string>() + "/content");
   CHECK(content.raw.body == bytes);
 }
 
@@ -170,8 +171,9 @@ TEST_CASE("A data directory that turns read-only makes uploads answer 503 and /r
   CHECK(refused.status == 503);
   CHECK(refused.body["error"]["code"] == "unavailable");
 
-  auto declared = test::api(port, "POST", "/api/v1/uploads",
-                      {{"filename", "b.csv"}, {"content_type", "text/csv"}, {"size", 4}, {"purpose", "document"}});
+  auto declared =
+      test::api(port, "POST", "/api/v1/uploads",
+                {{"filename", "b.csv"}, {"content_type", "text/csv"}, {"size", 4}, {"purpose", "document"}});
   REQUIRE(declared.status == 201);
   const std::string url = declared.body["url"].get<std::string>();
   const auto put =

@@ -74,8 +74,9 @@ TEST_CASE("Numbers no double holds are invalid_json, not an internal error", "[i
   auto server = TytoProcess::serve();
   const auto port = server->port();
   for (const std::string& number : {std::string("1e400"), std::string("-1e400"), std::string(500, '9')}) {
-    const auto res = request(port, "POST", "/api/v1/jobs", R"({"pipeline":"builtin.noop","input":{"n":)" + number + "}}",
-                             {{"Content-Type", "application/json"}});
+    const auto res =
+        request(port, "POST", "/api/v1/jobs", R"({"pipeline":"builtin.noop","input":{"n":)" + number + "}}",
+                {{"Content-Type", "application/json"}});
     CHECK(res.status == 400);
     CHECK(error_of(res)["code"] == "invalid_json");
   }
@@ -89,8 +90,10 @@ TEST_CASE("A chunk extension that never ends is refused at the header limit, not
   for (const std::string& tail : {std::string("1b;"), std::string("0\r\nX-Trailer: ")}) {
     INFO(tail);
     Client c(port);
-    c.send("POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-           "Transfer-Encoding: chunked\r\n\r\n" + tail);
+    c.send(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n" +
+        tail);
     // Up to 64 MiB of 'a' without a line end; the server must stop reading long before.
     const std::string block(64 * 1024, 'a');
     std::size_t sent = 0;
@@ -207,8 +210,9 @@ TEMPLATE_TEST_CASE("Removing a member revokes their API keys, and demoting one c
   CHECK(api(port, "POST", "/api/v1/jobs", kNoop, bearer(removed_key)).status == 401);
   CHECK(api(port, "GET", "/api/v1/objects", nullptr, bearer(removed_key)).status == 401);
 
-  REQUIRE(api(port, "PATCH", "/api/v1/users/" + demoted["user"]["id"].get<std::string>(), {{"role", "viewer"}})
-              .status == 204);
+  REQUIRE(
+      api(port, "PATCH", "/api/v1/users/" + demoted["user"]["id"].get<std::string>(), {{"role", "viewer"}}).status ==
+      204);
   // An admin key of a member who is now a viewer is a viewer key.
   CHECK(api(port, "GET", "/api/v1/users", nullptr, bearer(demoted_key)).status == 403);
   CHECK(api(port, "POST", "/api/v1/jobs", kNoop, bearer(demoted_key)).status == 403);
@@ -220,8 +224,8 @@ TEST_CASE("Keys made without a user are owners of their own: they neither see no
   auto server = TytoProcess::serve();
   const auto port = server->port();
   auto cli_key = [&](const std::string& role) {
-    auto run = run_tyto({"apikey", "create", "--tenant", "default", "--role", role, "--data-dir",
-                         (server->dir() / "data").string()});
+    auto run = run_tyto(
+        {"apikey", "create", "--tenant", "default", "--role", role, "--data-dir", (server->dir() / "data").string()});
     INFO(run.out << run.err);
     REQUIRE(run.status == 0);
     const auto at = run.out.find("tyto_");
@@ -386,7 +390,8 @@ TEMPLATE_TEST_CASE("An Idempotency-Key is the caller's own, and reusing it with 
                      {{"Authorization", ""}});
   REQUIRE(session.status == 200);
   auto theirs = api(port, "POST", "/api/v1/jobs", {{"pipeline", "builtin.noop"}, {"input", {{"n", 1}}}},
-                    {{"Idempotency-Key", "order-7"}, {"Authorization", "Bearer " + session.body["access_token"].template get<std::string>()}});
+                    {{"Idempotency-Key", "order-7"},
+                     {"Authorization", "Bearer " + session.body["access_token"].template get<std::string>()}});
   CHECK(theirs.status == 202);
   CHECK(theirs.body["id"] != first.body["id"]);
 }
@@ -435,14 +440,16 @@ TEST_CASE("Short, patterned and common passwords are refused, and invitations ne
 TEST_CASE("List routes take limit as a plain integer and /api-keys pages with a cursor", "[integration][hardening]") {
   auto server = TytoProcess::serve();
   const auto port = server->port();
-  for (const char* path : {"/api/v1/jobs", "/api/v1/objects", "/api/v1/audit", "/api/v1/api-keys", "/api/v1/webhooks"}) {
+  for (const char* path :
+       {"/api/v1/jobs", "/api/v1/objects", "/api/v1/audit", "/api/v1/api-keys", "/api/v1/webhooks"}) {
     for (const char* bad : {"1.5", "10abc", "0", "-1"}) {
       INFO(path << "?limit=" << bad);
       auto res = api(port, "GET", std::string(path) + "?limit=" + bad, nullptr);
       CHECK(res.status == 422);
     }
   }
-  for (int i = 0; i < 5; ++i) REQUIRE(api(port, "POST", "/api/v1/api-keys", {{"name", "k" + std::to_string(i)}}).status == 201);
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(api(port, "POST", "/api/v1/api-keys", {{"name", "k" + std::to_string(i)}}).status == 201);
   std::set<std::string> seen;
   std::string cursor;
   int pages = 0;
@@ -473,8 +480,8 @@ TEST_CASE("Five wrong passwords from one address do not lock the owner out from 
   auto server = TytoProcess::serve({"--listen", "0.0.0.0:0"});
   const auto port = server->port();
   for (int i = 0; i < 5; ++i) {
-    CHECK(api(port, "POST", "/api/v1/auth/login", {{"email", kAdminEmail}, {"password", "wrong password " + std::to_string(i)}},
-              {{"Authorization", ""}})
+    CHECK(api(port, "POST", "/api/v1/auth/login",
+              {{"email", kAdminEmail}, {"password", "wrong password " + std::to_string(i)}}, {{"Authorization", ""}})
               .status == 401);
   }
   CHECK(api(port, "POST", "/api/v1/auth/login", {{"email", kAdminEmail}, {"password", kAdminPassword}},

@@ -78,12 +78,11 @@ TEST_CASE("GET /metrics exposes HTTP, process and build metrics", "[integration]
   }
   CHECK(res.status == 200);
   CHECK_THAT(res.header("content-type"), Catch::StartsWith("text/plain; version=0.0.4"));
-  for (const char* needle :
-       {"tyto_http_requests_total{route=\"/health\",method=\"GET\",status=\"200\"}",
-        "tyto_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}",
-        "tyto_http_request_duration_seconds_bucket{route=\"/health\",method=\"GET\",le=\"0.001\"}",
-        "tyto_http_requests_in_flight", "process_resident_memory_bytes", "process_cpu_seconds_total",
-        "process_open_fds", "tyto_build_info{version="}) {
+  for (const char* needle : {"tyto_http_requests_total{route=\"/health\",method=\"GET\",status=\"200\"}",
+                             "tyto_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}",
+                             "tyto_http_request_duration_seconds_bucket{route=\"/health\",method=\"GET\",le=\"0.001\"}",
+                             "tyto_http_requests_in_flight", "process_resident_memory_bytes",
+                             "process_cpu_seconds_total", "process_open_fds", "tyto_build_info{version="}) {
     CHECK_THAT(res.body, Catch::Contains(needle));
   }
 }
@@ -152,8 +151,8 @@ TEST_CASE("Invalid JSON, wrong media types and invalid values get typed errors",
   CHECK(xml.status == 415);
   CHECK(error_of(xml)["code"] == "unsupported_media_type");
 
-  auto invalid = request(port, "POST", "/api/v1/config/validate", R"({"config": {"http": {"io_threads": "many"}}})",
-                         json_type);
+  auto invalid =
+      request(port, "POST", "/api/v1/config/validate", R"({"config": {"http": {"io_threads": "many"}}})", json_type);
   CHECK(invalid.status == 422);
   const auto err = error_of(invalid);
   CHECK(err["code"] == "validation_failed");
@@ -188,8 +187,9 @@ TEST_CASE("An oversize body gets 413, declared or chunked", "[integration][http]
   const auto port = shared_server().port();
   {
     Client c(port);
-    c.send("POST /api/v1/config/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-           "Content-Length: 10000000\r\n\r\n");
+    c.send(
+        "POST /api/v1/config/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: 10000000\r\n\r\n");
     auto res = c.read_response();
     REQUIRE(res);
     CHECK(res->status == 413);
@@ -199,8 +199,9 @@ TEST_CASE("An oversize body gets 413, declared or chunked", "[integration][http]
   {
     Client c(port);
     std::string chunk(32 * 1024, ' ');
-    std::string req = "POST /api/v1/config/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      "Transfer-Encoding: chunked\r\n\r\n";
+    std::string req =
+        "POST /api/v1/config/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n";
     for (int i = 0; i < 4; ++i) req += "8000\r\n" + chunk + "\r\n";
     c.try_send(req);
     auto res = c.read_response();

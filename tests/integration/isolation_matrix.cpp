@@ -47,7 +47,6 @@ json body_for(const std::string& method, const std::string& pattern) {
 }  // namespace
 
 void check_isolation(std::uint16_t port, const std::vector<IsolationHook>& hooks) {
-
   // The victim: the default tenant, with one of everything.
   Victim v;
   auto sa_login = api(port, "POST", "/api/v1/auth/login", {{"email", kAdminEmail}, {"password", kAdminPassword}},
@@ -67,9 +66,10 @@ void check_isolation(std::uint16_t port, const std::vector<IsolationHook>& hooks
   v.add("/api/v1/api-keys/", key.body["id"]);
   auto inv = api(port, "POST", "/api/v1/invitations", {{"email", "member@example.com"}, {"role", "user"}});
   REQUIRE(inv.status == 201);
-  auto member = api(port, "POST", "/api/v1/auth/register",
-                    {{"email", "member@example.com"}, {"password", "a long enough password"}, {"invitation", inv.body["token"]}},
-                    {{"Authorization", ""}});
+  auto member =
+      api(port, "POST", "/api/v1/auth/register",
+          {{"email", "member@example.com"}, {"password", "a long enough password"}, {"invitation", inv.body["token"]}},
+          {{"Authorization", ""}});
   REQUIRE(member.status == 201);
   v.add("/api/v1/users/", member.body["user"]["id"]);
   auto viewer = api(port, "POST", "/api/v1/api-keys", {{"name", "viewer"}, {"role", "viewer"}});
@@ -79,8 +79,9 @@ void check_isolation(std::uint16_t port, const std::vector<IsolationHook>& hooks
 
   // The intruder: an admin of another tenant.
   REQUIRE(api(port, "POST", "/api/v1/tenants", {{"name", "intruder"}}, bearer(superadmin)).status == 201);
-  auto in_other = api(port, "POST", "/api/v1/auth/login",
-                      {{"email", kAdminEmail}, {"password", kAdminPassword}, {"tenant", "intruder"}}, {{"Authorization", ""}});
+  auto in_other =
+      api(port, "POST", "/api/v1/auth/login",
+          {{"email", kAdminEmail}, {"password", kAdminPassword}, {"tenant", "intruder"}}, {{"Authorization", ""}});
   REQUIRE(in_other.status == 200);
   auto other_key = api(port, "POST", "/api/v1/api-keys", {{"name", "intruder"}, {"role", "admin"}},
                        bearer(in_other.body["access_token"]));

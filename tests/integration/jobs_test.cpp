@@ -16,9 +16,18 @@ using namespace std::chrono_literals;
 namespace {
 
 // Fast timings so crash and retry tests take seconds, not minutes.
-const std::vector<std::string> kFast = {"--jobs-lease-ms",       "1500", "--jobs-heartbeat-ms",  "300",
-                                        "--jobs-rescue-interval-ms", "200", "--jobs-backoff-base-ms", "50",
-                                        "--jobs-poll-ms",        "100",  "--jobs-workers",       "2"};
+const std::vector<std::string> kFast = {"--jobs-lease-ms",
+                                        "1500",
+                                        "--jobs-heartbeat-ms",
+                                        "300",
+                                        "--jobs-rescue-interval-ms",
+                                        "200",
+                                        "--jobs-backoff-base-ms",
+                                        "50",
+                                        "--jobs-poll-ms",
+                                        "100",
+                                        "--jobs-workers",
+                                        "2"};
 
 using Sqlite = WithArgs<SqliteBackend, kFast>;
 using Postgres = WithArgs<PostgresBackend, kFast>;
@@ -114,7 +123,8 @@ TEMPLATE_TEST_CASE("Jobs can be cancelled while queued and while running", "[int
   CHECK(api(port, "POST", "/api/v1/jobs/nonexistent/cancel").status == 404);
 }
 
-TEMPLATE_TEST_CASE("A job that runs past its timeout fails with code timeout", "[integration][jobs]", Sqlite, Postgres) {
+TEMPLATE_TEST_CASE("A job that runs past its timeout fails with code timeout", "[integration][jobs]", Sqlite,
+                   Postgres) {
   TestType backend;
   auto server = TytoProcess::serve(backend.args());
   const auto id = submit(server->port(),
@@ -236,7 +246,8 @@ TEMPLATE_TEST_CASE("SSE streams a job's events and resumes after Last-Event-ID",
 
   auto read_sse = [&](const std::string& last_id) {
     Client c(port);
-    std::string req = "GET /api/v1/jobs/" + id + "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kAdminKey + "\r\n";
+    std::string req =
+        "GET /api/v1/jobs/" + id + "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kAdminKey + "\r\n";
     if (!last_id.empty()) req += "Last-Event-ID: " + last_id + "\r\n";
     c.send(req + "\r\n");
     auto res = c.read_response(3s);  // close-delimited: read until the timeout
@@ -456,7 +467,8 @@ TEMPLATE_TEST_CASE("A tenant's concurrency limit caps its running jobs", "[integ
   int most_running = 0;
   REQUIRE(eventually(
       [&] {
-        const auto running = db->query_one("SELECT COUNT(*) FROM jobs WHERE state = 'running'")->template get<std::int64_t>(0);
+        const auto running =
+            db->query_one("SELECT COUNT(*) FROM jobs WHERE state = 'running'")->template get<std::int64_t>(0);
         most_running = std::max<int>(most_running, static_cast<int>(running));
         return db->query_one("SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'")->template get<std::int64_t>(0) == 6;
       },

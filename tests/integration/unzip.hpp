@@ -19,7 +19,8 @@ inline std::map<std::string, std::string> unzip(const std::string& bytes) {
   while (archive_read_next_header(a, &entry) == ARCHIVE_OK) {
     std::string content;
     char buf[8192];
-    for (la_ssize_t n; (n = archive_read_data(a, buf, sizeof buf)) > 0;) content.append(buf, static_cast<std::size_t>(n));
+    for (la_ssize_t n; (n = archive_read_data(a, buf, sizeof buf)) > 0;)
+      content.append(buf, static_cast<std::size_t>(n));
     out[archive_entry_pathname(entry)] = content;
   }
   archive_read_free(a);

@@ -11,7 +11,6 @@
 
 #include <catch2/catch.hpp>
 
-
 #include <thread>
 
 using namespace tyto::test;
@@ -447,8 +446,9 @@ TEMPLATE_TEST_CASE("A user's export holds their data, and DELETE /me leaves noth
   TestType backend;
   auto server = TytoProcess::serve(backend.args({"--auth-registration", "open"}));
   const auto port = server->port();
-  auto reg = api(port, "POST", "/api/v1/auth/register",
-                 {{"email", "private.person@example.com"}, {"password", "a long enough password"}}, {{"Authorization", ""}});
+  auto reg =
+      api(port, "POST", "/api/v1/auth/register",
+          {{"email", "private.person@example.com"}, {"password", "a long enough password"}}, {{"Authorization", ""}});
   REQUIRE(reg.status == 201);
   const Headers who = {{"Authorization", "Bearer " + reg.body["access_token"].template get<std::string>()}};
   const std::string user_id = reg.body["user"]["id"];
@@ -488,16 +488,18 @@ TEMPLATE_TEST_CASE("A user's export holds their data, and DELETE /me leaves noth
   CHECK(keys.size() == 2);  // the upload and the export
 
   REQUIRE(api(port, "DELETE", "/api/v1/me", nullptr, who).status == 204);
-  for (const char* sql : {"SELECT COUNT(*) FROM users WHERE id = $1", "SELECT COUNT(*) FROM objects WHERE owner_id = $1",
-                          "SELECT COUNT(*) FROM uploads WHERE owner_id = $1", "SELECT COUNT(*) FROM jobs WHERE created_by = $1",
-                          "SELECT COUNT(*) FROM memberships WHERE user_id = $1",
-                          "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1"}) {
+  for (const char* sql :
+       {"SELECT COUNT(*) FROM users WHERE id = $1", "SELECT COUNT(*) FROM objects WHERE owner_id = $1",
+        "SELECT COUNT(*) FROM uploads WHERE owner_id = $1", "SELECT COUNT(*) FROM jobs WHERE created_by = $1",
+        "SELECT COUNT(*) FROM memberships WHERE user_id = $1",
+        "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1"}) {
     INFO(sql);
     CHECK(db->query_one(sql, {user_id})->template get<std::int64_t>(0) == 0);
   }
   auto store = TestType::kLocalObjects ? tyto::objects::open_local_store(backend.dir.path() / "objects")
                                        : tyto::objects::open_s3_store(s3_test_options());
   for (const auto& key : keys) CHECK_FALSE(store->head(key));
-  CHECK(db->query_one("SELECT COUNT(*) FROM audit_logs WHERE action = 'user.delete'")->template get<std::int64_t>(0) == 1);
+  CHECK(db->query_one("SELECT COUNT(*) FROM audit_logs WHERE action = 'user.delete'")->template get<std::int64_t>(0) ==
+        1);
   CHECK(api(port, "GET", "/api/v1/objects/" + archive_id, nullptr, who).status == 401);
 }

@@ -367,12 +367,14 @@ TEST_CASE("A completed upload sends one signed object.created webhook", "[integr
   const std::uint16_t port = server->port();
   const auto hook = create_webhook(port, receiver.url(), {"object.*"});
   const std::string csv = "name,age\nAda,36\n";
-  auto declared = api(port, "POST", "/api/v1/uploads",
-                      {{"filename", "people.csv"}, {"content_type", "text/csv"}, {"size", csv.size()}, {"purpose", "document"}});
+  auto declared =
+      api(port, "POST", "/api/v1/uploads",
+          {{"filename", "people.csv"}, {"content_type", "text/csv"}, {"size", csv.size()}, {"purpose", "document"}});
   REQUIRE(declared.status == 201);
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + declared.body["url"].get<std::string>();
   REQUIRE(fetch_url(url, "PUT", csv, {{"Content-Type", "text/csv"}}).status == 200);
-  auto done = api(port, "POST", "/api/v1/uploads/" + declared.body["upload_id"].get<std::string>() + "/complete", nullptr);
+  auto done =
+      api(port, "POST", "/api/v1/uploads/" + declared.body["upload_id"].get<std::string>() + "/complete", nullptr);
   REQUIRE(done.status == 201);
 
   REQUIRE(receiver.wait_for(1, 60s));

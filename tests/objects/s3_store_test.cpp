@@ -256,7 +256,8 @@ TEST_CASE("Presigned URLs point at the public endpoint and are signed for its ho
   auto put = [&](const std::string& host) {
     Client client(static_cast<std::uint16_t>(std::stoi(port)), "127.0.0.1");
     const std::string target = url->substr(options.public_endpoint.size());
-    client.send("PUT " + target + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
+    client.send("PUT " + target + " HTTP/1.1\r\nHost: " + host +
+                "\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
                 "Connection: close\r\n\r\nhello");
     auto res = client.read_response();
     REQUIRE(res);

@@ -1,9 +1,9 @@
 // The job state machine at the store level, on SQLite and PostgreSQL: every transition is one SQL
 // statement, and the compare-and-set rules hold.
+#include "tyto/jobs/job_store.hpp"
 #include "storage/backends.hpp"
 #include "tyto/core/metrics.hpp"
 #include "tyto/events/events.hpp"
-#include "tyto/jobs/job_store.hpp"
 #include "tyto/storage/migrations.hpp"
 
 #include <set>
@@ -59,7 +59,8 @@ TEMPLATE_TEST_CASE("A job moves queued to running to succeeded, with one event p
   CHECK(claimed[0].lease_owner == "runner-a");
   CHECK(f.store->claim("runner-b", 10, 30s).empty());  // nothing left to claim
 
-  const auto applied = f.store->finish("runner-a", {{job.id, 1, {Outcome::Kind::kSucceeded, {{"ok", true}}, nullptr, 0}, {}}});
+  const auto applied =
+      f.store->finish("runner-a", {{job.id, 1, {Outcome::Kind::kSucceeded, {{"ok", true}}, nullptr, 0}, {}}});
   CHECK(applied == std::vector<bool>{true});
   const auto done = *f.store->get("t1", job.id);
   CHECK(done.state == JobState::kSucceeded);
@@ -110,8 +111,8 @@ TEMPLATE_TEST_CASE("A rescued job out of attempts fails with lease_expired", "[s
   CHECK(failed.error["code"] == "lease_expired");
 }
 
-TEMPLATE_TEST_CASE("Retry, release and cancel move a running job back or to its end", "[storage][jobs]",
-                   SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("Retry, release and cancel move a running job back or to its end", "[storage][jobs]", SqliteBackend,
+                   PostgresBackend) {
   Fixture<TestType> f;
   const auto a = f.enqueue({.max_attempts = 3});
   const auto b = f.enqueue();

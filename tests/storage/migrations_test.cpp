@@ -280,7 +280,8 @@ TEMPLATE_TEST_CASE("A changed file of a product's set stops start-up with the fi
 
   auto changed = component_sets(files);
   changed[1].migrations[0].sql = "CREATE TABLE alpha_items (id BIGINT PRIMARY KEY, extra TEXT);\n";
-  CHECK_THROWS_WITH(MigrationRunner(*db, changed).status(), Contains("0001_alpha.sql was changed after it was applied"));
+  CHECK_THROWS_WITH(MigrationRunner(*db, changed).status(),
+                    Contains("0001_alpha.sql was changed after it was applied"));
   CHECK_THROWS_AS(MigrationRunner(*db, changed).migrate(), MigrationError);
 }
 

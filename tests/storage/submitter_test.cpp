@@ -1,10 +1,10 @@
 // The JobSubmitter on SQLite and PostgreSQL: group commit under concurrent calls (nothing lost, nothing
 // doubled, a failing call fails alone), sequential semantics inside a group, and quotas.
+#include "tyto/jobs/submitter.hpp"
 #include "storage/backends.hpp"
 #include "support/faulty_database.hpp"
 #include "tyto/core/metrics.hpp"
 #include "tyto/events/events.hpp"
-#include "tyto/jobs/submitter.hpp"
 #include "tyto/storage/migrations.hpp"
 
 #include <atomic>
@@ -202,8 +202,8 @@ TEMPLATE_TEST_CASE("A call whose jobs fail to insert fails alone and the rest of
   CHECK(count_rows(*f.db, "jobs") == 3);  // the first call's, and the two that did not fail
 }
 
-TEMPLATE_TEST_CASE("A group whose commit fails fails every call in it and retries none",
-                   "[storage][jobs][submitter]", SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("A group whose commit fails fails every call in it and retries none", "[storage][jobs][submitter]",
+                   SqliteBackend, PostgresBackend) {
   Fixture<TestType> f;
   Gate gate;
   std::atomic<int> failed{0};

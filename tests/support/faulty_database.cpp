@@ -116,7 +116,7 @@ void FaultyDatabase::clear() {
 }
 
 std::optional<FaultyDatabase::Rule> FaultyDatabase::take(Kind kind, const std::vector<std::string>& sqls,
-                                                        const Params* params) {
+                                                         const Params* params) {
   std::lock_guard lock(mutex_);
   std::optional<Rule> hit;
   for (auto& rule : rules_) {
@@ -126,9 +126,9 @@ std::optional<FaultyDatabase::Rule> FaultyDatabase::take(Kind kind, const std::v
                          });
     if (!matches) continue;
     if (!rule.binding.empty() && (!params || std::none_of(params->begin(), params->end(), [&](const storage::Value& v) {
-                                    const auto* text = std::get_if<std::string>(&v.variant());
-                                    return text && *text == rule.binding;
-                                  }))) {
+          const auto* text = std::get_if<std::string>(&v.variant());
+          return text && *text == rule.binding;
+        }))) {
       continue;
     }
     if (rule.skip > 0) {

@@ -88,7 +88,8 @@ std::optional<HttpResponse> Client::read_response(std::chrono::milliseconds time
   res.status = std::stoi(status_line.substr(status_line.find(' ') + 1, 3));
   while (line_end != std::string::npos) {
     const std::size_t next = head_text.find("\r\n", line_end + 2);
-    const std::string line = head_text.substr(line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
+    const std::string line =
+        head_text.substr(line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
     if (auto colon = line.find(':'); colon != std::string::npos) {
       std::string value = line.substr(colon + 1);
       value.erase(0, value.find_first_not_of(' '));
@@ -115,7 +116,8 @@ std::optional<HttpResponse> Client::read_response(std::chrono::milliseconds time
 bool Client::closed_within(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
@@ -177,15 +179,16 @@ std::optional<std::string> Client::websocket_read_text(std::chrono::milliseconds
   }
 }
 
-HttpResponse request(std::uint16_t port, const std::string& method, const std::string& target,
-                     const std::string& body, const std::map<std::string, std::string>& headers) {
+HttpResponse request(std::uint16_t port, const std::string& method, const std::string& target, const std::string& body,
+                     const std::map<std::string, std::string>& headers) {
   Client c(port);
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
   if (!headers.count("Authorization")) req += std::string("Authorization: Bearer ") + kAdminKey + "\r\n";
   for (const auto& [k, v] : headers) {
     if (!v.empty() || k != "Authorization") req += k + ": " + v + "\r\n";
   }
-  if (!body.empty() || method == "POST" || method == "PUT") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT")
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;
   c.send(req);
   auto res = c.read_response(std::chrono::seconds(30), method == "HEAD");

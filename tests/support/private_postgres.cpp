@@ -1,7 +1,7 @@
 #include "support/private_postgres.hpp"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <cstdlib>
 

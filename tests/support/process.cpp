@@ -85,7 +85,8 @@ std::string TytoProcess::wait_for_log(const std::string& msg, std::chrono::milli
     for (std::string line; std::getline(lines, line);) {
       if (line.find(needle) != std::string::npos) return line;
     }
-    if (!running()) FAIL("tyto exited (status " << *status_ << ") before logging \"" << msg << "\":\n" << stderr_text());
+    if (!running())
+      FAIL("tyto exited (status " << *status_ << ") before logging \"" << msg << "\":\n" << stderr_text());
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   FAIL("tyto did not log \"" << msg << "\" in time:\n" << stderr_text());

@@ -4,11 +4,11 @@
 #include "support/test_support.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <csignal>
 #include <string>
 #include <vector>
 

@@ -16,7 +16,6 @@ inline constexpr const char* kAdminKey = "tyto_testadminkeyaaaaaaaaaaaaaaaaaaaaa
 inline constexpr const char* kAdminEmail = "admin@localhost";
 inline constexpr const char* kAdminPassword = "correct horse battery staple";
 
-
 // A fresh directory under $TMPDIR, removed with everything in it when the object dies.
 class TempDir {
  public:

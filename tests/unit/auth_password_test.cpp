@@ -61,7 +61,8 @@ TEST_CASE("Hashing refuses oversized passwords and out-of-range parameters", "[a
                   tyto::Error);
 }
 
-TEST_CASE("The password policy wants 12 code points to 1024 bytes, no repeated run, sequence or common password", "[auth][hardening]") {
+TEST_CASE("The password policy wants 12 code points to 1024 bytes, no repeated run, sequence or common password",
+          "[auth][hardening]") {
   using tyto::auth::check_password_policy;
   CHECK(check_password_policy("Tr0ub4dor&3x") == std::nullopt);
   CHECK(check_password_policy("abcdefghijkm") == std::nullopt);  // exactly 12, not quite a sequence

@@ -1,5 +1,5 @@
-#include "support/test_support.hpp"
 #include "tyto/core/config.hpp"
+#include "support/test_support.hpp"
 
 #include <catch2/catch.hpp>
 

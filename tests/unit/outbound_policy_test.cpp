@@ -1,5 +1,5 @@
-#include "tyto/core/error.hpp"
 #include "tyto/http/outbound_policy.hpp"
+#include "tyto/core/error.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -19,10 +19,29 @@ IpAddress ip(const char* text) {
 
 TEST_CASE("Outbound policy refuses private, loopback, link-local and other non-public addresses", "[outbound]") {
   OutboundPolicy policy;
-  for (const char* refused : {"127.0.0.1", "127.5.6.7", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
-                              "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "::",
-                              "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-                              "64:ff9b::7f00:1", "2002:7f00:1::", "2001:db8::1", "[::1]"}) {
+  for (const char* refused : {"127.0.0.1",
+                              "127.5.6.7",
+                              "10.1.2.3",
+                              "172.16.0.1",
+                              "172.31.255.255",
+                              "192.168.1.1",
+                              "169.254.169.254",
+                              "100.64.0.1",
+                              "0.0.0.0",
+                              "224.0.0.1",
+                              "255.255.255.255",
+                              "::1",
+                              "::",
+                              "fe80::1",
+                              "fc00::1",
+                              "fd12:3456::1",
+                              "ff02::1",
+                              "::ffff:127.0.0.1",
+                              "::ffff:10.0.0.1",
+                              "64:ff9b::7f00:1",
+                              "2002:7f00:1::",
+                              "2001:db8::1",
+                              "[::1]"}) {
     INFO(refused);
     CHECK_FALSE(policy.allowed(ip(refused)));
     CHECK(policy.refusal(ip(refused)).has_value());
@@ -65,10 +84,9 @@ TEST_CASE("CIDRs parse both families and ignore host bits", "[outbound]") {
 TEST_CASE("Outbound resolution checks the resolved addresses, not the name", "[outbound]") {
   OutboundPolicy strict;
   // localhost resolves to loopback: refused, whatever the name looks like.
-  CHECK_THROWS_MATCHES(strict.resolve("localhost"), tyto::Error,
-                       Catch::Predicate<tyto::Error>([](const tyto::Error& e) {
-                         return e.code() == tyto::ErrorCode::kForbidden;
-                       }));
+  CHECK_THROWS_MATCHES(
+      strict.resolve("localhost"), tyto::Error,
+      Catch::Predicate<tyto::Error>([](const tyto::Error& e) { return e.code() == tyto::ErrorCode::kForbidden; }));
   CHECK_THROWS_AS(strict.resolve("127.0.0.1"), tyto::Error);
   OutboundPolicy loopback({"127.0.0.0/8", "::1/128"});
   const auto addresses = loopback.resolve("localhost");

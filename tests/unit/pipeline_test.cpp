@@ -1,6 +1,6 @@
+#include "tyto/pipeline/pipeline.hpp"
 #include "tyto/jobs/job_store.hpp"
 #include "tyto/modules/builtin.hpp"
-#include "tyto/pipeline/pipeline.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -15,7 +15,10 @@ pipeline::StageRegistry registry_with_test_stages() {
   auto run = [](pipeline::StageContext&, const json& in) { return in; };
   r.add({"test.text", "", {{"type", "object"}}, {{"type", "string"}}, run});
   r.add({"test.needs_name", "", {{"type", "object"}, {"required", {"name"}}}, {{"type", "object"}}, run});
-  r.add({"test.makes_name", "", {{"type", "object"}}, {{"type", "object"}, {"properties", {{"name", {{"type", "string"}}}}}},
+  r.add({"test.makes_name",
+         "",
+         {{"type", "object"}},
+         {{"type", "object"}, {"properties", {{"name", {{"type", "string"}}}}}},
          run});
   return r;
 }
@@ -32,8 +35,10 @@ json stage(std::string id, std::string name, std::vector<std::string> after = {}
 }  // namespace
 
 TEST_CASE("A pipeline orders its stages so each runs after its dependencies", "[pipeline]") {
-  auto p = parse({{"name", "p"}, {"version", 2},
-                  {"stages", {stage("c", "builtin.noop", {"b"}), stage("a", "builtin.noop"), stage("b", "builtin.noop", {"a"})}}});
+  auto p = parse(
+      {{"name", "p"},
+       {"version", 2},
+       {"stages", {stage("c", "builtin.noop", {"b"}), stage("a", "builtin.noop"), stage("b", "builtin.noop", {"a"})}}});
   REQUIRE(p.stages.size() == 3);
   CHECK(p.stages[0].id == "a");
   CHECK(p.stages[1].id == "b");
@@ -43,9 +48,11 @@ TEST_CASE("A pipeline orders its stages so each runs after its dependencies", "[
 }
 
 TEST_CASE("A pipeline passes outputs to the stages after them and returns the sink's output", "[pipeline]") {
-  auto p = parse({{"name", "fan"}, {"version", 1},
-                  {"stages", {stage("a", "builtin.noop"), stage("b", "builtin.noop", {"a"}), stage("c", "builtin.noop", {"a"}),
-                              stage("d", "builtin.noop", {"b", "c"})}}});
+  auto p = parse({{"name", "fan"},
+                  {"version", 1},
+                  {"stages",
+                   {stage("a", "builtin.noop"), stage("b", "builtin.noop", {"a"}), stage("c", "builtin.noop", {"a"}),
+                    stage("d", "builtin.noop", {"b", "c"})}}});
   std::map<std::string, json> outputs = {{"a", 1}, {"b", 2}, {"c", 3}};
   CHECK(p.stage_input(*p.stage("a"), {{"x", 0}}, outputs) == json{{"x", 0}});
   CHECK(p.stage_input(*p.stage("b"), {}, outputs) == 1);
@@ -57,13 +64,15 @@ TEST_CASE("A pipeline passes outputs to the stages after them and returns the si
 TEST_CASE("Pipeline validation refuses unknown stages, cycles and bad references", "[pipeline]") {
   CHECK_THROWS_WITH(parse({{"name", "p"}, {"version", 1}, {"stages", {stage("a", "nope.stage")}}}),
                     Catch::Contains("unknown stage type \"nope.stage\""));
-  CHECK_THROWS_WITH(parse({{"name", "p"}, {"version", 1},
+  CHECK_THROWS_WITH(parse({{"name", "p"},
+                           {"version", 1},
                            {"stages", {stage("a", "builtin.noop", {"b"}), stage("b", "builtin.noop", {"a"})}}}),
                     Catch::Contains("cycle"));
   CHECK_THROWS_WITH(parse({{"name", "p"}, {"version", 1}, {"stages", {stage("a", "builtin.noop", {"ghost"})}}}),
                     Catch::Contains("unknown stage \"ghost\""));
-  CHECK_THROWS_WITH(parse({{"name", "p"}, {"version", 1}, {"stages", {stage("a", "builtin.noop"), stage("a", "builtin.noop")}}}),
-                    Catch::Contains("two stages have the id \"a\""));
+  CHECK_THROWS_WITH(
+      parse({{"name", "p"}, {"version", 1}, {"stages", {stage("a", "builtin.noop"), stage("a", "builtin.noop")}}}),
+      Catch::Contains("two stages have the id \"a\""));
   CHECK_THROWS_WITH(parse({{"name", "p"}, {"version", 0}, {"stages", {stage("a", "builtin.noop")}}}),
                     Catch::Contains("version"));
   CHECK_THROWS_WITH(parse({{"name", "bad name!"}, {"version", 1}, {"stages", {stage("a", "builtin.noop")}}}),
@@ -72,15 +81,19 @@ TEST_CASE("Pipeline validation refuses unknown stages, cycles and bad references
 }
 
 TEST_CASE("Pipeline validation refuses a stage output that cannot feed the next stage", "[pipeline]") {
-  CHECK_THROWS_WITH(parse({{"name", "p"}, {"version", 1},
-                           {"stages", {stage("t", "test.text"), stage("n", "builtin.sleep", {"t"})}}}),
-                    Catch::Contains("produces type string"));
-  CHECK_THROWS_WITH(parse({{"name", "p"}, {"version", 1},
+  CHECK_THROWS_WITH(
+      parse({{"name", "p"}, {"version", 1}, {"stages", {stage("t", "test.text"), stage("n", "builtin.sleep", {"t"})}}}),
+      Catch::Contains("produces type string"));
+  CHECK_THROWS_WITH(parse({{"name", "p"},
+                           {"version", 1},
                            {"stages", {stage("a", "builtin.noop"), stage("n", "test.needs_name", {"a"})}}}),
                     Catch::Contains("\"name\""));
-  CHECK_NOTHROW(parse({{"name", "p"}, {"version", 1},
+  CHECK_NOTHROW(parse({{"name", "p"},
+                       {"version", 1},
                        {"stages", {stage("a", "test.makes_name"), stage("n", "test.needs_name", {"a"})}}}));
-  CHECK_THROWS_WITH(parse({{"name", "p"}, {"version", 1}, {"input_schema", {{"type", "object"}, {"minimum", "x"}}},
+  CHECK_THROWS_WITH(parse({{"name", "p"},
+                           {"version", 1},
+                           {"input_schema", {{"type", "object"}, {"minimum", "x"}}},
                            {"stages", {stage("a", "builtin.noop")}}}),
                     Catch::Contains("input_schema"));
 }
@@ -98,7 +111,8 @@ TEST_CASE("Stage registry refuses duplicates and malformed names", "[pipeline]")
 
 TEST_CASE("Job states have stable names and only three are final", "[jobs]") {
   using jobs::JobState;
-  for (auto s : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded, JobState::kFailed, JobState::kCancelled}) {
+  for (auto s :
+       {JobState::kQueued, JobState::kRunning, JobState::kSucceeded, JobState::kFailed, JobState::kCancelled}) {
     CHECK(jobs::parse_state(jobs::state_name(s)) == s);
   }
   CHECK_FALSE(jobs::parse_state("paused"));

@@ -1,6 +1,6 @@
+#include "tyto/http/router.hpp"
 #include "tyto/core/error.hpp"
 #include "tyto/http/openapi.hpp"
-#include "tyto/http/router.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -89,8 +89,7 @@ TEST_CASE("Router prefers a route added for HEAD itself over the GET route", "[r
   m = r.match(Method::kGet, "/uploads/1");
   REQUIRE(m.route);
   CHECK(run(m) == "get");
-  CHECK(r.match(Method::kPost, "/uploads/1").allowed ==
-        std::vector<Method>{Method::kGet, Method::kHead, Method::kPut});
+  CHECK(r.match(Method::kPost, "/uploads/1").allowed == std::vector<Method>{Method::kGet, Method::kHead, Method::kPut});
 }
 
 TEST_CASE("Router decodes each segment, keeping encoded slashes inside a parameter", "[router]") {

@@ -1,7 +1,7 @@
 // The HTTP server in-process, with routes only tests need (slow handlers, a WebSocket echo).
+#include "tyto/http/server.hpp"
 #include "support/http_client.hpp"
 #include "tyto/core/error.hpp"
-#include "tyto/http/server.hpp"
 #include "tyto/http/websocket.hpp"
 
 #include <catch2/catch.hpp>
@@ -44,13 +44,12 @@ TEST_CASE("Server runs blocking handlers off the I/O threads and quick ones on t
     blocking_thread = std::this_thread::get_id();
     return http::Response::text("b");
   });
-  s.router.add(
-      http::Method::kGet, "/quick",
-      [&](http::Request&) {
-        io_thread = std::this_thread::get_id();
-        return http::Response::text("q");
-      },
-      {}, {.run_on = http::RunOn::kIoThread});
+  s.router.add(http::Method::kGet, "/quick",
+               [&](http::Request&) {
+                 io_thread = std::this_thread::get_id();
+                 return http::Response::text("q");
+               },
+               {}, {.run_on = http::RunOn::kIoThread});
   s.start();
   CHECK(test::request(s.server->port(), "GET", "/blocking").body == "b");
   CHECK(test::request(s.server->port(), "GET", "/quick").body == "q");
@@ -91,13 +90,11 @@ TEST_CASE("Server closes connections still busy at the shutdown deadline", "[ser
   config.shutdown_timeout = 200ms;
   TestServer s(config);
   std::promise<void> entered;
-  s.router.add(
-      http::Method::kGet, "/stuck",
-      [&](http::Request&) {
-        entered.set_value();
-        std::this_thread::sleep_for(1500ms);
-        return http::Response::text("late");
-      });
+  s.router.add(http::Method::kGet, "/stuck", [&](http::Request&) {
+    entered.set_value();
+    std::this_thread::sleep_for(1500ms);
+    return http::Response::text("late");
+  });
   s.start();
   test::Client busy(s.server->port());
   busy.send("GET /stuck HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -165,9 +162,8 @@ TEST_CASE("Server answers CORS preflights only for allowed origins", "[server][c
 
 TEST_CASE("Server maps handler exceptions to the envelope without leaking internals", "[server][errors]") {
   TestServer s;
-  s.router.add(http::Method::kGet, "/boom", [](http::Request&) -> http::Response {
-    throw std::runtime_error("secret internal detail");
-  });
+  s.router.add(http::Method::kGet, "/boom",
+               [](http::Request&) -> http::Response { throw std::runtime_error("secret internal detail"); });
   s.router.add(http::Method::kGet, "/conflict", [](http::Request&) -> http::Response {
     throw Error(ErrorCode::kConflict, "already exists", {{"id", "x"}});
   });

@@ -16,15 +16,15 @@ namespace tyto::api {
 struct JobsDeps {
   jobs::JobStore& store;
   jobs::JobSubmitter& submitter;  // every enqueue: quotas, the insert, the runner's wake-up
-  jobs::Runner& runner;  // told about cancels
+  jobs::Runner& runner;           // told about cancels
   const jobs::Runner::Pipelines& pipelines;
   events::Events& events;
   metrics::Registry& registry;
   jobs::ScheduleStore& schedules;
-  std::size_t stream_queue_limit = 1000;  // events a slow stream client may fall behind
-  std::size_t stream_queue_bytes = 256 * 1024;  // bytes of events a slow stream client may fall behind
+  std::size_t stream_queue_limit = 1000;                 // events a slow stream client may fall behind
+  std::size_t stream_queue_bytes = 256 * 1024;           // bytes of events a slow stream client may fall behind
   std::chrono::milliseconds stream_send_timeout{5'000};  // a send blocked longer cuts the client off
-  std::size_t streams_per_principal = 64;  // open WebSocket/SSE streams per user or API key; 0: no limit
+  std::size_t streams_per_principal = 64;                // open WebSocket/SSE streams per user or API key; 0: no limit
 };
 
 // POST/GET /api/v1/jobs, POST /api/v1/jobs/batch, GET /api/v1/jobs/{id}, POST …/cancel, …/retry,

@@ -19,10 +19,10 @@
 namespace tyto::auth {
 
 struct AuditEntry {
-  std::string tenant_id;    // empty: a platform-level event (stored as NULL)
-  std::string actor;        // Principal::actor(), "system" or "anonymous"
-  std::string action;       // dotted verb: "auth.login", "api_key.create", "object.download", …
-  std::string resource;     // "user:<id>", "object:<id>", …; may be empty
+  std::string tenant_id;  // empty: a platform-level event (stored as NULL)
+  std::string actor;      // Principal::actor(), "system" or "anonymous"
+  std::string action;     // dotted verb: "auth.login", "api_key.create", "object.download", …
+  std::string resource;   // "user:<id>", "object:<id>", …; may be empty
   std::string ip;
   std::string request_id;
   nlohmann::json metadata = nlohmann::json::object();
@@ -34,7 +34,7 @@ struct AuditEntry {
 };
 
 struct AuditQuery {
-  std::string tenant_id;             // required: one tenant's entries
+  std::string tenant_id;              // required: one tenant's entries
   std::optional<std::string> action;  // exact action, or a prefix ending in '.' ("auth.")
   std::optional<std::string> actor;
   std::optional<std::int64_t> before_id;  // cursor: entries older than this id

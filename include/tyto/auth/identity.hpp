@@ -150,8 +150,7 @@ class IdentityStore {
   // decides).
   std::pair<ApiKey, std::string> create_api_key(storage::Session& s, const std::string& tenant_id,
                                                 const std::string& name, Role role, const std::string& created_by,
-                                                std::optional<std::int64_t> expires_at,
-                                                const std::string& key = {});
+                                                std::optional<std::int64_t> expires_at, const std::string& key = {});
   std::optional<ApiKey> find_api_key(const std::string& key);
   // Keys of the tenant, newest first: those made by created_by only when given, those older than
   // before_id only when given (a cursor), at most limit.

@@ -15,9 +15,9 @@ struct Principal {
   enum class Kind { kUser, kApiKey };
 
   Kind kind = Kind::kUser;
-  std::string subject_id;   // the user's id, or the API key's id
-  std::string user_id;      // the user's id; for an API key, the user who created it (may be empty)
-  std::string tenant_id;    // every row the request touches belongs to this tenant
+  std::string subject_id;  // the user's id, or the API key's id
+  std::string user_id;     // the user's id; for an API key, the user who created it (may be empty)
+  std::string tenant_id;   // every row the request touches belongs to this tenant
   std::string tenant_name;
   Role role = Role::kViewer;  // the role in this tenant (superadmin: a platform role, see roles.hpp)
   std::string email;          // users only

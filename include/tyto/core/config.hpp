@@ -30,17 +30,17 @@ struct HttpConfig {
   int io_threads = 0;        // 0: one per core
   int blocking_threads = 0;  // 0: max(4, 2 × cores)
   std::size_t max_header_bytes = 16 * 1024;
-  std::size_t max_body_bytes = 1024 * 1024;  // routes may allow more
-  std::size_t max_json_depth = 256;          // nesting of JSON bodies; deeper gets 400 invalid_json
-  std::chrono::milliseconds read_timeout{30'000};    // to receive one whole request once it started
-  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
-  std::chrono::milliseconds write_timeout{30'000};   // to send one whole response
+  std::size_t max_body_bytes = 1024 * 1024;            // routes may allow more
+  std::size_t max_json_depth = 256;                    // nesting of JSON bodies; deeper gets 400 invalid_json
+  std::chrono::milliseconds read_timeout{30'000};      // to receive one whole request once it started
+  std::chrono::milliseconds idle_timeout{60'000};      // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{30'000};     // to send one whole response
   std::chrono::milliseconds shutdown_timeout{10'000};  // in-flight requests may finish within this
-  std::vector<std::string> cors_allowed_origins;     // empty: no CORS headers; "*" allows any origin
+  std::vector<std::string> cors_allowed_origins;       // empty: no CORS headers; "*" allows any origin
   bool cors_allow_credentials = false;
   int cors_max_age_s = 600;
   bool access_log = true;
-  std::size_t max_connections = 0;                // 0: automatic, from the open-file limit (see Server)
+  std::size_t max_connections = 0;                 // 0: automatic, from the open-file limit (see Server)
   std::size_t max_connections_per_address = 1024;  // 0: no limit (e.g. behind a reverse proxy)
 };
 
@@ -68,14 +68,14 @@ struct JobsConfig {
   std::chrono::milliseconds schedule_tick{1'000};
   std::chrono::milliseconds backoff_base{1'000};
   std::chrono::milliseconds backoff_max{300'000};
-  std::string pipelines_dir;  // extra pipeline definitions; empty: only the built-in ones
+  std::string pipelines_dir;                        // extra pipeline definitions; empty: only the built-in ones
   std::map<std::string, int> pipeline_concurrency;  // pipeline → most running at once (all instances)
   int tenant_concurrency = 0;                       // most running at once per tenant; 0: no limit
   int event_retention_hours = 168;
   int stream_queue_limit = 1000;
-  std::size_t stream_queue_bytes = 256 * 1024;     // serialized events a stream may hold for a slow client
+  std::size_t stream_queue_bytes = 256 * 1024;           // serialized events a stream may hold for a slow client
   std::chrono::milliseconds stream_send_timeout{5'000};  // one send blocked longer cuts the client off
-  int streams_per_principal = 64;                  // open event streams per user or API key; 0: no limit
+  int streams_per_principal = 64;                        // open event streams per user or API key; 0: no limit
 };
 
 struct OutboundConfig {
@@ -90,13 +90,13 @@ struct AuthConfig {
   std::chrono::seconds refresh_ttl{30 * 24 * 3600};
   std::chrono::milliseconds refresh_grace{2000};  // a refresh token reused within this is a race, not theft
   std::string admin_email = "admin@localhost";
-  std::string admin_password;  // first start only; empty: a random one, printed once in the log
-  std::string bootstrap_api_key;  // when set, an admin API key with exactly this value exists (automation)
-  bool metrics_public = true;     // /metrics without authentication
-  bool api_docs_public = true;    // /api/v1/openapi.json and /docs without authentication
-  int argon2_ops = 3;             // argon2id passes
-  int argon2_mem_mib = 64;        // argon2id memory per hash
-  int password_concurrency = 0;   // password hashes at once (as many more may wait); 0: max(1, cores / 2)
+  std::string admin_password;              // first start only; empty: a random one, printed once in the log
+  std::string bootstrap_api_key;           // when set, an admin API key with exactly this value exists (automation)
+  bool metrics_public = true;              // /metrics without authentication
+  bool api_docs_public = true;             // /api/v1/openapi.json and /docs without authentication
+  int argon2_ops = 3;                      // argon2id passes
+  int argon2_mem_mib = 64;                 // argon2id memory per hash
+  int password_concurrency = 0;            // password hashes at once (as many more may wait); 0: max(1, cores / 2)
   double login_rps = 5, login_burst = 20;  // login and registration attempts per client address
   std::string password_blocklist = "/usr/share/john/password.lst";  // common passwords refused; "": none
 };
@@ -123,7 +123,7 @@ struct ObjectsConfig {
 };
 
 struct UploadsConfig {
-  std::chrono::seconds url_ttl{3600};            // how long an upload URL stays valid
+  std::chrono::seconds url_ttl{3600};             // how long an upload URL stays valid
   std::chrono::seconds share_ttl_max{7 * 86400};  // longest a share URL may live
   bool strip_metadata = true;                     // remove EXIF/GPS and text chunks from images
   std::map<std::string, int> retention_hours;     // purpose → hours objects are kept (overrides)
@@ -193,12 +193,12 @@ class ConfigError : public std::runtime_error {
 };
 
 struct OptionInfo {
-  std::string_view key;      // "database.url"
-  std::string_view env;      // "TYTO_DATABASE_URL"
-  std::string_view flag;     // "--database"
-  std::string_view type;     // "string", "integer", "boolean", "duration_ms", "list", "address"
+  std::string_view key;   // "database.url"
+  std::string_view env;   // "TYTO_DATABASE_URL"
+  std::string_view flag;  // "--database"
+  std::string_view type;  // "string", "integer", "boolean", "duration_ms", "list", "address"
   std::string_view help;
-  bool secret = false;       // masked by `tyto config`
+  bool secret = false;  // masked by `tyto config`
 };
 
 std::span<const OptionInfo> config_options();

@@ -126,7 +126,7 @@ class Registry {
   Entry* find(const std::string& name);
 
   mutable std::mutex mutex_;
-  std::vector<std::unique_ptr<Entry>> entries_;  // guarded by mutex_
+  std::vector<std::unique_ptr<Entry>> entries_;                // guarded by mutex_
   std::vector<std::function<void(std::string&)>> collectors_;  // guarded by mutex_
 };
 

@@ -48,9 +48,9 @@ struct Request {
   std::string query_string;  // raw text after '?'
   Headers headers;
   std::string body;
-  std::string request_id;   // from X-Request-Id if well-formed, else generated
+  std::string request_id;  // from X-Request-Id if well-formed, else generated
   std::string remote_address;
-  std::string route;        // the matched route pattern, "/api/v1/jobs/{id}"
+  std::string route;                                        // the matched route pattern, "/api/v1/jobs/{id}"
   std::vector<std::pair<std::string, std::string>> params;  // path parameters, decoded
   // Who sent it: set by the server before the handler runs on every route that is not public.
   std::optional<auth::Principal> principal;
@@ -84,8 +84,7 @@ struct Response {
   std::string body;
 
   static Response json(const nlohmann::json& value, int status = 200);
-  static Response text(std::string body, std::string_view content_type = "text/plain; charset=utf-8",
-                       int status = 200);
+  static Response text(std::string body, std::string_view content_type = "text/plain; charset=utf-8", int status = 200);
   static Response no_content();
 };
 

@@ -143,7 +143,7 @@ struct RouteDoc {
 struct Route {
   Method method;
   std::string pattern;
-  Handler handler;                    // set for HTTP routes
+  Handler handler;                     // set for HTTP routes
   WebSocketHandler websocket_handler;  // set for WebSocket routes (method GET, upgrade required)
   StreamHandler stream_handler;        // set for streamed responses
   UploadHandler upload_handler;        // set for streamed request bodies

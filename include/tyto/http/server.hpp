@@ -31,8 +31,7 @@ class Server {
  public:
   // The router, registry and authenticator must outlive the server. Without an authenticator (tests of
   // the HTTP layer alone) no route is authenticated; Tyto itself always passes one.
-  Server(const HttpConfig& config, Router& router, metrics::Registry& registry,
-         Authenticator* authenticator = nullptr);
+  Server(const HttpConfig& config, Router& router, metrics::Registry& registry, Authenticator* authenticator = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

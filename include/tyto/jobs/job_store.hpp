@@ -99,8 +99,8 @@ struct ListFilter {
 // How a running attempt ended, for finish().
 struct Outcome {
   enum class Kind { kSucceeded, kFailed, kRetry, kCancelled, kRelease } kind = Kind::kSucceeded;
-  nlohmann::json result;  // kSucceeded
-  nlohmann::json error;   // kFailed, kRetry: {code, message, retryable}
+  nlohmann::json result;      // kSucceeded
+  nlohmann::json error;       // kFailed, kRetry: {code, message, retryable}
   std::int64_t retry_at = 0;  // kRetry
 };
 

@@ -34,17 +34,17 @@ class Registry;
 namespace tyto::jobs {
 
 struct RunnerOptions {
-  int workers = 0;   // 0: one per core
+  int workers = 0;    // 0: one per core
   int prefetch = 64;  // jobs claimed ahead of free workers, so one claim serves many short jobs
   std::chrono::milliseconds lease{30'000};
   std::chrono::milliseconds heartbeat_interval{10'000};
-  std::chrono::milliseconds poll_interval{1'000};     // fallback when no wake-up arrives
+  std::chrono::milliseconds poll_interval{1'000};  // fallback when no wake-up arrives
   std::chrono::milliseconds rescue_interval{5'000};
   std::chrono::milliseconds shutdown_timeout{10'000};
   BackoffPolicy backoff;
   std::map<std::string, int> pipeline_concurrency;  // pipeline → most jobs running at once (all instances)
-  int tenant_concurrency = 0;  // most jobs running at once per tenant (all instances); 0: no limit
-  std::string owner;  // lease owner id; default: a new UUIDv7 per process
+  int tenant_concurrency = 0;                       // most jobs running at once per tenant (all instances); 0: no limit
+  std::string owner;                                // lease owner id; default: a new UUIDv7 per process
   // Makes a running job's StageContext::artifacts() (on first use, on the job's thread). Empty: stages
   // that ask for artifacts fail.
   std::function<std::unique_ptr<pipeline::Artifacts>(const Job&)> artifacts;

@@ -21,11 +21,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>

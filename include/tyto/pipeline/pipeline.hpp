@@ -73,11 +73,11 @@ std::vector<PipelineFile> pipeline_files(std::span<const EmbeddedFile> files, st
 // Parses the files of one owner ("builtin", "platform", a product's name) into `out`. Every pipeline
 // name must start with "<owner>." (the platform's own may also start with "webhooks."), and no two
 // files of the build may share a name. Throws PipelineError naming the file.
-void load_owned_pipelines(const std::vector<PipelineFile>& files, std::string_view owner,
-                          const StageRegistry& registry, std::map<std::string, Pipeline, std::less<>>& out);
+void load_owned_pipelines(const std::vector<PipelineFile>& files, std::string_view owner, const StageRegistry& registry,
+                          std::map<std::string, Pipeline, std::less<>>& out);
 
 // Every *.json file in dir (sorted), validated. Two pipelines with one name are an error.
 std::map<std::string, Pipeline, std::less<>> load_pipelines(const std::filesystem::path& dir,
-                                                           const StageRegistry& registry);
+                                                            const StageRegistry& registry);
 
 }  // namespace tyto::pipeline

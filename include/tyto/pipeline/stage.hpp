@@ -19,9 +19,9 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>

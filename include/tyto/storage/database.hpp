@@ -99,13 +99,20 @@ class Row {
   template <class T, class Key>
   T get(Key key) const {
     const Value& v = at(key);
-    if constexpr (std::is_same_v<T, bool>) return v.as_bool();
-    else if constexpr (std::is_same_v<T, std::int64_t>) return v.as_int();
-    else if constexpr (std::is_same_v<T, int>) return static_cast<int>(v.as_int());
-    else if constexpr (std::is_same_v<T, double>) return v.as_double();
-    else if constexpr (std::is_same_v<T, std::string>) return v.as_string();
-    else if constexpr (std::is_same_v<T, Blob>) return v.as_blob();
-    else static_assert(sizeof(T) == 0, "unsupported column type");
+    if constexpr (std::is_same_v<T, bool>)
+      return v.as_bool();
+    else if constexpr (std::is_same_v<T, std::int64_t>)
+      return v.as_int();
+    else if constexpr (std::is_same_v<T, int>)
+      return static_cast<int>(v.as_int());
+    else if constexpr (std::is_same_v<T, double>)
+      return v.as_double();
+    else if constexpr (std::is_same_v<T, std::string>)
+      return v.as_string();
+    else if constexpr (std::is_same_v<T, Blob>)
+      return v.as_blob();
+    else
+      static_assert(sizeof(T) == 0, "unsupported column type");
   }
   // nullopt for SQL NULL.
   template <class T, class Key>
@@ -159,7 +166,7 @@ class Transaction : public Session {
 };
 
 struct DatabaseOptions {
-  std::string url;  // "sqlite:PATH", "sqlite::memory:" or "postgres://…" / "postgresql://…"
+  std::string url;    // "sqlite:PATH", "sqlite::memory:" or "postgres://…" / "postgresql://…"
   int pool_size = 8;  // PostgreSQL connections; SQLite reader connections
   std::chrono::milliseconds acquire_timeout{5000};  // waiting for a free pooled connection
   std::chrono::milliseconds busy_timeout{5000};     // SQLite: waiting for another process's lock

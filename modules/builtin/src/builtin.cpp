@@ -33,9 +33,9 @@ json fail(pipeline::StageContext& ctx, const json& input) {
   const int times = input.value("times", 1);
   if (ctx.attempt() <= times) {
     const bool permanent = input.value("permanent", false);
-    throw pipeline::StageError("builtin_failure",
-                               input.value("message", fmt::format("failing attempt {} of {} on purpose", ctx.attempt(), times)),
-                               !permanent);
+    throw pipeline::StageError(
+        "builtin_failure",
+        input.value("message", fmt::format("failing attempt {} of {} on purpose", ctx.attempt(), times)), !permanent);
   }
   json out = input.is_object() ? input : json::object();
   out["attempt"] = ctx.attempt();
@@ -45,8 +45,11 @@ json fail(pipeline::StageContext& ctx, const json& input) {
 }  // namespace
 
 void BuiltinModule::register_stages(pipeline::StageRegistry& registry) {
-  registry.add({"builtin.noop", "Does nothing and succeeds", {{"type", "object"}},
-                {{"type", "object"}, {"properties", {{"ok", {{"type", "boolean"}}}}}}, noop});
+  registry.add({"builtin.noop",
+                "Does nothing and succeeds",
+                {{"type", "object"}},
+                {{"type", "object"}, {"properties", {{"ok", {{"type", "boolean"}}}}}},
+                noop});
   registry.add({"builtin.sleep",
                 "Sleeps `ms` milliseconds in `steps` steps, reporting progress after each",
                 {{"type", "object"},

@@ -6,10 +6,14 @@ namespace tyto::api::detail {
 
 std::string_view content_type_for(std::string_view path) {
   static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
-      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},   {".json", "application/json"},
-      {".svg", "image/svg+xml"},             {".png", "image/png"},
-      {".ico", "image/x-icon"},              {".woff2", "font/woff2"},
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".woff2", "font/woff2"},
       {".txt", "text/plain; charset=utf-8"},
   };
   for (const auto& [ext, type] : kTypes) {
@@ -18,7 +22,8 @@ std::string_view content_type_for(std::string_view path) {
   return "application/octet-stream";
 }
 
-http::Response static_file(const http::Request& req, std::string data, std::string etag, std::string_view content_type) {
+http::Response static_file(const http::Request& req, std::string data, std::string etag,
+                           std::string_view content_type) {
   http::Response res;
   res.headers.set("Cache-Control", "no-cache");
   res.headers.set("X-Content-Type-Options", "nosniff");

@@ -32,10 +32,10 @@ using Clock = std::chrono::steady_clock;
 struct Connection {
   static constexpr std::int64_t kNoDeadline = INT64_MAX;
 
-  tcp::socket* socket = nullptr;                // the lowest layer, for closing
+  tcp::socket* socket = nullptr;                    // the lowest layer, for closing
   std::atomic<std::int64_t> deadline{kNoDeadline};  // steady-clock ns; the sweep closes it after this
-  bool idle = true;                             // waiting for the next request: closed at shutdown
-  std::function<void()> on_shutdown;            // set by long-lived WebSocket and SSE connections: close at once
+  bool idle = true;                                 // waiting for the next request: closed at shutdown
+  std::function<void()> on_shutdown;                // set by long-lived WebSocket and SSE connections: close at once
 
   void expire_after(std::chrono::milliseconds d) {
     deadline.store((Clock::now() + d).time_since_epoch().count(), std::memory_order_relaxed);
@@ -80,7 +80,7 @@ struct ServerState {
   std::unordered_map<const Route*, RouteMetrics> route_metrics;  // read-only after start
   RouteMetrics unmatched_metrics;
 
-  std::unique_ptr<ConnectionLimiter> limiter;  // made at start, once the open-file limit is raised
+  std::unique_ptr<ConnectionLimiter> limiter;              // made at start, once the open-file limit is raised
   metrics::Family<metrics::Counter>& connections_refused;  // by limit: connections, connections_per_address, …
 };
 

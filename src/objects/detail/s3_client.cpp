@@ -38,8 +38,8 @@ S3Client::S3Client(const S3Options& options)
     : options_(options),
       credentials_{options.access_key, options.secret_key, options.region, "s3"},
       http_(bucket_endpoint(options, options.endpoint), options.timeout, options.ca_file),
-      presign_endpoint_(bucket_endpoint(options, options.public_endpoint.empty() ? options.endpoint
-                                                                                   : options.public_endpoint)) {}
+      presign_endpoint_(
+          bucket_endpoint(options, options.public_endpoint.empty() ? options.endpoint : options.public_endpoint)) {}
 
 std::string S3Client::host() const { return http_.endpoint().authority(); }
 
@@ -92,7 +92,8 @@ std::string S3Client::presign(std::string_view method, std::string_view key, std
                               std::string_view content_type, std::chrono::system_clock::time_point now) const {
   // Signed for the host the client will use, which may be a public name for the same server.
   const std::string public_host = presign_endpoint_.authority();
-  sigv4::Request request{std::string(method), path(key), {}, {{"host", public_host}}, std::string(sigv4::kUnsignedPayload)};
+  sigv4::Request request{
+      std::string(method), path(key), {}, {{"host", public_host}}, std::string(sigv4::kUnsignedPayload)};
   if (!content_type.empty()) request.headers.emplace_back("content-type", std::string(content_type));
   std::string query = sigv4::presign_query(credentials_, request, sigv4::amz_date(now), expires);
   return fmt::format("{}://{}{}?{}", presign_endpoint_.scheme(), public_host, request.canonical_uri, query);

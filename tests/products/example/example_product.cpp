@@ -29,7 +29,8 @@ constexpr std::string_view kSetJob = "UPDATE example_notes SET job_id = $2 WHERE
 constexpr std::string_view kSetArtifact = "UPDATE example_notes SET artifact_id = $3 WHERE tenant_id = $1 AND id = $2";
 #define EXAMPLE_NOTE_COLUMNS "SELECT id, tenant_id, owner_id, text, job_id, artifact_id, created_at FROM example_notes "
 constexpr std::string_view kSelectNote = EXAMPLE_NOTE_COLUMNS "WHERE tenant_id = $1 AND id = $2";
-constexpr std::string_view kListNotes = EXAMPLE_NOTE_COLUMNS "WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
+constexpr std::string_view kListNotes =
+    EXAMPLE_NOTE_COLUMNS "WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
 constexpr std::string_view kNotesOfOwner = EXAMPLE_NOTE_COLUMNS "WHERE owner_id = $1 ORDER BY id";
 #undef EXAMPLE_NOTE_COLUMNS
 constexpr std::string_view kDeleteOfOwner = "DELETE FROM example_notes WHERE owner_id = $1";
@@ -145,7 +146,8 @@ void ExampleProduct::install(Services& services, pipeline::StageRegistry& stages
   notes_ = std::make_unique<Notes>(services);
   Notes* notes = notes_.get();
   const auto max_text = services.config.option("products.example.max_text").get<std::int64_t>();
-  stages.add({"example.render", "Writes a note as a text artifact",
+  stages.add({"example.render",
+              "Writes a note as a text artifact",
               {{"type", "object"}, {"required", {"note_id"}}, {"properties", {{"note_id", {{"type", "string"}}}}}},
               {{"type", "object"}},
               [notes](pipeline::StageContext& ctx, const json& input) { return notes->render(ctx, input); }});
@@ -161,7 +163,9 @@ void ExampleProduct::install(Services& services, pipeline::StageRegistry& stages
        .success_status = 201},
       {.role = auth::Role::kUser});
   router.add(http::Method::kGet, "/api/v1/example/notes", [notes](http::Request& req) { return notes->list(req); },
-             {.summary = "The tenant's notes, newest first", .tag = "example", .response_schema = http::page_schema(note_schema())});
+             {.summary = "The tenant's notes, newest first",
+              .tag = "example",
+              .response_schema = http::page_schema(note_schema())});
   router.add(http::Method::kGet, "/api/v1/example/notes/{id}", [notes](http::Request& req) { return notes->get(req); },
              {.summary = "One note", .tag = "example", .response_schema = note_schema()});
 }

@@ -2,8 +2,8 @@
 // console page, options and personal data each reach their place, on SQLite and PostgreSQL, in the real
 // server binary built with it (tyto_example).
 #include "integration/backends.hpp"
-#include "integration/unzip.hpp"
 #include "integration/isolation_matrix.hpp"
+#include "integration/unzip.hpp"
 #include "support/api_client.hpp"
 #include "support/process.hpp"
 
@@ -62,7 +62,8 @@ TEMPLATE_TEST_CASE("The example product is migrated, routed, run and listed like
   CHECK(doc.body["paths"].contains("/api/v1/example/notes"));
   CHECK(doc.body["paths"].contains("/api/v1/example/notes/{id}"));
   CHECK(api(port, "GET", "/api/v1/pipelines").raw.body.find("example.render") == std::string::npos);
-  CHECK(api(port, "POST", "/api/v1/jobs", {{"pipeline", "example.render"}, {"input", {{"note_id", "x"}}}}).status == 422);
+  CHECK(api(port, "POST", "/api/v1/jobs", {{"pipeline", "example.render"}, {"input", {{"note_id", "x"}}}}).status ==
+        422);
   auto pages = api(port, "GET", "/api/v1/console/pages");
   CHECK(pages.raw.body.find("\"example.notes\"") != std::string::npos);
   auto script = api(port, "GET", "/console/products/example/notes.js", nullptr, {{"Authorization", ""}});
@@ -74,8 +75,9 @@ TEMPLATE_TEST_CASE("The example product is migrated, routed, run and listed like
   // Its options are known to the configuration check as well.
   CHECK(api(port, "POST", "/api/v1/config/validate", {{"config", {{"products", {{"example", {{"greeting", "hey"}}}}}}}})
             .status == 200);
-  CHECK(api(port, "POST", "/api/v1/config/validate", {{"config", {{"products", {{"example", {{"nope", 1}}}}}}}})
-            .status == 422);
+  CHECK(
+      api(port, "POST", "/api/v1/config/validate", {{"config", {{"products", {{"example", {{"nope", 1}}}}}}}}).status ==
+      422);
 }
 
 TEMPLATE_TEST_CASE("The example product's routes are in the isolation matrix with another tenant's real ids",
@@ -94,8 +96,9 @@ TEMPLATE_TEST_CASE("The example product's data is in the export archive and eras
   TestType backend;
   auto server = TytoProcess::serve(backend.args({"--auth-registration", "open"}));
   const auto port = server->port();
-  auto reg = api(port, "POST", "/api/v1/auth/register",
-                 {{"email", "note.taker@example.com"}, {"password", "a long enough password"}}, {{"Authorization", ""}});
+  auto reg =
+      api(port, "POST", "/api/v1/auth/register",
+          {{"email", "note.taker@example.com"}, {"password", "a long enough password"}}, {{"Authorization", ""}});
   REQUIRE(reg.status == 201);
   const Headers who = {{"Authorization", "Bearer " + reg.body["access_token"].template get<std::string>()}};
   const std::string user_id = reg.body["user"]["id"];
@@ -120,14 +123,17 @@ TEMPLATE_TEST_CASE("The example product's data is in the export archive and eras
   // The artifact the stage wrote is the user's object, so its bytes are in the archive too.
   bool artifact_in_archive = false;
   for (const auto& o : data["objects"]) {
-    if (o["id"] == note["artifact_id"]) artifact_in_archive = entries.at(o["file"].template get<std::string>()) == "hello,private thoughts\n";
+    if (o["id"] == note["artifact_id"])
+      artifact_in_archive = entries.at(o["file"].template get<std::string>()) == "hello,private thoughts\n";
   }
   CHECK(artifact_in_archive);
 
   REQUIRE(api(port, "DELETE", "/api/v1/me", nullptr, who).status == 204);
   auto db = backend.open();
-  CHECK(db->query_one("SELECT COUNT(*) FROM example_notes WHERE owner_id = $1", {user_id})->template get<std::int64_t>(0) == 0);
-  CHECK(db->query_one("SELECT COUNT(*) FROM objects WHERE owner_id = $1", {user_id})->template get<std::int64_t>(0) == 0);
+  CHECK(db->query_one("SELECT COUNT(*) FROM example_notes WHERE owner_id = $1", {user_id})
+            ->template get<std::int64_t>(0) == 0);
+  CHECK(db->query_one("SELECT COUNT(*) FROM objects WHERE owner_id = $1", {user_id})->template get<std::int64_t>(0) ==
+        0);
   CHECK(db->query_one("SELECT COUNT(*) FROM users WHERE id = $1", {user_id})->template get<std::int64_t>(0) == 0);
 }
 
