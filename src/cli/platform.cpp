@@ -304,6 +304,9 @@ void Platform::load_pipelines() {
       pipelines_.insert_or_assign(name, std::move(p));
     }
   }
+  for (const auto& [name, p] : pipelines_) {
+    if (p.internal) internal_pipelines_.push_back(name);
+  }
 }
 
 Platform::~Platform() { stop(); }
@@ -315,7 +318,7 @@ void Platform::admit_jobs(const std::string& tenant, std::size_t n) {
   if (limits.concurrent_jobs <= 0 && limits.jobs_per_day <= 0) return;
   constexpr std::int64_t kDay = 86'400'000'000;
   const std::int64_t now = now_micros();
-  const auto counts = store_->tenant_counts(tenant, now - now % kDay);
+  const auto counts = store_->tenant_counts(tenant, now - now % kDay, internal_pipelines_);
   const auto want = static_cast<std::int64_t>(n);
   if (limits.concurrent_jobs > 0 && counts.unfinished + want > limits.concurrent_jobs) {
     throw Error(ErrorCode::kQuotaExceeded, "the tenant has too many unfinished jobs",

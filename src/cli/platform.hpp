@@ -86,6 +86,7 @@ class Platform {
   std::unique_ptr<api::AuthService> auth_;
   pipeline::StageRegistry stages_;
   jobs::Runner::Pipelines pipelines_;
+  std::vector<std::string> internal_pipelines_;  // not counted against a tenant's job quotas
   std::unique_ptr<events::Events> events_;
   std::unique_ptr<jobs::JobStore> store_;
   std::unique_ptr<webhooks::Outbox> outbox_;

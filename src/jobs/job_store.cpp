@@ -268,20 +268,29 @@ std::vector<EnqueueResult> JobStore::enqueue_in(storage::Session& tx, const std:
   return results;
 }
 
-JobStore::TenantCounts JobStore::tenant_counts(std::string_view tenant_id, std::int64_t since_micros) {
+JobStore::TenantCounts JobStore::tenant_counts(std::string_view tenant_id, std::int64_t since_micros,
+                                               const std::vector<std::string>& uncounted) {
   const auto ms = static_cast<std::uint64_t>(since_micros / 1000);
   const std::string lower = fmt::format("{:08x}-{:04x}-0000-0000-000000000000", ms >> 16, ms & 0xffff);
+  // The SQL text depends only on how many pipelines are left out, so its prepared statement is reused.
+  const auto excluding = [&](std::size_t first) {
+    std::string sql;
+    for (std::size_t i = 0; i < uncounted.size(); ++i) sql += fmt::format(" AND pipeline <> ${}", first + i);
+    return sql;
+  };
+  Params unfinished_params = {tenant_id};
+  Params created_params = {tenant_id, lower};
+  for (const auto& p : uncounted) {
+    unfinished_params.push_back(p);
+    created_params.push_back(p);
+  }
   TenantCounts c;
-  c.unfinished = db_.query_one(
-                        "SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND state IN ('queued', 'running') "
-                        "AND pipeline NOT LIKE 'platform.%' AND pipeline NOT LIKE 'webhooks.%'",
-                        {tenant_id})
-                     ->get<std::int64_t>(0);
+  c.unfinished =
+      db_.query_one("SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND state IN ('queued', 'running')" + excluding(2),
+                    unfinished_params)
+          ->get<std::int64_t>(0);
   c.created_since =
-      db_.query_one(
-             "SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND id >= $2 AND pipeline NOT LIKE 'platform.%' "
-             "AND pipeline NOT LIKE 'webhooks.%'",
-             {tenant_id, lower})
+      db_.query_one("SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND id >= $2" + excluding(3), created_params)
           ->get<std::int64_t>(0);
   return c;
 }

@@ -187,3 +187,21 @@ TEMPLATE_TEST_CASE("Two runners claiming at once never get the same job", "[stor
   for (const auto& id : b) CHECK(all.insert(id).second);
   CHECK(all.size() == 200);
 }
+
+TEMPLATE_TEST_CASE("Quota counts leave out the pipelines they are told are internal", "[storage][jobs][quotas]",
+                   SqliteBackend, PostgresBackend) {
+  Fixture<TestType> f;
+  jobs::JobSpec user;
+  f.enqueue(user);
+  jobs::JobSpec internal;
+  internal.pipeline = "example.render";
+  f.enqueue(internal);
+  f.enqueue(internal);
+
+  const auto all = f.store->tenant_counts("t1", 0);
+  CHECK(all.unfinished == 3);
+  CHECK(all.created_since == 3);
+  const auto charged = f.store->tenant_counts("t1", 0, {"example.render", "webhooks.deliver"});
+  CHECK(charged.unfinished == 1);
+  CHECK(charged.created_since == 1);
+}

@@ -148,12 +148,14 @@ class JobStore {
   std::vector<Job> list(const ListFilter& filter);
 
   // For quotas: the tenant's unfinished (queued or running) jobs, and the jobs it created since
-  // since_micros (by the time in their UUIDv7 ids, so the count uses the (tenant_id, id) index).
+  // since_micros (by the time in their UUIDv7 ids, so the count uses the (tenant_id, id) index), leaving
+  // out the jobs of `uncounted` pipelines (the internal ones, which are not charged to the tenant).
   struct TenantCounts {
     std::int64_t unfinished = 0;
     std::int64_t created_since = 0;
   };
-  TenantCounts tenant_counts(std::string_view tenant_id, std::int64_t since_micros);
+  TenantCounts tenant_counts(std::string_view tenant_id, std::int64_t since_micros,
+                             const std::vector<std::string>& uncounted = {});
   // 1-based position among queued jobs that would be claimed before it; nullopt unless queued.
   std::optional<std::int64_t> queue_position(const Job& job);
 
