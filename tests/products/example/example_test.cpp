@@ -144,4 +144,10 @@ TEST_CASE("An unknown option of a product is refused like the platform's", "[int
   CHECK(ok.status == 0);
   CHECK(json::parse(ok.out)["products"]["example"]["max_text"] == 10);
   CHECK(run_tyto({"config", "--products-example-max-text", "ten"}).status == 2);
+
+  // Documented by the same generator as the platform's options.
+  auto described = run_tyto({"config", "--describe"});
+  CHECK(described.status == 0);
+  CHECK_THAT(described.out, Catch::Contains("| `products.example.greeting` | `TYTO_PRODUCTS_EXAMPLE_GREETING` | "
+                                            "`--products-example-greeting` | string | `hello` |"));
 }
