@@ -129,11 +129,13 @@ Platform::Platform(const Config& config, const Components& components, Environme
     for (const auto& m : migrator.migrate_all()) {
       log::info("applied migration", {{"component", m.component}, {"version", m.version}, {"name", m.name}});
     }
-  } else if (auto status = migrator.status(); !status.current()) {
-    log::warn("database migrations are pending; /ready answers 503 until `tyto migrate` runs",
-              {{"pending", static_cast<std::int64_t>(status.pending.size())}});
   }
-  for (const auto& absent : storage::MigrationRunner(*db_, migrations_).status().absent) {
+  const auto migration_status = migrator.status();
+  if (!migration_status.current()) {
+    log::warn("database migrations are pending; /ready answers 503 until `tyto migrate` runs",
+              {{"pending", static_cast<std::int64_t>(migration_status.pending.size())}});
+  }
+  for (const auto& absent : migration_status.absent) {
     log::info("the database has tables of a component this build leaves out; they are left alone",
               {{"component", absent}});
   }
@@ -141,7 +143,7 @@ Platform::Platform(const Config& config, const Components& components, Environme
   // Identity: keys derived from the master secret, the tables, the first tenant, admin and API key.
   identity_ = std::make_unique<auth::IdentityStore>(*db_);
   audit_ = std::make_unique<auth::AuditLog>(*db_);
-  if (storage::MigrationRunner(*db_, migrations_).status().current()) {
+  if (migration_status.current()) {
     auth_ = std::make_unique<api::AuthService>(
         config_, *identity_, *audit_,
         api::derive_keys(api::load_master_secret(*db_, config_.auth), config_.auth.previous_secrets), registry_);

@@ -4,13 +4,12 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startServer, stopServer } from './server.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BINARY = process.env.TYTO_BINARY || resolve(HERE, '../../build-dev/tyto');
@@ -33,52 +32,15 @@ const pageProblems = [];
 const socketUrls = [];
 const MEMBER = { email: 'new.member@example.com', password: 'a viewer of the console', invitation: null };
 
-// Starts `tyto serve` on a free port; resolves once its "listening" log line names the port.
-function startServer(dir) {
-  // The server reads TYTO_* variables: keep the caller's out of it (a database URL would point it
-  // elsewhere), except the console directory, which lets a developer test edits without a rebuild.
-  const env = Object.fromEntries(Object.entries(process.env)
-    .filter(([k]) => !k.startsWith('TYTO_') || k === 'TYTO_CONSOLE_ASSETS_DIR'));
-  Object.assign(env, {
-    TYTO_AUTH_ADMIN_EMAIL: ADMIN_EMAIL,
-    TYTO_AUTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    TYTO_AUTH_ACCESS_TTL_S: String(ACCESS_TTL_S),
-    // Cheap password hashing: this test is about the console, not about argon2's cost.
-    TYTO_AUTH_ARGON2_OPS: '1',
-    TYTO_AUTH_ARGON2_MEM_MIB: '8',
-  });
-  const child = spawn(BINARY, ['serve', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data')],
-    { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const log = [];
-  child.log = log;
-  return new Promise((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line within 15 s:\n${log.join('\n')}`)), 15_000);
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before listening:\n${log.join('\n')}`));
-    });
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      log.push(line);
-      if (log.length > 200) log.shift();
-      let entry;
-      try { entry = JSON.parse(line); } catch { return; }
-      if (entry.msg === 'listening' && entry.port) {
-        clearTimeout(timer);
-        resolvePort({ child, port: entry.port });
-      }
-    });
-  });
-}
-
-async function stopServer(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(killer);
-}
+// The server's environment: the admin it creates, short-lived access tokens, cheap password hashing
+// (this test is about the console, not about argon2's cost).
+const SERVER_ENV = {
+  TYTO_AUTH_ADMIN_EMAIL: ADMIN_EMAIL,
+  TYTO_AUTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
+  TYTO_AUTH_ACCESS_TTL_S: String(ACCESS_TTL_S),
+  TYTO_AUTH_ARGON2_OPS: '1',
+  TYTO_AUTH_ARGON2_MEM_MIB: '8',
+};
 
 // Runs a step; on failure saves a screenshot and the server's log tail into the work directory.
 async function step(name, fn) {
@@ -114,7 +76,7 @@ const isRefresh = (r) => new URL(r.url()).pathname === '/api/v1/auth/refresh' &&
 
 before(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'tyto-e2e-'));
-  const started = await startServer(workDir);
+  const started = await startServer(BINARY, workDir, SERVER_ENV);
   server = started.child;
   base = `http://127.0.0.1:${started.port}`;
   browser = await chromium.launch({

@@ -8,7 +8,9 @@ import { createInterface } from 'node:readline';
 // Resolves { child, port } once the server's "listening" log line names its port; child.log keeps the
 // last 200 lines of its log.
 export function startServer(binary, dir, env = {}) {
-  const childEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TYTO_')));
+  // TYTO_CONSOLE_ASSETS_DIR passes through: it lets a developer test console edits without a rebuild.
+  const childEnv = Object.fromEntries(Object.entries(process.env)
+    .filter(([k]) => !k.startsWith('TYTO_') || k === 'TYTO_CONSOLE_ASSETS_DIR'));
   Object.assign(childEnv, env);
   const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data')],
     { cwd: dir, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
