@@ -244,5 +244,8 @@ TEST_CASE("Broken images are refused, other types are copied", "[media][strip]")
   CHECK(error_of([&] { detail::strip_metadata("image/png", "\x89PNG\r\n\x1A\n\xFF\xFF\xFF\xFFIHDR"s); }) == invalid);
   CHECK(error_of([&] { detail::strip_metadata("image/webp", webp.substr(0, 20)); }) == invalid);
   CHECK(error_of([&] { detail::strip_metadata("image/webp", "RIFF\x04\0\0\0WEBP"s); }) == invalid);
+  // Found by tests/fuzz/fuzz_image: a WebP whose only chunk is EXIF stripped to one without chunks.
+  CHECK(error_of([&] { detail::strip_metadata("image/webp", "RIFF\x12\0\0\0WEBPEXIF\x06\0\0\0Exif\0\0"s); }) ==
+        invalid);
   CHECK(detail::strip_metadata("application/json", "{\"a\": 1}") == "{\"a\": 1}");
 }

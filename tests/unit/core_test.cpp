@@ -98,3 +98,17 @@ TEST_CASE("JSON text with a NUL byte is refused, not cut short at it", "[core]")
   CHECK(error.byte == 8);
   CHECK_FALSE(tyto::parse_json_text(std::string_view("[1]\0", 4), tyto::kDefaultJsonDepth));
 }
+
+// Found by tests/fuzz/fuzz_json_text: {"input":{…},"input":true} parsed as {"input":true}, one copy silently lost.
+TEST_CASE("JSON text that names a member twice in one object is refused", "[core]") {
+  tyto::JsonTextError error;
+  CHECK_FALSE(tyto::parse_json_text(R"({"input":{"seconds":1},"x":2,"input":true})", tyto::kDefaultJsonDepth, &error));
+  CHECK(error.reason == R"(member name "input" appears twice in one object)");
+  CHECK_FALSE(tyto::parse_json_text(R"([{"a":{"b":1,"b":1}}])", tyto::kDefaultJsonDepth));
+  // The same name in different objects, nested or side by side, is fine.
+  const auto value = tyto::parse_json_text(R"({"a":{"a":{"a":1}},"b":[{"a":1},{"a":2}]})", tyto::kDefaultJsonDepth);
+  REQUIRE(value);
+  CHECK((*value)["a"]["a"]["a"] == 1);
+  CHECK((*value)["b"][1]["a"] == 2);
+  CHECK(tyto::parse_json_text(R"({"a":[],"b":{},"c":[{}]})", tyto::kDefaultJsonDepth));
+}

@@ -31,7 +31,8 @@ struct JsonTextError {
 
 // Parses `text` as one JSON value no deeper than `max_depth`. Never throws: on failure the result
 // is nullopt and `error` (when given) says why. Numbers that do not fit a double (1e400, a
-// 500-digit integer) are failures, not infinities.
+// 500-digit integer) are failures, not infinities; so is an object that names a member twice
+// ({"a":1,"a":2}), which parsers resolve differently.
 std::optional<nlohmann::json> parse_json_text(std::string_view text, std::size_t max_depth,
                                               JsonTextError* error = nullptr);
 

@@ -292,6 +292,8 @@ StripResult strip_webp(ByteSource& src, const ByteSink& sink) {
       riff_size += c.total();
     }
   }
+  // Metadata with no image beside it would strip to a WebP without chunks, which is itself malformed.
+  if (result.removed == static_cast<int>(chunks.size())) malformed("WebP holds metadata and no image");
   if (riff_size > 0xFFFFFFFFu) malformed("WebP larger than RIFF allows");
   Writer out(sink);
   out.write("RIFF");
