@@ -1,28 +1,39 @@
-# Tyto: multi-stage build on Debian 12. The runtime image holds the binary, its shared libraries
-# and curl for the health check; it runs as an unprivileged user.
+# Tyto: multi-stage build on Debian 12. The runtime image holds the binary, the packages it needs at run
+# time and its default configuration; it runs as an unprivileged user with a HEALTHCHECK on /health.
+# Both stages install their packages with scripts/setup.sh from the lists in scripts/packages/ (build.txt,
+# runtime.txt), the same lists `make run` installs from; tests/image/packages_test.sh checks they agree.
+# Build it with `make image` (Docker, or podman where no Docker engine runs); `make image-test` tries it.
 
 FROM debian:12 AS build
-RUN apt-get update \
- && apt-get install -y --no-install-recommends \
-      build-essential cmake ninja-build pkg-config git ca-certificates \
-      libboost1.81-dev libsqlite3-dev libpq-dev nlohmann-json3-dev libfmt-dev libssl-dev libsodium-dev libarchive-dev \
-      libhowardhinnant-date-dev nodejs npm \
- && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# Packages first and the npm assets next, each from only the files it reads: a source change rebuilds
+# neither layer.
+COPY scripts/setup.sh scripts/setup.sh
+COPY scripts/packages scripts/packages
+RUN scripts/setup.sh packages build && rm -rf /var/lib/apt/lists/*
+COPY assets/api-docs/package.json assets/api-docs/package-lock.json assets/api-docs/
+# A machine behind a TLS-inspecting proxy lends its CA bundle as the build secret host-ca (scripts/image.sh
+# does when it has one); it is mounted for this step only and never stored in a layer.
+RUN --mount=type=secret,id=host-ca,required=false \
+    NODE_EXTRA_CA_CERTS=/run/secrets/host-ca scripts/setup.sh assets
 COPY . .
-# Swagger UI for /docs, compiled into the binary (assets/api-docs/package.json pins it).
-RUN cd assets/api-docs && npm ci --ignore-scripts --no-audit --no-fund
-RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTYTO_BUILD_TESTS=OFF -DTYTO_BUILD_BENCH=OFF \
- && cmake --build /build --target tyto \
- && strip /build/tyto
+# ccache keeps its objects in a cache mount across builds, so a source change recompiles what it touches.
+# The build directory sits where `make build` puts it (/src/build, with CCACHE_BASEDIR=/src), so the
+# compile commands match a host's build of the same tree.
+ENV CCACHE_DIR=/ccache CCACHE_BASEDIR=/src CCACHE_MAXSIZE=2G
+RUN --mount=type=cache,id=tyto-ccache,target=/ccache \
+    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTYTO_BUILD_TESTS=OFF -DTYTO_BUILD_BENCH=OFF \
+ && cmake --build build --target tyto \
+ && ccache --show-stats
+RUN install -D -s build/tyto /out/tyto
 
 FROM debian:12-slim
-RUN apt-get update \
- && apt-get install -y --no-install-recommends libsqlite3-0 libpq5 libfmt9 libssl3 libsodium23 libarchive13 libdate-tz3 tzdata \
-      john-data ca-certificates curl \
- && rm -rf /var/lib/apt/lists/* \
+COPY scripts/setup.sh /usr/local/lib/tyto-setup/scripts/setup.sh
+COPY scripts/packages/runtime.txt /usr/local/lib/tyto-setup/scripts/packages/runtime.txt
+RUN /usr/local/lib/tyto-setup/scripts/setup.sh packages runtime \
+ && rm -rf /var/lib/apt/lists/* /usr/local/lib/tyto-setup \
  && useradd --system --uid 10001 --home-dir /var/lib/tyto --create-home --shell /usr/sbin/nologin tyto
-COPY --from=build /build/tyto /usr/local/bin/tyto
+COPY --from=build /out/tyto /usr/local/bin/tyto
 COPY config/tyto.json /etc/tyto/tyto.json
 ENV TYTO_LISTEN=0.0.0.0:8080 \
     TYTO_DATA_DIR=/var/lib/tyto
@@ -30,8 +41,9 @@ USER tyto
 WORKDIR /var/lib/tyto
 VOLUME ["/var/lib/tyto"]
 EXPOSE 8080
+# The port is the one TYTO_LISTEN names (8080 unless the container is started with another).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
-  CMD curl -fsS http://127.0.0.1:8080/health || exit 1
+  CMD curl -fsS "http://127.0.0.1:${TYTO_LISTEN##*:}/health" || exit 1
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/tyto"]
 CMD ["serve"]

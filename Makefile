@@ -5,6 +5,10 @@
 #   make build   build only; the binary is build/tyto
 #   make format  reformat the tracked sources; make format-check only reports what it would change
 #   make bench   run the benchmark programs in tests/bench (results: docs/benchmarks.md)
+#   make image   build the container image tyto:local (Docker, or podman where no Docker engine runs)
+#   make image-test  build the image and try it and docker-compose.yml as a user would (tests/image);
+#                make test runs it too when TYTO_IMAGE_TEST=1 or when the Dockerfile, the package lists or
+#                the compose files changed since its last green run (TYTO_IMAGE_TEST=0 skips it)
 #   make fuzz    run each fuzz target of tests/fuzz for FUZZ_SECONDS (300); new inputs are kept in FUZZ_CORPUS,
 #                outside git; FUZZ_MERGE=1 adds what they cover to the committed corpus (docs/quality.md)
 
@@ -19,7 +23,8 @@ FUZZ_CORPUS ?= $(FUZZ_BUILD_DIR)/corpus
 # ccache hits across checkouts in different directories (CI clones afresh).
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all run build build-all test bench fuzz deps test-deps bench-deps fuzz-deps configure format format-check clean
+.PHONY: all run build build-all test bench fuzz deps test-deps bench-deps fuzz-deps configure format format-check clean \
+        image image-test
 
 all: build
 
@@ -54,6 +59,7 @@ test: test-deps
 	tests/fuzz/run.sh build $(BUILD_DIR)/fuzz
 	docker-compose -f docker-compose.yml config -q
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 $(CTEST_ARGS)
+	tests/image/when_needed.sh $(BUILD_DIR)
 
 bench: bench-deps
 	@$(MAKE) --no-print-directory build-all
@@ -62,6 +68,12 @@ bench: bench-deps
 fuzz: fuzz-deps
 	tests/fuzz/run.sh all $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_CORPUS)
 	@if [ -n "$(FUZZ_MERGE)" ]; then tests/fuzz/run.sh merge $(FUZZ_BUILD_DIR) $(FUZZ_CORPUS); fi
+
+image:
+	scripts/image.sh build tyto:local
+
+image-test:
+	tests/image/image_test.sh $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -1,64 +1,68 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Tyto needs, and only those that are missing, then the npm package the
 # build compiles in (Swagger UI for /docs, pinned in assets/api-docs/package.json) unless it is there.
-#   scripts/setup.sh build   compilers, libraries and Node.js for `make build` / `make run`
-#   scripts/setup.sh test    build + the test services and tools: PostgreSQL 15, Ceph RGW (S3),
-#                            Chromium (e2e), docker-compose (to validate the compose file)
-#   scripts/setup.sh bench   build + wrk, PostgreSQL 15 and Python for the benchmark programs
-#   scripts/setup.sh fuzz    build + clang and its libFuzzer and sanitizer runtimes (tests/fuzz; `make test` too)
+# The package lists are files in scripts/packages/ (one package per line), which the Dockerfile reads too.
+#   scripts/setup.sh build     compilers and libraries for `make build` / `make run`, and what the binary
+#                              needs at run time (build.txt, runtime.txt)
+#   scripts/setup.sh test      build + the test programs' libraries and the test services and tools:
+#                              PostgreSQL 15, Ceph RGW (S3), Chromium (e2e), clang (fuzz), docker-compose
+#   scripts/setup.sh bench     build + the test programs' libraries + wrk, PostgreSQL 15 and Python
+#   scripts/setup.sh fuzz      build + clang and its libFuzzer and sanitizer runtimes
+#   scripts/setup.sh image     podman, runc and debootstrap, for `make image` where no Docker engine runs
+#   scripts/setup.sh packages LIST…   only the packages of scripts/packages/LIST.txt (the Dockerfile's stages)
+#   scripts/setup.sh assets    only the npm assets (the Dockerfile's build stage)
 set -euo pipefail
 
-BUILD_PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config git ca-certificates
-  libboost1.81-dev
-  libsqlite3-dev
-  libpq-dev
-  nlohmann-json3-dev        # JSON
-  libfmt-dev
-  libssl-dev
-  libsodium-dev
-  libarchive-dev
-  libhowardhinnant-date-dev # time zones for cron schedules (reads tzdata's /usr/share/zoneinfo)
-  libopencv-dev
-  libtorch-dev
-  catch2
-  john-data                 # common-password list (auth.password_blocklist) read at run time
-  nodejs $(command -v npm >/dev/null || echo npm)  # npm ci of assets/api-docs; NodeSource's nodejs bundles npm (and conflicts with Debian's)
-)
-FUZZ_PACKAGES=(clang libclang-rt-14-dev)
-TEST_PACKAGES=(postgresql-15 postgresql-client-15 docker-compose curl python3 procps chromium radosgw ceph-mon ceph-osd clang-format
-  "${FUZZ_PACKAGES[@]}")
-BENCH_PACKAGES=(wrk curl procps python3 postgresql-15 postgresql-client-15)
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
-case "${1:-build}" in
-  build) wanted=("${BUILD_PACKAGES[@]}") ;;
-  test) wanted=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
-  bench) wanted=("${BUILD_PACKAGES[@]}" "${BENCH_PACKAGES[@]}") ;;
-  fuzz) wanted=("${BUILD_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}") ;;
-  *) echo "usage: $0 build|test|bench|fuzz" >&2; exit 2 ;;
-esac
+# The packages a list names: comments and blank lines dropped.
+list_packages() {
+  local file="$ROOT/scripts/packages/$1.txt"
+  [ -f "$file" ] || { echo "setup.sh: no package list $file" >&2; exit 2; }
+  sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^[[:space:]]*$/d' "$file"
+}
 
-missing=()
-for pkg in "${wanted[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$pkg")
-  fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
+install_lists() {
+  local list pkg wanted=() missing=()
+  for list in "$@"; do
+    while read -r pkg; do wanted+=("$pkg"); done < <(list_packages "$list")
+  done
+  for pkg in "${wanted[@]}"; do
+    # NodeSource's nodejs bundles npm and conflicts with Debian's.
+    if [ "$pkg" = npm ] && command -v npm >/dev/null 2>&1; then continue; fi
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$pkg")
+    fi
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
   echo "Installing missing packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  "${SUDO[@]}" apt-get update -q
-  "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
 
-# Swagger UI for the API reference, compiled into the binary (src/CMakeLists.txt). Only when the installed
-# version is not the pinned one, so a machine set up once builds offline. --ignore-scripts: the package
-# needs none, and one of its dependencies would report the install to its vendor.
-api_docs="$(cd "$(dirname "$0")/.." && pwd)/assets/api-docs"
-pinned=$(node -p "require('$api_docs/package.json').dependencies['swagger-ui-dist']")
-installed=$(node -p "try { require('$api_docs/node_modules/swagger-ui-dist/package.json').version } catch { '' }")
-if [ "$pinned" != "$installed" ]; then
-  echo "Installing swagger-ui-dist $pinned (npm) into $api_docs/node_modules"
-  (cd "$api_docs" && npm ci --ignore-scripts --no-audit --no-fund)
-fi
+install_assets() {
+  # Swagger UI for the API reference, compiled into the binary (src/CMakeLists.txt). Only when the installed
+  # version is not the pinned one, so a machine set up once builds offline. --ignore-scripts: the package
+  # needs none, and one of its dependencies would report the install to its vendor.
+  local api_docs="$ROOT/assets/api-docs" pinned installed
+  pinned=$(node -p "require('$api_docs/package.json').dependencies['swagger-ui-dist']")
+  installed=$(node -p "try { require('$api_docs/node_modules/swagger-ui-dist/package.json').version } catch { '' }")
+  if [ "$pinned" != "$installed" ]; then
+    echo "Installing swagger-ui-dist $pinned (npm) into $api_docs/node_modules"
+    (cd "$api_docs" && npm ci --ignore-scripts --no-audit --no-fund)
+  fi
+}
+
+case "${1:-build}" in
+  build) install_lists build runtime && install_assets ;;
+  test) install_lists build runtime tests-build test && install_assets ;;
+  bench) install_lists build runtime tests-build bench && install_assets ;;
+  fuzz) install_lists build runtime fuzz && install_assets ;;
+  image) install_lists image ;;
+  packages) shift && install_lists "$@" ;;
+  assets) install_assets ;;
+  *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+esac
