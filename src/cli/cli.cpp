@@ -12,7 +12,7 @@
 namespace tyto::cli {
 namespace {
 
-constexpr std::string_view kUsage = R"(Usage: tyto COMMAND [OPTIONS]
+constexpr std::string_view kUsageFormat = R"(Usage: tyto COMMAND [OPTIONS]
 
 Commands:
   serve      Start the HTTP server (migrates the database first unless configured not to)
@@ -23,7 +23,7 @@ Commands:
              `tyto config --describe` lists every option
   version    Print the version and build facts
   help       Show this text
-
+{}
 Common options (each also read from the environment and the config file):
   --config FILE        JSON config file (default: ./config/tyto.json or /etc/tyto/tyto.json if present)
   --listen HOST:PORT   Address to listen on (default 127.0.0.1:8080)
@@ -31,6 +31,15 @@ Common options (each also read from the environment and the config file):
   --database URL       sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB (default sqlite:<data-dir>/tyto.db)
   --log-level LEVEL    trace, debug, info, warn, error, off
 )";
+
+// The usage text, with the commands the build's modules and products add.
+std::string usage(const Components& components) {
+  std::string added;
+  for (const auto& c : components.commands()) {
+    added += fmt::format("  {}\n             {}\n", c.synopsis, c.summary);
+  }
+  return fmt::format(fmt::runtime(kUsageFormat), added);
+}
 
 void describe_options(const std::vector<ExtraOption>& extra) {
   const auto defaults = config_to_json(Config{});
@@ -55,13 +64,13 @@ void describe_options(const std::vector<ExtraOption>& extra) {
 int run(int argc, char** argv, const Components& components) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
-    std::cerr << kUsage;
+    std::cerr << usage(components);
     return 2;
   }
   const std::string command = args.front();
   args.erase(args.begin());
   if (command == "help" || command == "--help" || command == "-h") {
-    std::cout << kUsage;
+    std::cout << usage(components);
     return 0;
   }
   if (command == "version" || command == "--version") {
@@ -70,13 +79,21 @@ int run(int argc, char** argv, const Components& components) {
     return 0;
   }
   if (command == "apikey") return apikey(args, components);
+  if (const CliCommand* added = components.command(command)) {
+    try {
+      return added->run(args, std::cout, std::cerr);
+    } catch (const std::exception& e) {
+      std::cerr << fmt::format("tyto {}: {}\n", command, e.what());
+      return 1;
+    }
+  }
   if (command != "serve" && command != "migrate" && command != "config") {
-    std::cerr << fmt::format("tyto: unknown command \"{}\"\n\n{}", command, kUsage);
+    std::cerr << fmt::format("tyto: unknown command \"{}\"\n\n{}", command, usage(components));
     return 2;
   }
   for (const auto& a : args) {
     if (a == "--help" || a == "-h") {
-      std::cout << kUsage;
+      std::cout << usage(components);
       return 0;
     }
   }

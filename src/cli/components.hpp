@@ -9,6 +9,7 @@
 // class declares through a static `options()`) has been loaded.
 #pragma once
 
+#include "tyto/cli_command.hpp"
 #include "tyto/core/config.hpp"
 #include "tyto/pipeline/stage.hpp"
 #include "tyto/product.hpp"
@@ -41,6 +42,7 @@ class Components {
                             return std::make_unique<M>();
                           }
                         }});
+    add_commands<M>();
     return *this;
   }
 
@@ -49,6 +51,7 @@ class Components {
     static_assert(std::is_base_of_v<Product, P>, "a product derives from tyto::Product");
     products_.push_back({std::string(P::kName), declared_options<P>("products", P::kName),
                          [] { return std::unique_ptr<Product>(std::make_unique<P>()); }});
+    add_commands<P>();
     return *this;
   }
 
@@ -67,6 +70,9 @@ class Components {
   const std::vector<ProductEntry>& products() const noexcept { return products_; }
   // Every option the components declare, for load_config.
   std::vector<ExtraOption> options() const;
+  // Every command the components declare (static `commands()`), in list order.
+  const std::vector<CliCommand>& commands() const noexcept { return commands_; }
+  const CliCommand* command(std::string_view name) const noexcept;
 
  private:
   template <class C>
@@ -79,8 +85,18 @@ class Components {
     }
   }
 
+  template <class C>
+  void add_commands() {
+    if constexpr (requires { C::commands(); }) {
+      for (CliCommand& c : C::commands()) add_command(std::move(c));
+    }
+  }
+  // Throws std::logic_error when the name is a platform command or already taken.
+  void add_command(CliCommand command);
+
   std::vector<ModuleEntry> modules_;
   std::vector<ProductEntry> products_;
+  std::vector<CliCommand> commands_;
 };
 
 }  // namespace tyto::cli

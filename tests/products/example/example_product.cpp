@@ -12,6 +12,10 @@
 #include "tyto/pipeline/pipeline.hpp"
 #include "tyto/storage/database.hpp"
 
+#include <fstream>
+#include <iterator>
+#include <ostream>
+
 namespace tyto {
 std::span<const EmbeddedFile> embedded_example_migrations();
 std::span<const EmbeddedFile> embedded_example_pipelines();
@@ -123,6 +127,30 @@ class ExampleProduct::Notes final : public api::PersonalData {
 std::vector<ComponentOption> ExampleProduct::options() {
   return {{"greeting", "string", "hello", "The first column of every rendered note"},
           {"max_text", "integer", 2000, "Longest note text accepted, in characters"}};
+}
+
+std::vector<CliCommand> ExampleProduct::commands() {
+  CliCommand note_length{
+      "note-length", "note-length FILE…", "Print each file's length in characters (the example product's command)",
+      [](std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+        if (args.empty()) {
+          err << "usage: tyto note-length FILE…\n";
+          return 2;
+        }
+        int status = 0;
+        for (const auto& path : args) {
+          std::ifstream in(path, std::ios::binary);
+          if (!in) {
+            err << path << ": cannot be read\n";
+            status = 1;
+            continue;
+          }
+          const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+          out << path << "=" << text.size() << "\n";
+        }
+        return status;
+      }};
+  return {std::move(note_length)};
 }
 
 ExampleProduct::ExampleProduct() = default;

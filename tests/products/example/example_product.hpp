@@ -1,6 +1,7 @@
 // The example product (tests only): notes that a job renders into a text artifact. See README.md.
 #pragma once
 
+#include "tyto/cli_command.hpp"
 #include "tyto/product.hpp"
 
 #include <memory>
@@ -12,6 +13,8 @@ class ExampleProduct final : public Product {
  public:
   static constexpr std::string_view kName = "example";
   static std::vector<ComponentOption> options();
+  // `tyto note-length FILE…`: prints "FILE=<characters>" per file (an offline command, no server).
+  static std::vector<CliCommand> commands();
 
   ExampleProduct();
   ~ExampleProduct() override;

@@ -6,6 +6,7 @@
 #include "integration/unzip.hpp"
 #include "support/api_client.hpp"
 #include "support/process.hpp"
+#include "support/test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -150,4 +151,26 @@ TEST_CASE("An unknown option of a product is refused like the platform's", "[int
   CHECK(described.status == 0);
   CHECK_THAT(described.out, Catch::Contains("| `products.example.greeting` | `TYTO_PRODUCTS_EXAMPLE_GREETING` | "
                                             "`--products-example-greeting` | string | `hello` |"));
+}
+
+TEST_CASE("A product's command runs from the tyto binary and is listed in its help", "[integration][products]") {
+  tyto::test::TempDir dir;
+  tyto::test::write_file(dir.path() / "a.txt", "twelve chars");
+  const auto a = (dir.path() / "a.txt").string();
+  const auto missing = (dir.path() / "missing.txt").string();
+
+  auto r = run_tyto({"note-length", a});
+  CHECK(r.status == 0);
+  CHECK(r.out == a + "=12\n");
+  // A file that fails is reported, the others go on, and the status says so.
+  r = run_tyto({"note-length", missing, a});
+  CHECK(r.status == 1);
+  CHECK(r.out == a + "=12\n");
+  CHECK_THAT(r.err, Catch::Contains(missing + ": cannot be read"));
+  CHECK(run_tyto({"note-length"}).status == 2);
+
+  auto help = run_tyto({"help"});
+  CHECK(help.status == 0);
+  CHECK_THAT(help.out, Catch::Contains("note-length FILE…"));
+  CHECK_THAT(help.out, Catch::Contains("the example product's command"));
 }
