@@ -3,11 +3,13 @@
 // linker's back. A product's line is guarded by TYTO_WITH_<NAME>, which its CMake option
 // (TYTO_PRODUCT_<NAME>, default ON; see tyto_add_product) sets, so a build can leave a product out.
 #include "cli/cli.hpp"
+#include "tyto/fingerprint/audio_module.hpp"
 #include "tyto/modules/builtin.hpp"
 
 int main(int argc, char** argv) {
   tyto::cli::Components components;
   components.module<tyto::modules::BuiltinModule>();
+  components.module<tyto::fingerprint::AudioFingerprintModule>();
   // Products (accessibility, brand protection, live sessions, captures, music catalog) follow, e.g.
   //   #if TYTO_WITH_MUSIC
   //   components.product<tyto::products::MusicCatalog>();
