@@ -7,9 +7,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <ostream>
+#include <thread>
 
 namespace tyto::fingerprint {
 namespace {
@@ -72,6 +74,31 @@ bool parse(Args args, std::initializer_list<std::string_view> allowed, Parsed& o
   return true;
 }
 
+// Fingerprints the files on up to one thread per core (each file is decoded on one thread, as fpcalc
+// does); results come back in the files' order, an exception_ptr where a file failed.
+struct Outcome {
+  AudioFingerprint fp;
+  std::exception_ptr error;
+};
+std::vector<Outcome> fingerprint_all(const std::vector<std::string>& files, const FingerprintOptions& options) {
+  std::vector<Outcome> out(files.size());
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t i = next++; i < files.size(); i = next++) {
+      try {
+        out[i].fp = fingerprint_file(files[i], options);
+      } catch (...) {
+        out[i].error = std::current_exception();
+      }
+    }
+  };
+  const auto threads = std::min<std::size_t>({files.size(), std::max(1u, std::thread::hardware_concurrency()), 8});
+  std::vector<std::jthread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  return out;
+}
+
 void report(std::ostream& err, const std::string& file, const Error& e) {
   err << file << ": " << e.what() << " (" << error_code_name(e.code()) << ")\n";
 }
@@ -83,9 +110,12 @@ int fingerprint_files(Args args, std::ostream& out, std::ostream& err) {
   options.max_seconds = p.length;
   int status = 0;
   bool first = true;
-  for (const auto& file : p.files) {
+  auto outcomes = fingerprint_all(p.files, options);
+  for (std::size_t n = 0; n < p.files.size(); ++n) {
+    const auto& file = p.files[n];
     try {
-      const auto fp = fingerprint_file(file, options);
+      if (outcomes[n].error) std::rethrow_exception(outcomes[n].error);
+      const auto& fp = outcomes[n].fp;
       // fpcalc prints the container's duration truncated to whole seconds.
       const auto duration = static_cast<long long>(fp.duration_s);
       if (p.json) {
@@ -122,9 +152,12 @@ int index_files(Args args, std::ostream& out, std::ostream& err) {
     FingerprintOptions options;
     options.max_seconds = 0;  // a catalog track is indexed whole
     int status = 0;
-    for (const auto& file : p.files) {
+    auto outcomes = fingerprint_all(p.files, options);
+    for (std::size_t n = 0; n < p.files.size(); ++n) {
+      const auto& file = p.files[n];
       try {
-        auto fp = fingerprint_file(file, options);
+        if (outcomes[n].error) std::rethrow_exception(outcomes[n].error);
+        auto& fp = outcomes[n].fp;
         const auto seconds = fp.fingerprinted_s;
         index.add({file, fp.duration_s, std::move(fp.raw)});
         out << "indexed " << file << " (" << fmt::format("{:.1f}", seconds) << " s)\n";
@@ -155,9 +188,12 @@ int lookup_files(Args args, std::ostream& out, std::ostream& err) {
   }
   int status = 0;
   json results = json::array();
-  for (const auto& file : p.files) {
+  auto outcomes = fingerprint_all(p.files, FingerprintOptions{});
+  for (std::size_t n = 0; n < p.files.size(); ++n) {
+    const auto& file = p.files[n];
     try {
-      const auto fp = fingerprint_file(file);
+      if (outcomes[n].error) std::rethrow_exception(outcomes[n].error);
+      const auto& fp = outcomes[n].fp;
       const auto match = index->lookup(fp.raw);
       if (p.json) {
         json m = nullptr;

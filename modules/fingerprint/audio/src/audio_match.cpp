@@ -99,6 +99,11 @@ bool AudioIndex::remove(const std::string& key) {
 
 std::optional<IndexMatch> AudioIndex::lookup(const std::vector<std::uint32_t>& query) const {
   if (query.empty() || tracks_.empty()) return std::nullopt;
+  {
+    std::vector<std::uint32_t> distinct(query);
+    std::sort(distinct.begin(), distinct.end());
+    if (std::unique(distinct.begin(), distinct.end()) - distinct.begin() < params_.min_distinct) return std::nullopt;
+  }
   // Votes for (track, offset); the offset is biased by the query's length so that it is never negative.
   const std::int64_t bias = static_cast<std::int64_t>(query.size());
   std::unordered_map<std::uint64_t, int> votes;

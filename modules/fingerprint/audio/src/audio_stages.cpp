@@ -109,7 +109,7 @@ void register_audio_stages(pipeline::StageRegistry& registry) {
                        {"required", {"id", "fingerprint"}},
                        {"properties",
                         {{"id", {{"type", "string"}, {"maxLength", 500}}}, {"fingerprint", fingerprint_string}}}}}}},
-                   {"min_score", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}, {"default", 0.3}}}}}},
+                   {"min_score", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}, {"default", 0.5}}}}}},
                 {{"type", "object"},
                  {"properties",
                   {{"match",

@@ -30,7 +30,8 @@ struct Alignment {
 
 struct MatchParams {
   int min_overlap = 40;     // items (≈ 5 s) that must overlap for an offset to count
-  double min_score = 0.30;  // below it there is no match (unrelated audio scores ≈ 0–0.15)
+  double min_score = 0.50;  // below it there is no match (unrelated music scored ≤ 0.37, clips ≥ 0.83)
+  int min_distinct = 8;     // a query with fewer distinct sub-fingerprints (silence) matches nothing
   int candidates = 24;      // best-voted (track, offset) pairs the index aligns exactly
   int refine = 3;           // ± items around a voted offset that are aligned exactly
 };
@@ -68,7 +69,8 @@ class AudioIndex {
   const std::vector<Track>& tracks() const noexcept { return tracks_; }
   double total_seconds() const noexcept;
 
-  // The best match of a query above params.min_score, or nullopt.
+  // The best match of a query above params.min_score, or nullopt (also for a query without content:
+  // fewer than params.min_distinct distinct sub-fingerprints, as silence gives).
   std::optional<IndexMatch> lookup(const std::vector<std::uint32_t>& query) const;
 
   // The index file: "TYTOFPA1", then per track its key, duration and raw fingerprint (little-endian),
