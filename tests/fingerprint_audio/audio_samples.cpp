@@ -2,14 +2,14 @@
 
 #include "support/test_support.hpp"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
+#include <sys/wait.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <random>
-#include <sys/wait.h>
 
 namespace tyto::test::audio {
 
@@ -87,8 +87,8 @@ std::string wav_bytes(int sample_rate, int channels, const std::vector<std::int1
 }
 
 void add_white_noise(const fs::path& in, const fs::path& out, double snr_db, std::uint64_t seed) {
-  const auto r =
-      run_command("ffmpeg -nostdin -v error -i " + quote(in.string()) + " -f s16le -ac 2 -ar 44100 -acodec pcm_s16le -");
+  const auto r = run_command("ffmpeg -nostdin -v error -i " + quote(in.string()) +
+                             " -f s16le -ac 2 -ar 44100 -acodec pcm_s16le -");
   REQUIRE(r.status == 0);
   std::vector<std::int16_t> samples(r.out.size() / 2);
   std::memcpy(samples.data(), r.out.data(), samples.size() * 2);

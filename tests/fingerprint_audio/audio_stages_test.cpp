@@ -102,7 +102,8 @@ TEST_CASE("audio.fingerprint and audio.match fingerprint an object and find a cl
   CHECK(out["match"]["id"] == "track");
   CHECK(out["match"]["offset_s"].get<double>() == Approx(42.0).margin(0.25));
   CHECK(out["match"]["score"].get<double>() > 0.5);
-  for (int i = 0; i < 10; ++i) refs.push_back({{"id", "other-" + std::to_string(i)}, {"fingerprint", other["fingerprint"]}});
+  for (int i = 0; i < 10; ++i)
+    refs.push_back({{"id", "other-" + std::to_string(i)}, {"fingerprint", other["fingerprint"]}});
   out = match_stage->run(ctx, {{"query", query["fingerprint"]}, {"references", refs}});
   REQUIRE(out["match"].is_object());
   CHECK(out["match"]["id"] == "track");
