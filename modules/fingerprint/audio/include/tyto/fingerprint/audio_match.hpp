@@ -30,7 +30,7 @@ struct Alignment {
 
 struct MatchParams {
   int min_overlap = 40;     // items (≈ 5 s) that must overlap for an offset to count
-  double min_score = 0.50;  // below it there is no match (unrelated music scored ≤ 0.37, clips ≥ 0.83)
+  double min_score = 0.50;  // below it there is no match (unrelated music scored ≤ 0.37, clips ≥ 0.74)
   int min_distinct = 8;     // a query with fewer distinct sub-fingerprints (silence) matches nothing
   int candidates = 24;      // best-voted (track, offset) pairs the index aligns exactly
   int refine = 3;           // ± items around a voted offset that are aligned exactly
