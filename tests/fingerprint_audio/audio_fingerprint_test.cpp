@@ -90,7 +90,7 @@ TEST_CASE("tyto fingerprint prints what fpcalc prints for the same files", "[fin
   CHECK(fingerprint::compress_fingerprint(from_bytes.raw) == whole.at("FINGERPRINT"));
 }
 
-TEST_CASE("tyto fingerprint --json prints path, duration and fingerprint; a failing file is reported",
+TEST_CASE("tyto fingerprint --json prints path, duration and fingerprint, and a failing file is reported",
           "[fingerprint][audio]") {
   const auto tracks = music_tracks();
   TempDir dir;
