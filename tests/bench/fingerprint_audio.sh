@@ -14,33 +14,43 @@ music=/usr/share/games/wesnoth/1.16/data/core/music
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-mapfile -t files < <(ls "$music"/*.ogg)
+mapfile -t files < <(ls "$music"/*.ogg | head -n "${TYTO_BENCH_AUDIO_FILES:-1000}")  # fewer files: a quick try
 audio_s=$(for f in "${files[@]}"; do ffprobe -v error -show_entries format=duration -of csv=p=0 "$f"; done |
   awk '{s += $1} END {printf "%.1f", s}')
 echo "== audio fingerprinting: ${#files[@]} files, ${audio_s} s of audio; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-once() {  # once COMMAND…: wall time of one run, in seconds
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@" >/dev/null 2>&1
-  t1=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}'
+once() {  # once COMMAND…: "WALL CPU" seconds of one run (CPU: user + system of it and its children)
+  /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" >/dev/null 2>&1 || true
+  awk '{printf "%.3f %.3f\n", $1, $2 + $3}' "$work/time"
 }
-min() { awk -v a="$1" -v b="$2" 'BEGIN {print (a == "" || b < a) ? b : a}'; }
-fpcalc_s="" tyto_s="" tyto1_s=""
-for _ in 1 2 3; do
-  # -ignore-errors: without it fpcalc 1.5.1 stops after the first Ogg file, whose end its FFmpeg 5 reader
-  # takes for a read error (see tests/fingerprint_audio).
-  fpcalc_s=$(min "$fpcalc_s" "$(once fpcalc -length 0 -ignore-errors "${files[@]}")")
-  tyto_s=$(min "$tyto_s" "$(once "$build_dir/tyto" fingerprint --length 0 "${files[@]}")")
-  tyto1_s=$(min "$tyto1_s" "$(once taskset -c 0 "$build_dir/tyto" fingerprint --length 0 "${files[@]}")")
+declare -A wall cpu
+names=(fpcalc tyto tyto1)
+for _ in 1 2 3; do  # interleaved, best of 3
+  for name in "${names[@]}"; do
+    case $name in
+      # -ignore-errors: without it fpcalc 1.5.1 stops after the first Ogg file, whose end its FFmpeg 5 reader
+      # takes for a read error (see tests/fingerprint_audio).
+      fpcalc) read -r w c < <(once fpcalc -length 0 -ignore-errors "${files[@]}") ;;
+      tyto) read -r w c < <(once "$build_dir/tyto" fingerprint --length 0 "${files[@]}") ;;
+      tyto1) read -r w c < <(once taskset -c 0 "$build_dir/tyto" fingerprint --length 0 "${files[@]}") ;;
+    esac
+    if [ -z "${wall[$name]:-}" ] || awk -v a="$w" -v b="${wall[$name]}" 'BEGIN {exit !(a < b)}'; then
+      wall[$name]=$w
+      cpu[$name]=$c
+    fi
+  done
 done
-for row in "fpcalc -length 0:$fpcalc_s" "tyto fingerprint --length 0 ($(nproc) cores):$tyto_s" \
-  "tyto fingerprint --length 0 (1 core):$tyto1_s"; do
-  name=${row%%:*}
-  s=${row##*:}
-  awk -v n="$name" -v s="$s" -v a="$audio_s" -v f="$fpcalc_s" \
-    'BEGIN {printf "  %-44s %7.2f s  %6.0fx real time  %.2fx fpcalc\n", n, s, a / s, f / s}'
+label() {
+  case $1 in
+    fpcalc) echo "fpcalc -length 0" ;;
+    tyto) echo "tyto fingerprint --length 0 ($(nproc) cores)" ;;
+    tyto1) echo "tyto fingerprint --length 0 (1 core)" ;;
+  esac
+}
+printf "  %-40s %9s %9s %10s %8s\n" "" "wall" "x real" "x fpcalc" "CPU s"
+for name in "${names[@]}"; do
+  awk -v n="$(label "$name")" -v s="${wall[$name]}" -v c="${cpu[$name]}" -v a="$audio_s" -v f="${wall[fpcalc]}" \
+    'BEGIN {printf "  %-40s %8.2fs %8.0fx %9.2fx %8.2f\n", n, s, a / s, f / s, c}'
 done
 
 echo "== lookup: the soundtrack indexed, 20 queries of 10 s (MP3 64 kbit/s) at random offsets; load: $(cut -d' ' -f1-3 /proc/loadavg)"
