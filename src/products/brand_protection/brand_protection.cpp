@@ -1,6 +1,7 @@
 #include "brand_protection.hpp"
 
 #include "brands.hpp"
+#include "demo_routes.hpp"
 #include "tyto/api/auth_routes.hpp"
 #include "tyto/auth/audit.hpp"
 #include "tyto/core/error.hpp"
@@ -149,14 +150,13 @@ void BrandProtection::install(Services& services, pipeline::StageRegistry&, http
   const http::BodyCheck check = [](const http::Request&, const json& body, json& fields) {
     check_brand_body(body, fields);
   };
-  router.add(
-      http::Method::kPost, "/api/v1/brands", [brands](http::Request& req) { return brands->create(req); },
-      {.summary = "Create a brand: its names, word lists, price band, weights, thresholds and scan schedule",
-       .tag = "brand_protection",
-       .request_schema = brand_create_schema(),
-       .response_schema = brand_schema(),
-       .success_status = 201},
-      {.role = auth::Role::kUser, .body_check = check});
+  router.add(http::Method::kPost, "/api/v1/brands", [brands](http::Request& req) { return brands->create(req); },
+             {.summary = "Create a brand: its names, word lists, price band, weights, thresholds and scan schedule",
+              .tag = "brand_protection",
+              .request_schema = brand_create_schema(),
+              .response_schema = brand_schema(),
+              .success_status = 201},
+             {.role = auth::Role::kUser, .body_check = check});
   router.add(http::Method::kGet, "/api/v1/brands", [brands](http::Request& req) { return brands->list(req); },
              {.summary = "The tenant's brands, newest first",
               .tag = "brand_protection",
@@ -170,10 +170,10 @@ void BrandProtection::install(Services& services, pipeline::StageRegistry&, http
        .request_schema = brand_patch_schema(),
        .response_schema = brand_schema()},
       {.role = auth::Role::kUser, .body_check = check});
-  router.add(
-      http::Method::kDelete, "/api/v1/brands/{id}", [brands](http::Request& req) { return brands->remove(req); },
-      {.summary = "Delete a brand with its reference images", .tag = "brand_protection", .success_status = 204},
-      {.role = auth::Role::kUser});
+  router.add(http::Method::kDelete, "/api/v1/brands/{id}", [brands](http::Request& req) { return brands->remove(req); },
+             {.summary = "Delete a brand with its reference images", .tag = "brand_protection", .success_status = 204},
+             {.role = auth::Role::kUser});
+  install_demo_routes(router);
 }
 
 }  // namespace tyto::products

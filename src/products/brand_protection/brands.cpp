@@ -13,8 +13,9 @@ namespace {
 
 using nlohmann::json;
 
-#define BRAND_COLUMNS \
-  "SELECT id, tenant_id, name, settings, schedule, schedule_id, created_by, created_at, updated_at FROM brand_protection_brands "
+#define BRAND_COLUMNS                                                                                     \
+  "SELECT id, tenant_id, name, settings, schedule, schedule_id, created_by, created_at, updated_at FROM " \
+  "brand_protection_brands "
 constexpr std::string_view kInsertBrand =
     "INSERT INTO brand_protection_brands (id, tenant_id, name, settings, schedule, schedule_id, created_by, "
     "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
@@ -29,9 +30,9 @@ constexpr std::string_view kBrandsOfCreator = BRAND_COLUMNS "WHERE created_by = 
 constexpr std::string_view kForgetBrandCreator =
     "UPDATE brand_protection_brands SET created_by = NULL WHERE created_by = $1";
 
-#define IMAGE_COLUMNS                                                                                        \
+#define IMAGE_COLUMNS                                                                                              \
   "SELECT id, tenant_id, brand_id, object_id, object_owner_id, sha256, state, hashes, error, job_id, created_by, " \
-  "created_at "                                                                                            \
+  "created_at "                                                                                                    \
   "FROM brand_protection_images "
 constexpr std::string_view kInsertImage =
     "INSERT INTO brand_protection_images (id, tenant_id, brand_id, object_id, object_owner_id, sha256, state, job_id, "
@@ -56,9 +57,7 @@ constexpr std::string_view kDeleteImagesOfOwner = "DELETE FROM brand_protection_
 constexpr std::string_view kWordLists[] = {"aliases", "misspellings", "fraud_terms", "keywords", "categories"};
 
 json word_list_schema() {
-  return {{"type", "array"},
-          {"maxItems", 500},
-          {"items", {{"type", "string"}, {"minLength", 1}, {"maxLength", 200}}}};
+  return {{"type", "array"}, {"maxItems", 500}, {"items", {{"type", "string"}, {"minLength", 1}, {"maxLength", 200}}}};
 }
 
 json settings_properties() {
@@ -94,37 +93,27 @@ json default_settings() {
   json s = json::object();
   for (auto list : kWordLists) s[std::string(list)] = json::array();
   s["price_band"] = nullptr;
-  s["weights"] = {{"text", 1.0}, {"image", 1.0}, {"keywords", 1.0}, {"fraud_terms", 1.0}, {"price", 1.0},
-                  {"seller", 1.0}};
+  s["weights"] = {{"text", 1.0},        {"image", 1.0}, {"keywords", 1.0},
+                  {"fraud_terms", 1.0}, {"price", 1.0}, {"seller", 1.0}};
   s["thresholds"] = {{"flag", 0.8}, {"review", 0.5}};
   return s;
 }
 
 Brand brand_from_row(const storage::Row& r) {
-  return {r.get<std::string>(0),
-          r.get<std::string>(1),
-          r.get<std::string>(2),
-          json::parse(r.get<std::string>(3)),
-          r.get<std::string>(4),
-          r.get_optional<std::string>(5),
-          r.get_optional<std::string>(6),
-          r.get<std::int64_t>(7),
+  return {r.get<std::string>(0),          r.get<std::string>(1),
+          r.get<std::string>(2),          json::parse(r.get<std::string>(3)),
+          r.get<std::string>(4),          r.get_optional<std::string>(5),
+          r.get_optional<std::string>(6), r.get<std::int64_t>(7),
           r.get<std::int64_t>(8)};
 }
 
 ReferenceImage image_from_row(const storage::Row& r) {
-  return {r.get<std::string>(0),
-          r.get<std::string>(1),
-          r.get<std::string>(2),
-          r.get<std::string>(3),
-          r.get_optional<std::string>(4),
-          r.get<std::string>(5),
-          r.get<std::string>(6),
-          r.is_null(7) ? json(nullptr) : json::parse(r.get<std::string>(7)),
-          r.get_optional<std::string>(8),
-          r.get_optional<std::string>(9),
-          r.get_optional<std::string>(10),
-          r.get<std::int64_t>(11)};
+  return {r.get<std::string>(0),           r.get<std::string>(1),
+          r.get<std::string>(2),           r.get<std::string>(3),
+          r.get_optional<std::string>(4),  r.get<std::string>(5),
+          r.get<std::string>(6),           r.is_null(7) ? json(nullptr) : json::parse(r.get<std::string>(7)),
+          r.get_optional<std::string>(8),  r.get_optional<std::string>(9),
+          r.get_optional<std::string>(10), r.get<std::int64_t>(11)};
 }
 
 }  // namespace
@@ -257,8 +246,7 @@ void BrandStore::insert(storage::Session& tx, const Brand& b) {
 
 void BrandStore::update(storage::Session& tx, const Brand& b) {
   try {
-    tx.execute(kUpdateBrand,
-               {b.tenant_id, b.id, b.name, b.settings.dump(), b.schedule, b.schedule_id, b.updated_at});
+    tx.execute(kUpdateBrand, {b.tenant_id, b.id, b.name, b.settings.dump(), b.schedule, b.schedule_id, b.updated_at});
   } catch (const storage::UniqueViolation&) {
     throw Error(ErrorCode::kConflict, "a brand of that name exists", {{"name", b.name}});
   }
@@ -296,9 +284,8 @@ std::int64_t BrandStore::image_count(const std::string& tenant_id, const std::st
 
 void BrandStore::insert_image(storage::Session& tx, const ReferenceImage& i) {
   try {
-    tx.execute(kInsertImage,
-               {i.id, i.tenant_id, i.brand_id, i.object_id, i.object_owner_id, i.sha256, i.state, i.job_id, i.created_by,
-                i.created_at});
+    tx.execute(kInsertImage, {i.id, i.tenant_id, i.brand_id, i.object_id, i.object_owner_id, i.sha256, i.state,
+                              i.job_id, i.created_by, i.created_at});
   } catch (const storage::UniqueViolation&) {
     throw Error(ErrorCode::kConflict, "the object is already a reference image of this brand",
                 {{"object_id", i.object_id}});

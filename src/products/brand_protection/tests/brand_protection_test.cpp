@@ -1,5 +1,6 @@
 // The brand-protection product in the real tyto binary, on SQLite and PostgreSQL: brands through the API
 // (validation, defaults, partial changes, conflicts, audit), tenant isolation and personal data.
+#include "../demo_marketplace.hpp"
 #include "integration/backends.hpp"
 #include "integration/isolation_matrix.hpp"
 #include "integration/unzip.hpp"
@@ -8,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 using namespace tyto::test;
@@ -161,9 +164,9 @@ TEMPLATE_TEST_CASE("A user's brands are in their export, and erasing the user ke
   TestType backend;
   auto server = TytoProcess::serve(backend.args({"--auth-registration", "open"}));
   const auto port = server->port();
-  auto reg = api(port, "POST", "/api/v1/auth/register",
-                 {{"email", "brand.manager@example.com"}, {"password", "a long enough password"}},
-                 {{"Authorization", ""}});
+  auto reg =
+      api(port, "POST", "/api/v1/auth/register",
+          {{"email", "brand.manager@example.com"}, {"password", "a long enough password"}}, {{"Authorization", ""}});
   REQUIRE(reg.status == 201);
   const std::map<std::string, std::string> who = {
       {"Authorization", "Bearer " + reg.body["access_token"].template get<std::string>()}};
@@ -194,4 +197,58 @@ TEMPLATE_TEST_CASE("A user's brands are in their export, and erasing the user ke
   CHECK(row->is_null(0));
   CHECK(db->query_one("SELECT COUNT(*) FROM brand_protection_brands WHERE created_by = $1", {user_id})
             ->template get<std::int64_t>(0) == 0);
+}
+
+TEST_CASE("The demo marketplace serves every listing once, its pictures, and the same bytes every time",
+          "[integration][brand_protection]") {
+  SqliteBackend backend;
+  auto server = TytoProcess::serve(backend.args());
+  const auto port = server->port();
+  namespace demo = tyto::products::brand_protection::demo;
+
+  // Paging through an empty query reaches every listing once.
+  std::set<std::string> ids;
+  int copies = 0;
+  json next = 0;
+  while (!next.is_null()) {
+    auto page = api(port, "GET", "/api/v1/brands/demo-marketplace/search?limit=200&offset=" + next.dump());
+    REQUIRE(page.status == 200);
+    for (const auto& l : page.body["items"]) {
+      CHECK(ids.insert(l["id"].template get<std::string>()).second);
+      const int n = std::stoi(l["id"].template get<std::string>().substr(5));
+      if (demo::kind_of(n) == demo::Kind::kCopy) ++copies;
+      CHECK(l["image_url"] == "/api/v1/brands/demo-marketplace/images/" + l["id"].template get<std::string>() + ".jpg");
+    }
+    next = page.body["next_offset"];
+  }
+  CHECK(ids.size() == static_cast<std::size_t>(demo::kListings));
+  CHECK(copies == demo::kListings / 10);
+
+  // A query keeps the listings whose title holds every word.
+  auto found = api(port, "GET", "/api/v1/brands/demo-marketplace/search?q=northwind%20jacket&limit=200");
+  REQUIRE(found.status == 200);
+  REQUIRE_FALSE(found.body["items"].empty());
+  for (const auto& l : found.body["items"]) {
+    std::string title = l["title"];
+    std::transform(title.begin(), title.end(), title.begin(), [](unsigned char c) { return std::tolower(c); });
+    CHECK(title.find("northwind") != std::string::npos);
+    CHECK(title.find("jacket") != std::string::npos);
+  }
+
+  // Pictures are JPEGs, the same bytes on every call; numbers outside the marketplace are 404.
+  auto a = api(port, "GET", "/api/v1/brands/demo-marketplace/images/demo-0003.jpg");
+  auto b = api(port, "GET", "/api/v1/brands/demo-marketplace/images/demo-0003.jpg");
+  REQUIRE(a.raw.status == 200);
+  CHECK(a.raw.header("content-type") == "image/jpeg");
+  CHECK(a.raw.body.substr(0, 3) == "\xFF\xD8\xFF");
+  CHECK(a.raw.body == b.raw.body);
+  CHECK(api(port, "GET", "/api/v1/brands/demo-marketplace/references/2.jpg").raw.status == 200);
+  for (const std::string bad : {"images/demo-1000.jpg", "images/demo-0003.png", "images/..%2Fdemo-0003.jpg",
+                                "references/3.jpg", "listings/demo-12", "search?limit=0x10", "search?offset=-1"}) {
+    INFO(bad);
+    const int status = api(port, "GET", "/api/v1/brands/demo-marketplace/" + bad).status;
+    CHECK((status == 404 || status == 422));
+  }
+  // Like every route, it needs a credential.
+  CHECK(api(port, "GET", "/api/v1/brands/demo-marketplace/search", nullptr, {{"Authorization", ""}}).status == 401);
 }
