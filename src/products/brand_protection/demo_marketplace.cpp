@@ -35,12 +35,12 @@ class Random {
 
 constexpr std::array<std::string_view, 3> kReferenceNames = {"Northwind Trail Jacket", "Northwind Summit Pack",
                                                              "Northwind Ridge Boots"};
-constexpr std::array<std::string_view, 6> kMisspellings = {"Nortwind", "N0rthwind", "Northwlnd", "Nothwind",
-                                                           "Northwind", "NORTH WIND"};
+constexpr std::array<std::string_view, 6> kMisspellings = {"Nortwind", "N0rthwind", "Northwlnd",
+                                                           "Nothwind", "Northwind", "NORTH WIND"};
 constexpr std::array<std::string_view, 4> kFraudTerms = {"replica", "AAA quality", "1:1 copy", "factory direct"};
-constexpr std::array<std::string_view, 12> kGoods = {"Ceramic Mug",   "Desk Lamp",   "Yoga Mat",     "Garden Hose",
-                                                     "Phone Case",    "Wool Scarf",  "Cutting Board", "Bike Light",
-                                                     "Water Bottle", "Notebook A5", "Tea Kettle",  "Running Socks"};
+constexpr std::array<std::string_view, 12> kGoods = {"Ceramic Mug",  "Desk Lamp",   "Yoga Mat",      "Garden Hose",
+                                                     "Phone Case",   "Wool Scarf",  "Cutting Board", "Bike Light",
+                                                     "Water Bottle", "Notebook A5", "Tea Kettle",    "Running Socks"};
 constexpr std::array<std::string_view, 8> kAdjectives = {"New",     "Vintage", "Premium", "Lightweight",
                                                          "Classic", "Compact", "Deluxe",  "Outdoor"};
 constexpr std::array<std::string_view, 8> kSellers = {"trailgear_outlet", "bestdeals4u", "mountain_supply",
@@ -148,8 +148,8 @@ cv::Mat unrelated(int n) {
       cv::rectangle(img, centre, centre + cv::Point(30 + rng.below(200), 30 + rng.below(150)), colour, cv::FILLED);
     }
   }
-  cv::putText(img, std::string(kGoods[rng.below(static_cast<int>(kGoods.size()))]), {40, 440},
-              cv::FONT_HERSHEY_SIMPLEX, 1.1, cv::Scalar(20, 20, 20), 2, cv::LINE_AA);
+  cv::putText(img, std::string(kGoods[rng.below(static_cast<int>(kGoods.size()))]), {40, 440}, cv::FONT_HERSHEY_SIMPLEX,
+              1.1, cv::Scalar(20, 20, 20), 2, cv::LINE_AA);
   return img;
 }
 

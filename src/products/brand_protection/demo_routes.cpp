@@ -1,6 +1,7 @@
 // The demo marketplace's HTTP face (demo_marketplace.hpp): a search endpoint shaped like the marketplace
-// search APIs that the http_json provider reads, and the listings' pictures. Authenticated like every route;
-// it serves no tenant data, only what the generator makes.
+// search APIs that the http_json provider reads, and the listings' pictures. It serves no tenant data, only
+// what the generator makes: search and listings need a credential like every route, the pictures are public
+// like static files (a listings file or a browser can point at them).
 #include "demo_routes.hpp"
 
 #include "demo_marketplace.hpp"
@@ -17,9 +18,8 @@ using nlohmann::json;
 constexpr std::string_view kBase = "/api/v1/brands/demo-marketplace";
 
 json listing_json(const demo::Listing& l) {
-  return {{"id", l.id},         {"title", l.title},       {"seller", l.seller},
-          {"seller_rating", l.seller_rating}, {"price", l.price}, {"currency", l.currency},
-          {"url", l.url},       {"image_url", l.image_url}};
+  return {{"id", l.id},       {"title", l.title},       {"seller", l.seller}, {"seller_rating", l.seller_rating},
+          {"price", l.price}, {"currency", l.currency}, {"url", l.url},       {"image_url", l.image_url}};
 }
 
 json listing_schema() {
@@ -70,36 +70,37 @@ http::Response jpeg(std::string bytes) {
 }  // namespace
 
 void install_demo_routes(http::Router& router) {
-  router.add(
-      http::Method::kGet, std::string(kBase) + "/search",
-      [](http::Request& req) {
-        const std::string q = req.query("q").value_or("");
-        const int offset = int_query(req, "offset", 0, demo::kListings);
-        const int limit = int_query(req, "limit", 50, 200);
-        json items = json::array();
-        for (const auto& l : demo::search(q, offset, limit + 1, std::string(kBase))) items.push_back(listing_json(l));
-        json next = nullptr;
-        if (static_cast<int>(items.size()) > limit) {
-          items.erase(items.size() - 1);
-          next = offset + limit;
-        }
-        return http::Response::json({{"items", items}, {"next_offset", next}});
-      },
-      {.summary = "The demo marketplace's search: listings whose title holds every word of ?q=, from ?offset=, "
-                  "?limit= at a time (at most 200)",
-       .tag = "brand_protection",
-       .response_schema = {{"type", "object"},
-                           {"properties",
-                            {{"items", {{"type", "array"}, {"items", listing_schema()}}},
-                             {"next_offset", {{"type", {"integer", "null"}}}}}}}});
-  router.add(
-      http::Method::kGet, std::string(kBase) + "/listings/{listing}",
-      [](http::Request& req) {
-        const int n = listing_number(req.param("listing"), false);
-        if (n < 0) throw Error(ErrorCode::kNotFound, "no such demo listing");
-        return http::Response::json(listing_json(demo::listing(n, std::string(kBase))));
-      },
-      {.summary = "One listing of the demo marketplace", .tag = "brand_protection", .response_schema = listing_schema()});
+  router.add(http::Method::kGet, std::string(kBase) + "/search",
+             [](http::Request& req) {
+               const std::string q = req.query("q").value_or("");
+               const int offset = int_query(req, "offset", 0, demo::kListings);
+               const int limit = int_query(req, "limit", 50, 200);
+               json items = json::array();
+               for (const auto& l : demo::search(q, offset, limit + 1, std::string(kBase)))
+                 items.push_back(listing_json(l));
+               json next = nullptr;
+               if (static_cast<int>(items.size()) > limit) {
+                 items.erase(items.size() - 1);
+                 next = offset + limit;
+               }
+               return http::Response::json({{"items", items}, {"next_offset", next}});
+             },
+             {.summary = "The demo marketplace's search: listings whose title holds every word of ?q=, from ?offset=, "
+                         "?limit= at a time (at most 200)",
+              .tag = "brand_protection",
+              .response_schema = {{"type", "object"},
+                                  {"properties",
+                                   {{"items", {{"type", "array"}, {"items", listing_schema()}}},
+                                    {"next_offset", {{"type", {"integer", "null"}}}}}}}});
+  router.add(http::Method::kGet, std::string(kBase) + "/listings/{listing}",
+             [](http::Request& req) {
+               const int n = listing_number(req.param("listing"), false);
+               if (n < 0) throw Error(ErrorCode::kNotFound, "no such demo listing");
+               return http::Response::json(listing_json(demo::listing(n, std::string(kBase))));
+             },
+             {.summary = "One listing of the demo marketplace",
+              .tag = "brand_protection",
+              .response_schema = listing_schema()});
   router.add(
       http::Method::kGet, std::string(kBase) + "/images/{file}",
       [](http::Request& req) {
@@ -107,7 +108,8 @@ void install_demo_routes(http::Router& router) {
         if (n < 0) throw Error(ErrorCode::kNotFound, "no such demo picture");
         return jpeg(demo::listing_image(n));
       },
-      {.summary = "A demo listing's picture (JPEG)", .tag = "brand_protection", .success_content_type = "image/jpeg"});
+      {.summary = "A demo listing's picture (JPEG)", .tag = "brand_protection", .success_content_type = "image/jpeg"},
+      {.public_route = true});
   router.add(
       http::Method::kGet, std::string(kBase) + "/references/{file}",
       [](http::Request& req) {
@@ -119,7 +121,8 @@ void install_demo_routes(http::Router& router) {
       },
       {.summary = "The demo brand Northwind's reference pictures, 0.jpg to 2.jpg (JPEG)",
        .tag = "brand_protection",
-       .success_content_type = "image/jpeg"});
+       .success_content_type = "image/jpeg"},
+      {.public_route = true});
 }
 
 }  // namespace tyto::products::brand_protection

@@ -249,6 +249,8 @@ TEST_CASE("The demo marketplace serves every listing once, its pictures, and the
     const int status = api(port, "GET", "/api/v1/brands/demo-marketplace/" + bad).status;
     CHECK((status == 404 || status == 422));
   }
-  // Like every route, it needs a credential.
+  // The search needs a credential like every route; the pictures are public like static files.
   CHECK(api(port, "GET", "/api/v1/brands/demo-marketplace/search", nullptr, {{"Authorization", ""}}).status == 401);
+  CHECK(api(port, "GET", "/api/v1/brands/demo-marketplace/images/demo-0001.jpg", nullptr, {{"Authorization", ""}})
+            .raw.status == 200);
 }
