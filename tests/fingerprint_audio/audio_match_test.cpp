@@ -100,9 +100,14 @@ TEST_CASE("The index finds an excerpt among many tracks, persists, and replaces 
   CHECK(m->track == "track-37");
 
   // The same key replaces the track; remove takes it out.
-  loaded.add({"track-37", 1.0, random_fingerprint(1500, rng)});
+  const auto replacement = random_fingerprint(1500, rng);
+  loaded.add({"track-37", 1.0, replacement});
   CHECK(loaded.size() == 60);
   CHECK_FALSE(loaded.lookup(query));
+  m = loaded.lookup(with_errors(slice(replacement, 300, 80), 0.15, rng));
+  REQUIRE(m);
+  CHECK(m->track == "track-37");
+  CHECK(m->alignment.offset == 300);
   CHECK(loaded.remove("track-36"));
   CHECK_FALSE(loaded.remove("track-36"));
   CHECK(AudioIndex::load(dir.path() / "none.tfp").size() == 0);

@@ -78,12 +78,18 @@ void AudioIndex::rebuild() {
 }
 
 void AudioIndex::add(Track track) {
-  for (auto& existing : tracks_) {
-    if (existing.key == track.key) {
-      existing = std::move(track);
-      rebuild();
-      return;
+  for (std::uint32_t t = 0; t < tracks_.size(); ++t) {
+    if (tracks_[t].key != track.key) continue;
+    // Replaced in place: only the old track's postings go, so re-indexing a catalog stays linear.
+    for (const auto value : tracks_[t].raw) {
+      for (int k = 0; k < kKeys; ++k) {
+        auto& list = postings_[k * kSlices + slice(value, k)];
+        std::erase_if(list, [t](const Posting& p) { return p.track == t; });
+      }
     }
+    tracks_[t] = std::move(track);
+    post(t);
+    return;
   }
   tracks_.push_back(std::move(track));
   post(static_cast<std::uint32_t>(tracks_.size() - 1));
