@@ -257,7 +257,10 @@ class Decoder {
     while (true) {
       const int ret = avcodec_receive_frame(codec_.get(), frame_.get());
       if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return true;
-      if (ret == AVERROR_INVALIDDATA) continue;  // a damaged frame: skip it, as players do
+      if (ret == AVERROR_INVALIDDATA) {  // a damaged frame: skip it, as players do
+        if (deadline_.passed()) late();
+        continue;
+      }
       check(ret, "cannot decode");
       const bool more = feed(frame_.get());
       av_frame_unref(frame_.get());
