@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <random>
 #include <sstream>
 
 using namespace tyto;
@@ -180,4 +181,36 @@ TEST_CASE("Bad audio input is a tyto::Error with a stable code, never a crash", 
   const auto whole = run_tyto({"fingerprint", "--length", "0", path("huge.wav").string()});
   CHECK(whole.status == 1);
   CHECK_THAT(whole.err, Catch::Contains("payload_too_large"));
+}
+
+TEST_CASE("Randomly damaged recordings fingerprint or fail with a tyto::Error, never crash", "[fingerprint][audio]") {
+  const auto tracks = music_tracks();
+  TempDir dir;
+  std::vector<std::string> originals;
+  for (const auto* ext : {"ogg", "mp3", "flac", "wav"}) {
+    const auto out = dir.path() / (std::string("short.") + ext);
+    cut_clip(tracks[5], 10, 15, out);
+    originals.push_back(read_file(out));
+  }
+  std::mt19937 rng(Catch::rngSeed());
+  int decoded = 0, refused = 0;
+  for (int round = 0; round < 40; ++round) {
+    std::string bytes = originals[static_cast<std::size_t>(round) % originals.size()];
+    // Overwrite a few runs of bytes (headers included), and sometimes cut the end off.
+    for (int hit = 0; hit < 1 + static_cast<int>(rng() % 6); ++hit) {
+      const auto at = rng() % bytes.size();
+      for (std::size_t i = at; i < std::min(bytes.size(), at + 1 + rng() % 64); ++i)
+        bytes[i] = static_cast<char>(rng());
+    }
+    if (rng() % 3 == 0) bytes.resize(rng() % bytes.size() + 1);
+    try {
+      const auto fp = fingerprint::fingerprint_bytes(bytes, {.deadline = std::chrono::seconds(20)});
+      CHECK_FALSE(fp.raw.empty());
+      ++decoded;
+    } catch (const Error& e) {
+      CHECK((e.code() == ErrorCode::kUnsupportedMediaType || e.code() == ErrorCode::kTimeout));
+      ++refused;
+    }
+  }
+  CHECK(decoded + refused == 40);
 }
