@@ -22,8 +22,8 @@ Error bad_media(std::string_view reason, std::string message) {
 void check_size(std::uint64_t width, std::uint64_t height, const DecodeOptions& options) {
   if (width == 0 || height == 0) throw bad_media("corrupt", "the image declares no pixels");
   if (width * height > options.max_pixels)
-    throw bad_media("too_large", fmt::format("the image declares {}x{} pixels, more than the {} allowed", width,
-                                             height, options.max_pixels));
+    throw bad_media("too_large", fmt::format("the image declares {}x{} pixels, more than the {} allowed", width, height,
+                                             options.max_pixels));
 }
 
 std::uint32_t read_be32(std::string_view b, std::size_t at) {
@@ -44,8 +44,8 @@ void check_declared_size(std::string_view bytes, std::string_view format, const 
     check_size(read_le(bytes, 6, 2), read_le(bytes, 8, 2), options);
   } else if (format == "bmp" && bytes.size() >= 26) {
     const auto height = static_cast<std::int32_t>(read_le(bytes, 22, 4));
-    check_size(read_le(bytes, 18, 4), static_cast<std::uint32_t>(height < 0 ? -static_cast<std::int64_t>(height) : height),
-               options);
+    check_size(read_le(bytes, 18, 4),
+               static_cast<std::uint32_t>(height < 0 ? -static_cast<std::int64_t>(height) : height), options);
   } else if (format == "webp" && bytes.size() >= 30 && bytes.substr(12, 4) == "VP8X") {
     check_size(read_le(bytes, 24, 3) + 1, read_le(bytes, 27, 3) + 1, options);
   }
@@ -74,7 +74,8 @@ std::optional<RgbImage> decode_jpeg(std::string_view bytes, const DecodeOptions&
     const tjscalingfactor f = factors[i];
     if (f.num > f.denom) continue;
     const int sw = TJSCALED(width, f), sh = TJSCALED(height, f);
-    if (std::min(sw, sh) >= options.min_side && sw * static_cast<long>(sh) < TJSCALED(width, chosen) * static_cast<long>(TJSCALED(height, chosen)))
+    if (std::min(sw, sh) >= options.min_side &&
+        sw * static_cast<long>(sh) < TJSCALED(width, chosen) * static_cast<long>(TJSCALED(height, chosen)))
       chosen = f;
   }
   RgbImage out;

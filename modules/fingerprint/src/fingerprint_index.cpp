@@ -69,8 +69,12 @@ json entry_json(const IndexEntry& e) {
 }
 
 IndexEntry entry_from_json(const json& j) {
-  return {j.at("key").get<std::string>(), j.value("sha256", ""), hex64(j, "ahash"), hex64(j, "dhash"),
-          hex64(j, "phash"), hex256(j, "pdq")};
+  return {j.at("key").get<std::string>(),
+          j.value("sha256", ""),
+          hex64(j, "ahash"),
+          hex64(j, "dhash"),
+          hex64(j, "phash"),
+          hex256(j, "pdq")};
 }
 
 }  // namespace
@@ -85,23 +89,22 @@ std::optional<HashKind> parse_hash_kind(std::string_view name) {
 
 std::string_view hash_kind_name(HashKind kind) {
   switch (kind) {
-    case HashKind::kAhash: return "ahash";
-    case HashKind::kDhash: return "dhash";
-    case HashKind::kPhash: return "phash";
-    case HashKind::kPdq: return "pdq";
+    case HashKind::kAhash:
+      return "ahash";
+    case HashKind::kDhash:
+      return "dhash";
+    case HashKind::kPhash:
+      return "phash";
+    case HashKind::kPdq:
+      return "pdq";
   }
   return "";
 }
 
 json hashes_json(const ImageHashes& h) {
-  return {{"ahash", to_hex(h.ahash)},
-          {"dhash", to_hex(h.dhash)},
-          {"phash", to_hex(h.phash)},
-          {"pdq", to_hex(h.pdq)},
-          {"pdq_quality", h.pdq_quality},
-          {"colour", h.colour},
-          {"width", h.width},
-          {"height", h.height}};
+  return {
+      {"ahash", to_hex(h.ahash)},     {"dhash", to_hex(h.dhash)}, {"phash", to_hex(h.phash)}, {"pdq", to_hex(h.pdq)},
+      {"pdq_quality", h.pdq_quality}, {"colour", h.colour},       {"width", h.width},         {"height", h.height}};
 }
 
 ImageHashes hashes_from_json(const json& j) {
@@ -166,10 +169,14 @@ std::vector<IndexMatch> FingerprintIndex::named(const std::vector<HammingMatch>&
 std::vector<IndexMatch> FingerprintIndex::within(const HashQuery& q, int radius) const {
   std::shared_lock lock(mutex_);
   switch (q.kind) {
-    case HashKind::kAhash: return named(ahash_.within(q.h64, radius));
-    case HashKind::kDhash: return named(dhash_.within(q.h64, radius));
-    case HashKind::kPhash: return named(phash_.within(q.h64, radius));
-    case HashKind::kPdq: return named(pdq_.within(q.h256, radius));
+    case HashKind::kAhash:
+      return named(ahash_.within(q.h64, radius));
+    case HashKind::kDhash:
+      return named(dhash_.within(q.h64, radius));
+    case HashKind::kPhash:
+      return named(phash_.within(q.h64, radius));
+    case HashKind::kPdq:
+      return named(pdq_.within(q.h256, radius));
   }
   return {};
 }
@@ -177,10 +184,14 @@ std::vector<IndexMatch> FingerprintIndex::within(const HashQuery& q, int radius)
 std::vector<IndexMatch> FingerprintIndex::nearest(const HashQuery& q, std::size_t k) const {
   std::shared_lock lock(mutex_);
   switch (q.kind) {
-    case HashKind::kAhash: return named(ahash_.nearest(q.h64, k));
-    case HashKind::kDhash: return named(dhash_.nearest(q.h64, k));
-    case HashKind::kPhash: return named(phash_.nearest(q.h64, k));
-    case HashKind::kPdq: return named(pdq_.nearest(q.h256, k));
+    case HashKind::kAhash:
+      return named(ahash_.nearest(q.h64, k));
+    case HashKind::kDhash:
+      return named(dhash_.nearest(q.h64, k));
+    case HashKind::kPhash:
+      return named(phash_.nearest(q.h64, k));
+    case HashKind::kPdq:
+      return named(pdq_.nearest(q.h256, k));
   }
   return {};
 }

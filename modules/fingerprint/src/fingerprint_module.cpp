@@ -24,10 +24,14 @@ using namespace tyto::fingerprint;
 // distance that kept precision at or above 99% on the measured transforms.
 int default_radius(HashKind kind) {
   switch (kind) {
-    case HashKind::kAhash: return 6;
-    case HashKind::kDhash: return 8;
-    case HashKind::kPhash: return 10;
-    case HashKind::kPdq: return 48;
+    case HashKind::kAhash:
+      return 6;
+    case HashKind::kDhash:
+      return 8;
+    case HashKind::kPhash:
+      return 10;
+    case HashKind::kPdq:
+      return 48;
   }
   return 0;
 }
@@ -55,24 +59,26 @@ json input_schema_hash() {
 }
 
 json output_schema_hash() {
-  return {{"type", "object"},
-          {"required", {"object_id", "sha256", "ahash", "dhash", "phash", "pdq", "pdq_quality", "colour", "cached"}},
-          {"properties",
-           {{"object_id", {{"type", "string"}}},
-            {"sha256", {{"type", "string"}}},
-            {"ahash", hash_schema()},
-            {"dhash", hash_schema()},
-            {"phash", hash_schema()},
-            {"pdq", {{"type", "string"}, {"pattern", "^[0-9a-f]{64}$"}}},
-            {"pdq_quality", {{"type", "integer"}, {"minimum", 0}, {"maximum", 100}}},
-            {"colour", {{"type", "array"}, {"items", {{"type", "number"}}}, {"minItems", kColourBins}, {"maxItems", kColourBins}}},
-            {"width", {{"type", "integer"}}},
-            {"height", {{"type", "integer"}}},
-            {"cached", {{"type", "boolean"}}},
-            {"index", {{"type", "string"}}},
-            {"hash", {{"type", "string"}}},
-            {"radius", {{"type", "integer"}}},
-            {"k", {{"type", "integer"}}}}}};
+  return {
+      {"type", "object"},
+      {"required", {"object_id", "sha256", "ahash", "dhash", "phash", "pdq", "pdq_quality", "colour", "cached"}},
+      {"properties",
+       {{"object_id", {{"type", "string"}}},
+        {"sha256", {{"type", "string"}}},
+        {"ahash", hash_schema()},
+        {"dhash", hash_schema()},
+        {"phash", hash_schema()},
+        {"pdq", {{"type", "string"}, {"pattern", "^[0-9a-f]{64}$"}}},
+        {"pdq_quality", {{"type", "integer"}, {"minimum", 0}, {"maximum", 100}}},
+        {"colour",
+         {{"type", "array"}, {"items", {{"type", "number"}}}, {"minItems", kColourBins}, {"maxItems", kColourBins}}},
+        {"width", {{"type", "integer"}}},
+        {"height", {{"type", "integer"}}},
+        {"cached", {{"type", "boolean"}}},
+        {"index", {{"type", "string"}}},
+        {"hash", {{"type", "string"}}},
+        {"radius", {{"type", "integer"}}},
+        {"k", {{"type", "integer"}}}}}};
 }
 
 json input_schema_match() {
@@ -101,7 +107,9 @@ json output_schema_match() {
               {"items",
                {{"type", "object"},
                 {"properties",
-                 {{"key", {{"type", "string"}}}, {"sha256", {{"type", "string"}}}, {"distance", {{"type", "integer"}}}}}}}}}}}};
+                 {{"key", {{"type", "string"}}},
+                  {"sha256", {{"type", "string"}}},
+                  {"distance", {{"type", "integer"}}}}}}}}}}}};
 }
 
 }  // namespace
@@ -132,14 +140,14 @@ void FingerprintModule::start() {
   if (options_.dir.empty() || !std::filesystem::is_directory(root, ec)) return;
   for (const auto& tenant : std::filesystem::directory_iterator(root))
     for (const auto& file : std::filesystem::directory_iterator(tenant.path()))
-      if (file.path().extension() == ".jsonl")
-        index(tenant.path().filename().string(), file.path().stem().string());
+      if (file.path().extension() == ".jsonl") index(tenant.path().filename().string(), file.path().stem().string());
 }
 
 HashCache& FingerprintModule::cache() {
   std::lock_guard lock(mutex_);
   if (!cache_)
-    cache_ = std::make_unique<HashCache>(options_.dir.empty() ? std::filesystem::path() : options_.dir / "hash-cache.jsonl");
+    cache_ =
+        std::make_unique<HashCache>(options_.dir.empty() ? std::filesystem::path() : options_.dir / "hash-cache.jsonl");
   return *cache_;
 }
 
@@ -150,7 +158,8 @@ FingerprintIndex& FingerprintModule::index(const std::string& tenant_id, const s
   const std::string id = tenant_id + "/" + name;
   auto it = indexes_.find(id);
   if (it == indexes_.end()) {
-    const auto path = options_.dir.empty() ? std::filesystem::path() : options_.dir / "indexes" / tenant_id / (name + ".jsonl");
+    const auto path =
+        options_.dir.empty() ? std::filesystem::path() : options_.dir / "indexes" / tenant_id / (name + ".jsonl");
     it = indexes_.emplace(id, std::make_unique<FingerprintIndex>(path)).first;
   }
   return *it->second;

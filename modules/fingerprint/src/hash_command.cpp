@@ -21,8 +21,9 @@ json hash_file(const std::string& path) {
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   try {
     const ImageHashes h = hash_image(decode_image(bytes));
-    return {{"path", path},          {"ahash", to_hex(h.ahash)}, {"dhash", to_hex(h.dhash)},
-            {"phash", to_hex(h.phash)}, {"pdq", to_hex(h.pdq)},     {"pdq_quality", h.pdq_quality}};
+    return {
+        {"path", path},         {"ahash", to_hex(h.ahash)},    {"dhash", to_hex(h.dhash)}, {"phash", to_hex(h.phash)},
+        {"pdq", to_hex(h.pdq)}, {"pdq_quality", h.pdq_quality}};
   } catch (const Error& e) {
     return {{"path", path}, {"error", e.what()}, {"code", std::string(error_code_name(e.code()))}};
   }
@@ -58,9 +59,10 @@ int run_hash(std::span<const std::string> args, std::ostream& out, std::ostream&
     } else if (entry.contains("error")) {
       out << fmt::format("{} error={} {}\n", file, entry["code"].get<std::string>(), entry["error"].get<std::string>());
     } else {
-      out << fmt::format("{} ahash={} dhash={} phash={} pdq={} pdq_quality={}\n", file, entry["ahash"].get<std::string>(),
-                         entry["dhash"].get<std::string>(), entry["phash"].get<std::string>(),
-                         entry["pdq"].get<std::string>(), entry["pdq_quality"].get<int>());
+      out << fmt::format("{} ahash={} dhash={} phash={} pdq={} pdq_quality={}\n", file,
+                         entry["ahash"].get<std::string>(), entry["dhash"].get<std::string>(),
+                         entry["phash"].get<std::string>(), entry["pdq"].get<std::string>(),
+                         entry["pdq_quality"].get<int>());
     }
   }
   if (as_json) out << all.dump() << "\n";

@@ -44,7 +44,8 @@ PdqResult pdq_hash(const RgbImage& image) {
   }
   const int along_rows = window_for(w), along_columns = window_for(h);
   for (int pass = 0; pass < kJaroszPasses; ++pass) {
-    for (int y = 0; y < h; ++y) box_filter(&a[static_cast<std::size_t>(y) * w], &b[static_cast<std::size_t>(y) * w], w, 1, along_rows);
+    for (int y = 0; y < h; ++y)
+      box_filter(&a[static_cast<std::size_t>(y) * w], &b[static_cast<std::size_t>(y) * w], w, 1, along_rows);
     for (int x = 0; x < w; ++x) box_filter(&b[x], &a[x], h, static_cast<std::size_t>(w), along_columns);
   }
   std::array<float, kGrid * kGrid> grid{};

@@ -43,7 +43,7 @@ inline int hamming(const Hash256& a, const Hash256& b) noexcept {
   return d;
 }
 
-std::string to_hex(std::uint64_t hash);  // 16 lower-case digits
+std::string to_hex(std::uint64_t hash);   // 16 lower-case digits
 std::string to_hex(const Hash256& hash);  // 64 lower-case digits, PDQ's reference order
 // nullopt unless exactly 16 (or 64) hex digits.
 std::optional<std::uint64_t> parse_hash64(std::string_view hex);
