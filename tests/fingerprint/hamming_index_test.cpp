@@ -1,7 +1,7 @@
 // Multi-index hashing against brute force, and the persisted indexes and cache.
+#include "tyto/fingerprint/hamming_index.hpp"
 #include "support/test_support.hpp"
 #include "tyto/fingerprint/fingerprint_index.hpp"
-#include "tyto/fingerprint/hamming_index.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -17,7 +17,8 @@ std::vector<HammingMatch> brute_within(const std::vector<std::uint64_t>& hashes,
   std::vector<HammingMatch> out;
   for (std::uint32_t i = 0; i < hashes.size(); ++i)
     if (hamming(hashes[i], q) <= r) out.push_back({i, hamming(hashes[i], q)});
-  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return std::pair(a.distance, a.id) < std::pair(b.distance, b.id); });
+  std::sort(out.begin(), out.end(),
+            [](auto& a, auto& b) { return std::pair(a.distance, a.id) < std::pair(b.distance, b.id); });
   return out;
 }
 
@@ -94,7 +95,8 @@ TEST_CASE("An index and the hash cache are rebuilt from their logs", "[fingerpri
   {
     FingerprintIndex index(path);
     for (int i = 0; i < 5000; ++i) {
-      entries.push_back({"key" + std::to_string(i), "sha" + std::to_string(i), rng(), rng(), rng(), {{rng(), rng(), rng(), rng()}}});
+      entries.push_back(
+          {"key" + std::to_string(i), "sha" + std::to_string(i), rng(), rng(), rng(), {{rng(), rng(), rng(), rng()}}});
       index.put(entries.back());
     }
     // A later put of the same key replaces the entry.
@@ -132,7 +134,8 @@ TEST_CASE("An index and the hash cache are rebuilt from their logs", "[fingerpri
     cache.put("sha-xyz", h);
     cache.put("sha-xyz", h);  // a second put of the same content is not logged again
   }
-  CHECK(read_file(dir.path() / "hash-cache.jsonl").find("sha-xyz") == read_file(dir.path() / "hash-cache.jsonl").rfind("sha-xyz"));
+  CHECK(read_file(dir.path() / "hash-cache.jsonl").find("sha-xyz") ==
+        read_file(dir.path() / "hash-cache.jsonl").rfind("sha-xyz"));
   HashCache cache(dir.path() / "hash-cache.jsonl");
   REQUIRE(cache.get("sha-xyz"));
   CHECK(cache.get("sha-xyz")->phash == 0xabcdef);

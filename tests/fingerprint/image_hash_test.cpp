@@ -1,12 +1,12 @@
 // The hashes against their definitions: known answers on synthetic images, bit equality with the
 // Python reference (PIL + numpy, imagehash's formulas) where the pixels are the same, and the measured
 // distance where Tyto decodes JPEGs at a reduced scale.
+#include "tyto/fingerprint/image_hash.hpp"
 #include "fingerprint/fingerprint_support.hpp"
 #include "support/test_support.hpp"
-#include "tyto/fingerprint/image_hash.hpp"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <random>
@@ -38,8 +38,8 @@ RgbImage grey(int w, int h, F f) {
 
 TEST_CASE("Hashes of synthetic images have the values their definitions give", "[fingerprint]") {
   const auto flat = hash_image(solid(100, 80, 120, 130, 140));
-  CHECK(flat.ahash == 0);                       // no pixel above the mean
-  CHECK(flat.dhash == 0);                       // no pixel brighter than its left neighbour
+  CHECK(flat.ahash == 0);  // no pixel above the mean
+  CHECK(flat.dhash == 0);  // no pixel brighter than its left neighbour
   // (pHash of a flat image is not defined: its AC coefficients are all rounding noise around 0.)
 
   // Left half black, right half white: each row of the 8x8 reads 00001111.
@@ -111,7 +111,8 @@ TEST_CASE("Lossless synthetic images hash exactly as the Python reference does",
       } else if (kind == 1) {
         for (int y = 0; y < h; ++y)
           for (int x = 0; x < w; ++x)
-            bgr.at<cv::Vec3b>(y, x) = cv::Vec3b(x * 255 / std::max(1, w - 1), y * 255 / std::max(1, h - 1), (x * y) % 256);
+            bgr.at<cv::Vec3b>(y, x) =
+                cv::Vec3b(x * 255 / std::max(1, w - 1), y * 255 / std::max(1, h - 1), (x * y) % 256);
       } else {
         bgr.setTo(cv::Scalar(rng() % 256, rng() % 256, rng() % 256));
         for (int c = 0; c < 5; ++c)
@@ -139,7 +140,8 @@ TEST_CASE("Lossless synthetic images hash exactly as the Python reference does",
     // is a sum of a horizontal and a vertical ramp, whose energy PDQ's DCT (which skips row and column
     // 0) does not see: then most coefficients are near zero.
     CHECK(std::abs(ours[i].pdq_quality - ref["pdq_quality"].get<int>()) <= 1);
-    if (ref["pdq_quality"].get<int>() >= 50 && !separable[i]) CHECK(hamming(ours[i].pdq, *parse_hash256(ref["pdq"].get<std::string>())) <= 2);
+    if (ref["pdq_quality"].get<int>() >= 50 && !separable[i])
+      CHECK(hamming(ours[i].pdq, *parse_hash256(ref["pdq"].get<std::string>())) <= 2);
   }
 }
 
@@ -169,11 +171,11 @@ TEST_CASE("Real photos hash as the Python reference does, exactly at full size, 
     }
   }
   const double n = static_cast<double>(photos.size());
-  WARN(fmt::format("{} photos; largest distance to the reference at full size a/d/p/pdq = {}/{}/{}/{}; decoded "
-                   "scaled: largest {}/{}/{}/{}, mean {:.2f}/{:.2f}/{:.2f}/{:.2f}",
-                   photos.size(), full_max[0], full_max[1], full_max[2], full_max[3], scaled_max[0], scaled_max[1],
-                   scaled_max[2], scaled_max[3], scaled_sum[0] / n, scaled_sum[1] / n, scaled_sum[2] / n,
-                   scaled_sum[3] / n));
+  WARN(fmt::format(
+      "{} photos; largest distance to the reference at full size a/d/p/pdq = {}/{}/{}/{}; decoded "
+      "scaled: largest {}/{}/{}/{}, mean {:.2f}/{:.2f}/{:.2f}/{:.2f}",
+      photos.size(), full_max[0], full_max[1], full_max[2], full_max[3], scaled_max[0], scaled_max[1], scaled_max[2],
+      scaled_max[3], scaled_sum[0] / n, scaled_sum[1] / n, scaled_sum[2] / n, scaled_sum[3] / n));
   // Full size: the same libjpeg-turbo decodes the same pixels for PIL, so the 64-bit hashes are equal.
   CHECK(full_max[0] == 0);
   CHECK(full_max[1] == 0);

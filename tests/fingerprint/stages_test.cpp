@@ -137,10 +137,10 @@ TEST_CASE("tyto hash prints one line per file, JSON with --json, and an error en
   auto r = run_tyto({"hash", good, png_named_jpg});
   CHECK(r.status == 0);
   const auto first_line = r.out.substr(0, r.out.find('\n'));
-  CHECK(first_line == good + " ahash=" + fingerprint::to_hex(expected.ahash) + " dhash=" +
-                          fingerprint::to_hex(expected.dhash) + " phash=" + fingerprint::to_hex(expected.phash) +
-                          " pdq=" + fingerprint::to_hex(expected.pdq) +
-                          " pdq_quality=" + std::to_string(expected.pdq_quality));
+  CHECK(first_line ==
+        good + " ahash=" + fingerprint::to_hex(expected.ahash) + " dhash=" + fingerprint::to_hex(expected.dhash) +
+            " phash=" + fingerprint::to_hex(expected.phash) + " pdq=" + fingerprint::to_hex(expected.pdq) +
+            " pdq_quality=" + std::to_string(expected.pdq_quality));
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 2);
 
   r = run_tyto({"hash", "--json", good, empty, png_named_jpg});
