@@ -87,6 +87,20 @@ std::optional<HashKind> parse_hash_kind(std::string_view name) {
   return std::nullopt;
 }
 
+int default_match_radius(HashKind kind) {
+  switch (kind) {
+    case HashKind::kAhash:
+      return 6;
+    case HashKind::kDhash:
+      return 10;
+    case HashKind::kPhash:
+      return 12;
+    case HashKind::kPdq:
+      return 64;
+  }
+  return 0;
+}
+
 std::string_view hash_kind_name(HashKind kind) {
   switch (kind) {
     case HashKind::kAhash:

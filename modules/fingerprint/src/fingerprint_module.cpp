@@ -20,22 +20,6 @@ namespace {
 using nlohmann::json;
 using namespace tyto::fingerprint;
 
-// Default match radius per hash, chosen in docs/quality.md ("Image fingerprints") as the largest
-// distance that kept precision at or above 99% on the measured transforms.
-int default_radius(HashKind kind) {
-  switch (kind) {
-    case HashKind::kAhash:
-      return 6;
-    case HashKind::kDhash:
-      return 8;
-    case HashKind::kPhash:
-      return 10;
-    case HashKind::kPdq:
-      return 48;
-  }
-  return 0;
-}
-
 constexpr std::size_t kMaxImageBytes = std::size_t{256} << 20;
 
 const std::regex& index_name_pattern() {
@@ -214,7 +198,7 @@ json FingerprintModule::match(pipeline::StageContext& ctx, const json& input) {
     if (!h) throw pipeline::StageError("validation_failed", kind_name + " is not 16 hex digits", false);
     query.h64 = *h;
   }
-  const int radius = input.value("radius", default_radius(*kind));
+  const int radius = input.value("radius", default_match_radius(*kind));
   const auto k = static_cast<std::size_t>(input.value("k", 10));
   auto found = index(ctx.tenant_id(), name).within(query, radius);
   if (found.size() > k) found.resize(k);

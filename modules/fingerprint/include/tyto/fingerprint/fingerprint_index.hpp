@@ -27,6 +27,10 @@ namespace tyto::fingerprint {
 enum class HashKind { kAhash, kDhash, kPhash, kPdq };
 std::optional<HashKind> parse_hash_kind(std::string_view name);  // "ahash", "dhash", "phash", "pdq"
 std::string_view hash_kind_name(HashKind kind);
+// The radius image.match uses when the input names none: for each hash about 70% of the smallest radius
+// that kept precision at or above 99% on any of the transforms measured in docs/quality.md ("Image
+// fingerprints"), the margin standing for collections larger than the 59 photos measured.
+int default_match_radius(HashKind kind);
 
 struct IndexEntry {
   std::string key;  // the caller's name for the image: an object id, a URL
