@@ -4,8 +4,8 @@
 #include "fingerprint/fingerprint_support.hpp"
 #include "tyto/fingerprint/fingerprint_index.hpp"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -20,7 +20,7 @@ namespace {
 
 struct Transform {
   std::string name;
-  bool hard;  // rotation and padding: reported, not expected to match
+  bool hard;                                         // rotation and padding: reported, not expected to match
   std::function<std::string(const cv::Mat&)> apply;  // returns the encoded file
 };
 
@@ -102,10 +102,14 @@ std::string scene_of(const std::string& stem) {
 
 int distance(const ImageHashes& a, const ImageHashes& b, HashKind kind) {
   switch (kind) {
-    case HashKind::kAhash: return hamming(a.ahash, b.ahash);
-    case HashKind::kDhash: return hamming(a.dhash, b.dhash);
-    case HashKind::kPhash: return hamming(a.phash, b.phash);
-    case HashKind::kPdq: return hamming(a.pdq, b.pdq);
+    case HashKind::kAhash:
+      return hamming(a.ahash, b.ahash);
+    case HashKind::kDhash:
+      return hamming(a.dhash, b.dhash);
+    case HashKind::kPhash:
+      return hamming(a.phash, b.phash);
+    case HashKind::kPdq:
+      return hamming(a.pdq, b.pdq);
   }
   return 0;
 }

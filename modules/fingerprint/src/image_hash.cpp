@@ -127,8 +127,8 @@ ColourSignature colour_signature(const RgbImage& image) {
   ColourSignature bins{};
   const std::size_t n = static_cast<std::size_t>(image.width) * image.height;
   if (n == 0) return bins;
-  // At most ~65k samples: a signature of proportions does not need every pixel.
-  const std::size_t stride = std::max<std::size_t>(1, n / 65536);
+  // About 16k samples at most: a signature of proportions does not need every pixel.
+  const std::size_t stride = std::max<std::size_t>(1, n / 16384);
   std::size_t counted = 0;
   for (std::size_t i = 0; i < n; i += stride, ++counted) {
     const std::uint8_t* p = &image.pixels[i * 3];

@@ -13,20 +13,44 @@ namespace {
 
 constexpr int kGrid = 64;
 constexpr int kDct = 16;
-constexpr int kJaroszPasses = 2;
 
-// A centred moving average along one line of `length` values `stride` apart; near the ends the
-// window shrinks to what exists (PDQ's box1D).
-void box_filter(const float* in, float* out, int length, std::size_t stride, int window) {
-  const int before = (window + 2) / 2 - 1;  // values before the centre
-  const int after = window - before - 1;    // values after it
-  double sum = 0;
-  int lo = 0, hi = 0;  // the window is [lo, hi)
-  for (int i = 0; i < length; ++i) {
-    const int want_lo = std::max(0, i - before), want_hi = std::min(length, i + after + 1);
-    while (hi < want_hi) sum += in[static_cast<std::size_t>(hi++) * stride];
-    while (lo < want_lo) sum -= in[static_cast<std::size_t>(lo++) * stride];
-    out[static_cast<std::size_t>(i) * stride] = static_cast<float>(sum / (hi - lo));
+// For each position of a line of `length`: the window [lo, hi) PDQ's box1D averages there (centred,
+// shrunk at the ends) and 1 / its size.
+struct Windows {
+  std::vector<int> lo, hi;
+  std::vector<double> inverse;
+  Windows(int length, int size) : lo(length), hi(length), inverse(length) {
+    const int before = (size + 2) / 2 - 1, after = size - before - 1;
+    for (int i = 0; i < length; ++i) {
+      lo[i] = std::max(0, i - before);
+      hi[i] = std::min(length, i + after + 1);
+      inverse[i] = 1.0 / (hi[i] - lo[i]);
+    }
+  }
+};
+
+// One box pass along every row, through each row's prefix sums.
+void box_rows(const float* in, float* out, int width, int height, const Windows& win) {
+  std::vector<double> prefix(width + 1, 0.0);
+  for (int y = 0; y < height; ++y) {
+    const float* row = in + static_cast<std::size_t>(y) * width;
+    for (int x = 0; x < width; ++x) prefix[x + 1] = prefix[x] + row[x];
+    float* o = out + static_cast<std::size_t>(y) * width;
+    for (int x = 0; x < width; ++x) o[x] = static_cast<float>((prefix[win.hi[x]] - prefix[win.lo[x]]) * win.inverse[x]);
+  }
+}
+
+// One box pass down every column at once, whole rows at a time (contiguous, so it vectorises).
+void box_columns(const float* in, float* out, int width, int height, const Windows& win) {
+  std::vector<double> sum(width, 0.0);
+  int lo = 0, hi = 0;
+  for (int i = 0; i < height; ++i) {
+    for (; hi < win.hi[i]; ++hi)
+      for (int x = 0; x < width; ++x) sum[x] += in[static_cast<std::size_t>(hi) * width + x];
+    for (; lo < win.lo[i]; ++lo)
+      for (int x = 0; x < width; ++x) sum[x] -= in[static_cast<std::size_t>(lo) * width + x];
+    for (int x = 0; x < width; ++x)
+      out[static_cast<std::size_t>(i) * width + x] = static_cast<float>(sum[x] * win.inverse[i]);
   }
 }
 
@@ -42,18 +66,33 @@ PdqResult pdq_hash(const RgbImage& image) {
     const std::uint8_t* p = &image.pixels[i * 3];
     a[i] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
   }
-  const int along_rows = window_for(w), along_columns = window_for(h);
-  for (int pass = 0; pass < kJaroszPasses; ++pass) {
-    for (int y = 0; y < h; ++y)
-      box_filter(&a[static_cast<std::size_t>(y) * w], &b[static_cast<std::size_t>(y) * w], w, 1, along_rows);
-    for (int x = 0; x < w; ++x) box_filter(&b[x], &a[x], h, static_cast<std::size_t>(w), along_columns);
+  const Windows along_rows(w, window_for(w)), along_columns(h, window_for(h));
+  int rows[kGrid], columns[kGrid];  // where the 64x64 grid samples the filtered image
+  for (int i = 0; i < kGrid; ++i) {
+    rows[i] = std::min(h - 1, static_cast<int>((i + 0.5) * h / kGrid));
+    columns[i] = std::min(w - 1, static_cast<int>((i + 0.5) * w / kGrid));
+  }
+  // Jarosz: rows, columns, rows, columns. The second pair is only computed where the grid samples it.
+  box_rows(a.data(), b.data(), w, h, along_rows);
+  box_columns(b.data(), a.data(), w, h, along_columns);
+  std::vector<float> sampled(static_cast<std::size_t>(h) * kGrid);  // second row pass, grid columns only
+  for (int y = 0; y < h; ++y) {
+    const float* row = &a[static_cast<std::size_t>(y) * w];
+    for (int j = 0; j < kGrid; ++j) {
+      const int x = columns[j];
+      double s = 0;
+      for (int k = along_rows.lo[x]; k < along_rows.hi[x]; ++k) s += row[k];
+      sampled[static_cast<std::size_t>(y) * kGrid + j] = static_cast<float>(s * along_rows.inverse[x]);
+    }
   }
   std::array<float, kGrid * kGrid> grid{};
   for (int i = 0; i < kGrid; ++i) {
-    const int y = std::min(h - 1, static_cast<int>((i + 0.5) * h / kGrid));
+    const int y = rows[i];
     for (int j = 0; j < kGrid; ++j) {
-      const int x = std::min(w - 1, static_cast<int>((j + 0.5) * w / kGrid));
-      grid[i * kGrid + j] = a[static_cast<std::size_t>(y) * w + x];
+      double s = 0;
+      for (int k = along_columns.lo[y]; k < along_columns.hi[y]; ++k)
+        s += sampled[static_cast<std::size_t>(k) * kGrid + j];
+      grid[i * kGrid + j] = static_cast<float>(s * along_columns.inverse[y]);
     }
   }
 
