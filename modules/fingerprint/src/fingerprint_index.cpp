@@ -141,6 +141,9 @@ ImageHashes hashes_from_json(const json& j) {
 FingerprintIndex::FingerprintIndex(std::filesystem::path log_path) : path_(std::move(log_path)) {
   if (path_.empty()) return;
   replay(path_, [&](const json& j) { apply(entry_from_json(j)); });
+  ahash_.compact();
+  dhash_.compact();
+  phash_.compact();
   log_ = open_log(path_);
 }
 

@@ -29,11 +29,13 @@ struct HammingMatch {
 
 class MultiIndexHash64 {
  public:
-  MultiIndexHash64();
   // Sets slot `id` to `hash` (replacing what it held); slots between the last one and id stay empty.
   void set(std::uint32_t id, std::uint64_t hash);
   void erase(std::uint32_t id);
   std::size_t size() const noexcept { return live_; }
+  // Folds recent changes into the tables now (set and erase do it when enough have gathered); call
+  // after a bulk load so queries need not scan the changes.
+  void compact();
 
   // Every hash within `radius` bits, ordered by distance then id.
   std::vector<HammingMatch> within(std::uint64_t query, int radius) const;
@@ -42,14 +44,27 @@ class MultiIndexHash64 {
 
  private:
   static constexpr int kTables = 4;
-  using Table = std::vector<std::vector<std::uint32_t>>;  // 65,536 buckets of ids
+  // One table per 16-bit substring, in compressed-row form: the entries of bucket b are
+  // [offsets[b], offsets[b + 1]) of hashes and ids, so a probe reads contiguous memory.
+  struct Table {
+    std::vector<std::uint32_t> offsets;
+    std::vector<std::uint64_t> hashes;
+    std::vector<std::uint32_t> ids;
+  };
   std::array<Table, kTables> tables_;
   std::vector<std::uint64_t> hashes_;
   std::vector<bool> present_;
+  std::vector<bool> in_tables_;        // the tables hold this id with its current hash
+  std::vector<std::uint32_t> recent_;  // ids set since the last compaction, scanned linearly
   std::size_t live_ = 0;
 
+  bool valid_in_tables(std::uint32_t id, std::uint64_t hash) const {
+    return present_[id] && in_tables_[id] && hashes_[id] == hash;
+  }
   template <class Visit>
   void probe(std::uint64_t query, int substring_distance, Visit&& visit) const;
+  template <class Visit>
+  void scan_recent(std::uint64_t query, Visit&& visit) const;
   std::vector<HammingMatch> scan(std::uint64_t query, int radius) const;
 };
 
