@@ -45,15 +45,18 @@ void replay(const std::filesystem::path& path, Apply&& apply) {
 }
 
 std::ofstream open_log(const std::filesystem::path& path) {
-  if (path.empty()) return {};
-  std::filesystem::create_directories(path.parent_path());
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
   std::ofstream out(path, std::ios::binary | std::ios::app);
   if (!out) throw Error(ErrorCode::kUnavailable, fmt::format("cannot open {}", path.string()));
   return out;
 }
 
+// Opens the log on the first write, so a start with nothing to add writes nothing (a read-only data
+// folder still serves queries).
 void append(std::ofstream& log, const std::filesystem::path& path, const json& record) {
   if (path.empty()) return;
+  if (!log.is_open()) log = open_log(path);
   log << record.dump() << '\n';
   log.flush();
   if (!log) throw Error(ErrorCode::kUnavailable, fmt::format("cannot write {}", path.string()));
@@ -144,7 +147,6 @@ FingerprintIndex::FingerprintIndex(std::filesystem::path log_path) : path_(std::
   ahash_.compact();
   dhash_.compact();
   phash_.compact();
-  log_ = open_log(path_);
 }
 
 void FingerprintIndex::apply(const IndexEntry& e) {
@@ -216,7 +218,6 @@ std::vector<IndexMatch> FingerprintIndex::nearest(const HashQuery& q, std::size_
 HashCache::HashCache(std::filesystem::path log_path) : path_(std::move(log_path)) {
   if (path_.empty()) return;
   replay(path_, [&](const json& j) { hashes_[j.at("sha256").get<std::string>()] = hashes_from_json(j.at("hashes")); });
-  log_ = open_log(path_);
 }
 
 std::optional<ImageHashes> HashCache::get(std::string_view sha256) const {

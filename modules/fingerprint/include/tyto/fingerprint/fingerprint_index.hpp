@@ -1,7 +1,8 @@
 // Named, persisted fingerprint indexes and the cache of hashes by content.
 //
-// Both keep everything in memory and append each change to a JSON-lines log on local disk, which is
-// replayed when they are opened: the index is rebuilt at start from its own log. A log's last line
+// Both keep everything in memory and append each change to a JSON-lines log on local disk (opened, and
+// its folder made, on the first change), which is replayed when they are opened: the index is rebuilt
+// at start from its own log. A log's last line
 // torn by a crash is skipped; any other unreadable line throws tyto::Error (internal) so a damaged file
 // is noticed rather than silently shortened. A later line for the same key replaces an earlier one.
 //
