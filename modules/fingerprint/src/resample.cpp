@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numbers>
 #include <stdexcept>
 
@@ -66,9 +67,19 @@ std::uint8_t clip8(std::int32_t v) {
   return static_cast<std::uint8_t>(v >> kPrecisionBits);
 }
 
+// Kernels depend only on the two sizes, and photos come in few sizes: each thread keeps the last ones
+// (computing one costs two sines per weight).
+const Kernel& cached_kernel(int in_size, int out_size) {
+  thread_local std::map<std::pair<int, int>, Kernel> cache;
+  const auto key = std::pair(in_size, out_size);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  if (cache.size() >= 64) cache.clear();
+  return cache.emplace(key, make_kernel(in_size, out_size)).first->second;
+}
+
 // Sums fit in 32 bits as in Pillow: 255 * 2^22 * (sum of |weights| < 1.3).
 GrayImage horizontal_pass(const GrayImage& in, int out_width) {
-  const Kernel k = make_kernel(in.width, out_width);
+  const Kernel& k = cached_kernel(in.width, out_width);
   GrayImage out{out_width, in.height, std::vector<std::uint8_t>(static_cast<std::size_t>(out_width) * in.height)};
   for (int y = 0; y < in.height; ++y) {
     const std::uint8_t* row = &in.pixels[static_cast<std::size_t>(y) * in.width];
@@ -85,7 +96,7 @@ GrayImage horizontal_pass(const GrayImage& in, int out_width) {
 
 // Row by row, so the inner loop runs along contiguous memory.
 GrayImage vertical_pass(const GrayImage& in, int out_height) {
-  const Kernel k = make_kernel(in.height, out_height);
+  const Kernel& k = cached_kernel(in.height, out_height);
   GrayImage out{in.width, out_height, std::vector<std::uint8_t>(static_cast<std::size_t>(in.width) * out_height)};
   std::vector<std::int32_t> sum(in.width);
   for (int yy = 0; yy < out_height; ++yy) {
