@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <mutex>
 #include <stdexcept>
 
@@ -119,6 +120,8 @@ std::string_view hash_kind_name(HashKind kind) {
 }
 
 json hashes_json(const ImageHashes& h) {
+  json colour = json::array();
+  for (float v : h.colour) colour.push_back(std::round(static_cast<double>(v) * 1e4) / 1e4);  // 4 places are plenty
   return {
       {"ahash", to_hex(h.ahash)},     {"dhash", to_hex(h.dhash)}, {"phash", to_hex(h.phash)}, {"pdq", to_hex(h.pdq)},
       {"pdq_quality", h.pdq_quality}, {"colour", h.colour},       {"width", h.width},         {"height", h.height}};
