@@ -84,6 +84,8 @@ TEST_CASE("image.hash hashes content once, and image.match finds it again in the
     const json first = module.hash(ctx, {{"object_id", "o1"}, {"index", "brand"}, {"add", true}});
     CHECK(first["cached"] == false);
     CHECK(first["pdq"].get<std::string>().size() == 64);
+    REQUIRE(first["colour"].size() == fingerprint::kColourBins);
+    for (double v : first["colour"]) CHECK(std::abs(v * 1e4 - std::round(v * 1e4)) < 1e-6);  // four places
     CHECK(ctx.store.reads == 1);
     // The same bytes under another id come from the cache: not read, not decoded.
     const json copy = module.hash(ctx, {{"object_id", "o1-copy"}});

@@ -124,7 +124,7 @@ json hashes_json(const ImageHashes& h) {
   for (float v : h.colour) colour.push_back(std::round(static_cast<double>(v) * 1e4) / 1e4);  // 4 places are plenty
   return {
       {"ahash", to_hex(h.ahash)},     {"dhash", to_hex(h.dhash)}, {"phash", to_hex(h.phash)}, {"pdq", to_hex(h.pdq)},
-      {"pdq_quality", h.pdq_quality}, {"colour", h.colour},       {"width", h.width},         {"height", h.height}};
+      {"pdq_quality", h.pdq_quality}, {"colour", colour},         {"width", h.width},         {"height", h.height}};
 }
 
 ImageHashes hashes_from_json(const json& j) {
