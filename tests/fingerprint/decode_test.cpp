@@ -56,6 +56,8 @@ TEST_CASE("Bad image input fails with a stable error code", "[fingerprint]") {
   CHECK(failure(png.substr(0, png.size() / 2)) == "unsupported_media_type/corrupt");
   std::string garbage = jpeg.substr(0, 4) + std::string(5000, '\x55');
   CHECK(failure(garbage) == "unsupported_media_type/corrupt");
+  CHECK(failure(std::string("GIF89a\x0a\x00\x0a\x00\x80\x00\x00", 13) + std::string(30, '\0')) ==
+        "unsupported_media_type/unknown_format");
   // A PNG in a file named .jpg: formats are told by content, not by name.
   CHECK(failure(png) == "decoded");
 

@@ -18,9 +18,9 @@ std::map<std::string, std::string> admin() { return {{"Authorization", std::stri
 
 std::string upload_image(std::uint16_t port, const std::string& bytes, const std::string& content_type = "image/jpeg",
                          const std::string& purpose = "capture") {
-  auto declared = api(port, "POST", "/api/v1/uploads",
-                      {{"filename", "upload"}, {"content_type", content_type}, {"size", bytes.size()}, {"purpose", purpose}},
-                      admin());
+  auto declared = api(
+      port, "POST", "/api/v1/uploads",
+      {{"filename", "upload"}, {"content_type", content_type}, {"size", bytes.size()}, {"purpose", purpose}}, admin());
   INFO(declared.raw.body);
   REQUIRE(declared.status == 201);
   std::string url = declared.body["url"];

@@ -1,5 +1,5 @@
-// Decoding images for fingerprinting: any format OpenCV reads, JPEG through libjpeg-turbo with its
-// DCT-domain scaling (a JPEG decodes at 1/2, 1/4 or 1/8 size when that still leaves at least
+// Decoding images for fingerprinting: any format OpenCV 4.6 reads (PNG, WebP, BMP, TIFF, PNM…; not GIF), JPEG through
+// libjpeg-turbo with its DCT-domain scaling (a JPEG decodes at 1/2, 1/4 or 1/8 size when that still leaves at least
 // `min_side` pixels on its shorter side, which is all the hashes need).
 //
 // Errors: bytes that are empty, of no known format, corrupt or truncated throw tyto::Error with
