@@ -4,10 +4,12 @@
 // (TYTO_PRODUCT_<NAME>, default ON; see tyto_add_product) sets, so a build can leave a product out.
 #include "cli/cli.hpp"
 #include "tyto/modules/builtin.hpp"
+#include "tyto/modules/scoring.hpp"
 
 int main(int argc, char** argv) {
   tyto::cli::Components components;
   components.module<tyto::modules::BuiltinModule>();
+  components.module<tyto::modules::ScoringModule>();
   // Products (accessibility, brand protection, live sessions, captures, music catalog) follow, e.g.
   //   #if TYTO_WITH_MUSIC
   //   components.product<tyto::products::MusicCatalog>();
