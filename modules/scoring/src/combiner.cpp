@@ -71,7 +71,7 @@ Score combine(const std::map<std::string, double, std::less<>>& values, const We
     if (const auto it = values.find(spec.name); it != values.end() && std::isfinite(it->second)) {
       c.present = true;
       c.value = std::clamp(it->second, 0.0, 1.0);
-      c.contribution = c.coefficient * c.weight * c.value;
+      c.contribution = c.value == 0.0 ? 0.0 : c.coefficient * c.weight * c.value;  // no -0 from a negative c
     }
     score.logit += c.contribution;
     score.contributions.push_back(std::move(c));

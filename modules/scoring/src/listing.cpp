@@ -56,10 +56,53 @@ std::u32string truncated(const std::string& text, std::size_t limit) {
   return decoded;
 }
 
-std::optional<NameMatch> best_match(const std::vector<std::string>& names, const std::u32string& text) {
+// The best match of one name among the words of an already normalised text.
+NameMatch match_normalized(const std::string& name, const std::u32string& text_normal) {
+  NameMatch match;
+  match.name = name;
+  const std::u32string name_normal = normalize(decode_utf8(name));
+  const auto words = split_tokens(text_normal);
+  const std::size_t name_words = std::max<std::size_t>(1, split_tokens(name_normal).size());
+  const std::u32string name_joined = without_spaces(name_normal);
+
+  // Windows of as many words as the name, one fewer and one more, compared without spaces so that "adi das"
+  // and "louisvuitton" match.
+  double window_best = 0.0;
+  std::u32string window_text;
+  std::set<std::size_t> counts;
+  for (std::size_t count = name_words > 1 ? name_words - 1 : 1; count <= name_words + 1; ++count) {
+    counts.insert(std::min(count, words.size()));
+  }
+  for (const std::size_t count : counts) {
+    for (std::size_t i = 0; count > 0 && i + count <= words.size(); ++i) {
+      const std::u32string window = join(words, i, count);
+      const double r = ratio(name_joined, without_spaces(window));
+      if (r > window_best) {
+        window_best = r;
+        window_text = window;
+      }
+    }
+  }
+  const double set_ratio = token_set_ratio(name_normal, text_normal);
+  match.similarity = std::max(window_best, set_ratio) / 100.0;
+  match.matched = encode_utf8(window_text);
+  match.metrics = {
+      {"levenshtein", levenshtein_similarity(name_normal, window_text)},
+      {"damerau_levenshtein_osa", osa_similarity(name_normal, window_text)},
+      {"jaro_winkler", jaro_winkler_similarity(name_normal, window_text)},
+      {"ratio", ratio(name_normal, window_text)},
+      {"partial_ratio", partial_ratio(name_normal, window_text)},
+      {"token_sort_ratio", token_sort_ratio(name_normal, window_text)},
+      {"token_set_ratio", set_ratio},
+      {"trigram_jaccard", trigram_jaccard(name_normal, window_text)},
+  };
+  return match;
+}
+
+std::optional<NameMatch> best_match(const std::vector<std::string>& names, const std::u32string& text_normal) {
   std::optional<NameMatch> best;
   for (const auto& name : names) {
-    NameMatch match = match_name(name, encode_utf8(text));
+    NameMatch match = match_normalized(name, text_normal);
     if (!best || match.similarity > best->similarity) best = std::move(match);
   }
   return best;
@@ -105,47 +148,7 @@ const std::vector<std::string>& default_accessory_terms() {
 }
 
 NameMatch match_name(const std::string& name, const std::string& text) {
-  NameMatch match;
-  match.name = name;
-  const std::u32string name_normal = normalize(decode_utf8(name));
-  const std::u32string text_normal = normalize(decode_utf8(text));
-  const auto words = split_tokens(text_normal);
-  const std::size_t name_words = std::max<std::size_t>(1, split_tokens(name_normal).size());
-  const std::u32string name_joined = without_spaces(name_normal);
-
-  // Windows of as many words as the name, one fewer and one more, compared without spaces so that "adi das"
-  // and "louisvuitton" match.
-  double window_best = 0.0;
-  std::u32string window_text;
-  std::set<std::size_t> counts;
-  for (std::size_t count = name_words > 1 ? name_words - 1 : 1; count <= name_words + 1; ++count) {
-    counts.insert(std::min(count, words.size()));
-  }
-  for (const std::size_t count : counts) {
-    for (std::size_t i = 0; count > 0 && i + count <= words.size(); ++i) {
-      const std::u32string window = join(words, i, count);
-      const double r = ratio(name_joined, without_spaces(window));
-      if (r > window_best) {
-        window_best = r;
-        window_text = window;
-      }
-    }
-  }
-  const double set_ratio = token_set_ratio(name_normal, text_normal);
-  match.similarity = std::max(window_best, set_ratio) / 100.0;
-  match.matched = encode_utf8(window_text);
-
-  match.metrics = {
-      {"levenshtein", levenshtein_similarity(name_normal, window_text)},
-      {"damerau_levenshtein_osa", osa_similarity(name_normal, window_text)},
-      {"jaro_winkler", jaro_winkler_similarity(name_normal, window_text)},
-      {"ratio", ratio(name_normal, window_text)},
-      {"partial_ratio", partial_ratio(name_normal, window_text)},
-      {"token_sort_ratio", token_sort_ratio(name_normal, window_text)},
-      {"token_set_ratio", set_ratio},
-      {"trigram_jaccard", trigram_jaccard(name_normal, window_text)},
-  };
-  return match;
+  return match_normalized(name, normalize(decode_utf8(text)));
 }
 
 Evidence extract_signals(const Brand& brand, const Listing& listing) {
@@ -161,13 +164,13 @@ Evidence extract_signals(const Brand& brand, const Listing& listing) {
   const auto title_words = split_tokens(title_normal);
   const auto description_words = split_tokens(description_normal);
 
-  evidence.title_match = best_match(names, title);
+  evidence.title_match = best_match(names, title_normal);
   const double title_similarity = evidence.title_match ? evidence.title_match->similarity : 0.0;
   evidence.signals["name_similarity"] = title_similarity;
   if (!description_words.empty()) {
     // Only what the description adds: a title that already names the brand makes it redundant (and accessories
     // name the brand in both).
-    evidence.description_match = best_match(names, description);
+    evidence.description_match = best_match(names, description_normal);
     evidence.signals["description_similarity"] =
         std::max(0.0, evidence.description_match->similarity - title_similarity);
   }

@@ -7,6 +7,10 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
 namespace tyto {
 std::span<const EmbeddedFile> embedded_scoring_pipelines();
 }
@@ -271,6 +275,39 @@ void ScoringModule::register_stages(pipeline::StageRegistry& registry) {
                   ctx.check_cancelled();
                   return scoring_stage::score(input);
                 }});
+}
+
+std::vector<CliCommand> ScoringModule::commands() {
+  CliCommand score_listing{
+      "score-listing", "score-listing FILE|-",
+      "Print what the score.listing stage returns for the {brand, listing} JSON in FILE (- reads stdin)",
+      [](std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+        if (args.size() != 1) {
+          err << "usage: tyto score-listing FILE|-\n";
+          return 2;
+        }
+        std::string text;
+        if (args[0] == "-") {
+          text.assign(std::istreambuf_iterator<char>(std::cin), {});
+        } else {
+          std::ifstream in(args[0], std::ios::binary);
+          if (!in) {
+            err << args[0] << ": cannot be read\n";
+            return 1;
+          }
+          text.assign(std::istreambuf_iterator<char>(in), {});
+        }
+        try {
+          out << scoring_stage::score(json::parse(text)).dump(2) << '\n';
+          return 0;
+        } catch (const json::exception& e) {
+          err << args[0] << ": not JSON: " << e.what() << '\n';
+        } catch (const pipeline::StageError& e) {
+          err << args[0] << ": " << e.code() << ": " << e.what() << '\n';
+        }
+        return 1;
+      }};
+  return {std::move(score_listing)};
 }
 
 std::vector<pipeline::PipelineFile> ScoringModule::pipelines() const {

@@ -1,8 +1,8 @@
 // The combiner: contributions, monotonicity, weights, thresholds, and the coefficients the docs state.
 #include "tyto/modules/scoring/combiner.hpp"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstdlib>
@@ -50,8 +50,7 @@ TEST_CASE("Contributions and the intercept sum to the logit, and the probability
   CHECK(score.logit == Approx(by_hand));
 }
 
-TEST_CASE("The probability rises with every signal of evidence and falls with accessory terms",
-          "[scoring][combiner]") {
+TEST_CASE("The probability rises with every signal of evidence and falls with accessory terms", "[scoring][combiner]") {
   for (const auto& spec : signal_specs()) {
     INFO(spec.name);
     auto values = all_signals(0.3);

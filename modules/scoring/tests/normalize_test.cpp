@@ -13,10 +13,10 @@ TEST_CASE("A homoglyph attack in Cyrillic or Greek reads as the Latin brand", "[
   CHECK(normalize(cyrillic) == "apple");
   CHECK(ratio(normalize(cyrillic), normalize("Apple")) == 100.0);
   CHECK(normalize("\u0391\u03A1\u03A1L\u0395") == "apple");  // ΑΡΡLΕ in Greek capitals
-  CHECK(normalize("\u03BD\u03BF\u03C1\u03B1") == "vopa");  // νορα: small letters by their own shapes
+  CHECK(normalize("\u03BD\u03BF\u03C1\u03B1") == "vopa");    // νορα: small letters by their own shapes
   CHECK(normalize("\u041D\u0415\u0421\u0422\u041B\u0415") == "hect\u043Be");  // НЕСТЛЕ: Л has no Latin twin
-  CHECK(normalize("\uFF21\uFF30\uFF30\uFF2C\uFF25") == "apple");  // fullwidth ＡＰＰＬＥ
-  CHECK(normalize("s\u0430ms\u0443ng") == "samsyng");  // а → a; у looks like y, not u
+  CHECK(normalize("\uFF21\uFF30\uFF30\uFF2C\uFF25") == "apple");              // fullwidth ＡＰＰＬＥ
+  CHECK(normalize("s\u0430ms\u0443ng") == "samsyng");                         // а → a; у looks like y, not u
   // Case-aware: Greek capital Η looks like H, small η like n.
   CHECK(homoglyph(0x0397) == U'H');
   CHECK(homoglyph(0x03B7) == U'n');

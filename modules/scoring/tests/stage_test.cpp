@@ -121,7 +121,8 @@ TEST_CASE("score.listing leaves an unrelated listing clear, and counts a known m
   CHECK(misspelt.at("probability").get<double>() > unrelated.at("probability").get<double>());
 
   // An accessory that names the brand for what it fits scores below the same words without the accessory terms.
-  const json accessory = run_stage({{"brand", apple()}, {"listing", {{"title", "Case for Apple iPhone 15, compatible with MagSafe"}}}});
+  const json accessory =
+      run_stage({{"brand", apple()}, {"listing", {{"title", "Case for Apple iPhone 15, compatible with MagSafe"}}}});
   const json bare = run_stage({{"brand", apple()}, {"listing", {{"title", "Apple iPhone 15 MagSafe"}}}});
   CHECK(signal(accessory, "accessory_terms").at("value").get<double>() == 1.0);
   CHECK(accessory.at("probability").get<double>() < bare.at("probability").get<double>());
@@ -183,8 +184,7 @@ TEST_CASE("score.listing refuses input its schema does not allow, permanently", 
 }
 
 TEST_CASE("score.listing reads UTF-8 that is not well formed without failing", "[scoring][stage]") {
-  const json out = run_stage({{"brand", apple()},
-                              {"listing", {{"title", std::string("App\xC3le iph\xF0ne")}}}});
+  const json out = run_stage({{"brand", apple()}, {"listing", {{"title", std::string("App\xC3le iph\xF0ne")}}}});
   CHECK(out.at("probability").get<double>() >= 0.0);
 }
 

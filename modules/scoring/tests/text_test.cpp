@@ -15,9 +15,13 @@ Catch::Detail::Approx two_decimals(double v) { return Approx(v).margin(0.005); }
 TEST_CASE("UTF-8 decodes to code points and ill-formed bytes become U+FFFD", "[scoring][text]") {
   CHECK(decode_utf8("caf\xC3\xA9") == U"caf\u00E9");
   CHECK(decode_utf8("\xF0\x9F\x98\x80") == U"\U0001F600");
-  CHECK(decode_utf8("a\xFF" "b") == U"a\uFFFD" "b");
+  CHECK(decode_utf8("a\xFF"
+                    "b") ==
+        U"a\uFFFD"
+        "b");
   // A truncated three-byte sequence is one maximal subpart: one replacement.
-  CHECK(decode_utf8("\xE2\x82" "x") == U"\uFFFDx");
+  CHECK(decode_utf8("\xE2\x82"
+                    "x") == U"\uFFFDx");
   // Overlong (C0 is never a lead byte) and a surrogate (ED A0 80): one replacement per bad byte.
   CHECK(decode_utf8("\xC0\xAF") == U"\uFFFD\uFFFD");
   CHECK(decode_utf8("\xED\xA0\x80") == U"\uFFFD\uFFFD\uFFFD");

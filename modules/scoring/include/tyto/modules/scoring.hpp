@@ -4,8 +4,10 @@
 //                   input and output are documented in docs/modules/scoring.md; bad input fails permanently
 //                   with code "invalid_input"
 // Pipelines: scoring.listing (modules/scoring/pipelines/).
+// Command: `tyto score-listing FILE|-` prints what score.listing returns for the {brand, listing} in FILE.
 #pragma once
 
+#include "tyto/cli_command.hpp"
 #include "tyto/pipeline/stage.hpp"
 
 #include <nlohmann/json.hpp>
@@ -17,6 +19,7 @@ namespace tyto::modules {
 class ScoringModule final : public pipeline::Module {
  public:
   static constexpr std::string_view kName = "scoring";
+  static std::vector<CliCommand> commands();
   std::string_view name() const override { return kName; }
   void register_stages(pipeline::StageRegistry& registry) override;
   std::vector<pipeline::PipelineFile> pipelines() const override;  // modules/scoring/pipelines/

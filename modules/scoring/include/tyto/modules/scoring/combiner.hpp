@@ -2,12 +2,12 @@
 //
 //   logit = b0 + Σ_i c_i · g_i · s_i · x_i        p = 1 / (1 + e^(−logit))
 //
-// where c_i is signal i's fitted coefficient (kSignals; fitted by modules/scoring/tools/fit_coefficients.py,
-// documented in docs/modules/scoring.md), g_i the client's weight for the signal's group (text, image, bonus)
-// and s_i the client's weight for that one signal (both default 1; a weight of 1 everywhere is the calibrated
-// model). Every term is reported as a contribution, so contributions plus the intercept sum to the logit and a
-// reviewer sees why. A signal that is absent (no image, no price band) contributes 0.
-// Pure functions, thread-safe.
+// where c_i is signal i's fitted coefficient (src/coefficients.hpp; fitted by tools/fit_coefficients.py and
+// documented in docs/modules/scoring.md; positive for evidence of infringement, negative for accessory_terms), g_i the
+// client's weight for the signal's group (text, image, bonus) and s_i the client's weight for that one signal (both
+// default 1; a weight of 1 everywhere is the calibrated model). Every term is reported as a contribution, so
+// contributions plus the intercept sum to the logit and a reviewer sees why. A signal that is absent (no image, no
+// price band) contributes 0. Pure functions, thread-safe.
 #pragma once
 
 #include <map>
