@@ -4,6 +4,7 @@
 #include "tyto/modules/scoring/text.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 

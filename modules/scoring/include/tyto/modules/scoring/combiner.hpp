@@ -65,8 +65,8 @@ struct Score {
   std::string decision;                        // "infringement", "review" or "clear"
 };
 
-// values: signal name → x in [0, 1] (clamped); signals not named are absent. Throws std::invalid_argument for
-// an unknown signal name or a negative or non-finite weight.
+// values: signal name → x in [0, 1] (clamped); signals not named, or not finite, are absent. Throws
+// std::invalid_argument for an unknown signal name or a negative or non-finite weight.
 Score combine(const std::map<std::string, double, std::less<>>& values, const Weights& weights = {},
               const Thresholds& thresholds = {});
 
