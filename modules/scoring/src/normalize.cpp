@@ -30,7 +30,7 @@ constexpr std::pair<char32_t, char32_t> kHomoglyphs[] = {
     {0x044C, U'b'},                                                                  // а … х, ь
     {0x0455, U's'}, {0x0456, U'i'}, {0x0458, U'j'},                                  // ѕ і ј
     {0x04AE, U'Y'}, {0x04AF, U'y'}, {0x04BB, U'h'}, {0x04C0, U'l'}, {0x04CF, U'l'},  // Ү ү һ Ӏ ӏ
-    {0x0501, U'd'}, {0x051B, U'q'}, {0x051D, U'w'},                                  // ԁ ԛ ԝ
+    {0x0501, U'd'}, {0x051A, U'Q'}, {0x051B, U'q'}, {0x051C, U'W'}, {0x051D, U'w'},  // ԁ Ԛ ԛ Ԝ ԝ
     {0x2113, U'l'},                                                                  // ℓ
 };
 static_assert(std::is_sorted(std::begin(kHomoglyphs), std::end(kHomoglyphs)));

@@ -27,7 +27,7 @@ TEST_CASE("A homoglyph attack in Cyrillic or Greek reads as the Latin brand", "[
 }
 
 TEST_CASE("Every homoglyph maps Cyrillic and Greek look-alikes to ASCII letters", "[scoring][normalize]") {
-  const std::u32string lookalikes = U"АВЕКМНОРСТУХаеорсухіјѕԁһԛԝӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧαεικνορτυχω";
+  const std::u32string lookalikes = U"АВЕКМНОРСТУХЅІЈҮӀԚԜаеорсухіјѕԁһԛԝӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧαεικνορτυχω";
   for (const char32_t c : lookalikes) {
     const char32_t latin = homoglyph(c);
     INFO("U+" << std::hex << static_cast<unsigned>(c));
