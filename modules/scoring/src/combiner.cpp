@@ -78,10 +78,10 @@ Score combine(const std::map<std::string, double, std::less<>>& values, const We
   }
   score.probability = logistic(score.logit);
   if (score.probability >= thresholds.review) score.thresholds_passed.emplace_back("review");
-  if (score.probability >= thresholds.infringement) score.thresholds_passed.emplace_back("infringement");
-  score.decision = score.probability >= thresholds.infringement ? "infringement"
-                   : score.probability >= thresholds.review     ? "review"
-                                                                : "clear";
+  if (score.probability >= thresholds.flag) score.thresholds_passed.emplace_back("flag");
+  score.decision = score.probability >= thresholds.flag     ? "flag"
+                   : score.probability >= thresholds.review ? "review"
+                                                            : "clear";
   return score;
 }
 

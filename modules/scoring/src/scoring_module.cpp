@@ -22,6 +22,12 @@ using nlohmann::json;
 
 constexpr std::string_view kModelVersion = "scoring-logistic-v1";
 
+// brand.weights' names for single signals (the brand-protection product's), and the signal each weighs.
+constexpr std::pair<std::string_view, std::string_view> kWeightShorthands[] = {{"keywords", "keyword_hits"},
+                                                                               {"fraud_terms", "fraud_terms"},
+                                                                               {"price", "price_below_band"},
+                                                                               {"seller", "seller_risk"}};
+
 constexpr std::string_view kInputSchema = R"({
   "type": "object",
   "required": ["brand", "listing"],
@@ -33,18 +39,18 @@ constexpr std::string_view kInputSchema = R"({
       "additionalProperties": false,
       "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
-        "aliases": {"type": "array", "maxItems": 100, "items": {"type": "string", "minLength": 1, "maxLength": 200}},
+        "aliases": {"type": "array", "maxItems": 500, "items": {"type": "string", "minLength": 1, "maxLength": 200}},
         "misspellings": {"type": "array", "maxItems": 1000, "items": {"type": "string", "minLength": 1, "maxLength": 200}},
-        "keywords": {"type": "array", "maxItems": 200, "items": {"type": "string", "minLength": 1, "maxLength": 200}},
-        "fraud_terms": {"type": "array", "maxItems": 200, "items": {"type": "string", "minLength": 1, "maxLength": 200}},
-        "accessory_terms": {"type": "array", "maxItems": 200, "items": {"type": "string", "minLength": 1, "maxLength": 200}},
+        "keywords": {"type": "array", "maxItems": 500, "items": {"type": "string", "minLength": 1, "maxLength": 200}},
+        "fraud_terms": {"type": "array", "maxItems": 500, "items": {"type": "string", "minLength": 1, "maxLength": 200}},
+        "accessory_terms": {"type": "array", "maxItems": 500, "items": {"type": "string", "minLength": 1, "maxLength": 200}},
         "price_band": {
-          "type": "object",
+          "type": ["object", "null"],
           "required": ["min", "max"],
           "additionalProperties": false,
           "properties": {
-            "min": {"type": "number", "exclusiveMinimum": 0},
-            "max": {"type": "number", "exclusiveMinimum": 0},
+            "min": {"type": "number", "minimum": 0},
+            "max": {"type": "number", "minimum": 0},
             "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"}
           }
         },
@@ -55,6 +61,10 @@ constexpr std::string_view kInputSchema = R"({
             "text": {"type": "number", "minimum": 0, "maximum": 10},
             "image": {"type": "number", "minimum": 0, "maximum": 10},
             "bonus": {"type": "number", "minimum": 0, "maximum": 10},
+            "keywords": {"type": "number", "minimum": 0, "maximum": 10},
+            "fraud_terms": {"type": "number", "minimum": 0, "maximum": 10},
+            "price": {"type": "number", "minimum": 0, "maximum": 10},
+            "seller": {"type": "number", "minimum": 0, "maximum": 10},
             "signals": {
               "type": "object",
               "additionalProperties": {"type": "number", "minimum": 0, "maximum": 10},
@@ -67,9 +77,15 @@ constexpr std::string_view kInputSchema = R"({
           "additionalProperties": false,
           "properties": {
             "review": {"type": "number", "minimum": 0, "maximum": 1},
-            "infringement": {"type": "number", "minimum": 0, "maximum": 1}
+            "flag": {"type": "number", "minimum": 0, "maximum": 1}
           }
-        }
+        },
+        "id": true,
+        "categories": true,
+        "schedule": true,
+        "reference_images": true,
+        "created_at": true,
+        "updated_at": true
       }
     },
     "listing": {
@@ -83,8 +99,12 @@ constexpr std::string_view kInputSchema = R"({
         "description": {"type": "string", "maxLength": 20000},
         "price": {"type": "number", "minimum": 0},
         "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
+        "provider": {"type": "string", "maxLength": 100},
+        "image_url": {"type": "string", "maxLength": 2000},
+        "seller_rating": {"type": "number", "minimum": 0, "maximum": 5},
         "seller": {
-          "type": "object",
+          "type": ["object", "string"],
+          "maxLength": 500,
           "additionalProperties": false,
           "properties": {
             "id": {"type": "string", "maxLength": 500},
@@ -115,7 +135,7 @@ constexpr std::string_view kOutputSchema = R"({
     "probability": {"type": "number", "minimum": 0, "maximum": 1},
     "logit": {"type": "number"},
     "intercept": {"type": "number"},
-    "decision": {"type": "string", "enum": ["infringement", "review", "clear"]},
+    "decision": {"type": "string", "enum": ["flag", "review", "clear"]},
     "thresholds": {"type": "object"},
     "thresholds_passed": {"type": "array", "items": {"type": "string"}},
     "signals": {"type": "array", "items": {"type": "object"}},
@@ -149,7 +169,7 @@ scoring::Brand read_brand(const json& in) {
   brand.keywords = strings(in, "keywords");
   brand.fraud_terms = strings(in, "fraud_terms");
   brand.accessory_terms = strings(in, "accessory_terms");
-  if (const auto it = in.find("price_band"); it != in.end()) {
+  if (const auto it = in.find("price_band"); it != in.end() && it->is_object()) {
     scoring::PriceBand band{it->at("min").get<double>(), it->at("max").get<double>(), it->value("currency", "")};
     if (band.min > band.max) invalid("the price band's min is above its max", {{"brand.price_band.min", band.min}});
     brand.price_band = band;
@@ -163,11 +183,12 @@ scoring::Listing read_listing(const json& in) {
   listing.description = in.value("description", "");
   listing.price = number(in, "price");
   listing.currency = in.value("currency", "");
-  if (const auto it = in.find("seller"); it != in.end()) {
+  if (const auto it = in.find("seller"); it != in.end() && it->is_object()) {
     listing.seller.account_age_days = number(*it, "account_age_days");
     listing.seller.rating = number(*it, "rating");
     listing.seller.prior_infringements = number(*it, "prior_infringements");
   }
+  if (!listing.seller.rating) listing.seller.rating = number(in, "seller_rating");
   if (const auto it = in.find("image"); it != in.end()) {
     if (const auto similarity = number(*it, "similarity")) {
       listing.image_similarity = similarity;
@@ -214,22 +235,26 @@ json score(const json& raw_input) {
     weights.text = it->value("text", 1.0);
     weights.image = it->value("image", 1.0);
     weights.bonus = it->value("bonus", 1.0);
+    // The brand-protection product's names for single signals' weights.
+    for (const auto& [key, signal] : kWeightShorthands) {
+      if (const auto w = it->find(key); w != it->end()) weights.signals[std::string(signal)] = w->get<double>();
+    }
     if (const auto signals = it->find("signals"); signals != it->end()) {
       for (const auto& [name, value] : signals->items()) {
         if (!scoring::find_signal(name))
           invalid("unknown signal", {{"brand.weights.signals." + name, "unknown signal"}});
-        weights.signals[name] = value.get<double>();
+        const auto [entry, fresh] = weights.signals.try_emplace(name, 1.0);
+        entry->second *= value.get<double>();
       }
     }
   }
   scoring::Thresholds thresholds;
   if (const auto it = brand_in.find("thresholds"); it != brand_in.end()) {
     thresholds.review = it->value("review", thresholds.review);
-    thresholds.infringement = it->value("infringement", thresholds.infringement);
+    thresholds.flag = it->value("flag", thresholds.flag);
   }
-  if (thresholds.review > thresholds.infringement) {
-    invalid("the review threshold is above the infringement threshold",
-            {{"brand.thresholds.review", thresholds.review}});
+  if (thresholds.review > thresholds.flag) {
+    invalid("the review threshold is above the flag threshold", {{"brand.thresholds.review", thresholds.review}});
   }
 
   const scoring::Evidence evidence = scoring::extract_signals(brand, listing);
@@ -257,7 +282,7 @@ json score(const json& raw_input) {
           {"logit", result.logit},
           {"intercept", result.intercept},
           {"decision", result.decision},
-          {"thresholds", {{"review", thresholds.review}, {"infringement", thresholds.infringement}}},
+          {"thresholds", {{"review", thresholds.review}, {"flag", thresholds.flag}}},
           {"thresholds_passed", result.thresholds_passed},
           {"signals", signals},
           {"evidence", found},

@@ -125,7 +125,7 @@ TEST_CASE("Client weights scale groups and single signals", "[scoring][combiner]
   CHECK_THROWS_AS(combine({{"shoe_size", 1.0}}), std::invalid_argument);
 }
 
-TEST_CASE("Thresholds decide between clear, review and infringement", "[scoring][combiner]") {
+TEST_CASE("Thresholds decide between clear, review and flag", "[scoring][combiner]") {
   const Score low = combine({});
   CHECK(low.probability < 0.01);
   CHECK(low.decision == "clear");
@@ -133,8 +133,8 @@ TEST_CASE("Thresholds decide between clear, review and infringement", "[scoring]
 
   const Score high = combine(all_signals(1.0));
   CHECK(high.probability > 0.99);
-  CHECK(high.decision == "infringement");
-  CHECK(high.thresholds_passed == std::vector<std::string>{"review", "infringement"});
+  CHECK(high.decision == "flag");
+  CHECK(high.thresholds_passed == std::vector<std::string>{"review", "flag"});
 
   // Thresholds around a middling probability put it in review.
   const Score middle = combine({{"name_similarity", 1.0}});
@@ -144,7 +144,7 @@ TEST_CASE("Thresholds decide between clear, review and infringement", "[scoring]
   CHECK(reviewed.thresholds_passed == std::vector<std::string>{"review"});
   // A threshold is passed at equality.
   Thresholds exact{middle.probability, middle.probability};
-  CHECK(combine({{"name_similarity", 1.0}}, {}, exact).decision == "infringement");
+  CHECK(combine({{"name_similarity", 1.0}}, {}, exact).decision == "flag");
 }
 
 TEST_CASE("The documentation states the fitted coefficients the code uses", "[scoring][combiner]") {

@@ -78,12 +78,12 @@ pipeline::StageError refusal(const json& input) {
 
 }  // namespace
 
-TEST_CASE("score.listing scores a counterfeit listing as infringing and says why", "[scoring][stage]") {
+TEST_CASE("score.listing flags a counterfeit listing and says why", "[scoring][stage]") {
   const json out = run_stage({{"brand", apple()}, {"listing", counterfeit()}});
   CHECK(validate_json(modules::scoring_stage::output_schema(), out).empty());
-  CHECK(out.at("decision") == "infringement");
+  CHECK(out.at("decision") == "flag");
   CHECK(out.at("probability").get<double>() > 0.95);
-  CHECK(out.at("thresholds_passed") == json({"review", "infringement"}));
+  CHECK(out.at("thresholds_passed") == json({"review", "flag"}));
   CHECK(out.at("model") == "scoring-logistic-v1");
 
   double sum = out.at("intercept").get<double>();
@@ -132,14 +132,14 @@ TEST_CASE("score.listing applies the client's weights and thresholds", "[scoring
   json brand = apple();
   const json plain = run_stage({{"brand", brand}, {"listing", counterfeit()}});
   brand["weights"] = {{"image", 0}, {"bonus", 0.5}, {"signals", {{"fraud_terms", 2}}}};
-  brand["thresholds"] = {{"review", 0.999999}, {"infringement", 1.0}};
+  brand["thresholds"] = {{"review", 0.999999}, {"flag", 1.0}};
   const json weighted = run_stage({{"brand", brand}, {"listing", counterfeit()}});
   CHECK(signal(weighted, "image_similarity").at("contribution") == 0.0);
   CHECK(signal(weighted, "fraud_terms").at("weight") == 1.0);
   CHECK(signal(weighted, "seller_risk").at("weight") == 0.5);
   CHECK(weighted.at("probability").get<double>() < plain.at("probability").get<double>());
-  CHECK(weighted.at("thresholds") == json({{"review", 0.999999}, {"infringement", 1.0}}));
-  CHECK(weighted.at("decision") != "infringement");
+  CHECK(weighted.at("thresholds") == json({{"review", 0.999999}, {"flag", 1.0}}));
+  CHECK(weighted.at("decision") != "flag");
 }
 
 TEST_CASE("score.listing refuses input its schema does not allow, permanently", "[scoring][stage]") {
@@ -166,7 +166,7 @@ TEST_CASE("score.listing refuses input its schema does not allow, permanently", 
       {"an unknown member", with("/listing/colour"_json_pointer, "red")},
       {"a negative weight", with("/brand/weights"_json_pointer, {{"text", -1}})},
       {"an unknown signal's weight", with("/brand/weights"_json_pointer, {{"signals", {{"shoe_size", 1}}}})},
-      {"thresholds out of order", with("/brand/thresholds"_json_pointer, {{"review", 0.9}, {"infringement", 0.5}})},
+      {"thresholds out of order", with("/brand/thresholds"_json_pointer, {{"review", 0.9}, {"flag", 0.5}})},
       {"a Hamming distance above its bits", with("/listing/image"_json_pointer, {{"hamming_distance", 70}})},
       {"a price band upside down", with("/brand/price_band"_json_pointer, {{"min", 500}, {"max", 100}})},
       {"a currency that is not a code", with("/listing/currency"_json_pointer, "dollars")},
@@ -196,4 +196,43 @@ TEST_CASE("The scoring module ships the scoring.listing pipeline over score.list
   pipeline::load_owned_pipelines(module.pipelines(), module.name(), registry, pipelines);
   REQUIRE(pipelines.contains("scoring.listing"));
   CHECK(pipelines.at("scoring.listing").input_schema == modules::scoring_stage::input_schema());
+}
+
+TEST_CASE("score.listing takes a brand and a listing as the brand-protection product holds them", "[scoring][stage]") {
+  // A brand's settings as the product's API answers them, and a listing as a search provider returns it.
+  const json brand = {
+      {"id", "0190-brand"},
+      {"name", "Rolex"},
+      {"aliases", json::array()},
+      {"misspellings", {"rollex"}},
+      {"fraud_terms", json::array()},
+      {"keywords", {"submariner"}},
+      {"categories", {"watches"}},
+      {"price_band", nullptr},
+      {"weights", {{"text", 1}, {"image", 1}, {"keywords", 2}, {"fraud_terms", 1}, {"price", 0}, {"seller", 1}}},
+      {"thresholds", {{"flag", 0.9}, {"review", 0.6}}},
+      {"schedule", "manual"}};
+  const json listing = {{"id", "p-17"},
+                        {"title", "Rollex Submariner automatic"},
+                        {"seller", "watchdeals_2024"},
+                        {"seller_rating", 2.0},
+                        {"price", 120.0},
+                        {"currency", "USD"},
+                        {"url", "https://market.example/p-17"},
+                        {"image_url", "https://market.example/p-17.jpg"},
+                        {"provider", "demo"}};
+  const json out = run_stage({{"brand", brand}, {"listing", listing}});
+  CHECK(out.at("thresholds") == json({{"review", 0.6}, {"flag", 0.9}}));
+  CHECK(signal(out, "keyword_hits").at("weight") == 2.0);
+  CHECK(signal(out, "price_below_band").at("weight") == 0.0);
+  CHECK_FALSE(signal(out, "price_below_band").at("present").get<bool>());      // no band
+  CHECK(signal(out, "seller_risk").at("value").get<double>() == Approx(1.0));  // (4.5 − 2)/2.5, clamped
+  CHECK(signal(out, "misspelling_hit").at("value") == 1.0);
+  CHECK(out.at("probability").get<double>() > 0.5);
+
+  // Weights given both ways multiply.
+  json both = brand;
+  both["weights"] = {{"fraud_terms", 2}, {"signals", {{"fraud_terms", 1.5}}}};
+  const json multiplied = run_stage({{"brand", both}, {"listing", listing}});
+  CHECK(signal(multiplied, "fraud_terms").at("weight") == 3.0);
 }

@@ -41,9 +41,11 @@ struct Weights {
   std::map<std::string, double, std::less<>> signals;  // per-signal multipliers, by name
 };
 
+// The brand-protection product's names: a listing at or above `flag` is flagged as a likely copy, one at or
+// above `review` waits for a reviewer.
 struct Thresholds {
-  double review = 0.5;        // p at or above: send to review
-  double infringement = 0.8;  // p at or above: treat as infringing
+  double review = 0.5;
+  double flag = 0.8;
 };
 
 struct Contribution {
@@ -61,8 +63,8 @@ struct Score {
   double logit = 0.0;
   double probability = 0.0;
   std::vector<Contribution> contributions;     // in signal_specs() order
-  std::vector<std::string> thresholds_passed;  // "review", "infringement"
-  std::string decision;                        // "infringement", "review" or "clear"
+  std::vector<std::string> thresholds_passed;  // "review", "flag"
+  std::string decision;                        // "flag", "review" or "clear"
 };
 
 // values: signal name → x in [0, 1] (clamped); signals not named, or not finite, are absent. Throws
