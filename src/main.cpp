@@ -6,13 +6,16 @@
 #include "tyto/modules/builtin.hpp"
 #include "tyto/modules/scoring.hpp"
 
+#if TYTO_WITH_BRAND_PROTECTION
+#include "products/brand_protection/brand_protection.hpp"
+#endif
+
 int main(int argc, char** argv) {
   tyto::cli::Components components;
   components.module<tyto::modules::BuiltinModule>();
   components.module<tyto::modules::ScoringModule>();
-  // Products (accessibility, brand protection, live sessions, captures, music catalog) follow, e.g.
-  //   #if TYTO_WITH_MUSIC
-  //   components.product<tyto::products::MusicCatalog>();
-  //   #endif
+#if TYTO_WITH_BRAND_PROTECTION
+  components.product<tyto::products::BrandProtection>();
+#endif
   return tyto::cli::run(argc, argv, components);
 }

@@ -141,8 +141,10 @@ TEMPLATE_TEST_CASE("A database migrated before components existed upgrades in pl
   auto server = TytoProcess::serve(backend.args());
   CHECK(api(server->port(), "GET", "/ready").status == 200);
   auto db = backend.open();
-  auto rows = db->query("SELECT component, version FROM schema_migrations ORDER BY version");
+  // The old rows are the platform's now; products of the build got their own sets on top.
+  auto rows = db->query("SELECT component, version FROM schema_migrations WHERE component = 'platform'");
   CHECK(rows.rows.size() == tyto::storage::builtin_migrations(db->dialect()).size());
-  for (const auto& r : rows.rows) CHECK(r.template get<std::string>(0) == "platform");
+  CHECK(db->query_one("SELECT COUNT(*) FROM schema_migrations WHERE component = ''")->template get<std::int64_t>(0) ==
+        0);
   CHECK(db->query_one("SELECT value FROM settings WHERE key = 'kept'")->template get<std::string>(0) == "yes");
 }
