@@ -5,6 +5,7 @@
 #include "cli/cli.hpp"
 #include "tyto/modules/builtin.hpp"
 #include "tyto/modules/fingerprint.hpp"
+#include "tyto/modules/scoring.hpp"
 
 #if TYTO_WITH_BRAND_PROTECTION
 #include "products/brand_protection/brand_protection.hpp"
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   tyto::cli::Components components;
   components.module<tyto::modules::BuiltinModule>();
   components.module<tyto::modules::FingerprintModule>();
+  components.module<tyto::modules::ScoringModule>();
 #if TYTO_WITH_BRAND_PROTECTION
   components.product<tyto::products::BrandProtection>();
 #endif
