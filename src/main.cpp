@@ -3,8 +3,9 @@
 // linker's back. A product's line is guarded by TYTO_WITH_<NAME>, which its CMake option
 // (TYTO_PRODUCT_<NAME>, default ON; see tyto_add_product) sets, so a build can leave a product out.
 #include "cli/cli.hpp"
-#include "tyto/fingerprint/audio_module.hpp"
 #include "tyto/modules/builtin.hpp"
+#include "tyto/modules/fingerprint.hpp"
+#include "tyto/modules/scoring.hpp"
 
 #if TYTO_WITH_BRAND_PROTECTION
 #include "products/brand_protection/brand_protection.hpp"
@@ -13,7 +14,8 @@
 int main(int argc, char** argv) {
   tyto::cli::Components components;
   components.module<tyto::modules::BuiltinModule>();
-  components.module<tyto::fingerprint::AudioFingerprintModule>();
+  components.module<tyto::modules::FingerprintModule>();
+  components.module<tyto::modules::ScoringModule>();
 #if TYTO_WITH_BRAND_PROTECTION
   components.product<tyto::products::BrandProtection>();
 #endif
