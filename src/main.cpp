@@ -4,6 +4,7 @@
 // (TYTO_PRODUCT_<NAME>, default ON; see tyto_add_product) sets, so a build can leave a product out.
 #include "cli/cli.hpp"
 #include "tyto/modules/builtin.hpp"
+#include "tyto/modules/fingerprint.hpp"
 #include "tyto/modules/scoring.hpp"
 
 #if TYTO_WITH_BRAND_PROTECTION
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   tyto::cli::Components components;
   components.module<tyto::modules::BuiltinModule>();
   components.module<tyto::modules::ScoringModule>();
+  components.module<tyto::modules::FingerprintModule>();
 #if TYTO_WITH_BRAND_PROTECTION
   components.product<tyto::products::BrandProtection>();
 #endif
