@@ -14,8 +14,8 @@
 int main(int argc, char** argv) {
   tyto::cli::Components components;
   components.module<tyto::modules::BuiltinModule>();
-  components.module<tyto::modules::ScoringModule>();
   components.module<tyto::modules::FingerprintModule>();
+  components.module<tyto::modules::ScoringModule>();
 #if TYTO_WITH_BRAND_PROTECTION
   components.product<tyto::products::BrandProtection>();
 #endif
