@@ -120,7 +120,8 @@ constexpr std::string_view kInputSchema = R"({
           "properties": {
             "similarity": {"type": "number", "minimum": 0, "maximum": 1},
             "hamming_distance": {"type": "integer", "minimum": 0},
-            "bits": {"type": "integer", "minimum": 1, "maximum": 4096, "default": 64}
+            "hash": {"type": "string", "enum": ["ahash", "dhash", "phash", "pdq"]},
+            "bits": {"type": "integer", "minimum": 1, "maximum": 4096}
           }
         }
       }
@@ -193,7 +194,8 @@ scoring::Listing read_listing(const json& in) {
     if (const auto similarity = number(*it, "similarity")) {
       listing.image_similarity = similarity;
     } else if (const auto distance = number(*it, "hamming_distance")) {
-      const double bits = it->value("bits", 64.0);
+      // The fingerprint module's hashes: PDQ has 256 bits, aHash, dHash and pHash 64.
+      const double bits = it->value("bits", it->value("hash", "") == "pdq" ? 256.0 : 64.0);
       if (*distance > bits)
         invalid("the Hamming distance exceeds the hash's bits", {{"listing.image.hamming_distance", *distance}});
       listing.image_similarity = 1.0 - *distance / bits;

@@ -198,6 +198,26 @@ TEST_CASE("The scoring module ships the scoring.listing pipeline over score.list
   CHECK(pipelines.at("scoring.listing").input_schema == modules::scoring_stage::input_schema());
 }
 
+TEST_CASE("score.listing reads a Hamming distance of the fingerprint module's hashes", "[scoring][stage]") {
+  const auto image_value = [](const json& image) {
+    json listing = counterfeit();
+    listing["image"] = image;
+    return signal(run_stage({{"brand", apple()}, {"listing", listing}}), "image_similarity").at("value").get<double>();
+  };
+  // (1 − d/bits − 0.5)/0.5: PDQ has 256 bits, the others 64, unless bits says otherwise.
+  CHECK(image_value({{"hash", "pdq"}, {"hamming_distance", 28}}) == Approx((1.0 - 28.0 / 256.0 - 0.5) / 0.5));
+  CHECK(image_value({{"hash", "phash"}, {"hamming_distance", 8}}) == Approx((1.0 - 8.0 / 64.0 - 0.5) / 0.5));
+  CHECK(image_value({{"hamming_distance", 8}}) == Approx((1.0 - 8.0 / 64.0 - 0.5) / 0.5));
+  CHECK(image_value({{"hamming_distance", 8}, {"bits", 128}}) == Approx((1.0 - 8.0 / 128.0 - 0.5) / 0.5));
+  CHECK(image_value({{"hash", "pdq"}, {"hamming_distance", 128}}) == 0.0);  // chance level: no evidence
+  CHECK(image_value({{"similarity", 0.9}}) == Approx(0.8));
+  json listing = counterfeit();
+  listing["image"] = {{"hash", "phash"}, {"hamming_distance", 100}};  // more than pHash's 64 bits
+  CHECK(refusal({{"brand", apple()}, {"listing", listing}}).code() == "invalid_input");
+  listing["image"] = {{"hash", "md5"}, {"hamming_distance", 1}};
+  CHECK(refusal({{"brand", apple()}, {"listing", listing}}).code() == "invalid_input");
+}
+
 TEST_CASE("score.listing takes a brand and a listing as the brand-protection product holds them", "[scoring][stage]") {
   // A brand's settings as the product's API answers them, and a listing as a search provider returns it.
   const json brand = {
