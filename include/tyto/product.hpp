@@ -111,6 +111,9 @@ class Product {
   virtual std::vector<ConsolePage> console_pages() const { return {}; }
   virtual std::span<const EmbeddedFile> console_files() const { return {}; }
 
+  // Webhook event types the product emits through Services::webhooks ("brand.listing_flagged"): tenants'
+  // endpoints may subscribe to them (and to their family, "brand.*") like the platform's own.
+  virtual std::vector<std::string> webhook_events() const { return {}; }
   // What the product keeps about a user: exported by GET /api/v1/me/export, erased by DELETE /me.
   // Owned by the product. A product that stores anything keyed by a user must list it here.
   virtual std::vector<api::PersonalData*> personal_data() { return {}; }

@@ -49,25 +49,27 @@ void check_url(const std::string& url, const http::OutboundPolicy& policy, json&
   }
 }
 
-void check_event_types(const json& types, json& fields) {
+void check_event_types(const json& types, const std::vector<std::string>& product_events, json& fields) {
   for (const auto& t : types) {
-    if (t.is_string() && !webhooks::valid_event_pattern(t.get<std::string>())) {
-      fields["event_types"] = fmt::format(
-          "unknown event type {}; known: job.succeeded, job.failed, job.cancelled, "
-          "object.created, webhook.ping, a family such as job.*, or *",
-          t.dump());
+    if (t.is_string() && !webhooks::valid_event_pattern(t.get<std::string>(), product_events)) {
+      std::string known;
+      for (auto type : webhooks::kEventTypes) known += std::string(type) + ", ";
+      for (const auto& type : product_events) known += type + ", ";
+      fields["event_types"] =
+          fmt::format("unknown event type {}; known: {}a family such as job.*, or *", t.dump(), known);
       return;
     }
   }
 }
 
 // What webhook_in_schema cannot say: the URL is one deliveries may use, the event types are known ones.
-void check_webhook(const http::OutboundPolicy& policy, const json& body, json& fields) {
+void check_webhook(const http::OutboundPolicy& policy, const std::vector<std::string>& product_events, const json& body,
+                   json& fields) {
   if (const auto url = body.find("url"); url != body.end() && url->is_string()) {
     check_url(url->get<std::string>(), policy, fields);
   }
   if (const auto types = body.find("event_types"); types != body.end() && types->is_array()) {
-    check_event_types(*types, fields);
+    check_event_types(*types, product_events, fields);
   }
 }
 
@@ -244,7 +246,7 @@ void add_webhook_routes(http::Router& router, WebhookRoutesDeps deps) {
   auto s = std::make_shared<Shared>(Shared{deps});
   http::RouteOptions checked = kAdmin;
   checked.body_check = [s](const Request&, const json& body, json& fields) {
-    check_webhook(s->deps.outbound, body, fields);
+    check_webhook(s->deps.outbound, s->deps.product_events, body, fields);
   };
   router.add(
       Method::kPost, "/api/v1/webhooks", [s](Request& req) { return create(*s, req); },

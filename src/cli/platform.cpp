@@ -257,7 +257,11 @@ Platform::Platform(const Config& config, const Components& components, Environme
                               log::error("object.created webhook not queued", {{"error", e.what()}});
                             }
                           }});
-  api::add_webhook_routes(router_, {*outbox_, *audit_, outbound_});
+  std::vector<std::string> product_events;
+  for (const auto& p : products_) {
+    for (auto& e : p->webhook_events()) product_events.push_back(std::move(e));
+  }
+  api::add_webhook_routes(router_, {*outbox_, *audit_, outbound_, std::move(product_events)});
   api::add_personal_data_routes(router_, {*db_, *catalog_, *audit_, personal_data_}, *submitter_,
                                 [this] { auth_->forget_caches(); });
   auto pages = api::platform_console_pages();

@@ -88,11 +88,16 @@ std::string SecretBox::open(std::string_view sealed) const {
   return out;
 }
 
-bool valid_event_pattern(std::string_view pattern) {
+bool valid_event_pattern(std::string_view pattern, std::span<const std::string> more) {
   if (pattern == "*") return true;
+  const auto matches = [&](std::string_view type) {
+    return pattern == type || (pattern.ends_with(".*") && type.starts_with(pattern.substr(0, pattern.size() - 1)));
+  };
   for (auto type : kEventTypes) {
-    if (pattern == type) return true;
-    if (pattern.ends_with(".*") && type.starts_with(pattern.substr(0, pattern.size() - 1))) return true;
+    if (matches(type)) return true;
+  }
+  for (const auto& type : more) {
+    if (matches(type)) return true;
   }
   return false;
 }

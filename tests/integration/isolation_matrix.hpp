@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -18,6 +20,9 @@ namespace tyto::test {
 struct Victim {
   std::map<std::string, std::string> ids;  // "/api/v1/jobs/" → id
   std::vector<std::string> all;            // every id, to look for in other tenants' answers
+  // Valid bodies by route pattern ("/api/v1/brands/{id}/scans"), for routes whose schema requires members:
+  // the router checks a body before the handler looks the resource up, so {} would be 422, not 404.
+  std::map<std::string, nlohmann::json> bodies;
 
   void add(const std::string& prefix, const std::string& id) {
     ids[prefix] = id;

@@ -126,6 +126,16 @@ TEST_CASE("Endpoints receive the event types they subscribed to, families and * 
   }
 }
 
+TEST_CASE("Event types a product emits can be subscribed to, alone or by family", "[unit][webhooks]") {
+  const std::vector<std::string> more = {"brand.listing_flagged"};
+  CHECK(valid_event_pattern("brand.listing_flagged", more));
+  CHECK(valid_event_pattern("brand.*", more));
+  CHECK(valid_event_pattern("job.*", more));
+  CHECK_FALSE(valid_event_pattern("brand.listing_flagged"));
+  CHECK_FALSE(valid_event_pattern("brand.listing_dismissed", more));
+  CHECK_FALSE(valid_event_pattern("bran.*", more));
+}
+
 TEST_CASE("Outbound URLs must be plain http or https with a host", "[webhooks][outbound]") {
   auto u = http::parse_outbound_url("https://Example.COM/hooks/tyto?x=1#frag");
   CHECK(u.tls);

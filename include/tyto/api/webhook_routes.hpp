@@ -14,8 +14,9 @@ namespace tyto::api {
 
 struct WebhookRoutesDeps {
   webhooks::Outbox& outbox;
-  auth::AuditLog& audit;                 // webhook.create, webhook.update, webhook.delete, webhook.rotate_secret
-  const http::OutboundPolicy& outbound;  // a URL must resolve to allowed addresses when it is registered
+  auth::AuditLog& audit;                    // webhook.create, webhook.update, webhook.delete, webhook.rotate_secret
+  const http::OutboundPolicy& outbound;     // a URL must resolve to allowed addresses when it is registered
+  std::vector<std::string> product_events;  // event types the build's products emit (Product::webhook_events)
 };
 
 // POST/GET /api/v1/webhooks, GET/PATCH/DELETE /api/v1/webhooks/{id}, POST …/{id}/rotate-secret,

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,9 +52,9 @@ class SecretBox {
 inline constexpr std::string_view kEventTypes[] = {"job.succeeded", "job.failed", "job.cancelled", "object.created",
                                                    "webhook.ping"};
 
-// Whether a subscription pattern is one an endpoint may register: a known type, "<family>.*" of a
-// known family, or "*".
-bool valid_event_pattern(std::string_view pattern);
+// Whether a subscription pattern is one an endpoint may register: a known type (kEventTypes or one of
+// `more`, the types the build's products emit), "<family>.*" of a known family, or "*".
+bool valid_event_pattern(std::string_view pattern, std::span<const std::string> more = {});
 
 // Whether an endpoint subscribed to `patterns` receives events of `type`.
 bool event_matches(const std::vector<std::string>& patterns, std::string_view type);

@@ -1,7 +1,11 @@
 #include "brand_protection.hpp"
 
+#include "analyzer.hpp"
 #include "brands.hpp"
 #include "demo_routes.hpp"
+#include "scan_routes.hpp"
+#include "scan_stage.hpp"
+#include "scans.hpp"
 #include "tyto/api/auth_routes.hpp"
 #include "tyto/auth/audit.hpp"
 #include "tyto/core/error.hpp"
@@ -9,10 +13,12 @@
 #include "tyto/core/time.hpp"
 #include "tyto/http/page.hpp"
 #include "tyto/http/router.hpp"
+#include "tyto/pipeline/pipeline.hpp"
 #include "tyto/storage/database.hpp"
 
 namespace tyto {
 std::span<const EmbeddedFile> embedded_brand_protection_migrations();
+std::span<const EmbeddedFile> embedded_brand_protection_pipelines();
 }  // namespace tyto
 
 namespace tyto::products {
@@ -34,7 +40,7 @@ void check_id(std::string_view id, std::string_view what) {
 // Brands and reference images: routes and personal data over the services the platform handed in.
 class BrandProtection::Brands final : public api::PersonalData {
  public:
-  explicit Brands(Services& s) : s_(s), store_(s.db) {}
+  Brands(Services& s, BrandStore& store, ScanStore& scans) : s_(s), store_(store), scans_(scans) {}
 
   std::string_view section() const override { return "brand_protection.brands"; }
   // Brands are the client's configuration: a user's export lists those they created, and erasing the user
@@ -46,6 +52,7 @@ class BrandProtection::Brands final : public api::PersonalData {
   }
   void erase_user(storage::Session& tx, const std::string& user_id, api::AfterCommit&) override {
     store_.erase_user(tx, user_id);
+    scans_.forget_user(tx, user_id);
   }
 
   http::Response create(http::Request& req) {
@@ -134,7 +141,25 @@ class BrandProtection::Brands final : public api::PersonalData {
   Brand find(const std::string& tenant_id, std::string_view id) { return find(s_.db, tenant_id, id); }
 
   Services& s_;
-  BrandStore store_;
+  BrandStore& store_;
+  ScanStore& scans_;
+};
+
+// Everything the product keeps while it runs, made at install().
+struct BrandProtection::State {
+  State(Services& s, ScanLimits limits, ScanQuotas quotas)
+      : brands_store(s.db),
+        scans_store(s.db),
+        analyzer(make_analyzer()),
+        brands(s, brands_store, scans_store),
+        stages(s, brands_store, scans_store, *analyzer, limits),
+        routes(s, brands_store, scans_store, quotas) {}
+  BrandStore brands_store;
+  ScanStore scans_store;
+  std::unique_ptr<Analyzer> analyzer;
+  Brands brands;
+  ScanStages stages;
+  ScanRoutes routes;
 };
 
 BrandProtection::BrandProtection() = default;
@@ -142,11 +167,23 @@ BrandProtection::~BrandProtection() = default;
 
 std::span<const EmbeddedFile> BrandProtection::migrations() const { return embedded_brand_protection_migrations(); }
 
-std::vector<api::PersonalData*> BrandProtection::personal_data() { return {brands_.get()}; }
+std::vector<ComponentOption> BrandProtection::options() {
+  return {{"scans_per_day", "integer", 100, "Scans a tenant may start in any 24 hours (429 quota_exceeded after)"},
+          {"listings_per_scan", "integer", 1000, "Listings one scan fetches and scores at most"}};
+}
 
-void BrandProtection::install(Services& services, pipeline::StageRegistry&, http::Router& router) {
-  brands_ = std::make_unique<Brands>(services);
-  Brands* brands = brands_.get();
+std::vector<pipeline::PipelineFile> BrandProtection::pipelines() const {
+  return pipeline::pipeline_files(embedded_brand_protection_pipelines(), "src/products/brand_protection/pipelines");
+}
+
+std::vector<api::PersonalData*> BrandProtection::personal_data() { return {&state_->brands}; }
+
+void BrandProtection::install(Services& services, pipeline::StageRegistry& stages, http::Router& router) {
+  state_ = std::make_unique<State>(
+      services, ScanLimits{services.config.option("products.brand_protection.listings_per_scan").get<std::int64_t>()},
+      ScanQuotas{services.config.option("products.brand_protection.scans_per_day").get<std::int64_t>()});
+  Brands* brands = &state_->brands;
+  state_->stages.register_stages(stages);
   const http::BodyCheck check = [](const http::Request&, const json& body, json& fields) {
     check_brand_body(body, fields);
   };
@@ -173,6 +210,7 @@ void BrandProtection::install(Services& services, pipeline::StageRegistry&, http
   router.add(http::Method::kDelete, "/api/v1/brands/{id}", [brands](http::Request& req) { return brands->remove(req); },
              {.summary = "Delete a brand with its reference images", .tag = "brand_protection", .success_status = 204},
              {.role = auth::Role::kUser});
+  state_->routes.install(router);
   install_demo_routes(router);
 }
 

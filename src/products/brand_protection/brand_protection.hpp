@@ -12,6 +12,7 @@ namespace tyto::products {
 class BrandProtection final : public Product {
  public:
   static constexpr std::string_view kName = "brand_protection";
+  static std::vector<ComponentOption> options();
 
   BrandProtection();
   ~BrandProtection() override;
@@ -19,11 +20,14 @@ class BrandProtection final : public Product {
   std::string_view name() const override { return kName; }
   std::span<const EmbeddedFile> migrations() const override;
   void install(Services& services, pipeline::StageRegistry& stages, http::Router& router) override;
+  std::vector<pipeline::PipelineFile> pipelines() const override;
+  std::vector<std::string> webhook_events() const override { return {"brand.listing_flagged"}; }
   std::vector<api::PersonalData*> personal_data() override;
 
  private:
   class Brands;
-  std::unique_ptr<Brands> brands_;
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace tyto::products

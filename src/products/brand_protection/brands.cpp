@@ -38,15 +38,21 @@ constexpr std::string_view kInsertImage =
     "INSERT INTO brand_protection_images (id, tenant_id, brand_id, object_id, object_owner_id, sha256, state, job_id, "
     "created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 constexpr std::string_view kSelectImage = IMAGE_COLUMNS "WHERE tenant_id = $1 AND brand_id = $2 AND id = $3";
+constexpr std::string_view kFindImage = IMAGE_COLUMNS "WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kListImages =
     IMAGE_COLUMNS "WHERE tenant_id = $1 AND brand_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4";
 #undef IMAGE_COLUMNS
+constexpr std::string_view kHashedImages =
+    "SELECT id, hashes FROM brand_protection_images WHERE tenant_id = $1 AND brand_id = $2 AND state = 'hashed' "
+    "ORDER BY id";
 constexpr std::string_view kCountImages =
     "SELECT COUNT(*) FROM brand_protection_images WHERE tenant_id = $1 AND brand_id = $2";
 constexpr std::string_view kDeleteImage =
     "DELETE FROM brand_protection_images WHERE tenant_id = $1 AND brand_id = $2 AND id = $3";
 constexpr std::string_view kImageHashed =
     "UPDATE brand_protection_images SET state = 'hashed', hashes = $3, error = NULL WHERE tenant_id = $1 AND id = $2";
+constexpr std::string_view kImageJob =
+    "UPDATE brand_protection_images SET job_id = $3 WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kImageFailed =
     "UPDATE brand_protection_images SET state = 'failed', error = $3 WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kForgetImageCreator =
@@ -311,6 +317,26 @@ std::vector<ReferenceImage> BrandStore::images(const std::string& tenant_id, con
 bool BrandStore::remove_image(storage::Session& tx, const std::string& tenant_id, const std::string& brand_id,
                               const std::string& id) {
   return tx.execute(kDeleteImage, {tenant_id, brand_id, id}) > 0;
+}
+
+void BrandStore::set_image_job(storage::Session& tx, const std::string& tenant_id, const std::string& id,
+                               const std::string& job_id) {
+  tx.execute(kImageJob, {tenant_id, id, job_id});
+}
+
+std::optional<ReferenceImage> BrandStore::find_image(const std::string& tenant_id, const std::string& id) {
+  auto row = db_.query_one(kFindImage, {tenant_id, id});
+  if (!row) return std::nullopt;
+  return image_from_row(*row);
+}
+
+std::vector<std::pair<std::string, json>> BrandStore::hashed_images(const std::string& tenant_id,
+                                                                    const std::string& brand_id) {
+  std::vector<std::pair<std::string, json>> out;
+  for (const auto& r : db_.query(kHashedImages, {tenant_id, brand_id}).rows) {
+    out.emplace_back(r.get<std::string>(0), json::parse(r.get<std::string>(1)));
+  }
+  return out;
 }
 
 void BrandStore::set_image_hashes(const std::string& tenant_id, const std::string& id, const json& hashes) {

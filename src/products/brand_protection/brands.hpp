@@ -87,6 +87,12 @@ class BrandStore {
                                      const std::string& before, int limit);
   bool remove_image(storage::Session& tx, const std::string& tenant_id, const std::string& brand_id,
                     const std::string& id);
+  void set_image_job(storage::Session& tx, const std::string& tenant_id, const std::string& id,
+                     const std::string& job_id);
+  std::optional<ReferenceImage> find_image(const std::string& tenant_id, const std::string& id);
+  // The brand's reference images that are hashed, with their hashes (what listings are compared with).
+  std::vector<std::pair<std::string, nlohmann::json>> hashed_images(const std::string& tenant_id,
+                                                                    const std::string& brand_id);
   void set_image_hashes(const std::string& tenant_id, const std::string& id, const nlohmann::json& hashes);
   void set_image_failed(const std::string& tenant_id, const std::string& id, const std::string& error);
 

@@ -93,7 +93,8 @@ cv::Mat reference_mat(int r) {
   const std::array<cv::Scalar, kReferences> bodies = {cv::Scalar(60, 50, 40), cv::Scalar(40, 80, 120),
                                                       cv::Scalar(90, 90, 90)};
   cv::theRNG().state = 1000 + r;
-  return product_shot(static_cast<std::uint64_t>(r) * 3, "NORTHWIND", badges[r], bodies[r]);
+  // Seeds 0, 4, 8: a jacket, a pack and boots (product_shot picks the shape by seed mod 3).
+  return product_shot(static_cast<std::uint64_t>(r) * 4, "NORTHWIND", badges[r], bodies[r]);
 }
 
 // A reseller's copy of reference picture r: one of the alterations copies go through.
@@ -248,18 +249,16 @@ std::string reference_image(int r) {
 
 std::string brand_body_json() {
   nlohmann::json misspellings = nlohmann::json::array();
-  for (auto m : kMisspellings) {
-    if (m != "Northwind") misspellings.push_back(m);
-  }
+  // Those the look-alikes use, but N0rthwind: the scorer undoes look-alike digits itself (0 → o), so it reads
+  // as the name, and as a misspelling it would flag every listing that names the brand.
+  for (int i : {0, 2, 3}) misspellings.push_back(kMisspellings[i]);
   nlohmann::json fraud = nlohmann::json::array();
   for (auto f : kFraudTerms) fraud.push_back(f);
-  return nlohmann::json{{"name", "Northwind"},
-                        {"aliases", {"Northwind Outdoor"}},
-                        {"misspellings", misspellings},
-                        {"fraud_terms", fraud},
-                        {"keywords", {"trail jacket", "summit pack", "ridge boots"}},
-                        {"categories", {"outdoor"}},
-                        {"price_band", {{"min", 90}, {"max", 260}, {"currency", "EUR"}}}}
+  return nlohmann::json{
+      {"name", "Northwind"},          {"aliases", {"Northwind Outdoor"}},
+      {"misspellings", misspellings}, {"fraud_terms", fraud},
+      {"keywords", {"outdoor gear"}},  // the category fakes hide in (copies titled without the name use it)
+      {"categories", {"outdoor"}},    {"price_band", {{"min", 90}, {"max", 260}, {"currency", "EUR"}}}}
       .dump();
 }
 

@@ -139,8 +139,10 @@ std::string checked_picture(std::string bytes, const std::string& from) {
 class DemoProvider final : public Provider {
  public:
   std::string kind() const override { return "demo"; }
-  ProviderPage search(const std::string& query, int page) override {
-    auto found = demo::search(query, page * kDemoPageSize, kDemoPageSize + 1, "/api/v1/brands/demo-marketplace");
+  // The demo browses the whole marketplace, as a scan of a category would: the query is not applied, so the
+  // copies that hide the brand's name are there to be found by their pictures.
+  ProviderPage search(const std::string&, int page) override {
+    auto found = demo::search("", page * kDemoPageSize, kDemoPageSize + 1, "/api/v1/brands/demo-marketplace");
     ProviderPage out;
     out.last = static_cast<int>(found.size()) <= kDemoPageSize;
     if (!out.last) found.pop_back();

@@ -41,7 +41,7 @@ TEMPLATE_TEST_CASE("Brands are created, read, listed, changed and deleted throug
 
   // Migrated under the product's own name.
   auto db = backend.open();
-  CHECK(db->query("SELECT name FROM schema_migrations WHERE component = 'brand_protection'").rows.size() == 1);
+  CHECK(db->query("SELECT name FROM schema_migrations WHERE component = 'brand_protection'").rows.size() == 2);
 
   auto created = api(port, "POST", "/api/v1/brands", acme());
   INFO(created.raw.body);
@@ -156,6 +156,9 @@ TEMPLATE_TEST_CASE("Brand routes keep tenants apart and need the user role to ch
                     auto created = api(port, "POST", "/api/v1/brands", acme());
                     REQUIRE(created.status == 201);
                     v.add("/api/v1/brands/", created.body["id"]);
+                    v.bodies["/api/v1/brands/{id}/images"] = {{"object_id", "01900000-0000-7000-8000-000000000000"}};
+                    v.bodies["/api/v1/brands/{id}/scans"] = {{"provider", {{"type", "demo"}}}};
+                    v.bodies["/api/v1/listings/{id}/review"] = {{"decision", "dismissed"}};
                   }});
 }
 

@@ -1,8 +1,8 @@
 // Search providers against real parts: the demo marketplace in process, the http_json provider against a
 // running tyto's demo marketplace routes through the platform's outbound client (SSRF guard included), and
 // the file provider on CSV and JSON files whose pictures come from that server.
-#include "../demo_marketplace.hpp"
 #include "../providers.hpp"
+#include "../demo_marketplace.hpp"
 #include "integration/backends.hpp"
 #include "support/api_client.hpp"
 #include "support/process.hpp"
@@ -30,8 +30,7 @@ tyto::ErrorCode error_of(const std::function<void()>& f) {
   return tyto::ErrorCode::kInternal;
 }
 
-ProviderServices services(const tyto::http::OutboundClient& client,
-                          std::map<std::string, std::string> objects = {}) {
+ProviderServices services(const tyto::http::OutboundClient& client, std::map<std::string, std::string> objects = {}) {
   return {client, [objects](const std::string& id, std::size_t) {
             const auto it = objects.find(id);
             if (it == objects.end()) throw tyto::Error(tyto::ErrorCode::kNotFound, "no such object");
@@ -42,7 +41,8 @@ ProviderServices services(const tyto::http::OutboundClient& client,
 }  // namespace
 
 TEST_CASE("CSV is parsed with quotes, doubled quotes, CRLF and a byte-order mark", "[brand_protection]") {
-  const auto rows = parse_csv("\xEF\xBB\xBFid,title\r\n1,\"Jacket, \"\"waterproof\"\"\"\r\n2,Boots\n\n3,\"two\nlines\"");
+  const auto rows =
+      parse_csv("\xEF\xBB\xBFid,title\r\n1,\"Jacket, \"\"waterproof\"\"\"\r\n2,Boots\n\n3,\"two\nlines\"");
   REQUIRE(rows.size() == 4);
   CHECK(rows[0] == std::vector<std::string>{"id", "title"});
   CHECK(rows[1] == std::vector<std::string>{"1", "Jacket, \"waterproof\""});
@@ -122,8 +122,7 @@ TEST_CASE("The http_json provider reads a JSON search API through the outbound c
   // A wrong key is the provider's refusal, reported as unavailable with its status.
   json wrong_key = spec;
   wrong_key["api_key"] = "Bearer nope";
-  CHECK(error_of([&] { make_provider(wrong_key, services(client))->search("x", 0); }) ==
-        tyto::ErrorCode::kUnavailable);
+  CHECK(error_of([&] { make_provider(wrong_key, services(client))->search("x", 0); }) == tyto::ErrorCode::kUnavailable);
 
   // Without an allowlist, loopback is a private address: listings and pictures alike are refused.
   tyto::http::OutboundPolicy strict;
@@ -131,25 +130,29 @@ TEST_CASE("The http_json provider reads a JSON search API through the outbound c
   CHECK(error_of([&] { make_provider(spec, services(guarded))->search("x", 0); }) == tyto::ErrorCode::kForbidden);
   CHECK(error_of([&] { make_provider(spec, services(guarded))->fetch_image(first.listings.front()); }) ==
         tyto::ErrorCode::kForbidden);
-  CHECK(error_of([&] { make_provider({{"type", "http_json"}, {"url_template", "http://example.com/search"}},
-                                     services(guarded)); }) == tyto::ErrorCode::kValidationFailed);
+  CHECK(error_of([&] {
+          make_provider({{"type", "http_json"}, {"url_template", "http://example.com/search"}}, services(guarded));
+        }) == tyto::ErrorCode::kValidationFailed);
 }
 
 TEST_CASE("The file provider reads CSV and JSON listing files and fetches their pictures",
           "[integration][brand_protection]") {
   SqliteBackend backend;
   auto server = TytoProcess::serve(backend.args());
-  const std::string images = "http://127.0.0.1:" + std::to_string(server->port()) +
-                             "/api/v1/brands/demo-marketplace/references/";
+  const std::string images =
+      "http://127.0.0.1:" + std::to_string(server->port()) + "/api/v1/brands/demo-marketplace/references/";
   tyto::http::OutboundPolicy allowed({"127.0.0.1/32"});
   tyto::http::OutboundClient client(allowed);
   const std::map<std::string, std::string> files = {
-      {"csv", "id,title,price,currency,seller,image_url\n"
-              "a1,\"Trail jacket, replica\",19.5,EUR,cheap_brands_hk," +
-                  images + "0.jpg\n"
-                           "a2,Desk lamp,30,EUR,homeware_co,\n"
-                           ",no id,1,EUR,x,\n"},
-      {"json", json::array({{{"id", "j1"}, {"title", "Summit pack"}, {"price", "45.00"}}, {{"title", "no id"}}}).dump()},
+      {"csv",
+       "id,title,price,currency,seller,image_url\n"
+       "a1,\"Trail jacket, replica\",19.5,EUR,cheap_brands_hk," +
+           images +
+           "0.jpg\n"
+           "a2,Desk lamp,30,EUR,homeware_co,\n"
+           ",no id,1,EUR,x,\n"},
+      {"json",
+       json::array({{{"id", "j1"}, {"title", "Summit pack"}, {"price", "45.00"}}, {{"title", "no id"}}}).dump()},
       {"empty", "id,title\n"},
       {"broken", "[{\"id\": 1,"}};
 
@@ -172,9 +175,11 @@ TEST_CASE("The file provider reads CSV and JSON listing files and fetches their 
 
   for (const std::string bad : {"empty", "broken"}) {
     INFO(bad);
-    CHECK(error_of([&] { make_provider({{"type", "file"}, {"object_id", bad}}, services(client, files)); }) ==
-          tyto::ErrorCode::kValidationFailed);
+    CHECK(error_of([&] {
+            make_provider({{"type", "file"}, {"object_id", bad}}, services(client, files));
+          }) == tyto::ErrorCode::kValidationFailed);
   }
-  CHECK(error_of([&] { make_provider({{"type", "file"}, {"object_id", "gone"}}, services(client, files)); }) ==
-        tyto::ErrorCode::kNotFound);
+  CHECK(error_of([&] {
+          make_provider({{"type", "file"}, {"object_id", "gone"}}, services(client, files));
+        }) == tyto::ErrorCode::kNotFound);
 }

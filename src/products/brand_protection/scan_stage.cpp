@@ -1,0 +1,160 @@
+#include "scan_stage.hpp"
+
+#include "tyto/core/error.hpp"
+#include "tyto/core/logging.hpp"
+#include "tyto/core/time.hpp"
+#include "tyto/webhooks/webhooks.hpp"
+
+#include <fmt/format.h>
+
+namespace tyto::products::brand_protection {
+namespace {
+
+using nlohmann::json;
+
+json id_input(const char* name) {
+  return {{"type", "object"},
+          {"required", {name}},
+          {"additionalProperties", false},
+          {"properties", {{name, {{"type", "string"}}}}}};
+}
+
+std::string extension_of(const std::string& media_type) {
+  if (media_type == "image/png") return "png";
+  if (media_type == "image/webp") return "webp";
+  return "jpg";
+}
+
+}  // namespace
+
+void ScanStages::register_stages(pipeline::StageRegistry& stages) {
+  stages.add({"brand_protection.scan",
+              "Searches a provider for a brand's listings, then fetches, hashes, scores and keeps each",
+              id_input("scan_id"),
+              {{"type", "object"}},
+              [this](pipeline::StageContext& ctx, const json& input) { return scan(ctx, input); }});
+  stages.add({"brand_protection.hash_reference",
+              "Hashes a brand's reference image",
+              id_input("image_id"),
+              {{"type", "object"}},
+              [this](pipeline::StageContext& ctx, const json& input) { return hash_reference(ctx, input); }});
+}
+
+json ScanStages::hash_reference(pipeline::StageContext& ctx, const json& input) {
+  const std::string image_id = input.at("image_id");
+  const auto image = brands_.find_image(ctx.tenant_id(), image_id);
+  if (!image) throw pipeline::StageError("not_found", "the reference image is gone", false);
+  try {
+    const json hashes = analyzer_.hash_image(ctx.artifacts().get(image->object_id, 25u << 20));
+    brands_.set_image_hashes(ctx.tenant_id(), image_id, hashes);
+    return {{"image_id", image_id}, {"hashes", hashes}};
+  } catch (const Error& e) {
+    // Bytes that are no picture will not become one on a retry: the image is marked failed, the job too.
+    brands_.set_image_failed(ctx.tenant_id(), image_id, e.what());
+    throw pipeline::StageError("invalid_image", e.what(), false);
+  }
+}
+
+json ScanStages::scan(pipeline::StageContext& ctx, const json& input) {
+  const std::string& tenant = ctx.tenant_id();
+  const std::string scan_id = input.at("scan_id");
+  const auto scan = scans_.get(tenant, scan_id);
+  if (!scan) throw pipeline::StageError("not_found", "the scan is gone", false);
+  const auto brand = brands_.get(tenant, scan->brand_id);
+  if (!brand) {
+    scans_.finish(tenant, scan_id, false, "the brand was deleted");
+    throw pipeline::StageError("not_found", "the brand was deleted", false);
+  }
+  std::vector<ReferenceHashes> references;
+  for (auto& [id, hashes] : brands_.hashed_images(tenant, brand->id)) references.push_back({id, std::move(hashes)});
+
+  std::unique_ptr<Provider> provider;
+  std::vector<ProviderListing> found;
+  try {
+    provider = make_provider(scan->provider_spec,
+                             {s_.http_client, [&ctx](const std::string& id, std::size_t max) {
+                                return ctx.artifacts().get(id, max);
+                              }});
+    for (int page = 0; static_cast<std::int64_t>(found.size()) < limits_.listings_per_scan; ++page) {
+      ctx.check_cancelled();
+      auto p = provider->search(scan->query, page);
+      for (auto& l : p.listings) {
+        if (static_cast<std::int64_t>(found.size()) < limits_.listings_per_scan) found.push_back(std::move(l));
+      }
+      ctx.progress(0.02, fmt::format("searched {} page(s), {} listings", page + 1, found.size()));
+      if (p.last) break;
+    }
+  } catch (const Error& e) {
+    // The search is the scan: without it there is nothing to score. Unreachable providers are retried.
+    const bool retryable = e.code() == ErrorCode::kUnavailable;
+    if (!retryable) scans_.finish(tenant, scan_id, false, e.what());
+    throw pipeline::StageError("search_failed", e.what(), retryable);
+  }
+  scans_.set_running(tenant, scan_id, static_cast<std::int64_t>(found.size()));
+
+  const double flag = brand->settings["thresholds"].value("flag", 0.8);
+  std::int64_t done = 0, failed = 0, flagged = 0;
+  for (const auto& item : found) {
+    ctx.check_cancelled();
+    Listing l;
+    l.tenant_id = tenant;
+    l.brand_id = brand->id;
+    l.scan_id = scan_id;
+    l.provider = provider->kind();
+    l.provider_listing_id = item.id;
+    l.title = item.title;
+    l.seller = item.seller;
+    l.price = item.price;
+    l.currency = item.currency;
+    l.url = item.url;
+    l.image_url = item.image_url;
+    std::optional<json> hashes;
+    try {
+      if (!item.image_url.empty() || l.provider == "demo") {
+        const std::string picture = provider->fetch_image(item);
+        const auto type = picture_type(picture);
+        l.evidence_object_id =
+            ctx.artifacts().put({"image", fmt::format("{}.{}", item.id, extension_of(type)), type, std::nullopt}, picture).id;
+        hashes = analyzer_.hash_image(picture);
+      }
+      const Verdict v = analyzer_.score(*brand, item, hashes, references);
+      l.probability = v.probability;
+      l.signals = v.signals;
+      l.matched_image_id = v.matched_image_id;
+    } catch (const Error& e) {
+      l.error = e.what();  // this listing only: the scan goes on
+      ++failed;
+    } catch (const pipeline::StageError& e) {
+      l.error = e.what();
+      ++failed;
+    }
+    const json snapshot = {{"listing", {{"id", item.id}, {"title", item.title}, {"seller", item.seller},
+                                        {"seller_rating", item.seller_rating ? json(*item.seller_rating) : json(nullptr)},
+                                        {"price", item.price ? json(*item.price) : json(nullptr)},
+                                        {"currency", item.currency}, {"url", item.url}, {"image_url", item.image_url}}},
+                           {"provider", l.provider},
+                           {"scan_id", scan_id},
+                           {"scanned_at", format_rfc3339(now_micros())},
+                           {"probability", l.probability ? json(*l.probability) : json(nullptr)},
+                           {"signals", l.signals},
+                           {"error", l.error ? json(*l.error) : json(nullptr)}};
+    l.snapshot_object_id =
+        ctx.artifacts().put({"document", item.id + ".json", "application/json", std::nullopt}, snapshot.dump(2)).id;
+    l.id = scans_.upsert_listing(l);
+    if (l.probability && *l.probability >= flag) {
+      ++flagged;
+      s_.webhooks.emit(s_.db, tenant, "brand.listing_flagged",
+                       {{"brand_id", brand->id}, {"scan_id", scan_id}, {"listing_id", l.id},
+                        {"provider_listing_id", item.id}, {"title", item.title}, {"url", item.url},
+                        {"probability", *l.probability}});
+    }
+    ++done;
+    scans_.set_progress(tenant, scan_id, done, failed, flagged);
+    ctx.progress(0.02 + 0.98 * static_cast<double>(done) / static_cast<double>(found.size()),
+                 fmt::format("{} of {} listings", done, found.size()));
+  }
+  scans_.finish(tenant, scan_id, true, std::nullopt);
+  return {{"scan_id", scan_id}, {"listings", done}, {"failed", failed}, {"flagged", flagged}};
+}
+
+}  // namespace tyto::products::brand_protection

@@ -1,0 +1,40 @@
+// The stages of brand protection:
+//   brand_protection.scan            {scan_id}: search the scan's provider, then for each listing fetch its
+//                                    picture, hash it, score the listing, keep the picture and a JSON snapshot
+//                                    as evidence objects, and store the listing; flagged listings go to the
+//                                    tenant's webhooks (brand.listing_flagged). One listing's failure is
+//                                    recorded on that listing and the scan goes on.
+//   brand_protection.hash_reference  {image_id}: hash a reference image when it arrives.
+#pragma once
+
+#include "analyzer.hpp"
+#include "brands.hpp"
+#include "scans.hpp"
+#include "tyto/pipeline/stage.hpp"
+#include "tyto/product.hpp"
+
+namespace tyto::products::brand_protection {
+
+struct ScanLimits {
+  std::int64_t listings_per_scan = 1000;
+};
+
+class ScanStages {
+ public:
+  ScanStages(Services& services, BrandStore& brands, ScanStore& scans, Analyzer& analyzer, ScanLimits limits)
+      : s_(services), brands_(brands), scans_(scans), analyzer_(analyzer), limits_(limits) {}
+
+  void register_stages(pipeline::StageRegistry& stages);
+
+  nlohmann::json scan(pipeline::StageContext& ctx, const nlohmann::json& input);
+  nlohmann::json hash_reference(pipeline::StageContext& ctx, const nlohmann::json& input);
+
+ private:
+  Services& s_;
+  BrandStore& brands_;
+  ScanStore& scans_;
+  Analyzer& analyzer_;
+  ScanLimits limits_;
+};
+
+}  // namespace tyto::products::brand_protection
