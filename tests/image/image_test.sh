@@ -3,8 +3,8 @@
 #   tests/image/image_test.sh [BUILD_DIR]
 # The image alone, on SQLite and the container's volume: /health, /ready, the console page, sign-in with
 # the password the first start logs, a job end to end, an upload whose bytes land in the volume, the
-# unprivileged user, the HEALTHCHECK, SIGTERM ending it with exit 0, and its data still there after a
-# restart. Then docker-compose.yml (docker compose, or Debian's podman-compose): Tyto on PostgreSQL (the
+# unprivileged user, the HEALTHCHECK, SIGTERM ending it with exit 0, its data still there after a restart,
+# and each product's smoke check (`tyto hash` on a picture; a brand-protection scan of the demo marketplace). Then docker-compose.yml (docker compose, or Debian's podman-compose): Tyto on PostgreSQL (the
 # postgres:15 image, or one built here from Debian's postgresql-15 where it cannot be pulled:
 # tests/image/compose.postgres.yml) with MinIO for objects where its image is available and the local
 # store otherwise (tests/image/compose.local-objects.yml); sign-in, a job and an upload through it.
@@ -120,6 +120,7 @@ base="http://127.0.0.1:$port"
 # the issue that asked for this found to work. The volume holds the database and the objects.
 "${C[@]}" volume create "$RUN_ID-data" >/dev/null
 "${C[@]}" run -d --name "$RUN_ID" --network host "${LIMITS[@]}" -e "TYTO_LISTEN=127.0.0.1:$port" \
+  -e TYTO_PRODUCTS_BRAND_PROTECTION_LISTINGS_PER_SCAN=30 \
   -v "$RUN_ID-data:/var/lib/tyto" "$TAG" >/dev/null 2>"$WORK/run.err" || { fail "the container starts: $(cat "$WORK/run.err")"; exit 1; }
 if wait_http "$base/health" 60; then ok "/health answers 200"; else
   fail "/health answers 200: $("${C[@]}" logs "$RUN_ID" 2>&1 | tail -20)"
@@ -160,6 +161,46 @@ if [ "$ENGINE" = docker ]; then
 else
   # (podman's timers for periodic checks need systemd, which these machines lack; the check itself runs)
   check "the HEALTHCHECK passes" "${C[@]}" healthcheck run "$RUN_ID"
+fi
+# Each product's smoke check, as it lands: the fingerprint module's `tyto hash` on a picture, and a brand
+# protection scan of the demo marketplace (its libraries, OpenCV among them, load in the image).
+curl -fsS -o "$WORK/ref.jpg" "$base/api/v1/brands/demo-marketplace/references/0.jpg" || true
+chmod 755 "$WORK" && chmod 644 "$WORK/ref.jpg" 2>/dev/null  # the container's user reads it
+if "${C[@]}" run --rm "${LIMITS[@]}" -v "$WORK:/in:ro" --entrypoint /usr/local/bin/tyto "$TAG" hash --json /in/ref.jpg \
+  >"$WORK/hash.json" 2>"$WORK/hash.err" && python3 -c 'import json, sys
+h = json.load(open(sys.argv[1]))[0]
+assert len(h["phash"]) == 16 and len(h["pdq"]) == 64, h' "$WORK/hash.json" 2>>"$WORK/hash.err"; then
+  ok "tyto hash prints a picture's hashes (fingerprint module)"
+else
+  fail "tyto hash prints a picture's hashes: $(cat "$WORK/hash.err" "$WORK/hash.json" | tail -5)"
+fi
+scan_check() {  # a demo brand with one reference picture, and a scan of the demo marketplace to succeeded
+  local brand object sha size reply url id scan state i
+  brand=$(curl -fsS -X POST "$base/api/v1/brands" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{"name":"Northwind","fraud_terms":["replica"]}' | json id)
+  size=$(stat -c %s "$WORK/ref.jpg")
+  sha=$(sha256sum "$WORK/ref.jpg" | cut -d' ' -f1)
+  reply=$(curl -fsS -X POST "$base/api/v1/uploads" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d "{\"filename\":\"ref.jpg\",\"content_type\":\"image/jpeg\",\"size\":$size,\"sha256\":\"$sha\",\"purpose\":\"reference\"}")
+  url=$(json url <<<"$reply")
+  id=$(json upload_id <<<"$reply")
+  case "$url" in /*) url="$base$url" ;; esac
+  curl -fsS -X PUT "$url" -H 'Content-Type: image/jpeg' --data-binary @"$WORK/ref.jpg" >/dev/null
+  object=$(curl -fsS -X POST "$base/api/v1/uploads/$id/complete" -H "Authorization: Bearer $token" | json id)
+  curl -fsS -X POST "$base/api/v1/brands/$brand/images" -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -d "{\"object_id\":\"$object\"}" >/dev/null
+  scan=$(curl -fsS -X POST "$base/api/v1/brands/$brand/scans" -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -d '{"provider":{"type":"demo"}}' | json scan_id)
+  for ((i = 0; i < 240; i++)); do
+    state=$(curl -fsS "$base/api/v1/brands/$brand/scans/$scan" -H "Authorization: Bearer $token" | json state)
+    case "$state" in succeeded) return 0 ;; failed) echo "scan failed" >&2; return 1 ;; esac
+    sleep 0.5
+  done
+  echo "scan still $state after 120 s" >&2
+  return 1
+}
+if scan_check 2>"$WORK/scan.err"; then ok "a brand-protection scan of the demo marketplace succeeds"; else
+  fail "a brand-protection scan of the demo marketplace succeeds: $(tail -5 "$WORK/scan.err")"
 fi
 "${C[@]}" stop -t 30 "$RUN_ID" >/dev/null 2>&1
 exit_code=$("${C[@]}" inspect --format '{{.State.ExitCode}}' "$RUN_ID")

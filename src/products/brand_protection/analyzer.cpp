@@ -34,12 +34,8 @@ class ModuleAnalyzer final : public Analyzer {
  public:
   json hash_image(std::string_view bytes) override {
     const fp::ImageHashes h = fp::hash_image(fp::decode_image(bytes));
-    return {{"ahash", fp::to_hex(h.ahash)},
-            {"dhash", fp::to_hex(h.dhash)},
-            {"phash", fp::to_hex(h.phash)},
-            {"pdq", fp::to_hex(h.pdq)},
-            {"pdq_quality", h.pdq_quality},
-            {"colour", h.colour}};
+    return {{"ahash", fp::to_hex(h.ahash)}, {"dhash", fp::to_hex(h.dhash)}, {"phash", fp::to_hex(h.phash)},
+            {"pdq", fp::to_hex(h.pdq)},     {"pdq_quality", h.pdq_quality}, {"colour", h.colour}};
   }
 
   Verdict score(const Brand& brand, const ProviderListing& listing, const std::optional<json>& image_hashes,
@@ -50,8 +46,8 @@ class ModuleAnalyzer final : public Analyzer {
     if (image_hashes && image_hashes->contains("pdq")) {
       const auto mine = fp::parse_hash256(image_hashes->at("pdq").get<std::string>());
       for (const auto& ref : references) {
-        const auto theirs = ref.hashes.contains("pdq") ? fp::parse_hash256(ref.hashes["pdq"].get<std::string>())
-                                                       : std::nullopt;
+        const auto theirs =
+            ref.hashes.contains("pdq") ? fp::parse_hash256(ref.hashes["pdq"].get<std::string>()) : std::nullopt;
         if (!mine || !theirs) continue;
         const int d = fp::hamming(*mine, *theirs);
         if (!best || d < *best) {
@@ -63,7 +59,8 @@ class ModuleAnalyzer final : public Analyzer {
     json out;
     try {
       // The brand as the API answers it is what score.listing takes (docs/modules/scoring.md).
-      out = modules::scoring_stage::score({{"brand", brand_json(brand, 0)}, {"listing", scoring_listing(listing, best)}});
+      out =
+          modules::scoring_stage::score({{"brand", brand_json(brand, 0)}, {"listing", scoring_listing(listing, best)}});
     } catch (const pipeline::StageError& e) {
       throw Error(ErrorCode::kValidationFailed, std::string("the listing cannot be scored: ") + e.what());
     }

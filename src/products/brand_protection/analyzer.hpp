@@ -22,8 +22,8 @@ struct ReferenceHashes {
 };
 
 struct Verdict {
-  double probability = 0;      // calibrated, 0–1
-  nlohmann::json signals;      // each signal: its value, weight and contribution to the score
+  double probability = 0;                       // calibrated, 0–1
+  nlohmann::json signals;                       // each signal: its value, weight and contribution to the score
   std::optional<std::string> matched_image_id;  // the closest reference image, when one is close
 };
 

@@ -50,7 +50,8 @@ std::optional<double> probability_query(const http::Request& req) {
   double d = 0;
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), d);
   if (ec != std::errc() || end != text->data() + text->size() || !std::isfinite(d) || d < 0 || d > 1) {
-    throw Error(ErrorCode::kValidationFailed, "invalid query", {{"fields", {{"min_probability", "a number from 0 to 1"}}}});
+    throw Error(ErrorCode::kValidationFailed, "invalid query",
+                {{"fields", {{"min_probability", "a number from 0 to 1"}}}});
   }
   return d;
 }
@@ -87,9 +88,18 @@ http::Response ScanRoutes::add_image(http::Request& req) {
     throw Error(ErrorCode::kValidationFailed, "a reference image must be an image",
                 {{"fields", {{"object_id", "is " + object->content_type}}}});
   }
-  ReferenceImage image{new_uuid_v7(), who.tenant_id, b.id, object_id, object->owner_id, object->sha256, "pending",
-                       nullptr, std::nullopt, std::nullopt,
-                       who.user_id.empty() ? std::nullopt : std::optional<std::string>(who.user_id), now_micros()};
+  ReferenceImage image{new_uuid_v7(),
+                       who.tenant_id,
+                       b.id,
+                       object_id,
+                       object->owner_id,
+                       object->sha256,
+                       "pending",
+                       nullptr,
+                       std::nullopt,
+                       std::nullopt,
+                       who.user_id.empty() ? std::nullopt : std::optional<std::string>(who.user_id),
+                       now_micros()};
   auto spec = s_.jobs.spec("brand_protection.hash_reference", who.tenant_id, {{"image_id", image.id}});
   if (!who.user_id.empty()) spec.created_by = who.user_id;
   std::vector<events::NewEvent> pending;
@@ -106,8 +116,8 @@ http::Response ScanRoutes::list_images(http::Request& req) {
   const Brand b = brand(req);
   const auto q = http::page_query(req, 50, 200, [](std::string_view c) { return is_uuid(c); });
   const auto images = brands_.images(b.tenant_id, b.id, q.cursor.value_or("~"), q.fetch());
-  return http::Response::json(http::page_body(q, images, reference_image_json,
-                                              [](const ReferenceImage& i) { return i.id; }));
+  return http::Response::json(
+      http::page_body(q, images, reference_image_json, [](const ReferenceImage& i) { return i.id; }));
 }
 
 http::Response ScanRoutes::get_image(http::Request& req) {
@@ -141,7 +151,8 @@ http::Response ScanRoutes::start_scan(http::Request& req) {
     const std::string object_id = provider.value("object_id", std::string());
     const auto object = is_uuid(object_id) ? s_.objects.get_object(who.tenant_id, object_id) : std::nullopt;
     if (!object) {
-      throw Error(ErrorCode::kValidationFailed, "invalid provider", {{"fields", {{"provider.object_id", "no such object"}}}});
+      throw Error(ErrorCode::kValidationFailed, "invalid provider",
+                  {{"fields", {{"provider.object_id", "no such object"}}}});
     }
   } else if (kind == "http_json") {
     const std::string url = provider.value("url_template", std::string());
@@ -192,7 +203,9 @@ http::Response ScanRoutes::list_scans(http::Request& req) {
   return http::Response::json(http::page_body(q, scans, scan_json, [](const Scan& s) { return s.id; }));
 }
 
-http::Response ScanRoutes::get_scan(http::Request& req) { return http::Response::json(scan_json(scan(req, brand(req)))); }
+http::Response ScanRoutes::get_scan(http::Request& req) {
+  return http::Response::json(scan_json(scan(req, brand(req))));
+}
 
 http::Response ScanRoutes::listings(http::Request& req) {
   const Brand b = brand(req);
@@ -206,7 +219,8 @@ http::Response ScanRoutes::listings(http::Request& req) {
   q.min_probability = probability_query(req);
   if (const auto status = req.query("status"); status && !status->empty()) {
     if (*status != "pending" && *status != "confirmed" && *status != "dismissed") {
-      throw Error(ErrorCode::kValidationFailed, "invalid query", {{"fields", {{"status", "pending, confirmed or dismissed"}}}});
+      throw Error(ErrorCode::kValidationFailed, "invalid query",
+                  {{"fields", {{"status", "pending, confirmed or dismissed"}}}});
     }
     q.review_status = *status;
   }
@@ -292,22 +306,23 @@ void ScanRoutes::install(http::Router& router) {
              [this](http::Request& r) { return remove_image(r); },
              {.summary = "Remove a reference image (the object stays)", .tag = tag, .success_status = 204},
              {.role = auth::Role::kUser});
+  router.add(http::Method::kPost, "/api/v1/brands/{id}/scans", [this](http::Request& r) { return start_scan(r); },
+             {.summary = "Start a scan of a provider for the brand; a job runs it",
+              .tag = tag,
+              .request_schema = {{"type", "object"},
+                                 {"required", {"provider"}},
+                                 {"additionalProperties", false},
+                                 {"properties",
+                                  {{"provider", provider_schema()},
+                                   {"query", {{"type", "string"}, {"minLength", 1}, {"maxLength", 200}}}}}},
+              .response_schema = scan_schema(),
+              .success_status = 202},
+             {.role = auth::Role::kUser});
   router.add(
-      http::Method::kPost, "/api/v1/brands/{id}/scans", [this](http::Request& r) { return start_scan(r); },
-      {.summary = "Start a scan of a provider for the brand; a job runs it",
-       .tag = tag,
-       .request_schema = {{"type", "object"},
-                          {"required", {"provider"}},
-                          {"additionalProperties", false},
-                          {"properties",
-                           {{"provider", provider_schema()},
-                            {"query", {{"type", "string"}, {"minLength", 1}, {"maxLength", 200}}}}}},
-       .response_schema = scan_schema(),
-       .success_status = 202},
-      {.role = auth::Role::kUser});
-  router.add(http::Method::kGet, "/api/v1/brands/{id}/scans", [this](http::Request& r) { return list_scans(r); },
-             {.summary = "A brand's scans, newest first", .tag = tag, .response_schema = http::page_schema(scan_schema())});
-  router.add(http::Method::kGet, "/api/v1/brands/{id}/scans/{scan_id}", [this](http::Request& r) { return get_scan(r); },
+      http::Method::kGet, "/api/v1/brands/{id}/scans", [this](http::Request& r) { return list_scans(r); },
+      {.summary = "A brand's scans, newest first", .tag = tag, .response_schema = http::page_schema(scan_schema())});
+  router.add(http::Method::kGet, "/api/v1/brands/{id}/scans/{scan_id}",
+             [this](http::Request& r) { return get_scan(r); },
              {.summary = "One scan: state, progress and counts", .tag = tag, .response_schema = scan_schema()});
   router.add(http::Method::kGet, "/api/v1/brands/{id}/scans/{scan_id}/listings",
              [this](http::Request& r) { return listings(r); },
@@ -317,18 +332,17 @@ void ScanRoutes::install(http::Router& router) {
   router.add(http::Method::kGet, "/api/v1/brands/{id}/scans/{scan_id}/listings.csv",
              [this](http::Request& r) { return listings_csv(r); },
              {.summary = "A scan's listings as CSV", .tag = tag, .success_content_type = "text/csv"});
-  router.add(
-      http::Method::kPost, "/api/v1/listings/{id}/review", [this](http::Request& r) { return review(r); },
-      {.summary = "Confirm or dismiss a listing, with a note (audit-logged)",
-       .tag = tag,
-       .request_schema = {{"type", "object"},
-                          {"required", {"decision"}},
-                          {"additionalProperties", false},
-                          {"properties",
-                           {{"decision", {{"type", "string"}, {"enum", {"confirmed", "dismissed"}}}},
-                            {"note", {{"type", "string"}, {"maxLength", 2000}}}}}},
-       .response_schema = listing_schema()},
-      {.role = auth::Role::kUser});
+  router.add(http::Method::kPost, "/api/v1/listings/{id}/review", [this](http::Request& r) { return review(r); },
+             {.summary = "Confirm or dismiss a listing, with a note (audit-logged)",
+              .tag = tag,
+              .request_schema = {{"type", "object"},
+                                 {"required", {"decision"}},
+                                 {"additionalProperties", false},
+                                 {"properties",
+                                  {{"decision", {{"type", "string"}, {"enum", {"confirmed", "dismissed"}}}},
+                                   {"note", {{"type", "string"}, {"maxLength", 2000}}}}}},
+              .response_schema = listing_schema()},
+             {.role = auth::Role::kUser});
 }
 
 }  // namespace tyto::products::brand_protection

@@ -71,10 +71,9 @@ json ScanStages::scan(pipeline::StageContext& ctx, const json& input) {
   std::unique_ptr<Provider> provider;
   std::vector<ProviderListing> found;
   try {
-    provider = make_provider(scan->provider_spec,
-                             {s_.http_client, [&ctx](const std::string& id, std::size_t max) {
-                                return ctx.artifacts().get(id, max);
-                              }});
+    provider = make_provider(scan->provider_spec, {s_.http_client, [&ctx](const std::string& id, std::size_t max) {
+                                                     return ctx.artifacts().get(id, max);
+                                                   }});
     for (int page = 0; static_cast<std::int64_t>(found.size()) < limits_.listings_per_scan; ++page) {
       ctx.check_cancelled();
       auto p = provider->search(scan->query, page);
@@ -114,7 +113,9 @@ json ScanStages::scan(pipeline::StageContext& ctx, const json& input) {
         const std::string picture = provider->fetch_image(item);
         const auto type = picture_type(picture);
         l.evidence_object_id =
-            ctx.artifacts().put({"image", fmt::format("{}.{}", item.id, extension_of(type)), type, std::nullopt}, picture).id;
+            ctx.artifacts()
+                .put({"image", fmt::format("{}.{}", item.id, extension_of(type)), type, std::nullopt}, picture)
+                .id;
         hashes = analyzer_.hash_image(picture);
       }
       const Verdict v = analyzer_.score(*brand, item, hashes, references);
@@ -128,10 +129,15 @@ json ScanStages::scan(pipeline::StageContext& ctx, const json& input) {
       l.error = e.what();
       ++failed;
     }
-    const json snapshot = {{"listing", {{"id", item.id}, {"title", item.title}, {"seller", item.seller},
-                                        {"seller_rating", item.seller_rating ? json(*item.seller_rating) : json(nullptr)},
-                                        {"price", item.price ? json(*item.price) : json(nullptr)},
-                                        {"currency", item.currency}, {"url", item.url}, {"image_url", item.image_url}}},
+    const json snapshot = {{"listing",
+                            {{"id", item.id},
+                             {"title", item.title},
+                             {"seller", item.seller},
+                             {"seller_rating", item.seller_rating ? json(*item.seller_rating) : json(nullptr)},
+                             {"price", item.price ? json(*item.price) : json(nullptr)},
+                             {"currency", item.currency},
+                             {"url", item.url},
+                             {"image_url", item.image_url}}},
                            {"provider", l.provider},
                            {"scan_id", scan_id},
                            {"scanned_at", format_rfc3339(now_micros())},
@@ -144,8 +150,12 @@ json ScanStages::scan(pipeline::StageContext& ctx, const json& input) {
     if (l.probability && *l.probability >= flag) {
       ++flagged;
       s_.webhooks.emit(s_.db, tenant, "brand.listing_flagged",
-                       {{"brand_id", brand->id}, {"scan_id", scan_id}, {"listing_id", l.id},
-                        {"provider_listing_id", item.id}, {"title", item.title}, {"url", item.url},
+                       {{"brand_id", brand->id},
+                        {"scan_id", scan_id},
+                        {"listing_id", l.id},
+                        {"provider_listing_id", item.id},
+                        {"title", item.title},
+                        {"url", item.url},
                         {"probability", *l.probability}});
     }
     ++done;

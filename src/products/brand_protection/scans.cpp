@@ -14,13 +14,14 @@ namespace {
 
 using nlohmann::json;
 
-#define SCAN_COLUMNS                                                                                           \
+#define SCAN_COLUMNS                                                                                               \
   "SELECT id, tenant_id, brand_id, provider, provider_spec, query, job_id, state, listings_found, listings_done, " \
   "listings_failed, flagged, error, created_by, created_at, finished_at FROM brand_protection_scans "
 constexpr std::string_view kInsertScan =
     "INSERT INTO brand_protection_scans (id, tenant_id, brand_id, provider, provider_spec, query, state, created_by, "
     "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-constexpr std::string_view kSetScanJob = "UPDATE brand_protection_scans SET job_id = $3 WHERE tenant_id = $1 AND id = $2";
+constexpr std::string_view kSetScanJob =
+    "UPDATE brand_protection_scans SET job_id = $3 WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kSelectScan = SCAN_COLUMNS "WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kListScans =
     SCAN_COLUMNS "WHERE tenant_id = $1 AND brand_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4";
@@ -34,11 +35,12 @@ constexpr std::string_view kScanProgress =
     "WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kScanFinish =
     "UPDATE brand_protection_scans SET state = $3, error = $4, finished_at = $5 WHERE tenant_id = $1 AND id = $2";
-constexpr std::string_view kForgetScanCreator = "UPDATE brand_protection_scans SET created_by = NULL WHERE created_by = $1";
+constexpr std::string_view kForgetScanCreator =
+    "UPDATE brand_protection_scans SET created_by = NULL WHERE created_by = $1";
 
-#define LISTING_COLUMNS                                                                                            \
+#define LISTING_COLUMNS                                                                                           \
   "SELECT id, tenant_id, brand_id, scan_id, provider, provider_listing_id, title, seller, price, currency, url, " \
-  "image_url, probability, signals, matched_image_id, evidence_object_id, snapshot_object_id, error, "          \
+  "image_url, probability, signals, matched_image_id, evidence_object_id, snapshot_object_id, error, "            \
   "review_status, review_note, reviewed_by, reviewed_at, created_at, updated_at FROM brand_protection_listings "
 constexpr std::string_view kSelectListing = LISTING_COLUMNS "WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kListingByKey =
@@ -46,8 +48,7 @@ constexpr std::string_view kListingByKey =
     "provider_listing_id = $4";
 // Highest probability first, failed listings (no probability) last as -1, then by id; the cursor is the last
 // listing's (rank, id).
-constexpr std::string_view kListListings =
-    LISTING_COLUMNS
+constexpr std::string_view kListListings = LISTING_COLUMNS
     "WHERE tenant_id = $1 AND scan_id = $2 AND COALESCE(probability, -1) >= $3 AND ($4 = '' OR review_status = $4) "
     "AND (COALESCE(probability, -1) < $5 OR (COALESCE(probability, -1) = $5 AND id < $6)) "
     "ORDER BY COALESCE(probability, -1) DESC, id DESC LIMIT $7";
@@ -225,8 +226,8 @@ std::optional<Scan> ScanStore::get(const std::string& tenant_id, const std::stri
   return scan_from_row(*row);
 }
 
-std::vector<Scan> ScanStore::list(const std::string& tenant_id, const std::string& brand_id,
-                                  const std::string& before, int limit) {
+std::vector<Scan> ScanStore::list(const std::string& tenant_id, const std::string& brand_id, const std::string& before,
+                                  int limit) {
   std::vector<Scan> out;
   for (const auto& r : db_.query(kListScans, {tenant_id, brand_id, before, limit}).rows) {
     out.push_back(scan_from_row(r));
@@ -268,10 +269,10 @@ std::string ScanStore::upsert_listing(const Listing& l) {
     }
     const std::string id = l.id.empty() ? new_uuid_v7() : l.id;
     try {
-      tx->execute(kInsertListing, {id, l.tenant_id, l.brand_id, l.scan_id, l.provider, l.provider_listing_id, l.title,
-                                   l.seller, l.price, l.currency, l.url, l.image_url, l.probability, signals_text,
-                                   l.matched_image_id, l.evidence_object_id, l.snapshot_object_id, l.error,
-                                   now_micros()});
+      tx->execute(kInsertListing,
+                  {id, l.tenant_id, l.brand_id, l.scan_id, l.provider, l.provider_listing_id, l.title, l.seller,
+                   l.price, l.currency, l.url, l.image_url, l.probability, signals_text, l.matched_image_id,
+                   l.evidence_object_id, l.snapshot_object_id, l.error, now_micros()});
       tx->commit();
       return id;
     } catch (const storage::UniqueViolation&) {

@@ -21,7 +21,7 @@ struct Scan {
   std::string id;
   std::string tenant_id;
   std::string brand_id;
-  std::string provider;       // kind: demo, file, http_json
+  std::string provider;          // kind: demo, file, http_json
   nlohmann::json provider_spec;  // as requested (kept out of every answer: it may hold an API key)
   std::string query;
   std::optional<std::string> job_id;

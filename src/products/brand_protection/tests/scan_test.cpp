@@ -6,6 +6,7 @@
 #include "integration/isolation_matrix.hpp"
 #include "support/api_client.hpp"
 #include "support/process.hpp"
+#include "support/webhook_receiver.hpp"
 #include "tyto/core/hash.hpp"
 
 #include <catch2/catch.hpp>
@@ -90,8 +91,7 @@ int listing_number(const json& l) { return std::stoi(l["listing_id"].get<std::st
 TEMPLATE_TEST_CASE("A demo scan puts the planted copies on top with their evidence, and a rescan keeps reviews",
                    "[integration][brand_protection][scan]", SqliteBackend, PostgresBackend) {
   TestType backend;
-  auto server =
-      TytoProcess::serve(backend.args(), {{"TYTO_PRODUCTS_BRAND_PROTECTION_LISTINGS_PER_SCAN", "200"}});
+  auto server = TytoProcess::serve(backend.args(), {{"TYTO_PRODUCTS_BRAND_PROTECTION_LISTINGS_PER_SCAN", "200"}});
   const auto port = server->port();
   const auto [brand, references] = demo_brand(port);
 
@@ -169,16 +169,17 @@ TEMPLATE_TEST_CASE("A demo scan puts the planted copies on top with their eviden
   auto db = backend.open();
   CHECK(db->query_one("SELECT COUNT(*) FROM brand_protection_listings WHERE brand_id = $1", {brand})
             ->template get<std::int64_t>(0) == 200);
-  auto again = api(port, "GET", "/api/v1/brands/" + brand + "/scans/" + rescan["id"].template get<std::string>() +
-                                    "/listings?status=confirmed");
+  auto again = api(
+      port, "GET",
+      "/api/v1/brands/" + brand + "/scans/" + rescan["id"].template get<std::string>() + "/listings?status=confirmed");
   REQUIRE(again.body["items"].size() == 1);
   CHECK(again.body["items"][0]["id"] == listing);
   CHECK(again.body["items"][0]["review"]["note"] == "same photo as our catalogue");
 
   // The CSV export (of the latest scan, which the listings now belong to): a header and one row per listing,
   // most probable first.
-  auto csv = api(port, "GET", "/api/v1/brands/" + brand + "/scans/" + rescan["id"].template get<std::string>() +
-                                  "/listings.csv");
+  auto csv = api(port, "GET",
+                 "/api/v1/brands/" + brand + "/scans/" + rescan["id"].template get<std::string>() + "/listings.csv");
   REQUIRE(csv.raw.status == 200);
   CHECK(csv.raw.header("content-type").find("text/csv") == 0);
   CHECK(std::count(csv.raw.body.begin(), csv.raw.body.end(), '\n') == 201);
@@ -198,18 +199,33 @@ TEST_CASE("A scan of an uploaded listings file puts the planted copies on top by
   // 40 listings with titles that say nothing (so only pictures can tell), four of them planted copies.
   std::string csv = "id,title,price,currency,seller,image_url\n";
   for (int n = 0; n < 40; ++n) {
-    csv += fmt::format("file-{:02},Listing number {},{},EUR,seller{},http://127.0.0.1:{}/api/v1/brands/"
-                       "demo-marketplace/images/demo-{:04}.jpg\n",
-                       n, n, 30 + n, n % 5, port, n);
+    csv += fmt::format(
+        "file-{:02},Listing number {},{},EUR,seller{},http://127.0.0.1:{}/api/v1/brands/"
+        "demo-marketplace/images/demo-{:04}.jpg\n",
+        n, n, 30 + n, n % 5, port, n);
   }
   const auto file = upload(port, "document", "text/csv", csv, "listings.csv");
+
+  // Flagged listings go to the endpoints subscribed to brand.listing_flagged (a product's event type, which
+  // endpoints may name like the platform's). The threshold is set low: pictures alone score modestly.
+  WebhookReceiver receiver;
+  CHECK(api(port, "POST", "/api/v1/webhooks", {{"url", receiver.url()}, {"event_types", {"brand.nope"}}}).status ==
+        422);
+  auto hook =
+      api(port, "POST", "/api/v1/webhooks", {{"url", receiver.url()}, {"event_types", {"brand.listing_flagged"}}});
+  INFO(hook.raw.body);
+  REQUIRE(hook.status == 201);
+  REQUIRE(api(port, "PATCH", "/api/v1/brands/" + brand, {{"thresholds", {{"flag", 0.02}, {"review", 0.01}}}}).status ==
+          200);
+
   const json scan = finished_scan(port, brand, {{"provider", {{"type", "file"}, {"object_id", file}}}});
   INFO(scan.dump());
   REQUIRE(scan["state"] == "succeeded");
   CHECK(scan["listings_done"] == 40);
   CHECK(scan["listings_failed"] == 0);
-  auto page = api(port, "GET",
-                  "/api/v1/brands/" + brand + "/scans/" + scan["id"].template get<std::string>() + "/listings?limit=40");
+  auto page =
+      api(port, "GET",
+          "/api/v1/brands/" + brand + "/scans/" + scan["id"].template get<std::string>() + "/listings?limit=40");
   REQUIRE(page.body["items"].size() == 40);
   std::set<std::string> top;
   for (int i = 0; i < 4; ++i) {
@@ -219,6 +235,19 @@ TEST_CASE("A scan of an uploaded listings file puts the planted copies on top by
     CHECK(page.body["items"][i]["matched_image_id"].is_string());
   }
   CHECK(top == std::set<std::string>{"file-03", "file-13", "file-23", "file-33"});
+
+  // Every flagged listing reached the receiver, signed and typed; the copies among them.
+  REQUIRE(scan["flagged"].template get<std::size_t>() >= 1);
+  REQUIRE(receiver.wait_for(scan["flagged"].template get<std::size_t>()));
+  std::set<std::string> delivered;
+  for (const auto& r : receiver.requests()) {
+    CHECK(r.header("tyto-event") == "brand.listing_flagged");
+    const json body = json::parse(r.body);
+    delivered.insert(body["data"]["provider_listing_id"].template get<std::string>());
+    CHECK(body["data"]["probability"].template get<double>() >= 0.02);
+  }
+  CHECK(delivered.size() == scan["flagged"].template get<std::size_t>());
+  for (const auto& copy : top) CHECK(delivered.count(copy) == 1);
 }
 
 TEST_CASE("Scans refuse bad providers, fail on refused addresses, and stop at the daily quota",
@@ -238,9 +267,9 @@ TEST_CASE("Scans refuse bad providers, fail on refused addresses, and stop at th
     INFO(provider.dump());
     CHECK(api(port, "POST", scans, {{"provider", provider}}).status == 422);
   }
-  CHECK(api(port, "POST", "/api/v1/brands/01a2367c-0000-7000-8000-000000000000/scans",
-            {{"provider", {{"type", "demo"}}}})
-            .status == 404);
+  CHECK(
+      api(port, "POST", "/api/v1/brands/01a2367c-0000-7000-8000-000000000000/scans", {{"provider", {{"type", "demo"}}}})
+          .status == 404);
 
   // A provider on a private address fails the scan with the guard's reason (no outbound.allow here).
   const json refused =
@@ -273,8 +302,9 @@ TEMPLATE_TEST_CASE("Scans, listings and reference images of one tenant are invis
                     const json scan = finished_scan(port, id, {{"provider", {{"type", "demo"}}}});
                     REQUIRE(scan["state"] == "succeeded");
                     v.all.push_back(scan["id"]);
-                    auto listings = api(port, "GET", "/api/v1/brands/" + id + "/scans/" +
-                                                         scan["id"].template get<std::string>() + "/listings");
+                    auto listings =
+                        api(port, "GET",
+                            "/api/v1/brands/" + id + "/scans/" + scan["id"].template get<std::string>() + "/listings");
                     REQUIRE_FALSE(listings.body["items"].empty());
                     v.add("/api/v1/listings/", listings.body["items"][0]["id"]);
                     v.bodies["/api/v1/brands/{id}/images"] = {{"object_id", object}};
