@@ -27,14 +27,6 @@ namespace {
 using nlohmann::json;
 using namespace brand_protection;
 
-// Ids in paths are UUIDs; anything else names no brand (and must not reach SQL as a cursor bound).
-void check_id(std::string_view id, std::string_view what) {
-  if (!is_uuid(id)) {
-    throw Error(ErrorCode::kNotFound, std::string("no such ") + std::string(what),
-                {{"id", std::string(id.substr(0, 64))}});
-  }
-}
-
 }  // namespace
 
 // Brands and reference images: routes and personal data over the services the platform handed in.

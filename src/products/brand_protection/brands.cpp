@@ -2,6 +2,7 @@
 
 #include "tyto/core/cron.hpp"
 #include "tyto/core/error.hpp"
+#include "tyto/core/ids.hpp"
 #include "tyto/core/time.hpp"
 
 #include <algorithm>
@@ -123,6 +124,12 @@ ReferenceImage image_from_row(const storage::Row& r) {
 }
 
 }  // namespace
+
+void check_id(std::string_view id, std::string_view what) {
+  if (!is_uuid(id)) {
+    throw Error(ErrorCode::kNotFound, "no such " + std::string(what), {{"id", std::string(id.substr(0, 64))}});
+  }
+}
 
 json brand_create_schema() {
   json p = settings_properties();

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tyto::products::brand_protection {
@@ -44,6 +45,9 @@ struct ReferenceImage {
   std::optional<std::string> created_by;
   std::int64_t created_at = 0;
 };
+
+// Ids in paths are UUIDs: anything else names nothing, so it is 404 ("no such <what>") before any query.
+void check_id(std::string_view id, std::string_view what);
 
 // The JSON Schemas of the API: a new brand (name required), a change (every member optional), and a brand
 // as answered.

@@ -24,12 +24,6 @@ namespace {
 
 using nlohmann::json;
 
-void check_id(std::string_view id, std::string_view what) {
-  if (!is_uuid(id)) {
-    throw Error(ErrorCode::kNotFound, fmt::format("no such {}", what), {{"id", std::string(id.substr(0, 64))}});
-  }
-}
-
 // A CSV cell: quoted when it must be, and a leading = + - @ defused so spreadsheets do not run it.
 std::string csv_cell(std::string s) {
   if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r')) {
