@@ -45,7 +45,8 @@ class Events;
 }
 namespace jobs {
 class JobSubmitter;
-}
+class ScheduleStore;
+}  // namespace jobs
 namespace auth {
 class AuditLog;
 }
@@ -74,6 +75,9 @@ struct Services {
   events::Events& events;
   // Submits jobs: quotas, group-committed enqueue or inside the caller's transaction, runner wake-up.
   jobs::JobSubmitter& jobs;
+  // Cron schedules of the tenant's (they show in /api/v1/schedules): a product's recurring jobs, fired once
+  // per time across instances.
+  jobs::ScheduleStore& schedules;
   // Security-relevant actions ("music.map_publish"), in the caller's transaction or on their own.
   auth::AuditLog& audit;
   // Webhook events for the tenant's endpoints ("music.map.ready"): Outbox::emit in a transaction.

@@ -178,8 +178,9 @@ Platform::Platform(const Config& config, const Components& components, Environme
       [this] {
         if (runner_) runner_->wake();
       });
-  services_ = std::make_unique<Services>(Services{config_, *db_, *catalog_, *events_, *submitter_, *audit_, *outbox_,
-                                                  outbound_, *outbound_client_, registry_});
+  schedules_ = std::make_unique<jobs::ScheduleStore>(*store_, *submitter_);
+  services_ = std::make_unique<Services>(Services{config_, *db_, *catalog_, *events_, *submitter_, *schedules_, *audit_,
+                                                  *outbox_, outbound_, *outbound_client_, registry_});
 
   for (auto& m : modules_) m->register_stages(stages_);
   stages_.add(outbox_->stage());
@@ -215,7 +216,6 @@ Platform::Platform(const Config& config, const Components& components, Environme
     }
   }
   runner_ = std::make_unique<jobs::Runner>(options, *store_, pipelines_, registry_);
-  schedules_ = std::make_unique<jobs::ScheduleStore>(*store_, *submitter_);
   scheduler_ = std::make_unique<jobs::Scheduler>(*schedules_, config_.jobs.schedule_tick,
                                                  [submitter = submitter_.get()] { submitter->wake(); });
 

@@ -58,9 +58,11 @@ class ModuleAnalyzer final : public Analyzer {
     }
     json out;
     try {
-      // The brand as the API answers it is what score.listing takes (docs/modules/scoring.md).
-      out =
-          modules::scoring_stage::score({{"brand", brand_json(brand, 0)}, {"listing", scoring_listing(listing, best)}});
+      // The brand as the API answers it is what score.listing takes (docs/modules/scoring.md), but for the
+      // provider of its scheduled scans, which is no part of a score.
+      json scored_brand = brand_json(brand, 0);
+      scored_brand.erase("scan_provider");
+      out = modules::scoring_stage::score({{"brand", scored_brand}, {"listing", scoring_listing(listing, best)}});
     } catch (const pipeline::StageError& e) {
       throw Error(ErrorCode::kValidationFailed, std::string("the listing cannot be scored: ") + e.what());
     }

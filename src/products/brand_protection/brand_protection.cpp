@@ -13,6 +13,7 @@
 #include "tyto/core/time.hpp"
 #include "tyto/http/page.hpp"
 #include "tyto/http/router.hpp"
+#include "tyto/jobs/scheduler.hpp"
 #include "tyto/pipeline/pipeline.hpp"
 #include "tyto/storage/database.hpp"
 
@@ -60,10 +61,12 @@ class BrandProtection::Brands final : public api::PersonalData {
             who.user_id.empty() ? std::nullopt : std::optional<std::string>(who.user_id),
             now,
             now};
+    require_scan_provider(b);
     auto tx = s_.db.begin(storage::TxMode::kWrite);
     store_.insert(*tx, b);
     s_.audit.record(*tx, api::audit_entry(req, "brand_protection.brand_create", "brand:" + b.id, {{"name", b.name}}));
     tx->commit();
+    sync_schedule(b);
     return http::Response::json(brand_json(b, 0), 201);
   }
 
@@ -98,25 +101,56 @@ class BrandProtection::Brands final : public api::PersonalData {
     whole["schedule"] = b.schedule;
     check_brand_body(whole, fields);
     if (!fields.empty()) throw Error(ErrorCode::kValidationFailed, "invalid brand", {{"fields", fields}});
+    require_scan_provider(b);
     b.updated_at = now_micros();
     store_.update(*tx, b);
     s_.audit.record(*tx, api::audit_entry(req, "brand_protection.brand_update", "brand:" + b.id,
                                           {{"changed", change_names(change)}}));
     tx->commit();
+    if (change.contains("schedule") || change.contains("name")) sync_schedule(b);
     return http::Response::json(brand_json(b, store_.image_count(tenant, b.id)));
   }
 
   http::Response remove(http::Request& req) {
     const auto id = std::string(req.param("id"));
     check_id(id, "brand");
+    const auto existing = store_.get(req.who().tenant_id, id);
     auto tx = s_.db.begin(storage::TxMode::kWrite);
     if (!store_.remove(*tx, req.who().tenant_id, id)) throw Error(ErrorCode::kNotFound, "no such brand", {{"id", id}});
     s_.audit.record(*tx, api::audit_entry(req, "brand_protection.brand_delete", "brand:" + id));
     tx->commit();
+    if (existing && existing->schedule_id) s_.schedules.remove(existing->tenant_id, *existing->schedule_id);
     return http::Response::no_content();
   }
 
  private:
+  // A brand scanned on a schedule needs a provider to scan.
+  static void require_scan_provider(const Brand& b) {
+    if (b.schedule != "manual" && b.settings.value("scan_provider", json()).is_null()) {
+      throw Error(ErrorCode::kValidationFailed, "invalid brand",
+                  {{"fields", {{"scan_provider", "is required with a schedule other than manual"}}}});
+    }
+  }
+
+  // The platform schedule that runs the brand's scans (brand_protection.scan with {brand_id}): replaced when
+  // the schedule or the name changes, removed for manual. It shows in the tenant's /api/v1/schedules.
+  void sync_schedule(Brand& b) {
+    if (b.schedule_id) s_.schedules.remove(b.tenant_id, *b.schedule_id);
+    b.schedule_id.reset();
+    if (const auto cron = schedule_cron(b.schedule)) {
+      jobs::Schedule schedule;
+      schedule.tenant_id = b.tenant_id;
+      schedule.name = "brand_protection: " + b.name;
+      schedule.pipeline = "brand_protection.scan";
+      schedule.input = {{"brand_id", b.id}};
+      schedule.cron = *cron;
+      b.schedule_id = s_.schedules.create(std::move(schedule)).id;
+    }
+    auto tx = s_.db.begin(storage::TxMode::kWrite);
+    store_.update(*tx, b);
+    tx->commit();
+  }
+
   static json change_names(const json& change) {
     json names = json::array();
     for (auto it = change.begin(); it != change.end(); ++it) names.push_back(it.key());

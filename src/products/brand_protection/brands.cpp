@@ -1,5 +1,7 @@
 #include "brands.hpp"
 
+#include "providers.hpp"
+
 #include "tyto/core/cron.hpp"
 #include "tyto/core/error.hpp"
 #include "tyto/core/ids.hpp"
@@ -93,6 +95,10 @@ json settings_properties() {
                       {{"flag", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}},
                        {"review", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}}}}};
   p["schedule"] = {{"type", "string"}, {"minLength", 1}, {"maxLength", 100}};
+  // The provider the brand's scheduled scans search (required with a schedule other than manual).
+  json provider = provider_schema();
+  provider["type"] = {"object", "null"};
+  p["scan_provider"] = provider;
   return p;
 }
 
@@ -103,6 +109,7 @@ json default_settings() {
   s["weights"] = {{"text", 1.0},        {"image", 1.0}, {"keywords", 1.0},
                   {"fraud_terms", 1.0}, {"price", 1.0}, {"seller", 1.0}};
   s["thresholds"] = {{"flag", 0.8}, {"review", 0.5}};
+  s["scan_provider"] = nullptr;
   return s;
 }
 
@@ -212,6 +219,13 @@ void check_brand_body(const json& body, json& fields) {
 }
 
 json settings_from_body(const json& body) { return merge_settings(default_settings(), body); }
+
+std::optional<std::string> schedule_cron(const std::string& schedule) {
+  if (schedule == "manual") return std::nullopt;
+  if (schedule == "daily") return "0 3 * * *";
+  if (schedule == "weekly") return "0 3 * * 1";
+  return schedule;
+}
 
 json merge_settings(json settings, const json& change) {
   for (auto it = change.begin(); it != change.end(); ++it) {

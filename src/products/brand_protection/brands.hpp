@@ -60,6 +60,10 @@ nlohmann::json reference_image_schema();
 // expression that does not parse), adding each problem to `fields` under the member's name.
 void check_brand_body(const nlohmann::json& body, nlohmann::json& fields);
 
+// The cron expression of a brand's schedule: none for manual, 03:00 UTC for daily, Monday 03:00 UTC for
+// weekly, else the expression itself.
+std::optional<std::string> schedule_cron(const std::string& schedule);
+
 // The settings of a new brand from its request body: every documented member, defaults filled in.
 nlohmann::json settings_from_body(const nlohmann::json& body);
 // `settings` with the members `change` names replaced (arrays and objects replaced whole).

@@ -1,6 +1,7 @@
 #include "scan_stage.hpp"
 
 #include "tyto/core/error.hpp"
+#include "tyto/core/ids.hpp"
 #include "tyto/core/logging.hpp"
 #include "tyto/core/time.hpp"
 #include "tyto/webhooks/webhooks.hpp"
@@ -30,7 +31,9 @@ std::string extension_of(const std::string& media_type) {
 void ScanStages::register_stages(pipeline::StageRegistry& stages) {
   stages.add({"brand_protection.scan",
               "Searches a provider for a brand's listings, then fetches, hashes, scores and keeps each",
-              id_input("scan_id"),
+              {{"type", "object"},
+               {"additionalProperties", false},
+               {"properties", {{"scan_id", {{"type", "string"}}}, {"brand_id", {{"type", "string"}}}}}},
               {{"type", "object"}},
               [this](pipeline::StageContext& ctx, const json& input) { return scan(ctx, input); }});
   stages.add({"brand_protection.hash_reference",
@@ -55,9 +58,35 @@ json ScanStages::hash_reference(pipeline::StageContext& ctx, const json& input) 
   }
 }
 
+std::string ScanStages::scheduled_scan(pipeline::StageContext& ctx, const std::string& brand_id) {
+  const auto brand = brand_id.empty() ? std::nullopt : brands_.get(ctx.tenant_id(), brand_id);
+  if (!brand) throw pipeline::StageError("not_found", "neither a scan nor a brand to scan", false);
+  const json provider = brand->settings.value("scan_provider", json());
+  if (!provider.is_object()) throw pipeline::StageError("no_provider", "the brand has no scan_provider", false);
+  // A retried attempt continues the scan its first attempt made.
+  if (const auto existing = scans_.of_job(ctx.tenant_id(), ctx.job_id())) return existing->id;
+  Scan s;
+  s.id = new_uuid_v7();
+  s.tenant_id = ctx.tenant_id();
+  s.brand_id = brand->id;
+  s.provider = provider.value("type", std::string());
+  s.provider_spec = provider;
+  s.query = brand->name;
+  s.job_id = ctx.job_id();
+  s.created_at = now_micros();
+  auto tx = s_.db.begin(storage::TxMode::kWrite);
+  scans_.insert(*tx, s);
+  scans_.set_job(*tx, s.tenant_id, s.id, ctx.job_id());
+  tx->commit();
+  return s.id;
+}
+
 json ScanStages::scan(pipeline::StageContext& ctx, const json& input) {
   const std::string& tenant = ctx.tenant_id();
-  const std::string scan_id = input.at("scan_id");
+  // {scan_id}: a scan started through the API. {brand_id}: the brand's schedule fired, and the scan is made
+  // here with the brand's scan_provider.
+  std::string scan_id = input.value("scan_id", std::string());
+  if (scan_id.empty()) scan_id = scheduled_scan(ctx, input.value("brand_id", std::string()));
   const auto scan = scans_.get(tenant, scan_id);
   if (!scan) throw pipeline::StageError("not_found", "the scan is gone", false);
   const auto brand = brands_.get(tenant, scan->brand_id);

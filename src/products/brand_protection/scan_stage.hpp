@@ -30,6 +30,9 @@ class ScanStages {
   nlohmann::json hash_reference(pipeline::StageContext& ctx, const nlohmann::json& input);
 
  private:
+  // The scan a fired schedule runs: made for the brand with its scan_provider (the same one on a retry).
+  std::string scheduled_scan(pipeline::StageContext& ctx, const std::string& brand_id);
+
   Services& s_;
   BrandStore& brands_;
   ScanStore& scans_;

@@ -23,6 +23,7 @@ constexpr std::string_view kInsertScan =
 constexpr std::string_view kSetScanJob =
     "UPDATE brand_protection_scans SET job_id = $3 WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kSelectScan = SCAN_COLUMNS "WHERE tenant_id = $1 AND id = $2";
+constexpr std::string_view kScanOfJob = SCAN_COLUMNS "WHERE tenant_id = $1 AND job_id = $2";
 constexpr std::string_view kListScans =
     SCAN_COLUMNS "WHERE tenant_id = $1 AND brand_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4";
 #undef SCAN_COLUMNS
@@ -222,6 +223,12 @@ void ScanStore::set_job(storage::Session& tx, const std::string& tenant_id, cons
 
 std::optional<Scan> ScanStore::get(const std::string& tenant_id, const std::string& id) {
   auto row = db_.query_one(kSelectScan, {tenant_id, id});
+  if (!row) return std::nullopt;
+  return scan_from_row(*row);
+}
+
+std::optional<Scan> ScanStore::of_job(const std::string& tenant_id, const std::string& job_id) {
+  auto row = db_.query_one(kScanOfJob, {tenant_id, job_id});
   if (!row) return std::nullopt;
   return scan_from_row(*row);
 }

@@ -87,6 +87,7 @@ class ScanStore {
   void insert(storage::Session& tx, const Scan& s);
   void set_job(storage::Session& tx, const std::string& tenant_id, const std::string& id, const std::string& job_id);
   std::optional<Scan> get(const std::string& tenant_id, const std::string& id);
+  std::optional<Scan> of_job(const std::string& tenant_id, const std::string& job_id);
   std::vector<Scan> list(const std::string& tenant_id, const std::string& brand_id, const std::string& before,
                          int limit);
   // Scans the tenant started since `since` (microseconds): the daily quota.

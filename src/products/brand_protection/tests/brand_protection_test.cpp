@@ -28,7 +28,8 @@ json acme() {
           {"price_band", {{"min", 80}, {"max", 240}, {"currency", "EUR"}}},
           {"weights", {{"image", 2.0}}},
           {"thresholds", {{"flag", 0.9}, {"review", 0.6}}},
-          {"schedule", "daily"}};
+          {"schedule", "daily"},
+          {"scan_provider", {{"type", "demo"}}}};
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <thread>
 
 using namespace tyto::test;
 using nlohmann::json;
@@ -248,6 +249,63 @@ TEST_CASE("A scan of an uploaded listings file puts the planted copies on top by
   }
   CHECK(delivered.size() == scan["flagged"].template get<std::size_t>());
   for (const auto& copy : top) CHECK(delivered.count(copy) == 1);
+}
+
+TEMPLATE_TEST_CASE("A brand's schedule runs its scans through the platform's scheduler",
+                   "[integration][brand_protection][scan]", SqliteBackend, PostgresBackend) {
+  TestType backend;
+  auto server = TytoProcess::serve(backend.args({"--jobs-schedule-tick-ms", "200"}),
+                                   {{"TYTO_PRODUCTS_BRAND_PROTECTION_LISTINGS_PER_SCAN", "3"}});
+  const auto port = server->port();
+
+  // A schedule needs a provider to scan.
+  auto refused = api(port, "POST", "/api/v1/brands", {{"name", "Acme"}, {"schedule", "daily"}});
+  CHECK(refused.status == 422);
+  CHECK(refused.body["error"]["details"]["fields"].contains("scan_provider"));
+
+  // Every 2 seconds (cron with seconds, as the scheduler takes it).
+  auto brand = api(port, "POST", "/api/v1/brands",
+                   {{"name", "Acme"}, {"schedule", "*/2 * * * * *"}, {"scan_provider", {{"type", "demo"}}}});
+  INFO(brand.raw.body);
+  REQUIRE(brand.status == 201);
+  const std::string id = brand.body["id"];
+  auto schedules = api(port, "GET", "/api/v1/schedules");
+  REQUIRE(schedules.status == 200);
+  CHECK(schedules.raw.body.find("brand_protection: Acme") != std::string::npos);
+
+  json scans;
+  REQUIRE(eventually(
+      [&] {
+        scans = api(port, "GET", "/api/v1/brands/" + id + "/scans").body;
+        for (const auto& s : scans["items"]) {
+          if (s["state"] == "succeeded") return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(60)));
+  for (const auto& s : scans["items"]) {
+    CHECK(s["provider"] == "demo");
+    CHECK(s["query"] == "Acme");
+  }
+
+  // Manual removes the platform schedule; no more scans start.
+  REQUIRE(api(port, "PATCH", "/api/v1/brands/" + id, {{"schedule", "manual"}}).status == 200);
+  CHECK(api(port, "GET", "/api/v1/schedules").raw.body.find("brand_protection: Acme") == std::string::npos);
+  REQUIRE(eventually([&] {
+    for (const auto& s : api(port, "GET", "/api/v1/brands/" + id + "/scans").body["items"]) {
+      if (s["state"] != "succeeded" && s["state"] != "failed") return false;
+    }
+    return true;
+  }));
+  const auto settled = api(port, "GET", "/api/v1/brands/" + id + "/scans").body["items"].size();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  CHECK(api(port, "GET", "/api/v1/brands/" + id + "/scans").body["items"].size() == settled);
+
+  // Deleting a scheduled brand deletes its schedule.
+  REQUIRE(api(port, "PATCH", "/api/v1/brands/" + id, {{"schedule", "weekly"}}).status == 200);
+  CHECK(api(port, "GET", "/api/v1/schedules").raw.body.find("brand_protection: Acme") != std::string::npos);
+  REQUIRE(api(port, "DELETE", "/api/v1/brands/" + id).status == 204);
+  CHECK(api(port, "GET", "/api/v1/schedules").raw.body.find("brand_protection: Acme") == std::string::npos);
 }
 
 TEST_CASE("Scans refuse bad providers, fail on refused addresses, and stop at the daily quota",
