@@ -105,19 +105,7 @@ TEMPLATE_TEST_CASE("The example product's data is in the export archive and eras
   const std::string user_id = reg.body["user"]["id"];
   const json note = rendered_note(port, "private thoughts", who);
 
-  auto exp = api(port, "GET", "/api/v1/me/export", nullptr, who);
-  REQUIRE(exp.status == 202);
-  json done;
-  REQUIRE(eventually([&] {
-    done = api(port, "GET", "/api/v1/jobs/" + exp.body["id"].template get<std::string>(), nullptr, who).body;
-    return done["state"] == "succeeded" || done["state"] == "failed";
-  }));
-  INFO(done.dump());
-  REQUIRE(done["state"] == "succeeded");
-  auto zip = api(port, "GET", "/api/v1/objects/" + done["result"]["object_id"].template get<std::string>() + "/content",
-                 nullptr, who);
-  REQUIRE(zip.raw.status == 200);
-  auto entries = unzip(zip.raw.body);
+  auto entries = exported_archive(port, who);
   const json data = json::parse(entries.at("tyto-export.json"));
   REQUIRE(data["example.notes"].size() == 1);
   CHECK(data["example.notes"][0]["text"] == "private thoughts");

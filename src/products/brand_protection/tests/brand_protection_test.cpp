@@ -179,18 +179,7 @@ TEMPLATE_TEST_CASE("A user's brands are in their export, and erasing the user ke
   REQUIRE(created.status == 201);
   const std::string brand_id = created.body["id"];
 
-  auto exp = api(port, "GET", "/api/v1/me/export", nullptr, who);
-  REQUIRE(exp.status == 202);
-  json done;
-  REQUIRE(eventually([&] {
-    done = api(port, "GET", "/api/v1/jobs/" + exp.body["id"].template get<std::string>(), nullptr, who).body;
-    return done["state"] == "succeeded" || done["state"] == "failed";
-  }));
-  REQUIRE(done["state"] == "succeeded");
-  auto zip = api(port, "GET", "/api/v1/objects/" + done["result"]["object_id"].template get<std::string>() + "/content",
-                 nullptr, who);
-  REQUIRE(zip.raw.status == 200);
-  const json data = json::parse(unzip(zip.raw.body).at("tyto-export.json"));
+  const json data = json::parse(exported_archive(port, who).at("tyto-export.json"));
   REQUIRE(data["brand_protection.brands"].size() == 1);
   CHECK(data["brand_protection.brands"][0]["id"] == brand_id);
 
