@@ -43,6 +43,9 @@ class Catalog;
 namespace events {
 class Events;
 }
+namespace api {
+class Streams;
+}
 namespace jobs {
 class JobSubmitter;
 class ScheduleStore;
@@ -52,7 +55,8 @@ class AuditLog;
 }
 namespace webhooks {
 class Outbox;
-}
+class SecretBox;
+}  // namespace webhooks
 namespace http {
 class OutboundPolicy;
 class OutboundClient;
@@ -73,6 +77,9 @@ struct Services {
   objects::Catalog& objects;
   // Durable events, delivered to streams and, on PostgreSQL, to every instance. Thread-safe.
   events::Events& events;
+  // Live streams of the product's resources over WebSocket and SSE (api/streams.hpp): a product names the
+  // routes and how a request finds its topic; bounds, resume and per-credential limits are the platform's.
+  api::Streams& streams;
   // Submits jobs: quotas, group-committed enqueue or inside the caller's transaction, runner wake-up.
   jobs::JobSubmitter& jobs;
   // Cron schedules of the tenant's (they show in /api/v1/schedules): a product's recurring jobs, fired once
@@ -82,6 +89,10 @@ struct Services {
   auth::AuditLog& audit;
   // Webhook events for the tenant's endpoints ("music.map.ready"): Outbox::emit in a transaction.
   webhooks::Outbox& webhooks;
+  // Seals what a product must keep secret at rest and read back later (a provider's API key): libsodium's
+  // secretbox under a key derived from the master secret (auth.secret). Sealed values do not survive a
+  // change of auth.secret. Thread-safe.
+  const webhooks::SecretBox& secrets;
   // Every fetch of a URL a user chose goes through these: private addresses are refused unless allowed.
   const http::OutboundPolicy& outbound;
   http::OutboundClient& http_client;

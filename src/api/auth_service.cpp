@@ -93,6 +93,7 @@ SecretKeys derive_keys(const std::string& master, const std::vector<std::string>
   k.upload_url = derive(master, "upload-url");
   k.share_url = derive(master, "share-url");
   k.webhook_secrets = derive(master, "webhook-secrets");
+  k.product_secrets = derive(master, "product-secrets");
   return k;
 }
 

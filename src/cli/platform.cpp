@@ -179,8 +179,16 @@ Platform::Platform(const Config& config, const Components& components, Environme
         if (runner_) runner_->wake();
       });
   schedules_ = std::make_unique<jobs::ScheduleStore>(*store_, *submitter_);
-  services_ = std::make_unique<Services>(Services{config_, *db_, *catalog_, *events_, *submitter_, *schedules_, *audit_,
-                                                  *outbox_, outbound_, *outbound_client_, registry_});
+  api::StreamOptions stream_options;
+  stream_options.queue_limit = static_cast<std::size_t>(config_.jobs.stream_queue_limit);
+  stream_options.queue_bytes = config_.jobs.stream_queue_bytes;
+  stream_options.send_timeout = config_.jobs.stream_send_timeout;
+  stream_options.per_principal = static_cast<std::size_t>(config_.jobs.streams_per_principal);
+  streams_ = std::make_unique<api::Streams>(*events_, registry_, stream_options);
+  secrets_ = std::make_unique<webhooks::SecretBox>(auth_->keys().product_secrets);
+  services_ =
+      std::make_unique<Services>(Services{config_, *db_, *catalog_, *events_, *streams_, *submitter_, *schedules_,
+                                          *audit_, *outbox_, *secrets_, outbound_, *outbound_client_, registry_});
 
   for (auto& m : modules_) m->register_stages(stages_);
   stages_.add(outbox_->stage());
@@ -238,13 +246,8 @@ Platform::Platform(const Config& config, const Components& components, Environme
   api::add_system_routes(
       router_, {*db_, migrations_, registry_, config_.auth.metrics_public, object_store_.get(), config_.extra_options});
   api::add_auth_routes(router_, {*auth_});
-  api::JobsDeps jobs_deps{
-      *store_,  *submitter_, *runner_,    pipelines_,
-      *events_, registry_,   *schedules_, static_cast<std::size_t>(config_.jobs.stream_queue_limit)};
-  jobs_deps.stream_queue_bytes = config_.jobs.stream_queue_bytes;
-  jobs_deps.stream_send_timeout = config_.jobs.stream_send_timeout;
-  jobs_deps.streams_per_principal = static_cast<std::size_t>(config_.jobs.streams_per_principal);
-  api::add_jobs_routes(router_, jobs_deps);
+  api::add_jobs_routes(router_,
+                       {*store_, *submitter_, *runner_, pipelines_, *events_, registry_, *schedules_, *streams_});
   api::add_object_routes(router_,
                          {*db_, *object_store_, *catalog_, *audit_, config_.uploads,
                           [this](const std::string& tenant_id) { return auth_->limits_for(tenant_id).stored_bytes; },

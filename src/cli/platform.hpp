@@ -8,6 +8,7 @@
 #include "cli/components.hpp"
 #include "tyto/api/auth_service.hpp"
 #include "tyto/api/personal_data.hpp"
+#include "tyto/api/streams.hpp"
 #include "tyto/auth/audit.hpp"
 #include "tyto/auth/identity.hpp"
 #include "tyto/core/config.hpp"
@@ -88,9 +89,11 @@ class Platform {
   jobs::Runner::Pipelines pipelines_;
   std::vector<std::string> internal_pipelines_;  // not counted against a tenant's job quotas
   std::unique_ptr<events::Events> events_;
+  std::unique_ptr<api::Streams> streams_;
   std::unique_ptr<jobs::JobStore> store_;
   std::unique_ptr<webhooks::Outbox> outbox_;
   std::unique_ptr<jobs::JobSubmitter> submitter_;
+  std::unique_ptr<webhooks::SecretBox> secrets_;
   std::unique_ptr<Services> services_;
   std::vector<std::unique_ptr<api::PersonalData>> platform_data_;
   std::vector<api::PersonalData*> personal_data_;  // the platform's, then each product's

@@ -108,7 +108,7 @@ const std::string kFinishCancelled =
     "RETURNING tenant_id, pipeline";
 const std::string kFinishRelease =
     "UPDATE jobs SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL, "
-    "run_at = $4, updated_at = $4 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' "
+    "run_at = $5, updated_at = $4 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' "
     "RETURNING tenant_id, pipeline";
 constexpr std::string_view kRescueRequeue =
     "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, run_at = $1, updated_at = $1 "
@@ -448,8 +448,12 @@ std::vector<bool> JobStore::finish(const std::string& owner, const std::vector<F
         done.state = JobState::kCancelled;
         break;
       case Outcome::Kind::kRelease:
-        row = tx->query_one(kFinishRelease, {f.id, f.attempt, owner, now});
+        row = tx->query_one(kFinishRelease, {f.id, f.attempt, owner, now, std::max(now, f.outcome.retry_at)});
         type = "released";
+        if (f.outcome.retry_at > now) {
+          data["run_at"] = format_rfc3339(f.outcome.retry_at);
+          data["reason"] = f.outcome.error.value("message", std::string());
+        }
         break;
     }
     applied.push_back(row.has_value());

@@ -50,6 +50,8 @@ class Runner::Impl {
             registry.histogram("tyto_job_duration_seconds", "Time from claim to finish of an attempt", {"pipeline"})),
         stage_duration_(registry.histogram("tyto_stage_duration_seconds", "Stage run time", {"stage"})),
         retries_(registry.counter("tyto_jobs_retries_total", "Attempts scheduled for retry").with({})),
+        deferred_(
+            registry.counter("tyto_jobs_deferred_total", "Jobs a stage sent back to wait for a shared limit").with({})),
         rescues_(registry.counter("tyto_jobs_rescued_total", "Jobs re-queued after their lease expired").with({})),
         timeouts_(registry.counter("tyto_jobs_timeouts_total", "Jobs stopped by their timeout").with({})),
         running_gauge_(registry.gauge("tyto_jobs_running", "Jobs running in this process").with({})) {}
@@ -257,6 +259,12 @@ class Runner::Impl {
       try {
         output = stage.def->run(ctx, p.stage_input(stage, job.input, outputs));
       } catch (const pipeline::Cancelled&) {
+      } catch (const pipeline::Deferred& e) {
+        if (!token.cancelled()) {
+          deferred_.inc();
+          return {Outcome::Kind::kRelease, nullptr, error_json("deferred", e.what(), true),
+                  now_micros() + std::chrono::duration_cast<std::chrono::microseconds>(e.delay()).count()};
+        }
       } catch (const pipeline::StageError& e) {
         if (!token.cancelled()) return failure(job, error_json(e.code(), e.what(), e.retryable()), stage.id);
       } catch (const std::exception& e) {
@@ -425,6 +433,7 @@ class Runner::Impl {
   metrics::Family<metrics::Histogram>& job_duration_;
   metrics::Family<metrics::Histogram>& stage_duration_;
   metrics::Counter& retries_;
+  metrics::Counter& deferred_;
   metrics::Counter& rescues_;
   metrics::Counter& timeouts_;
   metrics::Gauge& running_gauge_;

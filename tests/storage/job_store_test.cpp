@@ -3,6 +3,7 @@
 #include "tyto/jobs/job_store.hpp"
 #include "storage/backends.hpp"
 #include "tyto/core/metrics.hpp"
+#include "tyto/core/time.hpp"
 #include "tyto/events/events.hpp"
 #include "tyto/storage/migrations.hpp"
 
@@ -134,6 +135,26 @@ TEMPLATE_TEST_CASE("Retry, release and cancel move a running job back or to its 
   auto next = f.store->claim("r", 10, 30s);
   REQUIRE(next.size() == 1);
   CHECK(next[0].id == b.id);
+}
+
+TEMPLATE_TEST_CASE("A deferred release waits until its time and spends no attempt", "[storage][jobs]", SqliteBackend,
+                   PostgresBackend) {
+  Fixture<TestType> f;
+  const auto a = f.enqueue({.max_attempts = 1});
+  REQUIRE(f.store->claim("r", 1, 30s).size() == 1);
+  const auto later = tyto::now_micros() + 60'000'000;
+  f.store->finish("r", {{a.id,
+                         1,
+                         {Outcome::Kind::kRelease,
+                          nullptr,
+                          {{"code", "deferred"}, {"message", "the provider is busy"}, {"retryable", true}},
+                          later},
+                         {}}});
+  const auto ra = *f.store->get("t1", a.id);
+  CHECK(ra.state == JobState::kQueued);
+  CHECK(ra.run_at == later);
+  CHECK(ra.attempts == 0);  // its one attempt is still to come
+  CHECK(f.store->claim("r", 1, 30s).empty());
 }
 
 TEMPLATE_TEST_CASE("Claims follow priority, then due time, then age, and skip jobs not yet due", "[storage][jobs]",

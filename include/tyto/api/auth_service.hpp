@@ -40,6 +40,7 @@ struct SecretKeys {
   std::string upload_url;         // HMAC key of local upload URLs
   std::string share_url;          // HMAC key of share URLs
   std::string webhook_secrets;    // encrypts webhook signing secrets at rest
+  std::string product_secrets;    // encrypts products' secrets at rest (Services::secrets)
 };
 
 // The master secret: config's, else the one in the settings table, else a new random one stored there

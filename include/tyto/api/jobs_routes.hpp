@@ -1,6 +1,7 @@
 // The jobs API: jobs, pipelines, and their event streams (WebSocket and server-sent events).
 #pragma once
 
+#include "tyto/api/streams.hpp"
 #include "tyto/events/events.hpp"
 #include "tyto/http/router.hpp"
 #include "tyto/jobs/job_store.hpp"
@@ -21,10 +22,7 @@ struct JobsDeps {
   events::Events& events;
   metrics::Registry& registry;
   jobs::ScheduleStore& schedules;
-  std::size_t stream_queue_limit = 1000;                 // events a slow stream client may fall behind
-  std::size_t stream_queue_bytes = 256 * 1024;           // bytes of events a slow stream client may fall behind
-  std::chrono::milliseconds stream_send_timeout{5'000};  // a send blocked longer cuts the client off
-  std::size_t streams_per_principal = 64;                // open WebSocket/SSE streams per user or API key; 0: no limit
+  Streams& streams;  // the job streams' routes, bounded like every other stream
 };
 
 // POST/GET /api/v1/jobs, POST /api/v1/jobs/batch, GET /api/v1/jobs/{id}, POST …/cancel, …/retry,

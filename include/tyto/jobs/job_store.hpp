@@ -101,7 +101,7 @@ struct Outcome {
   enum class Kind { kSucceeded, kFailed, kRetry, kCancelled, kRelease } kind = Kind::kSucceeded;
   nlohmann::json result;      // kSucceeded
   nlohmann::json error;       // kFailed, kRetry: {code, message, retryable}
-  std::int64_t retry_at = 0;  // kRetry
+  std::int64_t retry_at = 0;  // kRetry; kRelease: when it may run again (0: at once)
 };
 
 // A job that finish(), rescue() or cancel() moved out of running (or a queued job that was cancelled),

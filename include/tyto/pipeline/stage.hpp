@@ -63,6 +63,20 @@ class StageError : public std::runtime_error {
   bool retryable_;
 };
 
+// Thrown by a stage that cannot run yet (a limit shared with other jobs is reached: a provider's
+// concurrency, a tenant's share): the job goes back to the queue to run again after `delay`, from this
+// stage, without spending an attempt. A stage that defers forever keeps its job queued forever, so a
+// stage defers only for limits that free up by themselves.
+class Deferred : public std::runtime_error {
+ public:
+  Deferred(std::chrono::milliseconds delay, std::string reason)
+      : std::runtime_error(std::move(reason)), delay_(delay) {}
+  std::chrono::milliseconds delay() const noexcept { return delay_; }
+
+ private:
+  std::chrono::milliseconds delay_;
+};
+
 // Thrown (by StageContext::check_cancelled) to unwind a stage that noticed cancellation.
 class Cancelled : public std::runtime_error {
  public:
@@ -111,6 +125,9 @@ class StageContext {
   virtual const std::string& job_id() const = 0;
   virtual const std::string& tenant_id() const = 0;
   virtual int attempt() const = 0;
+  // Whether this is the job's last attempt: a retryable failure now fails the job, so a stage that keeps
+  // state of its own (a scan's row) records the failure instead of waiting for a retry that never comes.
+  virtual bool last_attempt() const { return false; }
 
   // Progress of this stage, 0..1; the job's progress is derived from it. Rate-limited underneath,
   // so calling it often is cheap. `message` is shown in the event log.

@@ -30,6 +30,7 @@ class RunnerStageContext final : public pipeline::StageContext {
   const std::string& job_id() const override { return job_.id; }
   const std::string& tenant_id() const override { return job_.tenant_id; }
   int attempt() const override { return job_.attempts; }
+  bool last_attempt() const override { return job_.attempts >= job_.max_attempts; }
 
   void progress(double fraction, std::string_view message) override {
     fraction = std::clamp(fraction, 0.0, 1.0);

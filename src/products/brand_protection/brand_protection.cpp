@@ -176,12 +176,16 @@ struct BrandProtection::State {
   State(Services& s, ScanLimits limits, ScanQuotas quotas)
       : brands_store(s.db),
         scans_store(s.db),
+        providers(s),
+        shared(s.db),
         analyzer(make_analyzer()),
         brands(s, brands_store, scans_store),
-        stages(s, brands_store, scans_store, *analyzer, limits),
-        routes(s, brands_store, scans_store, quotas) {}
+        stages(s, brands_store, scans_store, providers, shared, *analyzer, limits),
+        routes(s, brands_store, scans_store, providers, quotas) {}
   BrandStore brands_store;
   ScanStore scans_store;
+  ProviderStore providers;
+  SharedLimits shared;
   std::unique_ptr<Analyzer> analyzer;
   Brands brands;
   ScanStages stages;
@@ -195,18 +199,22 @@ std::span<const EmbeddedFile> BrandProtection::migrations() const { return embed
 
 std::vector<ComponentOption> BrandProtection::options() {
   return {{"scans_per_day", "integer", 100, "Scans a tenant may start in any 24 hours (429 quota_exceeded after)"},
-          {"listings_per_scan", "integer", 1000, "Listings one scan fetches and scores at most"}};
+          {"listings_per_scan", "integer", 1000, "Listings one scan fetches and scores at most"},
+          {"concurrent_scans", "integer", 4,
+           "Scans of one tenant that run at once, over all instances (more wait in the queue)"}};
 }
 
 std::vector<pipeline::PipelineFile> BrandProtection::pipelines() const {
   return pipeline::pipeline_files(embedded_brand_protection_pipelines(), "src/products/brand_protection/pipelines");
 }
 
-std::vector<api::PersonalData*> BrandProtection::personal_data() { return {&state_->brands}; }
+std::vector<api::PersonalData*> BrandProtection::personal_data() { return {&state_->brands, &state_->providers}; }
 
 void BrandProtection::install(Services& services, pipeline::StageRegistry& stages, http::Router& router) {
   state_ = std::make_unique<State>(
-      services, ScanLimits{services.config.option("products.brand_protection.listings_per_scan").get<std::int64_t>()},
+      services,
+      ScanLimits{services.config.option("products.brand_protection.listings_per_scan").get<std::int64_t>(),
+                 services.config.option("products.brand_protection.concurrent_scans").get<std::int64_t>()},
       ScanQuotas{services.config.option("products.brand_protection.scans_per_day").get<std::int64_t>()});
   Brands* brands = &state_->brands;
   state_->stages.register_stages(stages);
@@ -236,6 +244,7 @@ void BrandProtection::install(Services& services, pipeline::StageRegistry& stage
   router.add(http::Method::kDelete, "/api/v1/brands/{id}", [brands](http::Request& req) { return brands->remove(req); },
              {.summary = "Delete a brand with its reference images", .tag = "brand_protection", .success_status = 204},
              {.role = auth::Role::kUser});
+  state_->providers.install(router);
   state_->routes.install(router);
   install_demo_routes(router);
 }

@@ -206,6 +206,11 @@ void check_brand_body(const json& body, json& fields) {
       fields["thresholds"] = "review must not be above flag";
     }
   }
+  // A brand is read by every viewer of the tenant: an API key in it would be answered to them all.
+  if (const auto p = body.find("scan_provider"); p != body.end() && p->is_object() && p->contains("api_key")) {
+    fields["scan_provider.api_key"] =
+        "an API key is not kept in a brand: save the provider (POST /api/v1/brands/providers) and name it by id";
+  }
   if (const auto s = body.find("schedule"); s != body.end() && s->is_string()) {
     const auto text = s->get<std::string>();
     if (text != "manual" && text != "daily" && text != "weekly") {

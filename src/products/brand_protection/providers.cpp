@@ -283,8 +283,10 @@ class HttpJsonProvider final : public Provider {
   }
 
  private:
-  // Keeps requests at least `spacing_` apart (the provider's rate), within this scan.
+  // Waits for the shared rate when the scan has one; else keeps requests at least `spacing_` apart (the
+  // provider's rate) within this scan.
   void pace() {
+    if (s_.pace) return s_.pace();
     if (spacing_.count() == 0) return;
     const auto now = std::chrono::steady_clock::now();
     if (now < next_) std::this_thread::sleep_for(next_ - now);
@@ -306,14 +308,17 @@ class HttpJsonProvider final : public Provider {
 
 }  // namespace
 
+std::string url_origin(const std::string& url) { return origin_of(url); }
+
 json provider_schema() {
   const json pointer = {{"type", "string"}, {"maxLength", 200}};
   return {{"type", "object"},
           {"required", {"type"}},
           {"additionalProperties", false},
           {"properties",
-           {{"type", {{"type", "string"}, {"enum", {"demo", "file", "http_json"}}}},
+           {{"type", {{"type", "string"}, {"enum", {"demo", "file", "http_json", "saved"}}}},
             {"object_id", {{"type", "string"}}},
+            {"provider_id", {{"type", "string"}}},
             {"url_template", {{"type", "string"}, {"minLength", 10}, {"maxLength", 2000}}},
             {"items", pointer},
             {"fields",
@@ -341,7 +346,7 @@ std::unique_ptr<Provider> make_provider(const json& spec, ProviderServices servi
   if (type == "demo") return std::make_unique<DemoProvider>();
   if (type == "file") return std::make_unique<FileProvider>(spec, std::move(services));
   if (type == "http_json") return std::make_unique<HttpJsonProvider>(spec, std::move(services));
-  bad("provider.type", "demo, file or http_json");
+  bad("provider.type", "demo, file or http_json (a saved provider is resolved first)");
 }
 
 std::string picture_type(std::string_view b) {

@@ -3,6 +3,8 @@
 //   {"type": "file", "object_id": "…"}        a CSV or JSON file of listings uploaded through the upload flow
 //   {"type": "http_json", "url_template": …}  a ScraperAPI-style JSON search endpoint (fields mapped by JSON
 //                                             pointers, API key, timeout, pages, request rate)
+//   {"type": "saved", "provider_id": "…"}     a saved provider (saved_providers.hpp), resolved to one of the
+//                                             above before make_provider
 // Every fetch of a URL goes through the platform's outbound client, so the SSRF guard (private addresses
 // refused unless `outbound.allow` names them), timeouts and size caps apply to listings and pictures alike.
 //
@@ -45,6 +47,9 @@ struct ProviderServices {
   // Reads an object of the scan's tenant (the file provider's file), at most max_bytes.
   std::function<std::string(const std::string& object_id, std::size_t max_bytes)> read_object;
   std::size_t max_image_bytes = 25u << 20;
+  // Waits until the provider may take one more request (its rate, shared by every scan of every instance);
+  // empty: the provider paces its own requests within this scan.
+  std::function<void()> pace;
 };
 
 class Provider {
@@ -59,6 +64,9 @@ class Provider {
   // (kValidationFailed for what is not such a picture, kForbidden for a refused address, kUnavailable).
   virtual std::string fetch_image(const ProviderListing& listing) = 0;
 };
+
+// "scheme://host[:port]" of an absolute URL: the key its requests share their rate under.
+std::string url_origin(const std::string& url);
 
 // The JSON Schema of a provider spec (the `provider` member of a scan request).
 nlohmann::json provider_schema();

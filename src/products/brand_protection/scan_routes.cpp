@@ -2,7 +2,9 @@
 #include "scan_routes.hpp"
 
 #include "providers.hpp"
+#include "saved_providers.hpp"
 #include "tyto/api/auth_routes.hpp"
+#include "tyto/api/streams.hpp"
 #include "tyto/auth/audit.hpp"
 #include "tyto/core/error.hpp"
 #include "tyto/core/ids.hpp"
@@ -140,27 +142,10 @@ http::Response ScanRoutes::start_scan(http::Request& req) {
   const Brand b = brand(req);
   const json body = req.json();
   const json provider = body.at("provider");
-  const std::string kind = provider.at("type");
-  if (kind == "file") {
-    const std::string object_id = provider.value("object_id", std::string());
-    const auto object = is_uuid(object_id) ? s_.objects.get_object(who.tenant_id, object_id) : std::nullopt;
-    if (!object) {
-      throw Error(ErrorCode::kValidationFailed, "invalid provider",
-                  {{"fields", {{"provider.object_id", "no such object"}}}});
-    }
-  } else if (kind == "http_json") {
-    const std::string url = provider.value("url_template", std::string());
-    if (url.find("{query}") == std::string::npos) {
-      throw Error(ErrorCode::kValidationFailed, "invalid provider",
-                  {{"fields", {{"provider.url_template", "must hold {query}"}}}});
-    }
-    try {
-      (void)http::parse_outbound_url(url);
-    } catch (const Error&) {
-      throw Error(ErrorCode::kValidationFailed, "invalid provider",
-                  {{"fields", {{"provider.url_template", "must be an absolute http or https URL"}}}});
-    }
-  }
+  check_provider_spec(s_, who.tenant_id, provider);
+  // A saved provider's scans and listings carry the kind it is.
+  std::string kind = provider.at("type");
+  if (kind == "saved") kind = providers_.get(who.tenant_id, provider.at("provider_id"))->spec.at("type");
   if (scans_.started_since(who.tenant_id, now_micros() - 86'400'000'000LL) >= limits_.scans_per_day) {
     throw Error(ErrorCode::kQuotaExceeded, "the tenant's scans for the day are used up",
                 {{"quota", "brand_protection.scans_per_day"}, {"limit", limits_.scans_per_day}});
@@ -326,6 +311,17 @@ void ScanRoutes::install(http::Router& router) {
   router.add(http::Method::kGet, "/api/v1/brands/{id}/scans/{scan_id}/listings.csv",
              [this](http::Request& r) { return listings_csv(r); },
              {.summary = "A scan's listings as CSV", .tag = tag, .success_content_type = "text/csv"});
+  // Live progress: the scan now, then scan.progress (the scan after each listing), listing.scored (the
+  // listing as stored) and scan.finished.
+  s_.streams.add(router, {.sse_path = "/api/v1/brands/{id}/scans/{scan_id}/events",
+                          .websocket_path = "/ws/brands/{id}/scans/{scan_id}",
+                          .resolve =
+                              [this](const http::Request& req) {
+                                const Scan s = scan(req, brand(req));
+                                return api::StreamSource{s.tenant_id, scan_topic(s.id), scan_json(s)};
+                              },
+                          .what = "a brand scan",
+                          .tag = tag});
   router.add(http::Method::kPost, "/api/v1/listings/{id}/review", [this](http::Request& r) { return review(r); },
              {.summary = "Confirm or dismiss a listing, with a note (audit-logged)",
               .tag = tag,

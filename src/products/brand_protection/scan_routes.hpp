@@ -2,6 +2,7 @@
 #pragma once
 
 #include "brands.hpp"
+#include "saved_providers.hpp"
 #include "scans.hpp"
 #include "tyto/http/request.hpp"
 #include "tyto/product.hpp"
@@ -14,8 +15,8 @@ struct ScanQuotas {
 
 class ScanRoutes {
  public:
-  ScanRoutes(Services& services, BrandStore& brands, ScanStore& scans, ScanQuotas limits)
-      : s_(services), brands_(brands), scans_(scans), limits_(limits) {}
+  ScanRoutes(Services& services, BrandStore& brands, ScanStore& scans, ProviderStore& providers, ScanQuotas limits)
+      : s_(services), brands_(brands), scans_(scans), providers_(providers), limits_(limits) {}
 
   void install(http::Router& router);
 
@@ -37,6 +38,7 @@ class ScanRoutes {
   Services& s_;
   BrandStore& brands_;
   ScanStore& scans_;
+  ProviderStore& providers_;
   ScanQuotas limits_;
 };
 

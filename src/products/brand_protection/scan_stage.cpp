@@ -4,9 +4,13 @@
 #include "tyto/core/ids.hpp"
 #include "tyto/core/logging.hpp"
 #include "tyto/core/time.hpp"
+#include "tyto/events/events.hpp"
 #include "tyto/webhooks/webhooks.hpp"
 
 #include <fmt/format.h>
+
+#include <random>
+#include <thread>
 
 namespace tyto::products::brand_protection {
 namespace {
@@ -20,6 +24,52 @@ json id_input(const char* name) {
           {"properties", {{name, {{"type", "string"}}}}}};
 }
 
+// The slots a scan holds in the shared limits, released when the scan ends however it ends (a crash leaves
+// them to expire with their lease).
+class HeldSlots {
+ public:
+  static constexpr std::chrono::seconds kLease{600};
+
+  HeldSlots(SharedLimits& limits, std::string tenant, std::string scan_id)
+      : limits_(limits), tenant_(std::move(tenant)), scan_id_(std::move(scan_id)) {}
+  HeldSlots(const HeldSlots&) = delete;
+  HeldSlots& operator=(const HeldSlots&) = delete;
+  ~HeldSlots() {
+    for (const auto& key : keys_) {
+      try {
+        limits_.release(tenant_, key, scan_id_);
+      } catch (const std::exception& e) {
+        log::warn("scan slot not released; its lease will expire", {{"key", key}, {"error", e.what()}});
+      }
+    }
+  }
+
+  // Holds one of `limit` slots of key, or throws pipeline::Deferred to run the scan a little later.
+  void hold(const std::string& key, std::int64_t limit, const char* what) {
+    if (!limits_.acquire(tenant_, key, scan_id_, limit, kLease)) {
+      thread_local std::mt19937 random{std::random_device{}()};
+      const auto delay = std::chrono::milliseconds(3000 + std::uniform_int_distribution<int>(0, 4000)(random));
+      throw pipeline::Deferred(delay, fmt::format("{} has {} scans running, as many as allowed", what, limit));
+    }
+    keys_.push_back(key);
+  }
+
+  // Extends the leases once a minute while the scan runs.
+  void keep_alive() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - renewed_ < std::chrono::seconds(60)) return;
+    renewed_ = now;
+    for (const auto& key : keys_) limits_.renew(tenant_, key, scan_id_, kLease);
+  }
+
+ private:
+  SharedLimits& limits_;
+  const std::string tenant_;
+  const std::string scan_id_;
+  std::vector<std::string> keys_;
+  std::chrono::steady_clock::time_point renewed_ = std::chrono::steady_clock::now();
+};
+
 std::string extension_of(const std::string& media_type) {
   if (media_type == "image/png") return "png";
   if (media_type == "image/webp") return "webp";
@@ -27,6 +77,18 @@ std::string extension_of(const std::string& media_type) {
 }
 
 }  // namespace
+
+void ScanStages::update(const std::string& tenant, const std::string& scan_id, const char* type,
+                        const std::function<void(storage::Session&)>& change, std::optional<json> listing) {
+  auto tx = s_.db.begin(storage::TxMode::kWrite);
+  change(*tx);
+  std::vector<events::NewEvent> pending;
+  if (listing) pending.push_back({tenant, scan_topic(scan_id), "listing.scored", std::move(*listing)});
+  if (const auto scan = scans_.get(*tx, tenant, scan_id)) {
+    pending.push_back({tenant, scan_topic(scan_id), type, scan_json(*scan)});
+  }
+  s_.events.commit(*tx, pending);
+}
 
 void ScanStages::register_stages(pipeline::StageRegistry& stages) {
   stages.add({"brand_protection.scan",
@@ -91,18 +153,47 @@ json ScanStages::scan(pipeline::StageContext& ctx, const json& input) {
   if (!scan) throw pipeline::StageError("not_found", "the scan is gone", false);
   const auto brand = brands_.get(tenant, scan->brand_id);
   if (!brand) {
-    scans_.finish(tenant, scan_id, false, "the brand was deleted");
+    update(tenant, scan_id, "scan.finished",
+           [&](storage::Session& tx) { scans_.finish(tx, tenant, scan_id, false, "the brand was deleted"); });
     throw pipeline::StageError("not_found", "the brand was deleted", false);
   }
+  ResolvedProvider resolved;
+  try {
+    resolved = providers_.resolve(tenant, scan->provider_spec);
+  } catch (const Error& e) {
+    update(tenant, scan_id, "scan.finished",
+           [&](storage::Session& tx) { scans_.finish(tx, tenant, scan_id, false, e.what()); });
+    throw pipeline::StageError("provider_gone", e.what(), false);
+  }
+  // Shared with every scan on every instance: the tenant's concurrent scans, the provider's, its request rate.
+  HeldSlots slots(shared_, tenant, scan_id);
+  slots.hold("tenant", limits_.concurrent_scans, "the tenant");
+  if (resolved.max_concurrent_scans > 0) {
+    slots.hold(resolved.limit_key, resolved.max_concurrent_scans, "the provider");
+  }
+  std::function<void()> pace;
+  if (resolved.rate_per_minute > 0 && !resolved.limit_key.empty()) {
+    pace = [&] {
+      const double burst = std::max(1.0, resolved.rate_per_minute / 60);
+      for (;;) {
+        const auto wait = shared_.take(tenant, resolved.limit_key, resolved.rate_per_minute, burst);
+        if (wait.count() == 0) return;
+        ctx.check_cancelled();
+        std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(wait, std::chrono::seconds(1)));
+      }
+    };
+  }
+
   std::vector<ReferenceHashes> references;
   for (auto& [id, hashes] : brands_.hashed_images(tenant, brand->id)) references.push_back({id, std::move(hashes)});
 
   std::unique_ptr<Provider> provider;
   std::vector<ProviderListing> found;
   try {
-    provider = make_provider(scan->provider_spec, {s_.http_client, [&ctx](const std::string& id, std::size_t max) {
-                                                     return ctx.artifacts().get(id, max);
-                                                   }});
+    ProviderServices services{s_.http_client,
+                              [&ctx](const std::string& id, std::size_t max) { return ctx.artifacts().get(id, max); }};
+    services.pace = pace;
+    provider = make_provider(resolved.spec, std::move(services));
     for (int page = 0; static_cast<std::int64_t>(found.size()) < limits_.listings_per_scan; ++page) {
       ctx.check_cancelled();
       auto p = provider->search(scan->query, page);
@@ -115,15 +206,21 @@ json ScanStages::scan(pipeline::StageContext& ctx, const json& input) {
   } catch (const Error& e) {
     // The search is the scan: without it there is nothing to score. Unreachable providers are retried.
     const bool retryable = e.code() == ErrorCode::kUnavailable;
-    if (!retryable) scans_.finish(tenant, scan_id, false, e.what());
+    if (!retryable || ctx.last_attempt()) {
+      update(tenant, scan_id, "scan.finished",
+             [&](storage::Session& tx) { scans_.finish(tx, tenant, scan_id, false, e.what()); });
+    }
     throw pipeline::StageError("search_failed", e.what(), retryable);
   }
-  scans_.set_running(tenant, scan_id, static_cast<std::int64_t>(found.size()));
+  update(tenant, scan_id, "scan.progress", [&](storage::Session& tx) {
+    scans_.set_running(tx, tenant, scan_id, static_cast<std::int64_t>(found.size()));
+  });
 
   const double flag = brand->settings["thresholds"].value("flag", 0.8);
   std::int64_t done = 0, failed = 0, flagged = 0;
   for (const auto& item : found) {
     ctx.check_cancelled();
+    slots.keep_alive();
     Listing l;
     l.tenant_id = tenant;
     l.brand_id = brand->id;
@@ -188,11 +285,16 @@ json ScanStages::scan(pipeline::StageContext& ctx, const json& input) {
                         {"probability", *l.probability}});
     }
     ++done;
-    scans_.set_progress(tenant, scan_id, done, failed, flagged);
+    const auto stored = scans_.get_listing(tenant, l.id);
+    update(
+        tenant, scan_id, "scan.progress",
+        [&](storage::Session& tx) { scans_.set_progress(tx, tenant, scan_id, done, failed, flagged); },
+        stored ? std::optional<json>(listing_json(*stored)) : std::nullopt);
     ctx.progress(0.02 + 0.98 * static_cast<double>(done) / static_cast<double>(found.size()),
                  fmt::format("{} of {} listings", done, found.size()));
   }
-  scans_.finish(tenant, scan_id, true, std::nullopt);
+  update(tenant, scan_id, "scan.finished",
+         [&](storage::Session& tx) { scans_.finish(tx, tenant, scan_id, true, std::nullopt); });
   return {{"scan_id", scan_id}, {"listings", done}, {"failed", failed}, {"flagged", flagged}};
 }
 

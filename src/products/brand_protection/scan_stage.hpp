@@ -9,6 +9,8 @@
 
 #include "analyzer.hpp"
 #include "brands.hpp"
+#include "limits.hpp"
+#include "saved_providers.hpp"
 #include "scans.hpp"
 #include "tyto/pipeline/stage.hpp"
 #include "tyto/product.hpp"
@@ -17,12 +19,20 @@ namespace tyto::products::brand_protection {
 
 struct ScanLimits {
   std::int64_t listings_per_scan = 1000;
+  std::int64_t concurrent_scans = 4;  // per tenant, over all instances
 };
 
 class ScanStages {
  public:
-  ScanStages(Services& services, BrandStore& brands, ScanStore& scans, Analyzer& analyzer, ScanLimits limits)
-      : s_(services), brands_(brands), scans_(scans), analyzer_(analyzer), limits_(limits) {}
+  ScanStages(Services& services, BrandStore& brands, ScanStore& scans, ProviderStore& providers, SharedLimits& shared,
+             Analyzer& analyzer, ScanLimits limits)
+      : s_(services),
+        brands_(brands),
+        scans_(scans),
+        providers_(providers),
+        shared_(shared),
+        analyzer_(analyzer),
+        limits_(limits) {}
 
   void register_stages(pipeline::StageRegistry& stages);
 
@@ -32,10 +42,16 @@ class ScanStages {
  private:
   // The scan a fired schedule runs: made for the brand with its scan_provider (the same one on a retry).
   std::string scheduled_scan(pipeline::StageContext& ctx, const std::string& brand_id);
+  // Runs `change` on the scan's row and sends the scan as it then is to its stream as `type` (after the
+  // scored listing, if one is given), in one transaction.
+  void update(const std::string& tenant, const std::string& scan_id, const char* type,
+              const std::function<void(storage::Session&)>& change, std::optional<nlohmann::json> listing = {});
 
   Services& s_;
   BrandStore& brands_;
   ScanStore& scans_;
+  ProviderStore& providers_;
+  SharedLimits& shared_;
   Analyzer& analyzer_;
   ScanLimits limits_;
 };

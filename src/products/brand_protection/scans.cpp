@@ -149,6 +149,8 @@ json scan_json(const Scan& s) {
           {"finished_at", opt_time(s.finished_at)}};
 }
 
+std::string scan_topic(const std::string& scan_id) { return "brand_scan:" + scan_id; }
+
 json scan_schema() {
   return {{"type", "object"},
           {"properties",
@@ -222,7 +224,11 @@ void ScanStore::set_job(storage::Session& tx, const std::string& tenant_id, cons
 }
 
 std::optional<Scan> ScanStore::get(const std::string& tenant_id, const std::string& id) {
-  auto row = db_.query_one(kSelectScan, {tenant_id, id});
+  return get(db_, tenant_id, id);
+}
+
+std::optional<Scan> ScanStore::get(storage::Session& tx, const std::string& tenant_id, const std::string& id) {
+  auto row = tx.query_one(kSelectScan, {tenant_id, id});
   if (!row) return std::nullopt;
   return scan_from_row(*row);
 }
@@ -246,18 +252,19 @@ std::int64_t ScanStore::started_since(const std::string& tenant_id, std::int64_t
   return db_.query_one(kScansSince, {tenant_id, since})->get<std::int64_t>(0);
 }
 
-void ScanStore::set_running(const std::string& tenant_id, const std::string& id, std::int64_t found) {
-  db_.execute(kScanRunning, {tenant_id, id, found});
+void ScanStore::set_running(storage::Session& tx, const std::string& tenant_id, const std::string& id,
+                            std::int64_t found) {
+  tx.execute(kScanRunning, {tenant_id, id, found});
 }
 
-void ScanStore::set_progress(const std::string& tenant_id, const std::string& id, std::int64_t done,
-                             std::int64_t failed, std::int64_t flagged) {
-  db_.execute(kScanProgress, {tenant_id, id, done, failed, flagged});
+void ScanStore::set_progress(storage::Session& tx, const std::string& tenant_id, const std::string& id,
+                             std::int64_t done, std::int64_t failed, std::int64_t flagged) {
+  tx.execute(kScanProgress, {tenant_id, id, done, failed, flagged});
 }
 
-void ScanStore::finish(const std::string& tenant_id, const std::string& id, bool ok,
+void ScanStore::finish(storage::Session& tx, const std::string& tenant_id, const std::string& id, bool ok,
                        const std::optional<std::string>& error) {
-  db_.execute(kScanFinish, {tenant_id, id, ok ? "succeeded" : "failed", error, now_micros()});
+  tx.execute(kScanFinish, {tenant_id, id, ok ? "succeeded" : "failed", error, now_micros()});
 }
 
 std::string ScanStore::upsert_listing(const Listing& l) {

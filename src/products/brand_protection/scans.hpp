@@ -74,6 +74,8 @@ struct ListingQuery {
 };
 
 nlohmann::json scan_json(const Scan& s);
+// The events topic of a scan's stream: scan.progress, listing.scored, scan.finished.
+std::string scan_topic(const std::string& scan_id);
 nlohmann::json scan_schema();
 nlohmann::json listing_json(const Listing& l);
 nlohmann::json listing_schema();
@@ -92,10 +94,12 @@ class ScanStore {
                          int limit);
   // Scans the tenant started since `since` (microseconds): the daily quota.
   std::int64_t started_since(const std::string& tenant_id, std::int64_t since);
-  void set_running(const std::string& tenant_id, const std::string& id, std::int64_t found);
-  void set_progress(const std::string& tenant_id, const std::string& id, std::int64_t done, std::int64_t failed,
-                    std::int64_t flagged);
-  void finish(const std::string& tenant_id, const std::string& id, bool ok, const std::optional<std::string>& error);
+  std::optional<Scan> get(storage::Session& tx, const std::string& tenant_id, const std::string& id);
+  void set_running(storage::Session& tx, const std::string& tenant_id, const std::string& id, std::int64_t found);
+  void set_progress(storage::Session& tx, const std::string& tenant_id, const std::string& id, std::int64_t done,
+                    std::int64_t failed, std::int64_t flagged);
+  void finish(storage::Session& tx, const std::string& tenant_id, const std::string& id, bool ok,
+              const std::optional<std::string>& error);
 
   // Inserts the listing or, when the brand already has the provider's listing, updates what the provider
   // and the score say and keeps the review. Returns the stored listing's id.

@@ -5,6 +5,7 @@
 #include "integration/backends.hpp"
 #include "integration/isolation_matrix.hpp"
 #include "support/api_client.hpp"
+#include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/webhook_receiver.hpp"
 #include "tyto/core/hash.hpp"
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 using namespace tyto::test;
@@ -186,6 +188,86 @@ TEMPLATE_TEST_CASE("A demo scan puts the planted copies on top with their eviden
   CHECK(std::count(csv.raw.body.begin(), csv.raw.body.end(), '\n') == 201);
   CHECK(csv.raw.body.find("listing_id,provider,title") == 0);
   CHECK(csv.raw.body.find("\r\n" + top["listing_id"].template get<std::string>() + ",demo,") != std::string::npos);
+}
+
+TEST_CASE("A scan streams its progress and each scored listing live over WebSocket and SSE",
+          "[integration][brand_protection][scan][streams]") {
+  using namespace std::chrono_literals;
+  SqliteBackend backend;
+  auto server = TytoProcess::serve(backend.args(), {{"TYTO_PRODUCTS_BRAND_PROTECTION_LISTINGS_PER_SCAN", "40"}});
+  const auto port = server->port();
+  const auto [brand, references] = demo_brand(port);
+  auto started = api(port, "POST", "/api/v1/brands/" + brand + "/scans", {{"provider", {{"type", "demo"}}}});
+  REQUIRE(started.status == 202);
+  const std::string scan = started.body["scan_id"];
+
+  // The WebSocket, opened while the scan may still be queued: the scan now, then every event to the end.
+  Client ws(port);
+  REQUIRE(ws.websocket_upgrade("/ws/brands/" + brand + "/scans/" + scan));
+  auto first = ws.websocket_read_text();
+  REQUIRE(first);
+  const json snapshot = json::parse(*first);
+  CHECK(snapshot["type"] == "snapshot");
+  CHECK(snapshot["data"]["id"] == scan);
+  std::vector<json> events;
+  while (events.empty() || events.back()["type"] != "scan.finished") {
+    auto text = ws.websocket_read_text(60s);
+    REQUIRE(text);
+    events.push_back(json::parse(*text));
+  }
+  std::set<std::string> scored;
+  std::int64_t last_seq = 0, last_done = -1;
+  for (const auto& e : events) {
+    INFO(e.dump().substr(0, 300));
+    CHECK(e["seq"].get<std::int64_t>() > last_seq);  // in order, none twice
+    last_seq = e["seq"];
+    if (e["type"] == "listing.scored") {
+      CHECK(e["data"]["probability"].is_number());
+      scored.insert(e["data"]["id"].get<std::string>());
+    } else if (e["type"] == "scan.progress") {
+      CHECK(e["data"]["state"] == "running");
+      CHECK(e["data"]["listings_done"].get<std::int64_t>() >= last_done);
+      last_done = e["data"]["listings_done"];
+    }
+  }
+  CHECK(scored.size() == 40);
+  CHECK(events.back()["data"]["state"] == "succeeded");
+  CHECK(events.back()["data"]["listings_done"] == 40);
+  const auto listings = api(port, "GET", "/api/v1/brands/" + brand + "/scans/" + scan + "/listings?limit=100");
+  for (const auto& l : listings.body["items"]) CHECK(scored.count(l["id"].get<std::string>()) == 1);
+
+  // SSE: the same events with their ids, resumed after the tenth.
+  auto read_sse = [&](const std::string& last_id) {
+    Client c(port);
+    std::string req = "GET /api/v1/brands/" + brand + "/scans/" + scan +
+                      "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kAdminKey + "\r\n";
+    if (!last_id.empty()) req += "Last-Event-ID: " + last_id + "\r\n";
+    c.send(req + "\r\n");
+    auto res = c.read_response(3s);  // close-delimited: read until the timeout
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    std::vector<std::int64_t> ids;
+    std::istringstream lines(res->body);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("id: ", 0) == 0) ids.push_back(std::stoll(line.substr(4)));
+    }
+    return ids;
+  };
+  std::vector<std::int64_t> seqs;
+  for (const auto& e : events) seqs.push_back(e["seq"]);
+  const auto all = read_sse("");
+  CHECK(all == seqs);
+  CHECK(read_sse(std::to_string(seqs[9])) == std::vector<std::int64_t>(seqs.begin() + 10, seqs.end()));
+
+  // Another brand's path to the scan finds nothing.
+  auto other = api(port, "POST", "/api/v1/brands", {{"name", "Another brand"}});
+  REQUIRE(other.status == 201);
+  Client wrong(port);
+  REQUIRE(wrong.websocket_upgrade("/ws/brands/" + other.body["id"].get<std::string>() + "/scans/" + scan));
+  auto refused = wrong.websocket_read_text();
+  REQUIRE(refused);
+  CHECK(json::parse(*refused)["type"] == "error");
+  CHECK(json::parse(*refused)["data"]["error"]["code"] == "not_found");
 }
 
 TEST_CASE("A scan of an uploaded listings file puts the planted copies on top by their pictures alone",
@@ -365,6 +447,14 @@ TEMPLATE_TEST_CASE("Scans, listings and reference images of one tenant are invis
                             "/api/v1/brands/" + id + "/scans/" + scan["id"].template get<std::string>() + "/listings");
                     REQUIRE_FALSE(listings.body["items"].empty());
                     v.add("/api/v1/listings/", listings.body["items"][0]["id"]);
+                    auto saved = api(port, "POST", "/api/v1/brands/providers",
+                                     {{"name", "Victim's search"},
+                                      {"provider",
+                                       {{"type", "http_json"},
+                                        {"url_template", "https://search.example.com/?q={query}"},
+                                        {"api_key", "victim-secret-key"}}}});
+                    REQUIRE(saved.status == 201);
+                    v.add("/api/v1/brands/providers/", saved.body["id"]);
                     v.bodies["/api/v1/brands/{id}/images"] = {{"object_id", object}};
                     v.bodies["/api/v1/brands/{id}/scans"] = {{"provider", {{"type", "demo"}}}};
                     v.bodies["/api/v1/listings/{id}/review"] = {{"decision", "dismissed"}};
