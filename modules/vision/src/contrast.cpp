@@ -20,26 +20,49 @@ double distance2(const Vec3& a, const std::uint8_t* p) {
   return d0 * d0 + d1 * d1 + d2 * d2;
 }
 
-double linear(std::uint8_t v) {
-  const double c = v / 255.0;
-  return c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+// sRGB to linear light, one table for the 256 values (a pow per channel per pixel otherwise).
+const std::array<double, 256>& linear_table() {
+  static const std::array<double, 256> table = [] {
+    std::array<double, 256> t{};
+    for (int v = 0; v < 256; ++v) {
+      const double c = v / 255.0;
+      t[v] = c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+    }
+    return t;
+  }();
+  return table;
 }
+
+double linear(std::uint8_t v) { return linear_table()[v]; }
 
 // Two-means in RGB, seeded by the means of the darkest and the lightest 5% (deterministic, unlike
 // cv::kmeans's random seeding). labels[i] is 0 or 1.
 std::array<Vec3, 2> two_means(const cv::Mat& rgb, cv::Mat& labels) {
   const int n = rgb.rows * rgb.cols;
   const auto* px = rgb.ptr<std::uint8_t>();
-  std::vector<std::pair<double, int>> lum(n);
-  for (int i = 0; i < n; ++i) lum[i] = {0.2126 * px[3 * i] + 0.7152 * px[3 * i + 1] + 0.0722 * px[3 * i + 2], i};
-  std::sort(lum.begin(), lum.end());
+  // Luma in 256 bins: the darkest and lightest 5 % without sorting the pixels.
+  std::vector<std::uint8_t> luma(n);
+  std::array<int, 256> histogram{};
+  for (int i = 0; i < n; ++i) {
+    luma[i] = static_cast<std::uint8_t>((54 * px[3 * i] + 183 * px[3 * i + 1] + 19 * px[3 * i + 2]) >> 8);
+    ++histogram[luma[i]];
+  }
   const int tail = std::max(1, n / 20);
+  int low = 0, high = 255;
+  for (int seen = histogram[0]; seen < tail; seen += histogram[++low]) {
+  }
+  for (int seen = histogram[255]; seen < tail; seen += histogram[--high]) {
+  }
   std::array<Vec3, 2> centre{};
+  std::array<int, 2> seeds{0, 0};
+  for (int i = 0; i < n; ++i) {
+    const int k = luma[i] <= low ? 0 : luma[i] >= high ? 1 : -1;
+    if (k < 0) continue;
+    ++seeds[k];
+    for (int c = 0; c < 3; ++c) centre[k][c] += px[3 * i + c];
+  }
   for (int k = 0; k < 2; ++k)
-    for (int j = 0; j < tail; ++j) {
-      const int i = lum[k == 0 ? j : n - 1 - j].second;
-      for (int c = 0; c < 3; ++c) centre[k][c] += px[3 * i + c] / static_cast<double>(tail);
-    }
+    for (int c = 0; c < 3; ++c) centre[k][c] /= std::max(1, seeds[k]);
   labels.create(rgb.rows, rgb.cols, CV_8U);
   auto* label = labels.ptr<std::uint8_t>();
   for (int iteration = 0; iteration < 30; ++iteration) {
