@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cstdlib>
 #include <future>
 #include <set>
 
@@ -47,6 +48,23 @@ TEST_CASE("The tessdata folder is found from Debian's tesseract-ocr-eng", "[visi
   REQUIRE_FALSE(dir.empty());
   CHECK(std::filesystem::is_regular_file(std::filesystem::path(dir) / "eng.traineddata"));
   CHECK(vision::find_tessdata("klingon").empty());
+
+  // $TESSDATA_PREFIX wins when it holds the model, itself or in its tessdata/ folder.
+  TempDir prefix;
+  std::filesystem::create_directories(prefix.path() / "tessdata");
+  std::filesystem::create_symlink(std::filesystem::path(dir) / "eng.traineddata",
+                                  prefix.path() / "tessdata" / "eng.traineddata");
+  ::setenv("TESSDATA_PREFIX", prefix.path().c_str(), 1);
+  const auto from_env = vision::find_tessdata();
+  vision::OcrPool pool({.size = 1});
+  CHECK_NOTHROW(pool.warm_up());
+  const auto pool_dir = pool.tessdata();
+  ::setenv("TESSDATA_PREFIX", (prefix.path() / "nothing-here").c_str(), 1);
+  const auto fallback = vision::find_tessdata();
+  ::unsetenv("TESSDATA_PREFIX");
+  CHECK(from_env == (prefix.path() / "tessdata").string());
+  CHECK(pool_dir == from_env);
+  CHECK(fallback == dir);
 }
 
 TEST_CASE("OCR reads rendered text as words and lines with boxes where it was drawn", "[vision][ocr]") {
