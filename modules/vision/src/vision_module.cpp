@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace tyto {
@@ -160,7 +161,13 @@ json VisionModule::contrast(pipeline::StageContext& ctx, const json& input) {
   std::size_t done = 0;
   for (const auto& region : regions) {
     ctx.check_cancelled();
-    const Box box = box_from(region.contains("box") ? region.at("box") : region);
+    Box box = box_from(region.contains("box") ? region.at("box") : region);
+    if (region.contains("box")) {
+      // OCR's boxes hug the glyphs; a margin puts background on the box's border, which decides the clusters.
+      const int margin = std::max(2, box.height / 8);
+      box = clip({box.x - margin, box.y - margin, box.width + 2 * margin, box.height + 2 * margin}, image.width,
+                 image.height);
+    }
     json entry = {{"box", box_json(box)}};
     if (region.contains("id")) entry["id"] = region.at("id");
     if (region.contains("text")) entry["text"] = region.at("text");
