@@ -35,8 +35,12 @@ RUN /usr/local/lib/tyto-setup/scripts/setup.sh packages runtime \
  && useradd --system --uid 10001 --home-dir /var/lib/tyto --create-home --shell /usr/sbin/nologin tyto
 COPY --from=build /out/tyto /usr/local/bin/tyto
 COPY config/tyto.json /etc/tyto/tyto.json
+# OMP_THREAD_LIMIT=1: Debian's Tesseract (the vision module's OCR) starts OpenMP teams inside each recognition,
+# which only oversubscribe job threads that already use every core (twice slower on 2 cores; docs/modules/vision.md).
+# libgomp reads it when it loads, so it must be in the environment, not set by the server.
 ENV TYTO_LISTEN=0.0.0.0:8080 \
-    TYTO_DATA_DIR=/var/lib/tyto
+    TYTO_DATA_DIR=/var/lib/tyto \
+    OMP_THREAD_LIMIT=1
 USER tyto
 WORKDIR /var/lib/tyto
 VOLUME ["/var/lib/tyto"]

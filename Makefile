@@ -52,7 +52,7 @@ build-all: configure
 
 run: build
 	@mkdir -p data
-	$(BUILD_DIR)/tyto serve --listen $(LISTEN) --data-dir ./data
+	OMP_THREAD_LIMIT=$${OMP_THREAD_LIMIT:-1} $(BUILD_DIR)/tyto serve --listen $(LISTEN) --data-dir ./data
 
 test: test-deps
 	@$(MAKE) --no-print-directory build-all

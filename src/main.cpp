@@ -6,6 +6,7 @@
 #include "tyto/modules/builtin.hpp"
 #include "tyto/modules/fingerprint.hpp"
 #include "tyto/modules/scoring.hpp"
+#include "tyto/modules/vision.hpp"
 
 #if TYTO_WITH_BRAND_PROTECTION
 #include "products/brand_protection/brand_protection.hpp"
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   components.module<tyto::modules::BuiltinModule>();
   components.module<tyto::modules::FingerprintModule>();
   components.module<tyto::modules::ScoringModule>();
+  components.module<tyto::modules::VisionModule>();
 #if TYTO_WITH_BRAND_PROTECTION
   components.product<tyto::products::BrandProtection>();
 #endif

@@ -16,4 +16,5 @@ TYTO_BENCH_IO_THREADS=1 TYTO_BENCH_ACCESS_LOG=false "$here/http_health.sh" "$bui
 "$here/fingerprint_audio.sh" "$build_dir"
 "$here/fingerprint.sh" "$build_dir"
 "$here/scoring.sh" "$build_dir"
+"$here/vision.sh" "$build_dir"
 "$here/brand_scan.py" "$build_dir"
