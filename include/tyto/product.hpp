@@ -98,6 +98,18 @@ struct Services {
   http::OutboundClient& http_client;
   // Counters and histograms, exposed on /metrics; name them tyto_<product>_*. Thread-safe.
   metrics::Registry& metrics;
+  // The build's modules, as main lists them. A product that builds on a module (the accessibility auditor on
+  // the browser's renderer) finds it with module<T>(); products never reach each other this way.
+  std::span<pipeline::Module* const> modules;
+
+  // The module of type M, or nullptr when the build left it out.
+  template <class M>
+  M* module() const {
+    for (auto* m : modules) {
+      if (auto* found = dynamic_cast<M*>(m)) return found;
+    }
+    return nullptr;
+  }
 };
 
 using api::ConsolePage;

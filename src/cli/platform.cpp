@@ -186,9 +186,10 @@ Platform::Platform(const Config& config, const Components& components, Environme
   stream_options.per_principal = static_cast<std::size_t>(config_.jobs.streams_per_principal);
   streams_ = std::make_unique<api::Streams>(*events_, registry_, stream_options);
   secrets_ = std::make_unique<webhooks::SecretBox>(auth_->keys().product_secrets);
-  services_ =
-      std::make_unique<Services>(Services{config_, *db_, *catalog_, *events_, *streams_, *submitter_, *schedules_,
-                                          *audit_, *outbox_, *secrets_, outbound_, *outbound_client_, registry_});
+  for (auto& m : modules_) module_list_.push_back(m.get());
+  services_ = std::make_unique<Services>(Services{config_, *db_, *catalog_, *events_, *streams_, *submitter_,
+                                                  *schedules_, *audit_, *outbox_, *secrets_, outbound_,
+                                                  *outbound_client_, registry_, module_list_});
 
   for (auto& m : modules_) m->register_stages(stages_);
   stages_.add(outbox_->stage());

@@ -75,6 +75,7 @@ class Platform {
   const Config config_;
   metrics::Registry registry_;
   std::vector<std::unique_ptr<pipeline::Module>> modules_;
+  std::vector<pipeline::Module*> module_list_;  // Services::modules
   std::vector<std::unique_ptr<Product>> products_;
   http::OutboundPolicy outbound_;  // every fetch on a user's behalf goes through it
   std::unique_ptr<http::OutboundClient> outbound_client_;

@@ -1,0 +1,55 @@
+// Tyto's own checks, the ones only pixels can decide (none of axe, pa11y or Lighthouse performs them), run
+// on a rendered page after axe-core:
+//   contrast_from_pixels   WCAG 1.4.3 / 1.4.6: each node axe left `incomplete` for color-contrast (text over
+//                          images, gradients, overlapping elements) measured from the screenshot:
+//                          violation or pass with the measured ratio; needs_review only when undecidable
+//                          (rule "tyto-contrast-pixels")
+//   text_in_images         WCAG 1.4.5, 1.1.1: OCR finds text in an <img>, a CSS background image or a
+//                          <canvas> whose accessible name does not carry it ("tyto-text-in-image")
+//   visible_focus          WCAG 2.4.7: tab through the focusable elements and compare each element's pixels
+//                          with and without focus ("tyto-focus-visible")
+//   reflow                 WCAG 1.4.10: render at 320 CSS px wide and report content that needs horizontal
+//                          scrolling or is clipped ("tyto-reflow")
+// Each takes what the render captured and returns issues (violations and needs_review; passes are counted
+// in CheckOutcome::passes). CPU work and page interaction: call from job threads only.
+#pragma once
+
+#include "../issue.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace tyto::browser {
+class Page;
+class Renderer;
+struct RenderRequest;
+struct RenderResult;
+}  // namespace tyto::browser
+
+namespace tyto::vision {
+class OcrPool;
+}
+
+namespace tyto::products::accessibility {
+
+struct CheckOutcome {
+  std::vector<Issue> issues;
+  int passes = 0;  // elements the check looked at and found fine
+};
+
+struct CheckInputs {
+  const browser::RenderResult& render;  // screenshot, DOM snapshot with styles, accessibility tree
+  const nlohmann::json& axe;            // axe-core's results object (violations, incomplete, passes…)
+  browser::Page& page;                  // the live page, for checks that interact (focus)
+};
+
+CheckOutcome contrast_from_pixels(const CheckInputs& in);
+CheckOutcome text_in_images(const CheckInputs& in, vision::OcrPool& ocr);
+CheckOutcome visible_focus(const CheckInputs& in);
+// Renders the request again at 320 CSS px wide (a second page of the renderer).
+CheckOutcome reflow(browser::Renderer& renderer, const browser::RenderRequest& request);
+
+}  // namespace tyto::products::accessibility
