@@ -1,0 +1,78 @@
+#include "detail/request_guard.hpp"
+
+#include "tyto/core/error.hpp"
+#include "tyto/http/outbound_client.hpp"
+
+#include <fmt/format.h>
+
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+namespace tyto::browser::detail {
+namespace {
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+  return out;
+}
+
+std::optional<std::string> host_refusal(const http::OutboundPolicy& policy, const std::string& host) {
+  if (auto literal = http::IpAddress::parse(host)) {
+    if (auto why = policy.refusal(*literal)) return fmt::format("{} is {}", literal->to_string(), *why);
+    return std::nullopt;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* raw = nullptr;
+  if (const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &raw); rc != 0)
+    return fmt::format("{} does not resolve ({})", host, ::gai_strerror(rc));
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(raw, ::freeaddrinfo);
+  for (auto* ai = list.get(); ai; ai = ai->ai_next) {
+    http::IpAddress a;
+    if (ai->ai_family == AF_INET) {
+      a.bytes[10] = a.bytes[11] = 0xff;
+      std::memcpy(a.bytes + 12, &reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr, 4);
+    } else if (ai->ai_family == AF_INET6) {
+      std::memcpy(a.bytes, &reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr, 16);
+    } else {
+      continue;
+    }
+    if (auto why = policy.refusal(a)) return fmt::format("{} resolves to {}, which is {}", host, a.to_string(), *why);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> refusal(const http::OutboundPolicy& policy, std::string_view url) {
+  const auto colon = url.find(':');
+  const std::string scheme = lowercase(url.substr(0, colon == std::string_view::npos ? 0 : colon));
+  if (scheme == "data" || scheme == "blob" || scheme == "about") return std::nullopt;
+  if (scheme != "http" && scheme != "https")
+    return fmt::format("scheme {} is not allowed", scheme.empty() ? std::string("(none)") : scheme);
+  http::OutboundUrl parsed;
+  try {
+    parsed = http::parse_outbound_url(url);
+  } catch (const Error& e) {
+    return std::string(e.what());
+  }
+  return host_refusal(policy, parsed.host);
+}
+
+std::optional<std::string> address_refusal(const http::OutboundPolicy& policy, std::string_view address) {
+  std::string text(address);
+  if (text.size() > 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+  const auto ip = http::IpAddress::parse(text);
+  if (!ip) return std::nullopt;  // not an address (Chromium leaves it empty for cached responses)
+  if (auto why = policy.refusal(*ip)) return fmt::format("{} is {}", ip->to_string(), *why);
+  return std::nullopt;
+}
+
+}  // namespace tyto::browser::detail
