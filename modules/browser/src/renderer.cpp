@@ -13,8 +13,8 @@ struct Renderer::Impl {
       : options(std::move(options_)),
         policy(policy_),
         guard_pool(static_cast<std::size_t>(std::max(1, options.guard_threads))),
-        pool(detail::ChromiumLaunch{options.executable, options.extra_args, options.startup_timeout},
-             options.pool_size) {}
+        pool(detail::ChromiumLaunch{options.executable, options.extra_args, options.startup_timeout}, options.pool_size,
+             policy_) {}
   ~Impl() { guard_pool.join(); }
 
   RendererOptions options;

@@ -7,14 +7,19 @@
 
 namespace tyto::browser::detail {
 
-BrowserPool::BrowserPool(ChromiumLaunch launch, int size)
-    : launch_(std::move(launch)), slots_(static_cast<std::size_t>(std::max(1, size))) {}
+BrowserPool::BrowserPool(ChromiumLaunch launch, int size, const http::OutboundPolicy& policy)
+    : launch_(std::move(launch)), policy_(policy), slots_(static_cast<std::size_t>(std::max(1, size))) {}
 
 BrowserPool::~BrowserPool() = default;
 
 std::unique_ptr<Browser> BrowserPool::start() const {
   auto browser = std::make_unique<Browser>();
-  browser->process = std::make_unique<ChromiumProcess>(launch_);
+  browser->proxy = std::make_unique<GuardProxy>(policy_);
+  ChromiumLaunch launch = launch_;
+  // Every connection through the guard's proxy, loopback included (Chromium bypasses proxies for it by default).
+  launch.extra_args.push_back(fmt::format("--proxy-server=socks5://127.0.0.1:{}", browser->proxy->port()));
+  launch.extra_args.push_back("--proxy-bypass-list=<-loopback>");
+  browser->process = std::make_unique<ChromiumProcess>(launch);
   browser->cdp = std::make_shared<CdpConnection>(browser->process->port(), browser->process->websocket_path(),
                                                  launch_.startup_timeout);
   return browser;

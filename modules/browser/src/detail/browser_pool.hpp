@@ -10,6 +10,7 @@
 
 #include "detail/cdp_connection.hpp"
 #include "detail/chromium_process.hpp"
+#include "detail/guard_proxy.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -20,6 +21,7 @@
 namespace tyto::browser::detail {
 
 struct Browser {
+  std::unique_ptr<GuardProxy> proxy;  // every connection of this browser goes through it
   std::unique_ptr<ChromiumProcess> process;
   std::shared_ptr<CdpConnection> cdp;  // shared with guard tasks still running for a page
   std::atomic<bool> broken{false};
@@ -29,7 +31,8 @@ struct Browser {
 
 class BrowserPool {
  public:
-  BrowserPool(ChromiumLaunch launch, int size);
+  // The policy must outlive the pool.
+  BrowserPool(ChromiumLaunch launch, int size, const http::OutboundPolicy& policy);
   ~BrowserPool();
 
   class Lease {
@@ -65,6 +68,7 @@ class BrowserPool {
   std::unique_ptr<Browser> start() const;
 
   const ChromiumLaunch launch_;
+  const http::OutboundPolicy& policy_;
   std::mutex mutex_;
   std::condition_variable freed_;
   std::vector<Slot> slots_;  // guarded by mutex_ (a busy slot's browser belongs to its lease)

@@ -5,7 +5,6 @@
 #include <boost/asio/post.hpp>
 
 namespace tyto::browser::detail {
-namespace {
 
 using nlohmann::json;
 
@@ -15,6 +14,8 @@ void record_refusal(PageState& state, RefusedRequest refused) {
     if (r.url == refused.url && r.reason == refused.reason) return;  // a retry of the same request
   state.refused.push_back(std::move(refused));
 }
+
+namespace {
 
 // Decides a paused request off the I/O thread and lets Chromium go on (or fail it).
 void decide(const std::shared_ptr<PageState>& state, const std::weak_ptr<CdpConnection>& weak, Guard guard,
@@ -34,7 +35,7 @@ void decide(const std::shared_ptr<PageState>& state, const std::weak_ptr<CdpConn
       });
 }
 
-void network_event(PageState& state, const std::string& method, const json& params, Guard guard) {
+void network_event(PageState& state, const std::string& method, const json& params) {
   std::lock_guard lock(state.mutex);
   const std::string id = params.value("requestId", "");
   if (method == "Network.requestWillBeSent") {
@@ -45,28 +46,11 @@ void network_event(PageState& state, const std::string& method, const json& para
     const json& response = params.contains("response") ? params["response"] : json::object();
     if (params.value("type", "") == "Document" && params.value("frameId", "") == state.target_id)
       state.status = response.value("status", 0);
-    // Chromium resolved the name again; if it reached a refused address (DNS rebinding), the render fails.
-    if (auto why = address_refusal(guard.policy, response.value("remoteIPAddress", "")); why && !state.breach)
-      state.breach = response.value("url", "") + ": connected to " + *why;
   }
   state.last_network = Clock::now();
 }
 
 }  // namespace
-
-const char* const kWebSocketBinding = "__tytoWebSocketRefused";
-
-std::string websocket_block_script() {
-  return R"JS((() => {
-  const report = globalThis.__tytoWebSocketRefused;
-  delete globalThis.__tytoWebSocketRefused;
-  const Refused = function WebSocket(url) {
-    try { report(String(url)); } catch (e) {}
-    throw new DOMException('WebSocket connections are not allowed while Tyto renders a page', 'SecurityError');
-  };
-  Object.defineProperty(globalThis, 'WebSocket', {value: Refused, writable: false, configurable: false});
-})();)JS";
-}
 
 void enable_session(CdpConnection& cdp, const std::string& session, bool page) {
   cdp.post("Network.enable", json::object(), session);
@@ -74,7 +58,6 @@ void enable_session(CdpConnection& cdp, const std::string& session, bool page) {
   cdp.post("Target.setAutoAttach", {{"autoAttach", true}, {"waitForDebuggerOnStart", true}, {"flatten", true}},
            session);
   if (page) cdp.post("Page.enable", json::object(), session);
-  if (page) cdp.post("Runtime.enable", json::object(), session);  // for Runtime.bindingCalled
   if (!page) cdp.post("Runtime.runIfWaitingForDebugger", json::object(), session);
 }
 
@@ -86,17 +69,10 @@ CdpConnection::EventHandler page_event_handler(std::shared_ptr<PageState> state,
       return;
     }
     if (method.starts_with("Network.")) {
-      if (method == "Network.webSocketCreated") {
-        std::lock_guard lock(state->mutex);
-        if (!state->breach) state->breach = params.value("url", "") + ": a WebSocket opened outside the guard";
-      } else {
-        network_event(*state, method, params, guard);
-      }
+      network_event(*state, method, params);
     } else if (method == "Page.loadEventFired") {
       std::lock_guard lock(state->mutex);
       ++state->loads;
-    } else if (method == "Runtime.bindingCalled" && params.value("name", "") == kWebSocketBinding) {
-      record_refusal(*state, {params.value("payload", ""), "WebSocket connections are not allowed", "WebSocket"});
     } else if (method == "Inspector.targetCrashed") {
       std::lock_guard lock(state->mutex);
       state->crashed = "the page's renderer crashed";

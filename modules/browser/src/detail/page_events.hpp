@@ -34,7 +34,6 @@ struct PageState {
   int loads = 0;  // Page.loadEventFired so far
   int status = 0;
   std::optional<std::string> crashed;  // why the page or its browser is gone
-  std::optional<std::string> breach;   // the page reached a refused address despite the guard
   std::vector<RefusedRequest> refused;
   std::vector<std::string> child_sessions;  // workers and out-of-process frames attached to
 };
@@ -51,9 +50,7 @@ CdpConnection::EventHandler page_event_handler(std::shared_ptr<PageState> state,
 // The commands that turn on what the handler relies on, for a page or a child session (posted in order).
 void enable_session(CdpConnection& cdp, const std::string& session, bool page);
 
-// Replaces WebSocket in every frame of the page: Fetch never sees WebSocket handshakes, so the page may
-// not open any; each attempt is reported through the binding.
-extern const char* const kWebSocketBinding;
-std::string websocket_block_script();
+// Adds a refused request to the page's list (once per URL and reason).
+void record_refusal(PageState& state, RefusedRequest refused);
 
 }  // namespace tyto::browser::detail

@@ -22,18 +22,35 @@ std::string lowercase(std::string_view text) {
   return out;
 }
 
-std::optional<std::string> host_refusal(const http::OutboundPolicy& policy, const std::string& host) {
-  if (auto literal = http::IpAddress::parse(host)) {
-    if (auto why = policy.refusal(*literal)) return fmt::format("{} is {}", literal->to_string(), *why);
-    return std::nullopt;
+}  // namespace
+
+HostDecision judge(const http::OutboundPolicy& policy, const std::string& host,
+                   const std::vector<http::IpAddress>& resolved) {
+  HostDecision out;
+  const bool literal = http::IpAddress::parse(host).has_value();
+  for (const auto& a : resolved) {
+    if (auto why = policy.refusal(a)) {
+      out.refusal = literal ? fmt::format("{} is {}", a.to_string(), *why)
+                            : fmt::format("{} resolves to {}, which is {}", host, a.to_string(), *why);
+      out.addresses.clear();
+      return out;
+    }
+    if (std::find(out.addresses.begin(), out.addresses.end(), a) == out.addresses.end()) out.addresses.push_back(a);
   }
+  if (out.addresses.empty()) out.refusal = host + " has no usable address";
+  return out;
+}
+
+HostDecision check_host(const http::OutboundPolicy& policy, const std::string& host) {
+  if (auto literal = http::IpAddress::parse(host)) return judge(policy, host, {*literal});
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* raw = nullptr;
   if (const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &raw); rc != 0)
-    return fmt::format("{} does not resolve ({})", host, ::gai_strerror(rc));
+    return {fmt::format("{} does not resolve ({})", host, ::gai_strerror(rc)), {}, true};
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(raw, ::freeaddrinfo);
+  std::vector<http::IpAddress> resolved;
   for (auto* ai = list.get(); ai; ai = ai->ai_next) {
     http::IpAddress a;
     if (ai->ai_family == AF_INET) {
@@ -44,12 +61,10 @@ std::optional<std::string> host_refusal(const http::OutboundPolicy& policy, cons
     } else {
       continue;
     }
-    if (auto why = policy.refusal(a)) return fmt::format("{} resolves to {}, which is {}", host, a.to_string(), *why);
+    resolved.push_back(a);
   }
-  return std::nullopt;
+  return judge(policy, host, resolved);
 }
-
-}  // namespace
 
 std::optional<std::string> refusal(const http::OutboundPolicy& policy, std::string_view url) {
   const auto colon = url.find(':');
@@ -63,7 +78,9 @@ std::optional<std::string> refusal(const http::OutboundPolicy& policy, std::stri
   } catch (const Error& e) {
     return std::string(e.what());
   }
-  return host_refusal(policy, parsed.host);
+  HostDecision decision = check_host(policy, parsed.host);
+  if (decision.unresolved) return std::nullopt;
+  return decision.refusal;
 }
 
 std::optional<std::string> address_refusal(const http::OutboundPolicy& policy, std::string_view address) {

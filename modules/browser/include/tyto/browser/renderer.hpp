@@ -12,11 +12,13 @@
 // At most pool_size renders run at once; a caller waits for a free browser up to acquire_timeout.
 // A browser that crashed, or that did not answer a command in time (hung), is killed and replaced.
 //
-// The outbound guard: every request of the page (the document, redirects, subresources, frames and
-// workers) is paused through the DevTools Fetch domain and its host resolved and checked against the
-// OutboundPolicy before Chromium may send it; refused requests fail with ERR_BLOCKED_BY_CLIENT and are
-// listed in RenderResult::refused. WebSocket connections are not seen by Fetch: a script wraps the
-// page's WebSocket constructor so that refused ones fail too. Residual risks: docs/modules/browser.md.
+// The outbound guard, twice: every request of the page (the document, redirects, subresources, frames
+// and workers) is paused through the DevTools Fetch domain and its host resolved and checked against the
+// OutboundPolicy before Chromium may send it (refused ones fail with ERR_BLOCKED_BY_CLIENT and are listed
+// in RenderResult::refused with their URL); and every TCP connection Chromium makes goes through a SOCKS5
+// proxy of Tyto's that resolves the name once, checks it and connects to exactly the checked addresses
+// (DNS rebinding, WebSockets, anything Fetch does not see; listed as "host:port", type "Connection").
+// What remains: docs/modules/browser.md.
 //
 // Errors (tyto::Error): kValidationFailed for a bad request or an action whose selector matches
 // nothing, or a script that throws; kForbidden when the page's own URL is refused by the guard;
