@@ -125,7 +125,7 @@ TEST_CASE("The viewport's device scale factor and the user agent apply to the re
   CHECK(renderer.render(agent).title == "TytoTest/1.0");
 }
 
-TEST_CASE("evaluate returns a script's JSON result and awaits its promise; a throwing script is a typed error",
+TEST_CASE("evaluate returns a script's JSON result, awaiting its promise, and a throwing script is a typed error",
           "[browser]") {
   PageServer server;
   server.page("/boxes", kBoxesPage);
