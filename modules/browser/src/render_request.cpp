@@ -143,6 +143,7 @@ json render_request_schema() {
             {"wait_ms", {{"type", "integer"}, {"minimum", 0}, {"maximum", 60000}}},
             {"timeout_ms", {{"type", "integer"}, {"minimum", 1000}, {"maximum", 600000}}},
             {"navigation_timeout_ms", {{"type", "integer"}, {"minimum", 100}, {"maximum", 600000}}},
+            {"network_idle_ms", {{"type", "integer"}, {"minimum", 0}, {"maximum", 10000}}},
             {"screenshot", {{"type", "boolean"}}},
             {"dom", {{"type", "boolean"}}},
             {"accessibility", {{"type", "boolean"}}}}}};
@@ -174,6 +175,7 @@ RenderRequest render_request_from_json(const json& input) {
     r.timeout = milliseconds(input.value("timeout_ms", static_cast<int>(r.timeout.count())));
     r.navigation_timeout =
         milliseconds(input.value("navigation_timeout_ms", static_cast<int>(r.navigation_timeout.count())));
+    r.network_idle = milliseconds(input.value("network_idle_ms", static_cast<int>(r.network_idle.count())));
     r.screenshot = input.value("screenshot", true);
     r.dom = input.value("dom", true);
     r.accessibility = input.value("accessibility", true);

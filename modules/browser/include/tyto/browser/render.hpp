@@ -127,8 +127,9 @@ struct AxNode {
 };
 std::vector<AxNode> ax_nodes(const nlohmann::json& ax_tree);
 
-// The stage's input {url, viewport?, user_agent?, cookies?, headers?, actions?, wait_ms?, timeout_ms?} as a
-// request, and its JSON schema. Throws Error(kValidationFailed) naming the field on a bad value.
+// The stage's input {url, viewport?, user_agent?, cookies?, headers?, actions?, wait_ms?, timeout_ms?,
+// navigation_timeout_ms?, network_idle_ms?, screenshot?, dom?, accessibility?} as a request, and its JSON schema.
+// Throws Error(kValidationFailed) naming the field on a bad value.
 RenderRequest render_request_from_json(const nlohmann::json& input);
 nlohmann::json render_request_schema();
 
