@@ -10,6 +10,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <future>
 
 using namespace tyto;
@@ -105,24 +106,27 @@ TEST_CASE("A page that hangs its renderer past the deadline gets its browser kil
 TEST_CASE("No more renders run at once than the pool has browsers, and a caller waits for a free one", "[browser]") {
   PageServer server;
   std::mutex mutex;
-  int running = 0, most = 0;
+  std::condition_variable changed;
+  int running = 0, most = 0, arrived = 0;
+  constexpr int kRenders = 5;
   server.page("/page", "<title>Blocking</title><img src=\"/block.png\">");
   server.route("/block.png", [&](const PageRequest&) {
-    {
-      std::lock_guard lock(mutex);
-      most = std::max(most, ++running);
-    }
-    server.hold(300ms);  // long enough for the renders to overlap
-    std::lock_guard lock(mutex);
+    std::unique_lock lock(mutex);
+    most = std::max(most, ++running);
+    ++arrived;
+    changed.notify_all();
+    // Hold the images until two renders have been at this point together (or no other can come), so that
+    // renders overlap as much as the pool lets them, however slow the machine.
+    changed.wait_for(lock, 20s, [&] { return most >= 2 || arrived == kRenders; });
     --running;
     return PageResponse{.content_type = "image/png", .body = ""};
   });
   Renderer renderer({.pool_size = 2}, loopback_policy());
   std::vector<std::future<RenderResult>> renders;
-  for (int i = 0; i < 5; ++i)
+  for (int i = 0; i < kRenders; ++i)
     renders.push_back(std::async(std::launch::async, [&] { return renderer.render({.url = server.url("/page")}); }));
   for (auto& r : renders) CHECK(r.get().title == "Blocking");
-  CHECK(server.hits("/block.png") == 5);
+  CHECK(server.hits("/block.png") == kRenders);
   CHECK(most == 2);
 
   // With every browser taken, a caller gives up after acquire_timeout.
