@@ -3,6 +3,11 @@
 #include "cli/components.hpp"
 #include "tyto/core/error.hpp"
 #include "tyto/http/outbound_policy.hpp"
+#include "tyto/pipeline/pipeline.hpp"
+
+namespace tyto {
+std::span<const EmbeddedFile> embedded_browser_pipelines();
+}
 
 namespace tyto::modules {
 namespace {
@@ -127,6 +132,10 @@ void BrowserModule::register_stages(pipeline::StageRegistry& registry) {
                 "snapshot with layout and computed styles, accessibility tree, refused requests",
                 browser::render_request_schema(), output_schema(),
                 [this](pipeline::StageContext& ctx, const json& input) { return render(ctx, input); }});
+}
+
+std::vector<pipeline::PipelineFile> BrowserModule::pipelines() const {
+  return pipeline::pipeline_files(embedded_browser_pipelines(), "modules/browser/pipelines");
 }
 
 }  // namespace tyto::modules

@@ -4,6 +4,7 @@
 //                   (purpose capture, image/png), the DOM snapshot and the accessibility tree (purpose
 //                   document, application/json) as objects of the job's tenant; returns their ids, the
 //                   page's title, final URL and status, and the requests the outbound guard refused.
+// Pipeline: browser.render (the stage alone), so a page can be rendered through the jobs API.
 // Options (modules.browser.*): pool_size, executable, acquire_timeout_ms, command_timeout_ms.
 // Every request of a rendered page passes the platform's outbound guard (outbound.allow).
 // Command: `tyto render URL --out DIR` (docs/modules/browser.md).
@@ -41,6 +42,7 @@ class BrowserModule final : public pipeline::Module {
 
   std::string_view name() const override { return kName; }
   void register_stages(pipeline::StageRegistry& registry) override;
+  std::vector<pipeline::PipelineFile> pipelines() const override;  // modules/browser/pipelines/
   // Kills the browsers (they start again on the next render).
   void stop() override;
 
