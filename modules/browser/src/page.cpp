@@ -129,11 +129,6 @@ void Page::Impl::open() {
 }
 
 void Page::Impl::navigate(const std::string& url) {
-  int loads_before = 0;
-  {
-    std::lock_guard lock(state->mutex);
-    loads_before = state->loads;
-  }
   const milliseconds limit = std::min(request.navigation_timeout, remaining());
   const auto navigation_deadline = Clock::now() + limit;
   auto timed_out = [&] {
@@ -158,9 +153,12 @@ void Page::Impl::navigate(const std::string& url) {
     throw Error(ErrorCode::kUnavailable, fmt::format("cannot load {}: {}", url, error),
                 {{"url", url}, {"reason", error}});
   }
+  // The load event of this navigation's document (its loader), not of the blank page before it.
+  const std::string loader = answer.value("loaderId", "");
+  if (loader.empty()) return;  // a same-document navigation: nothing loads
   std::unique_lock lock(state->mutex);
   const bool loaded = state->changed.wait_until(
-      lock, navigation_deadline, [&] { return state->loads > loads_before || state->crashed.has_value(); });
+      lock, navigation_deadline, [&] { return state->loaded.count(loader) > 0 || state->crashed.has_value(); });
   lock.unlock();
   check_alive();
   if (!loaded) throw timed_out();

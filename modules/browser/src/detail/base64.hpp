@@ -9,7 +9,6 @@ namespace tyto::browser::detail {
 
 // nullopt for a character outside the alphabet or a bad length.
 std::optional<std::string> base64_decode(std::string_view text);
-std::string base64_encode(std::string_view bytes);
 
 // Width and height of a PNG from its header, or {0, 0} when it is not one.
 std::pair<int, int> png_size(std::string_view png);

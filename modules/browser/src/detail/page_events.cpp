@@ -58,6 +58,7 @@ void enable_session(CdpConnection& cdp, const std::string& session, bool page) {
   cdp.post("Target.setAutoAttach", {{"autoAttach", true}, {"waitForDebuggerOnStart", true}, {"flatten", true}},
            session);
   if (page) cdp.post("Page.enable", json::object(), session);
+  if (page) cdp.post("Page.setLifecycleEventsEnabled", {{"enabled", true}}, session);
   if (!page) cdp.post("Runtime.runIfWaitingForDebugger", json::object(), session);
 }
 
@@ -70,9 +71,10 @@ CdpConnection::EventHandler page_event_handler(std::shared_ptr<PageState> state,
     }
     if (method.starts_with("Network.")) {
       network_event(*state, method, params);
-    } else if (method == "Page.loadEventFired") {
+    } else if (method == "Page.lifecycleEvent") {
+      if (params.value("name", "") != "load" || params.value("frameId", "") != state->target_id) return;
       std::lock_guard lock(state->mutex);
-      ++state->loads;
+      state->loaded.insert(params.value("loaderId", ""));
     } else if (method == "Inspector.targetCrashed") {
       std::lock_guard lock(state->mutex);
       state->crashed = "the page's renderer crashed";

@@ -31,7 +31,7 @@ struct PageState {
   // guarded by mutex:
   std::set<std::string> in_flight;  // network request ids
   Clock::time_point last_network = Clock::now();
-  int loads = 0;  // Page.loadEventFired so far
+  std::set<std::string> loaded;  // loader ids of the main frame's documents whose load event fired
   int status = 0;
   std::optional<std::string> crashed;  // why the page or its browser is gone
   std::vector<RefusedRequest> refused;

@@ -83,13 +83,4 @@ std::optional<std::string> refusal(const http::OutboundPolicy& policy, std::stri
   return decision.refusal;
 }
 
-std::optional<std::string> address_refusal(const http::OutboundPolicy& policy, std::string_view address) {
-  std::string text(address);
-  if (text.size() > 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
-  const auto ip = http::IpAddress::parse(text);
-  if (!ip) return std::nullopt;  // not an address (Chromium leaves it empty for cached responses)
-  if (auto why = policy.refusal(*ip)) return fmt::format("{} is {}", ip->to_string(), *why);
-  return std::nullopt;
-}
-
 }  // namespace tyto::browser::detail

@@ -31,8 +31,4 @@ HostDecision judge(const http::OutboundPolicy& policy, const std::string& host,
 // guard's proxy, which resolves it again and connects only to checked addresses. Blocking (DNS): call off I/O threads.
 std::optional<std::string> refusal(const http::OutboundPolicy& policy, std::string_view url);
 
-// Why a connection to this literal address is refused, or nullopt (for addresses Chromium reports it
-// connected to).
-std::optional<std::string> address_refusal(const http::OutboundPolicy& policy, std::string_view address);
-
 }  // namespace tyto::browser::detail
