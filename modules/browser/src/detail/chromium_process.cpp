@@ -1,0 +1,162 @@
+#include "detail/chromium_process.hpp"
+
+#include "tyto/core/error.hpp"
+
+#include <fmt/format.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace tyto::browser::detail {
+namespace {
+
+std::filesystem::path make_profile_dir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "tyto-chromium-XXXXXX").string();
+  if (!::mkdtemp(pattern.data()))
+    throw Error(ErrorCode::kUnavailable, "cannot create a temporary Chromium profile directory");
+  return pattern;
+}
+
+}  // namespace
+
+std::vector<std::string> ChromiumProcess::default_args() {
+  std::vector<std::string> args = {
+      "--headless=new",
+      "--remote-debugging-port=0",
+      "--no-first-run",
+      "--no-default-browser-check",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",  // containers give /dev/shm 64 MiB
+      "--disable-extensions",
+      "--disable-component-extensions-with-background-pages",
+      "--disable-background-networking",
+      "--disable-background-timer-throttling",
+      "--disable-backgrounding-occluded-windows",
+      "--disable-renderer-backgrounding",
+      "--disable-breakpad",
+      "--disable-component-update",
+      "--disable-default-apps",
+      "--disable-domain-reliability",
+      "--disable-sync",
+      "--disable-client-side-phishing-detection",
+      "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,"
+      "InterestFeedContentSuggestions,CalculateNativeWinOcclusion,DialMediaRouteProvider",
+      "--metrics-recording-only",
+      "--password-store=basic",
+      "--use-mock-keychain",
+      "--mute-audio",
+      "--hide-scrollbars",
+      "--font-render-hinting=none",
+      // The outbound guard: no QUIC (UDP that no proxy sees), WebRTC only through the proxy (no UDP at all).
+      "--disable-quic",
+      "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+      "--enable-features=WebRtcHideLocalIpsWithMdns",
+  };
+  if (::geteuid() == 0) args.push_back("--no-sandbox");  // Chromium's sandbox refuses to run as root
+  return args;
+}
+
+ChromiumProcess::ChromiumProcess(const ChromiumLaunch& launch) : profile_(make_profile_dir()) {
+  std::vector<std::string> args = {launch.executable};
+  for (auto& a : default_args()) args.push_back(std::move(a));
+  for (const auto& a : launch.extra_args) args.push_back(a);
+  args.push_back("--user-data-dir=" + profile_.string());
+  args.push_back("about:blank");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  const std::string log = (profile_ / "chromium.log").string();
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  const int rc = ::posix_spawn(&pid_, launch.executable.c_str(), &actions, &attributes, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (rc != 0) {
+    pid_ = -1;
+    std::error_code ignored;
+    std::filesystem::remove_all(profile_, ignored);
+    throw Error(ErrorCode::kUnavailable, fmt::format("cannot start {}: {}", launch.executable,
+                                                     std::error_code(rc, std::generic_category()).message()));
+  }
+
+  // DevToolsActivePort holds "<port>\n<path>\n" once Chromium listens.
+  const auto deadline = std::chrono::steady_clock::now() + launch.startup_timeout;
+  const auto port_file = profile_ / "DevToolsActivePort";
+  while (true) {
+    std::ifstream in(port_file);
+    std::string port_line, path_line;
+    if (in && std::getline(in, port_line) && std::getline(in, path_line) && !path_line.empty()) {
+      port_ = static_cast<std::uint16_t>(std::atoi(port_line.c_str()));
+      path_ = path_line;
+      if (port_ != 0) return;
+    }
+    std::string why;
+    if (!running())
+      why = "exited";
+    else if (std::chrono::steady_clock::now() > deadline)
+      why = "did not listen in time";
+    if (!why.empty()) {
+      const std::string tail = output_tail();
+      kill();
+      std::error_code ignored;
+      std::filesystem::remove_all(profile_, ignored);
+      throw Error(ErrorCode::kUnavailable, fmt::format("Chromium {} at start-up: {}", why, tail));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+ChromiumProcess::~ChromiumProcess() {
+  kill();
+  std::error_code ignored;
+  std::filesystem::remove_all(profile_, ignored);
+}
+
+bool ChromiumProcess::running() {
+  if (exited_ || pid_ <= 0) return false;
+  int status = 0;
+  const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == pid_ || (r < 0 && errno == ECHILD)) exited_ = true;
+  return !exited_;
+}
+
+void ChromiumProcess::kill() {
+  if (pid_ <= 0 || killed_) return;
+  killed_ = true;
+  ::kill(-pid_, SIGKILL);  // the group: renderers and helpers too (they may outlive the main process)
+  if (!exited_) {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    exited_ = true;
+  }
+}
+
+std::string ChromiumProcess::output_tail() const {
+  std::ifstream in(profile_ / "chromium.log");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string all = text.str();
+  if (all.size() > 2000) all = all.substr(all.size() - 2000);
+  return all;
+}
+
+}  // namespace tyto::browser::detail

@@ -1,0 +1,56 @@
+// Page's implementation, shared by renderer.cpp (which opens pages) and page.cpp (what a page does).
+#pragma once
+
+#include "detail/browser_pool.hpp"
+#include "detail/page_events.hpp"
+#include "tyto/browser/renderer.hpp"
+
+#include <memory>
+#include <string>
+
+namespace tyto::browser {
+
+struct Page::Impl {
+  using Clock = detail::Clock;
+
+  Impl(detail::BrowserPool::Lease lease, detail::Guard guard, RenderRequest request,
+       std::chrono::milliseconds command_timeout, Clock::time_point deadline);
+  ~Impl();  // disposes the context; a browser that does not answer is marked broken
+
+  // Opens the context and the page, applies the request's settings, navigates and runs the actions.
+  void open();
+  void navigate(const std::string& url);
+  void wait_for_network_idle();
+  RenderResult capture();
+  std::string screenshot(const Box& clip);
+  // The actions (page_actions.cpp).
+  void run(const Action& action);
+  void click(std::string_view selector);
+  void type(std::string_view selector, std::string_view text);
+  void wait_for(std::string_view selector, std::chrono::milliseconds timeout);
+  void press(std::string_view key);
+
+  // A command on the page's session. A command not answered within the command timeout (or the render's
+  // deadline) marks the browser broken unless hang_breaks is false; a closed connection marks it too.
+  nlohmann::json call(std::string_view method, nlohmann::json params = nlohmann::json::object(),
+                      bool hang_breaks = true, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  nlohmann::json browser_call(std::string_view method, nlohmann::json params);
+  // Throws kTimeout when the render's deadline has passed, kUnavailable when the page crashed.
+  void check_alive();
+  std::chrono::milliseconds remaining() const;
+  nlohmann::json evaluate(std::string_view expression, std::chrono::milliseconds timeout);
+
+  detail::BrowserPool::Lease lease;
+  detail::Browser& browser;
+  std::shared_ptr<detail::CdpConnection> cdp;
+  detail::Guard guard;
+  RenderRequest request;
+  std::chrono::milliseconds command_timeout;
+  Clock::time_point started = Clock::now();
+  Clock::time_point deadline;
+  std::string context_id;
+  std::string session;
+  std::shared_ptr<detail::PageState> state = std::make_shared<detail::PageState>();
+};
+
+}  // namespace tyto::browser
