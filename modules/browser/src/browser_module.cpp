@@ -2,6 +2,7 @@
 
 #include "cli/components.hpp"
 #include "tyto/core/error.hpp"
+#include "tyto/core/metrics.hpp"
 #include "tyto/http/outbound_policy.hpp"
 #include "tyto/pipeline/pipeline.hpp"
 
@@ -70,6 +71,7 @@ BrowserModule::BrowserModule(const cli::ModuleServices& services) {
   options_.command_timeout =
       std::chrono::milliseconds(option_or<int>(config, "modules.browser.command_timeout_ms", 15'000));
   policy_ = std::make_unique<http::OutboundPolicy>(config.outbound.allow);
+  metrics_ = &services.metrics;
 }
 
 BrowserModule::BrowserModule(browser::RendererOptions options, const std::vector<std::string>& allow)
@@ -93,7 +95,9 @@ json BrowserModule::render(pipeline::StageContext& ctx, const json& input) {
   browser::RenderResult result;
   try {
     result = renderer().render(browser::render_request_from_json(input));
+    count("ok", &result);
   } catch (const Error& e) {
+    count(error_code_name(e.code()), nullptr);
     const bool retryable = e.code() == ErrorCode::kUnavailable || e.code() == ErrorCode::kTimeout;
     throw pipeline::StageError(std::string(error_code_name(e.code())), e.what(), retryable);
   }
@@ -124,6 +128,24 @@ json BrowserModule::render(pipeline::StageContext& ctx, const json& input) {
     out["ax_tree_object_id"] =
         ctx.artifacts().put({"document", "accessibility-tree.json", "application/json"}, result.ax_tree.dump()).id;
   return out;
+}
+
+void BrowserModule::count(std::string_view outcome, const browser::RenderResult* result) {
+  if (!metrics_) return;
+  metrics_->counter("tyto_browser_renders_total", "Pages rendered by the browser module, by outcome", {"outcome"})
+      .with({outcome})
+      .inc();
+  if (result) {
+    metrics_->histogram("tyto_browser_render_seconds", "Time of a render, from a free browser to the capture", {})
+        .with({})
+        .observe(std::chrono::duration<double>(result->elapsed).count());
+    metrics_->counter("tyto_browser_refused_total", "Requests of rendered pages refused by the outbound guard")
+        .with({})
+        .inc(static_cast<double>(result->refused.size()));
+  }
+  metrics_->gauge("tyto_browser_restarts", "Browsers replaced after a crash or a hang since the start")
+      .with({})
+      .set(renderer().restarts());
 }
 
 void BrowserModule::register_stages(pipeline::StageRegistry& registry) {
