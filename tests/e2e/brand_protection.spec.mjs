@@ -171,6 +171,14 @@ test('a demo scan started on the Scans page is followed until it finishes', asyn
     await page.click('[data-testid=bp-scan-start]');
     await page.waitForFunction(() => /[?&]scan=/.test(location.hash));
     state.scan = new URLSearchParams((await page.evaluate(() => location.hash)).split('?')[1]).get('scan');
+    // Every value the progress bar takes from now on.
+    await page.locator('[data-testid=bp-scan-progress]').waitFor();
+    await page.evaluate(() => {
+      const bar = document.querySelector('[data-testid=bp-scan-progress]');
+      window.bpProgress = [];
+      new MutationObserver(() => window.bpProgress.push(Number(bar.getAttribute('aria-valuenow'))))
+        .observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
+    });
 
     await page.locator('[data-testid=bp-scan-state]', { hasText: 'succeeded' }).waitFor({ timeout: 240_000 });
     assert.equal(await page.locator('[data-testid=bp-scan-progress]').getAttribute('aria-valuenow'), '100');
@@ -181,6 +189,15 @@ test('a demo scan started on the Scans page is followed until it finishes', asyn
     assert.ok(stream, `a WebSocket to the scan's stream (${sockets.map((s) => s.url).join(', ')})`);
     assert.equal(stream.frames[0]?.type, 'snapshot');
     assert.ok(stream.frames.some((f) => f.type === 'scan.finished' || (f.type === 'snapshot' && f.data.state === 'succeeded')));
+    // A scan the page met unfinished was seen moving: progress and scored listings over the stream, and the
+    // bar passing through values between 0 and 100.
+    if (stream.frames[0].data.state !== 'succeeded') {
+      assert.ok(stream.frames.some((f) => f.type === 'scan.progress'));
+      assert.ok(stream.frames.some((f) => f.type === 'listing.scored' && f.data.id));
+      const seen = await page.evaluate(() => window.bpProgress);
+      assert.ok(seen.some((v) => v > 0 && v < 100), `progress seen: ${seen.join(' ')}`);
+      assert.equal(seen.at(-1), 100);
+    }
   });
 });
 
@@ -253,6 +270,30 @@ test('the CSV export downloads every listing of the scan', async () => {
     assert.equal(lines.length, 1 + LISTINGS);
     assert.ok(lines[1].startsWith(`${state.top.listing_id},demo,`), lines[1]);
     assert.ok(lines[1].includes('confirmed,same photo as our catalogue'), lines[1]);
+  });
+});
+
+test('without the scan stream the page polls the scan, and still shows it finish', async () => {
+  await step('polling', async () => {
+    // The browser's WebSocket to a scan's stream is closed before it opens, as a proxy that refuses
+    // WebSockets would (Playwright replaces the page's WebSocket when it loads: hence the reload, after
+    // which the session is restored from its refresh token).
+    await page.routeWebSocket(/\/ws\/brands\//, (ws) => ws.close());
+    await page.goto(`${base}/#/brand_protection.scans?brand=${state.brand}`);
+    await page.reload();
+    const polls = [];
+    page.on('request', (r) => { if (/\/api\/v1\/brands\/[^/]+\/scans\/[^/?]+$/.test(new URL(r.url()).pathname)) polls.push(r.url()); });
+    await page.click('[data-testid=bp-scan-start]');
+    await page.waitForFunction((first) => /[?&]scan=/.test(location.hash) && !location.hash.includes(first), state.scan);
+    const scan = new URLSearchParams((await page.evaluate(() => location.hash)).split('?')[1]).get('scan');
+    await page.locator('[data-testid=bp-scan-state]', { hasText: 'succeeded' }).waitFor({ timeout: 240_000 });
+    assert.match(await page.locator('[data-testid=bp-scan-counts]').textContent(), new RegExp(`^${LISTINGS} of ${LISTINGS}`));
+    assert.ok(polls.filter((u) => u.includes(scan)).length >= 2, `the scan was read again: ${polls.length}`);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=bp-listing]').length === n, 50);
+    // The rescan updated the same listings: the review stayed.
+    const card = page.locator(`[data-testid=bp-listing][data-id="${state.top.id}"]`);
+    assert.equal(await card.locator('[data-testid=bp-review-status]').textContent(), 'confirmed');
+    await page.unrouteAll();
   });
 });
 

@@ -54,9 +54,14 @@ export function mountScan(container, brandId, scanId) {
     if (scan.job_id) v.job.replaceChildren(h('a', { href: `#/jobs/${encodeURIComponent(scan.job_id)}` }, scan.job_id.slice(-8)));
   }
 
+  // scan.progress carries the scan ({state, progress, listings_done, …}) or {status, progress, counts}.
   function applyProgress(d) {
+    if (d.id && d.state) {
+      applyScan(d);
+      return;
+    }
     const s = { state: d.status ?? d.state ?? scan?.state, progress: d.progress ?? scan?.progress };
-    for (const [k, n] of Object.entries(d.counts ?? {})) {
+    for (const [k, n] of Object.entries({ ...d, ...(d.counts ?? {}) })) {
       if (COUNTS.includes(k)) s[k] = n;
       else if (COUNTS.includes(`listings_${k}`)) s[`listings_${k}`] = n;
     }
