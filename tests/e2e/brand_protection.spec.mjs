@@ -273,6 +273,28 @@ test('the CSV export downloads every listing of the scan', async () => {
   });
 });
 
+test('a scan of a listings file uploaded on the Scans page', async () => {
+  await step('file-scan', async () => {
+    await page.click('.crumbs a[href*="brand="]');
+    await page.selectOption('[data-testid=bp-scan-provider-type]', 'file');
+    const csv = 'id,title,seller,price,currency\r\nf-1,Northwind jacket replica AAA quality,copyshop,19,EUR\r\n'
+      + 'f-2,Ceramic Mug,kitchen_things,12,EUR\r\n';
+    await page.setInputFiles('[data-testid=bp-scan-provider-file-input]',
+      { name: 'listings.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.locator('[data-testid=bp-scan-provider-object] option', { hasText: 'listings.csv' }).waitFor({ state: 'attached' });
+    const objectId = await page.locator('[data-testid=bp-scan-provider-object]').inputValue();
+    await page.click('[data-testid=bp-scan-start]');
+    await page.waitForFunction((first) => /[?&]scan=/.test(location.hash) && !location.hash.includes(first), state.scan);
+    await page.locator('[data-testid=bp-scan-state]', { hasText: 'succeeded' }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=bp-listing]').length === 2);
+    const ids = await page.locator('[data-testid=bp-listing]').evaluateAll((els) => els.map((el) => el.dataset.listingId));
+    assert.deepEqual(ids, ['f-1', 'f-2'], 'the copy first');
+    const scan = new URLSearchParams((await page.evaluate(() => location.hash)).split('?')[1]).get('scan');
+    const stored = await callApi(`/api/v1/brands/${state.brand}/scans/${scan}`);
+    assert.equal(stored.provider, 'file');
+  });
+});
+
 test('without the scan stream the page polls the scan, and still shows it finish', async () => {
   await step('polling', async () => {
     // The browser's WebSocket to a scan's stream is closed before it opens, as a proxy that refuses
@@ -284,7 +306,7 @@ test('without the scan stream the page polls the scan, and still shows it finish
     const polls = [];
     page.on('request', (r) => { if (/\/api\/v1\/brands\/[^/]+\/scans\/[^/?]+$/.test(new URL(r.url()).pathname)) polls.push(r.url()); });
     await page.click('[data-testid=bp-scan-start]');
-    await page.waitForFunction((first) => /[?&]scan=/.test(location.hash) && !location.hash.includes(first), state.scan);
+    await page.waitForFunction(() => /[?&]scan=/.test(location.hash));
     const scan = new URLSearchParams((await page.evaluate(() => location.hash)).split('?')[1]).get('scan');
     await page.locator('[data-testid=bp-scan-state]', { hasText: 'succeeded' }).waitFor({ timeout: 240_000 });
     assert.match(await page.locator('[data-testid=bp-scan-counts]').textContent(), new RegExp(`^${LISTINGS} of ${LISTINGS}`));
