@@ -44,9 +44,11 @@ async function step(name, fn) {
   }
 }
 
-async function callApi(path) {
-  const res = await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${API_KEY}` } });
-  assert.equal(res.status, 200, `GET ${path}`);
+async function callApi(path, { method = 'GET', body, status = 200 } = {}) {
+  const headers = { Authorization: `Bearer ${API_KEY}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  assert.equal(res.status, status, `${method} ${path}`);
   return res.json();
 }
 
@@ -236,6 +238,13 @@ test('the listings come most probable first, the planted copies on top, each bes
     const legend = await copy.locator('[data-testid=bp-signal-legend] li').allTextContents();
     assert.ok(legend.some((t) => t.startsWith('image similarity +')), legend.join(' | '));
     state.top = api.items[0];
+
+    // The next page.
+    await page.click('[data-testid=bp-listings-more]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=bp-listing]').length === n, 100);
+    const next = await callApi(`/api/v1/brands/${state.brand}/scans/${state.scan}/listings?limit=100`);
+    const ids = await page.locator('[data-testid=bp-listing]').evaluateAll((els) => els.map((el) => el.dataset.id));
+    assert.deepEqual(ids, next.items.map((l) => l.id));
   });
 });
 
@@ -295,8 +304,9 @@ test('a scan of a listings file uploaded on the Scans page', async () => {
   });
 });
 
-test('without the scan stream the page polls the scan, and still shows it finish', async () => {
+test('without the scan stream the page polls a scan of a saved provider, and still shows it finish', async () => {
   await step('polling', async () => {
+    const saved = await callApi('/api/v1/brands/providers', { method: 'POST', body: { name: 'Demo market', provider: { type: 'demo' } }, status: 201 });
     // The browser's WebSocket to a scan's stream is closed before it opens, as a proxy that refuses
     // WebSockets would (Playwright replaces the page's WebSocket when it loads: hence the reload, after
     // which the session is restored from its refresh token).
@@ -305,6 +315,9 @@ test('without the scan stream the page polls the scan, and still shows it finish
     await page.reload();
     const polls = [];
     page.on('request', (r) => { if (/\/api\/v1\/brands\/[^/]+\/scans\/[^/?]+$/.test(new URL(r.url()).pathname)) polls.push(r.url()); });
+    await page.selectOption('[data-testid=bp-scan-provider-type]', 'saved');
+    await page.locator('[data-testid=bp-scan-provider-saved] option', { hasText: 'Demo market' }).waitFor({ state: 'attached' });
+    assert.equal(await page.locator('[data-testid=bp-scan-provider-saved]').inputValue(), saved.id);
     await page.click('[data-testid=bp-scan-start]');
     await page.waitForFunction(() => /[?&]scan=/.test(location.hash));
     const scan = new URLSearchParams((await page.evaluate(() => location.hash)).split('?')[1]).get('scan');

@@ -30,7 +30,8 @@ export function mountScan(container, brandId, scanId) {
 
   let scan = null;
   let items = [];
-  let cursor = null;
+  let wanted = PAGE;     // how many listings the page shows: "Load more" adds a page
+  let hasMore = false;   // the scan has listings past those shown
   let generation = 0;
   let stopped = false;
   let lastReload = 0;
@@ -75,15 +76,21 @@ export function mountScan(container, brandId, scanId) {
     return (f.min === '' || rank(l) >= Number(f.min)) && (!f.status || (l.review?.status ?? 'pending') === f.status);
   };
 
-  async function loadListings({ more = false } = {}) {
+  // Reads the first `wanted` listings from the top (200 a request), so every shown row is fresh.
+  async function loadListings() {
     const gen = ++generation;
     const f = filters();
-    const limit = more ? PAGE : Math.min(200, Math.max(PAGE, items.length));
     try {
-      const page = await api(`${scanPath}/listings${query({ sort: '-probability', min_probability: f.min, status: f.status, limit, cursor: more ? cursor : undefined })}`);
-      if (gen !== generation || stopped) return;
-      items = more ? mergeById(items, page.items) : page.items;
-      cursor = page.next_cursor;
+      const got = [];
+      let cursor;
+      do {
+        const page = await api(`${scanPath}/listings${query({ sort: '-probability', min_probability: f.min, status: f.status, limit: Math.min(200, wanted - got.length), cursor })}`);
+        if (gen !== generation || stopped) return;
+        got.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor && got.length < wanted);
+      items = got;
+      hasMore = Boolean(cursor);
       lastReload = Date.now();
       v.listError.hidden = true;
       render();
@@ -94,24 +101,21 @@ export function mountScan(container, brandId, scanId) {
     }
   }
 
-  const mergeById = (a, b) => {
-    const seen = new Set(a.map((l) => l.id));
-    return [...a, ...b.filter((l) => !seen.has(l.id))];
-  };
-
-  // A listing that arrived live (or was reviewed here): in place when shown, else inserted where it sorts,
-  // unless it sorts below the last one loaded while more pages wait (it comes with them).
+  // A listing that arrived live (or was reviewed here): in place when shown, else inserted where it sorts;
+  // what then falls below the shown count is left for "Load more".
   function upsert(l, keep = false) {
     const i = items.findIndex((x) => x.id === l.id);
     if (i >= 0) {
       items[i] = l;
     } else {
       if (!keep && !passes(l)) return;
-      const last = items[items.length - 1];
-      if (cursor && last && byRank(l, last) > 0) return;
       items.push(l);
     }
     items.sort(byRank);
+    if (items.length > wanted) {
+      items.length = wanted;
+      hasMore = true;
+    }
     queueRender();
   }
 
@@ -136,8 +140,8 @@ export function mountScan(container, brandId, scanId) {
       v.list.append(el);  // moves it to its place in the order
     }
     v.empty.hidden = items.length > 0;
-    v.more.hidden = !cursor;
-    v.shown.textContent = `${items.length} shown${cursor ? ', more below' : ''}`;
+    v.more.hidden = !hasMore;
+    v.shown.textContent = `${items.length} shown${hasMore ? ', more below' : ''}`;
   }
 
   // Live updates: the scan's stream, or polling when it cannot be had.
@@ -210,9 +214,10 @@ export function mountScan(container, brandId, scanId) {
   }
 
   // Wiring.
-  v.minProbability.addEventListener('change', () => { items = []; cursor = null; loadListings(); });
-  v.status.addEventListener('change', () => { items = []; cursor = null; loadListings(); });
-  v.more.addEventListener('click', () => loadListings({ more: true }));
+  const refilter = () => { items = []; wanted = PAGE; loadListings(); };
+  v.minProbability.addEventListener('change', refilter);
+  v.status.addEventListener('change', refilter);
+  v.more.addEventListener('click', () => { wanted += PAGE; loadListings(); });
   v.csv.addEventListener('click', async () => {
     v.csv.disabled = true;
     try {
