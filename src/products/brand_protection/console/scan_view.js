@@ -37,6 +37,7 @@ export function mountScan(container, brandId, scanId) {
   let lastReload = 0;
   let reloadTimer = null;
   let renderQueued = false;
+  let arrived = null;  // listings that came live while a read of the listings was under way, to apply after it
   const cards = new Map();  // listing id → element
   const ctx = { pics, references: new Map(), thresholds: null, onChange: (l) => upsert(l, true) };
 
@@ -80,6 +81,7 @@ export function mountScan(container, brandId, scanId) {
   async function loadListings() {
     const gen = ++generation;
     const f = filters();
+    arrived = arrived ?? [];
     try {
       const got = [];
       let cursor;
@@ -92,10 +94,14 @@ export function mountScan(container, brandId, scanId) {
       items = got;
       hasMore = Boolean(cursor);
       lastReload = Date.now();
+      const late = arrived;
+      arrived = null;
+      for (const l of late) upsert(l.listing, l.keep);
       v.listError.hidden = true;
       render();
     } catch (err) {
       if (gen !== generation || stopped) return;
+      arrived = null;  // they are in the rows shown already
       v.listError.hidden = false;
       v.listError.textContent = `Cannot list the listings: ${errorText(err)}`;
     }
@@ -104,6 +110,7 @@ export function mountScan(container, brandId, scanId) {
   // A listing that arrived live (or was reviewed here): in place when shown, else inserted where it sorts;
   // what then falls below the shown count is left for "Load more".
   function upsert(l, keep = false) {
+    arrived?.push({ listing: l, keep });
     const i = items.findIndex((x) => x.id === l.id);
     if (i >= 0) {
       items[i] = l;
