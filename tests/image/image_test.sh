@@ -205,13 +205,13 @@ if scan_check 2>"$WORK/scan.err"; then ok "a brand-protection scan of the demo m
 fi
 # The browser module's Chromium, as the unprivileged user inside the running container, renders the console page
 # (its sandbox off as the image sets it: the container's seccomp profile refuses the user namespaces it needs).
-if "${C[@]}" exec "$RUN_ID" tyto render "http://127.0.0.1:8080/" --out /tmp/render --allow 127.0.0.1/32 \
+if "${C[@]}" exec "$RUN_ID" tyto render "http://127.0.0.1:$port/" --out /tmp/render --allow 127.0.0.1/32 \
   >"$WORK/render.json" 2>"$WORK/render.err" && python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))
 assert "Tyto" in r["title"] and r["width"] > 0, r' "$WORK/render.json" 2>>"$WORK/render.err"; then
   ok "tyto render draws the console page in headless Chromium (browser module)"
 else
-  fail "tyto render draws the console page in headless Chromium: $(tail -5 "$WORK/render.err" "$WORK/render.json")"
+  fail "tyto render draws the console page in headless Chromium: $(tail -n 5 "$WORK/render.err" "$WORK/render.json")"
 fi
 "${C[@]}" stop -t 30 "$RUN_ID" >/dev/null 2>&1
 exit_code=$("${C[@]}" inspect --format '{{.State.ExitCode}}' "$RUN_ID")

@@ -6,10 +6,11 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -77,18 +78,25 @@ ChromiumProcess::ChromiumProcess(const ChromiumLaunch& launch) : profile_(make_p
   argv.push_back(nullptr);
 
   const std::string log = (profile_ / "chromium.log").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  const int rc = ::posix_spawn(&pid_, launch.executable.c_str(), &actions, &attributes, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
+  // fork + exec rather than posix_spawn, for PR_SET_PDEATHSIG: Chromium is killed when Tyto dies, however it
+  // dies (SIGKILL, a crash, the OOM killer), instead of living on as an orphan that holds memory and inotify
+  // instances. The signal follows the thread that forked; the pool starts browsers from job threads and the
+  // renderer's callers, which live as long as the renderer. Between fork and exec only async-signal-safe calls.
+  const pid_t parent = ::getpid();
+  const char* executable = launch.executable.c_str();
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::setpgid(0, 0);  // its own group: a kill of the group takes Chromium's children too
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // Tyto died before the line above
+    const int in = ::open("/dev/null", O_RDONLY);
+    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (in < 0 || out < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) ::_exit(127);
+    ::execve(executable, argv.data(), environ);
+    ::_exit(127);
+  }
+  const int rc = child < 0 ? errno : 0;
+  pid_ = child;
   if (rc != 0) {
     pid_ = -1;
     std::error_code ignored;
