@@ -38,6 +38,9 @@ namespace tyto::products::accessibility {
 struct CheckOutcome {
   std::vector<Issue> issues;
   int passes = 0;  // elements the check looked at and found fine
+  // The elements counted in `passes`, as issues with status "pass" and the same data (the measured ratio,
+  // the focus difference, the text read): for reports and the quality figures, not to be listed as issues.
+  std::vector<Issue> passed;
 };
 
 struct CheckInputs {

@@ -95,10 +95,15 @@ CheckOutcome visible_focus(const CheckInputs& in) {
     seen[index] = true;
     const IssueBox box = detail::css_box(elements[index]["box"]);
     const double difference = band_difference(unfocused[index], shoot(page, box), box);
-    if (difference < kThreshold)
-      out.issues.push_back(no_focus_issue(elements[index], difference));
-    else
+    Issue issue = no_focus_issue(elements[index], difference);
+    if (difference < kThreshold) {
+      out.issues.push_back(std::move(issue));
+    } else {
+      issue.status = "pass";
+      issue.message = fmt::format("The focus changes the element's edges visibly (mean difference {:.2f})", difference);
+      out.passed.push_back(std::move(issue));
       ++out.passes;
+    }
   }
   page.evaluate(detail::focus_cleanup_script());
   return out;

@@ -74,11 +74,34 @@ for (const sel of {}) {{
   const s = getComputedStyle(own.length ? el : (nodes[0] ? nodes[0].parentElement : el));
   out.push({{found: true, target: sel, selector: __tyto.selector(el), html: __tyto.html(el), box: __tyto.box(el),
             visible: __tyto.visible(el), rects, font_size: parseFloat(s.fontSize), font_weight: parseInt(s.fontWeight, 10),
-            color: s.color, opacity: parseFloat(s.opacity)}});
+            color: s.color, opacity: (() => {{
+              let o = 1;
+              for (let e = el; e; e = e.parentElement) o *= parseFloat(getComputedStyle(e).opacity);
+              return o;
+            }})()}});
 }}
 return out;
 )JS",
                           selectors_json));
+}
+
+std::string hide_text_script(const std::string& selector_json, bool hide) {
+  return wrap(fmt::format(R"JS(
+let style = document.getElementById('__tyto_hide_text');
+if (!style) {{
+  style = document.createElement('style');
+  style.id = '__tyto_hide_text';
+  style.textContent = '[data-tyto-hide-text], [data-tyto-hide-text] * {{ color: transparent !important; ' +
+      '-webkit-text-fill-color: transparent !important; text-decoration-color: transparent !important; ' +
+      'caret-color: transparent !important; transition: none !important; }}';
+  document.head.appendChild(style);
+}}
+const el = document.querySelector({});
+if (!el) return false;
+if ({}) el.setAttribute('data-tyto-hide-text', ''); else {{ el.removeAttribute('data-tyto-hide-text'); style.remove(); }}
+return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))));
+)JS",
+                          selector_json, hide ? "true" : "false"));
 }
 
 std::string image_elements_script(int min_side) {
