@@ -219,13 +219,22 @@ const mayScroll = (el) => {{
 }};
 const entry = (el, overflow) => ({{selector: __tyto.selector(el), html: __tyto.html(el), box: __tyto.box(el),
                                    overflow: Math.round(overflow * 10) / 10}});
+// How far right an element reaches: its box, or the text it lets spill out (an unbreakable line, a <pre>).
+const reach = (el) => {{
+  const r = el.getBoundingClientRect();
+  const ownText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+  const spills = ownText && getComputedStyle(el).overflowX === 'visible';
+  return Math.max(r.right, spills ? r.left + el.scrollWidth : 0) + scrollX;
+}};
 const overflowing = [];
+let excepted = 0;
 for (const el of document.querySelectorAll('body *')) {{
   if (!__tyto.visible(el)) continue;
-  const right = el.getBoundingClientRect().right + scrollX;
-  if (right <= vw + 1 || mayScroll(el)) continue;
+  const right = reach(el);
+  if (right <= vw + 1) continue;
+  if (mayScroll(el)) {{ ++excepted; continue; }}
   const p = el.parentElement;
-  const parentRight = p && p !== document.body ? p.getBoundingClientRect().right + scrollX : vw;
+  const parentRight = p && p !== document.body ? reach(p) : vw;
   if (p && p !== document.body && parentRight >= right - 1 && !mayScroll(p) && __tyto.visible(p)) continue;
   overflowing.push(entry(el, right - vw));
 }}
@@ -241,7 +250,7 @@ for (const el of [document.documentElement, document.body, ...document.querySele
 }}
 clipped.sort((a, b) => b.overflow - a.overflow);
 return {{viewport_width: vw, scroll_width: scrollWidth, overflowing: overflowing.slice(0, limit),
-        overflowing_count: overflowing.length, clipped: clipped.slice(0, limit)}};
+        overflowing_count: overflowing.length, excepted, clipped: clipped.slice(0, limit)}};
 )JS",
                           limit));
 }
