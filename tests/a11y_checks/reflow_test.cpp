@@ -61,6 +61,16 @@ TEST_CASE("Reflow at 320 CSS px finds a fixed 1200 px layout, passes a responsiv
   CHECK(responsive.issues.empty());
   CHECK(responsive.passes == 1);
 
+  // An unbreakable address in a paragraph of the responsive page spills out of its box: the paragraph.
+  server.page(
+      "/long-word",
+      std::string(R"(<!doctype html><body style="margin:0">)") + kText +
+          R"(<p id="address">https://example.org/a/very/long/address/that/cannot/wrap/anywhere/at/all</p></body>)");
+  const CheckOutcome word = reflow(renderer, {.url = server.url("/long-word")});
+  REQUIRE(word.issues.size() == 1);
+  CHECK(word.issues[0].selector == "#address");
+  CHECK(word.issues[0].data.at("kind") == "horizontal_scroll");
+
   const CheckOutcome clipped = reflow(renderer, {.url = server.url("/clipped")});
   REQUIRE(clipped.issues.size() == 1);
   CHECK(clipped.issues[0].selector == "#clip");
