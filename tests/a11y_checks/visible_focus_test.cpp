@@ -28,6 +28,8 @@ button { margin: 16px; padding: 8px 16px; font-size: 16px; }
 <p><a id="underline" href="#a">A link underlined on focus</a></p>
 <a id="card-none" class="card" href="#b">A large card without a focus style</a>
 <a id="card-default" class="card" href="#c">A large card with the default ring</a>
+<p><input id="field" style="outline: none; border: 1px solid #999" value="A text field"></p>
+<p><input id="empty-field" style="outline: none; border: 1px solid #999"></p>
 <button id="disabled" disabled>Disabled</button>
 <button id="hidden" style="display:none">Hidden</button>
 </body></html>)";
@@ -47,7 +49,9 @@ TEST_CASE("Visible focus: the Tab key reaches each element, and outline: none wi
       std::printf("focus | %s | %s | difference %.2f\n", i.selector.c_str(), i.status.c_str(),
                   i.data.value("difference", -1.0));
 
-  for (const std::string id : {"#none", "#card-none"}) {
+  // An empty text field without an outline: only the caret (1 px, blinking) changes. (A filled one passes:
+  // Tab selects its text, and the selection shows.)
+  for (const std::string id : {"#none", "#card-none", "#empty-field"}) {
     CAPTURE(id);
     const Issue* issue = test::issue_for(outcome, id);
     REQUIRE(issue != nullptr);
@@ -60,8 +64,9 @@ TEST_CASE("Visible focus: the Tab key reaches each element, and outline: none wi
     CHECK(issue->html.rfind("<", 0) == 0);
     CHECK(issue->bbox);
   }
-  CHECK(outcome.issues.size() == 2);
-  CHECK(outcome.passes == 4);  // the default and custom rings, the underline, the large card's ring
+  CHECK(outcome.issues.size() == 3);
+  CHECK(outcome.passes == 5);  // the default and custom rings, the underline, the large card's ring, the field
+  REQUIRE(test::issue_for(outcome, "#field") == nullptr);
   for (const auto& p : outcome.passed) CHECK(p.data.at("difference").get<double>() >= 2);
 
   // Why the Tab key (docs/products/accessibility.md): after a mouse click, a script's focus() does not apply

@@ -11,7 +11,11 @@
 //   reflow                 WCAG 1.4.10: render at 320 CSS px wide and report content that needs horizontal
 //                          scrolling or is clipped ("tyto-reflow")
 // Each takes what the render captured and returns issues (violations and needs_review; passes are counted
-// in CheckOutcome::passes). CPU work and page interaction: call from job threads only.
+// in CheckOutcome::passes and listed in CheckOutcome::passed). CPU work and page interaction: call from job
+// threads only. The page is left as found except for the focus: contrast_from_pixels hides each element's
+// text for a moment (a screenshot of what lies behind it) and restores it; visible_focus presses Tab through
+// the page and ends with nothing focused. Errors of the page (browser::Page's tyto::Error) propagate.
+// How each decides, and its figures: docs/products/accessibility.md, "Tyto's own checks".
 #pragma once
 
 #include "../issue.hpp"
