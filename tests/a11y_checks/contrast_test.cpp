@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 
@@ -138,7 +139,12 @@ TEST_CASE("Contrast from pixels decides the text axe leaves incomplete: photos, 
     for (const char* extra : {"#fill-colour", "#covered", "#translucent", "#offscreen"}) selectors.push_back(extra);
     selectors.push_back("#not-in-the-page");
     const auto axe = test::axe_incomplete_contrast(selectors);
+    const auto started = std::chrono::steady_clock::now();
     const CheckOutcome outcome = contrast_from_pixels({opened.render, axe, *opened.page});
+    std::printf(
+        "contrast | %zu elements at scale %.0f in %lld ms\n", selectors.size(), scale,
+        static_cast<long long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()));
 
     CAPTURE(scale);
     const vision::Image screenshot = vision::decode(opened.render.screenshot_png);

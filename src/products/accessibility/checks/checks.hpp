@@ -56,7 +56,8 @@ struct CheckInputs {
 CheckOutcome contrast_from_pixels(const CheckInputs& in);
 CheckOutcome text_in_images(const CheckInputs& in, vision::OcrPool& ocr);
 CheckOutcome visible_focus(const CheckInputs& in);
-// Renders the request again at 320 CSS px wide (a second page of the renderer).
+// Renders the request again at 320 CSS px wide (a second page of the renderer): with a pool of one browser,
+// call it after the first page has ended, or it waits for that browser until acquire_timeout (unavailable).
 CheckOutcome reflow(browser::Renderer& renderer, const browser::RenderRequest& request);
 
 }  // namespace tyto::products::accessibility

@@ -3,7 +3,8 @@
 // and again with the text made transparent: the pixels that changed are the glyphs (their colour confirms
 // the computed colour, or replaces it when filters or blending changed it), the second picture is the exact
 // background behind them. Verdict on the 10th percentile of the per-pixel ratios (the part of a photo or
-// gradient closest to the text), against 4.5:1, or 3:1 for large text.
+// gradient closest to the text), against 4.5:1, or 3:1 for large text. Elements are photographed in bands
+// (two screenshots per band, not per element).
 #include "checks.hpp"
 #include "detail/check_support.hpp"
 #include "detail/page_scripts.hpp"
@@ -50,37 +51,55 @@ std::vector<std::string> incomplete_targets(const json& axe) {
   return out;
 }
 
-// Two pictures of the text's lines (grown by 2 CSS px, inside the page): as painted, and with the text hidden.
-struct Pictures {
+constexpr double kBand = 1500;  // CSS px: elements are photographed together in bands at most this tall
+
+// An element to measure: its text's line boxes inside the page, and the region around them (grown by 2 px).
+struct Candidate {
+  std::size_t index = 0;  // in the script's answer
+  std::vector<IssueBox> rects;
   IssueBox clip;
-  vision::Image with_text, without_text;
 };
 
-std::optional<Pictures> photograph(browser::Page& page, const json& entry, std::vector<IssueBox>& rects,
-                                   double page_width, double page_height) {
+std::optional<Candidate> candidate(std::size_t index, const json& entry, double page_width, double page_height) {
+  Candidate c{index, {}, {}};
   double left = 1e9, top = 1e9, right = -1e9, bottom = -1e9;
   for (const json& r : entry["rects"]) {
     const IssueBox b = detail::css_box(r);
     if (b.x + b.width <= 0 || b.y + b.height <= 0 || b.x >= page_width || b.y >= page_height) continue;
-    rects.push_back(b);
+    c.rects.push_back(b);
     left = std::min(left, b.x - 2), top = std::min(top, b.y - 2);
     right = std::max(right, b.x + b.width + 2), bottom = std::max(bottom, b.y + b.height + 2);
   }
   left = std::max(left, 0.0), top = std::max(top, 0.0);
   right = std::min(right, page_width), bottom = std::min(bottom, page_height);
-  if (rects.empty() || right - left < 2 || bottom - top < 2) return std::nullopt;
-  Pictures out{{left, top, right - left, bottom - top}, {}, {}};
-  const browser::Box clip{left, top, right - left, bottom - top};
-  const std::string selector = json(entry.value("selector", "")).dump();
-  out.with_text = vision::decode(page.screenshot(clip));
-  page.evaluate(detail::hide_text_script(selector, true));
+  if (c.rects.empty() || right - left < 2 || bottom - top < 2) return std::nullopt;
+  c.clip = {left, top, right - left, bottom - top};
+  return c;
+}
+
+IssueBox unite(const IssueBox& a, const IssueBox& b) {
+  const double left = std::min(a.x, b.x), top = std::min(a.y, b.y);
+  return {left, top, std::max(a.x + a.width, b.x + b.width) - left, std::max(a.y + a.height, b.y + b.height) - top};
+}
+
+// Two pictures of a band holding several elements' text: as painted, and with all their text hidden.
+struct Pictures {
+  IssueBox clip;
+  vision::Image with_text, without_text;
+};
+
+Pictures photograph(browser::Page& page, const IssueBox& clip, const std::vector<std::string>& selectors) {
+  const browser::Box box{clip.x, clip.y, clip.width, clip.height};
+  const std::string list = json(selectors).dump();
+  Pictures out{clip, vision::decode(page.screenshot(box)), {}};
+  page.evaluate(detail::hide_text_script(list, true));
   try {
-    out.without_text = vision::decode(page.screenshot(clip));
+    out.without_text = vision::decode(page.screenshot(box));
   } catch (...) {
-    page.evaluate(detail::hide_text_script(selector, false));
+    page.evaluate(detail::hide_text_script(list, false));
     throw;
   }
-  page.evaluate(detail::hide_text_script(selector, false));
+  page.evaluate(detail::hide_text_script(list, false));
   return out;
 }
 
@@ -94,16 +113,7 @@ Issue review(const json& entry, const std::string& why) {
   return issue;
 }
 
-std::optional<Issue> judge(browser::Page& page, const json& entry, const browser::RenderResult& render, double scale,
-                           CheckOutcome& out) {
-  if (!entry.value("found", false)) return review(entry, "the element is no longer in the page");
-  if (!entry.value("visible", false) || entry["rects"].empty()) return review(entry, "the element shows no text");
-  std::vector<IssueBox> rects;
-  const auto pictures = photograph(page, entry, rects, render.content_width, render.content_height);
-  if (!pictures) return review(entry, "the text lies outside the page");
-  const detail::TextContrast m =
-      detail::measure_text(pictures->with_text, pictures->without_text, pictures->clip, scale, rects,
-                           detail::parse_css_colour(entry.value("color", "")), entry.value("opacity", 1.0));
+std::optional<Issue> judge(const json& entry, const detail::TextContrast& m, CheckOutcome& out) {
   if (!m.separated) return review(entry, "no text pixels stand out from the background (hidden or covered)");
   const double required = required_ratio(entry);
   Issue issue = detail::tyto_issue(kRule, "serious", {"1.4.3"},
@@ -139,10 +149,42 @@ CheckOutcome contrast_from_pixels(const CheckInputs& in) {
   const std::vector<std::string> targets = incomplete_targets(in.axe);
   if (targets.empty()) return out;
   const double scale = in.render.device_scale_factor > 0 ? in.render.device_scale_factor : 1.0;
-
   const json entries = in.page.evaluate(detail::text_rects_script(json(targets).dump()));
-  for (const json& entry : entries)
-    if (auto issue = judge(in.page, entry, in.render, scale, out)) out.issues.push_back(std::move(*issue));
+
+  std::vector<std::optional<Issue>> verdicts(entries.size());
+  std::vector<Candidate> candidates;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const json& entry = entries[i];
+    if (!entry.value("found", false))
+      verdicts[i] = review(entry, "the element is no longer in the page");
+    else if (!entry.value("visible", false) || entry["rects"].empty())
+      verdicts[i] = review(entry, "the element shows no text");
+    else if (auto c = candidate(i, entry, in.render.content_width, in.render.content_height))
+      candidates.push_back(std::move(*c));
+    else
+      verdicts[i] = review(entry, "the text lies outside the page");
+  }
+  // Bands of elements, top to bottom: two screenshots and two scripts per band rather than per element.
+  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.clip.y < b.clip.y; });
+  for (std::size_t first = 0; first < candidates.size();) {
+    std::size_t last = first + 1;
+    IssueBox band = candidates[first].clip;
+    while (last < candidates.size() && unite(band, candidates[last].clip).height <= kBand)
+      band = unite(band, candidates[last++].clip);
+    std::vector<std::string> selectors;
+    for (std::size_t k = first; k < last; ++k) selectors.push_back(entries[candidates[k].index].value("selector", ""));
+    const Pictures pictures = photograph(in.page, band, selectors);
+    for (std::size_t k = first; k < last; ++k) {
+      const json& entry = entries[candidates[k].index];
+      const detail::TextContrast m =
+          detail::measure_text(pictures.with_text, pictures.without_text, pictures.clip, scale, candidates[k].rects,
+                               detail::parse_css_colour(entry.value("color", "")), entry.value("opacity", 1.0));
+      verdicts[candidates[k].index] = judge(entry, m, out);
+    }
+    first = last;
+  }
+  for (auto& verdict : verdicts)
+    if (verdict) out.issues.push_back(std::move(*verdict));
   return out;
 }
 

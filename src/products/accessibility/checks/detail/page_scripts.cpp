@@ -85,7 +85,7 @@ return out;
                           selectors_json));
 }
 
-std::string hide_text_script(const std::string& selector_json, bool hide) {
+std::string hide_text_script(const std::string& selectors_json, bool hide) {
   return wrap(fmt::format(R"JS(
 let style = document.getElementById('__tyto_hide_text');
 if (!style) {{
@@ -96,12 +96,14 @@ if (!style) {{
       'caret-color: transparent !important; transition: none !important; }}';
   document.head.appendChild(style);
 }}
-const el = document.querySelector({});
-if (!el) return false;
-if ({}) el.setAttribute('data-tyto-hide-text', ''); else {{ el.removeAttribute('data-tyto-hide-text'); style.remove(); }}
+for (const sel of {}) {{
+  const el = document.querySelector(sel);
+  if (el && {}) el.setAttribute('data-tyto-hide-text', ''); else if (el) el.removeAttribute('data-tyto-hide-text');
+}}
+if (!{}) style.remove();
 return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))));
 )JS",
-                          selector_json, hide ? "true" : "false"));
+                          selectors_json, hide ? "true" : "false", hide ? "true" : "false"));
 }
 
 std::string image_elements_script(int min_side) {

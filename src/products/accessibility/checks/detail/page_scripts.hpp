@@ -11,9 +11,9 @@ namespace tyto::products::accessibility::detail {
 // its own text nodes, or of all its text when it has none of its own). {found: false} when nothing matches.
 std::string text_rects_script(const std::string& selectors_json);
 
-// Makes the text of the element (a JSON-quoted selector) and its descendants transparent (hide) or paints it
-// again, so that a screenshot shows what lies behind the text; resolves after two animation frames.
-std::string hide_text_script(const std::string& selector_json, bool hide);
+// Makes the text of the elements (a JSON array of selectors) and their descendants transparent (hide) or
+// paints it again, so that a screenshot shows what lies behind the text; resolves after two animation frames.
+std::string hide_text_script(const std::string& selectors_json, bool hide);
 
 // Every visible <img>, element with a CSS background image (url) and <canvas> at least min_side CSS px on
 // both sides: {kind, selector, html, box, name, decorative}.
