@@ -72,7 +72,7 @@ constexpr std::string_view kSensitiveScript = R"JS(
   const selector = ['input[type=password i]', 'input[type=email i]', 'input[type=tel i]',
                     'input[autocomplete^="cc-" i]', 'input[autocomplete$="password" i]',
                     'input[autocomplete="one-time-code" i]', 'input[autocomplete="email" i]',
-                    'input[autocomplete="tel" i]', '[data-tyto-sensitive]', '[data-tyto-sensitive] *'].join(',');
+                    'input[autocomplete="tel" i]', '[data-tyto-sensitive]'].join(',');
   const out = [];
   for (const el of document.querySelectorAll(selector)) {
     const r = el.getBoundingClientRect();
