@@ -14,6 +14,7 @@
 namespace tyto {
 std::span<const EmbeddedFile> embedded_accessibility_migrations();
 std::span<const EmbeddedFile> embedded_accessibility_pipelines();
+std::span<const EmbeddedFile> embedded_accessibility_console();
 }  // namespace tyto
 
 namespace tyto::products {
@@ -58,6 +59,18 @@ std::vector<pipeline::PipelineFile> Accessibility::pipelines() const {
 }
 
 std::vector<api::PersonalData*> Accessibility::personal_data() { return {&state_->projects}; }
+
+// The console's pages (console/, docs/products/accessibility.md "Console"): scans (a scan live with its
+// screenshot and issues, and comparisons, as parameters of the scans page) and projects. Viewers read them;
+// starting a scan and changing projects need the role user.
+std::vector<ConsolePage> Accessibility::console_pages() const {
+  return {{"accessibility.scans", "Scans", "Accessibility", auth::Role::kViewer,
+           "/console/products/accessibility/scans.js"},
+          {"accessibility.projects", "Projects", "Accessibility", auth::Role::kViewer,
+           "/console/products/accessibility/projects.js"}};
+}
+
+std::span<const EmbeddedFile> Accessibility::console_files() const { return embedded_accessibility_console(); }
 
 void Accessibility::install(Services& services, pipeline::StageRegistry& stages, http::Router& router) {
   auto* browser = services.module<modules::BrowserModule>();

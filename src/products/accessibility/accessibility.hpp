@@ -26,6 +26,8 @@ class Accessibility final : public Product {
   std::vector<pipeline::PipelineFile> pipelines() const override;
   std::vector<std::string> webhook_events() const override { return {"a11y.scan_completed"}; }
   std::vector<api::PersonalData*> personal_data() override;
+  std::vector<ConsolePage> console_pages() const override;
+  std::span<const EmbeddedFile> console_files() const override;
 
  private:
   struct State;
