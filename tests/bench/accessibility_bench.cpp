@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   const std::string all = axe_run_script({});
   const std::string aa = axe_run_script({{"wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"}, {}});
   browser::RenderRequest request{.url = argv[1]};
-  request.accessibility = false;  // as the scan asks
+  request.accessibility = false;                                   // as the scan asks
   for (int i = 0; i < 2; ++i) scan(renderer, request, all, true);  // each browser's first renderer process
   fmt::print("== Tyto (C++ over CDP), axe-core {}\n", axe_version());
   sequential(renderer, request, all, true, rounds, "scan: render + capture + axe (all rules), idle 500 ms");

@@ -34,8 +34,8 @@ TEMPLATE_TEST_CASE("A scan of the rule page finds each planted violation and lea
   CHECK(has(scan, "color-contrast", "#small-light"));
   CHECK(has(scan, "label", "#unlabelled-name"));
   CHECK(has(scan, "label", "#unlabelled-city"));
-  CHECK(count_rule(scan, "duplicate-id") >= 1);                                         // a rule axe ships disabled
-  CHECK(has(scan, "target-size", "#tiny-a"));  // disabled by default too
+  CHECK(count_rule(scan, "duplicate-id") >= 1);  // a rule axe ships disabled
+  CHECK(has(scan, "target-size", "#tiny-a"));    // disabled by default too
   CHECK(has(scan, "target-size", "#tiny-b"));
   CHECK(has(scan, "p-as-heading", "#large-bold"));  // a best practice, left for review
   // The tricky passes: decorative alt="", an alt text, a name from aria-labelledby, 4.54:1, large bold at 3:1,
