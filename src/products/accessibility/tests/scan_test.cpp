@@ -253,3 +253,45 @@ TEST_CASE("A scan of an uploaded DOM snapshot and screenshot renders offline and
   CHECK(api(port, "POST", "/api/v1/scans", {{"url", pages.url("/rules.html")}, {"dom_object_id", dom_id}}).status ==
         422);
 }
+
+TEST_CASE("A project's schedule scans its page through the platform's scheduler",
+          "[integration][accessibility][projects][scan]") {
+  PageServer pages;
+  serve_pages(pages);
+  SqliteBackend backend;
+  auto args = scan_args();
+  args.insert(args.end(), {"--jobs-schedule-tick-ms", "200"});
+  auto server = TytoProcess::serve(backend.args(args));
+  const std::uint16_t port = server->port();
+  // Every 2 seconds (cron with seconds, as the scheduler takes it), with the project's rule selection.
+  auto project = api(port, "POST", "/api/v1/projects",
+                     {{"name", "Rules"},
+                      {"url", pages.url("/rules.html")},
+                      {"schedule", "*/2 * * * * *"},
+                      {"rules", {"image-alt", "label"}}});
+  INFO(project.raw.body);
+  REQUIRE(project.status == 201);
+  const std::string id = project.body["id"];
+  json done, listed;
+  const bool scanned = eventually(
+      [&] {
+        listed = api(port, "GET", "/api/v1/scans?project_id=" + id).body;
+        for (const auto& s : listed["items"]) {
+          if (s["status"] == "succeeded") {
+            done = api(port, "GET", "/api/v1/scans/" + s["id"].get<std::string>()).body;
+            return true;
+          }
+        }
+        return false;
+      },
+      std::chrono::seconds(120));
+  INFO(listed.dump(1));
+  REQUIRE(scanned);
+  INFO(done.dump(1));
+  CHECK(done["url"] == pages.url("/rules.html"));
+  CHECK(has(done, "image-alt", "#missing-alt"));
+  CHECK(has(done, "label", "#unlabelled-name"));
+  CHECK(count_rule(done, "color-contrast") == 0);  // not selected
+  CHECK(done["summary"]["axe"]["rules_run"] == 2);
+  REQUIRE(api(port, "PATCH", "/api/v1/projects/" + id, {{"schedule", "manual"}}).status == 200);
+}
