@@ -205,7 +205,8 @@ struct ScanStage::Run {
     add(std::move(axe_issues.issues));
     event("check.finished", {{"check", "axe"}, {"issues", issues.size()}, {"passes", axe_issues.passed_rules.size()}});
     ctx.progress(0.6, "Tyto's checks");
-    const TytoCheckContext check_ctx{{render, axe, *page}, stage.renderer_(), request, stage.ocr_()};
+    const TytoCheckContext check_ctx{
+        {render, axe, *page}, stage.renderer_(), request, stage.ocr_(), [this] { page.reset(); }};
     const auto ran = run_tyto_checks(check_ctx, [&](std::string_view name, CheckOutcome outcome) {
       const auto n = outcome.issues.size();
       add(std::move(outcome.issues));
