@@ -113,14 +113,62 @@ std::string offline_document_url(std::string_view html) {
   return "data:text/html;charset=utf-8," + percent_encoded(document);
 }
 
-// One scan's run: the issues so far, numbered as they are found, each persisted and streamed at once.
+// One scan's run, step by step; the issues so far, numbered as they are found, each persisted and streamed at
+// once.
 struct ScanStage::Run {
   ScanStage& stage;
   pipeline::StageContext& ctx;
   const Scan& scan;
+  const bool upload = scan.request.contains("dom_object_id");
+  browser::RenderRequest request;
+  std::unique_ptr<browser::Page> page;
+  browser::RenderResult render;
+  json axe;
+  AxeIssues axe_issues;
+  std::string screenshot;
+  std::vector<IssueBox> sensitive;
   std::optional<Evidence> evidence;
   std::vector<Issue> issues;
+  json checks = json::object();
   std::int64_t crops = 0;
+
+  void event(const char* type, json data) {
+    stage.commit([](storage::Session&) {}, {{scan.tenant_id, scan_topic(scan.id), type, std::move(data)}});
+  }
+
+  // render → rules: the page loaded (or the uploaded DOM, offline), captured, axe run in it, the sensitive
+  // elements measured. The page stays open for the checks.
+  void render_and_rules() {
+    std::optional<std::string> dom;
+    if (upload) {
+      dom = ctx.artifacts().get(scan.request["dom_object_id"].get<std::string>(),
+                                static_cast<std::size_t>(stage.options_.max_dom_bytes));
+      screenshot = ctx.artifacts().get(scan.request["screenshot_object_id"].get<std::string>(), 25u << 20);
+    }
+    request = render_request(scan, dom);
+    ctx.progress(0.05, "rendering");
+    page = stage.renderer_().open(request);
+    render = page->capture();
+    ctx.check_cancelled();
+    ctx.progress(0.4, "running axe-core");
+    const AxeSelection selection{strings_of(scan.request.value("tags", json())),
+                                 strings_of(scan.request.value("rules", json()))};
+    axe = page->evaluate(axe_run_script(selection), std::chrono::seconds(120));
+    if (stage.options_.mask_sensitive) {
+      for (const auto& b : page->evaluate(sensitive_boxes_script())) {
+        sensitive.push_back({b.value("x", 0.0), b.value("y", 0.0), b.value("width", 0.0), b.value("height", 0.0)});
+      }
+    }
+    if (!upload) screenshot = std::move(render.screenshot_png);
+  }
+
+  // The screenshot, masked, kept as the scan's; evidence crops come from it. Throws tyto::Error for bytes that
+  // are no image.
+  void keep_screenshot() {
+    evidence.emplace(screenshot, upload ? 1.0 : render.device_scale_factor, sensitive);
+    const auto shot = ctx.artifacts().put({"image", "screenshot.png", "image/png", std::nullopt}, evidence->png());
+    stage.commit([&](storage::Session& tx) { stage.scans_.set_screenshot(tx, scan.tenant_id, scan.id, shot.id); }, {});
+  }
 
   void add(std::vector<Issue> found) {
     if (found.empty()) return;
@@ -149,6 +197,63 @@ struct ScanStage::Run {
           }
         },
         std::move(events));
+  }
+
+  // axe's issues first, then each of Tyto's checks as it finishes.
+  void rules_and_checks() {
+    axe_issues = issues_from_axe(axe);
+    add(std::move(axe_issues.issues));
+    event("check.finished", {{"check", "axe"}, {"issues", issues.size()}, {"passes", axe_issues.passed_rules.size()}});
+    ctx.progress(0.6, "Tyto's checks");
+    const TytoCheckContext check_ctx{
+        {render, axe, *page}, stage.renderer_(), request, stage.ocr_(), [this] { page.reset(); }};
+    const auto ran = run_tyto_checks(check_ctx, [&](std::string_view name, CheckOutcome outcome) {
+      const auto n = outcome.issues.size();
+      add(std::move(outcome.issues));
+      checks[std::string(name)] = {{"issues", n}, {"passes", outcome.passes}};
+      event("check.finished", {{"check", name}, {"issues", n}, {"passes", outcome.passes}});
+    });
+    // Without the pixel check, the nodes axe could not decide stay for a person to review.
+    if (std::find(ran.begin(), ran.end(), "contrast_from_pixels") == ran.end()) {
+      add(std::move(axe_issues.contrast_incomplete));
+    }
+    page.reset();  // the browser goes back to the pool
+  }
+
+  // aggregate → persist: the summary and score, scan.summary and scan.finished, then the webhook.
+  json finish() {
+    json summary = summary_of(issues);
+    const auto score = scan_score(axe_issues.passed_rules, issues);
+    summary["score"] = score;
+    summary["axe"] = {{"version", axe.value("version", std::string(axe_version()))},
+                      {"rules_run", axe.value("rules_run", 0)},
+                      {"passed_rules", axe_issues.passed_rules.size()},
+                      {"inapplicable_rules", axe.value("inapplicable", 0)},
+                      {"unknown_rules", axe.value("unknown_rules", json::array())}};
+    summary["checks"] = checks;
+    json refused = json::array();
+    for (const auto& r : render.refused) refused.push_back(browser::to_json(r));
+    summary["refused"] = refused;
+    summary["masked"] = evidence->masked();
+    summary["page"] = {{"title", render.title},
+                       {"final_url", upload ? scan.url : render.final_url},
+                       {"status", render.status},
+                       {"network_idle", render.network_idle}};
+    const auto count = static_cast<std::int64_t>(issues.size());
+    const auto& tenant = scan.tenant_id;
+    auto tx = stage.s_.db.begin(storage::TxMode::kWrite);
+    stage.scans_.finish(*tx, tenant, scan.id, true, score, summary, count, std::nullopt);
+    const auto done = stage.scans_.get(*tx, tenant, scan.id);
+    stage.s_.events.commit(*tx, {{tenant, scan_topic(scan.id), "scan.summary", summary},
+                                 {tenant, scan_topic(scan.id), "scan.finished", scan_json(*done)}});
+    stage.s_.webhooks.emit(stage.s_.db, tenant, "a11y.scan_completed",
+                           {{"scan_id", scan.id},
+                            {"project_id", scan.project_id ? json(*scan.project_id) : json(nullptr)},
+                            {"url", scan.url},
+                            {"score", score},
+                            {"issues", count},
+                            {"by_impact", summary["by_impact"]}});
+    return {{"scan_id", scan.id}, {"issues", count}, {"score", score}};
   }
 };
 
@@ -205,7 +310,6 @@ json ScanStage::scan(pipeline::StageContext& ctx, const json& input) {
   const auto found = scans_.get(tenant, scan_id);
   if (!found) throw pipeline::StageError("not_found", "the scan is gone", false);
   const Scan& scan = *found;
-  const bool upload = scan.request.contains("dom_object_id");
   commit(
       [&](storage::Session& tx) {
         scans_.clear_issues(tx, tenant, scan_id);  // what an earlier attempt left
@@ -213,35 +317,9 @@ json ScanStage::scan(pipeline::StageContext& ctx, const json& input) {
       },
       {{tenant, scan_topic(scan_id), "scan.running", {{"id", scan_id}, {"url", scan.url}, {"status", "running"}}}});
 
-  // render → rules: the page stays open for the checks.
-  Run run{*this, ctx, scan, std::nullopt, {}, 0};
-  std::unique_ptr<browser::Page> page;
-  browser::RenderRequest request;
-  browser::RenderResult render;
-  json axe;
-  std::string screenshot;
-  std::vector<IssueBox> sensitive;
+  Run run{*this, ctx, scan};
   try {
-    std::optional<std::string> dom;
-    if (upload) {
-      dom = ctx.artifacts().get(scan.request["dom_object_id"].get<std::string>(),
-                                static_cast<std::size_t>(options_.max_dom_bytes));
-      screenshot = ctx.artifacts().get(scan.request["screenshot_object_id"].get<std::string>(), 25u << 20);
-    }
-    request = render_request(scan, dom);
-    ctx.progress(0.05, "rendering");
-    page = renderer_().open(request);
-    render = page->capture();
-    ctx.check_cancelled();
-    ctx.progress(0.4, "running axe-core");
-    AxeSelection selection{strings_of(scan.request.value("tags", json())),
-                           strings_of(scan.request.value("rules", json()))};
-    axe = page->evaluate(axe_run_script(selection), std::chrono::seconds(120));
-    if (options_.mask_sensitive) {
-      for (const auto& b : page->evaluate(sensitive_boxes_script())) {
-        sensitive.push_back({b.value("x", 0.0), b.value("y", 0.0), b.value("width", 0.0), b.value("height", 0.0)});
-      }
-    }
+    run.render_and_rules();
   } catch (const Error& e) {
     const bool retryable = e.code() == ErrorCode::kUnavailable || e.code() == ErrorCode::kTimeout;
     if (!retryable || ctx.last_attempt()) fail(scan, e.what());
@@ -250,77 +328,15 @@ json ScanStage::scan(pipeline::StageContext& ctx, const json& input) {
     if (!e.retryable() || ctx.last_attempt()) fail(scan, e.what());
     throw;
   }
-  if (!upload) screenshot = render.screenshot_png;
-  const double scale = upload ? 1.0 : render.device_scale_factor;
   try {
-    run.evidence.emplace(screenshot, scale, sensitive);
-    const auto shot = ctx.artifacts().put({"image", "screenshot.png", "image/png", std::nullopt}, run.evidence->png());
-    commit([&](storage::Session& tx) { scans_.set_screenshot(tx, tenant, scan_id, shot.id); }, {});
+    run.keep_screenshot();
   } catch (const Error& e) {
-    if (!upload) throw pipeline::StageError("bad_screenshot", e.what(), true);
+    if (!run.upload) throw pipeline::StageError("bad_screenshot", e.what(), true);
     fail(scan, std::string("the uploaded screenshot is no image: ") + e.what());
     throw pipeline::StageError("invalid_screenshot", e.what(), false);
   }
-
-  AxeIssues axe_issues = issues_from_axe(axe);
-  run.add(std::move(axe_issues.issues));
-  commit([](storage::Session&) {},
-         {{tenant,
-           scan_topic(scan_id),
-           "check.finished",
-           {{"check", "axe"}, {"issues", run.issues.size()}, {"passes", axe_issues.passed_rules.size()}}}});
-
-  // Tyto's checks, each streamed as it finishes.
-  ctx.progress(0.6, "Tyto's checks");
-  json checks = json::object();
-  const TytoCheckContext check_ctx{{render, axe, *page}, renderer_(), request, ocr_()};
-  const auto ran = run_tyto_checks(check_ctx, [&](std::string_view name, CheckOutcome outcome) {
-    const auto n = outcome.issues.size();
-    run.add(std::move(outcome.issues));
-    checks[std::string(name)] = {{"issues", n}, {"passes", outcome.passes}};
-    commit([](storage::Session&) {}, {{tenant,
-                                       scan_topic(scan_id),
-                                       "check.finished",
-                                       {{"check", name}, {"issues", n}, {"passes", outcome.passes}}}});
-  });
-  // Without the pixel check, the nodes axe could not decide stay for a person to review.
-  if (std::find(ran.begin(), ran.end(), "contrast_from_pixels") == ran.end()) {
-    run.add(std::move(axe_issues.contrast_incomplete));
-  }
-  page.reset();  // the browser goes back to the pool
-
-  // aggregate → persist
-  json summary = summary_of(run.issues);
-  const auto score = scan_score(axe_issues.passed_rules, run.issues);
-  summary["score"] = score;
-  summary["axe"] = {{"version", axe.value("version", std::string(axe_version()))},
-                    {"rules_run", axe.value("rules_run", 0)},
-                    {"passed_rules", axe_issues.passed_rules.size()},
-                    {"inapplicable_rules", axe.value("inapplicable", 0)},
-                    {"unknown_rules", axe.value("unknown_rules", json::array())}};
-  summary["checks"] = checks;
-  json refused = json::array();
-  for (const auto& r : render.refused) refused.push_back(browser::to_json(r));
-  summary["refused"] = refused;
-  summary["masked"] = run.evidence->masked();
-  summary["page"] = {{"title", render.title},
-                     {"final_url", upload ? scan.url : render.final_url},
-                     {"status", render.status},
-                     {"network_idle", render.network_idle}};
-  const auto count = static_cast<std::int64_t>(run.issues.size());
-  auto tx = s_.db.begin(storage::TxMode::kWrite);
-  scans_.finish(*tx, tenant, scan_id, true, score, summary, count, std::nullopt);
-  const auto done = scans_.get(*tx, tenant, scan_id);
-  s_.events.commit(*tx, {{tenant, scan_topic(scan_id), "scan.summary", summary},
-                         {tenant, scan_topic(scan_id), "scan.finished", scan_json(*done)}});
-  s_.webhooks.emit(s_.db, tenant, "a11y.scan_completed",
-                   {{"scan_id", scan_id},
-                    {"project_id", scan.project_id ? json(*scan.project_id) : json(nullptr)},
-                    {"url", scan.url},
-                    {"score", score},
-                    {"issues", count},
-                    {"by_impact", summary["by_impact"]}});
-  return {{"scan_id", scan_id}, {"issues", count}, {"score", score}};
+  run.rules_and_checks();
+  return run.finish();
 }
 
 }  // namespace tyto::products::accessibility

@@ -1,5 +1,5 @@
-// Tyto's four pixel checks behind the seam (tyto_checks.hpp). Not built until checks/*.cpp land: see
-// CMakeLists.txt, which builds tyto_checks_none.cpp meanwhile.
+// Tyto's four pixel checks behind the seam (tyto_checks.hpp). Built when checks/ (the library tyto_a11y_checks)
+// is in the tree; CMakeLists.txt builds tyto_checks_none.cpp otherwise.
 #include "tyto_checks.hpp"
 
 #include "tyto/core/logging.hpp"
@@ -19,6 +19,7 @@ std::vector<std::string> run_tyto_checks(const TytoCheckContext& ctx, const Chec
   run("contrast_from_pixels", [&] { return contrast_from_pixels(ctx.inputs); });
   if (ctx.ocr) run("text_in_images", [&] { return text_in_images(ctx.inputs, *ctx.ocr); });
   run("visible_focus", [&] { return visible_focus(ctx.inputs); });
+  if (ctx.release_page) ctx.release_page();
   run("reflow", [&] { return reflow(ctx.renderer, ctx.request); });
   return ran;
 }

@@ -1,5 +1,5 @@
-// The build's run_tyto_checks until Tyto's pixel checks (checks/*.cpp) land: it runs none, so axe's
-// undecided color-contrast nodes stay needs_review. tyto_checks.cpp replaces this file (CMakeLists.txt).
+// run_tyto_checks in a tree without Tyto's pixel checks (checks/): it runs none, so axe's undecided
+// color-contrast nodes stay needs_review. With checks/, CMakeLists.txt builds tyto_checks.cpp instead.
 #include "tyto_checks.hpp"
 
 namespace tyto::products::accessibility {
