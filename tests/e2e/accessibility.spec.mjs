@@ -3,8 +3,8 @@
 // with node's http module (the server allows 127.0.0.1 through its outbound guard). A user signs in, starts a
 // scan from the console and watches its issues arrive over the scan's WebSocket, sees every issue's box drawn on
 // the screenshot where the element is, hovers issues and boxes, filters, opens an issue's evidence, exports the
-// CSV, and compares a second scan of the page (one issue fixed, one new) with the first. The tests run in
-// order in one tab and build on each other.
+// CSV, and compares a second scan of the page (one issue fixed, one new) with the first; a browser without
+// WebSockets follows a third scan by polling. The tests run in order in one tab and build on each other.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -321,6 +321,27 @@ test('the scans list shows both scans with their status and score, and a project
     assert.equal(projects.items.length, 1);
     assert.equal(projects.items[0].schedule, 'weekly');
     assert.ok(projects.items[0].schedule_id, 'a weekly project has a platform schedule');
+  });
+});
+
+test('without a WebSocket the scan page polls the scan and still shows its issues and boxes', async () => {
+  await step('polling', async () => {
+    // A browser whose WebSockets never open: the page falls back to GET /api/v1/scans/{id} every second.
+    await page.addInitScript(() => {
+      window.WebSocket = class extends EventTarget {
+        constructor() { super(); setTimeout(() => this.dispatchEvent(new Event('close')), 0); }
+        close() {}
+      };
+    });
+    const started = await callApi('/api/v1/scans', { method: 'POST', status: 202, body: { url: pageUrl, viewport: { width: 1024, height: 700 } } });
+    await page.goto(`${base}/#/accessibility.scans?scan=${started.scan_id}`);
+    await page.reload();  // the init script applies from this load on; the session survives in the tab
+    await page.locator('[data-testid=a11y-scan-live]', { hasText: 'polling' }).waitFor();
+    await page.locator('[data-testid=a11y-scan-status]', { hasText: 'succeeded' }).waitFor();
+    const scan = await callApi(`/api/v1/scans/${started.scan_id}`);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=a11y-issue]').length === n, scan.issues.length);
+    await page.locator('[data-testid=a11y-shot-wrap][data-ready=true]').waitFor();
+    assert.equal(await page.locator('[data-testid=a11y-box]').count(), scan.issues.filter((i) => i.bbox?.width > 0 && i.bbox?.height > 0).length);
   });
 });
 
