@@ -303,7 +303,7 @@ test('a second scan of the page compares with the first: the image fixed, the li
   });
 });
 
-test('the scans list shows both scans with their status and score, and a project is created with a schedule', async () => {
+test('the scans list shows both scans with their status and score, and a project is created with a schedule and scanned', async () => {
   await step('list-projects', async () => {
     await page.click('[data-testid="nav-accessibility.scans"]');
     await page.locator(`[data-testid=a11y-scan-row][data-id="${state.second}"]`).waitFor();
@@ -321,6 +321,15 @@ test('the scans list shows both scans with their status and score, and a project
     assert.equal(projects.items.length, 1);
     assert.equal(projects.items[0].schedule, 'weekly');
     assert.ok(projects.items[0].schedule_id, 'a weekly project has a platform schedule');
+
+    // "Scan now" starts a scan of the project's page in the project and opens it.
+    await page.click('[data-testid=a11y-project-scan]');
+    await page.waitForFunction(() => /[?&]scan=/.test(location.hash));
+    const scanId = new URLSearchParams((await page.evaluate(() => location.hash)).split('?')[1]).get('scan');
+    await page.locator('[data-testid=a11y-scan-status]', { hasText: 'succeeded' }).waitFor();
+    const scan = await callApi(`/api/v1/scans/${scanId}`);
+    assert.equal(scan.project_id, projects.items[0].id);
+    assert.equal(scan.url, pageUrl);
   });
 });
 

@@ -61,9 +61,9 @@ function projectRow(p, reload, errorBox) {
   return h('tr', { 'data-testid': 'a11y-project-row', 'data-id': p.id },
     h('td', {}, h('a', { href: scansHash({ project: p.id }) }, p.name)),
     h('td', { class: 'a11y-url' }, p.url),
-    h('td', {}, edit ? h('span', { class: 'a11y-inline' }, schedule.el, save) : p.schedule),
+    h('td', { class: 'a11y-wrap' }, edit ? h('span', { class: 'a11y-inline' }, schedule.el, save) : p.schedule),
     h('td', {}, formatTime(p.created_at)),
-    h('td', {}, edit ? h('span', { class: 'a11y-inline' }, scan, remove) : null));
+    h('td', { class: 'a11y-wrap' }, edit ? h('span', { class: 'a11y-inline' }, scan, remove) : null));
 }
 
 // A schedule: manual, daily, weekly, or a cron expression typed in. Returns {el, value()}.
