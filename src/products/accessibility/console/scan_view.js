@@ -25,6 +25,7 @@ export function mountScan(container, scanId) {
   let selected = null;
   let page = null;  // the screenshot's size in CSS px, once it shows
   let shownShot = null;
+  let lastSeq = -1;  // the highest seq listed
   const issues = new Map();  // seq → issue
   const rows = new Map();    // seq → list item
   const boxes = new Map();   // seq → box over the screenshot
@@ -91,8 +92,10 @@ export function mountScan(container, scanId) {
     issues.set(i.seq, i);
     const row = issueRow(i);
     rows.set(i.seq, row);
-    const next = [...rows.keys()].filter((s) => s > i.seq).sort((a, b) => a - b)[0];
+    // Issues come in seq order but for a read that overlaps the stream: the rare late one goes in its place.
+    const next = i.seq > lastSeq ? undefined : [...rows.keys()].filter((s) => s > i.seq).sort((a, b) => a - b)[0];
     if (next !== undefined) v.list.insertBefore(row, rows.get(next)); else v.list.append(row);
+    lastSeq = Math.max(lastSeq, i.seq);
     const box = issueBox(i);
     if (box) {
       boxes.set(i.seq, box);
@@ -331,7 +334,8 @@ function view(scanId) {
     v.exportError);
 
   v.shot = h('img', { class: 'a11y-shot', alt: 'Full-page screenshot of the scanned page', 'data-testid': 'a11y-screenshot' });
-  v.overlay = h('div', { class: 'a11y-overlay', hidden: true, 'data-testid': 'a11y-overlay' });
+  // The boxes repeat the list for the eye (hover and click); assistive technology reads the list.
+  v.overlay = h('div', { class: 'a11y-overlay', hidden: true, 'aria-hidden': 'true', 'data-testid': 'a11y-overlay' });
   v.shotEmpty = h('p', { class: 'muted' }, 'The screenshot shows once the page has rendered.');
   v.shotWrap = h('div', { class: 'a11y-shot-wrap', 'data-testid': 'a11y-shot-wrap' }, h('div', { class: 'a11y-shot-inner' }, v.shot, v.overlay));
   const shot = h('section', { class: 'card a11y-shot-card' }, h('h2', {}, 'Screenshot'), v.shotEmpty, v.shotWrap);
