@@ -139,7 +139,8 @@ export function mountScan(container, scanId) {
     } else if (from === 'box') {
       const row = rows.get(seq);
       const l = v.list;
-      if (row && (row.offsetTop < l.scrollTop || row.offsetTop + row.offsetHeight > l.scrollTop + l.clientHeight)) l.scrollTop = row.offsetTop - l.offsetTop - 8;
+      const top = row ? row.offsetTop - l.offsetTop : 0;  // the list is no offset parent: both measure from the same one
+      if (row && (top < l.scrollTop || top + row.offsetHeight > l.scrollTop + l.clientHeight)) l.scrollTop = Math.max(0, top - 8);
     }
   }
   function select(seq) {
