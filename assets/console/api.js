@@ -48,6 +48,10 @@ async function read(res) {
 // none) the session is left out and a 401 is an ordinary answer (login, refresh, logout).
 export async function api(path, { method = 'GET', body, bearer } = {}) {
   if (bearer !== undefined) return read(await send(path, { method, body, token: bearer }));
+  return read(await sendAuthorized(path, { method, body }));
+}
+
+async function sendAuthorized(path, { method = 'GET', body } = {}) {
   const used = session.token();
   let res = await send(path, { method, body, token: used });
   if (res.status === 401) {
@@ -56,7 +60,15 @@ export async function api(path, { method = 'GET', body, bearer } = {}) {
     if (again) res = await send(path, { method, body, token: session.token() });
     if (res.status === 401) session.ended();
   }
-  return read(res);
+  return res;
+}
+
+// Fetches `path` (GET) with the session's bearer token, as api() does, and resolves to its body as a Blob
+// (pictures, CSV files: what needs the token and so cannot be a plain link); rejects with ApiError.
+export async function apiBlob(path) {
+  const res = await sendAuthorized(path);
+  if (!res.ok) return read(res);
+  return res.blob();
 }
 
 export function query(params) {
@@ -72,7 +84,13 @@ export function query(params) {
 // so the access token travels as ?access_token=; every (re)connection takes a fresh one (a token that
 // expired while the tab slept is renewed first).
 // Returns a function that stops following.
-export function followJob(id, { onSnapshot, onEvent, onStatus = () => {} }) {
+export function followJob(id, handlers) {
+  return followStream(`/ws/jobs/${encodeURIComponent(id)}`, handlers);
+}
+
+// Follows any event stream of the API's shape ({type, seq, data} messages, a `snapshot` first on every
+// connection), as followJob does for a job: `path` is the WebSocket's path, /ws/….
+export function followStream(path, { onSnapshot, onEvent, onStatus = () => {} }) {
   let lastSeq = 0;
   let socket = null;
   let stopped = false;
@@ -85,7 +103,7 @@ export function followJob(id, { onSnapshot, onEvent, onStatus = () => {} }) {
     if (stopped) return;
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     const q = query({ after: lastSeq > 0 ? lastSeq : undefined, access_token: token });
-    socket = new WebSocket(`${scheme}://${location.host}/ws/jobs/${encodeURIComponent(id)}${q}`);
+    socket = new WebSocket(`${scheme}://${location.host}${path}${q}`);
     socket.addEventListener('open', () => { delay = 500; onStatus('live'); });
     socket.addEventListener('message', (msg) => {
       let m;

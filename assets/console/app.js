@@ -5,7 +5,8 @@
 //
 // The navigation comes from the server: GET /api/v1/console/pages lists the pages the caller's role may
 // open (the platform's and every product's), each with the ES module that draws it. A page's module is
-// imported the first time it opens (#/<page id>; the overview is #/), and its mount() called.
+// imported the first time it opens (#/<page id>; the overview is #/), and its mount(container, params) called,
+// params being the URLSearchParams of the hash's query (#/<page id>?key=value).
 
 import { api, query } from './api.js';
 import { h } from './dom.js';
@@ -40,9 +41,11 @@ async function loadPages() {
 
 const pageHash = (id) => (id === 'overview' ? '#/' : `#/${id}`);
 
-// Which navigation page a hash opens, or undefined.
+// Which navigation page a hash opens, or undefined. A page's hash may carry a query (#/<id>?brand=…),
+// which its mount() receives as URLSearchParams.
+const pageHashPattern = /^#\/([^/?#]+)\/?(?:\?(.*))?$/;
 function pageFor(hash) {
-  const id = /^#?\/?$/.test(hash) ? 'overview' : hash.match(/^#\/([^/?#]+)\/?$/)?.[1];
+  const id = /^#?\/?$/.test(hash) ? 'overview' : hash.match(pageHashPattern)?.[1];
   return id && pages?.find((p) => p.id === id);
 }
 
@@ -116,7 +119,7 @@ async function route() {
       return;
     }
     if (gen !== generation) return;
-    unmount = mod.mount(view) ?? null;
+    unmount = mod.mount(view, new URLSearchParams(hash.match(pageHashPattern)?.[2] ?? '')) ?? null;
     return;
   }
   const params = hash.match(found.pattern).slice(1).map((p) => (found.raw || p === undefined ? p : decodeURIComponent(p)));

@@ -133,8 +133,8 @@ struct Streams::Impl {
     return o;
   }
 
-  asio::awaitable<void> websocket_stream(Request& req, http::WebSocket& ws, const StreamSource& source,
-                                         std::int64_t cursor);
+  // The source is taken by value: a coroutine must not hold a reference to its caller's temporary.
+  asio::awaitable<void> websocket_stream(Request& req, http::WebSocket& ws, StreamSource source, std::int64_t cursor);
   asio::awaitable<void> sse_stream(Request& req, http::ResponseStream& out, const StreamResolver& resolve);
 
   events::Events& events;
@@ -148,7 +148,7 @@ struct Streams::Impl {
 
 // Streams the source's topic over a WebSocket: its snapshot first, then events. A second coroutine
 // keeps a read pending (control frames, the client's close) and ends the stream when the client leaves.
-asio::awaitable<void> Streams::Impl::websocket_stream(Request& req, http::WebSocket& socket, const StreamSource& source,
+asio::awaitable<void> Streams::Impl::websocket_stream(Request& req, http::WebSocket& socket, StreamSource source,
                                                       std::int64_t cursor) {
   ws.inc();
   bool client_gone = false;
@@ -274,7 +274,7 @@ void Streams::add(http::Router& router, StreamRoutes routes) {
             co_await refuse(ws, *problem, reason.substr(0, 120));
             co_return;
           }
-          co_await impl->websocket_stream(req, ws, source, cursor);
+          co_await impl->websocket_stream(req, ws, std::move(source), cursor);
         },
         {fmt::format("WebSocket: a snapshot of {}, then its events ({{type, seq, topic, time, data}}); ?after= resumes",
                      routes.what),
@@ -300,7 +300,8 @@ void Streams::add_topic_route(http::Router& router) {
           co_await refuse(ws, error_envelope(ErrorCode::kValidationFailed, *problem), "bad request");
           co_return;
         }
-        co_await impl->websocket_stream(req, ws, {req.who().tenant_id, topic, std::nullopt}, cursor);
+        StreamSource source{req.who().tenant_id, topic, std::nullopt};
+        co_await impl->websocket_stream(req, ws, std::move(source), cursor);
       },
       {"WebSocket: the events of one topic (?topic=job:<id>&after=<seq>)", "events"},
       impl_->route_options(auth::Role::kViewer, true));

@@ -44,4 +44,9 @@ TEST_CASE("A browser.render job stores the page's screenshot as an object of the
   CHECK(failed.dump().find("forbidden") != std::string::npos);
   CHECK(failed["attempts"] == 1);
   CHECK(hidden.total_hits() == 0);
+
+  const std::string metrics = request(port, "GET", "/metrics").body;
+  CHECK(metrics.find("tyto_browser_renders_total{outcome=\"ok\"} 1") != std::string::npos);
+  CHECK(metrics.find("tyto_browser_renders_total{outcome=\"forbidden\"} 1") != std::string::npos);
+  CHECK(metrics.find("tyto_browser_refused_total 1") != std::string::npos);
 }

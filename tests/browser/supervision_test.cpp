@@ -94,7 +94,7 @@ TEST_CASE("A page that never finishes loading times out with a typed error and l
 TEST_CASE("A page that hangs its renderer past the deadline gets its browser killed and restarted", "[browser]") {
   PageServer server;
   server.page("/plain", "<title>Plain</title>");
-  Renderer renderer({.pool_size = 1, .command_timeout = 2s}, loopback_policy());
+  Renderer renderer({.pool_size = 1, .command_timeout = 5s}, loopback_policy());
   {
     auto page = renderer.open({.url = server.url("/plain")});
     CHECK(code_of([&] { page->evaluate("while (true) {}", 1s); }) == ErrorCode::kTimeout);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the browser tests (console.spec.mjs, api_docs.spec.mjs) with node's test runner.
+# Runs the browser tests with node's test runner: the specs named as arguments, or by default the platform's
+# (console.spec.mjs, api_docs.spec.mjs, products.spec.mjs); brand_protection.spec.mjs runs as its own ctest.
 #   TYTO_BINARY              the server to test (default: build-dev/tyto of this checkout)
 #   CHROMIUM                 the browser (default: /usr/bin/chromium, Debian's `chromium`)
 #   TYTO_CONSOLE_ASSETS_DIR  serve the console from disk, to test edits without a rebuild
@@ -18,4 +19,8 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 if [ ! -d node_modules/playwright-core ]; then
   npm ci --no-audit --no-fund
 fi
-exec node --test --test-reporter=spec console.spec.mjs api_docs.spec.mjs products.spec.mjs
+# The specs named on the command line, or the platform's.
+if [ "$#" -eq 0 ]; then
+  set -- console.spec.mjs api_docs.spec.mjs products.spec.mjs
+fi
+exec node --test --test-reporter=spec "$@"

@@ -2,8 +2,11 @@
 
 #include "cli/components.hpp"
 #include "tyto/core/error.hpp"
+#include "tyto/core/metrics.hpp"
 #include "tyto/http/outbound_policy.hpp"
 #include "tyto/pipeline/pipeline.hpp"
+
+#include <unistd.h>
 
 namespace tyto {
 std::span<const EmbeddedFile> embedded_browser_pipelines();
@@ -58,7 +61,10 @@ std::vector<ComponentOption> BrowserModule::options() {
           {"executable", "string", "/usr/bin/chromium", "The Chromium binary"},
           {"acquire_timeout_ms", "duration_ms", 60'000, "Longest a render waits for a free browser"},
           {"command_timeout_ms", "duration_ms", 15'000,
-           "Longest a DevTools command may take before the browser counts as hung and is restarted"}};
+           "Longest a DevTools command may take before the browser counts as hung and is restarted"},
+          {"sandbox", "boolean", true,
+           "Chromium's own sandbox; false passes --no-sandbox, for containers whose seccomp profile refuses the "
+           "user namespaces it needs (the image does, and the container is then the isolation)"}};
 }
 
 BrowserModule::BrowserModule(const cli::ModuleServices& services) {
@@ -69,7 +75,12 @@ BrowserModule::BrowserModule(const cli::ModuleServices& services) {
       std::chrono::milliseconds(option_or<int>(config, "modules.browser.acquire_timeout_ms", 60'000));
   options_.command_timeout =
       std::chrono::milliseconds(option_or<int>(config, "modules.browser.command_timeout_ms", 15'000));
+  // As root Chromium has no sandbox anyway (ChromiumProcess passes --no-sandbox itself).
+  if (!option_or<bool>(config, "modules.browser.sandbox", true) && ::geteuid() != 0) {
+    options_.extra_args.push_back("--no-sandbox");
+  }
   policy_ = std::make_unique<http::OutboundPolicy>(config.outbound.allow);
+  metrics_ = &services.metrics;
 }
 
 BrowserModule::BrowserModule(browser::RendererOptions options, const std::vector<std::string>& allow)
@@ -93,7 +104,9 @@ json BrowserModule::render(pipeline::StageContext& ctx, const json& input) {
   browser::RenderResult result;
   try {
     result = renderer().render(browser::render_request_from_json(input));
+    count("ok", &result);
   } catch (const Error& e) {
+    count(error_code_name(e.code()), nullptr);
     const bool retryable = e.code() == ErrorCode::kUnavailable || e.code() == ErrorCode::kTimeout;
     throw pipeline::StageError(std::string(error_code_name(e.code())), e.what(), retryable);
   }
@@ -124,6 +137,24 @@ json BrowserModule::render(pipeline::StageContext& ctx, const json& input) {
     out["ax_tree_object_id"] =
         ctx.artifacts().put({"document", "accessibility-tree.json", "application/json"}, result.ax_tree.dump()).id;
   return out;
+}
+
+void BrowserModule::count(std::string_view outcome, const browser::RenderResult* result) {
+  if (!metrics_) return;
+  metrics_->counter("tyto_browser_renders_total", "Pages rendered by the browser module, by outcome", {"outcome"})
+      .with({outcome})
+      .inc();
+  if (result) {
+    metrics_->histogram("tyto_browser_render_seconds", "Time of a render, from a free browser to the capture", {})
+        .with({})
+        .observe(std::chrono::duration<double>(result->elapsed).count());
+    metrics_->counter("tyto_browser_refused_total", "Requests of rendered pages refused by the outbound guard")
+        .with({})
+        .inc(static_cast<double>(result->refused.size()));
+  }
+  metrics_->gauge("tyto_browser_restarts", "Browsers replaced after a crash or a hang since the start")
+      .with({})
+      .set(renderer().restarts());
 }
 
 void BrowserModule::register_stages(pipeline::StageRegistry& registry) {

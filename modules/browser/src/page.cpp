@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <future>
 #include <thread>
 
 namespace tyto::browser {
@@ -36,11 +37,7 @@ Page::Impl::Impl(detail::BrowserPool::Lease lease_, detail::Guard guard_, Render
       guard(guard_),
       request(std::move(request_)),
       command_timeout(command_timeout_),
-      deadline(deadline_) {
-  // Connections the guard's proxy refuses while this page holds the browser are this page's.
-  browser.proxy->set_sink(
-      [state = state](RefusedRequest refused) { detail::record_refusal(*state, std::move(refused)); });
-}
+      deadline(deadline_) {}
 
 Page::Impl::~Impl() {
   browser.proxy->set_sink(nullptr);
@@ -55,8 +52,34 @@ Page::Impl::~Impl() {
   } catch (const std::exception& e) {
     log::warn("a browser did not dispose a context; it will be restarted", {{"error", e.what()}});
     browser.broken = true;
+    return;
   }
+  // The next render need not wait for a context and a renderer process: prepare them while the browser is free.
+  browser.spare = std::async(std::launch::async, [cdp = cdp, guard = guard, timeout = command_timeout] {
+    return detail::prepare_page(cdp, guard, timeout);
+  });
 }
+
+namespace detail {
+
+PreparedPage prepare_page(const std::shared_ptr<CdpConnection>& cdp, Guard guard, milliseconds timeout) {
+  PreparedPage page;
+  page.state = std::make_shared<PageState>();
+  page.context_id =
+      cdp->call("Target.createBrowserContext", {{"disposeOnDetach", true}}, "", timeout)["browserContextId"];
+  page.state->target_id =
+      cdp->call("Target.createTarget", {{"url", "about:blank"}, {"browserContextId", page.context_id}}, "",
+                timeout)["targetId"]
+          .get<std::string>();
+  page.session = cdp->call("Target.attachToTarget", {{"targetId", page.state->target_id}, {"flatten", true}}, "",
+                           timeout)["sessionId"];
+  cdp->subscribe(page.session, page_event_handler(page.state, cdp, guard, page.session));
+  enable_session(*cdp, page.session, true);
+  cdp->call("Runtime.evaluate", {{"expression", "1"}}, page.session, timeout);  // the renderer answers
+  return page;
+}
+
+}  // namespace detail
 
 milliseconds Page::Impl::remaining() const {
   return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
@@ -87,25 +110,31 @@ json Page::Impl::call(std::string_view method, json params, bool hang_breaks, st
   }
 }
 
-json Page::Impl::browser_call(std::string_view method, json params) {
-  try {
-    return cdp->call(method, std::move(params), "", std::min(command_timeout, remaining()));
-  } catch (const detail::CdpError&) {
-    throw;
-  } catch (const Error&) {
-    browser.broken = true;
-    throw;
-  }
-}
-
 void Page::Impl::open() {
-  context_id = browser_call("Target.createBrowserContext", {{"disposeOnDetach", true}})["browserContextId"];
-  state->target_id =
-      browser_call("Target.createTarget", {{"url", "about:blank"}, {"browserContextId", context_id}})["targetId"]
-          .get<std::string>();
-  session = browser_call("Target.attachToTarget", {{"targetId", state->target_id}, {"flatten", true}})["sessionId"];
-  cdp->subscribe(session, detail::page_event_handler(state, cdp, guard, session));
-  detail::enable_session(*cdp, session, true);
+  detail::PreparedPage page;
+  if (browser.spare.valid()) {
+    try {
+      page = browser.spare.get();
+    } catch (const std::exception& e) {
+      log::warn("a spare page could not be prepared; preparing one now", {{"error", e.what()}});
+    }
+  }
+  if (!page.state) {
+    try {
+      page = detail::prepare_page(cdp, guard, std::min(command_timeout, remaining()));
+    } catch (const detail::CdpError&) {
+      throw;
+    } catch (const Error&) {
+      browser.broken = true;
+      throw;
+    }
+  }
+  context_id = page.context_id;
+  session = page.session;
+  state = page.state;
+  // Connections the guard's proxy refuses while this page holds the browser are this page's.
+  browser.proxy->set_sink(
+      [state = state](RefusedRequest refused) { detail::record_refusal(*state, std::move(refused)); });
 
   const Viewport& v = request.viewport;
   call("Emulation.setDeviceMetricsOverride",

@@ -20,6 +20,7 @@
 namespace tyto {
 std::span<const EmbeddedFile> embedded_brand_protection_migrations();
 std::span<const EmbeddedFile> embedded_brand_protection_pipelines();
+std::span<const EmbeddedFile> embedded_brand_protection_console();
 }  // namespace tyto
 
 namespace tyto::products {
@@ -209,6 +210,17 @@ std::vector<pipeline::PipelineFile> BrandProtection::pipelines() const {
 }
 
 std::vector<api::PersonalData*> BrandProtection::personal_data() { return {&state_->brands, &state_->providers}; }
+
+// The console's pages (console/, docs/products/brand-protection.md "Console"): brands with their reference
+// images, and scans with their listings. Viewers read them; the forms and buttons need the role user.
+std::vector<ConsolePage> BrandProtection::console_pages() const {
+  return {{"brand_protection.brands", "Brands", "Brand protection", auth::Role::kViewer,
+           "/console/products/brand_protection/brands.js"},
+          {"brand_protection.scans", "Scans", "Brand protection", auth::Role::kViewer,
+           "/console/products/brand_protection/scans.js"}};
+}
+
+std::span<const EmbeddedFile> BrandProtection::console_files() const { return embedded_brand_protection_console(); }
 
 void BrandProtection::install(Services& services, pipeline::StageRegistry& stages, http::Router& router) {
   state_ = std::make_unique<State>(

@@ -23,6 +23,8 @@ class BrandProtection final : public Product {
   std::vector<pipeline::PipelineFile> pipelines() const override;
   std::vector<std::string> webhook_events() const override { return {"brand.listing_flagged"}; }
   std::vector<api::PersonalData*> personal_data() override;
+  std::vector<ConsolePage> console_pages() const override;
+  std::span<const EmbeddedFile> console_files() const override;
 
  private:
   class Brands;

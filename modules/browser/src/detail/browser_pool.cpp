@@ -31,9 +31,10 @@ BrowserPool::Lease BrowserPool::acquire(std::chrono::steady_clock::time_point de
   {
     std::unique_lock lock(mutex_);
     auto free_slot = [&] {
+      int best = -1;
       for (std::size_t i = 0; i < slots_.size(); ++i)
-        if (!slots_[i].busy) return static_cast<int>(i);
-      return -1;
+        if (!slots_[i].busy && (best < 0 || slots_[i].released < slots_[best].released)) best = static_cast<int>(i);
+      return best;
     };
     if (!freed_.wait_until(lock, deadline, [&] { return (index = free_slot()) >= 0; }))
       throw Error(ErrorCode::kUnavailable,
@@ -88,6 +89,7 @@ void BrowserPool::release(int index) {
       ++restarts_;
     }
     slot.busy = false;
+    slot.released = ++releases_;
   }
   freed_.notify_one();
   doomed.reset();  // kills the hung process outside the lock

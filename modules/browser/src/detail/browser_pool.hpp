@@ -1,9 +1,10 @@
 // The supervised pool of Chromium processes: a fixed number of slots, each holding at most one running
 // browser, each lent to one caller at a time.
 //
-// A browser is started when a slot is first lent (or by warm_up), and replaced when it is lent next
-// after it died (crash, killed) or was marked broken (a command it did not answer: a hung browser).
-// A broken browser is killed as soon as its lease ends, so a hung process never lingers.
+// The slot free for the longest time is lent first, which gives its browser the most time to prepare the
+// next page (Browser::spare). A browser is started when a slot is first lent (or by warm_up), and replaced when it is
+// lent next after it died (crash, killed) or was marked broken (a command it did not answer: a hung browser). A broken
+// browser is killed as soon as its lease ends, so a hung process never lingers.
 //
 // Thread-safety: all methods may be called from any thread.
 #pragma once
@@ -14,17 +15,32 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <vector>
 
 namespace tyto::browser::detail {
 
+// A fresh browser context with one blank page, attached, its events subscribed and the guard on, whose
+// renderer process already answers: what a render starts from.
+struct PreparedPage {
+  std::string context_id;
+  std::string session;
+  std::shared_ptr<PageState> state;
+};
+
+// Prepares a page in a new context (page.cpp). Throws like CdpConnection::call.
+PreparedPage prepare_page(const std::shared_ptr<CdpConnection>& cdp, Guard guard, std::chrono::milliseconds timeout);
+
 struct Browser {
   std::unique_ptr<GuardProxy> proxy;  // every connection of this browser goes through it
   std::unique_ptr<ChromiumProcess> process;
   std::shared_ptr<CdpConnection> cdp;  // shared with guard tasks still running for a page
   std::atomic<bool> broken{false};
+  // The next render's page, prepared in the background after the last one ended (touched only by the lease
+  // holder). Declared last, so that destroying the browser waits for it before the connection closes.
+  std::future<PreparedPage> spare;
 
   bool healthy() { return !broken && cdp->open() && process->running(); }
 };
@@ -63,6 +79,7 @@ class BrowserPool {
   struct Slot {
     std::unique_ptr<Browser> browser;
     bool busy = false;
+    std::uint64_t released = 0;  // when it was last released (a counter): the longest-free goes first
   };
   void release(int slot);
   std::unique_ptr<Browser> start() const;
@@ -73,6 +90,7 @@ class BrowserPool {
   std::condition_variable freed_;
   std::vector<Slot> slots_;  // guarded by mutex_ (a busy slot's browser belongs to its lease)
   std::atomic<int> restarts_{0};
+  std::uint64_t releases_ = 0;  // guarded by mutex_
 };
 
 }  // namespace tyto::browser::detail

@@ -15,9 +15,12 @@ struct Page::Impl {
 
   Impl(detail::BrowserPool::Lease lease, detail::Guard guard, RenderRequest request,
        std::chrono::milliseconds command_timeout, Clock::time_point deadline);
-  ~Impl();  // disposes the context; a browser that does not answer is marked broken
+  // Disposes the context and starts preparing the browser's next page; a browser that does not answer is
+  // marked broken.
+  ~Impl();
 
-  // Opens the context and the page, applies the request's settings, navigates and runs the actions.
+  // Takes the browser's spare page (or prepares one), applies the request's settings, navigates and runs
+  // the actions.
   void open();
   void navigate(const std::string& url);
   void wait_for_network_idle();
@@ -34,7 +37,6 @@ struct Page::Impl {
   // deadline) marks the browser broken unless hang_breaks is false; a closed connection marks it too.
   nlohmann::json call(std::string_view method, nlohmann::json params = nlohmann::json::object(),
                       bool hang_breaks = true, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
-  nlohmann::json browser_call(std::string_view method, nlohmann::json params);
   // Throws kTimeout when the render's deadline has passed, kUnavailable when the page crashed.
   void check_alive();
   std::chrono::milliseconds remaining() const;

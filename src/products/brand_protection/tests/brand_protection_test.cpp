@@ -42,7 +42,7 @@ TEMPLATE_TEST_CASE("Brands are created, read, listed, changed and deleted throug
 
   // Migrated under the product's own name.
   auto db = backend.open();
-  CHECK(db->query("SELECT name FROM schema_migrations WHERE component = 'brand_protection'").rows.size() == 2);
+  CHECK(db->query("SELECT name FROM schema_migrations WHERE component = 'brand_protection'").rows.size() == 3);
 
   auto created = api(port, "POST", "/api/v1/brands", acme());
   INFO(created.raw.body);

@@ -8,7 +8,8 @@
 //   page->press("Tab");                     // keyboard, element screenshots…
 //   browser::RenderResult r = page->capture();
 //
-// Every render gets a fresh browser context (cookies, storage, cache), disposed when its Page ends.
+// Every render gets a fresh browser context (cookies, storage, cache), disposed when its Page ends; each
+// browser prepares the next one in the background meanwhile.
 // At most pool_size renders run at once; a caller waits for a free browser up to acquire_timeout.
 // A browser that crashed, or that did not answer a command in time (hung), is killed and replaced.
 //

@@ -7,6 +7,8 @@
 // Pipeline: browser.render (the stage alone), so a page can be rendered through the jobs API.
 // Options (modules.browser.*): pool_size, executable, acquire_timeout_ms, command_timeout_ms.
 // Every request of a rendered page passes the platform's outbound guard (outbound.allow).
+// Metrics: tyto_browser_renders_total{outcome}, tyto_browser_render_seconds, tyto_browser_refused_total,
+// tyto_browser_restarts (browsers replaced after a crash or hang).
 // Command: `tyto render URL --out DIR` (docs/modules/browser.md).
 #pragma once
 
@@ -25,6 +27,10 @@ struct ModuleServices;
 
 namespace tyto::http {
 class OutboundPolicy;
+}
+
+namespace tyto::metrics {
+class Registry;
 }
 
 namespace tyto::modules {
@@ -52,9 +58,12 @@ class BrowserModule final : public pipeline::Module {
   nlohmann::json render(pipeline::StageContext& ctx, const nlohmann::json& input);
 
  private:
+  void count(std::string_view outcome, const browser::RenderResult* result);
+
   browser::RendererOptions options_;
   std::unique_ptr<http::OutboundPolicy> policy_;
-  std::mutex mutex_;  // guards renderer_'s creation
+  metrics::Registry* metrics_ = nullptr;  // null without a server (tests, tyto render)
+  std::mutex mutex_;                      // guards renderer_'s creation
   std::unique_ptr<browser::Renderer> renderer_;
 };
 
