@@ -40,9 +40,13 @@ COPY config/tyto.json /etc/tyto/tyto.json
 # OMP_THREAD_LIMIT=1: Debian's Tesseract (the vision module's OCR) starts OpenMP teams inside each recognition,
 # which only oversubscribe job threads that already use every core (twice slower on 2 cores; docs/modules/vision.md).
 # libgomp reads it when it loads, so it must be in the environment, not set by the server.
+# TYTO_MODULES_BROWSER_SANDBOX=false: Chromium's sandbox needs user namespaces, which the default seccomp profiles
+# of Docker and podman refuse to an unprivileged process; inside the container Chromium runs without its own
+# sandbox, as the unprivileged user tyto, and the container is the isolation (docs/modules/browser.md).
 ENV TYTO_LISTEN=0.0.0.0:8080 \
     TYTO_DATA_DIR=/var/lib/tyto \
-    OMP_THREAD_LIMIT=1
+    OMP_THREAD_LIMIT=1 \
+    TYTO_MODULES_BROWSER_SANDBOX=false
 USER tyto
 WORKDIR /var/lib/tyto
 VOLUME ["/var/lib/tyto"]

@@ -4,7 +4,8 @@
 # The image alone, on SQLite and the container's volume: /health, /ready, the console page, sign-in with
 # the password the first start logs, a job end to end, an upload whose bytes land in the volume, the
 # unprivileged user, the HEALTHCHECK, SIGTERM ending it with exit 0, its data still there after a restart,
-# and each product's smoke check (`tyto hash` on a picture; a brand-protection scan of the demo marketplace). Then docker-compose.yml (docker compose, or Debian's podman-compose): Tyto on PostgreSQL (the
+# and each product's smoke check (`tyto hash` on a picture; a brand-protection scan of the demo marketplace;
+# `tyto render` of the console page in Chromium). Then docker-compose.yml (docker compose, or Debian's podman-compose): Tyto on PostgreSQL (the
 # postgres:15 image, or one built here from Debian's postgresql-15 where it cannot be pulled:
 # tests/image/compose.postgres.yml) with MinIO for objects where its image is available and the local
 # store otherwise (tests/image/compose.local-objects.yml); sign-in, a job and an upload through it.
@@ -201,6 +202,16 @@ scan_check() {  # a demo brand with one reference picture, and a scan of the dem
 }
 if scan_check 2>"$WORK/scan.err"; then ok "a brand-protection scan of the demo marketplace succeeds"; else
   fail "a brand-protection scan of the demo marketplace succeeds: $(tail -5 "$WORK/scan.err")"
+fi
+# The browser module's Chromium, as the unprivileged user inside the running container, renders the console page
+# (its sandbox off as the image sets it: the container's seccomp profile refuses the user namespaces it needs).
+if "${C[@]}" exec "$RUN_ID" tyto render "http://127.0.0.1:8080/" --out /tmp/render --allow 127.0.0.1/32 \
+  >"$WORK/render.json" 2>"$WORK/render.err" && python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert "Tyto" in r["title"] and r["width"] > 0, r' "$WORK/render.json" 2>>"$WORK/render.err"; then
+  ok "tyto render draws the console page in headless Chromium (browser module)"
+else
+  fail "tyto render draws the console page in headless Chromium: $(tail -5 "$WORK/render.err" "$WORK/render.json")"
 fi
 "${C[@]}" stop -t 30 "$RUN_ID" >/dev/null 2>&1
 exit_code=$("${C[@]}" inspect --format '{{.State.ExitCode}}' "$RUN_ID")

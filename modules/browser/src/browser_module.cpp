@@ -6,6 +6,8 @@
 #include "tyto/http/outbound_policy.hpp"
 #include "tyto/pipeline/pipeline.hpp"
 
+#include <unistd.h>
+
 namespace tyto {
 std::span<const EmbeddedFile> embedded_browser_pipelines();
 }
@@ -59,7 +61,10 @@ std::vector<ComponentOption> BrowserModule::options() {
           {"executable", "string", "/usr/bin/chromium", "The Chromium binary"},
           {"acquire_timeout_ms", "duration_ms", 60'000, "Longest a render waits for a free browser"},
           {"command_timeout_ms", "duration_ms", 15'000,
-           "Longest a DevTools command may take before the browser counts as hung and is restarted"}};
+           "Longest a DevTools command may take before the browser counts as hung and is restarted"},
+          {"sandbox", "boolean", true,
+           "Chromium's own sandbox; false passes --no-sandbox, for containers whose seccomp profile refuses the "
+           "user namespaces it needs (the image does, and the container is then the isolation)"}};
 }
 
 BrowserModule::BrowserModule(const cli::ModuleServices& services) {
@@ -70,6 +75,10 @@ BrowserModule::BrowserModule(const cli::ModuleServices& services) {
       std::chrono::milliseconds(option_or<int>(config, "modules.browser.acquire_timeout_ms", 60'000));
   options_.command_timeout =
       std::chrono::milliseconds(option_or<int>(config, "modules.browser.command_timeout_ms", 15'000));
+  // As root Chromium has no sandbox anyway (ChromiumProcess passes --no-sandbox itself).
+  if (!option_or<bool>(config, "modules.browser.sandbox", true) && ::geteuid() != 0) {
+    options_.extra_args.push_back("--no-sandbox");
+  }
   policy_ = std::make_unique<http::OutboundPolicy>(config.outbound.allow);
   metrics_ = &services.metrics;
 }

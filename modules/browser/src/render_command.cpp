@@ -6,9 +6,12 @@
 #include "tyto/http/outbound_policy.hpp"
 #include "tyto/modules/browser.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
+
+#include <unistd.h>
 
 namespace tyto::modules {
 namespace {
@@ -61,7 +64,13 @@ int render_command(std::span<const std::string> args, std::ostream& out, std::os
   }
   try {
     const http::OutboundPolicy policy(allow);
-    browser::Renderer renderer({.pool_size = 1}, policy);
+    browser::RendererOptions options{.pool_size = 1};
+    // The command reads no configuration file; the sandbox setting comes from the environment, as the image sets it.
+    if (const char* sandbox = std::getenv("TYTO_MODULES_BROWSER_SANDBOX");
+        sandbox && (std::string_view(sandbox) == "false" || std::string_view(sandbox) == "0") && ::geteuid() != 0) {
+      options.extra_args.push_back("--no-sandbox");
+    }
+    browser::Renderer renderer(options, policy);
     const browser::RenderResult r = renderer.render(request);
     std::filesystem::create_directories(dir);
     write_file(dir / "screenshot.png", r.screenshot_png);

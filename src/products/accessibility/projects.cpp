@@ -96,7 +96,7 @@ json project_json(const Project& p) {
   return {{"id", p.id},
           {"name", p.name},
           {"url", p.url},
-          {"settings", p.settings},
+          {"settings", redacted_settings(p.settings)},
           {"schedule", p.schedule},
           {"schedule_id", p.schedule_id ? json(*p.schedule_id) : json(nullptr)},
           {"created_at", format_rfc3339(p.created_at)},

@@ -128,7 +128,12 @@ void check_scan_settings(const json& body, json& fields) {
   try {
     (void)browser::render_request_from_json(render);
   } catch (const Error& e) {
-    fields["actions"] = e.what();
+    const auto named = e.details().find("fields");
+    if (named != e.details().end() && named->is_object() && !named->empty()) {
+      for (auto it = named->begin(); it != named->end(); ++it) fields[it.key()] = *it;  // "actions[0]": …
+    } else {
+      fields["actions"] = e.what();
+    }
   }
 }
 
@@ -169,9 +174,9 @@ void ScanRoutes::check_upload(const http::Request& req, const json& body) {
 http::Response ScanRoutes::start(http::Request& req) {
   const auto& who = req.who();
   const json body = req.json();
-  const bool upload = body.contains("dom_object_id") || body.contains("screenshot_object_id");
-  if (upload == body.contains("url") ||
-      (upload && !(body.contains("dom_object_id") && body.contains("screenshot_object_id")))) {
+  const bool dom = body.contains("dom_object_id"), screenshot = body.contains("screenshot_object_id");
+  const bool upload = dom || screenshot;
+  if (upload == body.contains("url") || dom != screenshot) {
     throw Error(ErrorCode::kValidationFailed, "invalid scan",
                 {{"fields", {{"url", "give either url, or dom_object_id with screenshot_object_id"}}}});
   }

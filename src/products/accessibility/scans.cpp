@@ -93,8 +93,26 @@ json scan_json(const Scan& s, bool with_request) {
               {"error", opt_json(s.error)},
               {"created_at", format_rfc3339(s.created_at)},
               {"finished_at", s.finished_at ? json(format_rfc3339(*s.finished_at)) : json(nullptr)}};
-  if (with_request) out["request"] = s.request;
+  if (with_request) out["request"] = redacted_settings(s.request);
   return out;
+}
+
+json redacted_settings(json settings) {
+  constexpr const char* kRedacted = "[redacted]";
+  if (!settings.is_object()) return settings;
+  if (auto c = settings.find("cookies"); c != settings.end() && c->is_array()) {
+    for (auto& cookie : *c)
+      if (cookie.is_object() && cookie.contains("value")) cookie["value"] = kRedacted;
+  }
+  if (auto h = settings.find("headers"); h != settings.end() && h->is_object()) {
+    for (auto it = h->begin(); it != h->end(); ++it) it.value() = kRedacted;
+  }
+  if (auto a = settings.find("actions"); a != settings.end() && a->is_array()) {
+    for (auto& action : *a)
+      if (action.is_object() && action.value("action", "") == "type" && action.contains("text"))
+        action["text"] = kRedacted;
+  }
+  return settings;
 }
 
 json scan_schema() {

@@ -50,7 +50,11 @@ struct IssueQuery {
   int limit = 50;
 };
 
+// The scan as the API answers it; its request with redacted_settings().
 nlohmann::json scan_json(const Scan& s, bool with_request = true);
+// Scan settings as answered to the tenant's viewers: cookie values, header values and the text of type actions
+// (a login's password) are replaced by "[redacted]". They are kept as given, for the scan and its reruns.
+nlohmann::json redacted_settings(nlohmann::json settings);
 nlohmann::json scan_schema();
 nlohmann::json stored_issue_json(const StoredIssue& i);
 nlohmann::json issue_schema();

@@ -54,11 +54,20 @@ TEMPLATE_TEST_CASE("Projects group scans and keep a platform schedule of rescans
   TestType backend;
   auto server = TytoProcess::serve(backend.args(scan_args()));
   const std::uint16_t port = server->port();
-  auto created =
-      api(port, "POST", "/api/v1/projects",
-          {{"name", "Shop"}, {"url", "https://shop.example/"}, {"schedule", "daily"}, {"tags", {"wcag2aa"}}});
+  auto created = api(port, "POST", "/api/v1/projects",
+                     {{"name", "Shop"},
+                      {"url", "https://shop.example/"},
+                      {"schedule", "daily"},
+                      {"tags", {"wcag2aa"}},
+                      {"headers", {{"Authorization", "Bearer shop-secret"}}},
+                      {"cookies", {{{"name", "session"}, {"value", "cookie-secret"}}}}});
   INFO(created.raw.body);
   REQUIRE(created.status == 201);
+  // Credentials for the site's scans are kept, never answered.
+  CHECK(created.body["settings"]["headers"]["Authorization"] == "[redacted]");
+  CHECK(created.body["settings"]["cookies"][0]["value"] == "[redacted]");
+  CHECK(created.body["settings"]["tags"][0] == "wcag2aa");
+  CHECK(api(port, "GET", "/api/v1/projects").raw.body.find("secret") == std::string::npos);
   const std::string id = created.body["id"];
   REQUIRE(created.body["schedule_id"].is_string());
   const std::string schedule_id = created.body["schedule_id"];

@@ -185,6 +185,9 @@ TEST_CASE("A page behind a login is scanned through actions", "[integration][acc
   CHECK(scan["summary"]["page"]["title"] == "Account");
   CHECK(has(scan, "image-alt", "#account-only"));
   CHECK(pages.hits("/account.html") >= 1);
+  // What was typed (a password) is never answered back; the scan kept it to run.
+  CHECK(scan["request"]["actions"][1]["text"] == "[redacted]");
+  CHECK(scan.dump().find("s3cret") == std::string::npos);
 
   // A wrong password never reaches the account: the wait fails the scan with the renderer's error.
   const json failed =
