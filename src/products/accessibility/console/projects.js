@@ -43,7 +43,12 @@ function projectRow(p, reload, errorBox) {
   const edit = canEdit();
   const schedule = scheduleInput(p.schedule, `a11y-project-schedule-${p.id}`);
   const save = h('button', { type: 'button', class: 'small-button', 'data-testid': 'a11y-project-save' }, 'Save');
-  const scan = h('button', { type: 'button', class: 'small-button primary', 'data-testid': 'a11y-project-scan' }, 'Scan now');
+  // The API shows cookie values, header values and typed text as "[redacted]": a project that has them cannot be
+  // scanned from here with the same settings (its schedule scans with them).
+  const secret = redacted(p.settings);
+  const scan = h('button', { type: 'button', class: 'small-button primary', 'data-testid': 'a11y-project-scan', disabled: secret,
+    title: secret ? 'This project sends cookies, headers or typed text the console cannot read: its schedule scans with them, '
+      + 'or start a scan on the Scans page and give them again.' : null }, 'Scan now');
   const remove = h('button', { type: 'button', class: 'small-button', 'data-testid': 'a11y-project-delete' }, 'Delete');
   const fail = (what) => (err) => { errorBox.hidden = false; errorBox.textContent = `Cannot ${what} ${p.name}: ${errorText(err)}`; };
   save.addEventListener('click', () => {
@@ -65,6 +70,8 @@ function projectRow(p, reload, errorBox) {
     h('td', {}, formatTime(p.created_at)),
     h('td', { class: 'a11y-wrap' }, edit ? h('span', { class: 'a11y-inline' }, scan, remove) : null));
 }
+
+const redacted = (v) => (v === '[redacted]' || (typeof v === 'object' && v !== null && Object.values(v).some(redacted)));
 
 // A schedule: manual, daily, weekly, or a cron expression typed in. Returns {el, value()}.
 function scheduleInput(current, testid) {
