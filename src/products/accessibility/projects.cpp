@@ -70,7 +70,7 @@ json project_schema() {
 // The members of a project body that are scan settings.
 json settings_of(const json& body) {
   json out = json::object();
-  for (const char* key : {"viewport", "tags", "rules", "actions", "wait_ms"})
+  for (const char* key : {"viewport", "tags", "rules", "actions", "wait_ms", "cookies", "headers"})
     if (body.contains(key)) out[key] = body[key];
   return out;
 }

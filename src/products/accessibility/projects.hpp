@@ -22,7 +22,7 @@ struct Project {
   std::string tenant_id;
   std::string name;
   std::string url;
-  nlohmann::json settings = nlohmann::json::object();  // viewport, tags, rules, actions, wait_ms
+  nlohmann::json settings = nlohmann::json::object();  // viewport, tags, rules, actions, wait_ms, cookies, headers
   std::string schedule = "manual";
   std::optional<std::string> schedule_id;
   std::optional<std::string> created_by;

@@ -4,7 +4,7 @@ CREATE TABLE accessibility_projects (
   tenant_id TEXT NOT NULL,
   name TEXT NOT NULL,
   url TEXT NOT NULL,             -- the page a scheduled scan scans
-  settings TEXT NOT NULL,        -- JSON: viewport, tags, rules, actions, wait_ms for its scans
+  settings TEXT NOT NULL,        -- JSON: viewport, tags, rules, actions, wait_ms, cookies, headers for its scans
   schedule TEXT NOT NULL,        -- manual, daily, weekly or a cron expression
   schedule_id TEXT,              -- the platform schedule that runs it
   created_by TEXT,
