@@ -12,6 +12,8 @@ COPY scripts/setup.sh scripts/setup.sh
 COPY scripts/packages scripts/packages
 RUN scripts/setup.sh packages build && rm -rf /var/lib/apt/lists/*
 COPY assets/api-docs/package.json assets/api-docs/package-lock.json assets/api-docs/
+COPY src/products/accessibility/axe/package.json src/products/accessibility/axe/package-lock.json \
+     src/products/accessibility/axe/
 # A machine behind a TLS-inspecting proxy lends its CA bundle as the build secret host-ca (scripts/image.sh
 # does when it has one); it is mounted for this step only and never stored in a layer.
 RUN --mount=type=secret,id=host-ca,required=false \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Tyto needs, and only those that are missing, then the npm package the
-# build compiles in (Swagger UI for /docs, pinned in assets/api-docs/package.json) unless it is there.
+# Installs the Debian 12 packages Tyto needs, and only those that are missing, then the npm packages the
+# build compiles in (Swagger UI for /docs, pinned in assets/api-docs/package.json; axe-core for the accessibility
+# product, pinned in src/products/accessibility/axe/package.json) unless they are there.
 # The package lists are files in scripts/packages/ (one package per line), which the Dockerfile reads too.
 #   scripts/setup.sh build     compilers and libraries for `make build` / `make run`, and what the binary
 #                              needs at run time (build.txt, runtime.txt)
@@ -43,17 +44,24 @@ install_lists() {
   "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-install_assets() {
-  # Swagger UI for the API reference, compiled into the binary (src/CMakeLists.txt). Only when the installed
-  # version is not the pinned one, so a machine set up once builds offline. --ignore-scripts: the package
-  # needs none, and one of its dependencies would report the install to its vendor.
-  local api_docs="$ROOT/assets/api-docs" pinned installed
-  pinned=$(node -p "require('$api_docs/package.json').dependencies['swagger-ui-dist']")
-  installed=$(node -p "try { require('$api_docs/node_modules/swagger-ui-dist/package.json').version } catch { '' }")
+install_npm_asset() {
+  # One npm package the build compiles in, pinned in DIR/package.json and its lock file. Only when the
+  # installed version is not the pinned one, so a machine set up once builds offline. --ignore-scripts: the
+  # packages need none (and one of Swagger UI's dependencies would report the install to its vendor).
+  local dir="$1" package="$2" pinned installed
+  pinned=$(node -p "require('$dir/package.json').dependencies['$package']")
+  installed=$(node -p "try { require('$dir/node_modules/$package/package.json').version } catch { '' }")
   if [ "$pinned" != "$installed" ]; then
-    echo "Installing swagger-ui-dist $pinned (npm) into $api_docs/node_modules"
-    (cd "$api_docs" && npm ci --ignore-scripts --no-audit --no-fund)
+    echo "Installing $package $pinned (npm) into $dir/node_modules"
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund)
   fi
+}
+
+install_assets() {
+  # Swagger UI for the API reference (src/CMakeLists.txt), and axe-core, the accessibility product's rules
+  # (src/products/accessibility/CMakeLists.txt), both compiled into the binary.
+  install_npm_asset "$ROOT/assets/api-docs" swagger-ui-dist
+  install_npm_asset "$ROOT/src/products/accessibility/axe" axe-core
 }
 
 case "${1:-build}" in

@@ -9,6 +9,9 @@
 #include "tyto/modules/scoring.hpp"
 #include "tyto/modules/vision.hpp"
 
+#if TYTO_WITH_ACCESSIBILITY
+#include "products/accessibility/accessibility.hpp"
+#endif
 #if TYTO_WITH_BRAND_PROTECTION
 #include "products/brand_protection/brand_protection.hpp"
 #endif
@@ -20,6 +23,9 @@ int main(int argc, char** argv) {
   components.module<tyto::modules::ScoringModule>();
   components.module<tyto::modules::VisionModule>();
   components.module<tyto::modules::BrowserModule>();
+#if TYTO_WITH_ACCESSIBILITY
+  components.product<tyto::products::Accessibility>();
+#endif
 #if TYTO_WITH_BRAND_PROTECTION
   components.product<tyto::products::BrandProtection>();
 #endif

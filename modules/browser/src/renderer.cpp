@@ -26,7 +26,9 @@ struct Renderer::Impl {
 namespace {
 
 void validate(const RenderRequest& request) {
-  http::parse_outbound_url(request.url);  // http(s) only, no user information: throws kValidationFailed
+  // http(s) only, no user information: throws kValidationFailed. Or an HTML document given inline (a data:
+  // URL: the accessibility product's scans of an uploaded DOM snapshot); its requests pass the guard as usual.
+  if (!request.url.starts_with("data:text/html")) http::parse_outbound_url(request.url);
   const Viewport& v = request.viewport;
   if (v.width < 1 || v.width > 8192 || v.height < 1 || v.height > 8192)
     throw validation_error("bad viewport", {{"viewport", "width and height must be 1..8192"}});

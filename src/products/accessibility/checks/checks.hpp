@@ -11,7 +11,11 @@
 //   reflow                 WCAG 1.4.10: render at 320 CSS px wide and report content that needs horizontal
 //                          scrolling or is clipped ("tyto-reflow")
 // Each takes what the render captured and returns issues (violations and needs_review; passes are counted
-// in CheckOutcome::passes). CPU work and page interaction: call from job threads only.
+// in CheckOutcome::passes and listed in CheckOutcome::passed). CPU work and page interaction: call from job
+// threads only. The page is left as found except for the focus: contrast_from_pixels hides each element's
+// text for a moment (a screenshot of what lies behind it) and restores it; visible_focus presses Tab through
+// the page and ends with nothing focused. Errors of the page (browser::Page's tyto::Error) propagate.
+// How each decides, and its figures: docs/products/accessibility.md, "Tyto's own checks".
 #pragma once
 
 #include "../issue.hpp"
@@ -38,6 +42,9 @@ namespace tyto::products::accessibility {
 struct CheckOutcome {
   std::vector<Issue> issues;
   int passes = 0;  // elements the check looked at and found fine
+  // The elements counted in `passes`, as issues with status "pass" and the same data (the measured ratio,
+  // the focus difference, the text read): for reports and the quality figures, not to be listed as issues.
+  std::vector<Issue> passed;
 };
 
 struct CheckInputs {
@@ -49,7 +56,8 @@ struct CheckInputs {
 CheckOutcome contrast_from_pixels(const CheckInputs& in);
 CheckOutcome text_in_images(const CheckInputs& in, vision::OcrPool& ocr);
 CheckOutcome visible_focus(const CheckInputs& in);
-// Renders the request again at 320 CSS px wide (a second page of the renderer).
+// Renders the request again at 320 CSS px wide (a second page of the renderer): with a pool of one browser,
+// call it after the first page has ended, or it waits for that browser until acquire_timeout (unavailable).
 CheckOutcome reflow(browser::Renderer& renderer, const browser::RenderRequest& request);
 
 }  // namespace tyto::products::accessibility

@@ -49,7 +49,7 @@ struct Action {
 };
 
 struct RenderRequest {
-  std::string url;  // http:// or https://
+  std::string url;  // http:// or https://, or a data:text/html URL (a document given inline)
   Viewport viewport;
   std::string user_agent;                                    // empty: Chromium's own
   std::vector<Cookie> cookies;                               // set before the page loads

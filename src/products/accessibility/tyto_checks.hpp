@@ -1,0 +1,34 @@
+// The seam between the scan and Tyto's own checks (checks/checks.hpp): the scan calls run_tyto_checks after
+// axe, and streams each check's issues as the check finishes.
+//   tyto_checks.cpp       runs contrast_from_pixels, text_in_images, visible_focus on the live page, then
+//                         releases it and runs reflow (a second render)
+//   tyto_checks_none.cpp  runs none: the build without checks/ (CMakeLists.txt says which is built)
+#pragma once
+
+#include "checks/checks.hpp"
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tyto::products::accessibility {
+
+struct TytoCheckContext {
+  CheckInputs inputs;                     // the capture, axe's results, the live page
+  browser::Renderer& renderer;            // for reflow's second render
+  const browser::RenderRequest& request;  // the scan's render request
+  vision::OcrPool* ocr = nullptr;         // the vision module's OCR engines (nullptr: text_in_images is skipped)
+  // Ends the live page (its browser goes back to the pool): called before reflow's second render, which with a
+  // pool of one browser would otherwise wait for the browser this page holds. inputs.page is gone after it.
+  std::function<void()> release_page;
+};
+
+// Called after each check with its name ("contrast_from_pixels"…) and what it found.
+using CheckDone = std::function<void(std::string_view check, CheckOutcome outcome)>;
+
+// Runs the checks in order and returns the names of those that ran. A check that throws is logged and left
+// out (not in the answer, done not called): the scan goes on without it.
+std::vector<std::string> run_tyto_checks(const TytoCheckContext& ctx, const CheckDone& done);
+
+}  // namespace tyto::products::accessibility
