@@ -11,8 +11,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <fstream>
+#include <functional>
+#include <future>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -67,6 +72,43 @@ std::vector<std::string> ChromiumProcess::default_args() {
   return args;
 }
 
+namespace {
+
+// Runs fork on one thread that lives as long as the process: PR_SET_PDEATHSIG fires when the thread that forked
+// ends, not the process, and renders come from threads that end (std::async, per-request threads). The state is
+// never destroyed, so the thread may still wait on it while the process exits.
+pid_t on_launcher_thread(const std::function<pid_t()>& fork_child) {
+  struct Launcher {
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<std::packaged_task<pid_t()>> tasks;  // guarded by mutex
+  };
+  static Launcher* const launcher = [] {
+    auto* l = new Launcher;
+    std::thread([l] {
+      for (;;) {
+        std::unique_lock lock(l->mutex);
+        l->wake.wait(lock, [l] { return !l->tasks.empty(); });
+        auto task = std::move(l->tasks.front());
+        l->tasks.pop_front();
+        lock.unlock();
+        task();
+      }
+    }).detach();
+    return l;
+  }();
+  std::packaged_task<pid_t()> task(fork_child);
+  auto forked = task.get_future();
+  {
+    std::lock_guard lock(launcher->mutex);
+    launcher->tasks.push_back(std::move(task));
+  }
+  launcher->wake.notify_one();
+  return forked.get();
+}
+
+}  // namespace
+
 ChromiumProcess::ChromiumProcess(const ChromiumLaunch& launch) : profile_(make_profile_dir()) {
   std::vector<std::string> args = {launch.executable};
   for (auto& a : default_args()) args.push_back(std::move(a));
@@ -80,12 +122,14 @@ ChromiumProcess::ChromiumProcess(const ChromiumLaunch& launch) : profile_(make_p
   const std::string log = (profile_ / "chromium.log").string();
   // fork + exec rather than posix_spawn, for PR_SET_PDEATHSIG: Chromium is killed when Tyto dies, however it
   // dies (SIGKILL, a crash, the OOM killer), instead of living on as an orphan that holds memory and inotify
-  // instances. The signal follows the thread that forked; the pool starts browsers from job threads and the
-  // renderer's callers, which live as long as the renderer. Between fork and exec only async-signal-safe calls.
+  // instances. The signal follows the thread that forked, so every fork happens on one
+  // launcher thread (below), which lives as long as the process. Between fork and exec only async-signal-safe calls.
   const pid_t parent = ::getpid();
   const char* executable = launch.executable.c_str();
-  const pid_t child = ::fork();
-  if (child == 0) {
+  const pid_t child = on_launcher_thread([&] {
+    const pid_t forked = ::fork();
+    if (forked < 0) return static_cast<pid_t>(-errno);  // errno is the launcher thread's
+    if (forked > 0) return forked;
     ::setpgid(0, 0);  // its own group: a kill of the group takes Chromium's children too
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);  // Tyto died before the line above
@@ -94,8 +138,8 @@ ChromiumProcess::ChromiumProcess(const ChromiumLaunch& launch) : profile_(make_p
     if (in < 0 || out < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) ::_exit(127);
     ::execve(executable, argv.data(), environ);
     ::_exit(127);
-  }
-  const int rc = child < 0 ? errno : 0;
+  });
+  const int rc = child < 0 ? -child : 0;
   pid_ = child;
   if (rc != 0) {
     pid_ = -1;
