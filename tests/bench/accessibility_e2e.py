@@ -97,7 +97,7 @@ def main():
                TYTO_LIMITS_KEY_BURST="10000", TYTO_PRODUCTS_ACCESSIBILITY_SCANS_PER_DAY="100000",
                OMP_THREAD_LIMIT="1")
     server = subprocess.Popen([f"{build}/tyto", "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(data, "server.log"), "w"))
     try:
         for _ in range(200):
             try:
@@ -121,7 +121,7 @@ def main():
         print(f"one scan at a time: job median {statistics.median(ran):7.1f} ms  p90 {p90(ran):7.1f} ms;"
               f" client waited median {statistics.median(waited):7.1f} ms  p90 {p90(waited):7.1f} ms"
               f"  ({rounds} scans, {last['summary'].get('issues', last.get('issue_count'))} issues,"
-              f" checks {last['summary'].get('checks', {})})")
+              f" checks {json.dumps(last['summary'].get('checks', {}))})")
         batch = 16
         start = time.monotonic()
         ids = [call(port, "POST", "/api/v1/scans", {"url": page_url})["scan_id"] for _ in range(batch)]
@@ -138,6 +138,9 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=30)
+        warnings = [line for line in open(os.path.join(data, "server.log")) if '"level":"warn' in line]
+        for line in warnings[:3]:
+            print("server warning:", line.strip()[:300])
         web.shutdown()
 
 

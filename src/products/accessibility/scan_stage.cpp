@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -159,7 +161,7 @@ struct ScanStage::Run {
         sensitive.push_back({b.value("x", 0.0), b.value("y", 0.0), b.value("width", 0.0), b.value("height", 0.0)});
       }
     }
-    if (!upload) screenshot = std::move(render.screenshot_png);
+    if (!upload) screenshot = render.screenshot_png;  // a copy: text_in_images reads the render's own
   }
 
   // The screenshot, masked, kept as the scan's; evidence crops come from it. Throws tyto::Error for bytes that
@@ -207,11 +209,15 @@ struct ScanStage::Run {
     ctx.progress(0.6, "Tyto's checks");
     const TytoCheckContext check_ctx{
         {render, axe, *page}, stage.renderer_(), request, stage.ocr_(), [this] { page.reset(); }};
+    // Each check's own time (persisting its issues left out), in the summary: where a scan's time goes.
+    auto started = std::chrono::steady_clock::now();
     const auto ran = run_tyto_checks(check_ctx, [&](std::string_view name, CheckOutcome outcome) {
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
       const auto n = outcome.issues.size();
       add(std::move(outcome.issues));
-      checks[std::string(name)] = {{"issues", n}, {"passes", outcome.passes}};
+      checks[std::string(name)] = {{"issues", n}, {"passes", outcome.passes}, {"duration_ms", std::round(ms)}};
       event("check.finished", {{"check", name}, {"issues", n}, {"passes", outcome.passes}});
+      started = std::chrono::steady_clock::now();
     });
     // Without the pixel check, the nodes axe could not decide stay for a person to review.
     if (std::find(ran.begin(), ran.end(), "contrast_from_pixels") == ran.end()) {

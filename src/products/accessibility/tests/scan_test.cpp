@@ -150,6 +150,11 @@ TEMPLATE_TEST_CASE("A scan of the rule page finds each planted violation and lea
   REQUIRE_FALSE(checks.empty());
   CHECK(checks.front() == "axe");
   CHECK(checks.size() == 1 + scan["summary"]["checks"].size());
+  // This build has Tyto's checks (checks/ is in the tree): all four ran, none was left out for an error.
+  for (const char* check : {"contrast_from_pixels", "text_in_images", "visible_focus", "reflow"}) {
+    INFO(check);
+    CHECK(scan["summary"]["checks"].contains(check));
+  }
   REQUIRE(i + 1 < events.size());
   CHECK(events[i]["type"] == "scan.summary");
   CHECK(events[i]["data"]["score"] == scan["score"]);
