@@ -6,6 +6,7 @@
 #include "tyto/api/streams.hpp"
 #include "tyto/auth/audit.hpp"
 #include "tyto/browser/render.hpp"
+#include "tyto/core/csv.hpp"
 #include "tyto/core/error.hpp"
 #include "tyto/core/ids.hpp"
 #include "tyto/core/time.hpp"
@@ -29,20 +30,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kIssuesInScan = 1000;  // GET /scans/{id} answers at most this many; the rest are paged
-
-// A CSV cell: quoted when it must be, and a leading = + - @ defused so spreadsheets do not run it.
-std::string csv_cell(std::string s) {
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r')) {
-    s.insert(s.begin(), '\'');
-  }
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;
@@ -273,11 +260,7 @@ http::Response ScanRoutes::issues_csv(http::Request& req) {
                                             i.message,
                                             i.help_url,
                                             i.evidence_object_id.value_or("")};
-    for (std::size_t c = 0; c < cells.size(); ++c) {
-      if (c > 0) csv.push_back(',');
-      csv += csv_cell(cells[c]);
-    }
-    csv += "\r\n";
+    append_csv_row(csv, cells);
   }
   auto r = http::Response::text(std::move(csv), "text/csv; charset=utf-8");
   r.headers.set("Content-Disposition", fmt::format("attachment; filename=\"a11y-scan-{}.csv\"", s.id));

@@ -6,6 +6,7 @@
 #include "tyto/api/auth_routes.hpp"
 #include "tyto/api/streams.hpp"
 #include "tyto/auth/audit.hpp"
+#include "tyto/core/csv.hpp"
 #include "tyto/core/error.hpp"
 #include "tyto/core/ids.hpp"
 #include "tyto/core/time.hpp"
@@ -25,20 +26,6 @@ namespace tyto::products::brand_protection {
 namespace {
 
 using nlohmann::json;
-
-// A CSV cell: quoted when it must be, and a leading = + - @ defused so spreadsheets do not run it.
-std::string csv_cell(std::string s) {
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r')) {
-    s.insert(s.begin(), '\'');
-  }
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
 
 std::optional<double> probability_query(const http::Request& req) {
   const auto text = req.query("min_probability");
@@ -229,11 +216,7 @@ http::Response ScanRoutes::listings_csv(http::Request& req) {
                                             l.error.value_or(""),
                                             l.review_status,
                                             l.review_note.value_or("")};
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-      if (i > 0) csv.push_back(',');
-      csv += csv_cell(cells[i]);
-    }
-    csv += "\r\n";
+    append_csv_row(csv, cells);
   }
   auto r = http::Response::text(std::move(csv), "text/csv; charset=utf-8");
   r.headers.set("Content-Disposition", fmt::format("attachment; filename=\"scan-{}.csv\"", s.id));
