@@ -103,6 +103,19 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
           probe->check(checks);
           checks["objects"] = "ok";
         }
+        std::vector<std::string> failing;
+        for (const auto* m : shared->modules) {
+          for (const auto& [check, state] : m->readiness()) {
+            const std::string key = std::string(m->name()) + "." + check;
+            checks[key] = state;
+            if (state != "ok") failing.push_back(key + ": " + state);
+          }
+        }
+        if (!failing.empty()) {
+          std::string message = "not ready: " + failing.front();
+          if (failing.size() > 1) message += fmt::format(" (and {} more)", failing.size() - 1);
+          throw Error(ErrorCode::kUnavailable, message, {{"checks", checks}});
+        }
         return Response::json({{"status", "ready"}, {"checks", checks}});
       },
       {"Readiness: the database is reachable, its migrations are current and the object store takes writes", "system",

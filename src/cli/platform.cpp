@@ -244,8 +244,9 @@ Platform::Platform(const Config& config, const Components& components, Environme
     }
   });
 
-  api::add_system_routes(
-      router_, {*db_, migrations_, registry_, config_.auth.metrics_public, object_store_.get(), config_.extra_options});
+  std::vector<const pipeline::Module*> ready_modules(module_list_.begin(), module_list_.end());
+  api::add_system_routes(router_, {*db_, migrations_, registry_, config_.auth.metrics_public, object_store_.get(),
+                                   config_.extra_options, std::move(ready_modules)});
   api::add_auth_routes(router_, {*auth_});
   api::add_jobs_routes(router_,
                        {*store_, *submitter_, *runner_, pipelines_, *events_, registry_, *schedules_, *streams_});

@@ -7,6 +7,7 @@
 #include "tyto/core/metrics.hpp"
 #include "tyto/http/router.hpp"
 #include "tyto/objects/object_store.hpp"
+#include "tyto/pipeline/stage.hpp"
 #include "tyto/storage/database.hpp"
 #include "tyto/storage/migrations.hpp"
 
@@ -24,6 +25,8 @@ struct SystemDeps {
   objects::ObjectStore* objects = nullptr;
   // The modules' and products' options, which POST /api/v1/config/validate knows besides the platform's.
   std::vector<ExtraOption> extra_options;
+  // The modules, whose readiness() /ready adds to its checks (as "<module>.<check>").
+  std::vector<const pipeline::Module*> modules;
 };
 
 // GET /health, /ready, /metrics and /api/v1.
