@@ -2,6 +2,7 @@
 
 #include "api/detail/event_stream.hpp"
 #include "tyto/core/error.hpp"
+#include "tyto/core/logging.hpp"
 #include "tyto/core/metrics.hpp"
 #include "tyto/http/websocket.hpp"
 
@@ -125,16 +126,18 @@ struct Streams::Impl {
     io.send_timeout = options.send_timeout;
   }
 
-  http::RouteOptions route_options(auth::Role role, bool websocket) const {
+  http::RouteOptions route_options(auth::Role role, bool websocket,
+                                   std::size_t max_message = kMaxClientMessageBytes) const {
     http::RouteOptions o;
     o.role = role;
     o.admission = [s = slots](const Request& req) { return s->acquire(req); };
-    if (websocket) o.max_body_bytes = kMaxClientMessageBytes;
+    if (websocket) o.max_body_bytes = max_message;
     return o;
   }
 
   // The source is taken by value: a coroutine must not hold a reference to its caller's temporary.
-  asio::awaitable<void> websocket_stream(Request& req, http::WebSocket& ws, StreamSource source, std::int64_t cursor);
+  asio::awaitable<void> websocket_stream(Request& req, http::WebSocket& ws, StreamSource source, std::int64_t cursor,
+                                         std::shared_ptr<const StreamRoutes> routes = nullptr);
   asio::awaitable<void> sse_stream(Request& req, http::ResponseStream& out, const StreamResolver& resolve);
 
   events::Events& events;
@@ -149,15 +152,27 @@ struct Streams::Impl {
 // Streams the source's topic over a WebSocket: its snapshot first, then events. A second coroutine
 // keeps a read pending (control frames, the client's close) and ends the stream when the client leaves.
 asio::awaitable<void> Streams::Impl::websocket_stream(Request& req, http::WebSocket& socket, StreamSource source,
-                                                      std::int64_t cursor) {
+                                                      std::int64_t cursor, std::shared_ptr<const StreamRoutes> routes) {
   ws.inc();
   bool client_gone = false;
   bool reader_done = false;
+  std::optional<json> refused;  // a client message the route's handler refused
   std::function<void()> waker;
   asio::co_spawn(
       socket.executor(),
       [&]() -> asio::awaitable<void> {
-        while (co_await socket.receive()) {
+        while (auto message = co_await socket.receive()) {
+          if (!routes || !routes->on_message) continue;
+          try {
+            routes->on_message(source, std::move(*message));
+          } catch (const Error& e) {
+            refused = e.envelope();
+            break;
+          } catch (const std::exception& e) {
+            refused = error_envelope(ErrorCode::kInternal, "the message could not be handled");
+            log::error("stream message handler failed", {{"topic", source.topic}, {"error", e.what()}});
+            break;
+          }
         }
         client_gone = true;
         if (waker) waker();
@@ -182,7 +197,11 @@ asio::awaitable<void> Streams::Impl::websocket_stream(Request& req, http::WebSoc
   const auto end =
       co_await detail::stream_events(events, source.tenant_id, source.topic, cursor, io, [&] { return client_gone; });
 
-  if (end == StreamEnd::kTooSlow) {
+  if (refused) {
+    const std::string msg = json{{"type", "error"}, {"seq", 0}, {"data", *refused}}.dump();
+    co_await socket.send(msg);
+    co_await socket.close(1008, "message refused");
+  } else if (end == StreamEnd::kTooSlow) {
     too_slow.inc();
     bool closed = false;
     const std::string reason = "consumer too slow: fell too far behind or stopped reading";
@@ -201,6 +220,13 @@ asio::awaitable<void> Streams::Impl::websocket_stream(Request& req, http::WebSoc
   }
   if (!co_await wait_for(reader_done, std::chrono::seconds(2))) socket.abort();
   co_await wait_for(reader_done, std::chrono::seconds(10));
+  if (routes && routes->on_close) {
+    try {
+      routes->on_close(source);
+    } catch (const std::exception& e) {
+      log::error("stream close handler failed", {{"topic", source.topic}, {"error", e.what()}});
+    }
+  }
   ws.dec();
   (void)req;
 }
@@ -240,7 +266,10 @@ Streams::Streams(events::Events& events, metrics::Registry& registry, StreamOpti
 Streams::~Streams() = default;
 
 void Streams::add(http::Router& router, StreamRoutes routes) {
-  auto resolve = std::make_shared<StreamResolver>(std::move(routes.resolve));
+  auto resolve = std::make_shared<StreamResolver>(routes.resolve);
+  const bool bidirectional = static_cast<bool>(routes.on_message);
+  const std::size_t max_message = bidirectional ? routes.max_message_bytes : kMaxClientMessageBytes;
+  auto shared_routes = std::make_shared<const StreamRoutes>(routes);
   if (!routes.sse_path.empty()) {
     router.stream(
         Method::kGet, routes.sse_path,
@@ -254,7 +283,7 @@ void Streams::add(http::Router& router, StreamRoutes routes) {
   if (!routes.websocket_path.empty()) {
     router.websocket(
         routes.websocket_path,
-        [impl = impl_, resolve](Request& req, http::WebSocket& ws) -> asio::awaitable<void> {
+        [impl = impl_, resolve, shared_routes](Request& req, http::WebSocket& ws) -> asio::awaitable<void> {
           std::int64_t cursor = 0;
           StreamSource source;
           std::optional<json> problem;
@@ -274,12 +303,13 @@ void Streams::add(http::Router& router, StreamRoutes routes) {
             co_await refuse(ws, *problem, reason.substr(0, 120));
             co_return;
           }
-          co_await impl->websocket_stream(req, ws, std::move(source), cursor);
+          co_await impl->websocket_stream(req, ws, std::move(source), cursor, shared_routes);
         },
-        {fmt::format("WebSocket: a snapshot of {}, then its events ({{type, seq, topic, time, data}}); ?after= resumes",
-                     routes.what),
+        {fmt::format("WebSocket{}: a snapshot of {}, then its events ({{type, seq, topic, time, data}}); ?after= "
+                     "resumes",
+                     bidirectional ? " (bidirectional: the client sends too)" : "", routes.what),
          routes.tag},
-        impl_->route_options(routes.role, true));
+        impl_->route_options(routes.role, true, max_message));
   }
 }
 

@@ -46,7 +46,17 @@ struct StreamSource {
   std::string tenant_id;
   std::string topic;
   std::optional<nlohmann::json> snapshot;
+  // Anything the resolver wants the route's message handlers to see (a live session's engine), kept
+  // alive for as long as the connection.
+  std::shared_ptr<void> context;
 };
+
+// Bidirectional WebSocket streams: what the client sends, in order, while its events stream. Runs on the
+// connection's I/O thread, so it must be quick and never block (push into a bounded queue and return).
+// Throwing tyto::Error ends the stream: the client gets an {"type": "error"} message and close 1008.
+using StreamMessageHandler = std::function<void(const StreamSource&, std::string message)>;
+// Called once when a bidirectional stream ends (the client left or was cut off), on the I/O thread.
+using StreamCloseHandler = std::function<void(const StreamSource&)>;
 
 // Finds the resource a stream request names, on the blocking pool (it may query the database). Throws
 // tyto::Error (kNotFound for another tenant's resource, like one that never existed): SSE answers it as
@@ -60,6 +70,10 @@ struct StreamRoutes {
   std::string what;  // the resource, for the API reference: "a scan"
   std::string tag;   // the OpenAPI tag
   auth::Role role = auth::Role::kViewer;
+  // Set for a bidirectional WebSocket route (the SSE route, if any, stays one-way).
+  StreamMessageHandler on_message;
+  StreamCloseHandler on_close;
+  std::size_t max_message_bytes = 4096;  // the largest client message; larger closes with 1009
 };
 
 class Streams {
