@@ -1,0 +1,179 @@
+#include "runtime.hpp"
+
+#include "tyto/core/error.hpp"
+#include "tyto/core/logging.hpp"
+#include "tyto/events/events.hpp"
+
+#include <algorithm>
+#include <thread>
+
+namespace tyto::products::live {
+
+using nlohmann::json;
+
+Runtime::Runtime(Services& services, LiveStore& store, EngineParts parts, LiveOptions options)
+    : s_(services), store_(store), parts_(std::move(parts)), options_(std::move(options)) {
+  sweeper_ = std::thread([this] {
+    while (!quit_) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      try {
+        sweep();
+      } catch (const std::exception& e) {
+        log::warn("live: sweeping webcam sessions failed", {{"error", e.what()}});
+      }
+    }
+  });
+}
+
+Runtime::~Runtime() { shutdown(); }
+
+void Runtime::shutdown() {
+  quit_ = true;
+  if (sweeper_.joinable()) sweeper_.join();
+  std::map<std::string, std::shared_ptr<Webcam>> left;
+  {
+    std::lock_guard lock(mutex_);
+    left.swap(webcams_);
+  }
+  for (auto& [id, w] : left) {
+    try {
+      end_webcam(id, w, "stopped");
+    } catch (const std::exception& e) {
+      log::warn("live: ending a webcam session at shutdown failed", {{"session_id", id}, {"error", e.what()}});
+    }
+  }
+}
+
+EngineSettings Runtime::settings_of(const Session& s) const {
+  EngineSettings e;
+  for (const auto& p : s.settings.value("pipelines", json::array())) e.pipelines.insert(p.get<std::string>());
+  e.profile = s.profile.empty() ? s.settings.value("profile", "fast") : s.profile;
+  e.zones = s.settings.value("zones", json::array());
+  e.lines = s.settings.value("lines", json::array());
+  const json models = s.settings.value("models", json::object());
+  e.detect_model = models.value("detect", e.detect_model);
+  e.face_model = models.value("faces", e.face_model);
+  e.detection_events_per_s = options_.detection_events_per_s;
+  // A browser's frames arrive as fast as it sends them: the queue is short so latency stays bounded.
+  e.frame_queue = s.source_kind == "webcam" ? 2 : 3;
+  return e;
+}
+
+Engine::Sink Runtime::sink(std::shared_ptr<SessionLink> link) {
+  return [this, link](std::vector<EngineEvent> batch) {
+    std::vector<events::NewEvent> pending;
+    json stats;
+    const std::string topic = session_topic(link->session_id);
+    std::int64_t last_frame = link->last_frame;
+    std::string profile;
+    for (auto& e : batch) {
+      if (e.type == "metric") {
+        stats = e.data;
+        profile = e.data.value("profile", "");
+      }
+      if (e.frame_index > last_frame) last_frame = e.frame_index;
+      pending.push_back({link->tenant_id, topic, std::move(e.type), std::move(e.data)});
+    }
+    auto tx = s_.db.begin(storage::TxMode::kWrite);
+    if (!stats.is_null()) {
+      {
+        std::lock_guard lock(link->mutex);
+        stats["source"] = link->source_health;
+      }
+      const auto current = store_.session(*tx, link->tenant_id, link->session_id);
+      if (!current) return;
+      if (profile.empty()) profile = current->profile;
+      const json checkpoint = {{"frame_index", last_frame}};
+      if (store_.update(*tx, link->tenant_id, link->session_id, stats, profile, checkpoint))
+        link->stop_requested = true;
+    }
+    const auto committed = s_.events.commit(*tx, pending);
+    link->last_frame = last_frame;
+    if (!committed.empty()) link->last_event_id = committed.back().id;
+  };
+}
+
+std::unique_ptr<Engine> Runtime::engine(const Session& s, std::shared_ptr<SessionLink> link) {
+  return std::make_unique<Engine>(settings_of(s), parts_, sink(std::move(link)));
+}
+
+std::shared_ptr<Runtime::Webcam> Runtime::attach(const Session& s) {
+  if (s.ended()) throw Error(ErrorCode::kConflict, "the session has ended", {{"state", s.state}});
+  std::lock_guard lock(mutex_);
+  auto& w = webcams_[s.id];
+  if (!w) {
+    w = std::make_shared<Webcam>();
+    w->link = std::make_shared<SessionLink>();
+    w->link->tenant_id = s.tenant_id;
+    w->link->session_id = s.id;
+    w->engine = engine(s, w->link);
+    auto tx = s_.db.begin(storage::TxMode::kWrite);
+    store_.set_running(*tx, s.tenant_id, s.id);
+    s_.events.commit(*tx, {{s.tenant_id, session_topic(s.id), "source", {{"state", "connected"}, {"kind", "webcam"}}}});
+  }
+  ++w->browsers;
+  return w;
+}
+
+void Runtime::detach(const std::shared_ptr<Webcam>& w) {
+  std::lock_guard lock(mutex_);
+  if (--w->browsers == 0) w->left_at = std::chrono::steady_clock::now();
+}
+
+void Runtime::end_webcam(const std::string& id, const std::shared_ptr<Webcam>& w, const std::string& state) {
+  w->engine->stop();
+  auto tx = s_.db.begin(storage::TxMode::kWrite);
+  if (store_.finish(*tx, w->link->tenant_id, id, state, std::nullopt)) {
+    s_.events.commit(*tx, {{w->link->tenant_id, session_topic(id), "session", {{"state", state}}}});
+  } else {
+    tx->commit();
+  }
+}
+
+void Runtime::request_stop(const std::string& tenant_id, const std::string& session_id) {
+  std::lock_guard lock(mutex_);
+  stops_.emplace_back(tenant_id, session_id);
+  if (auto it = webcams_.find(session_id); it != webcams_.end()) it->second->link->stop_requested = true;
+}
+
+void Runtime::sweep() {
+  std::vector<std::pair<std::string, std::shared_ptr<Webcam>>> ending;
+  std::vector<std::string> stopped;
+  std::vector<std::pair<std::string, std::string>> stops;
+  {
+    std::lock_guard lock(mutex_);
+    stops.swap(stops_);
+  }
+  for (const auto& [tenant, id] : stops) {
+    auto tx = s_.db.begin(storage::TxMode::kWrite);
+    store_.request_stop(*tx, tenant, id);
+    tx->commit();
+  }
+  {
+    std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    for (auto it = webcams_.begin(); it != webcams_.end();) {
+      auto& w = it->second;
+      const bool gone =
+          w->browsers == 0 && now - w->left_at > std::chrono::seconds(std::max<std::int64_t>(1, options_.webcam_idle_s));
+      if (gone || w->link->stop_requested) {
+        ending.emplace_back(it->first, w);
+        if (w->link->stop_requested) stopped.push_back(it->first);
+        it = webcams_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& [id, w] : ending) {
+    const bool asked = std::find(stopped.begin(), stopped.end(), id) != stopped.end();
+    end_webcam(id, w, asked ? "stopped" : "finished");
+  }
+}
+
+void Runtime::stop_local(const std::string& session_id) {
+  std::lock_guard lock(mutex_);
+  if (auto it = webcams_.find(session_id); it != webcams_.end()) it->second->link->stop_requested = true;
+}
+
+}  // namespace tyto::products::live
