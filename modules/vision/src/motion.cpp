@@ -1,0 +1,124 @@
+#include "tyto/vision/motion.hpp"
+
+#include "detail/mat.hpp"
+#include "tyto/core/error.hpp"
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/video/background_segm.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace tyto::vision {
+namespace {
+
+void check_options(const MotionOptions& o) {
+  nlohmann::json fields = nlohmann::json::object();
+  if (o.processing_width < 16) fields["processing_width"] = "must be at least 16";
+  if (!(o.learning_rate == -1 || (o.learning_rate >= 0 && o.learning_rate <= 1)))
+    fields["learning_rate"] = "must be -1 (automatic) or within 0..1";
+  if (o.history < 1) fields["history"] = "must be at least 1";
+  if (!(o.var_threshold > 0) || !std::isfinite(o.var_threshold)) fields["var_threshold"] = "must be > 0";
+  if (o.blur < 0 || (o.blur > 1 && o.blur % 2 == 0) || o.blur > 31) fields["blur"] = "must be 0, 1 or odd up to 31";
+  if (o.morphology < 0 || o.morphology > 31) fields["morphology"] = "must be 0..31";
+  if (!(o.min_region_area >= 0 && o.min_region_area < 1)) fields["min_region_area"] = "must be within 0..1";
+  if (!(o.motion_threshold >= 0 && o.motion_threshold <= 1)) fields["motion_threshold"] = "must be within 0..1";
+  if (o.warmup_frames < 0) fields["warmup_frames"] = "must be >= 0";
+  if (!fields.empty()) throw validation_error("invalid motion options", fields);
+}
+
+}  // namespace
+
+struct MotionDetector::Impl {
+  MotionOptions options;
+  cv::Ptr<cv::BackgroundSubtractorMOG2> model;
+  int frames = 0;  // since the last reset
+  int width = 0;   // of the input, to notice a change of size
+  int height = 0;
+  int channels = 0;
+
+  void reset() {
+    model = cv::createBackgroundSubtractorMOG2(options.history, options.var_threshold, false);
+    frames = 0;
+  }
+
+  cv::Mat prepare(const Image& image) const {
+    cv::Mat in = detail::view(image);
+    cv::Mat small;
+    if (image.width > options.processing_width) {
+      const int h =
+          std::max(1, static_cast<int>(std::lround(double(image.height) * options.processing_width / image.width)));
+      cv::resize(in, small, cv::Size(options.processing_width, h), 0, 0, cv::INTER_AREA);
+    } else {
+      small = in.clone();
+    }
+    if (small.channels() == 4) cv::cvtColor(small, small, cv::COLOR_RGBA2RGB);
+    if (options.blur > 1) cv::GaussianBlur(small, small, cv::Size(options.blur, options.blur), 0);
+    return small;
+  }
+
+  cv::Mat clean(const cv::Mat& mask) const {
+    if (options.morphology <= 1) return mask;
+    const auto kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(options.morphology, options.morphology));
+    cv::Mat out;
+    cv::morphologyEx(mask, out, cv::MORPH_OPEN, kernel);
+    cv::morphologyEx(out, out, cv::MORPH_CLOSE, kernel);
+    return out;
+  }
+
+  MotionResult update(const Image& image) {
+    detail::check_image(image);
+    if (image.width != width || image.height != height || image.channels != channels) {
+      width = image.width;
+      height = image.height;
+      channels = image.channels;
+      reset();
+    }
+    const cv::Mat small = prepare(image);
+    cv::Mat mask;
+    const bool warming = frames < options.warmup_frames;
+    model->apply(small, mask, warming ? -1 : options.learning_rate);
+    ++frames;
+    MotionResult out;
+    out.warming_up = warming;
+    if (warming) return out;
+    mask = clean(mask);
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, 8, CV_32S);
+    const double frame_area = double(small.cols) * small.rows;
+    const double sx = double(image.width) / small.cols, sy = double(image.height) / small.rows;
+    std::vector<std::pair<int, Box>> kept;
+    long moving = 0;
+    for (int i = 1; i < n; ++i) {  // 0 is the background
+      const int area = stats.at<int>(i, cv::CC_STAT_AREA);
+      if (area < options.min_region_area * frame_area) continue;
+      moving += area;
+      const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
+      const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+      const Box box{int(std::floor(x * sx)), int(std::floor(y * sy)),
+                    int(std::ceil((x + w) * sx)) - int(std::floor(x * sx)),
+                    int(std::ceil((y + h) * sy)) - int(std::floor(y * sy))};
+      kept.emplace_back(area, clip(box, image.width, image.height));
+    }
+    std::stable_sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (auto& [area, box] : kept) out.regions.push_back(box);
+    out.moving_fraction = moving / frame_area;
+    out.motion = !out.regions.empty() && out.moving_fraction >= options.motion_threshold;
+    return out;
+  }
+};
+
+MotionDetector::MotionDetector(MotionOptions options) : impl_(std::make_unique<Impl>()) {
+  check_options(options);
+  impl_->options = options;
+  impl_->reset();
+}
+MotionDetector::~MotionDetector() = default;
+MotionDetector::MotionDetector(MotionDetector&&) noexcept = default;
+MotionDetector& MotionDetector::operator=(MotionDetector&&) noexcept = default;
+
+MotionResult MotionDetector::update(const Image& image) { return impl_->update(image); }
+void MotionDetector::reset() { impl_->reset(); }
+const MotionOptions& MotionDetector::options() const noexcept { return impl_->options; }
+
+}  // namespace tyto::vision
