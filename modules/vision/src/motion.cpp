@@ -12,6 +12,10 @@
 namespace tyto::vision {
 namespace {
 
+// Least peak of the phase correlation for a shift to be trusted as the camera's (a scene that changed in
+// other ways peaks lower).
+constexpr double kMinResponse = 0.05;
+
 void check_options(const MotionOptions& o) {
   nlohmann::json fields = nlohmann::json::object();
   if (o.processing_width < 16) fields["processing_width"] = "must be at least 16";
@@ -23,6 +27,7 @@ void check_options(const MotionOptions& o) {
   if (o.morphology < 0 || o.morphology > 31) fields["morphology"] = "must be 0..31";
   if (!(o.min_region_area >= 0 && o.min_region_area < 1)) fields["min_region_area"] = "must be within 0..1";
   if (!(o.motion_threshold >= 0 && o.motion_threshold <= 1)) fields["motion_threshold"] = "must be within 0..1";
+  if (!(o.max_shake >= 0 && o.max_shake <= 0.25)) fields["max_shake"] = "must be within 0..0.25";
   if (o.warmup_frames < 0) fields["warmup_frames"] = "must be >= 0";
   if (!fields.empty()) throw validation_error("invalid motion options", fields);
 }
@@ -36,10 +41,41 @@ struct MotionDetector::Impl {
   int width = 0;   // of the input, to notice a change of size
   int height = 0;
   int channels = 0;
+  cv::Mat reference;  // the grey view the background is learnt in (stabilise)
+  cv::Mat window;     // Hanning window for the phase correlation
 
   void reset() {
     model = cv::createBackgroundSubtractorMOG2(options.history, options.var_threshold, false);
     frames = 0;
+    reference.release();
+  }
+
+  // Undoes a small global translation of `small` relative to the reference view. Returns the shift undone,
+  // in processed pixels.
+  cv::Point2d stabilise(cv::Mat& small) {
+    cv::Mat grey;
+    if (small.channels() == 1) {
+      grey = small.clone();
+    } else {
+      cv::cvtColor(small, grey, cv::COLOR_RGB2GRAY);
+    }
+    grey.convertTo(grey, CV_32F);
+    if (reference.empty() || reference.size() != grey.size()) {
+      reference = grey;
+      cv::createHanningWindow(window, grey.size(), CV_32F);
+      return {0, 0};
+    }
+    double response = 0;
+    const cv::Point2d shift = cv::phaseCorrelate(reference, grey, window, &response);
+    const double limit = options.max_shake * small.cols;
+    if (std::hypot(shift.x, shift.y) > limit) {
+      reference = grey;  // a jolt, not a shake: the background relearns the new view, in its coordinates
+      return {0, 0};
+    }
+    if (response < kMinResponse || (shift.x == 0 && shift.y == 0)) return {0, 0};
+    const cv::Matx23d undo(1, 0, -shift.x, 0, 1, -shift.y);
+    cv::warpAffine(small, small, undo, small.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    return shift;
   }
 
   cv::Mat prepare(const Image& image) const {
@@ -74,13 +110,16 @@ struct MotionDetector::Impl {
       channels = image.channels;
       reset();
     }
-    const cv::Mat small = prepare(image);
+    cv::Mat small = prepare(image);
+    const cv::Point2d shift = options.stabilise ? stabilise(small) : cv::Point2d{};
     cv::Mat mask;
     const bool warming = frames < options.warmup_frames;
     model->apply(small, mask, warming ? -1 : options.learning_rate);
     ++frames;
     MotionResult out;
     out.warming_up = warming;
+    out.shift_x = shift.x * image.width / small.cols;
+    out.shift_y = shift.y * image.height / small.rows;
     if (warming) return out;
     mask = clean(mask);
     cv::Mat labels, stats, centroids;
