@@ -289,8 +289,11 @@ def activation(c, node, op, x, out):
     shape = c.shapes[x]
     if op == "Relu":
         return c.emit("Relu", [x], out, shape)
-    if op == "Relu6":
-        return c.emit("Clip", [x, c.const(np.float32(0)), c.const(np.float32(6))], out, shape)
+    if op == "Relu6":  # Relu(x) - Relu(x - 6): OpenCV 4.6 reads only the Clip of opsets before 11
+        low = c.emit("Relu", [x], c.fresh(x), shape)
+        shifted = c.emit("Sub", [x, c.const(np.float32(6))], c.fresh(x), shape)
+        high = c.emit("Relu", [shifted], c.fresh(x), shape)
+        return c.emit("Sub", [low, high], out, shape)
     if op == "LeakyRelu":
         return c.emit("LeakyRelu", [x], out, shape, alpha=attr(node, "leakyrelu_alpha", attr(node, "alpha", 0.2)))
     if op == "Sigmoid":
