@@ -25,7 +25,7 @@ COPY models/manifest.json models/manifest.json
 COPY scripts/models scripts/models
 COPY config/models config/models
 RUN --mount=type=secret,id=host-ca,required=false \
-    NODE_EXTRA_CA_CERTS=/run/secrets/host-ca scripts/setup.sh models /out/models && rm -rf /out/models/tfjs
+    NODE_EXTRA_CA_CERTS=/run/secrets/host-ca scripts/setup.sh models /out/models && rm -rf /out/models/nanodet/tfjs
 COPY . .
 # ccache keeps its objects in a cache mount across builds, so a source change recompiles what it touches.
 # The build directory sits where `make build` puts it (/src/build, with CCACHE_BASEDIR=/src), so the

@@ -1,4 +1,4 @@
-// The NanoDet model set-up converts from TF.js (build/models/nanodet-m-416.onnx; docs/models.md), run through
+// The NanoDet model set-up converts from TF.js (build/models/nanodet/nanodet-m-416.onnx; docs/models.md), run through
 // OpenCV 4.6's DNN module and decoded by detail/nanodet_decode on Debian's opencv-doc photos: the objects
 // in them are found where they are. The model is found in $TYTO_MODELS_DIR, else in the folder CMake names
 // (TYTO_MODELS_DIR, build/models by default), where `make test`'s set-up installs it.
@@ -28,7 +28,7 @@ std::filesystem::path models_dir() {
 }
 
 std::vector<std::string> coco_names() {
-  std::ifstream in(models_dir() / "coco.names");
+  std::ifstream in(models_dir() / "nanodet" / "coco.names");
   std::vector<std::string> names;
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) names.push_back(line);
@@ -37,7 +37,7 @@ std::vector<std::string> coco_names() {
 
 // Letterboxes `path` into 416 x 416 (RGB, 0..255, as the converted model takes it), runs the model, decodes.
 std::vector<Detection> detect(const std::string& photo) {
-  const auto model = models_dir() / "nanodet-m-416.onnx";
+  const auto model = models_dir() / "nanodet" / "nanodet-m-416.onnx";
   REQUIRE(std::filesystem::is_regular_file(model));  // scripts/setup.sh test installs it
   cv::dnn::Net net = cv::dnn::readNetFromONNX(model.string());
   const cv::Mat bgr = cv::imread(test::vis::sample(photo).string());

@@ -5,8 +5,8 @@ tests/models/tfjs_reference.js).
 
     tests/vision/tfjs_conversion_test.py MODELS_DIR
 
-1. The shipped NanoDet (MODELS_DIR/nanodet-m-416.onnx, converted at set-up with its normalisation folded in)
-   against the TF.js graph it came from (MODELS_DIR/tfjs/nanodet.json), on a real photo.
+1. The shipped NanoDet (MODELS_DIR/nanodet/nanodet-m-416.onnx, converted at set-up with its normalisation folded in)
+   against the TF.js graph it came from (MODELS_DIR/nanodet/tfjs/nanodet.json), on a real photo.
 2. A small graph model written here, with the ops and weight encodings NanoDet does not use (quantised
    uint8 and float16 weights, fused and depthwise convolutions with SAME padding, pooling, both resizes,
    split, ...), converted afresh and compared the same way.
@@ -61,13 +61,13 @@ def compare(what, onnx_path, onnx_input, reference):
 
 
 def check_nanodet(models_dir, workdir):
-    onnx_path = os.path.join(models_dir, "nanodet-m-416.onnx")
+    onnx_path = os.path.join(models_dir, "nanodet", "nanodet-m-416.onnx")
     bgr = cv2.resize(cv2.imread(os.path.join(PHOTOS, "messi5.jpg")), (416, 416)).astype(np.float32)
     # What the graph wants: BGR, (x - mean) / std, NCHW; the converted model takes RGB 0..255 and does it.
     mean = np.array([103.53, 116.28, 123.675], np.float32)
     std = np.array([57.375, 57.12, 58.395], np.float32)
     graph_input = ((bgr - mean) / std).transpose(2, 0, 1)[None]
-    reference = tfjs_outputs(os.path.join(models_dir, "tfjs", "nanodet.json"), graph_input, workdir)
+    reference = tfjs_outputs(os.path.join(models_dir, "nanodet", "tfjs", "nanodet.json"), graph_input, workdir)
     if len(reference) != 6:
         failures.append(f"NanoDet has {len(reference)} outputs, not 6")
     compare("nanodet", onnx_path, bgr[:, :, ::-1].transpose(2, 0, 1)[None].copy(), reference)
