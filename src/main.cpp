@@ -16,6 +16,9 @@
 #if TYTO_WITH_BRAND_PROTECTION
 #include "products/brand_protection/brand_protection.hpp"
 #endif
+#if TYTO_WITH_LIVE
+#include "products/live/live.hpp"
+#endif
 
 int main(int argc, char** argv) {
   tyto::cli::Components components;
@@ -30,6 +33,9 @@ int main(int argc, char** argv) {
 #endif
 #if TYTO_WITH_BRAND_PROTECTION
   components.product<tyto::products::BrandProtection>();
+#endif
+#if TYTO_WITH_LIVE
+  components.product<tyto::products::Live>();
 #endif
   return tyto::cli::run(argc, argv, components);
 }

@@ -51,7 +51,7 @@ NanodetOptions options_64() {
   return o;
 }
 
-Letterbox identity_64() { return {1, 1, 0, 0, 64, 64}; }
+NanodetFit identity_64() { return {1, 1, 0, 0, 64, 64}; }
 
 std::vector<TensorRef> join(const Level& a, const Level& b) {
   auto t = a.tensors();
@@ -89,7 +89,7 @@ TEST_CASE("NanoDet decoding maps boxes through the letterbox and clips them to t
   l8.put(3, 2, 2, 0.7f, {1, 2, 1, 1});  // input x 20..36, y 4..28
   l8.put(7, 7, 0, 0.6f, {1, 1, 3, 3});  // input x 52..84, y 52..84: past the input's edge
   // A 128 x 96 image scaled by 0.5 to 64 x 48, with 8 pixels of border above and below.
-  const Letterbox lb{0.5f, 0.5f, 0.0f, 8.0f, 128, 96};
+  const NanodetFit lb{0.5f, 0.5f, 0.0f, 8.0f, 128, 96};
   const auto detections = decode_nanodet(join(l8, l16), kNames, options_64(), lb);
   REQUIRE(detections.size() == 2);
   CHECK(detections[0].label == "dog");

@@ -63,7 +63,7 @@ std::vector<Detection> detect(const std::string& photo) {
   REQUIRE(classes.size() == 80);
   return decode_nanodet(
       tensors, classes, NanodetOptions{},
-      Letterbox{scale, scale, static_cast<float>(pad_x), static_cast<float>(pad_y), bgr.cols, bgr.rows});
+      NanodetFit{scale, scale, static_cast<float>(pad_x), static_cast<float>(pad_y), bgr.cols, bgr.rows});
 }
 
 const Detection* best(const std::vector<Detection>& detections, const std::string& label) {

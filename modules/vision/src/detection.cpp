@@ -43,6 +43,8 @@ std::string_view format_name(OutputFormat format) noexcept {
       return "yolov8";
     case OutputFormat::kBlazeFace:
       return "blazeface";
+    case OutputFormat::kNanoDet:
+      return "nanodet";
   }
   return "unknown";
 }
@@ -54,7 +56,8 @@ std::optional<ModelKind> parse_kind(std::string_view name) noexcept {
 }
 
 std::optional<OutputFormat> parse_format(std::string_view name) noexcept {
-  for (auto f : {OutputFormat::kAuto, OutputFormat::kYoloV5, OutputFormat::kYoloV8, OutputFormat::kBlazeFace})
+  for (auto f : {OutputFormat::kAuto, OutputFormat::kYoloV5, OutputFormat::kYoloV8, OutputFormat::kBlazeFace,
+                 OutputFormat::kNanoDet})
     if (format_name(f) == name) return f;
   return std::nullopt;
 }

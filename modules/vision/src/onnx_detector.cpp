@@ -1,5 +1,7 @@
-// ONNX models through OpenCV's DNN module (Debian's OpenCV 4.6, CPU): YOLOv5/YOLOv8 exports and BlazeFace.
+// ONNX models through OpenCV's DNN module (Debian's OpenCV 4.6, CPU): YOLOv5/YOLOv8 exports, BlazeFace and
+// NanoDet (converted at set-up from TF.js; docs/models.md).
 #include "detail/detection.hpp"
+#include "detail/nanodet_decode.hpp"
 #include "tyto/core/error.hpp"
 
 #include <fmt/format.h>
@@ -50,6 +52,7 @@ class OnnxDetector final : public DeviceDetector {
     const cv::Mat input = letterbox(rgb_of(rgb), spec_.input_width, spec_.input_height, fit);
     std::vector<cv::Mat> outs = forward(input);
     if (spec_.format == OutputFormat::kBlazeFace) return blazeface(outs, fit);
+    if (spec_.format == OutputFormat::kNanoDet) return nanodet(outs, fit);
     const cv::Mat& out = outs.front();
     if (out.type() != CV_32F || !out.isContinuous()) throw bad_output("is not a continuous float tensor");
     std::vector<std::int64_t> shape(out.size.p, out.size.p + out.dims);
@@ -67,6 +70,9 @@ class OnnxDetector final : public DeviceDetector {
       input.convertTo(scaled, CV_32FC3, 2.0 / 255.0, -1.0);
       const int sizes[] = {1, input.rows, input.cols, 3};
       blob = cv::Mat(4, sizes, CV_32F, scaled.data).clone();
+    } else if (spec_.format == OutputFormat::kNanoDet) {
+      // NCHW, RGB 0..255: the converted graph normalises itself.
+      blob = cv::dnn::blobFromImage(input, 1.0, cv::Size(), cv::Scalar(), false, false, CV_32F);
     } else {
       blob = cv::dnn::blobFromImage(input, 1.0 / 255.0, cv::Size(), cv::Scalar(), false, false, CV_32F);
     }
@@ -102,6 +108,25 @@ class OnnxDetector final : public DeviceDetector {
     if (all_scores.size() != anchors_.size())
       throw bad_output(fmt::format("has {} scores for {} anchors", all_scores.size(), anchors_.size()));
     return decode_blazeface(all_scores, all_boxes, anchors_, spec_.input_width, spec_, fit);
+  }
+
+  // NanoDet: per level a [1, rows, classes] score tensor and a [1, rows, 4 * (reg_max + 1)] distribution tensor.
+  std::vector<Detection> nanodet(const std::vector<cv::Mat>& outs, const Letterbox& fit) const {
+    std::vector<TensorRef> refs;
+    for (const auto& m : outs) {
+      if (m.type() != CV_32F || !m.isContinuous()) throw bad_output("is not a continuous float tensor");
+      refs.push_back({std::span<const float>(m.ptr<float>(), m.total()),
+                      std::vector<std::int64_t>(m.size.p, m.size.p + m.dims)});
+    }
+    NanodetOptions o;
+    o.input_width = spec_.input_width;
+    o.input_height = spec_.input_height;
+    o.score_threshold = spec_.score_threshold;
+    o.iou_threshold = spec_.nms_iou;
+    const auto scale = static_cast<float>(fit.scale);
+    return decode_nanodet(refs, spec_.classes, o,
+                          NanodetFit{scale, scale, static_cast<float>(fit.pad_x), static_cast<float>(fit.pad_y),
+                                     fit.source_width, fit.source_height});
   }
 
   Error bad_output(std::string_view why) const {

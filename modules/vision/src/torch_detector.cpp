@@ -82,7 +82,7 @@ class TorchDetector final : public DeviceDetector {
 }  // namespace
 
 std::shared_ptr<Detector> make_torch_detector(const ModelSpec& spec) {
-  if (spec.format == OutputFormat::kBlazeFace)
+  if (spec.format == OutputFormat::kBlazeFace || spec.format == OutputFormat::kNanoDet)
     throw validation_error(fmt::format("model {}: torchscript models decode YOLO outputs only", spec.name),
                            {{"format", "yolov5 or yolov8 for torchscript"}});
   return std::make_shared<TorchDetector>(spec);

@@ -119,7 +119,7 @@ float box_iou(const ScoredBox& a, const ScoredBox& b) {
   return inter / (area_a + area_b - inter);
 }
 
-Detection to_image(const ScoredBox& b, std::span<const std::string> class_names, const Letterbox& lb) {
+Detection to_image(const ScoredBox& b, std::span<const std::string> class_names, const NanodetFit& lb) {
   const auto map = [](float v, float pad, float scale) { return (v - pad) / scale; };
   const float x1 = std::clamp(map(b.x1, lb.pad_x, lb.scale_x), 0.0f, static_cast<float>(lb.image_width));
   const float y1 = std::clamp(map(b.y1, lb.pad_y, lb.scale_y), 0.0f, static_cast<float>(lb.image_height));
@@ -153,7 +153,7 @@ std::vector<ScoredBox> non_maximum_suppression(std::vector<ScoredBox> boxes, flo
 }
 
 std::vector<Detection> decode_nanodet(std::span<const TensorRef> outputs, std::span<const std::string> class_names,
-                                      const NanodetOptions& options, const Letterbox& letterbox) {
+                                      const NanodetOptions& options, const NanodetFit& letterbox) {
   if (class_names.empty()) bad_outputs("no class names");
   if (letterbox.scale_x <= 0 || letterbox.scale_y <= 0) bad_outputs("the letterbox's scale is not positive");
   const auto levels = match_levels(outputs, class_names.size(), options);

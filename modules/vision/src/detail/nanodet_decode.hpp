@@ -23,7 +23,7 @@ struct TensorRef {
 
 // How the image was fitted into the model's input: input pixel = image pixel * scale + pad, per axis
 // (a plain resize has pads 0; a letterbox has one scale and the pads of the borders).
-struct Letterbox {
+struct NanodetFit {
   float scale_x = 1;
   float scale_y = 1;
   float pad_x = 0;
@@ -53,7 +53,7 @@ struct NanodetOptions {
 // at most max_detections.
 // Throws tyto::Error validation_failed when the tensors do not make such levels (a different model).
 std::vector<Detection> decode_nanodet(std::span<const TensorRef> outputs, std::span<const std::string> class_names,
-                                      const NanodetOptions& options, const Letterbox& letterbox);
+                                      const NanodetOptions& options, const NanodetFit& letterbox);
 
 // A box with float corners, before rounding to pixels.
 struct ScoredBox {

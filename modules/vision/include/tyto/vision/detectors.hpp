@@ -1,7 +1,7 @@
 // The detector kinds and how one is made from a model's manifest entry (a ModelSpec, usually read from
 // config/models.json by the ModelRegistry of tyto/vision/models.hpp):
 //   torchscript  a TorchScript YOLO (LibTorch), output format yolov5 or yolov8
-//   onnx         an ONNX model through OpenCV's DNN module: yolov5, yolov8 or blazeface
+//   onnx         an ONNX model through OpenCV's DNN module: yolov5, yolov8, blazeface or nanodet
 //   cascade      the vision module's Haar face cascade (label "face"; path: a cascade file, empty for Debian's)
 //   hog          OpenCV's HOG people detector (label "person"; no file)
 //
@@ -32,10 +32,10 @@ namespace tyto::vision {
 
 enum class ModelKind { kTorchScript, kOnnx, kCascade, kHog };
 // kAuto: YOLOv5 or YOLOv8, told apart by the output's shape ([1, N, 5 + C] or [1, 4 + C, N]).
-enum class OutputFormat { kAuto, kYoloV5, kYoloV8, kBlazeFace };
+enum class OutputFormat { kAuto, kYoloV5, kYoloV8, kBlazeFace, kNanoDet };
 
 std::string_view kind_name(ModelKind kind) noexcept;      // "torchscript", "onnx", "cascade", "hog"
-std::string_view format_name(OutputFormat format) noexcept;  // "auto", "yolov5", "yolov8", "blazeface"
+std::string_view format_name(OutputFormat format) noexcept;  // "auto", "yolov5", "yolov8", "blazeface", "nanodet"
 std::optional<ModelKind> parse_kind(std::string_view name) noexcept;
 std::optional<OutputFormat> parse_format(std::string_view name) noexcept;
 
