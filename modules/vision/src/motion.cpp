@@ -27,11 +27,10 @@ cv::Mat to_grey(const cv::Mat& image) {
   return out;
 }
 
-// The translation r with moved(x) ~ reference(x - r), by least squares on the linearised difference.
-cv::Point2d refine(const cv::Mat& reference, const cv::Mat& moved) {
-  cv::Mat ix, iy, it;
-  cv::Sobel(reference, ix, CV_32F, 1, 0, 3, 1.0 / 8);
-  cv::Sobel(reference, iy, CV_32F, 0, 1, 3, 1.0 / 8);
+// The translation r with moved(x) ~ reference(x - r), by least squares on the linearised difference; ix and
+// iy are the reference's gradients.
+cv::Point2d refine(const cv::Mat& ix, const cv::Mat& iy, const cv::Mat& reference, const cv::Mat& moved) {
+  cv::Mat it;
   cv::subtract(moved, reference, it);
   const double a = ix.dot(ix), b = ix.dot(iy), c = iy.dot(iy);
   const double bx = ix.dot(it), by = iy.dot(it);
@@ -107,8 +106,11 @@ struct MotionDetector::Impl {
     if (length > options.max_shake * small.cols) return {{0, 0}, explained()};
     // Phase correlation's sub-pixel estimate is biased towards whole pixels (a third short for 0.6 px);
     // Lucas-Kanade steps on the whole frame refine it.
+    cv::Mat ix, iy;
+    cv::Sobel(reference, ix, CV_32F, 1, 0, 3, 1.0 / 8);
+    cv::Sobel(reference, iy, CV_32F, 0, 1, 3, 1.0 / 8);
     for (int step = 0; step < 2; ++step) {
-      const cv::Point2d rest = refine(reference, moved);
+      const cv::Point2d rest = refine(ix, iy, reference, moved);
       if (std::hypot(rest.x, rest.y) > 1.5) break;
       shift += rest;
       move(grey, moved);
