@@ -12,9 +12,38 @@
 namespace tyto::vision {
 namespace {
 
-// Least peak of the phase correlation for a shift to be trusted as the camera's (a scene that changed in
-// other ways peaks lower).
-constexpr double kMinResponse = 0.05;
+// A shift is undone only when undoing it leaves at most this share of the difference from the background.
+constexpr double kMinGain = 0.8;
+
+cv::Mat to_grey(const cv::Mat& image) {
+  cv::Mat grey;
+  if (image.channels() == 1) {
+    grey = image;
+  } else {
+    cv::cvtColor(image, grey, cv::COLOR_RGB2GRAY);
+  }
+  cv::Mat out;
+  grey.convertTo(out, CV_32F);
+  return out;
+}
+
+// The translation r with moved(x) ~ reference(x - r), by least squares on the linearised difference; ix and
+// iy are the reference's gradients.
+cv::Point2d refine(const cv::Mat& ix, const cv::Mat& iy, const cv::Mat& reference, const cv::Mat& moved) {
+  cv::Mat it;
+  cv::subtract(moved, reference, it);
+  const double a = ix.dot(ix), b = ix.dot(iy), c = iy.dot(iy);
+  const double bx = ix.dot(it), by = iy.dot(it);
+  const double det = a * c - b * b;
+  if (!(det > 1e-6 * (a + c) * (a + c))) return {0, 0};  // no texture to measure by
+  return {-(c * bx - b * by) / det, -(a * by - b * bx) / det};
+}
+
+double mean_difference(const cv::Mat& a, const cv::Mat& b) {
+  cv::Mat diff;
+  cv::absdiff(a, b, diff);
+  return cv::mean(diff)[0];
+}
 
 void check_options(const MotionOptions& o) {
   nlohmann::json fields = nlohmann::json::object();
@@ -41,41 +70,54 @@ struct MotionDetector::Impl {
   int width = 0;   // of the input, to notice a change of size
   int height = 0;
   int channels = 0;
-  cv::Mat reference;  // the grey view the background is learnt in (stabilise)
-  cv::Mat window;     // Hanning window for the phase correlation
+  cv::Mat window;  // Hanning window for the phase correlation (stabilise)
 
   void reset() {
     model = cv::createBackgroundSubtractorMOG2(options.history, options.var_threshold, false);
     frames = 0;
-    reference.release();
   }
 
-  // Undoes a small global translation of `small` relative to the reference view. Returns the shift undone,
-  // in processed pixels.
-  cv::Point2d stabilise(cv::Mat& small) {
-    cv::Mat grey;
-    if (small.channels() == 1) {
-      grey = small.clone();
-    } else {
-      cv::cvtColor(small, grey, cv::COLOR_RGB2GRAY);
+  struct Stabilised {
+    cv::Point2d shift;  // undone, in processed pixels
+    bool jolt = false;  // the camera moved by more than max_shake
+  };
+
+  // Undoes a small global translation of `small` against the learnt background (which holds no moving
+  // object to lock onto).
+  Stabilised stabilise(cv::Mat& small) {
+    if (frames == 0) return {};
+    cv::Mat background;
+    model->getBackgroundImage(background);
+    const cv::Mat reference = to_grey(background), grey = to_grey(small);
+    if (window.size() != grey.size()) cv::createHanningWindow(window, grey.size(), CV_32F);
+    cv::Point2d shift = cv::phaseCorrelate(reference, grey, window);
+    const double length = std::hypot(shift.x, shift.y);
+    if (length < 0.1) return {};
+    cv::Mat moved;
+    const auto move = [&](const cv::Mat& from, cv::Mat& to) {
+      const cv::Matx23d undo(1, 0, -shift.x, 0, 1, -shift.y);
+      cv::warpAffine(from, to, undo, from.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    };
+    move(grey, moved);
+    // A real move of the camera is undone across the frame, so the difference from the background falls
+    // markedly; a shift read from noise, or from one moving object, does not lower it.
+    const double before = mean_difference(grey, reference);
+    const auto explained = [&] { return mean_difference(moved, reference) < kMinGain * before; };
+    if (length > options.max_shake * small.cols) return {{0, 0}, explained()};
+    // Phase correlation's sub-pixel estimate is biased towards whole pixels (a third short for 0.6 px);
+    // Lucas-Kanade steps on the whole frame refine it.
+    cv::Mat ix, iy;
+    cv::Sobel(reference, ix, CV_32F, 1, 0, 3, 1.0 / 8);
+    cv::Sobel(reference, iy, CV_32F, 0, 1, 3, 1.0 / 8);
+    for (int step = 0; step < 2; ++step) {
+      const cv::Point2d rest = refine(ix, iy, reference, moved);
+      if (std::hypot(rest.x, rest.y) > 1.5) break;
+      shift += rest;
+      move(grey, moved);
     }
-    grey.convertTo(grey, CV_32F);
-    if (reference.empty() || reference.size() != grey.size()) {
-      reference = grey;
-      cv::createHanningWindow(window, grey.size(), CV_32F);
-      return {0, 0};
-    }
-    double response = 0;
-    const cv::Point2d shift = cv::phaseCorrelate(reference, grey, window, &response);
-    const double limit = options.max_shake * small.cols;
-    if (std::hypot(shift.x, shift.y) > limit) {
-      reference = grey;  // a jolt, not a shake: the background relearns the new view, in its coordinates
-      return {0, 0};
-    }
-    if (response < kMinResponse || (shift.x == 0 && shift.y == 0)) return {0, 0};
-    const cv::Matx23d undo(1, 0, -shift.x, 0, 1, -shift.y);
-    cv::warpAffine(small, small, undo, small.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    return shift;
+    if (!explained()) return {};
+    move(small, small);
+    return {shift, false};
   }
 
   cv::Mat prepare(const Image& image) const {
@@ -111,13 +153,16 @@ struct MotionDetector::Impl {
       reset();
     }
     cv::Mat small = prepare(image);
-    const cv::Point2d shift = options.stabilise ? stabilise(small) : cv::Point2d{};
+    const Stabilised stabilised = options.stabilise ? stabilise(small) : Stabilised{};
+    if (stabilised.jolt) reset();  // the view changed: learn it afresh
+    const cv::Point2d shift = stabilised.shift;
     cv::Mat mask;
     const bool warming = frames < options.warmup_frames;
     model->apply(small, mask, warming ? -1 : options.learning_rate);
     ++frames;
     MotionResult out;
     out.warming_up = warming;
+    out.camera_moved = stabilised.jolt;
     out.shift_x = shift.x * image.width / small.cols;
     out.shift_y = shift.y * image.height / small.rows;
     if (warming) return out;

@@ -2,20 +2,23 @@
 // sessions to skip detection on still scenes.
 //
 // Each frame is downscaled to processing_width (never upscaled) and blurred a little (sensor noise).
-// With stabilise, a camera shake is undone first: the global shift of the frame against the reference view
-// (the first frame after a reset) is measured by phase correlation and, when it is at most max_shake of the
-// width, the frame is moved back by it. A larger shift is a jolt, not a shake: the frame becomes the new
-// reference, and the background relearns the new view (motion is reported until it has: 12 frames for
-// fruits.jpg moved by 12x8 px in tests/vision/motion_test.cpp). Without stabilise a one-pixel tremor moves
-// every sharp edge and is motion. The frame is then compared with the learnt background; the foreground
-// mask is cleaned by a morphological opening (specks) and a closing (holes, so one object is one region), and
-// its connected parts smaller than min_region_area of the frame are dropped. What remains gives the regions
-// (boxes in the input's pixels, largest first) and the moving fraction (their pixels over the frame's);
-// motion is true when that fraction reaches motion_threshold.
+// With stabilise, a camera shake is undone first: the global shift of the frame against the learnt
+// background image is measured by phase correlation (refined by two Lucas-Kanade steps, as its sub-pixel
+// estimate falls short) and, when it is at most max_shake of the width and undoing it lowers the frame's
+// difference from the background markedly (so a shift read from one moving object, or from noise, is
+// not undone), the frame is moved back by it. A larger shift that explains the frame in the same way is
+// a jolt: the camera moved for good. The result says camera_moved and the background starts again from
+// that frame (warm-up). Without stabilise a one-pixel tremor moves every sharp edge and is motion
+// (tests/vision/motion_test.cpp, on fruits.jpg). The frame is then compared with the learnt background;
+// the foreground mask is cleaned by a morphological opening (specks) and a closing (holes, so one object
+// is one region), and its connected parts smaller than min_region_area of the frame are dropped. What
+// remains gives the regions (boxes in the input's pixels, largest first) and the moving fraction (their
+// pixels over the frame's); motion is true when that fraction reaches motion_threshold.
 //
 // Warm-up: the first warmup_frames frames after construction, reset(), or a change of frame size (or
 // channels) only teach the background (at MOG2's automatic rate, 1/n for the n-th frame, whatever
-// learning_rate says); their results have warming_up true, motion false and no regions. Afterwards the
+// learning_rate says); their results have warming_up true, motion false and no regions (the caller then
+// knows nothing of motion and should not skip work on the strength of it). Afterwards the
 // background keeps learning at learning_rate (-1: MOG2's automatic 1/min(n, history)), so something that
 // stops moving fades into the background after a while.
 //
@@ -51,6 +54,7 @@ struct MotionResult {
   bool warming_up = false;
   double shift_x = 0;  // the camera shake undone (stabilise), in the input's pixels
   double shift_y = 0;
+  bool camera_moved = false;  // a jolt (stabilise): the background starts again, warming up from this frame
 };
 
 class MotionDetector {
