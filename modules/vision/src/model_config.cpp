@@ -111,7 +111,8 @@ ModelSpec read_entry(const json& entry, std::size_t index, std::string_view file
   if (r.find("format")) {
     const auto format = parse_format(r.string("format", true));
     if (!format || !network) r.fail("format", "must be yolov5, yolov8 or blazeface (torchscript and onnx only)");
-    if (*format == OutputFormat::kBlazeFace && spec.kind != ModelKind::kOnnx) r.fail("format", "blazeface is onnx only");
+    if (*format == OutputFormat::kBlazeFace && spec.kind != ModelKind::kOnnx)
+      r.fail("format", "blazeface is onnx only");
     spec.format = *format;
   }
   const std::string path = r.string("path", network);
