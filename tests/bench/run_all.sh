@@ -18,6 +18,7 @@ TYTO_BENCH_IO_THREADS=1 TYTO_BENCH_ACCESS_LOG=false "$here/http_health.sh" "$bui
 "$here/scoring.sh" "$build_dir"
 "$here/vision.sh" "$build_dir"
 "$here/tracker.sh" "$build_dir"
+"$here/detect.sh" "$build_dir"
 "$here/brand_scan.py" "$build_dir"
 "$here/browser.sh" "$build_dir"
 "$here/accessibility.sh" "$build_dir"

@@ -53,8 +53,8 @@ class HogDetector final : public DeviceDetector {
 
   std::vector<Detection> detect(const Image& image) override {
     const cv::Mat rgb = rgb_of(image);
-    const double scale = std::min({1.0, static_cast<double>(max_width_) / rgb.cols,
-                                   static_cast<double>(max_height_) / rgb.rows});
+    const double scale =
+        std::min({1.0, static_cast<double>(max_width_) / rgb.cols, static_cast<double>(max_height_) / rgb.rows});
     cv::Mat grey;
     cv::cvtColor(rgb, grey, cv::COLOR_RGB2GRAY);
     if (scale < 1.0) cv::resize(grey, grey, cv::Size(), scale, scale, cv::INTER_AREA);
@@ -67,10 +67,10 @@ class HogDetector final : public DeviceDetector {
       const float score = static_cast<float>(1.0 / (1.0 + std::exp(-(i < weights.size() ? weights[i] : 0.0))));
       if (score < score_threshold_) continue;
       const cv::Rect& r = found[i];
-      const Box box = clip({static_cast<int>(std::lround(r.x / scale)), static_cast<int>(std::lround(r.y / scale)),
-                            static_cast<int>(std::lround(r.width / scale)),
-                            static_cast<int>(std::lround(r.height / scale))},
-                           rgb.cols, rgb.rows);
+      const Box box =
+          clip({static_cast<int>(std::lround(r.x / scale)), static_cast<int>(std::lround(r.y / scale)),
+                static_cast<int>(std::lround(r.width / scale)), static_cast<int>(std::lround(r.height / scale))},
+               rgb.cols, rgb.rows);
       if (box.width > 0 && box.height > 0) out.push_back({label_, 0, score, box});
     }
     return non_max_suppression(std::move(out), nms_iou_, true);

@@ -189,8 +189,9 @@ std::vector<Detection> decode_yolo(const float* data, std::span<const std::int64
   const bool v5 = layout == OutputFormat::kYoloV5;
   const std::int64_t n = v5 ? rows : cols, attrs = v5 ? cols : rows;
   const std::int64_t classes = attrs - (v5 ? 5 : 4);
-  if (classes < 1) bad_output(spec, shape, v5 ? "has no class scores (YOLOv5: [1, N, 5 + C])"
-                                              : "has no class scores (YOLOv8: [1, 4 + C, N])");
+  if (classes < 1)
+    bad_output(spec, shape,
+               v5 ? "has no class scores (YOLOv5: [1, N, 5 + C])" : "has no class scores (YOLOv8: [1, 4 + C, N])");
   if (!spec.classes.empty() && classes != static_cast<std::int64_t>(spec.classes.size()))
     bad_output(spec, shape,
                fmt::format("has {} class scores but the manifest names {} classes", classes, spec.classes.size()));
@@ -208,7 +209,8 @@ std::vector<Detection> decode_yolo(const float* data, std::span<const std::int64
     if (!(score >= spec.score_threshold)) continue;
     Detection d;
     d.class_id = static_cast<int>(best);
-    d.label = best < static_cast<std::int64_t>(spec.classes.size()) ? spec.classes[best] : fmt::format("class_{}", best);
+    d.label =
+        best < static_cast<std::int64_t>(spec.classes.size()) ? spec.classes[best] : fmt::format("class_{}", best);
     d.score = std::min(score, 1.0f);
     d.box = to_source(at(i, 0), at(i, 1), at(i, 2), at(i, 3), fit);
     if (d.box.width > 0 && d.box.height > 0) candidates.push_back(std::move(d));

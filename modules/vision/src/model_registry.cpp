@@ -82,8 +82,8 @@ Image self_test_image(const ModelSpec& spec) {
 void self_test(Detector& detector, const ModelSpec& spec) {
   const Image image = self_test_image(spec);
   for (const auto& d : detector.detect(image)) {
-    const bool inside = d.box.x >= 0 && d.box.y >= 0 && d.box.x + d.box.width <= image.width &&
-                        d.box.y + d.box.height <= image.height;
+    const bool inside =
+        d.box.x >= 0 && d.box.y >= 0 && d.box.x + d.box.width <= image.width && d.box.y + d.box.height <= image.height;
     if (!inside || !(d.score >= 0 && d.score <= 1) || d.label.empty())
       throw Error(ErrorCode::kInternal,
                   fmt::format("model {}: the self-test gave a detection out of bounds (score {}, label \"{}\")",
@@ -187,8 +187,9 @@ struct ModelRegistry::Impl {
         entry.stats = std::make_shared<Stats>();
         entry.detector = std::make_shared<TimedDetector>(std::move(fresh), entry.stats);
         entry.version = spec.version;
-        events.push_back({spec.name, spec.version, known ? ModelEvent::Kind::kReloaded : ModelEvent::Kind::kLoaded,
-                          fmt::format("{} {} on {}", kind_name(spec.kind), spec.version, detector_device(*entry.detector))});
+        events.push_back(
+            {spec.name, spec.version, known ? ModelEvent::Kind::kReloaded : ModelEvent::Kind::kLoaded,
+             fmt::format("{} {} on {}", kind_name(spec.kind), spec.version, detector_device(*entry.detector))});
       } else {
         const std::string kept = entry.detector ? fmt::format(" (version {} stays in service)", entry.version) : "";
         events.push_back({spec.name, spec.version, ModelEvent::Kind::kFailed, error + kept});
@@ -196,7 +197,8 @@ struct ModelRegistry::Impl {
     }
     std::lock_guard lock(mutex);
     for (auto it = entries.begin(); it != entries.end();) {
-      const bool listed = std::any_of(specs.begin(), specs.end(), [&](const ModelSpec& s) { return s.name == it->first; });
+      const bool listed =
+          std::any_of(specs.begin(), specs.end(), [&](const ModelSpec& s) { return s.name == it->first; });
       if (listed) {
         ++it;
         continue;
@@ -294,8 +296,7 @@ ModelRegistry::Served ModelRegistry::acquire(std::string_view name) const {
   std::lock_guard lock(impl_->mutex);
   const auto it = impl_->entries.find(name);
   if (it == impl_->entries.end())
-    throw Error(ErrorCode::kNotFound, fmt::format("no model named \"{}\" in the models file", name),
-                {{"model", name}});
+    throw Error(ErrorCode::kNotFound, fmt::format("no model named \"{}\" in the models file", name), {{"model", name}});
   if (!it->second.detector)
     throw Error(ErrorCode::kUnavailable, fmt::format("model \"{}\" is not available: {}", name, it->second.error),
                 {{"model", name}, {"reason", it->second.error}});
@@ -307,8 +308,10 @@ std::vector<ModelInfo> ModelRegistry::list() const {
   std::vector<ModelInfo> out;
   for (const auto& [name, e] : impl_->entries) {
     ModelInfo info{e.spec, "ok", e.error, e.version, "cpu"};
-    if (!e.detector) info.state = "failed";
-    else if (!e.error.empty()) info.state = "stale";
+    if (!e.detector)
+      info.state = "failed";
+    else if (!e.error.empty())
+      info.state = "stale";
     if (e.detector) {
       info.device = std::string(detector_device(*e.detector));
       info.inferences = e.stats->count.load(std::memory_order_relaxed);

@@ -82,7 +82,8 @@ class OnnxDetector final : public DeviceDetector {
       net_.setInput(blob);
       net_.forward(outs, outputs_);
     } catch (const cv::Exception& e) {
-      throw Error(ErrorCode::kInternal, fmt::format("model {}: inference failed: {}", spec_.name, first_line(e.what())));
+      throw Error(ErrorCode::kInternal,
+                  fmt::format("model {}: inference failed: {}", spec_.name, first_line(e.what())));
     }
     if (outs.empty()) throw bad_output("is empty");
     return outs;

@@ -102,7 +102,8 @@ VisionModule::VisionModule(const cli::ModuleServices& services) {
     options_.models_file = v.get<std::string>();
   if (const auto& v = config.option("modules.vision.models_dir"); v.is_string() && !v.get<std::string>().empty())
     options_.models_dir = v.get<std::string>();
-  if (const auto& v = config.option("modules.vision.models_poll_ms"); v.is_number_integer() && v.get<std::int64_t>() >= 0)
+  if (const auto& v = config.option("modules.vision.models_poll_ms");
+      v.is_number_integer() && v.get<std::int64_t>() >= 0)
     options_.models_poll_ms = v.get<std::int64_t>();
 }
 
@@ -309,9 +310,10 @@ void VisionModule::register_stages(pipeline::StageRegistry& registry) {
                 redact_input_schema(), image_output_schema("redacted"), bind(&VisionModule::redact)});
   registry.add({"vision.overlay", "A copy of an image object with labelled boxes drawn on it, stored as a PNG",
                 overlay_input_schema(), image_output_schema("annotations"), bind(&VisionModule::overlay)});
-  registry.add({"vision.detect",
-                "Objects in an image object, by a model of the registry (config/models.json): labelled boxes with scores",
-                detect_input_schema(), detect_output_schema(), bind(&VisionModule::detect)});
+  registry.add(
+      {"vision.detect",
+       "Objects in an image object, by a model of the registry (config/models.json): labelled boxes with scores",
+       detect_input_schema(), detect_output_schema(), bind(&VisionModule::detect)});
 }
 
 std::vector<pipeline::PipelineFile> VisionModule::pipelines() const {

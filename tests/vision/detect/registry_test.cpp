@@ -30,8 +30,8 @@ Error parse_error(const json& manifest) {
 }
 
 json tiny_entry(const std::string& name, const std::string& file, const std::string& version = "1") {
-  return {{"name", name},       {"version", version},      {"kind", "torchscript"}, {"format", "yolov5"},
-          {"path", file},       {"classes", "classes.txt"}, {"input_size", {320, 320}}};
+  return {{"name", name}, {"version", version},       {"kind", "torchscript"},   {"format", "yolov5"},
+          {"path", file}, {"classes", "classes.txt"}, {"input_size", {320, 320}}};
 }
 
 // Events, collected and awaited.
@@ -102,11 +102,12 @@ TEST_CASE("The models file is validated with errors naming the entry and the fie
   CHECK(parse_error(json::array({ok, ok})).details()["field"] == "name");  // a duplicate
 
   const auto specs = vision::parse_models(
-      json::array({ok, {{"name", "f"},
-                        {"kind", "onnx"},
-                        {"format", "blazeface"},
-                        {"path", "{models_dir}/blazeface/f.onnx"},
-                        {"classes", {"face"}}},
+      json::array({ok,
+                   {{"name", "f"},
+                    {"kind", "onnx"},
+                    {"format", "blazeface"},
+                    {"path", "{models_dir}/blazeface/f.onnx"},
+                    {"classes", {"face"}}},
                    {{"name", "y"}, {"kind", "torchscript"}, {"path", "sub/y.pt"}, {"classes", {"a", "b"}}}})
           .dump(),
       "/base", "/models");

@@ -19,15 +19,16 @@ TEST_CASE("vision.detect finds objects with a registry model and the module repo
           "[detect][stages]") {
   Folder folder;
   fs::copy_file(model_file("yolov8.pt"), folder.path() / "v8.pt");
-  const auto file = folder.write(
-      "models.json", json::array({{{"name", "tiny"},
-                                   {"version", "8.1"},
-                                   {"kind", "torchscript"},
-                                   {"path", "v8.pt"},
-                                   {"classes", {"square", "cat", "dog"}},
-                                   {"input_size", {320, 320}}},
-                                  {{"name", "broken"}, {"kind", "onnx"}, {"format", "blazeface"}, {"path", "none.onnx"}}})
-                         .dump());
+  const auto file =
+      folder.write("models.json",
+                   json::array({{{"name", "tiny"},
+                                 {"version", "8.1"},
+                                 {"kind", "torchscript"},
+                                 {"path", "v8.pt"},
+                                 {"classes", {"square", "cat", "dog"}},
+                                 {"input_size", {320, 320}}},
+                                {{"name", "broken"}, {"kind", "onnx"}, {"format", "blazeface"}, {"path", "none.onnx"}}})
+                       .dump());
   modules::VisionModule module(modules::VisionOptions{.models_file = file.string(), .models_poll_ms = 0});
   module.start();
   pipeline::StageRegistry stages;

@@ -40,11 +40,11 @@ class ModelRegistry;
 namespace tyto::modules {
 
 struct VisionOptions {
-  std::size_t ocr_engines = 2;            // Tesseract engines kept initialised (each ~40 MB)
-  std::string tessdata;                   // empty: $TESSDATA_PREFIX or Debian's tesseract-ocr-eng
-  std::string face_cascade;               // empty: Debian's opencv-data haarcascade_frontalface_default.xml
-  std::uint64_t max_pixels = 50'000'000;  // the largest image decoded (width x height, as declared)
-  std::uint64_t max_bytes = 64u << 20;    // the largest object read
+  std::size_t ocr_engines = 2;                     // Tesseract engines kept initialised (each ~40 MB)
+  std::string tessdata;                            // empty: $TESSDATA_PREFIX or Debian's tesseract-ocr-eng
+  std::string face_cascade;                        // empty: Debian's opencv-data haarcascade_frontalface_default.xml
+  std::uint64_t max_pixels = 50'000'000;           // the largest image decoded (width x height, as declared)
+  std::uint64_t max_bytes = 64u << 20;             // the largest object read
   std::string models_file = "config/models.json";  // the model registry's file (relative: to the working dir)
   std::string models_dir = "models";               // "{models_dir}" in its paths (relative: to the working dir)
   std::int64_t models_poll_ms = 2000;              // how often start()'s poller looks for changes; 0: never

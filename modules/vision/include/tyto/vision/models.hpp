@@ -42,7 +42,8 @@ namespace tyto::vision {
 // "{models_dir}" at the start of a path. Throws tyto::Error(kValidationFailed) naming the entry and the field:
 // message "models.json: model \"people\": input_size: …", details {"file", "model", "field", "fields"}.
 std::vector<ModelSpec> parse_models(std::string_view json_text, const std::filesystem::path& base_dir,
-                                    const std::filesystem::path& models_dir, std::string_view file_name = "models.json");
+                                    const std::filesystem::path& models_dir,
+                                    std::string_view file_name = "models.json");
 
 struct ModelEvent {
   enum class Kind { kLoaded, kReloaded, kFailed, kRemoved };
@@ -54,11 +55,11 @@ struct ModelEvent {
 std::string_view event_kind_name(ModelEvent::Kind kind) noexcept;  // "loaded", "reloaded", "failed", "removed"
 
 struct ModelInfo {
-  ModelSpec spec;           // as the manifest says now
-  std::string state;        // "ok", or "failed" (no working detector), or "stale" (a reload failed; the old serves)
-  std::string error;        // why the last load failed, else empty
-  std::string version;      // the version in service ("" when none)
-  std::string device;       // where the detector in service runs: "cpu" or "cuda"
+  ModelSpec spec;       // as the manifest says now
+  std::string state;    // "ok", or "failed" (no working detector), or "stale" (a reload failed; the old serves)
+  std::string error;    // why the last load failed, else empty
+  std::string version;  // the version in service ("" when none)
+  std::string device;   // where the detector in service runs: "cpu" or "cuda"
   std::uint64_t inferences = 0;  // detect() calls of the detector in service
   double mean_inference_ms = 0;
 };
