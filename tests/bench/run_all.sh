@@ -14,6 +14,7 @@ TYTO_BENCH_IO_THREADS=1 TYTO_BENCH_ACCESS_LOG=false "$here/http_health.sh" "$bui
 "$here/auth.sh" "$build_dir"
 "$here/uploads.sh" "$build_dir"
 "$here/fingerprint_audio.sh" "$build_dir"
+"$here/speech.sh" "$build_dir"
 "$here/fingerprint.sh" "$build_dir"
 "$here/scoring.sh" "$build_dir"
 "$here/vision.sh" "$build_dir"

@@ -18,6 +18,7 @@ extern "C" {
 #include <cstring>
 #include <memory>
 #include <system_error>
+#include <vector>
 
 namespace tyto::audio {
 namespace {
@@ -144,7 +145,8 @@ class Pcm16kDecoder {
   void check(int ret, std::string_view what) const {
     if (ret >= 0) return;
     if (ret == AVERROR_EXIT || late()) timed_out();
-    refuse(name_, "not_audio", fmt::format("{}: {}", what, av_text(ret)));
+    // The end of the input before its headers or its first frame: a file cut short.
+    refuse(name_, ret == AVERROR_EOF ? "truncated" : "not_audio", fmt::format("{}: {}", what, av_text(ret)));
   }
 
   Pcm16k run(const char* url, const char* protocols) {
@@ -183,7 +185,7 @@ class Pcm16kDecoder {
     check(avcodec_open2(av_.codec, codec, nullptr), "cannot open the codec");
     if (av_.codec->sample_rate <= 0 || av_.codec->ch_layout.nb_channels <= 0)
       refuse(name_, "not_audio", "no sample rate or channels");
-    out_.codec = codec->name;
+    out_.codec = avcodec_get_name(codec->id);  // "mp3", not the decoder's "mp3float"
     out_.source_rate = av_.codec->sample_rate;
     out_.source_channels = av_.codec->ch_layout.nb_channels;
     // A length the container states (not one guessed from the bitrate) is checked before and after decoding.
@@ -202,10 +204,14 @@ class Pcm16kDecoder {
     else
       av_channel_layout_copy(&in, &av_.codec->ch_layout);
     AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+    const int channels = in.nb_channels;
     const int ret = swr_alloc_set_opts2(&av_.swr, &mono, AV_SAMPLE_FMT_S16, kSampleRate, &in, av_.codec->sample_fmt,
                                         av_.codec->sample_rate, 0, nullptr);
     av_channel_layout_uninit(&in);
     check(ret, "cannot set up the resampler");
+    // The mean of the channels (FFmpeg's own downmix lowers stereo by 3 dB and leaves out LFE and surrounds).
+    const std::vector<double> mean(static_cast<std::size_t>(channels), 1.0 / channels);
+    check(swr_set_matrix(av_.swr, mean.data(), channels), "cannot set up the downmix");
     check(swr_init(av_.swr), "cannot set up the resampler");
     max_samples_ = static_cast<std::size_t>(options_.max_seconds * kSampleRate);
   }
@@ -265,7 +271,9 @@ class Pcm16kDecoder {
     if (out_.samples.empty()) refuse(name_, "not_audio", "no audio decoded");
     const double decoded = out_.duration_s();
     if (broke_off || (declared_s_ > 0 && decoded < declared_s_ * (1.0 - options_.truncation_tolerance)))
-      refuse(name_, "truncated", fmt::format("the audio stops at {:.2f} s of {:.2f} s", decoded, declared_s_),
+      refuse(name_, "truncated",
+             declared_s_ > 0 ? fmt::format("the audio stops at {:.2f} s of {:.2f} s", decoded, declared_s_)
+                             : fmt::format("the audio breaks off at {:.2f} s", decoded),
              {{"decoded_s", decoded}, {"declared_s", declared_s_}});
   }
 

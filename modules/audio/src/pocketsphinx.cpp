@@ -85,11 +85,17 @@ class PocketsphinxDecoder final : public UtteranceDecoder {
     ps_get_prob(ps_);  // computes the lattice's posteriors, which ps_seg_prob reads
     logmath_t* lmath = ps_get_logmath(ps_);
     double sum = 0;
+    // Segment frames keep counting across the utterances of a decoder fed in pieces (0.8+5prealpha), but
+    // the first segment (<s>) always starts at the utterance's first frame.
+    int origin = -1;
     for (ps_seg_t* seg = ps_seg_iter(ps_); seg; seg = ps_seg_next(seg)) {
-      const char* word = ps_seg_word(seg);
-      if (!word || is_filler(word)) continue;
       int sf = 0, ef = 0;
       ps_seg_frames(seg, &sf, &ef);
+      if (origin < 0) origin = sf;
+      sf -= origin;
+      ef -= origin;
+      const char* word = ps_seg_word(seg);
+      if (!word || is_filler(word)) continue;
       std::int32_t ascr = 0, lscr = 0, lback = 0;
       const double p = std::clamp(logmath_exp(lmath, ps_seg_prob(seg, &ascr, &lscr, &lback)), 0.0, 1.0);
       Word w{base_word(word), sf * kFrameSeconds, (ef + 1) * kFrameSeconds, p};

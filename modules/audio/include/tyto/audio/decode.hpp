@@ -4,8 +4,11 @@
 // Errors: every failure is a tyto::Error with a stable code and details.reason:
 //   unsupported_media_type  reason "empty" (zero bytes), "not_audio" (nothing FFmpeg can decode: text, an
 //                           image, a lying extension), "no_audio_stream" (a container without audio),
-//                           "truncated" (the audio stops well before the length its container declares,
-//                           or breaks off with a read error; details.decoded_s and declared_s)
+//                           "truncated" (the input ends before its headers are complete, the audio stops
+//                           well before the length its container declares (FLAC, MP3 with a Xing header),
+//                           or breaks off with a read error; details.decoded_s and declared_s). A WAV cut
+//                           short is not detected: FFmpeg takes its length from the file's size and
+//                           decodes the samples that are there.
 //   payload_too_large       reason "too_large" (more than max_bytes) or "too_long" (more than max_seconds
 //                           of audio, declared or decoded; details.max_seconds)
 //   not_found               decode_pcm16k_file: the file does not exist

@@ -34,7 +34,7 @@ struct AudioOptions {
   std::string hmm;                      // empty: /usr/share/pocketsphinx/model/en-us/en-us
   std::string lm;                       // empty: …/en-us.lm.bin
   std::string dict;                     // empty: …/cmudict-en-us.dict
-  std::size_t decoders = 2;             // pocketsphinx decoders kept loaded (each ~40 MB, one per stream)
+  std::size_t decoders = 2;             // pocketsphinx decoders kept loaded (each ~90 MiB, one per stream)
   double max_clip_seconds = 300;        // the longest clip audio.transcribe decodes
   std::uint64_t max_bytes = 64u << 20;  // the largest object read
 };
