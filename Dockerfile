@@ -46,16 +46,21 @@ RUN /usr/local/lib/tyto-setup/scripts/setup.sh packages runtime \
 COPY --from=build /out/tyto /usr/local/bin/tyto
 COPY config/tyto.json /etc/tyto/tyto.json
 COPY --from=build /out/models /usr/share/tyto/models
+COPY config/models.json /etc/tyto/models.json
 # OMP_THREAD_LIMIT=1: Debian's Tesseract (the vision module's OCR) starts OpenMP teams inside each recognition,
 # which only oversubscribe job threads that already use every core (twice slower on 2 cores; docs/modules/vision.md).
 # libgomp reads it when it loads, so it must be in the environment, not set by the server.
 # TYTO_MODULES_BROWSER_SANDBOX=false: Chromium's sandbox needs user namespaces, which the default seccomp profiles
 # of Docker and podman refuse to an unprivileged process; inside the container Chromium runs without its own
 # sandbox, as the unprivileged user tyto, and the container is the isolation (docs/modules/browser.md).
+# The model registry (docs/models.md): its file in /etc/tyto (mount another over it to add models; it is
+# reloaded when it changes) and the shipped models' files in /usr/share/tyto/models.
 ENV TYTO_LISTEN=0.0.0.0:8080 \
     TYTO_DATA_DIR=/var/lib/tyto \
     OMP_THREAD_LIMIT=1 \
-    TYTO_MODULES_BROWSER_SANDBOX=false
+    TYTO_MODULES_BROWSER_SANDBOX=false \
+    TYTO_MODULES_VISION_MODELS_FILE=/etc/tyto/models.json \
+    TYTO_MODULES_VISION_MODELS_DIR=/usr/share/tyto/models
 USER tyto
 WORKDIR /var/lib/tyto
 VOLUME ["/var/lib/tyto"]

@@ -223,8 +223,12 @@ inline int free_port() {
   return ntohs(a.sin_port);
 }
 
+// The model registry of the source tree, with the models set-up installed (TYTO_MODELS_DIR).
 inline std::vector<std::string> live_args(std::vector<std::string> extra = {}) {
-  std::vector<std::string> a = {"--outbound-allow", "127.0.0.1/32", "--jobs-workers", "4"};
+  const char* env = std::getenv("TYTO_MODELS_DIR");
+  std::vector<std::string> a = {"--outbound-allow", "127.0.0.1/32", "--jobs-workers", "4",
+                                "--modules-vision-models-file", (source_dir() / "config/models.json").string(),
+                                "--modules-vision-models-dir", env && *env ? std::string(env) : std::string(TYTO_MODELS_DIR)};
   a.insert(a.end(), extra.begin(), extra.end());
   return a;
 }
