@@ -5,9 +5,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <fstream>
 #include <set>
-#include <sstream>
 
 namespace tyto::vision {
 namespace {

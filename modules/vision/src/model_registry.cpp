@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -62,6 +63,15 @@ Stamp stamp_of(const fs::path& path) {
   s.size = fs::file_size(path, ec);
   s.exists = !ec;
   return s;
+}
+
+// The file's stamp if it holds still for a moment (a copy in progress is left for the next look), else nullopt.
+std::optional<Stamp> settled_stamp(const fs::path& path) {
+  const Stamp first = stamp_of(path);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const Stamp second = stamp_of(path);
+  if (first == second) return first;
+  return std::nullopt;
 }
 
 // A picture every kind can take: a gradient with a white square and a dark bar, at the model's input size.
@@ -161,7 +171,7 @@ struct ModelRegistry::Impl {
   std::vector<ModelEvent> apply(const std::vector<ModelSpec>& specs) {
     std::vector<ModelEvent> events;
     for (const auto& spec : specs) {
-      const Stamp stamp = stamp_of(spec.path);
+      Stamp stamp = stamp_of(spec.path);
       bool known = false;
       {
         std::lock_guard lock(mutex);
@@ -169,6 +179,9 @@ struct ModelRegistry::Impl {
         known = it != entries.end();
         if (known && it->second.spec == spec && it->second.stamp == stamp) continue;
       }
+      const auto settled = settled_stamp(spec.path);
+      if (!settled) continue;  // being written: the next look loads it
+      stamp = *settled;
       std::shared_ptr<Detector> fresh;
       std::string error;
       try {
@@ -225,8 +238,11 @@ struct ModelRegistry::Impl {
   bool check() {
     std::lock_guard reload(reload_mutex);
     std::vector<ModelEvent> events;
-    const Stamp now = stamp_of(options.file);
+    Stamp now = stamp_of(options.file);
     if (now != file_stamp) {
+      const auto settled = settled_stamp(options.file);
+      if (!settled) return false;  // being written: the next look reads it
+      now = *settled;
       file_stamp = now;
       std::vector<ModelSpec> specs;
       try {

@@ -272,6 +272,15 @@ json VisionModule::overlay(pipeline::StageContext& ctx, const json& input) {
   return out;
 }
 
+json VisionModule::detections_json(const std::vector<vision::Detection>& found, float min_score) {
+  json out = json::array();
+  for (const auto& d : found)
+    if (d.score >= min_score)
+      out.push_back(
+          {{"label", d.label}, {"class_id", d.class_id}, {"score", rounded(d.score, 1000)}, {"box", box_json(d.box)}});
+  return out;
+}
+
 json VisionModule::detect(pipeline::StageContext& ctx, const json& input) {
   const std::string object_id = input.at("object_id").get<std::string>();
   const std::string model = input.at("model").get<std::string>();
@@ -279,12 +288,8 @@ json VisionModule::detect(pipeline::StageContext& ctx, const json& input) {
   const Image image = read_image(ctx, object_id, options_);
   ctx.progress(0.2, "detecting");
   const auto found = permanent_on_bad_input([&] { return served.detector->detect(image); });
-  const float threshold = input.value("score_threshold", 0.0f);  // can only raise the model's own
-  json detections = json::array();
-  for (const auto& d : found)
-    if (d.score >= threshold)
-      detections.push_back(
-          {{"label", d.label}, {"class_id", d.class_id}, {"score", rounded(d.score, 1000)}, {"box", box_json(d.box)}});
+  // The stage's threshold can only raise the model's own.
+  json detections = detections_json(found, input.value("score_threshold", 0.0f));
   return {{"object_id", object_id},
           {"model", model},
           {"version", served.version},

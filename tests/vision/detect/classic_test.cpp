@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <future>
 
 using namespace tyto;
 using namespace tyto::test::detect;
@@ -48,6 +49,27 @@ TEST_CASE("HOG finds the walking people of opencv-doc's vtest.avi and nobody in 
   CHECK(man);
   CHECK(woman);
   CHECK(detector->detect(vision::decode(vis::read_bytes(vis::sample("fruits.jpg")))).empty());
+}
+
+TEST_CASE("HOG and the cascade take concurrent calls and give each the same answer", "[detect][hog][cascade]") {
+  const auto frame = vision::decode(vis::read_bytes(model_file("vtest_0.png")));
+  for (auto kind : {vision::ModelKind::kHog, vision::ModelKind::kCascade}) {
+    INFO(vision::kind_name(kind));
+    const auto detector = vision::load_detector(spec_of(kind, 640));
+    const auto expected = detector->detect(frame);
+    std::vector<std::future<bool>> runs;
+    for (int t = 0; t < 3; ++t)
+      runs.push_back(std::async(std::launch::async, [&] {
+        for (int i = 0; i < 3; ++i) {
+          const auto got = detector->detect(frame);
+          if (got.size() != expected.size()) return false;
+          for (std::size_t k = 0; k < got.size(); ++k)
+            if (got[k].box != expected[k].box) return false;
+        }
+        return true;
+      }));
+    for (auto& r : runs) CHECK(r.get());
+  }
 }
 
 TEST_CASE("The cascade detector finds Messi's face and labels it", "[detect][cascade]") {

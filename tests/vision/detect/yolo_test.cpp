@@ -165,6 +165,15 @@ TEST_CASE("A TorchScript detector takes concurrent calls and gives each the same
   for (auto& r : runs) CHECK(r.get());
 }
 
+TEST_CASE("A model that asks for CUDA runs on the CPU where LibTorch has no GPU", "[detect][yolo]") {
+  auto spec = tiny_yolo("yolov5.pt", ModelKind::kTorchScript, OutputFormat::kYoloV5);
+  spec.device = "cuda";
+  const auto detector = vision::load_detector(spec);
+  // Debian's LibTorch is built without CUDA: the request falls back to the CPU instead of failing.
+  CHECK(vision::detector_device(*detector) == "cpu");
+  CHECK(detector->detect(white_square(640, 480, 400, 200, 80)).size() == 3);
+}
+
 TEST_CASE("NMS keeps overlapping boxes of different classes unless asked to ignore classes", "[detect][nms]") {
   std::vector<vision::Detection> boxes = {{"cat", 1, 0.6f, {0, 0, 100, 100}},
                                           {"cat", 1, 0.9f, {5, 0, 100, 100}},

@@ -20,6 +20,7 @@
 
 #include "tyto/core/config.hpp"
 #include "tyto/pipeline/stage.hpp"
+#include "tyto/vision/detect.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -73,6 +74,9 @@ class VisionModule final : public pipeline::Module {
   nlohmann::json redact(pipeline::StageContext& ctx, const nlohmann::json& input);
   nlohmann::json overlay(pipeline::StageContext& ctx, const nlohmann::json& input);
   nlohmann::json detect(pipeline::StageContext& ctx, const nlohmann::json& input);
+  // vision.detect's detections: [{label, class_id, score (3 decimals), box: {x, y, width, height}}] of those
+  // scoring at least min_score, in order (for routes and sessions that detect outside a job).
+  static nlohmann::json detections_json(const std::vector<vision::Detection>& found, float min_score = 0);
 
   // Shared by the stages, created on first use; thread-safe. Products may use them too.
   vision::OcrPool& ocr_pool();

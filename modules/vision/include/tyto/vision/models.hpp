@@ -14,10 +14,11 @@
 // entry with a bad field throws (see parse_models): those are configuration errors.
 //
 // Hot reload: check_for_changes() (called by the poller that start() runs, or directly) notices the JSON
-// file or a model's files changing (modification time and size), loads and self-tests the new detector
-// beside the old one, then swaps it in. A caller holding the old detector keeps using it until it lets go.
-// When the new one fails, the old one stays in service, readiness names the failure, and the listeners
-// hear a kFailed event; an invalid JSON file keeps every current model and is reported the same way.
+// file or a model's files changing (modification time and size; a file still changing 50 ms later is left
+// for the next look, so a copy in progress is not loaded half-written: replace files by renaming where you
+// can), loads and self-tests the new detector beside the old one, then swaps it in. A caller holding the old detector
+// keeps using it until it lets go. When the new one fails, the old one stays in service, readiness names the failure,
+// and the listeners hear a kFailed event; an invalid JSON file keeps every current model and is reported the same way.
 //
 // Thread-safety: every method may be called from any thread; listeners are called on the thread that
 // loads (the poller's or the caller of check_for_changes) and must not call back into the registry's
