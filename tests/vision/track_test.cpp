@@ -200,7 +200,7 @@ TEST_CASE("Two objects of one class that bounce off each other while overlapping
   }
 }
 
-TEST_CASE("An object hidden for less than max_age keeps its id; hidden longer it ends and returns as a new track",
+TEST_CASE("An object hidden for less than max_age keeps its id, and one hidden longer ends and returns as a new track",
           "[vision][track]") {
   // 8 frames per second (a step exact in binary, so the times compare exactly).
   Tracker tracker({.min_hits = 3, .max_age_s = 1.0});

@@ -198,6 +198,27 @@ struct Tracker::Impl {
     return options.max_missed > 0 && s.missed > options.max_missed;
   }
 
+  // Confirms tracks that reached min_hits and reports the confirmed ones. alive_from[k] is the index of
+  // alive[k] in the previous states, or old_count + j for one born of detection taken[j].
+  void publish(std::vector<State>& alive, const std::vector<std::size_t>& alive_from,
+               const std::vector<std::size_t>& taken, const std::vector<int>& match, std::size_t old_count, double t,
+               TrackUpdate& out) {
+    for (std::size_t k = 0; k < alive.size(); ++k) {
+      auto& s = alive[k];
+      if (s.id == 0 && s.hits >= options.min_hits) {
+        s.id = ++last_id;
+        out.started.push_back(s.id);
+      }
+      if (s.id == 0) continue;
+      out.tracks.push_back(report(s, t));
+      if (s.missed != 0) continue;
+      const std::size_t from = alive_from[k];
+      out.detection_track_ids[from < old_count ? taken[match[from]] : taken[from - old_count]] = s.id;
+    }
+    std::sort(out.tracks.begin(), out.tracks.end(),
+              [](const Track& a, const Track& b) { return a.track_id < b.track_id; });
+  }
+
   TrackUpdate update(const std::vector<Detection>& detections, double t) {
     if (!std::isfinite(t)) throw validation_error("the frame time is not finite", {{"t_s", "must be finite"}});
     if (started && t < last_t)
@@ -241,22 +262,7 @@ struct Tracker::Impl {
       alive.push_back(std::move(s));
       alive_from.push_back(states.size() + j);
     }
-    for (std::size_t k = 0; k < alive.size(); ++k) {
-      auto& s = alive[k];
-      if (s.id == 0 && s.hits >= options.min_hits) {
-        s.id = ++last_id;
-        out.started.push_back(s.id);
-      }
-      if (s.id == 0 || s.missed != 0) continue;
-      out.tracks.push_back(report(s, t));
-      const std::size_t from = alive_from[k];
-      const std::size_t det = from < states.size() ? taken[match[from]] : taken[from - states.size()];
-      out.detection_track_ids[det] = s.id;
-    }
-    for (const auto& s : alive)
-      if (s.id != 0 && s.missed != 0) out.tracks.push_back(report(s, t));
-    std::sort(out.tracks.begin(), out.tracks.end(),
-              [](const Track& a, const Track& b) { return a.track_id < b.track_id; });
+    publish(alive, alive_from, taken, match, states.size(), t, out);
     // Confirmed tracks first, by id, so the order of the next update's assignment is stable.
     std::stable_sort(alive.begin(), alive.end(), [](const State& a, const State& b) {
       if ((a.id == 0) != (b.id == 0)) return a.id != 0;

@@ -88,7 +88,7 @@ class Tracker {
   // earlier than the previous update's (the tracker is unchanged then).
   TrackUpdate update(const std::vector<Detection>& detections, double t_s);
 
-  // Forgets every track; ids go on from where they were.
+  // Forgets every track (reporting no `ended` for them) and the last time; ids go on from where they were.
   void reset();
   const TrackerOptions& options() const noexcept;
   std::size_t live_tracks() const noexcept;  // tentative and confirmed
