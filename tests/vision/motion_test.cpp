@@ -87,6 +87,9 @@ TEST_CASE("A still scene has no motion after warm-up, and a moving square is fou
     CHECK(contains(region, square.x + 30, square.y + 30));
     CHECK(vision::iou(region, square) > 0.6);
     CHECK(r.moving_fraction == Approx(60.0 * 60 / (640 * 360)).epsilon(0.35));
+    const auto j = vision::to_json(r);
+    CHECK(j["motion"] == true);
+    CHECK(j["regions"][0]["width"] == region.width);
   }
   // Gone again: the background it left was never learnt as the square, so the scene is still at once.
   for (int f = 0; f < 10; ++f) {

@@ -192,6 +192,17 @@ struct MotionDetector::Impl {
   }
 };
 
+nlohmann::json to_json(const MotionResult& r) {
+  nlohmann::json regions = nlohmann::json::array();
+  for (const auto& b : r.regions) regions.push_back({{"x", b.x}, {"y", b.y}, {"width", b.width}, {"height", b.height}});
+  return {{"motion", r.motion},
+          {"moving_fraction", r.moving_fraction},
+          {"regions", regions},
+          {"warming_up", r.warming_up},
+          {"camera_moved", r.camera_moved},
+          {"shift", {{"x", r.shift_x}, {"y", r.shift_y}}}};
+}
+
 MotionDetector::MotionDetector(MotionOptions options) : impl_(std::make_unique<Impl>()) {
   check_options(options);
   impl_->options = options;

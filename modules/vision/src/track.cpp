@@ -273,6 +273,21 @@ struct Tracker::Impl {
   }
 };
 
+nlohmann::json to_json(const Track& t) {
+  nlohmann::json out = {{"track_id", t.track_id},
+                        {"label", t.label},
+                        {"score", t.score},
+                        {"box", {{"x", t.box.x}, {"y", t.box.y}, {"width", t.box.width}, {"height", t.box.height}}},
+                        {"velocity", {{"x", t.vx}, {"y", t.vy}}},
+                        {"first_seen_s", t.first_seen_s},
+                        {"last_seen_s", t.last_seen_s},
+                        {"age_s", t.age_s},
+                        {"hits", t.hits},
+                        {"missed", t.missed}};
+  if (t.class_id != -1) out["class_id"] = t.class_id;
+  return out;
+}
+
 Tracker::Tracker(TrackerOptions options) : impl_(std::make_unique<Impl>()) {
   check_options(options);
   impl_->options = options;

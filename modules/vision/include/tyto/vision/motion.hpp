@@ -28,6 +28,8 @@
 
 #include "tyto/vision/image.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <vector>
 
@@ -56,6 +58,10 @@ struct MotionResult {
   double shift_y = 0;
   bool camera_moved = false;  // a jolt (stabilise): the background starts again, warming up from this frame
 };
+
+// {"motion", "moving_fraction", "regions": [{"x", "y", "width", "height"}], "warming_up", "camera_moved",
+//  "shift": {"x", "y"}}
+nlohmann::json to_json(const MotionResult& result);
 
 class MotionDetector {
  public:

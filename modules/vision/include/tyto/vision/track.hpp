@@ -29,6 +29,8 @@
 
 #include "tyto/vision/detect.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -64,6 +66,10 @@ struct Track {
   int hits = 0;             // updates in which it was paired
   int missed = 0;           // consecutive updates without a detection; 0 when paired in this update
 };
+
+// {"track_id", "label", "score", "box": {"x", "y", "width", "height"}, "velocity": {"x", "y"} (px/s),
+//  "first_seen_s", "last_seen_s", "age_s", "hits", "missed"}, and "class_id" when it is not -1.
+nlohmann::json to_json(const Track& track);
 
 struct TrackUpdate {
   double t_s = 0;
