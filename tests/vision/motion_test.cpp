@@ -135,6 +135,17 @@ TEST_CASE("Motion warms up again after a reset or a change of size, and refuses 
   CHECK(detector.update(scene(noise, nullptr, 320, 240)).warming_up);
   vision::Image grey{64, 48, 1, std::vector<std::uint8_t>(64 * 48, 128)};
   CHECK(detector.update(grey).warming_up);  // other channels: a new background
+  // Tiny frames are taken (stabilisation needs some texture, and skips what has none).
+  for (const auto& [w, h] : {std::pair{1, 1}, {2, 1}, {1, 3}, {3, 3}, {16, 9}, {5000, 2}}) {
+    INFO(w << "x" << h);
+    vision::MotionDetector tiny({.warmup_frames = 2});
+    Noise n;
+    for (int f = 0; f < 6; ++f) {
+      vision::Image image{w, h, 3, std::vector<std::uint8_t>(std::size_t(w) * h * 3)};
+      for (auto& p : image.pixels) p = clamp8(100 + n.next(50));
+      CHECK_NOTHROW(tiny.update(image));
+    }
+  }
   CHECK_THROWS_AS(detector.update(vision::Image{}), Error);
   CHECK_THROWS_AS(detector.update(vision::Image{10, 10, 3, {1, 2, 3}}), Error);
   try {

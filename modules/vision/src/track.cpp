@@ -178,8 +178,9 @@ struct Tracker::Impl {
     out.track_id = s.id;
     out.label = s.label;
     out.class_id = s.class_id;
-    out.box = {static_cast<int>(std::lround(r.cx - r.w / 2)), static_cast<int>(std::lround(r.cy - r.h / 2)),
-               static_cast<int>(std::lround(r.w)), static_cast<int>(std::lround(r.h))};
+    // A long coast can carry a prediction anywhere; pixels stay within what an int holds.
+    const auto px = [](double v) { return static_cast<int>(std::lround(std::clamp(v, -1e9, 1e9))); };
+    out.box = {px(r.cx - r.w / 2), px(r.cy - r.h / 2), px(r.w), px(r.h)};
     out.score = s.score;
     out.vx = s.cx.v;
     out.vy = s.cy.v;

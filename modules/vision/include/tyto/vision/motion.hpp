@@ -22,7 +22,9 @@
 // background keeps learning at learning_rate (-1: MOG2's automatic 1/min(n, history)), so something that
 // stops moving fades into the background after a while.
 //
-// Errors: an empty or malformed image throws tyto::Error(validation_failed); bad options throw it from the
+// Errors: an empty or malformed image throws tyto::Error(validation_failed) (frames of any size from 1x1 up
+// are taken; below 16 processed pixels a side they are not stabilised); an OpenCV failure throws
+// Error(internal) and resets the background; bad options throw validation_failed from the
 // constructor naming the option. Not thread-safe: one MotionDetector per stream.
 #pragma once
 
