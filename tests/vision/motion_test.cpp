@@ -87,6 +87,9 @@ TEST_CASE("A still scene has no motion after warm-up, and a moving square is fou
     CHECK(contains(region, square.x + 30, square.y + 30));
     CHECK(vision::iou(region, square) > 0.6);
     CHECK(r.moving_fraction == Approx(60.0 * 60 / (640 * 360)).epsilon(0.35));
+    const auto j = vision::to_json(r);
+    CHECK(j["motion"] == true);
+    CHECK(j["regions"][0]["width"] == region.width);
   }
   // Gone again: the background it left was never learnt as the square, so the scene is still at once.
   for (int f = 0; f < 10; ++f) {
@@ -132,6 +135,17 @@ TEST_CASE("Motion warms up again after a reset or a change of size, and refuses 
   CHECK(detector.update(scene(noise, nullptr, 320, 240)).warming_up);
   vision::Image grey{64, 48, 1, std::vector<std::uint8_t>(64 * 48, 128)};
   CHECK(detector.update(grey).warming_up);  // other channels: a new background
+  // Tiny frames are taken (stabilisation needs some texture, and skips what has none).
+  for (const auto& [w, h] : {std::pair{1, 1}, {2, 1}, {1, 3}, {3, 3}, {16, 9}, {5000, 2}}) {
+    INFO(w << "x" << h);
+    vision::MotionDetector tiny({.warmup_frames = 2});
+    Noise n;
+    for (int f = 0; f < 6; ++f) {
+      vision::Image image{w, h, 3, std::vector<std::uint8_t>(std::size_t(w) * h * 3)};
+      for (auto& p : image.pixels) p = clamp8(100 + n.next(50));
+      CHECK_NOTHROW(tiny.update(image));
+    }
+  }
   CHECK_THROWS_AS(detector.update(vision::Image{}), Error);
   CHECK_THROWS_AS(detector.update(vision::Image{10, 10, 3, {1, 2, 3}}), Error);
   try {

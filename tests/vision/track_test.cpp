@@ -140,6 +140,12 @@ TEST_CASE("A steadily moving object is confirmed after min_hits and its velocity
     CHECK(u.tracks[0].missed == 0);
     CHECK(u.tracks[0].age_s == Approx(t));
     CHECK(u.tracks[0].label == "person");
+    const auto j = vision::to_json(u.tracks[0]);
+    CHECK(j["track_id"] == 1);
+    CHECK(j["box"]["width"] == 50);
+    CHECK(j["velocity"].contains("x"));
+    CHECK(j["hits"] == f + 1);
+    CHECK_FALSE(j.contains("class_id"));
     if (f >= 10) {
       CHECK(u.tracks[0].vx == Approx(120).margin(6));
       CHECK(u.tracks[0].vy == Approx(40).margin(6));
@@ -200,7 +206,7 @@ TEST_CASE("Two objects of one class that bounce off each other while overlapping
   }
 }
 
-TEST_CASE("An object hidden for less than max_age keeps its id; hidden longer it ends and returns as a new track",
+TEST_CASE("An object hidden for less than max_age keeps its id, and one hidden longer ends and returns as a new track",
           "[vision][track]") {
   // 8 frames per second (a step exact in binary, so the times compare exactly).
   Tracker tracker({.min_hits = 3, .max_age_s = 1.0});

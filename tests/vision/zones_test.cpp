@@ -105,7 +105,7 @@ TEST_CASE("Zones in normalised coordinates give the same events at any image siz
   }
 }
 
-TEST_CASE("A track appearing inside enters at once; one ending inside leaves with track_ended",
+TEST_CASE("A track appearing inside enters at once, and one ending inside leaves with track_ended",
           "[vision][track][zones]") {
   vision::ZoneMonitor monitor(specs(kSquare));
   auto events = monitor.update(at(320, 240, 3), 640, 480, 0);
@@ -127,7 +127,7 @@ TEST_CASE("A track appearing inside enters at once; one ending inside leaves wit
   CHECK(monitor.counts().zones.at("square").inside == 0);
 }
 
-TEST_CASE("A point on a zone's edge is inside; labels limit what a zone watches", "[vision][track][zones]") {
+TEST_CASE("A point on a zone's edge is inside, and labels limit what a zone watches", "[vision][track][zones]") {
   vision::ZoneMonitor exact(specs(kSquare), {.margin_px = 0, .margin_box = 0});
   CHECK(exact.update(at(160, 240), 640, 480, 0).size() == 1);  // on the left edge
   CHECK(exact.update(at(159, 240), 640, 480, 1).size() == 1);  // a pixel outside: leaves
@@ -284,4 +284,13 @@ TEST_CASE("Invalid zone and line specs fail validation naming each field", "[vis
   for (std::size_t i = 0; i <= vision::kMaxZones; ++i)
     many.push_back({{"name", std::to_string(i)}, {"points", square}});
   CHECK(fields_of(many, nullptr).contains("zones"));
+  // Specs built by hand are checked by the monitor the same way.
+  vision::ZoneSpecs by_hand;
+  by_hand.lines.push_back({"dot", {0.5, 0.5}, {0.5, 0.5}, {}, vision::Anchor::kCenter});
+  try {
+    vision::ZoneMonitor monitor(by_hand);
+    FAIL("a line of no length was taken");
+  } catch (const Error& e) {
+    CHECK(e.details()["fields"].contains("lines[0].points"));
+  }
 }

@@ -12,6 +12,9 @@
 namespace tyto::vision {
 namespace {
 
+// Frames smaller than this (processed) are too small to measure a shift in; they are not stabilised.
+constexpr int kMinStabiliseSide = 16;
+
 // A shift is undone only when undoing it leaves at most this share of the difference from the background.
 constexpr double kMinGain = 0.8;
 
@@ -85,7 +88,7 @@ struct MotionDetector::Impl {
   // Undoes a small global translation of `small` against the learnt background (which holds no moving
   // object to lock onto).
   Stabilised stabilise(cv::Mat& small) {
-    if (frames == 0) return {};
+    if (frames == 0 || small.cols < kMinStabiliseSide || small.rows < kMinStabiliseSide) return {};
     cv::Mat background;
     model->getBackgroundImage(background);
     const cv::Mat reference = to_grey(background), grey = to_grey(small);
@@ -192,6 +195,17 @@ struct MotionDetector::Impl {
   }
 };
 
+nlohmann::json to_json(const MotionResult& r) {
+  nlohmann::json regions = nlohmann::json::array();
+  for (const auto& b : r.regions) regions.push_back({{"x", b.x}, {"y", b.y}, {"width", b.width}, {"height", b.height}});
+  return {{"motion", r.motion},
+          {"moving_fraction", r.moving_fraction},
+          {"regions", regions},
+          {"warming_up", r.warming_up},
+          {"camera_moved", r.camera_moved},
+          {"shift", {{"x", r.shift_x}, {"y", r.shift_y}}}};
+}
+
 MotionDetector::MotionDetector(MotionOptions options) : impl_(std::make_unique<Impl>()) {
   check_options(options);
   impl_->options = options;
@@ -201,7 +215,15 @@ MotionDetector::~MotionDetector() = default;
 MotionDetector::MotionDetector(MotionDetector&&) noexcept = default;
 MotionDetector& MotionDetector::operator=(MotionDetector&&) noexcept = default;
 
-MotionResult MotionDetector::update(const Image& image) { return impl_->update(image); }
+MotionResult MotionDetector::update(const Image& image) {
+  try {
+    return impl_->update(image);
+  } catch (const cv::Exception& e) {
+    // Not expected for a valid image; the detector starts afresh rather than carry a half-updated model.
+    impl_->reset();
+    throw Error(ErrorCode::kInternal, std::string("motion detection failed: ") + e.what());
+  }
+}
 void MotionDetector::reset() { impl_->reset(); }
 const MotionOptions& MotionDetector::options() const noexcept { return impl_->options; }
 

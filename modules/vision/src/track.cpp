@@ -178,8 +178,9 @@ struct Tracker::Impl {
     out.track_id = s.id;
     out.label = s.label;
     out.class_id = s.class_id;
-    out.box = {static_cast<int>(std::lround(r.cx - r.w / 2)), static_cast<int>(std::lround(r.cy - r.h / 2)),
-               static_cast<int>(std::lround(r.w)), static_cast<int>(std::lround(r.h))};
+    // A long coast can carry a prediction anywhere; pixels stay within what an int holds.
+    const auto px = [](double v) { return static_cast<int>(std::lround(std::clamp(v, -1e9, 1e9))); };
+    out.box = {px(r.cx - r.w / 2), px(r.cy - r.h / 2), px(r.w), px(r.h)};
     out.score = s.score;
     out.vx = s.cx.v;
     out.vy = s.cy.v;
@@ -196,6 +197,27 @@ struct Tracker::Impl {
     if (s.id == 0) return true;  // tentative: one miss drops it
     if (t - s.last_seen_s > options.max_age_s) return true;
     return options.max_missed > 0 && s.missed > options.max_missed;
+  }
+
+  // Confirms tracks that reached min_hits and reports the confirmed ones. alive_from[k] is the index of
+  // alive[k] in the previous states, or old_count + j for one born of detection taken[j].
+  void publish(std::vector<State>& alive, const std::vector<std::size_t>& alive_from,
+               const std::vector<std::size_t>& taken, const std::vector<int>& match, std::size_t old_count, double t,
+               TrackUpdate& out) {
+    for (std::size_t k = 0; k < alive.size(); ++k) {
+      auto& s = alive[k];
+      if (s.id == 0 && s.hits >= options.min_hits) {
+        s.id = ++last_id;
+        out.started.push_back(s.id);
+      }
+      if (s.id == 0) continue;
+      out.tracks.push_back(report(s, t));
+      if (s.missed != 0) continue;
+      const std::size_t from = alive_from[k];
+      out.detection_track_ids[from < old_count ? taken[match[from]] : taken[from - old_count]] = s.id;
+    }
+    std::sort(out.tracks.begin(), out.tracks.end(),
+              [](const Track& a, const Track& b) { return a.track_id < b.track_id; });
   }
 
   TrackUpdate update(const std::vector<Detection>& detections, double t) {
@@ -241,22 +263,7 @@ struct Tracker::Impl {
       alive.push_back(std::move(s));
       alive_from.push_back(states.size() + j);
     }
-    for (std::size_t k = 0; k < alive.size(); ++k) {
-      auto& s = alive[k];
-      if (s.id == 0 && s.hits >= options.min_hits) {
-        s.id = ++last_id;
-        out.started.push_back(s.id);
-      }
-      if (s.id == 0 || s.missed != 0) continue;
-      out.tracks.push_back(report(s, t));
-      const std::size_t from = alive_from[k];
-      const std::size_t det = from < states.size() ? taken[match[from]] : taken[from - states.size()];
-      out.detection_track_ids[det] = s.id;
-    }
-    for (const auto& s : alive)
-      if (s.id != 0 && s.missed != 0) out.tracks.push_back(report(s, t));
-    std::sort(out.tracks.begin(), out.tracks.end(),
-              [](const Track& a, const Track& b) { return a.track_id < b.track_id; });
+    publish(alive, alive_from, taken, match, states.size(), t, out);
     // Confirmed tracks first, by id, so the order of the next update's assignment is stable.
     std::stable_sort(alive.begin(), alive.end(), [](const State& a, const State& b) {
       if ((a.id == 0) != (b.id == 0)) return a.id != 0;
@@ -266,6 +273,21 @@ struct Tracker::Impl {
     return out;
   }
 };
+
+nlohmann::json to_json(const Track& t) {
+  nlohmann::json out = {{"track_id", t.track_id},
+                        {"label", t.label},
+                        {"score", t.score},
+                        {"box", {{"x", t.box.x}, {"y", t.box.y}, {"width", t.box.width}, {"height", t.box.height}}},
+                        {"velocity", {{"x", t.vx}, {"y", t.vy}}},
+                        {"first_seen_s", t.first_seen_s},
+                        {"last_seen_s", t.last_seen_s},
+                        {"age_s", t.age_s},
+                        {"hits", t.hits},
+                        {"missed", t.missed}};
+  if (t.class_id != -1) out["class_id"] = t.class_id;
+  return out;
+}
 
 Tracker::Tracker(TrackerOptions options) : impl_(std::make_unique<Impl>()) {
   check_options(options);

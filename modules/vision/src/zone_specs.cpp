@@ -6,7 +6,10 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <set>
+#include <string>
+#include <vector>
 
 namespace tyto::vision {
 namespace {

@@ -199,6 +199,8 @@ ZoneMonitor::ZoneMonitor(ZoneSpecs specs, ZoneOptions options) : impl_(std::make
   if (!(options.margin_px >= 0) || !(options.margin_box >= 0) || !std::isfinite(options.margin_px) ||
       !std::isfinite(options.margin_box))
     throw validation_error("invalid zone options", {{"margin", "margin_px and margin_box must be finite and >= 0"}});
+  const auto written = to_json(specs);
+  parse_zone_specs(written["zones"], written["lines"]);  // specs built by hand are held to the same rules
   impl_->specs = std::move(specs);
   impl_->options = options;
   for (const auto& z : impl_->specs.zones) impl_->counts.zones[z.name];

@@ -22,11 +22,15 @@
 // background keeps learning at learning_rate (-1: MOG2's automatic 1/min(n, history)), so something that
 // stops moving fades into the background after a while.
 //
-// Errors: an empty or malformed image throws tyto::Error(validation_failed); bad options throw it from the
+// Errors: an empty or malformed image throws tyto::Error(validation_failed) (frames of any size from 1x1 up
+// are taken; below 16 processed pixels a side they are not stabilised); an OpenCV failure throws
+// Error(internal) and resets the background; bad options throw validation_failed from the
 // constructor naming the option. Not thread-safe: one MotionDetector per stream.
 #pragma once
 
 #include "tyto/vision/image.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <memory>
 #include <vector>
@@ -56,6 +60,10 @@ struct MotionResult {
   double shift_y = 0;
   bool camera_moved = false;  // a jolt (stabilise): the background starts again, warming up from this frame
 };
+
+// {"motion", "moving_fraction", "regions": [{"x", "y", "width", "height"}], "warming_up", "camera_moved",
+//  "shift": {"x", "y"}}
+nlohmann::json to_json(const MotionResult& result);
 
 class MotionDetector {
  public:

@@ -29,6 +29,8 @@
 
 #include "tyto/vision/detect.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -65,6 +67,10 @@ struct Track {
   int missed = 0;           // consecutive updates without a detection; 0 when paired in this update
 };
 
+// {"track_id", "label", "score", "box": {"x", "y", "width", "height"}, "velocity": {"x", "y"} (px/s),
+//  "first_seen_s", "last_seen_s", "age_s", "hits", "missed"}, and "class_id" when it is not -1.
+nlohmann::json to_json(const Track& track);
+
 struct TrackUpdate {
   double t_s = 0;
   std::vector<Track> tracks;          // the confirmed tracks alive after this update, by id
@@ -88,7 +94,7 @@ class Tracker {
   // earlier than the previous update's (the tracker is unchanged then).
   TrackUpdate update(const std::vector<Detection>& detections, double t_s);
 
-  // Forgets every track; ids go on from where they were.
+  // Forgets every track (reporting no `ended` for them) and the last time; ids go on from where they were.
   void reset();
   const TrackerOptions& options() const noexcept;
   std::size_t live_tracks() const noexcept;  // tentative and confirmed

@@ -131,6 +131,7 @@ nlohmann::json to_json(const Counts& counts);
 
 class ZoneMonitor {
  public:
+  // Throws tyto::Error(validation_failed) for specs that parse_zone_specs would refuse, or bad options.
   explicit ZoneMonitor(ZoneSpecs specs, ZoneOptions options = {});
   ~ZoneMonitor();
   ZoneMonitor(ZoneMonitor&&) noexcept;
