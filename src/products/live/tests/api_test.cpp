@@ -134,10 +134,10 @@ TEST_CASE("One frame is analysed from a raw body or a multipart field, with an o
 TEST_CASE("A short spoken clip is transcribed with word timings", "[integration][live][analyze][audio]") {
   SqliteBackend backend;
   TempDir dir;
-  sh("espeak-ng -v en-us -s 140 -w " + (dir.path / "speech.wav").string() + " \"hello world\"");
+  sh("espeak-ng -v en-us -s 140 -w " + (dir.path() / "speech.wav").string() + " \"hello world\"");
   auto server = TytoProcess::serve(backend.args(live_args()));
   const auto port = server->port();
-  auto r = request(port, "POST", "/api/v1/analyze/audio", read_file(dir.path / "speech.wav"),
+  auto r = request(port, "POST", "/api/v1/analyze/audio", read_file(dir.path() / "speech.wav"),
                    {{"Content-Type", "audio/wav"}, {"Authorization", std::string("Bearer ") + kAdminKey}});
   INFO(r.body);
   REQUIRE(r.status == 200);

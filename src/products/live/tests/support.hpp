@@ -32,27 +32,6 @@ namespace fs = std::filesystem;
 
 inline const fs::path kPhotos = "/usr/share/doc/opencv-doc/examples/data";
 
-inline std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A fresh directory under the system's temp dir, removed when the object goes.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "tyto-live-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 inline void sh(const std::string& command) {
   INFO(command);
   REQUIRE(std::system((command + " >/dev/null 2>&1").c_str()) == 0);
@@ -68,12 +47,14 @@ inline fs::path face_video(const fs::path& dir, int seconds = 4, const std::stri
   return out;
 }
 
-// A square moving on black (for motion), H.264 MP4, looping well in the RTSP server.
+// A white square moving over a still photo (for motion: the photo's texture shows the camera is still), H.264
+// MP4 that loops well in the RTSP server.
 inline fs::path square_video(const fs::path& dir, int seconds = 4) {
   const auto out = dir / "square.mp4";
-  sh("ffmpeg -y -f lavfi -i color=c=black:s=320x240:r=25:d=" + std::to_string(seconds) +
-     " -vf \"drawbox=x='mod(n*6,256)':y=80:w=64:h=64:color=white:t=fill\" -c:v libx264 -pix_fmt yuv420p -g 25 " +
-     out.string());
+  const auto d = std::to_string(seconds);
+  sh("ffmpeg -y -loop 1 -r 25 -t " + d + " -i " + (kPhotos / "fruits.jpg").string() +
+     " -f lavfi -t " + d + " -i color=c=white:s=64x64:r=25 -filter_complex \"[0]scale=320:240[bg];[bg][1]overlay=x='mod(n*6\\,256)':y=80\" -c:v libx264 -pix_fmt yuv420p -g 25 -t " +
+     d + " " + out.string());
   return out;
 }
 
