@@ -225,6 +225,7 @@ TEST_CASE("A session whose instance is killed is resumed by another without repe
     if (e["type"] == "session" && e["data"].contains("resumed_after_frame"))
       resumed_after = e["data"]["resumed_after_frame"];
   }
-  CHECK(resumed_after >= 20);
-  CHECK(frames.size() > 250);  // 12 s at 25 fps, a face in nearly every frame
+  CHECK(resumed_after > 0);  // the checkpoint the first instance stored (with its events, once a second)
+  // 12 s of media, detection events at most 5 a second (products.live.detection_events_per_s), a face in each.
+  CHECK(frames.size() >= 50);
 }
