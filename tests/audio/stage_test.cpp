@@ -74,7 +74,7 @@ TEST_CASE("The audio module registers audio.transcribe and its pipeline", "[audi
   std::map<std::string, pipeline::Pipeline, std::less<>> pipelines;
   REQUIRE_NOTHROW(pipeline::load_owned_pipelines(module.pipelines(), "audio", registry, pipelines));
   CHECK(pipelines.count("audio.transcribe") == 1);
-  CHECK(module.readiness() == std::vector<std::pair<std::string, std::string>>{{"audio.pocketsphinx", "ok"}});
+  CHECK(module.readiness() == std::vector<std::pair<std::string, std::string>>{{"pocketsphinx", "ok"}});
 
   modules::AudioModule broken(modules::AudioOptions{.dict = "/nonexistent.dict"});
   REQUIRE(broken.readiness().size() == 1);

@@ -119,14 +119,14 @@ audio::Recognizer& AudioModule::recognizer() {
 std::vector<std::pair<std::string, std::string>> AudioModule::readiness() const {
   {
     std::lock_guard lock(mutex_);
-    if (!failure_.empty()) return {{"audio.pocketsphinx", failure_}};
+    if (!failure_.empty()) return {{"pocketsphinx", failure_}};
   }
   const auto o = audio::with_default_paths({.hmm = options_.hmm, .lm = options_.lm, .dict = options_.dict});
   for (const std::string* path : {&o.hmm, &o.lm, &o.dict}) {
     std::error_code ec;
-    if (!std::filesystem::exists(*path, ec)) return {{"audio.pocketsphinx", "model file missing: " + *path}};
+    if (!std::filesystem::exists(*path, ec)) return {{"pocketsphinx", "model file missing: " + *path}};
   }
-  return {{"audio.pocketsphinx", "ok"}};
+  return {{"pocketsphinx", "ok"}};
 }
 
 json AudioModule::transcribe(pipeline::StageContext& ctx, const json& input) {
