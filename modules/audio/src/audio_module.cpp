@@ -155,6 +155,10 @@ json AudioModule::transcribe(pipeline::StageContext& ctx, const json& input) {
     out["segments"] = std::move(segments);
     return out;
   } catch (const Error& e) {
+    if (e.code() == ErrorCode::kUnavailable) {  // the model failed to load: /ready says so from now on
+      std::lock_guard lock(mutex_);
+      failure_ = e.what();
+    }
     const bool retryable = e.code() == ErrorCode::kOverloaded || e.code() == ErrorCode::kInternal;
     throw StageError(std::string(error_code_name(e.code())), e.what(), retryable);
   }
