@@ -36,6 +36,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +77,9 @@ struct SourceOptions {
   bool want_audio = false;
   ClipOptions clip;         // seconds > 0 keeps the last seconds of encoded video
   int decoder_threads = 2;  // per decoder (slice threads only for live streams)
+  // Polled by every blocking call (open included, where interrupt() cannot reach yet), on the thread that
+  // calls open() or next(); true makes that call throw unavailable/"interrupted". Must be cheap and not throw.
+  std::function<bool()> should_stop;
 };
 
 struct StreamInfo {
