@@ -120,8 +120,10 @@ TEST_CASE("An RTSP server killed mid-stream makes next() throw disconnected", "[
 }
 
 TEST_CASE("An RTSP server that stops sending with its connection open makes next() time out", "[media][rtsp]") {
+  const auto transport = GENERATE(Transport::kTcp, Transport::kUdp);
+  INFO((transport == Transport::kTcp ? "TCP" : "UDP"));
   RtspServer server(stream_file(), "cam", true);
-  auto options = rtsp_options(server.url());
+  auto options = rtsp_options(server.url(), transport);
   options.read_timeout = std::chrono::milliseconds(1500);
   auto source = MediaSource::open(options);
   for (int i = 0; i < 10; ++i) next_frame(*source);
