@@ -21,3 +21,4 @@ TYTO_BENCH_IO_THREADS=1 TYTO_BENCH_ACCESS_LOG=false "$here/http_health.sh" "$bui
 "$here/browser.sh" "$build_dir"
 "$here/accessibility.sh" "$build_dir"
 "$here/accessibility_e2e.py" "$build_dir"
+"$here/media.sh" "$build_dir"
