@@ -90,7 +90,9 @@ json chat_statements(const SummaryInput& in, const LiveOptions& o, const http::O
       ++dropped;  // a statement resting on no event of the set
       continue;
     }
-    out.push_back({{"text", statement.substr(statement.find_first_not_of(" \t-*•"))}, {"event_ids", ids_of(ids)}});
+    const auto first = statement.find_first_not_of(" \t-*•");
+    const auto last = statement.find_last_not_of(" \t.");
+    out.push_back({{"text", statement.substr(first, last + 1 - first)}, {"event_ids", ids_of(ids)}});
   }
   return out;
 }

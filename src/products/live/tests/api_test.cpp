@@ -1,5 +1,6 @@
 // The live product's API beside running sessions: sources (validation, the outbound guard, hidden passwords),
 // one-shot analysis of a frame and of an audio clip, bad input, stopping, and another tenant's view.
+#include "browser/page_server.hpp"
 #include "integration/isolation_matrix.hpp"
 #include "support.hpp"
 
@@ -26,7 +27,8 @@ TEST_CASE("Sources are validated, guarded and shown without their password", "[i
   auto wrong = api(port, "POST", "/api/v1/sources", {{"kind", "upload"}, {"name", "u"}, {"object_id", doc}});
   CHECK(wrong.status == 422);
 
-  auto allowed_server = TytoProcess::serve(SqliteBackend().args(live_args()));
+  SqliteBackend backend2;
+  auto allowed_server = TytoProcess::serve(backend2.args(live_args()));
   const auto p2 = allowed_server->port();
   auto ok = api(p2, "POST", "/api/v1/sources",
                 {{"kind", "rtsp"}, {"name", "cam"}, {"url", "rtsp://admin:hunter2@127.0.0.1:8554/cam"}});
@@ -180,4 +182,55 @@ TEST_CASE("Another tenant reaches none of a tenant's sources and sessions (the i
                     v.add("/ws/sessions/", session);
                     v.bodies["/api/v1/sessions"] = {{"source_id", source}};
                   }});
+}
+
+TEST_CASE("A summary through a chat endpoint keeps only the statements that cite the session's events",
+          "[integration][live][summary]") {
+  SqliteBackend backend;
+  TempDir dir;
+  PageServer chat;  // a small local fake of an OpenAI-compatible chat completions endpoint
+  std::int64_t cited = 0;
+  chat.route("/v1/chat/completions", [&](const PageRequest& r) {
+    const json request = json::parse(r.body);
+    const std::string user = request["messages"][1]["content"];
+    const json listed = json::parse(user.substr(user.find('[')));
+    cited = listed.front()["id"].get<std::int64_t>();
+    const std::string content = "- A face was seen [" + std::to_string(cited) +
+                                "]\n- Someone shouted fire\n- A dog crossed the line [999999999]";
+    return PageResponse{200, "application/json",
+                        json{{"choices", {{{"message", {{"role", "assistant"}, {"content", content}}}}}}}.dump(), {}};
+  });
+  auto server = TytoProcess::serve(
+      backend.args(live_args({"--products-live-chat-url", chat.url("/v1/chat/completions")})));
+  const auto port = server->port();
+  const auto object = upload(port, "video", "video/mp4", read_file(face_video(dir.path(), 2)), "faces.mp4");
+  const auto source = create_source(port, {{"kind", "upload"}, {"name", "clip"}, {"object_id", object}});
+  const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"faces"}}});
+  REQUIRE(wait_state(port, id, {"finished", "failed"})["state"] == "finished");
+  auto s = api(port, "POST", "/api/v1/sessions/" + id + "/summary", {{"last_s", 600}});
+  INFO(s.raw.body);
+  REQUIRE(s.status == 200);
+  CHECK(s.body["source"] == "chat");
+  REQUIRE(s.body["statements"].size() == 1);
+  CHECK(s.body["statements"][0]["text"] == "A face was seen");
+  CHECK(s.body["statements"][0]["event_ids"] == json::array({cited}));
+  CHECK(s.body["dropped_statements"] == 2);
+  // Only this session's events went out, and no metric events.
+  const auto sent = chat.requests("/v1/chat/completions");
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].body.find("\\\"metric\\\"") == std::string::npos);
+  CHECK(sent[0].body.find("\\\"detection\\\"") != std::string::npos);
+
+  // An endpoint that fails gives the template summary, with a warning.
+  SqliteBackend backend2;
+  auto broken = TytoProcess::serve(backend2.args(live_args({"--products-live-chat-url", chat.url("/nowhere")})));
+  const auto p2 = broken->port();
+  const auto o2 = upload(p2, "video", "video/mp4", read_file(face_video(dir.path(), 2, "b.mp4")), "b.mp4");
+  const auto s2 = start_session(p2, {{"source_id", create_source(p2, {{"kind", "upload"}, {"name", "b"}, {"object_id", o2}})},
+                                     {"pipelines", {"faces"}}});
+  REQUIRE(wait_state(p2, s2, {"finished", "failed"})["state"] == "finished");
+  auto fallback = api(p2, "POST", "/api/v1/sessions/" + s2 + "/summary", {{"last_s", 600}});
+  REQUIRE(fallback.status == 200);
+  CHECK(fallback.body["source"] == "template");
+  CHECK(fallback.body["warning"].get<std::string>().find("404") != std::string::npos);
 }
