@@ -137,6 +137,15 @@ void Live::install(Services& services, pipeline::StageRegistry& stages, http::Ro
   auto speech = speech_parts(services.modules);
   parts.speech = speech.stream;
   state_ = std::make_unique<State>(services, std::move(parts), std::move(speech), std::move(o), w);
+  // A model the registry reloads (or fails to) is told to every session running here, as a `model` event.
+  state_->runtime.watch_models = [vision](std::function<void(const json&)> tell) {
+    vision->models().on_event([tell = std::move(tell)](const vision::ModelEvent& e) {
+      tell({{"model", e.model},
+            {"version", e.version},
+            {"state", std::string(vision::event_kind_name(e.kind))},
+            {"message", e.message}});
+    });
+  };
   state_->stage.register_stages(stages);
   state_->routes.install(router);
 }

@@ -125,7 +125,17 @@ std::string Runtime::store_object(const Session& s, const std::string& purpose, 
       .id;
 }
 
-std::unique_ptr<Engine> Runtime::engine(const Session& s, std::shared_ptr<SessionLink> link) {
+std::shared_ptr<Engine> Runtime::engine(const Session& s, std::shared_ptr<SessionLink> link) {
+  if (watch_models) {
+    std::call_once(watching_, [this] {
+      watch_models([this](const nlohmann::json& event) {
+        std::lock_guard lock(engines_mutex_);
+        std::erase_if(engines_, [](const std::weak_ptr<Engine>& e) { return e.expired(); });
+        for (const auto& weak : engines_)
+          if (auto e = weak.lock()) e->emit("model", event);
+      });
+    });
+  }
   EngineParts parts = parts_;
   if (options_.snapshots) {
     parts.snapshot = [this, s, count = std::make_shared<int>(0)](std::string jpeg) {
@@ -133,7 +143,10 @@ std::unique_ptr<Engine> Runtime::engine(const Session& s, std::shared_ptr<Sessio
                           std::move(jpeg), options_.snapshot_retention_hours);
     };
   }
-  return std::make_unique<Engine>(settings_of(s), std::move(parts), sink(std::move(link)));
+  auto made = std::make_shared<Engine>(settings_of(s), std::move(parts), sink(std::move(link)));
+  std::lock_guard lock(engines_mutex_);
+  engines_.push_back(made);
+  return made;
 }
 
 std::shared_ptr<Runtime::Webcam> Runtime::attach(const Session& s) {

@@ -58,14 +58,18 @@ class Runtime {
   // retention_hours); answers its id. Blocks: never on an I/O thread.
   std::string store_object(const Session& s, const std::string& purpose, const std::string& filename,
                            const std::string& content_type, std::string bytes, std::int64_t retention_hours);
-  // A new engine for a session, storing through sink(link).
-  std::unique_ptr<Engine> engine(const Session& s, std::shared_ptr<SessionLink> link);
+  // A new engine for a session, storing through sink(link). The runtime keeps a weak reference, to tell every
+  // running session of this instance about models the registry reloads (a `model` event).
+  std::shared_ptr<Engine> engine(const Session& s, std::shared_ptr<SessionLink> link);
+  // Subscribes to the model registry's events once the first engine starts (the registry is the vision
+  // module's, loaded when it starts): set by the product at install.
+  std::function<void(std::function<void(const nlohmann::json&)>)> watch_models;
 
   // Webcam sessions hosted here: the engine a browser's frames go to. attach() starts it (and marks the
   // session running) when no browser was attached; detach() ends it once no browser came back within
   // webcam_idle_s. Throws Error(kConflict) for a session that ended.
   struct Webcam {
-    std::unique_ptr<Engine> engine;
+    std::shared_ptr<Engine> engine;
     std::shared_ptr<SessionLink> link;
     int browsers = 0;
     std::int64_t frame_index = 0;
@@ -96,6 +100,9 @@ class Runtime {
   std::map<std::string, std::shared_ptr<Webcam>> webcams_;    // GUARDED_BY(mutex_)
   std::vector<std::pair<std::string, std::string>> stops_;  // GUARDED_BY(mutex_): (tenant, session) to stop
   std::atomic<bool> quit_{false};
+  std::once_flag watching_;
+  std::mutex engines_mutex_;
+  std::vector<std::weak_ptr<Engine>> engines_;  // GUARDED_BY(engines_mutex_)
   std::thread sweeper_;
 };
 

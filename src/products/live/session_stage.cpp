@@ -45,7 +45,7 @@ struct Run {
   Session session;
   Source source;
   std::shared_ptr<SessionLink> link;
-  std::unique_ptr<Engine> engine;
+  std::shared_ptr<Engine> engine;
   std::string url;    // rtsp, http
   std::shared_ptr<const std::string> bytes;  // upload
   std::int64_t skip_until = -1;

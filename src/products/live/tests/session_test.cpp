@@ -2,6 +2,9 @@
 // comes back or freezes, a browser's webcam over /ws/stream that sends faster than it can be analysed,
 // an instance killed during a session; with real media made by ffmpeg and GStreamer's RTSP server.
 #include "support.hpp"
+#include "tyto/vision/image.hpp"
+
+#include <fstream>
 
 #include <map>
 #include <set>
@@ -241,4 +244,72 @@ TEST_CASE("A session whose instance is killed is resumed by another without repe
   CHECK(resumed_after > 0);  // the checkpoint the first instance stored (with its events, once a second)
   // 12 s of media, detection events at most 5 a second (products.live.detection_events_per_s), a face in each.
   CHECK(frames.size() >= 50);
+}
+
+TEST_CASE("A model replaced while a session runs is reloaded without dropping it, and a broken one leaves the old serving",
+          "[integration][live][models]") {
+  SqliteBackend backend;
+  TempDir dir;
+  // The tests' tiny TorchScript YOLOv5 (tests/vision/detect/make_models.py): fixed cats and dogs, and a "new
+  // version" whose fixed boxes sit 100 px further right.
+  sh("/usr/bin/python3 " + (source_dir() / "tests/vision/detect/make_models.py").string() + " " +
+     (dir.path() / "m").string());
+  {
+    std::ofstream out(dir.path() / "models.json");
+    out << R"([{"name": "tiny", "version": "1", "kind": "torchscript", "format": "yolov5", "path": "m/serving.pt",
+               "classes": "m/classes.txt", "input_size": [320, 320]}])";
+  }
+  fs::copy_file(dir.path() / "m/yolov5.pt", dir.path() / "m/serving.pt");
+  auto server = TytoProcess::serve(backend.args(
+      {"--modules-vision-models-file", (dir.path() / "models.json").string(), "--modules-vision-models-poll-ms", "200"}));
+  const auto port = server->port();
+  const auto source = create_source(port, {{"kind", "webcam"}, {"name", "w"}});
+  const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"detect"}}, {"models", {{"detect", "tiny"}}}});
+  Client ws(port);
+  REQUIRE(ws.websocket_upgrade("/ws/stream?session_id=" + id));
+  tyto::vision::Image black{320, 320, 3, std::vector<std::uint8_t>(320 * 320 * 3, 0)};
+  const std::string frame = "\x01" + tyto::vision::encode_jpeg(black, 90);
+  // Sends frames and reads the session's messages until one satisfies `pred`.
+  auto pump = [&](auto pred) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < until) {
+      REQUIRE(ws.websocket_send_binary(frame));
+      while (auto msg = ws.websocket_read_text(std::chrono::milliseconds(150))) {
+        const json m = json::parse(*msg);
+        if (pred(m)) return m;
+      }
+    }
+    FAIL("the session never sent the message expected");
+    return json();
+  };
+  auto cat_x = [](const json& m) {
+    for (const auto& d : m["data"]["detections"])
+      if (d["label"] == "cat") return d["box"]["x"].get<int>();
+    return -1;
+  };
+  const json before = pump([&](const json& m) { return m["type"] == "detection" && cat_x(m) >= 0; });
+  const int x1 = cat_x(before);
+
+  // The new version is copied in beside and renamed over the old file, as a deployment would.
+  fs::copy_file(dir.path() / "m/yolov5_moved.pt", dir.path() / "m/next.pt");
+  fs::rename(dir.path() / "m/next.pt", dir.path() / "m/serving.pt");
+  pump([](const json& m) { return m["type"] == "model" && m["data"]["state"] == "reloaded"; });
+  const json after = pump([&](const json& m) { return m["type"] == "detection" && cat_x(m) >= x1 + 90; });
+  CHECK(cat_x(after) <= x1 + 110);
+  CHECK(session(port, id)["state"] == "running");
+
+  // A broken file: the reload fails, the session is told, and the version in service goes on detecting.
+  {
+    std::ofstream broken(dir.path() / "m/next.pt", std::ios::binary);
+    broken << "not a TorchScript archive";
+  }
+  fs::rename(dir.path() / "m/next.pt", dir.path() / "m/serving.pt");
+  const json failed = pump([](const json& m) { return m["type"] == "model" && m["data"]["state"] == "failed"; });
+  CHECK(failed["data"]["model"] == "tiny");
+  const json still = pump([&](const json& m) { return m["type"] == "detection" && cat_x(m) >= 0; });
+  CHECK(cat_x(still) == cat_x(after));
+  CHECK(session(port, id)["state"] == "running");
+  auto ready = request(port, "GET", "/ready");
+  CHECK(ready.status == 503);
+  CHECK(ready.body.find("tiny") != std::string::npos);
 }
