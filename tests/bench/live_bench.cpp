@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
       e.data["rss_mib"] = rss_mib();
       fmt::print("fps_in {:3} fps_out {:3} latency p50 {:6.1f} ms p95 {:6.1f} ms dropped {:3} rss {:6.1f} MiB\n",
                  e.data["fps_in"].get<int>(), e.data["fps_out"].get<int>(), e.data["latency_ms"]["p50"].get<double>(),
-                 e.data["latency_ms"]["p95"].get<double>(), e.data["dropped"].get<int>(), e.data["rss_mib"].get<double>());
+                 e.data["latency_ms"]["p95"].get<double>(), e.data["dropped"].get<int>(),
+                 e.data["rss_mib"].get<double>());
       std::fflush(stdout);
       metrics.push_back(std::move(e.data));
     }
@@ -86,8 +87,8 @@ int main(int argc, char** argv) {
       const double t = offset + frame->pts_s;
       last = t;
       // Paced as a camera: a frame is handed over when its time comes.
-      std::this_thread::sleep_until(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                std::chrono::duration<double>(t)));
+      std::this_thread::sleep_until(
+          start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(t)));
       engine.push_frame(std::move(frame->image), index++, t);
       if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= seconds) break;
     }
@@ -102,9 +103,10 @@ int main(int argc, char** argv) {
     p95.push_back(metrics[i]["latency_ms"]["p95"].get<double>());
     rss.push_back(metrics[i]["rss_mib"].get<double>());
   }
-  fmt::print("== {} profile, model {}: median fps out {:.1f}, latency p50 {:.1f} ms, p95 {:.1f} ms; RSS first {:.1f} "
-             "MiB, last {:.1f} MiB, max {:.1f} MiB\n",
-             profile, model, median(out), median(p50), median(p95), rss.empty() ? 0 : rss.front(),
-             rss.empty() ? 0 : rss.back(), rss.empty() ? 0 : *std::max_element(rss.begin(), rss.end()));
+  fmt::print(
+      "== {} profile, model {}: median fps out {:.1f}, latency p50 {:.1f} ms, p95 {:.1f} ms; RSS first {:.1f} "
+      "MiB, last {:.1f} MiB, max {:.1f} MiB\n",
+      profile, model, median(out), median(p50), median(p95), rss.empty() ? 0 : rss.front(),
+      rss.empty() ? 0 : rss.back(), rss.empty() ? 0 : *std::max_element(rss.begin(), rss.end()));
   return 0;
 }

@@ -112,7 +112,8 @@ ModelSpec read_entry(const json& entry, std::size_t index, std::string_view file
     const auto format = parse_format(r.string("format", true));
     if (!format || !network)
       r.fail("format", "must be yolov5, yolov8, blazeface or nanodet (torchscript and onnx only)");
-    if (*format == OutputFormat::kBlazeFace && spec.kind != ModelKind::kOnnx) r.fail("format", "blazeface is onnx only");
+    if (*format == OutputFormat::kBlazeFace && spec.kind != ModelKind::kOnnx)
+      r.fail("format", "blazeface is onnx only");
     if (*format == OutputFormat::kNanoDet && spec.kind != ModelKind::kOnnx) r.fail("format", "nanodet is onnx only");
     spec.format = *format;
   }

@@ -116,8 +116,8 @@ class OnnxDetector final : public DeviceDetector {
     std::vector<TensorRef> refs;
     for (const auto& m : outs) {
       if (m.type() != CV_32F || !m.isContinuous()) throw bad_output("is not a continuous float tensor");
-      refs.push_back({std::span<const float>(m.ptr<float>(), m.total()),
-                      std::vector<std::int64_t>(m.size.p, m.size.p + m.dims)});
+      refs.push_back(
+          {std::span<const float>(m.ptr<float>(), m.total()), std::vector<std::int64_t>(m.size.p, m.size.p + m.dims)});
     }
     NanodetOptions o;
     o.input_width = spec_.input_width;

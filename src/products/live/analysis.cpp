@@ -2,8 +2,8 @@
 
 #include "tyto/core/error.hpp"
 #include "tyto/core/logging.hpp"
-#include "tyto/vision/overlay.hpp"
 #include "tyto/vision/motion.hpp"
+#include "tyto/vision/overlay.hpp"
 #include "tyto/vision/track.hpp"
 #include "tyto/vision/zones.hpp"
 
@@ -46,7 +46,7 @@ struct Analysis::Impl {
 };
 
 std::shared_ptr<vision::Detector> Analysis::Impl::model(const std::string& name, FrameResult& r, std::int64_t index,
-                                                         double t_s) {
+                                                        double t_s) {
   auto d = parts.detector ? parts.detector(name) : nullptr;
   if (!d && !reported_missing_model) {
     reported_missing_model = true;  // once per session, not once per frame
@@ -222,12 +222,9 @@ std::vector<EngineEvent> Analysis::finish(double t_s) {
 
 json Analysis::totals() const {
   const auto& i = *impl_;
-  return {{"frames", i.frames},
-          {"objects", i.objects},
-          {"tracks", i.tracks},
-          {"zones", vision::to_json(i.zones.counts())},
-          {"width", i.width},
-          {"height", i.height}};
+  return {{"frames", i.frames}, {"objects", i.objects},
+          {"tracks", i.tracks}, {"zones", vision::to_json(i.zones.counts())},
+          {"width", i.width},   {"height", i.height}};
 }
 
 }  // namespace tyto::products::live

@@ -86,13 +86,13 @@ struct Engine::Impl {
     if (parts.metrics) {
       auto& m = *parts.metrics;
       frames_total = &m.counter("tyto_live_frames_total", "Frames a live session took in", {}).with({});
-      dropped_total = &m.counter("tyto_live_frames_dropped_total",
-                                 "Frames dropped because the session's analysis fell behind", {})
-                           .with({});
+      dropped_total =
+          &m.counter("tyto_live_frames_dropped_total", "Frames dropped because the session's analysis fell behind", {})
+               .with({});
       latency = &m.histogram("tyto_live_event_latency_seconds", "From a frame's arrival to its events' delivery", {})
                      .with({});
-      stage_family = &m.histogram("tyto_live_stage_seconds", "Time of one frame in one stage of a live session",
-                                  {"stage"});
+      stage_family =
+          &m.histogram("tyto_live_stage_seconds", "Time of one frame in one stage of a live session", {"stage"});
       queue_depth = &m.gauge("tyto_live_queue_depth", "Frames waiting in live sessions' queues", {}).with({});
     }
   }
@@ -133,7 +133,7 @@ struct Engine::Impl {
   std::string ceiling;              // the profile asked for: the engine never steps above it
   bool stopping = false;
   bool closing = false;  // stop() added the last events: the emitter ends once they are out
-  int busy = 0;  // items being worked on now
+  int busy = 0;          // items being worked on now
   Window window;
   std::int64_t dropped_all = 0;
   int over_budget_s = 0, quiet_s = 0;
@@ -170,7 +170,10 @@ void Engine::Impl::process(FrameItem& item) {
       image = std::move(std::get<vision::Image>(item.pixels));
     }
   } catch (const Error& e) {
-    add({{"error", {{"stage", "decode"}, {"message", e.what()}, {"frame_index", item.index}}, item.index, item.t_s,
+    add({{"error",
+          {{"stage", "decode"}, {"message", e.what()}, {"frame_index", item.index}},
+          item.index,
+          item.t_s,
           item.received_ns}});
     return;
   }
@@ -180,8 +183,8 @@ void Engine::Impl::process(FrameItem& item) {
     p = profile;
   }
   if (image.width > p.max_width || image.height > p.max_height) {
-    const double scale = std::min(static_cast<double>(p.max_width) / image.width,
-                                  static_cast<double>(p.max_height) / image.height);
+    const double scale =
+        std::min(static_cast<double>(p.max_width) / image.width, static_cast<double>(p.max_height) / image.height);
     image = vision::resize(image, std::max(1, static_cast<int>(image.width * scale)),
                            std::max(1, static_cast<int>(image.height * scale)));
   }
@@ -192,7 +195,10 @@ void Engine::Impl::process(FrameItem& item) {
     r = analysis.analyze(image, item.index, item.t_s, may_emit);
   } catch (const std::exception& e) {
     log::warn("live: a frame's analysis failed", {{"frame_index", item.index}, {"error", e.what()}});
-    add({{"error", {{"stage", "analyze"}, {"message", e.what()}, {"frame_index", item.index}}, item.index, item.t_s,
+    add({{"error",
+          {{"stage", "analyze"}, {"message", e.what()}, {"frame_index", item.index}},
+          item.index,
+          item.t_s,
           item.received_ns}});
     return;
   }
@@ -468,9 +474,7 @@ bool Engine::push_audio(std::vector<std::int16_t> samples, double t_s) {
   return kept;
 }
 
-void Engine::emit(std::string type, json data) {
-  impl_->add({{std::move(type), std::move(data), -1, 0, now_ns()}});
-}
+void Engine::emit(std::string type, json data) { impl_->add({{std::move(type), std::move(data), -1, 0, now_ns()}}); }
 
 void Engine::set_profile(const std::string& name) {
   const Profile p = profile_named(name);

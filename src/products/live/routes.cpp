@@ -29,8 +29,9 @@ namespace {
 using nlohmann::json;
 
 const std::set<std::string> kPipelines = {"detect", "track", "motion", "faces", "asr"};
-const std::set<std::string> kEventTypes = {"detection", "track",   "zone",    "line",    "motion", "transcript",
-                                           "metric",    "source",  "summary", "profile", "error",  "session", "clip", "model"};
+const std::set<std::string> kEventTypes = {"detection",  "track",   "zone",   "line",    "motion",
+                                           "transcript", "metric",  "source", "summary", "profile",
+                                           "error",      "session", "clip",   "model"};
 
 json source_body_schema() {
   return {{"type", "object"},
@@ -60,7 +61,9 @@ json session_body_schema() {
             {"zones", {{"type", "array"}, {"maxItems", 64}}},
             {"lines", {{"type", "array"}, {"maxItems", 64}}},
             {"models",
-             {{"type", "object"}, {"additionalProperties", false}, {"properties", {{"detect", names}, {"faces", names}}}}}}}};
+             {{"type", "object"},
+              {"additionalProperties", false},
+              {"properties", {{"detect", names}, {"faces", names}}}}}}}};
 }
 
 json event_schema() {
@@ -149,8 +152,9 @@ http::Response Routes::create_source(http::Request& req) {
   const bool needs_url = s.kind == "rtsp" || s.kind == "http";
   if (needs_url != body.contains("url") || (s.kind == "upload") != body.contains("object_id")) {
     throw Error(ErrorCode::kValidationFailed, "invalid source",
-                {{"fields", {{needs_url ? "url" : (s.kind == "upload" ? "object_id" : "kind"),
-                              "rtsp and http sources take a url, upload sources an object_id, webcams neither"}}}});
+                {{"fields",
+                  {{needs_url ? "url" : (s.kind == "upload" ? "object_id" : "kind"),
+                    "rtsp and http sources take a url, upload sources an object_id, webcams neither"}}}});
   }
   if (needs_url) {
     const std::string url = body["url"];
@@ -379,11 +383,12 @@ void Routes::install(http::Router& router) {
               .success_status = 201},
              {.role = auth::Role::kUser});
   router.add(Method::kGet, "/api/v1/sources", [this](http::Request& r) { return list_sources(r); },
-             {.summary = "The tenant's sources, newest first", .tag = tag,
+             {.summary = "The tenant's sources, newest first",
+              .tag = tag,
               .response_schema = http::page_schema(source_schema())});
-  router.add(Method::kGet, "/api/v1/sources/{id}", [this](http::Request& r) { return get_source(r); },
-             {.summary = "One source (its URL with any password hidden)", .tag = tag,
-              .response_schema = source_schema()});
+  router.add(
+      Method::kGet, "/api/v1/sources/{id}", [this](http::Request& r) { return get_source(r); },
+      {.summary = "One source (its URL with any password hidden)", .tag = tag, .response_schema = source_schema()});
   router.add(Method::kDelete, "/api/v1/sources/{id}", [this](http::Request& r) { return delete_source(r); },
              {.summary = "Delete a source no session used", .tag = tag, .success_status = 204},
              {.role = auth::Role::kUser});
@@ -395,20 +400,27 @@ void Routes::install(http::Router& router) {
               .success_status = 202},
              {.role = auth::Role::kUser});
   router.add(Method::kGet, "/api/v1/sessions", [this](http::Request& r) { return list_sessions(r); },
-             {.summary = "The tenant's sessions, newest first (?state=)", .tag = tag,
+             {.summary = "The tenant's sessions, newest first (?state=)",
+              .tag = tag,
               .response_schema = http::page_schema(session_schema())});
   router.add(Method::kGet, "/api/v1/sessions/{id}", [this](http::Request& r) { return get_session(r); },
-             {.summary = "One session: state, fps in and out, latency, drops, source health", .tag = tag,
+             {.summary = "One session: state, fps in and out, latency, drops, source health",
+              .tag = tag,
               .response_schema = session_schema()});
   router.add(Method::kPost, "/api/v1/sessions/{id}/stop", [this](http::Request& r) { return stop_session(r); },
-             {.summary = "Stop a session", .tag = tag, .response_schema = session_schema(), .success_status = 202,
+             {.summary = "Stop a session",
+              .tag = tag,
+              .response_schema = session_schema(),
+              .success_status = 202,
               .request_body_optional = true},
              {.role = auth::Role::kUser});
   router.add(Method::kGet, "/api/v1/sessions/{id}/events", [this](http::Request& r) { return session_events(r); },
-             {.summary = "A session's stored events, oldest first (?type=&after=)", .tag = tag,
+             {.summary = "A session's stored events, oldest first (?type=&after=)",
+              .tag = tag,
               .response_schema = http::page_schema(event_schema())});
   router.add(Method::kPost, "/api/v1/sessions/{id}/summary", [this](http::Request& r) { return summary(r); },
-             {.summary = "A summary of a session's last seconds, each statement citing its events", .tag = tag,
+             {.summary = "A summary of a session's last seconds, each statement citing its events",
+              .tag = tag,
               .request_schema = {{"type", "object"},
                                  {"additionalProperties", false},
                                  {"properties", {{"last_s", {{"type", "number"}}}}}},

@@ -206,8 +206,8 @@ void Runtime::sweep() {
     const auto now = std::chrono::steady_clock::now();
     for (auto it = webcams_.begin(); it != webcams_.end();) {
       auto& w = it->second;
-      const bool gone =
-          w->browsers == 0 && now - w->left_at > std::chrono::seconds(std::max<std::int64_t>(1, options_.webcam_idle_s));
+      const bool gone = w->browsers == 0 &&
+                        now - w->left_at > std::chrono::seconds(std::max<std::int64_t>(1, options_.webcam_idle_s));
       if (gone || w->link->stop_requested) {
         ending.emplace_back(it->first, w);
         if (w->link->stop_requested) stopped.push_back(it->first);

@@ -24,9 +24,9 @@ struct LiveOptions {
   double max_audio_s = 120;
   std::string chat_url;  // an OpenAI-compatible chat completions URL for summaries; empty: templates
   std::string chat_model = "local";
-  bool snapshots = true;                   // a snapshot object where a track starts (tracking sessions)
+  bool snapshots = true;  // a snapshot object where a track starts (tracking sessions)
   std::int64_t snapshot_retention_hours = 168;
-  double clip_seconds = 3;                 // a clip of this many seconds before and after a track's start; 0: none
+  double clip_seconds = 3;  // a clip of this many seconds before and after a track's start; 0: none
   std::int64_t clip_retention_hours = 72;
 };
 
@@ -39,7 +39,7 @@ struct SessionLink {
   std::atomic<std::int64_t> last_frame{-1};
   std::atomic<std::int64_t> last_event_id{0};
   std::vector<std::pair<double, std::int64_t>> clip_requests;  // guarded by mutex: (media time, track id)
-  nlohmann::json source_health = nlohmann::json::object();  // guarded by mutex
+  nlohmann::json source_health = nlohmann::json::object();     // guarded by mutex
   std::mutex mutex;
 };
 
@@ -97,7 +97,7 @@ class Runtime {
   EngineParts parts_;
   LiveOptions options_;
   std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<Webcam>> webcams_;    // GUARDED_BY(mutex_)
+  std::map<std::string, std::shared_ptr<Webcam>> webcams_;  // GUARDED_BY(mutex_)
   std::vector<std::pair<std::string, std::string>> stops_;  // GUARDED_BY(mutex_): (tenant, session) to stop
   std::atomic<bool> quit_{false};
   std::once_flag watching_;

@@ -46,7 +46,7 @@ struct Run {
   Source source;
   std::shared_ptr<SessionLink> link;
   std::shared_ptr<Engine> engine;
-  std::string url;    // rtsp, http
+  std::string url;                           // rtsp, http
   std::shared_ptr<const std::string> bytes;  // upload
   std::int64_t skip_until = -1;
   std::int64_t next_index = 0;  // live sources: frame indexes go on across reconnections
@@ -148,8 +148,9 @@ void Run::clips(media::MediaSource& src, double now_s) {
       std::string mp4 = src.clip(std::max(0.0, t - around), t + around);
       const auto id = rt.store_object(session, "video", fmt::format("live-{}-clip-{:.1f}.mp4", session.id, t),
                                       "video/mp4", std::move(mp4), rt.options().clip_retention_hours);
-      engine->emit("clip", {{"object_id", id}, {"track_id", track}, {"from_s", std::max(0.0, t - around)},
-                            {"to_s", t + around}});
+      engine->emit(
+          "clip",
+          {{"object_id", id}, {"track_id", track}, {"from_s", std::max(0.0, t - around)}, {"to_s", t + around}});
     } catch (const std::exception& e) {
       ctx.log(log::Level::kWarn, "live: a clip could not be written", {{"error", e.what()}});
     }
@@ -232,7 +233,8 @@ json SessionStage::run(pipeline::StageContext& ctx, const json& input) {
     } else {
       so.url = run.url;
       so.name = source->url_shown.value_or(source->name);
-      so.transport = source->options.value("transport", "tcp") == "udp" ? media::Transport::kUdp : media::Transport::kTcp;
+      so.transport =
+          source->options.value("transport", "tcp") == "udp" ? media::Transport::kUdp : media::Transport::kTcp;
     }
     so.open_timeout = options_.open_timeout;
     so.read_timeout = options_.read_timeout;
@@ -240,7 +242,8 @@ json SessionStage::run(pipeline::StageContext& ctx, const json& input) {
     so.caps.output_max_height = profile.max_height;
     so.want_audio = settings.pipelines.count("asr") > 0;
     so.want_video = settings.pipelines.size() > (so.want_audio ? 1u : 0u);
-    if (rt_.options().clip_seconds > 0 && settings.pipelines.count("track")) so.clip.seconds = 2 * rt_.options().clip_seconds + 2;
+    if (rt_.options().clip_seconds > 0 && settings.pipelines.count("track"))
+      so.clip.seconds = 2 * rt_.options().clip_seconds + 2;
     so.should_stop = [&run] { return run.should_stop(); };  // reaches an open() that interrupt() cannot
     std::unique_ptr<media::MediaSource> src;
     try {
@@ -280,7 +283,8 @@ json SessionStage::run(pipeline::StageContext& ctx, const json& input) {
     ++run.reconnects;
     const auto wait = std::chrono::milliseconds(
         std::uniform_int_distribution<std::int64_t>(backoff.count() / 2, backoff.count())(random));
-    run.source_event("reconnecting", {{"reason", run.stall_reason}, {"in_ms", wait.count()}, {"attempt", run.reconnects}});
+    run.source_event("reconnecting",
+                     {{"reason", run.stall_reason}, {"in_ms", wait.count()}, {"attempt", run.reconnects}});
     ctx.log(log::Level::kInfo, "live: reconnecting a source",
             {{"session_id", session->id}, {"reason", run.stall_reason}, {"in_ms", wait.count()}});
     if (!ctx.sleep_for(wait)) {

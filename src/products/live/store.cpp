@@ -9,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-#define SOURCE_COLUMNS                                                                                          \
+#define SOURCE_COLUMNS                                                                                        \
   "SELECT id, tenant_id, kind, name, url_sealed, url_shown, object_id, options, created_by, created_at FROM " \
   "live_sources "
 constexpr std::string_view kInsertSource =
@@ -23,8 +23,8 @@ constexpr std::string_view kDeleteSource = "DELETE FROM live_sources WHERE tenan
 constexpr std::string_view kSessionsOfSource =
     "SELECT COUNT(*) FROM live_sessions WHERE tenant_id = $1 AND source_id = $2";
 
-#define SESSION_COLUMNS                                                                                     \
-  "SELECT id, tenant_id, source_id, source_kind, settings, state, profile, job_id, stats, checkpoint, "     \
+#define SESSION_COLUMNS                                                                                 \
+  "SELECT id, tenant_id, source_id, source_kind, settings, state, profile, job_id, stats, checkpoint, " \
   "stop_requested, error, created_by, created_at, started_at, ended_at FROM live_sessions "
 constexpr std::string_view kInsertSession =
     "INSERT INTO live_sessions (id, tenant_id, source_id, source_kind, settings, state, profile, created_by, "
@@ -53,7 +53,9 @@ constexpr std::string_view kForgetSessions = "UPDATE live_sessions SET created_b
 
 json opt(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
 json opt_time(const std::optional<std::int64_t>& t) { return t ? json(format_rfc3339(*t)) : json(nullptr); }
-json parse_or_null(const storage::Row& r, int i) { return r.is_null(i) ? json(nullptr) : json::parse(r.get<std::string>(i)); }
+json parse_or_null(const storage::Row& r, int i) {
+  return r.is_null(i) ? json(nullptr) : json::parse(r.get<std::string>(i));
+}
 
 Source source_from(const storage::Row& r) {
   Source s;
@@ -112,8 +114,8 @@ std::string shown_url(std::string_view url) {
   const auto scheme = url.find("://");
   if (scheme == std::string_view::npos) return std::string(url);
   const auto authority_end = url.find_first_of("/?#", scheme + 3);
-  const auto authority = url.substr(scheme + 3, authority_end == std::string_view::npos ? url.npos
-                                                                                         : authority_end - scheme - 3);
+  const auto authority =
+      url.substr(scheme + 3, authority_end == std::string_view::npos ? url.npos : authority_end - scheme - 3);
   const auto at = authority.rfind('@');
   if (at == std::string_view::npos) return std::string(url);
   const auto userinfo = authority.substr(0, at);
@@ -221,8 +223,8 @@ std::int64_t LiveStore::sessions_of_source(storage::Session& tx, const std::stri
 }
 
 void LiveStore::insert_session(storage::Session& tx, const Session& s) {
-  tx.execute(kInsertSession, {s.id, s.tenant_id, s.source_id, s.source_kind, s.settings.dump(), s.profile,
-                              s.created_by, s.created_at});
+  tx.execute(kInsertSession,
+             {s.id, s.tenant_id, s.source_id, s.source_kind, s.settings.dump(), s.profile, s.created_by, s.created_at});
 }
 
 void LiveStore::set_job(storage::Session& tx, const std::string& tenant_id, const std::string& id,

@@ -65,7 +65,8 @@ void media(Connection& c, std::string message) {
     if ((message.size() - 1) % 2 != 0) throw Error(ErrorCode::kValidationFailed, "PCM audio is 16-bit: an even size");
     std::vector<std::int16_t> samples((message.size() - 1) / 2);
     for (std::size_t i = 0; i < samples.size(); ++i) {
-      const auto lo = static_cast<unsigned char>(message[1 + 2 * i]), hi = static_cast<unsigned char>(message[2 + 2 * i]);
+      const auto lo = static_cast<unsigned char>(message[1 + 2 * i]),
+                 hi = static_cast<unsigned char>(message[2 + 2 * i]);
       samples[i] = static_cast<std::int16_t>(lo | (hi << 8));
     }
     c.webcam->engine->push_audio(std::move(samples), t_s);
@@ -93,30 +94,29 @@ void Routes::add_streams(http::Router& router) {
     }
     return source;
   };
-  s_.streams.add(router,
-                 {.sse_path = "",
-                  .websocket_path = "/ws/stream",
-                  .resolve = [resolve](const http::Request& req) { return resolve(req, true); },
-                  .what = "a live session (?session_id=): a webcam session takes frames (0x01 + JPEG/WebP) and "
-                          "audio (0x02 + PCM s16le 16 kHz mono) and commands (JSON: stop, profile)",
-                  .tag = "live",
-                  .role = auth::Role::kUser,
-                  .on_message =
-                      [](const api::StreamSource& source, std::string message) {
-                        auto& c = *std::static_pointer_cast<Connection>(source.context);
-                        if (message.empty()) return;
-                        if (message.front() == '{') {
-                          command(c, message);
-                        } else {
-                          media(c, std::move(message));
-                        }
-                      },
-                  .on_close =
-                      [this](const api::StreamSource& source) {
-                        auto c = std::static_pointer_cast<Connection>(source.context);
-                        if (c && c->webcam) rt_.detach(c->webcam);
-                      },
-                  .max_message_bytes = kMaxStreamMessage});
+  s_.streams.add(router, {.sse_path = "",
+                          .websocket_path = "/ws/stream",
+                          .resolve = [resolve](const http::Request& req) { return resolve(req, true); },
+                          .what = "a live session (?session_id=): a webcam session takes frames (0x01 + JPEG/WebP) and "
+                                  "audio (0x02 + PCM s16le 16 kHz mono) and commands (JSON: stop, profile)",
+                          .tag = "live",
+                          .role = auth::Role::kUser,
+                          .on_message =
+                              [](const api::StreamSource& source, std::string message) {
+                                auto& c = *std::static_pointer_cast<Connection>(source.context);
+                                if (message.empty()) return;
+                                if (message.front() == '{') {
+                                  command(c, message);
+                                } else {
+                                  media(c, std::move(message));
+                                }
+                              },
+                          .on_close =
+                              [this](const api::StreamSource& source) {
+                                auto c = std::static_pointer_cast<Connection>(source.context);
+                                if (c && c->webcam) rt_.detach(c->webcam);
+                              },
+                          .max_message_bytes = kMaxStreamMessage});
   s_.streams.add(router, {.sse_path = "/api/v1/sessions/{id}/stream",
                           .websocket_path = "/ws/sessions/{id}",
                           .resolve = [resolve](const http::Request& req) { return resolve(req, false); },

@@ -15,7 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kMaxCited = 20;       // event ids one statement lists at most
+constexpr std::size_t kMaxCited = 20;        // event ids one statement lists at most
 constexpr std::size_t kMaxChatEvents = 400;  // events sent to a chat endpoint at most
 
 json ids_of(const std::vector<std::int64_t>& ids) {
@@ -146,8 +146,9 @@ json template_statements(const SummaryInput& in) {
   for (const auto& label : labels) {
     std::vector<std::int64_t> ids = tracks[label];
     ids.insert(ids.end(), detections[label].begin(), detections[label].end());
-    std::string text = fmt::format("{}: {} seen in {}", label, plural(static_cast<std::int64_t>(tracks[label].size()), "track"),
-                                   plural(static_cast<std::int64_t>(detections[label].size()), "detection event"));
+    std::string text =
+        fmt::format("{}: {} seen in {}", label, plural(static_cast<std::int64_t>(tracks[label].size()), "track"),
+                    plural(static_cast<std::int64_t>(detections[label].size()), "detection event"));
     out.push_back({{"text", text}, {"event_ids", ids_of(ids)}});
   }
   for (const auto& [zone, ids] : zone_events) {
@@ -156,11 +157,13 @@ json template_statements(const SummaryInput& in) {
                    {"event_ids", ids_of(ids)}});
   }
   for (const auto& [line, ids] : line_events) {
-    out.push_back({{"text", fmt::format("Line {}: {} in, {} out", line, line_counts[line].first, line_counts[line].second)},
-                   {"event_ids", ids_of(ids)}});
+    out.push_back(
+        {{"text", fmt::format("Line {}: {} in, {} out", line, line_counts[line].first, line_counts[line].second)},
+         {"event_ids", ids_of(ids)}});
   }
   if (motions > 0) {
-    out.push_back({{"text", fmt::format("Motion started {}", plural(motions, "time"))}, {"event_ids", ids_of(motion_ids)}});
+    out.push_back(
+        {{"text", fmt::format("Motion started {}", plural(motions, "time"))}, {"event_ids", ids_of(motion_ids)}});
   }
   if (!transcript.empty()) {
     out.push_back({{"text", "Said: \"" + transcript + "\""}, {"event_ids", ids_of(transcript_ids)}});

@@ -20,8 +20,7 @@ TEST_CASE("Sources are validated, guarded and shown without their password", "[i
   CHECK(api(port, "POST", "/api/v1/sources", {{"kind", "rtsp"}, {"name", "cam"}}).status == 422);
   CHECK(api(port, "POST", "/api/v1/sources", {{"kind", "webcam"}, {"name", "w"}, {"url", "rtsp://x/y"}}).status == 422);
   CHECK(api(port, "POST", "/api/v1/sources", {{"kind", "satellite"}, {"name", "s"}}).status == 422);
-  CHECK(api(port, "POST", "/api/v1/sources", {{"kind", "upload"}, {"name", "u"}, {"object_id", "nope"}}).status ==
-        404);
+  CHECK(api(port, "POST", "/api/v1/sources", {{"kind", "upload"}, {"name", "u"}, {"object_id", "nope"}}).status == 404);
   // A document is no video.
   const auto doc = upload(port, "document", "application/json", "{}", "a.json");
   auto wrong = api(port, "POST", "/api/v1/sources", {{"kind", "upload"}, {"name", "u"}, {"object_id", doc}});
@@ -69,7 +68,8 @@ TEST_CASE("Sessions refuse bad pipelines, profiles and zones, naming the field",
   CHECK(zone.dump().find("zones[0]") != std::string::npos);
   CHECK(api(port, "POST", "/api/v1/sessions", {{"source_id", "01900000-0000-7000-8000-000000000000"}}).status == 404);
   // A good one keeps what it was given.
-  const json zones = {{{"name", "door"}, {"points", {{{"x", 0.1}, {"y", 0.1}}, {{"x", 0.5}, {"y", 0.1}}, {{"x", 0.3}, {"y", 0.6}}}}}};
+  const json zones = {
+      {{"name", "door"}, {"points", {{{"x", 0.1}, {"y", 0.1}}, {{"x", 0.5}, {"y", 0.1}}, {{"x", 0.3}, {"y", 0.6}}}}}};
   const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"detect", "track"}}, {"zones", zones}});
   const json s = session(port, id);
   CHECK(s["zones"][0]["name"] == "door");
@@ -99,12 +99,13 @@ TEST_CASE("One frame is analysed from a raw body or a multipart field, with an o
   CHECK(found["detections"][0]["label"] == "face");
   CHECK(found["width"] == 548);
 
-  const std::string body = "--b0und\r\nContent-Disposition: form-data; name=\"image\"; filename=\"m.jpg\"\r\n"
-                           "Content-Type: image/jpeg\r\n\r\n" +
-                           photo + "\r\n--b0und--\r\n";
-  auto multi = request(port, "POST", "/api/v1/analyze/frame?model=faces", body,
-                       {{"Content-Type", "multipart/form-data; boundary=b0und"},
-                        {"Authorization", std::string("Bearer ") + kAdminKey}});
+  const std::string body =
+      "--b0und\r\nContent-Disposition: form-data; name=\"image\"; filename=\"m.jpg\"\r\n"
+      "Content-Type: image/jpeg\r\n\r\n" +
+      photo + "\r\n--b0und--\r\n";
+  auto multi = request(
+      port, "POST", "/api/v1/analyze/frame?model=faces", body,
+      {{"Content-Type", "multipart/form-data; boundary=b0und"}, {"Authorization", std::string("Bearer ") + kAdminKey}});
   REQUIRE(multi.status == 200);
   CHECK(json::parse(multi.body)["detections"] == found["detections"]);
 
@@ -128,9 +129,9 @@ TEST_CASE("One frame is analysed from a raw body or a multipart field, with an o
   auto unknown = request(port, "POST", "/api/v1/analyze/frame?model=yolo-nowhere", photo,
                          {{"Authorization", std::string("Bearer ") + kAdminKey}});
   CHECK(unknown.status == 404);
-  auto no_field = request(port, "POST", "/api/v1/analyze/frame", "--b\r\n\r\n--b--",
-                          {{"Content-Type", "multipart/form-data; boundary=b"},
-                           {"Authorization", std::string("Bearer ") + kAdminKey}});
+  auto no_field = request(
+      port, "POST", "/api/v1/analyze/frame", "--b\r\n\r\n--b--",
+      {{"Content-Type", "multipart/form-data; boundary=b"}, {"Authorization", std::string("Bearer ") + kAdminKey}});
   CHECK(no_field.status == 422);
   // Over max_frame_bytes: refused from the headers, before the body is read.
   Client big(port);
@@ -144,7 +145,8 @@ TEST_CASE("One frame is analysed from a raw body or a multipart field, with an o
 TEST_CASE("A short spoken clip is transcribed with word timings", "[integration][live][analyze][audio]") {
   SqliteBackend backend;
   TempDir dir;
-  sh("espeak-ng -v en-us+klatt2 -s 140 -w " + (dir.path() / "speech.wav").string() + " \"the meeting starts in ten minutes\"");
+  sh("espeak-ng -v en-us+klatt2 -s 140 -w " + (dir.path() / "speech.wav").string() +
+     " \"the meeting starts in ten minutes\"");
   auto server = TytoProcess::serve(backend.args(live_args()));
   const auto port = server->port();
   auto r = request(port, "POST", "/api/v1/analyze/audio", read_file(dir.path() / "speech.wav"),
@@ -197,11 +199,13 @@ TEST_CASE("A summary through a chat endpoint keeps only the statements that cite
     cited = listed.front()["id"].get<std::int64_t>();
     const std::string content = "- A face was seen [" + std::to_string(cited) +
                                 "]\n- Someone shouted fire\n- A dog crossed the line [999999999]";
-    return PageResponse{200, "application/json",
-                        json{{"choices", {{{"message", {{"role", "assistant"}, {"content", content}}}}}}}.dump(), {}};
+    return PageResponse{200,
+                        "application/json",
+                        json{{"choices", {{{"message", {{"role", "assistant"}, {"content", content}}}}}}}.dump(),
+                        {}};
   });
-  auto server = TytoProcess::serve(
-      backend.args(live_args({"--products-live-chat-url", chat.url("/v1/chat/completions")})));
+  auto server =
+      TytoProcess::serve(backend.args(live_args({"--products-live-chat-url", chat.url("/v1/chat/completions")})));
   const auto port = server->port();
   const auto object = upload(port, "video", "video/mp4", read_file(face_video(dir.path(), 2)), "faces.mp4");
   const auto source = create_source(port, {{"kind", "upload"}, {"name", "clip"}, {"object_id", object}});
@@ -226,8 +230,9 @@ TEST_CASE("A summary through a chat endpoint keeps only the statements that cite
   auto broken = TytoProcess::serve(backend2.args(live_args({"--products-live-chat-url", chat.url("/nowhere")})));
   const auto p2 = broken->port();
   const auto o2 = upload(p2, "video", "video/mp4", read_file(face_video(dir.path(), 2, "b.mp4")), "b.mp4");
-  const auto s2 = start_session(p2, {{"source_id", create_source(p2, {{"kind", "upload"}, {"name", "b"}, {"object_id", o2}})},
-                                     {"pipelines", {"faces"}}});
+  const auto s2 =
+      start_session(p2, {{"source_id", create_source(p2, {{"kind", "upload"}, {"name", "b"}, {"object_id", o2}})},
+                         {"pipelines", {"faces"}}});
   REQUIRE(wait_state(p2, s2, {"finished", "failed"})["state"] == "finished");
   auto fallback = api(p2, "POST", "/api/v1/sessions/" + s2 + "/summary", {{"last_s", 600}});
   REQUIRE(fallback.status == 200);

@@ -73,8 +73,8 @@ TEMPLATE_TEST_CASE("An uploaded video's session detects and tracks faces, stores
   CHECK(picture.body.substr(0, 3) == "\xFF\xD8\xFF");
   const auto clips = events(port, id, "clip");
   REQUIRE(clips.size() == 1);
-  auto clip = request(port, "GET", "/api/v1/objects/" + clips[0]["data"]["object_id"].template get<std::string>() +
-                                       "/content");
+  auto clip =
+      request(port, "GET", "/api/v1/objects/" + clips[0]["data"]["object_id"].template get<std::string>() + "/content");
   REQUIRE(clip.status == 200);
   CHECK(clip.body.substr(4, 4) == "ftyp");
   CHECK(clips[0]["data"]["to_s"].template get<double>() - clips[0]["data"]["from_s"].template get<double>() > 2.5);
@@ -220,7 +220,7 @@ TEST_CASE("A session whose instance is killed is resumed by another without repe
   PostgresBackend backend;
   TempDir dir;
   const auto video = read_file(face_video(dir.path(), 12));
-  const std::vector<std::string> fast_rescue = {"--jobs-lease-ms", "3000", "--jobs-heartbeat-ms", "1000",
+  const std::vector<std::string> fast_rescue = {"--jobs-lease-ms",           "3000", "--jobs-heartbeat-ms", "1000",
                                                 "--jobs-rescue-interval-ms", "1000"};
   auto first = TytoProcess::serve(backend.args(live_args(fast_rescue)));
   const auto port = first->port();
@@ -246,8 +246,9 @@ TEST_CASE("A session whose instance is killed is resumed by another without repe
   CHECK(frames.size() >= 50);
 }
 
-TEST_CASE("A model replaced while a session runs is reloaded without dropping it, and a broken one leaves the old serving",
-          "[integration][live][models]") {
+TEST_CASE(
+    "A model replaced while a session runs is reloaded without dropping it, and a broken one leaves the old serving",
+    "[integration][live][models]") {
   SqliteBackend backend;
   TempDir dir;
   // The tests' tiny TorchScript YOLOv5 (tests/vision/detect/make_models.py): fixed cats and dogs, and a "new
@@ -260,11 +261,12 @@ TEST_CASE("A model replaced while a session runs is reloaded without dropping it
                "classes": "m/classes.txt", "input_size": [320, 320]}])";
   }
   fs::copy_file(dir.path() / "m/yolov5.pt", dir.path() / "m/serving.pt");
-  auto server = TytoProcess::serve(backend.args(
-      {"--modules-vision-models-file", (dir.path() / "models.json").string(), "--modules-vision-models-poll-ms", "200"}));
+  auto server = TytoProcess::serve(backend.args({"--modules-vision-models-file", (dir.path() / "models.json").string(),
+                                                 "--modules-vision-models-poll-ms", "200"}));
   const auto port = server->port();
   const auto source = create_source(port, {{"kind", "webcam"}, {"name", "w"}});
-  const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"detect"}}, {"models", {{"detect", "tiny"}}}});
+  const auto id =
+      start_session(port, {{"source_id", source}, {"pipelines", {"detect"}}, {"models", {{"detect", "tiny"}}}});
   Client ws(port);
   REQUIRE(ws.websocket_upgrade("/ws/stream?session_id=" + id));
   tyto::vision::Image black{320, 320, 3, std::vector<std::uint8_t>(320 * 320 * 3, 0)};

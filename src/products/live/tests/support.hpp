@@ -9,13 +9,13 @@
 #include "support/test_support.hpp"
 #include "tyto/core/hash.hpp"
 
-#include <catch2/catch.hpp>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -52,8 +52,9 @@ inline fs::path face_video(const fs::path& dir, int seconds = 4, const std::stri
 inline fs::path square_video(const fs::path& dir, int seconds = 4) {
   const auto out = dir / "square.mp4";
   const auto d = std::to_string(seconds);
-  sh("ffmpeg -y -loop 1 -r 25 -t " + d + " -i " + (kPhotos / "fruits.jpg").string() +
-     " -f lavfi -t " + d + " -i color=c=white:s=64x64:r=25 -filter_complex \"[0]scale=320:240[bg];[bg][1]overlay=x='mod(n*6\\,256)':y=80\" -c:v libx264 -pix_fmt yuv420p -g 25 -t " +
+  sh("ffmpeg -y -loop 1 -r 25 -t " + d + " -i " + (kPhotos / "fruits.jpg").string() + " -f lavfi -t " + d +
+     " -i color=c=white:s=64x64:r=25 -filter_complex \"[0]scale=320:240[bg];[bg][1]overlay=x='mod(n*6\\,256)':y=80\" "
+     "-c:v libx264 -pix_fmt yuv420p -g 25 -t " +
      d + " " + out.string());
   return out;
 }
@@ -207,9 +208,14 @@ inline int free_port() {
 // The model registry of the source tree, with the models set-up installed (TYTO_MODELS_DIR).
 inline std::vector<std::string> live_args(std::vector<std::string> extra = {}) {
   const char* env = std::getenv("TYTO_MODELS_DIR");
-  std::vector<std::string> a = {"--outbound-allow", "127.0.0.1/32", "--jobs-workers", "4",
-                                "--modules-vision-models-file", (source_dir() / "config/models.json").string(),
-                                "--modules-vision-models-dir", env && *env ? std::string(env) : std::string(TYTO_MODELS_DIR)};
+  std::vector<std::string> a = {"--outbound-allow",
+                                "127.0.0.1/32",
+                                "--jobs-workers",
+                                "4",
+                                "--modules-vision-models-file",
+                                (source_dir() / "config/models.json").string(),
+                                "--modules-vision-models-dir",
+                                env && *env ? std::string(env) : std::string(TYTO_MODELS_DIR)};
   a.insert(a.end(), extra.begin(), extra.end());
   return a;
 }

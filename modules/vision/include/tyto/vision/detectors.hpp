@@ -34,7 +34,7 @@ enum class ModelKind { kTorchScript, kOnnx, kCascade, kHog };
 // kAuto: YOLOv5 or YOLOv8, told apart by the output's shape ([1, N, 5 + C] or [1, 4 + C, N]).
 enum class OutputFormat { kAuto, kYoloV5, kYoloV8, kBlazeFace, kNanoDet };
 
-std::string_view kind_name(ModelKind kind) noexcept;      // "torchscript", "onnx", "cascade", "hog"
+std::string_view kind_name(ModelKind kind) noexcept;         // "torchscript", "onnx", "cascade", "hog"
 std::string_view format_name(OutputFormat format) noexcept;  // "auto", "yolov5", "yolov8", "blazeface", "nanodet"
 std::optional<ModelKind> parse_kind(std::string_view name) noexcept;
 std::optional<OutputFormat> parse_format(std::string_view name) noexcept;
