@@ -283,7 +283,16 @@ http::Response Routes::session_events(http::Request& req) {
   if (!type.empty() && !kEventTypes.count(type)) {
     throw Error(ErrorCode::kValidationFailed, "invalid query", {{"fields", {{"type", "an event type of a session"}}}});
   }
-  const auto page = http::page_query(req, 100, 1000, well_formed_seq);
+  auto page = http::page_query(req, 100, 1000, well_formed_seq);
+  // ?after=<seq> (the streams' cursor) reads like ?cursor=.
+  if (!page.cursor) {
+    if (const auto a = req.query("after"); a && !a->empty()) {
+      if (!well_formed_seq(*a)) {
+        throw Error(ErrorCode::kValidationFailed, "invalid query", {{"fields", {{"after", "an event seq"}}}});
+      }
+      page.cursor = *a;
+    }
+  }
   std::int64_t after = page.cursor ? std::stoll(*page.cursor) : 0;
   const auto wanted = static_cast<std::size_t>(page.fetch());
   std::vector<events::Event> out;

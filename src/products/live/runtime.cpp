@@ -161,7 +161,8 @@ std::shared_ptr<Runtime::Webcam> Runtime::attach(const Session& s) {
     w->engine = engine(s, w->link);
     auto tx = s_.db.begin(storage::TxMode::kWrite);
     store_.set_running(*tx, s.tenant_id, s.id);
-    s_.events.commit(*tx, {{s.tenant_id, session_topic(s.id), "source", {{"state", "connected"}, {"kind", "webcam"}}}});
+    s_.events.commit(*tx, {{s.tenant_id, session_topic(s.id), "session", {{"state", "running"}}},
+                           {s.tenant_id, session_topic(s.id), "source", {{"state", "connected"}, {"kind", "webcam"}}}});
   }
   ++w->browsers;
   return w;

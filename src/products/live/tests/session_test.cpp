@@ -101,6 +101,12 @@ TEMPLATE_TEST_CASE("An uploaded video's session detects and tracks faces, stores
   REQUIRE(page.body["items"].size() == 1);
   CHECK(page.body["items"][0]["type"] == "track");
   CHECK(api(port, "GET", "/api/v1/sessions/" + id + "/events?type=nonsense").status == 422);
+  // ?after=<seq>, the streams' cursor, pages the same way.
+  const auto first_seq = tracks.front()["seq"].template get<std::int64_t>();
+  auto later = api(port, "GET", "/api/v1/sessions/" + id + "/events?type=track&after=" + std::to_string(first_seq));
+  REQUIRE(later.status == 200);
+  CHECK(later.body["items"].size() == tracks.size() - 1);
+  CHECK(api(port, "GET", "/api/v1/sessions/" + id + "/events?after=soon").status == 422);
 }
 
 TEST_CASE("Media that lies about its format is refused at upload, and a truncated video fails its session",
