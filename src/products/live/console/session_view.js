@@ -109,7 +109,9 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
       case 'transcript': applyTranscript(d); break;
       case 'source': applySourceHealth(d); break;
       case 'profile': applySession({ profile: d.to }); break;
-      case 'session': applySession({ state: d.state, ended_at: d.state && ENDED.has(d.state) ? e.time : session?.ended_at }); break;
+      case 'session':
+        applySession({ state: d.state, error: d.error ?? session?.error, ended_at: ENDED.has(d.state) ? e.time : session?.ended_at });
+        break;
       case 'line':
         if (d.counts) {
           lineCounts[d.name ?? d.line] = d.counts;

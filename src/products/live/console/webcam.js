@@ -1,4 +1,4 @@
-// Live › Webcam (#/live.webcam): a session on this browser's camera. The camera shows at once (getUserMedia);
+// Live › Webcam (#/live.webcam): a session on this browser's camera. "Start camera" shows it (getUserMedia);
 // zones and lines are drawn on its picture; "Start session" registers a webcam source (or reuses the one
 // chosen), starts a session on it with the chosen pipelines and profile, opens /ws/stream?session_id=… and
 // sends the camera's frames (JPEG) and, with asr, the microphone's audio (PCM 16 kHz) over it (capture.js),
