@@ -17,6 +17,7 @@ import { createStage } from './stage.js';
 import { normaliseShapes } from './zone_editor.js';
 
 const PAGE = 100;
+const EVENTS_REFRESH_MS = 5000;
 const FEED = 40;  // live events kept in the feed
 const TRANSCRIPT_LINES = 500;
 
@@ -35,6 +36,16 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
   let session = null;
   let lineCounts = {};
   let stopped = false;
+  const events = eventList(id, v);
+  // The first page of stored events is read again every few seconds while the session runs (unless the
+  // reader went on to further pages), and once more when it has ended.
+  let lastReload = 0;
+  const refreshTimer = setInterval(() => {
+    if (!session || ENDED.has(session.state) || events.paged()) return;
+    if (Date.now() - lastReload >= EVENTS_REFRESH_MS) { lastReload = Date.now(); events.reload(); }
+  }, 1000);
+  let endedSeen = false;
+  const onEnded = () => { if (!endedSeen) { endedSeen = true; events.reload(); } };
 
   function applySession(s) {
     session = { ...session, ...s };
@@ -53,6 +64,7 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
     if (session.stats) applyMetric(session.stats);
     if (session.stats?.source) applySourceHealth(session.stats.source);
     picture.setShapes(withCounts(normaliseShapes(session)));
+    if (ENDED.has(session.state)) onEnded();
     onSession(session);
   }
 
@@ -150,7 +162,6 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
     stream.send(JSON.stringify({ type: 'profile', profile: v.profileSelect.value }));
   });
 
-  const events = eventList(id, v);
   summaryForm(id, v);
   api(sessionPath(id)).then((s) => { if (!stopped && !session) applySession(s); }).catch((err) => {
     if (stopped) return;
@@ -165,6 +176,7 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
     refreshEvents: () => events.reload(),
     release() {
       stopped = true;
+      clearInterval(refreshTimer);
       stream.close();
       if (ownStage) picture.release();
     },
@@ -198,7 +210,7 @@ function eventList(id, v) {
   v.more.addEventListener('click', () => load(true));
   v.reload.addEventListener('click', () => load(false));
   load(false);
-  return { reload: () => load(false) };
+  return { reload: () => load(false), paged: () => v.events.children.length > PAGE };
 }
 
 function eventRow(e) {
@@ -295,8 +307,8 @@ function view(id, crumbs) {
       h('div', { class: 'card-head' }, h('h2', {}, 'Session'), state, h('span', { class: 'muted small' }, 'stream: '), stream,
         h('span', { class: 'live-head-actions' }, profileSelect, stop)),
       error,
-      h('dl', { class: 'facts live-numbers' }, fpsInF, fpsOutF, p50F, p95F, queueF, droppedF, profileF),
-      h('dl', { class: 'facts live-more-facts' }, kindF, h('div', {}, h('dt', {}, 'source health'), h('dd', {}, health)),
+      h('dl', { class: 'facts live-numbers' }, fpsInF, fpsOutF, p50F, p95F, queueF, droppedF),
+      h('dl', { class: 'facts live-more-facts' }, profileF, kindF, h('div', {}, h('dt', {}, 'source health'), h('dd', {}, health)),
         reconnectsF, pipelinesF, startedF, endedF)),
     h('div', { class: 'live-cols' },
       h('section', { class: 'card' }, h('h2', {}, 'Picture'), picture),

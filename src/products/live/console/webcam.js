@@ -109,14 +109,20 @@ export function mount(container) {
     stopSending();
     sendingFor = sessionId;
     const socket = () => view?.stream.socket();
-    frames = frameSender(video, socket, {
-      onStats: (s) => { sendStatus.textContent = `Sent ${s.sent} frames (${Math.round(s.bytes / 1024)} KiB); ${s.skipped} skipped while the connection was busy.`; },
-    });
+    let audioNote = '';
+    const show = () => {
+      const f = frames?.stats ?? { sent: 0, bytes: 0, skipped: 0 };
+      const a = audio?.stats;
+      sendStatus.textContent = `Sent ${f.sent} frames (${Math.round(f.bytes / 1024)} KiB); ${f.skipped} skipped while the connection `
+        + `was busy.${a ? ` Audio: ${a.chunks} chunks of 100 ms sent, ${a.skipped} skipped.` : ''}${audioNote}`;
+    };
+    frames = frameSender(video, socket, { onStats: show });
     if (withAudio) {
       try {
-        audio = await audioSender(media, socket);
+        audio = await audioSender(media, socket, { onStats: show });
       } catch (err) {
-        sendStatus.textContent = `No audio: ${err.message}`;
+        audioNote = ` No audio: ${err.message}.`;
+        show();
       }
     }
   }
