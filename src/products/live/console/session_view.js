@@ -18,6 +18,7 @@ import { normaliseShapes } from './zone_editor.js';
 
 const PAGE = 100;
 const EVENTS_REFRESH_MS = 5000;
+const POLL_MS = 2000;  // without the stream
 const FEED = 40;  // live events kept in the feed
 const TRANSCRIPT_LINES = 500;
 
@@ -135,6 +136,16 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
     feed(e);
   }
 
+  let poll = null;
+  async function pollSession() {
+    try {
+      const s = await api(sessionPath(id));
+      if (stopped) return;
+      applySession(s);
+      if (ENDED.has(s.state)) clearInterval(poll);
+    } catch { /* the next poll tries again */ }
+  }
+
   const stream = sessionStream(id, {
     onSnapshot: (s) => { lineCounts = {}; applySession(s); },
     onEvent,
@@ -144,6 +155,9 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
       v.stream.className = `small live-stream-${status}`;
       // A finished session's stream ends: read its final facts once more.
       if (status === 'ended') api(sessionPath(id)).then((s) => { if (!stopped) applySession(s); }).catch(() => {});
+      // Without the stream (a role that may not open it, too many streams open), the session's facts are
+      // read every few seconds instead: its state and the numbers of its latest metric.
+      if (status === 'error' && !poll) poll = setInterval(pollSession, POLL_MS);
     },
   });
 
@@ -177,6 +191,7 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
     release() {
       stopped = true;
       clearInterval(refreshTimer);
+      clearInterval(poll);
       stream.close();
       if (ownStage) picture.release();
     },
