@@ -77,7 +77,7 @@ export function describe(e) {
       return `frame ${d.frame_index} (${fixed(d.t_s, 2)} s): ${labels.join(', ') || 'nothing'}`;
     }
     case 'track': return `track #${d.track_id} ${d.label} ${d.state} at ${fixed(d.t_s, 2)} s`;
-    case 'zone': return `${d.label ?? ''} #${d.track_id} ${d.type ?? d.event ?? ''} zone ${d.name ?? d.zone}`;
+    case 'zone': return `${d.label ?? ''} #${d.track_id} ${d.type ?? d.kind ?? d.event ?? ''} zone ${d.name ?? d.zone}`;
     case 'line': {
       const counts = d.counts ? ` (in ${d.counts.in}, out ${d.counts.out})` : '';
       return `${d.label ?? ''} #${d.track_id} crossed line ${d.name ?? d.line} ${d.direction ?? ''}${counts}`;
