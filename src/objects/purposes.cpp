@@ -13,7 +13,7 @@ constexpr std::uint64_t kMiB = 1ull << 20;
 const std::vector<Purpose>& table() {
   static const std::vector<Purpose> kPurposes = {
       {"image", {"image/jpeg", "image/png", "image/webp"}, 25 * kMiB, 0, false, true},
-      {"video", {"video/mp4"}, 2048 * kMiB, 0, false, false},
+      {"video", {"video/mp4", "video/webm", "video/x-matroska", "video/quicktime"}, 2048 * kMiB, 0, false, false},
       {"audio", {"audio/wav", "audio/mpeg", "audio/ogg", "audio/flac"}, 512 * kMiB, 0, false, false},
       {"document", {"application/json", "text/csv", "text/html"}, 50 * kMiB, 0, false, false},
       {"capture", {"image/jpeg", "image/png", "image/webp"}, 25 * kMiB, 24, true, true},

@@ -152,6 +152,25 @@ void Client::websocket_send_text(const std::string& text) {
   send(frame);
 }
 
+bool Client::websocket_send_binary(const std::string& bytes) {
+  std::string frame;
+  frame.push_back(static_cast<char>(0x82));  // FIN + binary
+  const unsigned char mask[4] = {0x9a, 0x4c, 0x21, 0xe7};
+  if (bytes.size() < 126) {
+    frame.push_back(static_cast<char>(0x80 | bytes.size()));
+  } else if (bytes.size() <= 0xffff) {
+    frame.push_back(static_cast<char>(0x80 | 126));
+    frame.push_back(static_cast<char>(bytes.size() >> 8));
+    frame.push_back(static_cast<char>(bytes.size() & 0xff));
+  } else {
+    frame.push_back(static_cast<char>(0x80 | 127));
+    for (int shift = 56; shift >= 0; shift -= 8) frame.push_back(static_cast<char>((bytes.size() >> shift) & 0xff));
+  }
+  frame.append(reinterpret_cast<const char*>(mask), 4);
+  for (std::size_t i = 0; i < bytes.size(); ++i) frame.push_back(static_cast<char>(bytes[i] ^ mask[i % 4]));
+  return try_send(frame);
+}
+
 std::optional<std::string> Client::websocket_read_text(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {

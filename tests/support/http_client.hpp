@@ -42,6 +42,8 @@ class Client {
   bool websocket_upgrade(const std::string& path,
                          const std::string& authorization = std::string("Bearer ") + kAdminKey);
   void websocket_send_text(const std::string& text);
+  // One binary frame of any length (a webcam's JPEG). Returns false when the connection is gone.
+  bool websocket_send_binary(const std::string& bytes);
   std::optional<std::string> websocket_read_text(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   int fd() const { return fd_; }

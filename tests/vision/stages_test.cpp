@@ -44,7 +44,7 @@ TEST_CASE("The vision stages register with schemas and their pipelines validate"
   }
   std::map<std::string, pipeline::Pipeline, std::less<>> pipelines;
   REQUIRE_NOTHROW(pipeline::load_owned_pipelines(module.pipelines(), "vision", registry, pipelines));
-  CHECK(pipelines.size() == 3);
+  CHECK(pipelines.size() == 4);
 }
 
 TEST_CASE("vision.ocr then vision.contrast measure each line of text found in an image object", "[vision][stages]") {

@@ -161,4 +161,33 @@ json overlay_input_schema() {
             {"purpose", string_type()}}}};
 }
 
+json detect_input_schema() {
+  return {{"type", "object"},
+          {"required", {"object_id", "model"}},
+          {"properties",
+           {{"object_id", object_id()},
+            {"model", {{"type", "string"}, {"minLength", 1}, {"maxLength", 200}}},
+            {"score_threshold", number(0, 1)}}}};
+}
+
+json detect_output_schema() {
+  json detection = {{"type", "object"},
+                    {"required", {"label", "class_id", "score", "box"}},
+                    {"properties",
+                     {{"label", string_type()},
+                      {"class_id", {{"type", "integer"}}},
+                      {"score", number(0, 1)},
+                      {"box", box_schema()}}}};
+  return {{"type", "object"},
+          {"required", {"object_id", "model", "version", "kind", "width", "height", "detections"}},
+          {"properties",
+           {{"object_id", string_type()},
+            {"model", string_type()},
+            {"version", string_type()},
+            {"kind", string_type()},
+            {"width", {{"type", "integer"}}},
+            {"height", {{"type", "integer"}}},
+            {"detections", array_of(std::move(detection), 10000)}}}};
+}
+
 }  // namespace tyto::vision::detail

@@ -6,6 +6,7 @@
 #include "tyto/pipeline/pipeline.hpp"
 #include "tyto/vision/contrast.hpp"
 #include "tyto/vision/faces.hpp"
+#include "tyto/vision/models.hpp"
 #include "tyto/vision/ocr.hpp"
 #include "tyto/vision/overlay.hpp"
 #include "tyto/vision/preprocess.hpp"
@@ -78,7 +79,14 @@ std::vector<ComponentOption> VisionModule::options() {
            "Folder of <lang>.traineddata (empty: $TESSDATA_PREFIX, else Debian's /usr/share/tesseract-ocr/*/tessdata)"},
           {"face_cascade", "string", "",
            "Haar cascade for vision.faces (empty: opencv-data's haarcascade_frontalface_default.xml)"},
-          {"max_pixels", "integer", 50'000'000, "Largest image (width x height, as its header declares) decoded"}};
+          {"max_pixels", "integer", 50'000'000, "Largest image (width x height, as its header declares) decoded"},
+          {"models_file", "string", "config/models.json",
+           "The detection models' registry (relative: to the working directory; a missing file: no models)"},
+          {"models_dir", "string", "models",
+           "Where set-up installs model files: \"{models_dir}/...\" in models_file's paths (relative: to the working "
+           "directory)"},
+          {"models_poll_ms", "integer", 2000,
+           "How often the models file and the model files are checked for changes to hot-reload (0: never)"}};
 }
 
 VisionModule::VisionModule(const cli::ModuleServices& services) {
@@ -90,6 +98,13 @@ VisionModule::VisionModule(const cli::ModuleServices& services) {
     options_.face_cascade = v.get<std::string>();
   if (const auto& v = config.option("modules.vision.max_pixels"); v.is_number_integer() && v.get<std::int64_t>() > 0)
     options_.max_pixels = v.get<std::uint64_t>();
+  if (const auto& v = config.option("modules.vision.models_file"); v.is_string() && !v.get<std::string>().empty())
+    options_.models_file = v.get<std::string>();
+  if (const auto& v = config.option("modules.vision.models_dir"); v.is_string() && !v.get<std::string>().empty())
+    options_.models_dir = v.get<std::string>();
+  if (const auto& v = config.option("modules.vision.models_poll_ms");
+      v.is_number_integer() && v.get<std::int64_t>() >= 0)
+    options_.models_poll_ms = v.get<std::int64_t>();
 }
 
 VisionModule::VisionModule(VisionOptions options) : options_(std::move(options)) {}
@@ -108,6 +123,26 @@ FaceDetector& VisionModule::face_detector() {
     faces_ =
         std::make_unique<FaceDetector>(options_.face_cascade.empty() ? default_cascade_path() : options_.face_cascade);
   return *faces_;
+}
+
+vision::ModelRegistry& VisionModule::models() {
+  std::lock_guard lock(models_mutex_);
+  if (!models_)
+    models_ = std::make_unique<ModelRegistry>(ModelRegistry::Options{
+        options_.models_file, options_.models_dir, std::chrono::milliseconds(options_.models_poll_ms)});
+  return *models_;
+}
+
+void VisionModule::start() { models().start(); }
+
+void VisionModule::stop() {
+  std::lock_guard lock(models_mutex_);
+  if (models_) models_->stop();
+}
+
+std::vector<std::pair<std::string, std::string>> VisionModule::readiness() const {
+  std::lock_guard lock(models_mutex_);
+  return models_ ? models_->readiness() : std::vector<std::pair<std::string, std::string>>{};
 }
 
 namespace {
@@ -237,6 +272,33 @@ json VisionModule::overlay(pipeline::StageContext& ctx, const json& input) {
   return out;
 }
 
+json VisionModule::detections_json(const std::vector<vision::Detection>& found, float min_score) {
+  json out = json::array();
+  for (const auto& d : found)
+    if (d.score >= min_score)
+      out.push_back(
+          {{"label", d.label}, {"class_id", d.class_id}, {"score", rounded(d.score, 1000)}, {"box", box_json(d.box)}});
+  return out;
+}
+
+json VisionModule::detect(pipeline::StageContext& ctx, const json& input) {
+  const std::string object_id = input.at("object_id").get<std::string>();
+  const std::string model = input.at("model").get<std::string>();
+  const auto served = permanent_on_bad_input([&] { return models().acquire(model); });
+  const Image image = read_image(ctx, object_id, options_);
+  ctx.progress(0.2, "detecting");
+  const auto found = permanent_on_bad_input([&] { return served.detector->detect(image); });
+  // The stage's threshold can only raise the model's own.
+  json detections = detections_json(found, input.value("score_threshold", 0.0f));
+  return {{"object_id", object_id},
+          {"model", model},
+          {"version", served.version},
+          {"kind", std::string(served.detector->kind())},
+          {"width", image.width},
+          {"height", image.height},
+          {"detections", std::move(detections)}};
+}
+
 void VisionModule::register_stages(pipeline::StageRegistry& registry) {
   using namespace vision::detail;
   auto bind = [this](json (VisionModule::*f)(pipeline::StageContext&, const json&)) {
@@ -253,6 +315,10 @@ void VisionModule::register_stages(pipeline::StageRegistry& registry) {
                 redact_input_schema(), image_output_schema("redacted"), bind(&VisionModule::redact)});
   registry.add({"vision.overlay", "A copy of an image object with labelled boxes drawn on it, stored as a PNG",
                 overlay_input_schema(), image_output_schema("annotations"), bind(&VisionModule::overlay)});
+  registry.add(
+      {"vision.detect",
+       "Objects in an image object, by a model of the registry (config/models.json): labelled boxes with scores",
+       detect_input_schema(), detect_output_schema(), bind(&VisionModule::detect)});
 }
 
 std::vector<pipeline::PipelineFile> VisionModule::pipelines() const {

@@ -89,7 +89,9 @@ FrameResult Analysis::analyze(const vision::Image& frame, std::int64_t index, do
   }
   std::vector<vision::Detection> found;
   // A still scene skips detection: the tracks coast on their predictions.
-  if ((i.on("detect") || i.on("track")) && !still) {
+  // track follows what detect and faces find; alone, it follows the detect model's objects.
+  const bool run_detect = i.on("detect") || (i.on("track") && !i.on("faces"));
+  if (run_detect && !still) {
     if (auto d = i.model(i.settings.detect_model, r, index, t_s)) {
       const auto t = Clock::now();
       found = d->detect(frame);
@@ -106,7 +108,8 @@ FrameResult Analysis::analyze(const vision::Image& frame, std::int64_t index, do
   }
   for (const auto& d : found) ++i.objects[d.label];
   std::vector<std::int64_t> ids(found.size(), 0);
-  if (i.on("track")) {
+  // Skipped detection is no evidence that tracks left: the tracker is not told about still frames.
+  if (i.on("track") && !still) {
     const auto t = Clock::now();
     const auto update = i.tracker.update(found, t_s);
     ids = update.detection_track_ids;

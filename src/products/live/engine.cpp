@@ -105,6 +105,20 @@ struct Engine::Impl {
   json metric_event();
   void adapt(const Window& w);
   void shut(bool final);
+  // Whether a frame at t_s is due at the profile's rate (max_fps): frames are taken on a schedule of one
+  // per period, so the rate averages max_fps whatever the source's. Called under mutex.
+  bool due(double t_s) {
+    last_frame_t = t_s;
+    if (profile.max_fps <= 0) return true;
+    const double period = 1.0 / profile.max_fps;
+    if (!next_due || t_s < *next_due - 2 * period - 1.0 || t_s > *next_due + period) {  // first, a jump back, a gap
+      next_due = t_s + period;
+      return true;
+    }
+    if (t_s + 1e-6 < *next_due) return false;
+    *next_due += period;
+    return true;
+  }
 
   EngineSettings settings;
   EngineParts parts;
@@ -123,7 +137,8 @@ struct Engine::Impl {
   Window window;
   std::int64_t dropped_all = 0;
   int over_budget_s = 0, quiet_s = 0;
-  double last_detection_t = -1e9, last_frame_t = -1e9;
+  double last_detection_t = -1e9, last_frame_t = 0;
+  std::optional<double> next_due;  // GUARDED_BY(mutex): the profile's schedule
   json last_metric = json::object();
 
   Analysis analysis;  // the vision worker's only
@@ -390,11 +405,7 @@ bool Engine::push_frame(vision::Image frame, std::int64_t index, double t_s) {
   if (i.stopping) return false;
   ++i.window.frames_in;
   if (i.frames_total) i.frames_total->inc();
-  // The profile's rate: a frame sooner than 1/max_fps after the last one taken is skipped (not a drop).
-  if (i.profile.max_fps > 0 && t_s - i.last_frame_t < 1.0 / i.profile.max_fps - 1e-6 && t_s >= i.last_frame_t) {
-    return true;
-  }
-  i.last_frame_t = t_s;
+  if (!i.due(t_s)) return true;  // the profile's rate skips it: not a drop
   bool kept = true;
   while (i.frames.size() >= std::max<std::size_t>(1, i.settings.frame_queue)) {
     i.frames.pop_front();
@@ -410,7 +421,7 @@ bool Engine::push_frame(vision::Image frame, std::int64_t index, double t_s) {
 bool Engine::push_frame_waiting(vision::Image frame, std::int64_t index, double t_s) {
   auto& i = *impl_;
   std::unique_lock lock(i.mutex);
-  if (i.profile.max_fps > 0 && t_s - i.last_frame_t < 1.0 / i.profile.max_fps - 1e-6 && t_s >= i.last_frame_t) {
+  if (!i.due(t_s)) {
     ++i.window.frames_in;
     return !i.stopping;
   }
@@ -430,6 +441,7 @@ bool Engine::push_encoded(std::string bytes, std::int64_t index, double t_s) {
   if (i.stopping) return false;
   ++i.window.frames_in;
   if (i.frames_total) i.frames_total->inc();
+  i.last_frame_t = t_s;
   bool kept = true;
   while (i.frames.size() >= std::max<std::size_t>(1, i.settings.frame_queue)) {
     i.frames.pop_front();

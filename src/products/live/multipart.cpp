@@ -12,7 +12,7 @@ Error malformed(std::string why) {
 }
 
 std::string boundary_of(std::string_view content_type) {
-  static const std::regex re(R"(boundary=(?:"([^"]{1,70})"|([^\s;,]{1,70})))", std::regex::icase);
+  static const std::regex re(R"re(boundary=(?:"([^"]{1,70})"|([^\s;,]{1,70})))re", std::regex::icase);
   const std::string text(content_type);
   std::smatch m;
   if (!std::regex_search(text, m, re)) throw malformed("the Content-Type has no boundary");
@@ -21,7 +21,7 @@ std::string boundary_of(std::string_view content_type) {
 
 // The name="..." of a part's Content-Disposition header, from the part's header block.
 std::string field_name(std::string_view headers) {
-  static const std::regex re(R"(content-disposition:[^\r\n]*;\s*name="([^"]*)")", std::regex::icase);
+  static const std::regex re(R"re(content-disposition:[^\r\n]*;\s*name="([^"]*)")re", std::regex::icase);
   const std::string text(headers);
   std::smatch m;
   return std::regex_search(text, m, re) ? m[1].str() : std::string();

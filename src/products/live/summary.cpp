@@ -198,18 +198,17 @@ json summarize(const SummaryInput& in, const LiveOptions& options, const http::O
 }
 
 json summary_schema() {
+  const json statement = {
+      {"type", "object"},
+      {"properties",
+       {{"text", {{"type", "string"}}}, {"event_ids", {{"type", "array"}, {"items", {{"type", "integer"}}}}}}}};
   return {{"type", "object"},
           {"properties",
            {{"session_id", {{"type", "string"}}},
             {"last_s", {{"type", "number"}}},
             {"event_count", {{"type", "integer"}}},
             {"source", {{"type", "string"}, {"enum", {"template", "chat"}}}},
-            {"statements",
-             {{"type", "array"},
-              {"items",
-               {{"type", "object"},
-                {"properties",
-                 {{"text", {{"type", "string"}}}, {"event_ids", {{"type", "array"}, {"items", {{"type", "integer"}}}}}}}}}}}}}}};
+            {"statements", {{"type", "array"}, {"items", statement}}}}}};
 }
 
 }  // namespace tyto::products::live

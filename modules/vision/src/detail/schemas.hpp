@@ -15,5 +15,7 @@ nlohmann::json faces_output_schema();
 nlohmann::json redact_input_schema();
 nlohmann::json image_output_schema(const char* count_field);  // redact and overlay
 nlohmann::json overlay_input_schema();
+nlohmann::json detect_input_schema();
+nlohmann::json detect_output_schema();
 
 }  // namespace tyto::vision::detail

@@ -1,0 +1,230 @@
+// Live sessions against the real tyto binary: an uploaded video's session, an RTSP camera that dies and
+// comes back or freezes, a browser's webcam over /ws/stream that sends faster than it can be analysed,
+// an instance killed during a session; with real media made by ffmpeg and GStreamer's RTSP server.
+#include "support.hpp"
+
+#include <map>
+#include <set>
+
+using namespace tyto::test;
+using namespace tyto::test::live;
+
+TEMPLATE_TEST_CASE("An uploaded video's session detects and tracks faces, stores its events and finishes by itself",
+                   "[integration][live][session]", SqliteBackend, PostgresBackend) {
+  TestType backend;
+  TempDir dir;
+  const auto video = read_file(face_video(dir.path()));
+  auto server = TytoProcess::serve(backend.args(live_args()));
+  const auto port = server->port();
+  const auto object = upload(port, "video", "video/mp4", video, "faces.mp4");
+  const auto source = create_source(port, {{"kind", "upload"}, {"name", "clip"}, {"object_id", object}});
+  const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"faces", "track"}}, {"profile", "fast"}});
+  const json done = wait_state(port, id, {"finished", "failed"});
+  INFO(done.dump());
+  REQUIRE(done["state"] == "finished");
+  CHECK(done["stats"]["fps_out"].is_number());
+
+  const auto detections = events(port, id, "detection");
+  REQUIRE_FALSE(detections.empty());
+  std::set<std::int64_t> frames;
+  for (const auto& e : detections) {
+    const auto& d = e["data"];
+    CHECK(frames.insert(d["frame_index"].template get<std::int64_t>()).second);  // no frame twice
+    REQUIRE_FALSE(d["detections"].empty());
+    CHECK(d["detections"][0]["label"] == "face");
+    CHECK(d["width"] == 480);
+    const auto& box = d["detections"][0]["box"];
+    CHECK(box["width"].template get<int>() > 20);
+  }
+  const auto tracks = events(port, id, "track");
+  REQUIRE_FALSE(tracks.empty());
+  CHECK(tracks.front()["data"]["state"] == "started");
+  // The face moves by under a pixel a frame: one track follows it through most detections (the cascade misses
+  // the face in some frames, and a gap past the tracker's max_age starts a new track), and every track that
+  // started ends by the session's end.
+  std::map<std::int64_t, int> per_track;
+  int tracked = 0;
+  for (const auto& e : detections) {
+    for (const auto& d : e["data"]["detections"]) {
+      if (!d.contains("track_id")) continue;
+      ++per_track[d["track_id"].template get<std::int64_t>()];
+      ++tracked;
+    }
+  }
+  REQUIRE_FALSE(per_track.empty());
+  int most = 0;
+  for (const auto& [track, n] : per_track) most = std::max(most, n);
+  CHECK(most >= tracked / 2);
+  CHECK(per_track.size() <= 4);
+  std::map<std::int64_t, int> starts, ends;
+  for (const auto& t : tracks) {
+    const auto track = t["data"]["track_id"].template get<std::int64_t>();
+    (t["data"]["state"] == "started" ? starts : ends)[track]++;
+  }
+  CHECK(starts == ends);
+  const auto summary = events(port, id, "summary");
+  REQUIRE(summary.size() == 1);
+  CHECK(summary[0]["data"]["objects"]["face"].template get<int>() >= static_cast<int>(detections.size()));
+
+  // A summary of the session's events cites events that exist.
+  auto s = api(port, "POST", "/api/v1/sessions/" + id + "/summary", {{"last_s", 600}});
+  INFO(s.raw.body);
+  REQUIRE(s.status == 200);
+  CHECK(s.body["source"] == "template");
+  std::set<std::int64_t> stored;
+  for (const auto& e : events(port, id)) stored.insert(e["seq"].template get<std::int64_t>());
+  bool face_statement = false;
+  for (const auto& st : s.body["statements"]) {
+    for (const auto& cited : st["event_ids"]) CHECK(stored.count(cited.template get<std::int64_t>()) == 1);
+    if (st["text"].template get<std::string>().rfind("face:", 0) == 0) face_statement = true;
+  }
+  CHECK(face_statement);
+  // Filtering by type and paging by cursor.
+  auto page = api(port, "GET", "/api/v1/sessions/" + id + "/events?type=track&limit=1");
+  REQUIRE(page.status == 200);
+  REQUIRE(page.body["items"].size() == 1);
+  CHECK(page.body["items"][0]["type"] == "track");
+  CHECK(api(port, "GET", "/api/v1/sessions/" + id + "/events?type=nonsense").status == 422);
+}
+
+TEST_CASE("Media that lies about its format is refused at upload, and a truncated video fails its session",
+          "[integration][live][session]") {
+  SqliteBackend backend;
+  TempDir dir;
+  auto server = TytoProcess::serve(backend.args(live_args()));
+  const auto port = server->port();
+  // A JPEG declared as video/mp4: the upload flow sniffs the bytes and refuses them.
+  const std::string photo = read_file(kPhotos / "messi5.jpg");
+  auto declared = api(port, "POST", "/api/v1/uploads",
+                      {{"filename", "liar.mp4"},
+                       {"content_type", "video/mp4"},
+                       {"size", photo.size()},
+                       {"purpose", "video"},
+                       {"sha256", tyto::sha256_hex(photo)}});
+  REQUIRE(declared.status == 201);
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + declared.body["url"].get<std::string>();
+  REQUIRE(fetch_url(url, "PUT", photo, {{"Content-Type", "video/mp4"}}).status == 200);
+  auto done = api(port, "POST", "/api/v1/uploads/" + declared.body["upload_id"].get<std::string>() + "/complete");
+  CHECK(done.status == 415);
+  // The first third of a real MP4 looks like one, and does not decode to the end.
+  const std::string video = read_file(face_video(dir.path(), 4));
+  const auto object = upload(port, "video", "video/mp4", video.substr(0, video.size() / 3), "cut.mp4");
+  const auto source = create_source(port, {{"kind", "upload"}, {"name", "cut"}, {"object_id", object}});
+  const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"faces"}}});
+  const json ended = wait_state(port, id, {"finished", "failed"});
+  INFO(ended.dump());
+  CHECK(ended["state"] == "failed");
+  CHECK(ended["error"].get<std::string>().find("cannot be decoded") != std::string::npos);
+}
+
+TEST_CASE("An RTSP session reconnects when the camera dies and recovers, and notices a frozen stream",
+          "[integration][live][rtsp]") {
+  SqliteBackend backend;
+  TempDir dir;
+  const auto video = square_video(dir.path());
+  const int rtsp_port = free_port();
+  RtspServer camera(video, rtsp_port);
+  auto server = TytoProcess::serve(backend.args(live_args({"--products-live-read-timeout-ms", "2000"})));
+  const auto port = server->port();
+  const auto source = create_source(port, {{"kind", "rtsp"}, {"name", "cam"}, {"url", camera.url()}});
+  const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"motion"}}, {"profile", "cpu-only"}});
+  wait_state(port, id, {"running"});
+  auto state_is = [](const std::string& s) { return [s](const json& e) { return e["data"]["state"] == s; }; };
+  wait_event(port, id, "source", state_is("connected"));
+  wait_event(port, id, "motion", state_is("started"));
+
+  // The camera dies: the session says it stalled and retries.
+  camera.kill_now();
+  wait_event(port, id, "source", state_is("stalled"));
+  wait_event(port, id, "source", state_is("reconnecting"));
+  CHECK(session(port, id)["state"] == "running");
+  // It comes back at the same address: the session recovers by itself.
+  camera.start();
+  wait_event(port, id, "source", state_is("recovered"), std::chrono::seconds(90));
+
+  // The camera freezes with its connection open: the read timeout notices within seconds.
+  std::int64_t before = 0;
+  for (const auto& e : events(port, id)) before = std::max(before, e["seq"].get<std::int64_t>());
+  camera.signal_it(SIGUSR1);
+  const auto frozen = wait_event(port, id, "source", [&](const json& e) {
+    return e["data"]["state"] == "stalled" && e["seq"].get<std::int64_t>() > before;
+  });
+  INFO(frozen.dump());
+  CHECK(frozen["data"]["reason"].get<std::string>().find("timeout") != std::string::npos);
+
+  auto stop = api(port, "POST", "/api/v1/sessions/" + id + "/stop");
+  REQUIRE(stop.status == 202);
+  const json ended = wait_state(port, id, {"stopped", "failed", "finished"}, std::chrono::seconds(60));
+  CHECK(ended["state"] == "stopped");
+  CHECK(ended["stats"]["source"]["reconnects"].get<int>() >= 1);
+}
+
+TEST_CASE("A webcam that sends faster than the analysis drops frames, counts them and stops on command",
+          "[integration][live][webcam]") {
+  SqliteBackend backend;
+  auto server = TytoProcess::serve(backend.args(live_args()));
+  const auto port = server->port();
+  const auto source = create_source(port, {{"kind", "webcam"}, {"name", "browser"}});
+  const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"faces", "track"}}, {"profile", "fast"}});
+  CHECK(session(port, id)["state"] == "queued");  // until a browser connects
+
+  Client ws(port);
+  REQUIRE(ws.websocket_upgrade("/ws/stream?session_id=" + id));
+  auto first = ws.websocket_read_text();
+  REQUIRE(first);
+  CHECK(json::parse(*first)["type"] == "snapshot");
+  const std::string jpeg = "\x01" + read_file(kPhotos / "messi5.jpg");
+  for (int i = 0; i < 120; ++i) REQUIRE(ws.websocket_send_binary(jpeg));  // as fast as the socket takes them
+  bool detected = false;
+  std::int64_t dropped = -1, queue_max = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < until && !(detected && dropped > 0)) {
+    auto msg = ws.websocket_read_text(std::chrono::seconds(10));
+    REQUIRE(msg);
+    const json m = json::parse(*msg);
+    if (m["type"] == "detection") detected = m["data"]["detections"][0]["label"] == "face";
+    if (m["type"] == "metric") {
+      dropped = std::max(dropped, m["data"]["dropped_total"].get<std::int64_t>());
+      queue_max = std::max(queue_max, m["data"]["queue_depth"].get<std::int64_t>());
+    }
+  }
+  CHECK(detected);
+  CHECK(dropped > 0);
+  CHECK(queue_max <= 2);
+  CHECK(session(port, id)["state"] == "running");
+  ws.websocket_send_text(R"({"type":"stop"})");
+  const json ended = wait_state(port, id, {"stopped"}, std::chrono::seconds(20));
+  CHECK(ended["stats"]["dropped_total"].get<std::int64_t>() > 0);
+  // The browser's frames were not stored anywhere: only events.
+  CHECK_FALSE(events(port, id, "detection").empty());
+}
+
+TEST_CASE("A session whose instance is killed is resumed by another without repeating its events",
+          "[integration][live][resume]") {
+  PostgresBackend backend;
+  TempDir dir;
+  const auto video = read_file(face_video(dir.path(), 12));
+  const std::vector<std::string> fast_rescue = {"--jobs-lease-ms", "3000", "--jobs-heartbeat-ms", "1000",
+                                                "--jobs-rescue-interval-ms", "1000"};
+  auto first = TytoProcess::serve(backend.args(live_args(fast_rescue)));
+  const auto port = first->port();
+  const auto object = upload(port, "video", "video/mp4", video, "long.mp4");
+  const auto source = create_source(port, {{"kind", "upload"}, {"name", "long"}, {"object_id", object}});
+  // accurate: every frame is analysed, so the session takes a while.
+  const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"faces"}}, {"profile", "accurate"}});
+  wait_event(port, id, "detection", [](const json& e) { return e["data"]["frame_index"].get<int>() >= 20; });
+  first->signal(SIGKILL);
+  first->wait();
+  auto second = TytoProcess::serve(backend.args(live_args(fast_rescue)));
+  const json done = wait_state(second->port(), id, {"finished", "failed"}, std::chrono::seconds(180));
+  REQUIRE(done["state"] == "finished");
+  std::set<std::int64_t> frames;
+  std::int64_t resumed_after = -2;
+  for (const auto& e : events(second->port(), id)) {
+    if (e["type"] == "detection") CHECK(frames.insert(e["data"]["frame_index"].get<std::int64_t>()).second);
+    if (e["type"] == "session" && e["data"].contains("resumed_after_frame"))
+      resumed_after = e["data"]["resumed_after_frame"];
+  }
+  CHECK(resumed_after >= 20);
+  CHECK(frames.size() > 250);  // 12 s at 25 fps, a face in nearly every frame
+}

@@ -1,0 +1,112 @@
+// vision.detect through a stand-in job context, with the module's registry read from a models file of the test,
+// and the module's readiness.
+#include "tyto/core/error.hpp"
+#include "tyto/core/json_schema.hpp"
+#include "tyto/modules/vision.hpp"
+#include "tyto/vision/models.hpp"
+#include "vision/detect/detect_support.hpp"
+#include "vision/vision_support.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace tyto;
+using namespace tyto::test::detect;
+namespace vis = tyto::test::vis;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+TEST_CASE("vision.detect finds objects with a registry model and the module reports its models' readiness",
+          "[detect][stages]") {
+  Folder folder;
+  fs::copy_file(model_file("yolov8.pt"), folder.path() / "v8.pt");
+  const auto file =
+      folder.write("models.json",
+                   json::array({{{"name", "tiny"},
+                                 {"version", "8.1"},
+                                 {"kind", "torchscript"},
+                                 {"path", "v8.pt"},
+                                 {"classes", {"square", "cat", "dog"}},
+                                 {"input_size", {320, 320}}},
+                                {{"name", "broken"}, {"kind", "onnx"}, {"format", "blazeface"}, {"path", "none.onnx"}}})
+                       .dump());
+  modules::VisionModule module(modules::VisionOptions{.models_file = file.string(), .models_poll_ms = 0});
+  module.start();
+  pipeline::StageRegistry stages;
+  module.register_stages(stages);
+  const auto* def = stages.find("vision.detect");
+  REQUIRE(def);
+
+  vis::FakeContext ctx;
+  ctx.store.objects["shot"] = vision::encode_png(white_square(640, 480, 400, 200, 80));
+  const json input = {{"object_id", "shot"}, {"model", "tiny"}};
+  CHECK(validate_json(def->input_schema, input).empty());
+  json out = def->run(ctx, input);
+  CHECK(validate_json(def->output_schema, out).empty());
+  CHECK(out["model"] == "tiny");
+  CHECK(out["version"] == "8.1");
+  CHECK(out["kind"] == "torchscript");
+  CHECK(out["width"] == 640);
+  REQUIRE(out["detections"].size() == 3);
+  CHECK(out["detections"][0]["box"].contains("width"));
+  bool cat = false;
+  for (const auto& d : out["detections"])
+    if (d["label"] == "cat") cat = d["box"] == json{{"x", 120}, {"y", 40}, {"width", 160}, {"height", 160}};
+  CHECK(cat);
+
+  // The stage's threshold raises the model's.
+  out = def->run(ctx, {{"object_id", "shot"}, {"model", "tiny"}, {"score_threshold", 0.8}});
+  CHECK(out["detections"].size() == 2);
+
+  // An unknown model is a permanent failure; a model that failed its self-test a retryable one.
+  try {
+    def->run(ctx, {{"object_id", "shot"}, {"model", "nobody"}});
+    FAIL("no error");
+  } catch (const pipeline::StageError& e) {
+    CHECK(e.code() == "not_found");
+    CHECK_FALSE(e.retryable());
+  }
+  try {
+    def->run(ctx, {{"object_id", "shot"}, {"model", "broken"}});
+    FAIL("no error");
+  } catch (const pipeline::StageError& e) {
+    CHECK(e.code() == "unavailable");
+    CHECK(std::string(e.what()).find("none.onnx does not exist") != std::string::npos);
+  }
+
+  const auto ready = module.readiness();
+  REQUIRE(ready.size() == 2);
+  CHECK(ready[0].first == "models.broken");
+  CHECK(ready[0].second.starts_with("failed: "));
+  CHECK(ready[1] == std::pair<std::string, std::string>{"models.tiny", "ok"});
+  module.stop();
+}
+
+TEST_CASE("A models file with a bad entry stops the module's start with the entry and field named",
+          "[detect][stages]") {
+  Folder folder;
+  const auto file = folder.write("models.json", R"([{"name": "people", "kind": "hog", "nms_iou": 2}])");
+  modules::VisionModule module(modules::VisionOptions{.models_file = file.string()});
+  try {
+    module.start();
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::kValidationFailed);
+    CHECK(std::string(e.what()) == "models.json: model \"people\": nms_iou: must be a number in 0..1");
+  }
+  CHECK(module.readiness().empty());
+}
+
+TEST_CASE("The shipped config/models.json is valid and its HOG and cascade models load", "[detect][registry]") {
+  const char* source = std::getenv("TYTO_SOURCE_DIR");
+  REQUIRE(source);
+  Folder empty_models;
+  vision::ModelRegistry registry(
+      {fs::path(source) / "config" / "models.json", empty_models.path(), std::chrono::milliseconds(0)});
+  std::map<std::string, std::string> states;
+  for (const auto& [name, state] : registry.readiness()) states[name] = state;
+  CHECK(states["models.faces"] == "ok");
+  CHECK(states["models.people"] == "ok");
+  // BlazeFace's file lives under models_dir, empty here: it fails its self-test, naming the file.
+  CHECK(states["models.blazeface"].find("face_detection_back_256x256_barracuda.onnx does not exist") !=
+        std::string::npos);
+}
