@@ -114,8 +114,18 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
     v.feedEmpty.hidden = true;
   }
 
+  // A webcam session turns running when a browser attaches, which no `session` event tells: the first
+  // source or metric event of a queued session has the page read its state again.
+  let reading = false;
+  function readAgain() {
+    if (reading) return;
+    reading = true;
+    api(sessionPath(id)).then((s) => { if (!stopped) applySession(s); }).catch(() => {}).finally(() => { reading = false; });
+  }
+
   function onEvent(e) {
     const d = e.data ?? {};
+    if (session?.state === 'queued' && (e.type === 'source' || e.type === 'metric')) readAgain();
     switch (e.type) {
       case 'metric': applyMetric(d); break;
       case 'detection': picture.setDetections(d); break;
