@@ -11,7 +11,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,7 +74,13 @@ before(async () => {
   await promisify(execFile)(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10',
     '-t', '4', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-movflags', '+faststart', state.video]);
   assert.ok((await stat(state.video)).size > 1000, 'ffmpeg wrote the test video');
+  // The model registry: OpenCV's HOG people detector, which needs no file, as the model `people` that
+  // sessions detect with by default.
+  const models = join(workDir, 'models.json');
+  await writeFile(models, JSON.stringify([{ name: 'people', version: 'opencv-4.6', kind: 'hog', classes: ['person'],
+    input_size: [640, 640], score_threshold: 0.5, nms_iou: 0.45 }]));
   const started = await startServer(BINARY, workDir, {
+    TYTO_MODULES_VISION_MODELS_FILE: models,
     TYTO_AUTH_ADMIN_EMAIL: ADMIN_EMAIL,
     TYTO_AUTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
     TYTO_AUTH_BOOTSTRAP_API_KEY: API_KEY,
@@ -216,6 +222,7 @@ test('a session started with a drawn zone and line keeps them, finishes by itsel
     assert.ok(await page.locator('[data-testid=live-event-row]', { hasText: 'finished' }).count() >= 1);
     const stored = (await callApi(`/api/v1/sessions/${state.fileSession}/events?limit=1000`)).items;
     assert.ok(stored.some((e) => e.type === 'metric'), 'metric events were stored');
+    assert.deepEqual(stored.filter((e) => e.type === 'error'), [], 'the session ran without errors (its model was there)');
     assert.ok(await page.locator('[data-testid=live-feed-event]').count() > 0, 'the live feed showed events');
 
     // A summary of the session, each statement with the events it cites.
