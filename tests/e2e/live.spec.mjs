@@ -4,9 +4,9 @@
 // answers the permission prompt). A user signs in, finds the Sources and Sessions pages, registers an upload
 // source from a video that ffmpeg generates for the test, starts a session on it with a zone and a line
 // drawn on the picture (the API keeps exactly what was drawn), watches it finish and lists its events and
-// a summary; then starts a session from the webcam page, which streams the camera's frames over
-// /ws/stream until the session runs with frames coming in (fps in > 0), and stops it. The tests run in
-// order in one tab and build on each other.
+// a summary; then starts a session from the webcam page, which streams the camera's frames and the
+// microphone's audio over /ws/stream until the session runs with frames coming in (fps in > 0), changes
+// its profile and stops it. The tests run in order in one tab and build on each other.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,7 +35,7 @@ let browser;
 let page;
 let keepWorkDir = false;
 const problems = [];
-const sent = { frames: 0, audio: 0, commands: [] };  // what the page sent over /ws/stream
+const sent = { frames: 0, audio: 0, audioBytes: new Set(), commands: [] };  // what the page sent over /ws/stream
 const state = {};  // what one test leaves for the next
 
 async function step(name, fn) {
@@ -108,7 +108,10 @@ before(async () => {
     ws.on('framesent', (f) => {
       if (typeof f.payload === 'string') sent.commands.push(f.payload);
       else if (f.payload[0] === 0x01) sent.frames++;
-      else if (f.payload[0] === 0x02) sent.audio++;
+      else if (f.payload[0] === 0x02) {
+        sent.audio++;
+        sent.audioBytes.add(f.payload.length);
+      }
     });
   });
 });
@@ -246,6 +249,7 @@ test('the sessions list shows the finished session with its numbers', async () =
 test('the webcam page streams the camera over /ws/stream until the session is stopped', async () => {
   await step('webcam', async () => {
     await page.click('[data-testid="nav-live.webcam"]');
+    await page.check('[data-testid=live-pipeline-asr]');  // the microphone too: Chromium's fake one beeps
     await page.click('[data-testid=live-webcam-start]');
     // The session runs once its socket is attached, and the frames it receives come back as metric numbers.
     await page.locator('[data-testid=live-session-state]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
@@ -254,9 +258,14 @@ test('the webcam page streams the camera over /ws/stream until the session is st
     await page.waitForFunction(() => Number.parseFloat(document.querySelector('[data-testid=live-fps-in]')?.textContent) > 0,
       null, { timeout: 60_000 });
     assert.ok(sent.frames > 0, 'the page sent frames');
+    // Audio goes as 100 ms chunks of 16 kHz PCM: 0x02 and 1600 16-bit samples.
+    await page.waitForFunction(() => /Audio: [1-9]\d* chunks/.test(document.querySelector('[data-testid=live-send-status]')?.textContent));
+    assert.ok(sent.audio > 0, 'the page sent audio');
+    assert.deepEqual([...sent.audioBytes], [1 + 1600 * 2]);
     const running = await callApi(`/api/v1/sessions/${state.webcamSession}`);
     assert.equal(running.state, 'running');
     assert.equal(running.source_kind, 'webcam');
+    assert.deepEqual(running.pipelines, ['detect', 'track', 'asr']);
     // The camera shows under the canvas the detections are drawn on.
     assert.ok(await page.evaluate(() => document.querySelector('[data-testid=live-webcam-video]').videoWidth > 0));
 
@@ -267,6 +276,9 @@ test('the webcam page streams the camera over /ws/stream until the session is st
     await page.click('[data-testid=live-session-stop]');
     await page.locator('[data-testid=live-session-state]', { hasText: 'stopped' }).waitFor({ timeout: 60_000 });
     assert.equal((await callApi(`/api/v1/sessions/${state.webcamSession}`)).state, 'stopped');
+    const stored = (await callApi(`/api/v1/sessions/${state.webcamSession}/events?limit=1000`)).items;
+    assert.deepEqual(stored.filter((e) => e.type === 'error'), [], 'frames and audio were taken without errors');
+    assert.ok(stored.some((e) => e.type === 'metric' && e.data.fps_in > 0), 'metric events counted the frames');
     assert.ok(sent.commands.some((c) => JSON.parse(c).type === 'stop'), 'the stop command went over the socket');
     assert.ok(sent.commands.some((c) => JSON.parse(c).type === 'profile'), 'the profile command went over the socket');
     // No more frames go out once it stopped.

@@ -128,6 +128,7 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
     if (session?.state === 'queued' && (e.type === 'source' || e.type === 'metric')) readAgain();
     switch (e.type) {
       case 'metric': applyMetric(d); break;
+      case 'summary': picture.setFrameSize(d.width, d.height); break;  // a session's totals: the analysed frames' size
       case 'detection': picture.setDetections(d); break;
       case 'transcript': applyTranscript(d); break;
       case 'source': applySourceHealth(d); break;
