@@ -123,7 +123,7 @@ after(async () => {
   else if (workDir) console.error(`kept ${workDir}`);
 });
 
-test('a signed-in user finds the Sources and Sessions pages of the live product', async () => {
+test('a signed-in user finds the live pages, is told a loopback camera is refused, and deletes a webcam source', async () => {
   await step('pages', async () => {
     await page.goto(`${base}/#/login`);
     await page.fill('[data-testid=login-email]', ADMIN_EMAIL);
@@ -149,6 +149,18 @@ test('a signed-in user finds the Sources and Sessions pages of the live product'
     await page.fill('[data-testid=live-source-url]', 'rtsp://127.0.0.1:8554/cam');
     await page.click('[data-testid=live-source-submit]');
     await page.locator('[data-testid=live-source-error]').waitFor();
+    assert.equal((await callApi('/api/v1/sources')).items.length, 0);
+    // A webcam source needs nothing but a name; one no session used can be deleted.
+    await page.selectOption('[data-testid=live-source-kind]', 'webcam');
+    assert.ok(!await page.locator('[data-testid=live-source-url]').isVisible());
+    await page.fill('[data-testid=live-source-name]', 'Spare webcam');
+    await page.click('[data-testid=live-source-submit]');
+    const row = page.locator('[data-testid=live-source-row][data-kind=webcam]', { hasText: 'Spare webcam' });
+    await row.waitFor();
+    assert.equal((await callApi('/api/v1/sources')).items.length, 1);
+    await row.locator('[data-testid=live-source-delete]').click();
+    await page.click('#confirm-ok');
+    await row.waitFor({ state: 'detached' });
     assert.equal((await callApi('/api/v1/sources')).items.length, 0);
   });
 });
