@@ -7,24 +7,25 @@
 
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 using namespace tyto;
 using namespace tyto::test::speech;
 
 namespace {
 
-// Measured on this corpus: 0.21 (docs/quality.md); the bound leaves room for a different CPU's floats.
-constexpr double kMaxCorpusWer = 0.30;
+// Measured on this corpus in a quiet room: 0.055 (docs/quality.md); the bound leaves room for a different
+// CPU's floats and a different espeak-ng.
+constexpr double kMaxCorpusWer = 0.15;
 
 audio::Recognizer& shared_recognizer() {
   static const auto recognizer = audio::make_pocketsphinx_recognizer({.decoders = 2});
   return *recognizer;
 }
 
-std::vector<std::int16_t> padded(const std::vector<std::int16_t>& speech, double before_s = 0.3, double after_s = 0.5) {
-  auto out = silence(before_s);
-  append(out, speech);
-  append(out, silence(after_s));
-  return out;
+// A quiet room's noise over a clip put together from sentences and silence.
+std::vector<std::int16_t> in_room(std::vector<std::int16_t> clip) {
+  return with_noise(std::move(clip), kRoomNoiseDbfs, 5);
 }
 
 }  // namespace
@@ -40,7 +41,7 @@ TEST_CASE("Filler words and pronunciation variants are recognised as such", "[au
 TEST_CASE("Batch recognition of the synthesised corpus stays under the measured word error rate", "[audio][asr]") {
   std::size_t edits = 0, words = 0;
   for (const std::string& sentence : corpus()) {
-    const auto samples = padded(speech_samples(sentence));
+    const auto samples = quiet_room(sentence);
     const audio::Transcript t = shared_recognizer().recognize(samples);
     const std::size_t e = word_edits(sentence, t.text);
     edits += e;
@@ -74,6 +75,7 @@ TEST_CASE("Word timings fall in the speech on either side of an inserted silence
   const double gap_end = static_cast<double>(samples.size()) / audio::kSampleRate;
   append(samples, speech_samples(corpus()[4]));
   append(samples, silence(0.5));
+  samples = in_room(std::move(samples));
 
   const audio::Transcript t = shared_recognizer().recognize(samples);
   INFO(t.text);
@@ -82,13 +84,13 @@ TEST_CASE("Word timings fall in the speech on either side of an inserted silence
   std::size_t before = 0, after = 0;
   for (const audio::Word& w : t.words) {
     INFO(w.word << " " << w.start_s << "-" << w.end_s);
-    // No word inside the silence (a word's edges may reach into it by a few frames).
-    CHECK((w.end_s <= gap_start + 0.15 || w.start_s >= gap_end - 0.15));
-    (w.end_s <= gap_start + 0.15 ? before : after)++;
+    // No word inside the silence (a word's edges may reach into it by some frames).
+    CHECK((w.end_s <= gap_start + 0.25 || w.start_s >= gap_end - 0.25));
+    (w.end_s <= gap_start + 0.25 ? before : after)++;
   }
   CHECK(before >= 5);
   CHECK(after >= 3);
-  CHECK(t.words.front().start_s >= 0.2);
+  CHECK(t.words.front().start_s >= 0.1);
   CHECK(t.words.back().end_s <= static_cast<double>(samples.size()) / audio::kSampleRate);
   // Silence alone is an empty transcript.
   const audio::Transcript quiet = shared_recognizer().recognize(silence(2));
@@ -103,6 +105,7 @@ TEST_CASE("A stream fed 100 ms chunks gives partials, then one final per sentenc
   append(samples, silence(1.0));
   append(samples, speech_samples(corpus()[7]));
   append(samples, silence(1.0));
+  samples = in_room(std::move(samples));
 
   const auto stream = shared_recognizer().stream();
   std::vector<audio::StreamResult> results;
@@ -189,5 +192,33 @@ TEST_CASE("A missing model file is refused with a typed error", "[audio][asr]") 
   } catch (const Error& e) {
     CHECK(e.code() == ErrorCode::kUnavailable);
     CHECK(e.details()["reason"] == "model_missing");
+  }
+}
+
+TEST_CASE("Batch calls and streams on several threads share the pool and each gets its own transcript",
+          "[audio][asr][pool]") {
+  const auto recognizer = audio::make_pocketsphinx_recognizer({.decoders = 2});
+  std::vector<std::string> texts(4);
+  std::vector<std::vector<std::int16_t>> clips;  // synthesised here: the support's cache is not thread-safe
+  for (std::size_t i = 0; i < texts.size(); ++i) clips.push_back(quiet_room(corpus()[i]));
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const auto& samples = clips[i];
+      if (i % 2 == 0) {
+        texts[i] = recognizer->recognize(samples).text;
+      } else {
+        const auto stream = recognizer->stream();
+        for (const auto& r : stream->feed(samples))
+          if (r.final) texts[i] += r.transcript.text;
+        for (const auto& r : stream->finish())
+          if (r.final) texts[i] += r.transcript.text;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    INFO(corpus()[i] << " -> " << texts[i]);
+    CHECK(word_error_rate(corpus()[i], texts[i]) < 0.6);
   }
 }

@@ -100,6 +100,13 @@ std::vector<std::int16_t> noise(double seconds, double dbfs, std::uint64_t seed)
   return with_noise(silence(seconds), dbfs, seed);
 }
 
+std::vector<std::int16_t> quiet_room(const std::string& text, std::uint64_t seed) {
+  auto out = silence(0.3);
+  append(out, speech_samples(text));
+  append(out, silence(0.5));
+  return with_noise(std::move(out), kRoomNoiseDbfs, seed);
+}
+
 void append(std::vector<std::int16_t>& to, const std::vector<std::int16_t>& more) {
   to.insert(to.end(), more.begin(), more.end());
 }

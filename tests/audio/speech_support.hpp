@@ -15,6 +15,7 @@ namespace tyto::test::speech {
 // The ten sentences of the test corpus (lower case, no punctuation).
 const std::vector<std::string>& corpus();
 
+// Not thread-safe (synthesize keeps a cache): call from one thread.
 // A fresh folder for one test binary's files, removed at exit.
 const std::filesystem::path& work_dir();
 
@@ -30,6 +31,10 @@ std::vector<std::int16_t> noise(double seconds, double dbfs, std::uint64_t seed)
 // `base` with noise added at `dbfs`.
 std::vector<std::int16_t> with_noise(std::vector<std::int16_t> base, double dbfs, std::uint64_t seed);
 void append(std::vector<std::int16_t>& to, const std::vector<std::int16_t>& more);
+// A sentence as a quiet room records it: 0.3 s before, 0.5 s after, white noise at -60 dBFS throughout
+// (real recordings have no digital silence; pocketsphinx's cepstral mean is thrown by it, docs/quality.md).
+std::vector<std::int16_t> quiet_room(const std::string& text, std::uint64_t seed = 1);
+inline constexpr double kRoomNoiseDbfs = -60;
 
 // 16-bit mono 16 kHz WAV file bytes of samples; and `ffmpeg -i wav <args> out` (the extension picks the container).
 std::string wav_file(const std::vector<std::int16_t>& samples);

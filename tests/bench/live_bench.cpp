@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   settings.profile = profile;
   settings.detect_model = model;
   settings.adaptive = false;  // measure the profile asked for
+  settings.frame_queue = 1;   // as a session of a live source has it (runtime.cpp)
   products::live::EngineParts parts;
   parts.detector = [&registry](const std::string& name) { return registry.get(name); };
   std::mutex mutex;

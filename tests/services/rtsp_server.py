@@ -2,16 +2,16 @@
 """An RTSP server for the media tests: GStreamer's RTSP server (gir1.2-gst-rtsp-server-1.0, python3-gi).
 
 Serves one MP4 file's H.264 video (any other stream is left out) at rtsp://127.0.0.1:<port>/<name>,
-over TCP or UDP as the client asks, without re-encoding: filesrc ! qtdemux ! h264parse ! rtph264pay.
+over TCP or UDP as the client asks, without re-encoding (h264parse ! rtph264pay).
 
   rtsp_server.py --file square.mp4 [--port 0] [--name cam] [--loop] [--control-file PATH]
 
 Prints one line "READY rtsp://127.0.0.1:<port>/<name>" on stdout once it accepts connections (port 0 picks a
 free port; the line names the one bound).
 
---loop plays the file again and again (segment seeks, so the running time and the RTP timestamps go on; the
-first picture of each new round may carry the time of the last one before it). Without it the stream ends after
-the file.
+--loop plays the file again and again: its access units are read once and an appsrc pushes them round after
+round with times that go on (so the RTP clock never jumps back). Without it the file is served as is
+(filesrc ! qtdemux) and the stream ends with it.
 
 Freeze: SIGUSR1, or the control file appearing, stops every frame from leaving the server while its
 connections stay open (a camera that hangs without disconnecting); SIGUSR2, or the control file removed, lets
@@ -30,6 +30,29 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 
+def read_access_units(path):
+    """The file's H.264 access units (bytes, pts, duration in ns) in byte-stream form, and their caps."""
+    location = os.path.abspath(path).replace("\\", "\\\\").replace('"', '\\"')
+    pipeline = Gst.parse_launch(
+        f'filesrc location="{location}" ! qtdemux name=demux demux.video_0 ! h264parse config-interval=-1 '
+        "! video/x-h264,stream-format=byte-stream,alignment=au ! appsink name=sink sync=false"
+    )
+    sink = pipeline.get_by_name("sink")
+    pipeline.set_state(Gst.State.PLAYING)
+    units, caps = [], None
+    while True:
+        sample = sink.emit("pull-sample")
+        if sample is None:
+            break
+        buffer = sample.get_buffer()
+        caps = sample.get_caps()
+        units.append((buffer.extract_dup(0, buffer.get_size()), buffer.pts, buffer.duration))
+    pipeline.set_state(Gst.State.NULL)
+    if not units:
+        raise SystemExit(f"no H.264 video in {path}")
+    return caps, units
+
+
 class Server:
     def __init__(self, args):
         self.args = args
@@ -42,46 +65,46 @@ class Server:
         self.server.set_address("127.0.0.1")
         self.server.set_service(str(args.port))
         factory = GstRtspServer.RTSPMediaFactory()
-        location = os.path.abspath(args.file).replace("\\", "\\\\").replace('"', '\\"')
-        factory.set_launch(
-            f'( filesrc location="{location}" ! qtdemux name=demux demux.video_0 ! queue ! h264parse '
-            f"! rtph264pay name=pay0 pt=96 config-interval=-1 )"
-        )
+        if args.loop:
+            # The access units, read once; an appsrc plays them again and again with times that go on.
+            self.caps, self.units = read_access_units(args.file)
+            self.period = self.units[-1][1] + self.units[-1][2]
+            factory.set_launch("( appsrc name=src format=time ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 )")
+        else:
+            location = os.path.abspath(args.file).replace("\\", "\\\\").replace('"', '\\"')
+            factory.set_launch(
+                f'( filesrc location="{location}" ! qtdemux name=demux demux.video_0 ! queue ! h264parse '
+                f"! rtph264pay name=pay0 pt=96 config-interval=-1 )"
+            )
         factory.set_shared(True)
         factory.connect("media-configure", self.on_media_configure)
         self.server.get_mount_points().add_factory("/" + args.name, factory)
 
     def on_media_configure(self, factory, media):
-        pad = media.get_element().get_by_name("pay0").get_static_pad("src")
+        element = media.get_element()
+        pad = element.get_by_name("pay0").get_static_pad("src")
         self.pads.append(pad)
         if self.frozen:
             self.block(pad)
         if self.args.loop:
-            media.connect("prepared", self.on_prepared)
+            src = element.get_by_name("src")
+            src.set_property("caps", self.caps)
+            position = {"next": 0}
+            src.connect("need-data", lambda appsrc, _length: self.push(appsrc, position))
+
+    def push(self, appsrc, position):
+        n = position["next"]
+        data, pts, duration = self.units[n % len(self.units)]
+        buffer = Gst.Buffer.new_wrapped(data)
+        buffer.pts = buffer.dts = (n // len(self.units)) * self.period + pts
+        buffer.duration = duration
+        position["next"] = n + 1
+        appsrc.emit("push-buffer", buffer)
 
     def block(self, pad):
         # A blocking probe holds the streaming thread: nothing more is sent, nothing spins, and the RTSP
         # connection (and RTCP) stay up. Removing the probe lets the same stream go on.
         self.probes[pad] = pad.add_probe(Gst.PadProbeType.BLOCK_DOWNSTREAM, lambda _pad, _info: Gst.PadProbeReturn.OK)
-
-    def on_prepared(self, media):
-        pipeline = media.get_element().get_parent()
-        bus = pipeline.get_bus()
-        bus.enable_sync_message_emission()
-        bus.connect("sync-message::segment-done", lambda _bus, _msg: self.seek(pipeline, Gst.SeekFlags.SEGMENT))
-        media.connect("new-state", lambda _media, state: self.on_new_state(pipeline, state))
-
-    def on_new_state(self, pipeline, state):
-        # The client's PLAY seeks the pipeline (a plain seek: the file's end would be EOS); once playing, one
-        # flushing segment seek to the start makes the end post segment-done, answered by the next segment.
-        if state == Gst.State.PLAYING and not getattr(pipeline, "tyto_looping", False):
-            pipeline.tyto_looping = True
-            self.seek(pipeline, Gst.SeekFlags.SEGMENT | Gst.SeekFlags.FLUSH)
-
-    @staticmethod
-    def seek(pipeline, flags):
-        pipeline.seek(1.0, Gst.Format.TIME, flags, Gst.SeekType.SET, 0, Gst.SeekType.NONE, -1)
-        return True
 
     def set_frozen(self, frozen):
         if frozen != self.frozen:

@@ -117,6 +117,9 @@ TEST_CASE("Decoding gives a typed error for bytes that are not an image", "[visi
   check_media_error(png.substr(0, 20), ErrorCode::kUnsupportedMediaType, "corrupt");  // IHDR cut short
   const std::string jpeg = encode_bgr(halves(64, 40), "jpg");
   check_media_error(jpeg.substr(0, 4), ErrorCode::kUnsupportedMediaType, "corrupt");
+  // Cut inside its scan: libjpeg alone would fill the missing rows with grey.
+  check_media_error(jpeg.substr(0, jpeg.size() * 2 / 3), ErrorCode::kUnsupportedMediaType, "corrupt");
+  CHECK(vision::decode(jpeg + std::string(16, '\0')).width == 64);  // padding after the end of image is fine
   CHECK(vision::probe("P6\n# a comment\n640 480\n255\n").width == 640);
   CHECK(vision::probe("nothing").format.empty());
 }

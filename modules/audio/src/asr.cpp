@@ -21,6 +21,7 @@ std::string base_word(std::string_view word) {
 }
 
 Transcript UtteranceDecoder::decode(std::span<const std::int16_t> samples) {
+  reset();
   start();
   process(samples);
   return end();
@@ -89,7 +90,9 @@ class VadStream final : public RecognizerStream {
         vad_(options.vad),
         preroll_(static_cast<std::size_t>(options.preroll_ms) * kSampleRate / 1000),
         partial_every_(static_cast<std::size_t>(options.partial_interval_ms) * kSampleRate / 1000),
-        max_utterance_(static_cast<std::uint64_t>(options.max_utterance_s * kSampleRate)) {}
+        max_utterance_(static_cast<std::uint64_t>(options.max_utterance_s * kSampleRate)) {
+    lease_->reset();
+  }
 
   ~VadStream() override {
     if (in_utterance_) {
@@ -146,6 +149,7 @@ class VadStream final : public RecognizerStream {
       const std::uint64_t room = max_utterance_ - (pos_ - utterance_start_);
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(room, piece.size()));
       lease_->process(piece.first(n));
+      if (redecode_) first_.insert(first_.end(), piece.begin(), piece.begin() + static_cast<std::ptrdiff_t>(n));
       pos_ += n;
       since_partial_ += n;
       piece = piece.subspan(n);
@@ -179,6 +183,7 @@ class VadStream final : public RecognizerStream {
     std::vector<std::int16_t> before(history_.begin() + static_cast<std::ptrdiff_t>(from - held_from), history_.end());
     history_.clear();
     if (!before.empty()) lease_->process(before);
+    if (redecode_) first_ = std::move(before);
   }
 
   void start_decoder(std::uint64_t from) {
@@ -192,6 +197,13 @@ class VadStream final : public RecognizerStream {
   void end(std::vector<StreamResult>& out) {
     in_utterance_ = false;
     Transcript t = lease_->end();
+    if (redecode_) {
+      // The stream's first utterance was decoded live from the decoder's default normalisation, which fits
+      // no real channel: its final comes from decoding it again whole (the decoder keeps what it learnt).
+      t = lease_->decode(first_);
+      redecode_ = false;
+      first_ = {};
+    }
     shift(t, seconds(utterance_start_));
     t.start_s = seconds(utterance_start_);
     t.end_s = seconds(pos_);
@@ -212,6 +224,8 @@ class VadStream final : public RecognizerStream {
   std::uint64_t utterance_ = 0;
   std::size_t since_partial_ = 0;
   std::string last_partial_;
+  bool redecode_ = true;             // the first utterance's final is decoded again, whole
+  std::vector<std::int16_t> first_;  // its audio
 };
 
 }  // namespace

@@ -119,14 +119,14 @@ audio::Recognizer& AudioModule::recognizer() {
 std::vector<std::pair<std::string, std::string>> AudioModule::readiness() const {
   {
     std::lock_guard lock(mutex_);
-    if (!failure_.empty()) return {{"audio.pocketsphinx", failure_}};
+    if (!failure_.empty()) return {{"pocketsphinx", failure_}};
   }
   const auto o = audio::with_default_paths({.hmm = options_.hmm, .lm = options_.lm, .dict = options_.dict});
   for (const std::string* path : {&o.hmm, &o.lm, &o.dict}) {
     std::error_code ec;
-    if (!std::filesystem::exists(*path, ec)) return {{"audio.pocketsphinx", "model file missing: " + *path}};
+    if (!std::filesystem::exists(*path, ec)) return {{"pocketsphinx", "model file missing: " + *path}};
   }
-  return {{"audio.pocketsphinx", "ok"}};
+  return {{"pocketsphinx", "ok"}};
 }
 
 json AudioModule::transcribe(pipeline::StageContext& ctx, const json& input) {
@@ -155,6 +155,10 @@ json AudioModule::transcribe(pipeline::StageContext& ctx, const json& input) {
     out["segments"] = std::move(segments);
     return out;
   } catch (const Error& e) {
+    if (e.code() == ErrorCode::kUnavailable) {  // the model failed to load: /ready says so from now on
+      std::lock_guard lock(mutex_);
+      failure_ = e.what();
+    }
     const bool retryable = e.code() == ErrorCode::kOverloaded || e.code() == ErrorCode::kInternal;
     throw StageError(std::string(error_code_name(e.code())), e.what(), retryable);
   }

@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 #include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
+#include <sphinxbase/fe.h>
+#include <sphinxbase/feat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -32,6 +35,9 @@ class PocketsphinxDecoder final : public UtteranceDecoder {
       model_error("model_failed",
                   fmt::format("pocketsphinx could not load the model {} / {} / {}", o.hmm, o.lm, o.dict));
     }
+    cmn_t* cmn = ps_get_feat(ps_)->cmn_struct;
+    initial_cmn_.resize(static_cast<std::size_t>(cmn->veclen));
+    cmn_live_get(cmn, initial_cmn_.data());  // the model's cmninit
   }
   ~PocketsphinxDecoder() override {
     ps_free(ps_);
@@ -40,12 +46,16 @@ class PocketsphinxDecoder final : public UtteranceDecoder {
   PocketsphinxDecoder(const PocketsphinxDecoder&) = delete;
   PocketsphinxDecoder& operator=(const PocketsphinxDecoder&) = delete;
 
+  // Decoding in pieces normalises the cepstra by a running mean that carries over from one utterance to the
+  // next (and is updated at each end); back to the model's initial mean.
+  void reset() override { cmn_live_set(ps_get_feat(ps_)->cmn_struct, initial_cmn_.data()); }
+
   void start() override {
     if (ps_start_utt(ps_) < 0) throw Error(ErrorCode::kInternal, "pocketsphinx could not start an utterance");
     dither_ = 0x9E3779B9u;  // the same dither for the same audio: results do not depend on what came before
   }
 
-  void process(std::span<const std::int16_t> samples) override { feed(samples, false); }
+  void process(std::span<const std::int16_t> samples) override { feed(samples); }
 
   std::string partial() override {
     std::int32_t score = 0;
@@ -60,14 +70,58 @@ class PocketsphinxDecoder final : public UtteranceDecoder {
 
   Transcript decode(std::span<const std::int16_t> samples) override {
     start();
-    feed(samples, true);
+    dither(samples);
+    set_mean_of(buffer_);
+    if (ps_process_raw(ps_, buffer_.data(), buffer_.size(), FALSE, TRUE) < 0)
+      throw Error(ErrorCode::kInternal, "pocketsphinx could not process the audio");
     return end();
   }
 
  private:
+  // Batch normalisation, which this pocketsphinx does not do by itself when fed raw audio: the cepstral mean
+  // of the segment itself, computed with the decoder's own front end, becomes the running mean the decoder
+  // starts from, so a clip decodes the same whatever came before (and better than from the model's default).
+  void set_mean_of(std::span<const std::int16_t> samples) {
+    fe_t* fe = ps_get_fe(ps_);
+    const auto width = static_cast<std::size_t>(fe_get_output_size(fe));
+    constexpr std::size_t kBlock = 64;
+    std::vector<mfcc_t> block(kBlock * width);
+    std::vector<mfcc_t*> rows(kBlock);
+    for (std::size_t i = 0; i < kBlock; ++i) rows[i] = block.data() + i * width;
+    std::vector<mfcc_t> all;
+    const auto add = [&](const mfcc_t* row) { all.insert(all.end(), row, row + width); };
+    fe_start_utt(fe);
+    const std::int16_t* at = samples.data();
+    std::size_t left = samples.size();
+    while (left > 0) {
+      auto n = static_cast<std::int32_t>(kBlock);
+      if (fe_process_frames(fe, &at, &left, rows.data(), &n, nullptr) < 0) break;
+      for (std::int32_t i = 0; i < n; ++i) add(rows[static_cast<std::size_t>(i)]);
+      if (n == 0) break;
+    }
+    std::int32_t last = 0;
+    fe_end_utt(fe, rows[0], &last);
+    if (last > 0) add(rows[0]);
+    cmn_t* cmn = ps_get_feat(ps_)->cmn_struct;
+    const std::size_t count = all.size() / std::max<std::size_t>(width, 1);
+    if (count == 0 || static_cast<std::size_t>(cmn->veclen) != width) return reset();
+    std::vector<double> sum(width, 0.0);
+    for (std::size_t f = 0; f < count; ++f)
+      for (std::size_t j = 0; j < width; ++j) sum[j] += all[f * width + j];
+    std::vector<mfcc_t> mean(width);
+    for (std::size_t j = 0; j < width; ++j) mean[j] = static_cast<mfcc_t>(sum[j] / static_cast<double>(count));
+    cmn_live_set(cmn, mean.data());
+  }
+
   // Digital silence (exact zeros, as synthesisers and some encoders write) makes the log energies
   // degenerate; one bit of dither from our own generator keeps them finite and the decoder deterministic.
-  void feed(std::span<const std::int16_t> samples, bool whole) {
+  void feed(std::span<const std::int16_t> samples) {
+    dither(samples);
+    if (ps_process_raw(ps_, buffer_.data(), buffer_.size(), FALSE, FALSE) < 0)
+      throw Error(ErrorCode::kInternal, "pocketsphinx could not process the audio");
+  }
+
+  void dither(std::span<const std::int16_t> samples) {
     buffer_.resize(samples.size());
     for (std::size_t i = 0; i < samples.size(); ++i) {
       dither_ ^= dither_ << 13;
@@ -76,8 +130,6 @@ class PocketsphinxDecoder final : public UtteranceDecoder {
       const int v = samples[i] + static_cast<int>(dither_ & 1u);
       buffer_[i] = static_cast<std::int16_t>(std::min(v, 32767));
     }
-    if (ps_process_raw(ps_, buffer_.data(), buffer_.size(), FALSE, whole ? TRUE : FALSE) < 0)
-      throw Error(ErrorCode::kInternal, "pocketsphinx could not process the audio");
   }
 
   Transcript collect() {
@@ -110,6 +162,7 @@ class PocketsphinxDecoder final : public UtteranceDecoder {
 
   cmd_ln_t* config_ = nullptr;
   ps_decoder_t* ps_ = nullptr;
+  std::vector<mfcc_t> initial_cmn_;
   std::vector<std::int16_t> buffer_;
   std::uint32_t dither_ = 0x9E3779B9u;
 };

@@ -132,6 +132,15 @@ void Deadline::arm(std::chrono::milliseconds from_now) noexcept {
                std::memory_order_relaxed);
 }
 
+bool Deadline::interrupted() const noexcept {
+  if (interrupted_.load(std::memory_order_relaxed)) return true;
+  if (should_stop_ && should_stop_()) {
+    interrupted_.store(true, std::memory_order_relaxed);
+    return true;
+  }
+  return false;
+}
+
 bool Deadline::passed() const noexcept {
   if (interrupted()) return true;
   const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();

@@ -24,7 +24,7 @@ constexpr double kBitrateSlack = 1.5;
 
 class FfmpegSource final : public MediaSource {
  public:
-  explicit FfmpegSource(const SourceOptions& options) : options_(options) {
+  explicit FfmpegSource(const SourceOptions& options) : options_(options), deadline_(options.should_stop) {
     input_ = detail::open_input(options_, deadline_);
     context_.name = input_.name;
     context_.caps = options_.caps;

@@ -70,6 +70,13 @@ Image decode(std::string_view bytes, const DecodeLimits& limits) {
   const ImageInfo info = probe(bytes);
   if (info.format.empty()) throw bad_media("unknown_format", "not an image format Tyto decodes");
   check_declared(info, limits);
+  // libjpeg decodes a cut JPEG with the missing rows grey and only a warning: a JPEG must end its last scan
+  // with an end-of-image marker (entropy-coded data never holds 0xFF 0xD9 or 0xFF 0xDA: 0xFF is stuffed).
+  if (info.format == "jpeg") {
+    const auto scan = bytes.rfind("\xFF\xDA");
+    if (scan == std::string_view::npos || bytes.find("\xFF\xD9", scan) == std::string_view::npos)
+      throw bad_media("corrupt", "the jpeg is truncated: no end of image after its last scan");
+  }
   cv::Mat decoded;
   try {
     const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));

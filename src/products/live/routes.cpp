@@ -125,14 +125,14 @@ Session Routes::session(const http::Request& req) {
   const auto id = req.param("id");
   check_id(id, "session");
   auto s = store_.session(req.who().tenant_id, std::string(id));
-  if (!s) throw Error(ErrorCode::kNotFound, "no such session", {{"id", std::string(id)}});
+  if (!s) throw Error(ErrorCode::kNotFound, "no such session");  // not even the id: it may be another tenant's
   return std::move(*s);
 }
 
 Source Routes::source(const http::Request& req, const std::string& id) {
   check_id(id, "source");
   auto s = store_.source(req.who().tenant_id, id);
-  if (!s) throw Error(ErrorCode::kNotFound, "no such source", {{"id", id}});
+  if (!s) throw Error(ErrorCode::kNotFound, "no such source");
   return std::move(*s);
 }
 
@@ -166,7 +166,7 @@ http::Response Routes::create_source(http::Request& req) {
     const std::string id = body["object_id"];
     const auto o = is_uuid(id) ? s_.objects.get_object(who.tenant_id, id) : std::nullopt;
     if (!o || (!who.allows(auth::Role::kAdmin) && o->owner_id != who.owner_id())) {
-      throw Error(ErrorCode::kNotFound, "no such object", {{"object_id", id}});
+      throw Error(ErrorCode::kNotFound, "no such object");
     }
     if (o->content_type.rfind("video/", 0) != 0 && o->content_type.rfind("audio/", 0) != 0 &&
         o->content_type != "application/octet-stream") {

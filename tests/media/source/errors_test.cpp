@@ -246,3 +246,62 @@ TEST_CASE("An MP4 served over HTTP decodes like the file", "[media][decode][netw
     CHECK(std::abs(c->x - expected_centre_x({}, f.index)) <= 3.0);
   }
 }
+
+TEST_CASE("should_stop ends an open that waits on a silent server", "[media][errors][network]") {
+  SilentServer server;
+  SourceOptions options;
+  options.url = fmt::format("rtsp://127.0.0.1:{}/stream", server.port());
+  options.open_timeout = std::chrono::seconds(120);  // only should_stop can end the wait in time
+  const auto stop_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  options.should_stop = [stop_at] { return std::chrono::steady_clock::now() >= stop_at; };
+  const auto e = error_of([&] { MediaSource::open(options); });
+  CHECK(e.code() == ErrorCode::kUnavailable);
+  CHECK(e.details()["reason"] == "interrupted");
+}
+
+TEST_CASE("Damaged copies of real files decode or throw a typed error, never crash", "[media][errors]") {
+  // Small files of each container, each damaged 40 ways (bytes overwritten, cut, a block repeated).
+  const VideoSpec small{160, 96, 25, 12};
+  struct Sample {
+    const char* file;
+    const char* video;
+    const char* audio;
+  };
+  const std::vector<Sample> samples{
+      {"small.mp4", "-c:v libx264 -preset ultrafast -g 5 -movflags +faststart", "-c:a aac"},
+      {"small.mkv", "-c:v libx264 -preset ultrafast -g 5", "-c:a flac"},
+      {"small.webm", "-c:v libvpx -deadline realtime -g 5", "-c:a libvorbis"},
+      {"small.mov", "-c:v mjpeg", "-c:a pcm_s16le"},
+  };
+  std::mt19937 random(2024);
+  for (const auto& s : samples) {
+    const auto path = shared_media_dir() / s.file;
+    write_square_video(path, small, s.video, s.audio);
+    const auto whole = tyto::test::read_file(path);
+    for (int round = 0; round < 40; ++round) {
+      std::string bytes = whole;
+      switch (round % 3) {
+        case 0:
+          for (int i = 0; i < 1 + round; ++i) bytes[random() % bytes.size()] = static_cast<char>(random());
+          break;
+        case 1:
+          bytes.resize(random() % bytes.size() + 1);
+          break;
+        default: {
+          const auto from = random() % bytes.size();
+          const auto len = std::min<std::size_t>(random() % 2000, bytes.size() - from);
+          bytes.insert(random() % bytes.size(), bytes.substr(from, len));
+        }
+      }
+      auto options = bytes_options(bytes);
+      options.want_audio = true;
+      INFO(s.file << " round " << round);
+      try {
+        auto source = MediaSource::open(options);
+        decode_all(*source, false);
+      } catch (const tyto::Error& e) {
+        CHECK((e.code() == ErrorCode::kUnsupportedMediaType || e.code() == ErrorCode::kPayloadTooLarge));
+      }
+    }
+  }
+}

@@ -38,7 +38,7 @@ SourceOptions rtsp_options(const std::string& url, Transport transport = Transpo
   options.url = url;
   options.transport = transport;
   options.open_timeout = std::chrono::seconds(15);
-  options.read_timeout = std::chrono::seconds(5);
+  options.read_timeout = std::chrono::seconds(10);  // generous: a loaded machine is not a dead camera
   return options;
 }
 
@@ -64,9 +64,8 @@ void check_motion(MediaSource& source, int count) {
     auto frame = next_frame(source);
     CHECK(frame.image.width == 640);
     CHECK(frame.image.height == 360);
-    // The test server's loop may give the first picture of a round the time of the last one before it.
-    const auto frames_between = std::max(1L, std::lround((frame.pts_s - previous.pts_s) * kSpec.fps));
-    CHECK(frame.pts_s >= previous.pts_s);
+    const auto frames_between = std::lround((frame.pts_s - previous.pts_s) * kSpec.fps);
+    CHECK(frames_between >= 1);
     const double moved = std::fmod(square_left(frame) - square_left(previous) + 576.0, 576.0);
     INFO("frame " << frame.index << " at " << frame.pts_s << " s");
     CHECK(std::abs(moved - std::fmod(4.0 * frames_between, 576.0)) <= 3.0);
@@ -114,14 +113,16 @@ TEST_CASE("An RTSP server killed mid-stream makes next() throw disconnected", "[
   });
   CHECK(e.code() == ErrorCode::kUnavailable);
   CHECK(e.details()["reason"] == "disconnected");
-  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5) + std::chrono::seconds(10));
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10) + std::chrono::seconds(10));
   // The source is spent: it says so again.
   CHECK(error_of([&] { source->next(); }).details()["reason"] == "disconnected");
 }
 
 TEST_CASE("An RTSP server that stops sending with its connection open makes next() time out", "[media][rtsp]") {
+  const auto transport = GENERATE(Transport::kTcp, Transport::kUdp);
+  INFO((transport == Transport::kTcp ? "TCP" : "UDP"));
   RtspServer server(stream_file(), "cam", true);
-  auto options = rtsp_options(server.url());
+  auto options = rtsp_options(server.url(), transport);
   options.read_timeout = std::chrono::milliseconds(1500);
   auto source = MediaSource::open(options);
   for (int i = 0; i < 10; ++i) next_frame(*source);

@@ -40,6 +40,7 @@ class VideoDecoder {
 
  private:
   VideoFrame convert(const AVFrame& frame);
+  double frame_period() const;  // seconds; 0 when the stream does not say
 
   const DecodeContext& context_;
   AVRational time_base_;

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -17,16 +18,19 @@ enum class SourceKind { kFile, kRtsp, kHttp, kBytes };
 // What FFmpeg's AVIOInterruptCB polls: non-zero once the deadline has passed or interrupt() was called.
 class Deadline {
  public:
+  explicit Deadline(std::function<bool()> should_stop = {}) : should_stop_(std::move(should_stop)) {}
   void arm(std::chrono::milliseconds from_now) noexcept;
   void interrupt() noexcept { interrupted_.store(true, std::memory_order_relaxed); }
-  bool interrupted() const noexcept { return interrupted_.load(std::memory_order_relaxed); }
+  // interrupt() was called, or should_stop said so (then it stays so).
+  bool interrupted() const noexcept;
   bool passed() const noexcept;
   AVIOInterruptCB callback() noexcept { return {&Deadline::poll, this}; }
 
  private:
   static int poll(void* opaque) { return static_cast<const Deadline*>(opaque)->passed() ? 1 : 0; }
+  std::function<bool()> should_stop_;
   std::atomic<std::int64_t> at_ns_{0};
-  std::atomic<bool> interrupted_{false};
+  mutable std::atomic<bool> interrupted_{false};
 };
 
 // Bytes in memory read through a custom AVIOContext.

@@ -115,6 +115,10 @@ TEST_CASE("One frame is analysed from a raw body or a multipart field, with an o
   auto truncated = request(port, "POST", "/api/v1/analyze/frame?model=faces", photo.substr(0, photo.size() / 3),
                            {{"Authorization", std::string("Bearer ") + kAdminKey}});
   CHECK(truncated.status == 415);
+  const std::string png = read_file(kPhotos / "graf1.png");
+  auto cut_png = request(port, "POST", "/api/v1/analyze/frame?model=faces", png.substr(0, png.size() / 2),
+                         {{"Authorization", std::string("Bearer ") + kAdminKey}});
+  CHECK(cut_png.status == 415);
   auto text = request(port, "POST", "/api/v1/analyze/frame?model=faces", "just text",
                       {{"Authorization", std::string("Bearer ") + kAdminKey}});
   CHECK(text.status == 415);
@@ -126,15 +130,19 @@ TEST_CASE("One frame is analysed from a raw body or a multipart field, with an o
                           {{"Content-Type", "multipart/form-data; boundary=b"},
                            {"Authorization", std::string("Bearer ") + kAdminKey}});
   CHECK(no_field.status == 422);
-  auto huge = request(port, "POST", "/api/v1/analyze/frame", std::string(5u << 20, 'x'),
-                      {{"Authorization", std::string("Bearer ") + kAdminKey}});
-  CHECK(huge.status == 413);
+  // Over max_frame_bytes: refused from the headers, before the body is read.
+  Client big(port);
+  big.send("POST /api/v1/analyze/frame HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + std::string(kAdminKey) +
+           "\r\nContent-Type: image/jpeg\r\nContent-Length: " + std::to_string(5u << 20) + "\r\n\r\n");
+  const auto huge = big.read_response();
+  REQUIRE(huge);
+  CHECK(huge->status == 413);
 }
 
 TEST_CASE("A short spoken clip is transcribed with word timings", "[integration][live][analyze][audio]") {
   SqliteBackend backend;
   TempDir dir;
-  sh("espeak-ng -v en-us -s 140 -w " + (dir.path() / "speech.wav").string() + " \"hello world\"");
+  sh("espeak-ng -v en-us+klatt2 -s 140 -w " + (dir.path() / "speech.wav").string() + " \"the meeting starts in ten minutes\"");
   auto server = TytoProcess::serve(backend.args(live_args()));
   const auto port = server->port();
   auto r = request(port, "POST", "/api/v1/analyze/audio", read_file(dir.path() / "speech.wav"),
@@ -142,7 +150,11 @@ TEST_CASE("A short spoken clip is transcribed with word timings", "[integration]
   INFO(r.body);
   REQUIRE(r.status == 200);
   const json t = json::parse(r.body);
-  CHECK(t["text"].get<std::string>().find("hello") != std::string::npos);
+  // pocketsphinx gets this sentence right in this voice (docs/quality.md); allow a word wrong.
+  int right = 0;
+  for (const char* w : {"the", "meeting", "starts", "in", "ten", "minutes"})
+    if ((" " + t["text"].get<std::string>() + " ").find(std::string(" ") + w + " ") != std::string::npos) ++right;
+  CHECK(right >= 5);
   REQUIRE_FALSE(t["words"].empty());
   double last = 0;
   for (const auto& w : t["words"]) {

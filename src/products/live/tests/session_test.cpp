@@ -190,7 +190,7 @@ TEST_CASE("A webcam that sends faster than the analysis drops frames, counts the
   }
   CHECK(detected);
   CHECK(dropped > 0);
-  CHECK(queue_max <= 2);
+  CHECK(queue_max <= 1);
   CHECK(session(port, id)["state"] == "running");
   ws.websocket_send_text(R"({"type":"stop"})");
   const json ended = wait_state(port, id, {"stopped"}, std::chrono::seconds(20));
@@ -225,6 +225,7 @@ TEST_CASE("A session whose instance is killed is resumed by another without repe
     if (e["type"] == "session" && e["data"].contains("resumed_after_frame"))
       resumed_after = e["data"]["resumed_after_frame"];
   }
-  CHECK(resumed_after >= 20);
-  CHECK(frames.size() > 250);  // 12 s at 25 fps, a face in nearly every frame
+  CHECK(resumed_after > 0);  // the checkpoint the first instance stored (with its events, once a second)
+  // 12 s of media, detection events at most 5 a second (products.live.detection_events_per_s), a face in each.
+  CHECK(frames.size() >= 50);
 }

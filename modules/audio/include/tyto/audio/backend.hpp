@@ -19,13 +19,17 @@ namespace tyto::audio {
 class UtteranceDecoder {
  public:
   virtual ~UtteranceDecoder() = default;
+  // Forgets what earlier utterances taught it about the channel (pocketsphinx: the running cepstral mean),
+  // so that what follows is decoded the same whatever came before. Streams call it when they begin (and
+  // then adapt across their utterances); batch decoding calls it for every segment.
+  virtual void reset() {}
   virtual void start() = 0;
   virtual void process(std::span<const std::int16_t> samples) = 0;
   // The current hypothesis of the utterance being decoded (may be empty).
   virtual std::string partial() = 0;
   virtual Transcript end() = 0;
-  // A whole utterance at once; a backend may normalise better when it sees all of it. Default: start,
-  // process, end.
+  // A whole utterance at once; a backend may normalise better when it sees all of it. Default: reset,
+  // start, process, end.
   virtual Transcript decode(std::span<const std::int16_t> samples);
 };
 
@@ -70,6 +74,8 @@ class DecoderPool {
 
 // A stream over a leased decoder: the VAD cuts utterances, each is decoded as it arrives (with
 // options.preroll_ms before the VAD's start), partials are asked for every options.partial_interval_ms.
+// The decoder is reset when the stream begins; the final of the stream's first utterance comes from
+// decoding that utterance again whole (decode()), which teaches the decoder the channel for the rest.
 std::unique_ptr<RecognizerStream> make_vad_stream(DecoderPool::Lease lease, const StreamOptions& options);
 
 // Batch recognition of a clip: speech segments found by the VAD (padded by pad_s each side, merged where

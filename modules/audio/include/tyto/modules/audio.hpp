@@ -52,7 +52,8 @@ class AudioModule final : public pipeline::Module {
   std::string_view name() const override { return kName; }
   void register_stages(pipeline::StageRegistry& registry) override;
   std::vector<pipeline::PipelineFile> pipelines() const override;  // modules/audio/pipelines/
-  // "audio.pocketsphinx": "ok", or why the model cannot be used (a missing file, a model that fails to load).
+  // "pocketsphinx" (/ready shows "audio.pocketsphinx"): "ok", or why the model cannot be used (a missing file, a model
+  // that fails to load).
   std::vector<std::pair<std::string, std::string>> readiness() const override;
 
   // The stage's work, callable without a job (tests). Bad input throws StageError (not retryable) with

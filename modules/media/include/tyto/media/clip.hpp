@@ -29,7 +29,7 @@ struct ClipOptions {
 };
 
 namespace detail {
-struct ClipBufferAccess;  // how a source feeds the buffer (src/detail/clip_buffer_impl.hpp)
+struct ClipBufferAccess;  // how a source feeds the buffer (src/detail/clip_feed.hpp)
 }
 
 class ClipBuffer {

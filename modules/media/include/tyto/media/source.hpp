@@ -16,11 +16,11 @@
 // Errors (tyto::Error; details.reason is stable):
 //   unavailable            "timeout" (open or a read passed its deadline), "unreachable" (connection refused,
 //                          no such host, HTTP error, RTSP refused), "disconnected" (a live stream ended or
-//                          broke after it was open), "interrupted" (interrupt() was called)
-//   unsupported_media_type "unsupported_codec" (no decoder, or a container FFmpeg does not read), "corrupt"
-//                          (FFmpeg cannot make sense of the bytes: a PNG named .mp4, a truncated file),
-//                          "empty" (zero bytes), "no_stream" (none of the wanted streams is there)
-//   payload_too_large      "too_large": a cap was passed; details.limit names it ("max_width",
+//                          broke after it was open), "interrupted" (interrupt() was called, or should_stop)
+//   unsupported_media_type "unsupported_codec" (no decoder, or a container outside the media demuxers: a PNG
+//                          named .mp4), "corrupt" (FFmpeg cannot make sense of the bytes: a truncated file,
+//                          noise), "empty" (zero bytes), "no_stream" (none of the wanted streams is there)
+//   payload_too_large      "too_large": a cap was passed; details.limit names it ("max_width", "max_height",
 //                          "max_bitrate", "max_duration_s", "max_bytes") with details.max and details.actual
 //   not_found              "no_such_file" (a path that does not exist or is not a regular file)
 //   validation_failed      "bad_source": options that name no source, both a URL and bytes, or a scheme
@@ -36,6 +36,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +77,9 @@ struct SourceOptions {
   bool want_audio = false;
   ClipOptions clip;         // seconds > 0 keeps the last seconds of encoded video
   int decoder_threads = 2;  // per decoder (slice threads only for live streams)
+  // Polled by every blocking call (open included, where interrupt() cannot reach yet), on the thread that
+  // calls open() or next(); true makes that call throw unavailable/"interrupted". Must be cheap and not throw.
+  std::function<bool()> should_stop;
 };
 
 struct StreamInfo {
