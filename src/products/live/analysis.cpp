@@ -1,9 +1,13 @@
 #include "analysis.hpp"
 
 #include "tyto/core/error.hpp"
+#include "tyto/core/logging.hpp"
+#include "tyto/vision/overlay.hpp"
 #include "tyto/vision/motion.hpp"
 #include "tyto/vision/track.hpp"
 #include "tyto/vision/zones.hpp"
+
+#include <fmt/format.h>
 
 #include <chrono>
 #include <map>
@@ -31,6 +35,7 @@ struct Analysis::Impl {
   vision::MotionDetector motion;
   bool moving = false;
   bool reported_missing_model = false;
+  double last_snapshot_t = -1e9;
   std::map<std::string, std::int64_t> objects;  // label -> detections seen
   std::map<std::string, std::int64_t> tracks;   // label -> tracks started
   std::int64_t frames = 0;
@@ -154,6 +159,25 @@ FrameResult Analysis::analyze(const vision::Image& frame, std::int64_t index, do
       }
     }
     r.stage_ms["track"] = ms_since(t);
+  }
+  // A snapshot of the frame where a track starts, with its boxes and track ids drawn.
+  if (i.parts.snapshot && t_s - i.last_snapshot_t >= 1.0) {
+    for (auto& e : r.events) {
+      if (e.type != "track" || e.data.value("state", "") != "started") continue;
+      std::vector<vision::Annotation> boxes;
+      for (std::size_t k = 0; k < found.size(); ++k) {
+        boxes.push_back({found[k].box, ids[k] > 0 ? fmt::format("{} #{}", found[k].label, ids[k]) : found[k].label});
+      }
+      try {
+        const auto t = Clock::now();
+        e.data["snapshot_object_id"] = i.parts.snapshot(vision::encode_jpeg(vision::draw_overlay(frame, boxes), 85));
+        r.stage_ms["snapshot"] = ms_since(t);
+        i.last_snapshot_t = t_s;
+      } catch (const std::exception& ex) {
+        log::warn("live: a snapshot could not be stored", {{"error", ex.what()}});
+      }
+      break;
+    }
   }
   if (emit_detections && !found.empty() && (i.on("detect") || i.on("faces"))) {
     json list = json::array();

@@ -103,6 +103,9 @@ struct EngineParts {
   std::function<std::shared_ptr<vision::Detector>(const std::string&)> detector;
   // A new speech stream; empty: the asr pipeline reports an error event once.
   std::function<std::unique_ptr<SpeechStream>()> speech;
+  // Stores a snapshot (JPEG bytes with the overlay drawn) and answers its object id; empty: no snapshots.
+  // Called on the vision worker, at most once a second per session, for frames where a track starts.
+  std::function<std::string(std::string jpeg)> snapshot;
   metrics::Registry* metrics = nullptr;
 };
 

@@ -81,7 +81,14 @@ std::vector<ComponentOption> Live::options() {
           {"chat_url", "string", "",
            "An OpenAI-compatible chat completions URL (a local server) that writes session summaries; empty: "
            "templates"},
-          {"chat_model", "string", "local", "The model named in requests to chat_url"}};
+          {"chat_model", "string", "local", "The model named in requests to chat_url"},
+          {"snapshots", "boolean", true,
+           "Store a snapshot (the frame with its boxes drawn) where a track starts, at most one a second"},
+          {"snapshot_retention_hours", "integer", 168, "How long snapshots are kept (0: until deleted)"},
+          {"clip_seconds", "number", 3.0,
+           "Store a clip of this many seconds before and after a track's start, remuxed from the source's encoded "
+           "video (RTSP, HTTP and file sessions); 0: none"},
+          {"clip_retention_hours", "integer", 72, "How long clips are kept (0: until deleted)"}};
 }
 
 std::vector<pipeline::PipelineFile> Live::pipelines() const {
@@ -110,6 +117,10 @@ void Live::install(Services& services, pipeline::StageRegistry& stages, http::Ro
   o.max_audio_s = option("max_audio_s").get<double>();
   o.chat_url = option("chat_url").get<std::string>();
   o.chat_model = option("chat_model").get<std::string>();
+  o.snapshots = option("snapshots").get<bool>();
+  o.snapshot_retention_hours = option("snapshot_retention_hours").get<std::int64_t>();
+  o.clip_seconds = option("clip_seconds").get<double>();
+  o.clip_retention_hours = option("clip_retention_hours").get<std::int64_t>();
   WatchdogOptions w;
   w.read_timeout = std::chrono::milliseconds(option("read_timeout_ms").get<std::int64_t>());
   w.frozen_frame_s = option("frozen_frame_s").get<double>();

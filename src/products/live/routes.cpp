@@ -30,7 +30,7 @@ using nlohmann::json;
 
 const std::set<std::string> kPipelines = {"detect", "track", "motion", "faces", "asr"};
 const std::set<std::string> kEventTypes = {"detection", "track",   "zone",    "line",    "motion", "transcript",
-                                           "metric",    "source",  "summary", "profile", "error",  "session"};
+                                           "metric",    "source",  "summary", "profile", "error",  "session", "clip"};
 
 json source_body_schema() {
   return {{"type", "object"},

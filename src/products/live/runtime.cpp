@@ -3,6 +3,11 @@
 #include "tyto/core/error.hpp"
 #include "tyto/core/logging.hpp"
 #include "tyto/events/events.hpp"
+#include "tyto/objects/catalog.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
 
 #include <algorithm>
 #include <thread>
@@ -74,6 +79,10 @@ Engine::Sink Runtime::sink(std::shared_ptr<SessionLink> link) {
         profile = e.data.value("profile", "");
       }
       if (e.frame_index > last_frame) last_frame = e.frame_index;
+      if (e.type == "track" && e.data.value("state", "") == "started") {
+        std::lock_guard lock(link->mutex);
+        link->clip_requests.emplace_back(e.t_s, e.data.value("track_id", std::int64_t{0}));
+      }
       pending.push_back({link->tenant_id, topic, std::move(e.type), std::move(e.data)});
     }
     auto tx = s_.db.begin(storage::TxMode::kWrite);
@@ -95,8 +104,36 @@ Engine::Sink Runtime::sink(std::shared_ptr<SessionLink> link) {
   };
 }
 
+std::string Runtime::store_object(const Session& s, const std::string& purpose, const std::string& filename,
+                                  const std::string& content_type, std::string bytes, std::int64_t retention_hours) {
+  objects::NewObject spec;
+  spec.tenant_id = s.tenant_id;
+  spec.owner_id = s.created_by;
+  spec.purpose = purpose;
+  spec.filename = filename;
+  spec.content_type = content_type;
+  spec.retention_hours = static_cast<int>(retention_hours);
+  std::size_t at = 0;
+  return s_.objects
+      .put_object(spec,
+                  [&](char* buf, std::size_t cap) {
+                    const std::size_t n = std::min(cap, bytes.size() - at);
+                    std::memcpy(buf, bytes.data() + at, n);
+                    at += n;
+                    return n;
+                  })
+      .id;
+}
+
 std::unique_ptr<Engine> Runtime::engine(const Session& s, std::shared_ptr<SessionLink> link) {
-  return std::make_unique<Engine>(settings_of(s), parts_, sink(std::move(link)));
+  EngineParts parts = parts_;
+  if (options_.snapshots) {
+    parts.snapshot = [this, s, count = std::make_shared<int>(0)](std::string jpeg) {
+      return store_object(s, "image", fmt::format("live-{}-snapshot-{}.jpg", s.id, ++*count), "image/jpeg",
+                          std::move(jpeg), options_.snapshot_retention_hours);
+    };
+  }
+  return std::make_unique<Engine>(settings_of(s), std::move(parts), sink(std::move(link)));
 }
 
 std::shared_ptr<Runtime::Webcam> Runtime::attach(const Session& s) {

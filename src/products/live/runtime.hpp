@@ -24,6 +24,10 @@ struct LiveOptions {
   double max_audio_s = 120;
   std::string chat_url;  // an OpenAI-compatible chat completions URL for summaries; empty: templates
   std::string chat_model = "local";
+  bool snapshots = true;                   // a snapshot object where a track starts (tracking sessions)
+  std::int64_t snapshot_retention_hours = 168;
+  double clip_seconds = 3;                 // a clip of this many seconds before and after a track's start; 0: none
+  std::int64_t clip_retention_hours = 72;
 };
 
 // A running session's link to storage: its sink remembers the last frame whose events are stored (the
@@ -34,6 +38,7 @@ struct SessionLink {
   std::atomic<bool> stop_requested{false};
   std::atomic<std::int64_t> last_frame{-1};
   std::atomic<std::int64_t> last_event_id{0};
+  std::vector<std::pair<double, std::int64_t>> clip_requests;  // guarded by mutex: (media time, track id)
   nlohmann::json source_health = nlohmann::json::object();  // guarded by mutex
   std::mutex mutex;
 };
@@ -49,6 +54,10 @@ class Runtime {
   EngineSettings settings_of(const Session& s) const;
   // Stores a batch: the events on the session's topic, the latest metric as stats, the checkpoint.
   Engine::Sink sink(std::shared_ptr<SessionLink> link);
+  // Stores bytes as an object of the session's tenant and creator (the purpose's retention replaced by
+  // retention_hours); answers its id. Blocks: never on an I/O thread.
+  std::string store_object(const Session& s, const std::string& purpose, const std::string& filename,
+                           const std::string& content_type, std::string bytes, std::int64_t retention_hours);
   // A new engine for a session, storing through sink(link).
   std::unique_ptr<Engine> engine(const Session& s, std::shared_ptr<SessionLink> link);
 

@@ -66,6 +66,8 @@ struct Run {
   }
   bool should_stop() { return link->stop_requested.load() || ctx.cancelled(); }
   Ending read(media::MediaSource& src);
+  void clips(media::MediaSource& src, double now_s);
+  double last_clip_s = -1e9;
 };
 
 Ending Run::read(media::MediaSource& src) {
@@ -112,10 +114,44 @@ Ending Run::read(media::MediaSource& src) {
       }
     }
     if (index <= skip_until) continue;  // stored before a crash: its events exist
+    clips(src, frame.pts_s);
     if (file()) {
       engine->push_frame_waiting(std::move(frame.image), index, frame.pts_s);
     } else {
       engine->push_frame(std::move(frame.image), index, frame.pts_s);
+    }
+  }
+}
+
+// The clips asked for by tracks that started (SessionLink::clip_requests), written once the source is past
+// their end: the encoded video around the start, remuxed (no re-encode), at most one every 10 s.
+void Run::clips(media::MediaSource& src, double now_s) {
+  const double around = rt.options().clip_seconds;
+  if (around <= 0 || !src.clip_buffer()) return;
+  std::vector<std::pair<double, std::int64_t>> due;
+  {
+    std::lock_guard lock(link->mutex);
+    auto& asked = link->clip_requests;
+    for (auto it = asked.begin(); it != asked.end();) {
+      if (it->first + around <= now_s) {
+        due.push_back(*it);
+        it = asked.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& [t, track] : due) {
+    if (t - last_clip_s < 10) continue;
+    last_clip_s = t;
+    try {
+      std::string mp4 = src.clip(std::max(0.0, t - around), t + around);
+      const auto id = rt.store_object(session, "video", fmt::format("live-{}-clip-{:.1f}.mp4", session.id, t),
+                                      "video/mp4", std::move(mp4), rt.options().clip_retention_hours);
+      engine->emit("clip", {{"object_id", id}, {"track_id", track}, {"from_s", std::max(0.0, t - around)},
+                            {"to_s", t + around}});
+    } catch (const std::exception& e) {
+      ctx.log(log::Level::kWarn, "live: a clip could not be written", {{"error", e.what()}});
     }
   }
 }
@@ -204,6 +240,8 @@ json SessionStage::run(pipeline::StageContext& ctx, const json& input) {
     so.caps.output_max_height = profile.max_height;
     so.want_audio = settings.pipelines.count("asr") > 0;
     so.want_video = settings.pipelines.size() > (so.want_audio ? 1u : 0u);
+    if (rt_.options().clip_seconds > 0 && settings.pipelines.count("track")) so.clip.seconds = 2 * rt_.options().clip_seconds + 2;
+    so.should_stop = [&run] { return run.should_stop(); };  // reaches an open() that interrupt() cannot
     std::unique_ptr<media::MediaSource> src;
     try {
       src = media::MediaSource::open(so);

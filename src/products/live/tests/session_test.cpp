@@ -62,6 +62,19 @@ TEMPLATE_TEST_CASE("An uploaded video's session detects and tracks faces, stores
     (t["data"]["state"] == "started" ? starts : ends)[track]++;
   }
   CHECK(starts == ends);
+  // The frame where the first track started is kept as a snapshot with its boxes drawn, and the seconds
+  // around it as an MP4 clip remuxed from the source's own packets.
+  const std::string snapshot = tracks.front()["data"]["snapshot_object_id"];
+  auto picture = request(port, "GET", "/api/v1/objects/" + snapshot + "/content");
+  REQUIRE(picture.status == 200);
+  CHECK(picture.body.substr(0, 3) == "\xFF\xD8\xFF");
+  const auto clips = events(port, id, "clip");
+  REQUIRE(clips.size() == 1);
+  auto clip = request(port, "GET", "/api/v1/objects/" + clips[0]["data"]["object_id"].template get<std::string>() +
+                                       "/content");
+  REQUIRE(clip.status == 200);
+  CHECK(clip.body.substr(4, 4) == "ftyp");
+  CHECK(clips[0]["data"]["to_s"].template get<double>() - clips[0]["data"]["from_s"].template get<double>() > 2.5);
   const auto summary = events(port, id, "summary");
   REQUIRE(summary.size() == 1);
   CHECK(summary[0]["data"]["objects"]["face"].template get<int>() >= static_cast<int>(detections.size()));
