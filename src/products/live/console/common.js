@@ -1,7 +1,7 @@
 // What the live pages share: their style sheet, the caller's role, uploads through the platform's upload
 // flow, the session stream (/ws/stream) and the formatting of numbers and events.
 
-import { api, ApiError, socketUrl } from '/console/api.js';
+import { api, apiBlob, ApiError, socketUrl } from '/console/api.js';
 import { h } from '/console/dom.js';
 import { roleAllows } from '/console/roles.js';
 import { current } from '/console/session.js';
@@ -13,7 +13,7 @@ export const ENDED = new Set(['finished', 'stopped', 'failed']);
 export const PIPELINES = ['detect', 'track', 'motion', 'faces', 'asr'];
 export const PROFILES = ['fast', 'accurate', 'cpu-only'];
 export const EVENT_TYPES = ['detection', 'track', 'zone', 'line', 'motion', 'transcript', 'metric', 'source', 'summary',
-  'profile', 'error', 'session'];
+  'profile', 'clip', 'error', 'session'];
 
 // The product's style sheet, added to the page once (the platform's style.css stays underneath).
 export function useStyles() {
@@ -90,6 +90,7 @@ export function describe(e) {
     case 'profile': return `profile ${d.from} → ${d.to} (${d.reason ?? ''})`;
     case 'error': return `${d.stage ?? 'error'}: ${d.message ?? ''}`;
     case 'session': return `session ${d.state}`;
+    case 'clip': return `clip of track #${d.track_id}, ${fixed(d.from_s, 1)} s to ${fixed(d.to_s, 1)} s`;
     case 'summary': return `${d.frames ?? 0} frames analysed`;
     default: return JSON.stringify(d).slice(0, 200);
   }
@@ -169,4 +170,56 @@ export function stateBadge(state, attrs = {}) {
 export function setState(el, state) {
   el.className = `badge state-${state} live-state-${state}`;
   el.textContent = state;
+}
+
+export const objectContent = (id) => `/api/v1/objects/${encodeURIComponent(id)}/content`;
+
+// Objects the API serves only with a bearer token (snapshots, clips): fetched with the console's session and
+// shown through blob URLs (an <img src> cannot carry the token). release() revokes them all.
+export function objectUrls() {
+  const urls = new Map();  // object id → Promise<blob URL>
+  let released = false;
+  const url = (id) => {
+    if (!urls.has(id)) urls.set(id, apiBlob(objectContent(id)).then((blob) => URL.createObjectURL(blob)));
+    return urls.get(id);
+  };
+  return {
+    // A thumbnail of the snapshot object `id`, a link to it at full size.
+    snapshot(id, alt) {
+      const img = h('img', { class: 'live-snapshot', alt, 'data-testid': 'live-snapshot', 'data-object': id });
+      const a = h('a', { target: '_blank', rel: 'noopener' }, img);
+      url(id).then((u) => { if (!released) { img.src = u; a.href = u; } })
+        .catch((err) => { img.alt = `${alt} (not available: ${errorText(err)})`; });
+      return a;
+    },
+    // A button that downloads the clip object `id` as an MP4 file.
+    clip(id, filename) {
+      const b = h('button', { type: 'button', class: 'link', 'data-testid': 'live-clip' }, 'download clip');
+      b.addEventListener('click', async () => {
+        try {
+          const href = await url(id);
+          const a = h('a', { href, download: filename, hidden: true });
+          document.body.append(a);
+          a.click();
+          a.remove();
+        } catch (err) {
+          b.textContent = `clip not available: ${errorText(err)}`;
+        }
+      });
+      return b;
+    },
+    release() {
+      released = true;
+      for (const p of urls.values()) p.then((u) => URL.revokeObjectURL(u), () => {});
+      urls.clear();
+    },
+  };
+}
+
+// What an event shows besides its line: the snapshot where a track started, or its clip.
+export function eventMedia(e, objects) {
+  const d = e.data ?? {};
+  if (e.type === 'track' && d.snapshot_object_id) return objects.snapshot(d.snapshot_object_id, `track #${d.track_id} ${d.label ?? ''}`);
+  if (e.type === 'clip' && d.object_id) return h('span', {}, ' ', objects.clip(d.object_id, `track-${d.track_id}.mp4`));
+  return null;
 }

@@ -1,7 +1,8 @@
 // One session, live: its state and profile, the picture with boxes, track ids, zones and lines, the
 // transcript beside it, fps, latency and drops as live numbers (`metric` events, every second), the source's
 // health (`source` events), the latest events as they come, the stored events (GET …/events, a type filter,
-// a page at a time) and a summary of the last seconds whose statements cite their events.
+// a page at a time, with the snapshots where tracks started and their clips) and a summary of the last
+// seconds whose statements cite their events.
 //
 // Live: /ws/stream?session_id=<id> (common.js sessionStream) sends a `snapshot` (the session), then the
 // session's events, from the first on, so a page opened late still has the whole transcript; a reconnection
@@ -10,8 +11,8 @@
 import { api, query } from '/console/api.js';
 import { formatClock, formatTime, h } from '/console/dom.js';
 import {
-  ENDED, EVENT_TYPES, PROFILES, SESSIONS_PAGE, canEdit, describe, errorText, fixed, ms, sessionPath, sessionStream, setState,
-  stateBadge,
+  ENDED, EVENT_TYPES, PROFILES, SESSIONS_PAGE, canEdit, describe, errorText, eventMedia, fixed, ms, objectUrls, sessionPath,
+  sessionStream, setState, stateBadge,
 } from './common.js';
 import { createStage } from './stage.js';
 import { normaliseShapes } from './zone_editor.js';
@@ -37,7 +38,8 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
   let session = null;
   let lineCounts = {};
   let stopped = false;
-  const events = eventList(id, v);
+  const objects = objectUrls();
+  const events = eventList(id, v, objects);
   // The first page of stored events is read again every few seconds while the session runs (unless the
   // reader went on to further pages), and once more when it has ended.
   let lastReload = 0;
@@ -109,7 +111,7 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
     if (e.type === 'metric') return;
     v.feed.prepend(h('li', { 'data-testid': 'live-feed-event', 'data-type': e.type },
       h('time', {}, formatClock(e.time ?? new Date().toISOString())), h('span', { class: `live-ev live-ev-${e.type}` }, e.type),
-      h('span', {}, describe(e))));
+      h('span', {}, describe(e), eventMedia(e, objects))));
     while (v.feed.children.length > FEED) v.feed.lastElementChild.remove();
     v.feedEmpty.hidden = true;
   }
@@ -203,6 +205,7 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
       stopped = true;
       clearInterval(refreshTimer);
       clearInterval(poll);
+      objects.release();
       stream.close();
       if (ownStage) picture.release();
     },
@@ -210,7 +213,7 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
 }
 
 // The stored events: a type filter, a page at a time ("Load more" follows next_cursor).
-function eventList(id, v) {
+function eventList(id, v, objects) {
   let cursor = null;
   let generation = 0;
   async function load(more) {
@@ -220,7 +223,7 @@ function eventList(id, v) {
     try {
       const page = await api(`${sessionPath(id)}/events${query({ type: v.type.value, cursor: more ? cursor : undefined, limit: PAGE })}`);
       if (gen !== generation) return;
-      const rows = page.items.map(eventRow);
+      const rows = page.items.map((e) => eventRow(e, objects));
       if (more) v.events.append(...rows);
       else v.events.replaceChildren(...rows);
       cursor = page.next_cursor;
@@ -239,12 +242,12 @@ function eventList(id, v) {
   return { reload: () => load(false), paged: () => v.events.children.length > PAGE };
 }
 
-function eventRow(e) {
+function eventRow(e, objects) {
   return h('tr', { 'data-testid': 'live-event-row', 'data-seq': e.seq, 'data-type': e.type, id: `live-event-${e.seq}` },
     h('td', { class: 'num' }, String(e.seq)),
     h('td', {}, formatClock(e.time)),
     h('td', {}, h('span', { class: `live-ev live-ev-${e.type}` }, e.type)),
-    h('td', { class: 'details' }, describe(e)));
+    h('td', { class: 'details' }, describe(e), eventMedia(e, objects)));
 }
 
 // The summary of the last seconds: its statements, each with the ids of the events it cites.
