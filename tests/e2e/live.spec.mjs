@@ -2,7 +2,7 @@
 // SQLite data directory, driven in Debian's Chromium with its synthetic camera and microphone
 // (--use-fake-device-for-media-stream: a moving test pattern and a beep; --use-fake-ui-for-media-stream
 // answers the permission prompt). A user signs in, finds the Sources and Sessions pages, registers an upload
-// source from a video that ffmpeg generates for the test, starts a session on it with a zone and a line
+// source from a video that ffmpeg cuts for the test, starts a session on it with a zone and a line
 // drawn on the picture (the API keeps exactly what was drawn), watches it finish and lists its events and
 // a summary; then starts a session from the webcam page, which streams the camera's frames and the
 // microphone's audio over /ws/stream until the session runs with frames coming in (fps in > 0), changes
@@ -23,6 +23,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const BINARY = process.env.TYTO_BINARY || resolve(HERE, '../../build-dev/tyto');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const FFMPEG = process.env.FFMPEG || 'ffmpeg';
+const PEDESTRIANS = '/usr/share/doc/opencv-doc/examples/data/vtest.avi';  // Debian's opencv-doc
 const ADMIN_EMAIL = 'admin@localhost';
 const ADMIN_PASSWORD = 'correct horse battery staple';
 const API_KEY = 'tyto_testadminkeyaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaq';
@@ -69,10 +70,10 @@ const pointOf = (p) => (Array.isArray(p) ? p : [p.x, p.y]);
 
 before(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'tyto-e2e-live-'));
-  // A 4-second MP4 (H.264, 320x240, 10 fps) of ffmpeg's test pattern: moving parts and a counter.
-  state.video = join(workDir, 'pattern.mp4');
-  await promisify(execFile)(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10',
-    '-t', '4', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-movflags', '+faststart', state.video]);
+  // A 3-second MP4 (H.264, 768x576, 10 fps) of people walking: the start of opencv-doc's vtest.avi.
+  state.video = join(workDir, 'pedestrians.mp4');
+  await promisify(execFile)(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-i', PEDESTRIANS, '-t', '3', '-an',
+    '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-movflags', '+faststart', state.video]);
   assert.ok((await stat(state.video)).size > 1000, 'ffmpeg wrote the test video');
   // The model registry: OpenCV's HOG people detector, which needs no file, as the model `people` that
   // sessions detect with by default.
@@ -168,14 +169,14 @@ test('a signed-in user finds the live pages, is told a loopback camera is refuse
 test('an uploaded video is registered as a source through the upload flow', async () => {
   await step('upload-source', async () => {
     await page.selectOption('[data-testid=live-source-kind]', 'upload');
-    await page.fill('[data-testid=live-source-name]', 'Test pattern');
+    await page.fill('[data-testid=live-source-name]', 'Pedestrians');
     await page.setInputFiles('[data-testid=live-source-file]', state.video);
     await page.click('[data-testid=live-source-submit]');
-    await page.locator('[data-testid=live-source-row][data-kind=upload]', { hasText: 'Test pattern' }).waitFor();
+    await page.locator('[data-testid=live-source-row][data-kind=upload]', { hasText: 'Pedestrians' }).waitFor();
     const sources = (await callApi('/api/v1/sources')).items;
     assert.equal(sources.length, 1);
     assert.equal(sources[0].kind, 'upload');
-    assert.equal(sources[0].name, 'Test pattern');
+    assert.equal(sources[0].name, 'Pedestrians');
     const object = await callApi(`/api/v1/objects/${sources[0].object_id}`);
     assert.equal(object.content_type, 'video/mp4');
     assert.equal(object.size, (await stat(state.video)).size);
@@ -238,7 +239,22 @@ test('a session started with a drawn zone and line keeps them, finishes by itsel
     const stored = (await callApi(`/api/v1/sessions/${state.fileSession}/events?limit=1000`)).items;
     assert.ok(stored.some((e) => e.type === 'metric'), 'metric events were stored');
     assert.deepEqual(stored.filter((e) => e.type === 'error'), [], 'the session ran without errors (its model was there)');
+    // HOG finds the walkers: detections in the frame's pixels, tracks that start with a snapshot.
+    const detections = stored.filter((e) => e.type === 'detection');
+    assert.ok(detections.length > 0, 'people were detected');
+    assert.ok(detections.every((e) => e.data.width === 768 && e.data.height === 576));
+    assert.ok(detections.some((e) => e.data.detections.some((d) => d.label === 'person' && d.track_id > 0)));
+    const started = stored.filter((e) => e.type === 'track' && e.data.state === 'started');
+    assert.ok(started.some((e) => e.data.snapshot_object_id), 'a track start carries its snapshot');
+    // The picture took the analysed frame's shape from the detection events (no video to take it from).
+    const shape = await page.locator('[data-testid=live-stage-canvas]').evaluate((c) => c.clientWidth / c.clientHeight);
+    close(shape, 768 / 576, 'the picture\'s aspect ratio');
     assert.ok(await page.locator('[data-testid=live-feed-event]').count() > 0, 'the live feed showed events');
+
+    // The snapshots show in the list of track events (read with the token, shown as blob URLs).
+    await page.selectOption('[data-testid=live-event-type]', 'track');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=live-snapshot]')].some((img) => img.naturalWidth > 0));
+    assert.ok(await page.locator('[data-testid=live-event-row][data-type=track]').count() >= started.length);
 
     // A summary of the session, each statement with the events it cites.
     await page.fill('[data-testid=live-summary-seconds]', '3600');
