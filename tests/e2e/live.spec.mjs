@@ -186,7 +186,8 @@ test('an uploaded video is registered as a source through the upload flow', asyn
 
 test('a session started with a drawn zone and line keeps them, finishes by itself and lists its events', async () => {
   await step('file-session', async () => {
-    await page.waitForFunction((id) => [...document.querySelectorAll('[data-testid=live-start-source] option')].some((o) => o.value === id), state.source);
+    await page.waitForFunction(
+      (id) => [...document.querySelectorAll('[data-testid=live-start-source] option')].some((o) => o.value === id), state.source);
     await page.selectOption('[data-testid=live-start-source]', state.source);
     await page.check('[data-testid=live-pipeline-motion]');
     const canvas = page.locator('[data-testid=live-editor-stage-canvas]');
@@ -216,7 +217,10 @@ test('a session started with a drawn zone and line keeps them, finishes by itsel
     assert.equal(s.zones[0].name, 'door');
     assert.deepEqual(s.zones[0].labels, ['person']);
     assert.equal(s.zones[0].points.length, 3);
-    s.zones[0].points.map(pointOf).forEach(([x, y], i) => { close(x, corners[i][0], `zone x${i}`); close(y, corners[i][1], `zone y${i}`); });
+    s.zones[0].points.map(pointOf).forEach(([x, y], i) => {
+      close(x, corners[i][0], `zone x${i}`);
+      close(y, corners[i][1], `zone y${i}`);
+    });
     assert.equal(s.lines.length, 1);
     assert.equal(s.lines[0].name, 'gate');
     const [a, b] = s.lines[0].points.map(pointOf);
@@ -299,7 +303,8 @@ test('the webcam page streams the camera over /ws/stream until the session is st
 
     // A profile change is a command on the socket.
     await page.selectOption('[data-testid=live-session-profile]', 'cpu-only');
-    await page.waitForFunction(() => document.querySelector('[data-testid=live-profile]')?.textContent === 'cpu-only', null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=live-profile]')?.textContent === 'cpu-only', null,
+      { timeout: 30_000 });
 
     await page.click('[data-testid=live-session-stop]');
     await page.locator('[data-testid=live-session-state]', { hasText: 'stopped' }).waitFor({ timeout: 60_000 });

@@ -69,7 +69,8 @@ function sourcesCard() {
     },
   };
   function row(s) {
-    const del = h('button', { type: 'button', class: 'link', 'data-testid': 'live-source-delete', 'aria-label': `Delete ${s.name}` }, 'delete');
+    const del = h('button', { type: 'button', class: 'link', 'data-testid': 'live-source-delete', 'aria-label': `Delete ${s.name}` },
+      'delete');
     del.hidden = !canEdit();
     del.addEventListener('click', async () => {
       if (!await confirmDialog({ title: 'Delete source', text: `Delete the source "${s.name}"?`, confirm: 'Delete' })) return;

@@ -69,7 +69,8 @@ export function mount(container) {
     await video.play().catch(() => {});
     const track = media.getVideoTracks()[0];
     const s = track?.getSettings() ?? {};
-    cameraStatus.textContent = `Camera on: ${track?.label || 'camera'}${s.width ? ` ${s.width}×${s.height}` : ''}${withAudio ? ', with the microphone' : ''}.`;
+    const size = s.width ? ` ${s.width}×${s.height}` : '';
+    cameraStatus.textContent = `Camera on: ${track?.label || 'camera'}${size}${withAudio ? ', with the microphone' : ''}.`;
     cameraButton.textContent = 'Stop camera';
     return media;
   }
@@ -142,17 +143,18 @@ export function mount(container) {
       await startCamera(withAudio);
       let sourceId = source.value;
       if (sourceId === NEW_SOURCE) {
-        const created = await api('/api/v1/sources', { method: 'POST', body: { kind: 'webcam', name: sourceName.value.trim() || 'Browser webcam' } });
+        const name = sourceName.value.trim() || 'Browser webcam';
+        const created = await api('/api/v1/sources', { method: 'POST', body: { kind: 'webcam', name } });
         sourceId = created.id;
         source.append(h('option', { value: sourceId }, created.name));
         source.value = sourceId;
         nameField.hidden = true;
       }
       const shapes = editor.value();
-      const started = await api('/api/v1/sessions', {
-        method: 'POST',
-        body: { source_id: sourceId, ...body, ...(shapes.zones.length ? { zones: shapes.zones } : {}), ...(shapes.lines.length ? { lines: shapes.lines } : {}) },
-      });
+      const request = { source_id: sourceId, ...body };
+      if (shapes.zones.length) request.zones = shapes.zones;
+      if (shapes.lines.length) request.lines = shapes.lines;
+      const started = await api('/api/v1/sessions', { method: 'POST', body: request });
       watch(started.session_id ?? started.id, withAudio);
     } catch (err) {
       showFormError(error, err.status === undefined ? { status: -1, message: errorText(err) } : err);
@@ -164,7 +166,8 @@ export function mount(container) {
   // Shows the session under the camera and sends it the camera's frames while it runs.
   function watch(sessionId, withAudio) {
     view?.release();
-    sessionBox.replaceChildren(h('p', { class: 'small' }, 'Session ', h('a', { href: sessionHash(sessionId), 'data-testid': 'live-webcam-session-link' }, sessionId),
+    const link = h('a', { href: sessionHash(sessionId), 'data-testid': 'live-webcam-session-link' }, sessionId);
+    sessionBox.replaceChildren(h('p', { class: 'small' }, 'Session ', link,
       ' (it ends a while after this page closes).'));
     editor.setEnabled(false);
     view = mountSessionView(sessionBox, sessionId, {

@@ -21,7 +21,8 @@ export function createZoneEditor(stage, { onChange = () => {} } = {}) {
     'aria-label': 'Labels the next zone or line watches', 'data-testid': 'live-shape-labels' });
   const addZone = h('button', { type: 'button', class: 'small-button', 'data-testid': 'live-add-zone' }, 'Add zone');
   const addLine = h('button', { type: 'button', class: 'small-button', 'data-testid': 'live-add-line' }, 'Add line');
-  const finish = h('button', { type: 'button', class: 'small-button primary', hidden: true, 'data-testid': 'live-finish-shape' }, 'Finish zone');
+  const finish = h('button', { type: 'button', class: 'small-button primary', hidden: true, 'data-testid': 'live-finish-shape' },
+    'Finish zone');
   const cancel = h('button', { type: 'button', class: 'small-button', hidden: true, 'data-testid': 'live-cancel-shape' }, 'Cancel');
   const hint = h('p', { class: 'muted small live-hint', 'aria-live': 'polite', 'data-testid': 'live-shape-hint' });
   const list = h('ul', { class: 'live-shapes', 'data-testid': 'live-shapes' });
@@ -46,13 +47,19 @@ export function createZoneEditor(stage, { onChange = () => {} } = {}) {
     cancel.hidden = !draft;
     addZone.disabled = addLine.disabled = !enabled || Boolean(draft) || zones.length + lines.length >= MAX_SHAPES;
     stage.canvas.classList.toggle('live-drawing', Boolean(draft));
-    if (!draft) hint.textContent = zones.length + lines.length ? '' : 'No zones or lines: the whole picture is watched.';
-    else if (draft.kind === 'zone') hint.textContent = `Click the corners of the zone on the picture (${draft.points.length} so far, at least 3), then Finish.`;
-    else hint.textContent = draft.points.length ? 'Click the line\'s second point.' : 'Click the line\'s first point on the picture.';
+    hint.textContent = hintText();
     list.replaceChildren(
       ...zones.map((z, i) => shapeItem('zone', z, () => { zones.splice(i, 1); changed(); })),
       ...lines.map((l, i) => shapeItem('line', l, () => { lines.splice(i, 1); changed(); })));
     onChange(value());
+  }
+
+  function hintText() {
+    if (!draft) return zones.length + lines.length ? '' : 'No zones or lines: the whole picture is watched.';
+    if (draft.kind === 'zone') {
+      return `Click the corners of the zone on the picture (${draft.points.length} so far, at least 3), then Finish.`;
+    }
+    return draft.points.length ? 'Click the line\'s second point.' : 'Click the line\'s first point on the picture.';
   }
 
   function shapeItem(kind, s, remove) {
