@@ -78,6 +78,16 @@ export function query(params) {
   return s ? `?${s}` : '';
 }
 
+// The URL of a WebSocket at `path` (/ws/…) with the query `params` and a fresh access token as
+// ?access_token= (browsers cannot set headers on a WebSocket), for pages that open sockets of their own
+// (a bidirectional stream). Take a new one for every (re)connection.
+export async function socketUrl(path, params = {}) {
+  let token = null;
+  try { token = await session.fresh(); } catch { /* the server is down: the socket fails and the caller retries */ }
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}${path}${query({ ...params, access_token: token })}`;
+}
+
 // Follows /ws/jobs/<id>. Calls onSnapshot(job) on every (re)connection, onEvent(event) once per
 // event in seq order (a reconnect resumes with ?after=<last seq> and skips what was seen), and
 // onStatus('live' | 'reconnecting' | 'error', message). Browsers cannot set headers on a WebSocket,

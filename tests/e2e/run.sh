@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the browser tests with node's test runner: the specs named as arguments, or by default the platform's
-# (console.spec.mjs, api_docs.spec.mjs, products.spec.mjs); brand_protection.spec.mjs and accessibility.spec.mjs
+# (console.spec.mjs, api_docs.spec.mjs, products.spec.mjs); brand_protection.spec.mjs, accessibility.spec.mjs and live.spec.mjs
 # run as ctests of their own.
 #   TYTO_BINARY              the server to test (default: build-dev/tyto of this checkout)
 #   CHROMIUM                 the browser (default: /usr/bin/chromium, Debian's `chromium`)
