@@ -2,6 +2,7 @@
 
 #include "tyto/core/error.hpp"
 #include "tyto/core/logging.hpp"
+#include "tyto/core/metrics.hpp"
 #include "tyto/vision/motion.hpp"
 #include "tyto/vision/overlay.hpp"
 #include "tyto/vision/track.hpp"
@@ -26,7 +27,16 @@ double ms_since(Clock::time_point t) { return std::chrono::duration<double, std:
 
 struct Analysis::Impl {
   Impl(const EngineSettings& s, const EngineParts& p)
-      : settings(s), parts(p), zones(vision::parse_zone_specs(s.zones, s.lines)) {}
+      : settings(s), parts(p), zones(vision::parse_zone_specs(s.zones, s.lines)) {
+    if (p.metrics) {
+      inference = &p.metrics->histogram("tyto_live_inference_seconds",
+                                        "One frame's inference in one model, in live sessions", {"model"});
+    }
+  }
+  void timed(const std::string& model, double ms) {
+    if (inference) inference->with({model}).observe(ms / 1000.0);
+  }
+  metrics::Family<metrics::Histogram>* inference = nullptr;
 
   EngineSettings settings;
   EngineParts parts;
@@ -101,6 +111,7 @@ FrameResult Analysis::analyze(const vision::Image& frame, std::int64_t index, do
       const auto t = Clock::now();
       found = d->detect(frame);
       r.stage_ms["detect"] = ms_since(t);
+      i.timed(i.settings.detect_model, r.stage_ms["detect"]);
     }
   }
   if (i.on("faces") && !still) {
@@ -108,6 +119,7 @@ FrameResult Analysis::analyze(const vision::Image& frame, std::int64_t index, do
       const auto t = Clock::now();
       auto faces = d->detect(frame);
       r.stage_ms["faces"] = ms_since(t);
+      i.timed(i.settings.face_model, r.stage_ms["faces"]);
       for (auto& f : faces) found.push_back(std::move(f));
     }
   }

@@ -2,6 +2,7 @@
 
 #include "tyto/core/error.hpp"
 #include "tyto/core/logging.hpp"
+#include "tyto/core/metrics.hpp"
 #include "tyto/events/events.hpp"
 #include "tyto/objects/catalog.hpp"
 
@@ -159,6 +160,7 @@ std::shared_ptr<Runtime::Webcam> Runtime::attach(const Session& s) {
     w->link->tenant_id = s.tenant_id;
     w->link->session_id = s.id;
     w->engine = engine(s, w->link);
+    s_.metrics.gauge("tyto_live_sessions_running", "Live sessions running on this instance", {}).with({}).inc();
     auto tx = s_.db.begin(storage::TxMode::kWrite);
     store_.set_running(*tx, s.tenant_id, s.id);
     s_.events.commit(*tx, {{s.tenant_id, session_topic(s.id), "session", {{"state", "running"}}},
@@ -175,6 +177,7 @@ void Runtime::detach(const std::shared_ptr<Webcam>& w) {
 
 void Runtime::end_webcam(const std::string& id, const std::shared_ptr<Webcam>& w, const std::string& state) {
   w->engine->stop();
+  s_.metrics.gauge("tyto_live_sessions_running", "Live sessions running on this instance", {}).with({}).dec();
   auto tx = s_.db.begin(storage::TxMode::kWrite);
   if (store_.finish(*tx, w->link->tenant_id, id, state, std::nullopt)) {
     s_.events.commit(*tx, {{w->link->tenant_id, session_topic(id), "session", {{"state", state}}}});

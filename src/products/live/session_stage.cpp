@@ -2,6 +2,7 @@
 
 #include "tyto/core/error.hpp"
 #include "tyto/core/logging.hpp"
+#include "tyto/core/metrics.hpp"
 #include "tyto/events/events.hpp"
 #include "tyto/media/source.hpp"
 #include "tyto/webhooks/signing.hpp"
@@ -219,6 +220,13 @@ json SessionStage::run(pipeline::StageContext& ctx, const json& input) {
     s.events.commit(*tx, {{session->tenant_id, session_topic(session->id), "session", data}});
   }
   run.engine = rt_.engine(*session, run.link);
+  auto& running =
+      ctx.metrics().gauge("tyto_live_sessions_running", "Live sessions running on this instance", {}).with({});
+  running.inc();
+  struct Dec {
+    metrics::Gauge& g;
+    ~Dec() { g.dec(); }
+  } dec{running};
   const auto settings = rt_.settings_of(*session);
   const Profile profile = profile_named(settings.profile);
   std::mt19937 random(std::random_device{}());
@@ -281,6 +289,10 @@ json SessionStage::run(pipeline::StageContext& ctx, const json& input) {
     if (!stalled) run.source_event("stalled", {{"reason", run.stall_reason}});
     stalled = true;
     ++run.reconnects;
+    ctx.metrics()
+        .counter("tyto_live_reconnects_total", "Sources of live sessions reopened after a stall", {"kind"})
+        .with({source->kind})
+        .inc();
     const auto wait = std::chrono::milliseconds(
         std::uniform_int_distribution<std::int64_t>(backoff.count() / 2, backoff.count())(random));
     run.source_event("reconnecting",

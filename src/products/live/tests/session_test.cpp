@@ -107,6 +107,8 @@ TEMPLATE_TEST_CASE("An uploaded video's session detects and tracks faces, stores
   REQUIRE(later.status == 200);
   CHECK(later.body["items"].size() == tracks.size() - 1);
   CHECK(api(port, "GET", "/api/v1/sessions/" + id + "/events?after=soon").status == 422);
+  CHECK(request(port, "GET", "/metrics").body.find("tyto_live_inference_seconds_count{model=\"faces\"}") !=
+        std::string::npos);
 }
 
 TEST_CASE("Media that lies about its format is refused at upload, and a truncated video fails its session",
@@ -179,6 +181,9 @@ TEST_CASE("An RTSP session reconnects when the camera dies and recovers, and not
   const json ended = wait_state(port, id, {"stopped", "failed", "finished"}, std::chrono::seconds(60));
   CHECK(ended["state"] == "stopped");
   CHECK(ended["stats"]["source"]["reconnects"].get<int>() >= 1);
+  const auto metrics = request(port, "GET", "/metrics").body;
+  CHECK(metrics.find("tyto_live_reconnects_total{kind=\"rtsp\"}") != std::string::npos);
+  CHECK(metrics.find("tyto_live_sessions_running 0") != std::string::npos);
 }
 
 TEST_CASE("A webcam that sends faster than the analysis drops frames, counts them and stops on command",
