@@ -5,6 +5,7 @@
 #include "tyto/core/error.hpp"
 #include "tyto/modules/audio.hpp"
 
+#include <cmath>
 #include <ostream>
 
 namespace tyto::modules {
@@ -44,7 +45,7 @@ int transcribe_command(std::span<const std::string> args, std::ostream& out, std
       if (as_json) {
         json j = transcript_json(t);
         j["file"] = file;
-        j["duration_s"] = pcm.duration_s();
+        j["duration_s"] = std::round(pcm.duration_s() * 1000) / 1000;
         out << j.dump() << "\n";
       } else {
         out << (files.size() > 1 ? file + ": " : "") << t.text << "\n";
