@@ -87,5 +87,5 @@ case "${1:-build}" in
   packages) shift && install_lists "$@" ;;
   assets) install_assets ;;
   models) shift && install_models "$@" ;;
-  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
 esac
