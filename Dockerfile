@@ -47,6 +47,7 @@ COPY --from=build /out/tyto /usr/local/bin/tyto
 COPY config/tyto.json /etc/tyto/tyto.json
 COPY --from=build /out/models /usr/share/tyto/models
 COPY config/models.json /etc/tyto/models.json
+COPY config/models /etc/tyto/models
 # OMP_THREAD_LIMIT=1: Debian's Tesseract (the vision module's OCR) starts OpenMP teams inside each recognition,
 # which only oversubscribe job threads that already use every core (twice slower on 2 cores; docs/modules/vision.md).
 # libgomp reads it when it loads, so it must be in the environment, not set by the server.

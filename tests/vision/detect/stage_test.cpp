@@ -109,4 +109,6 @@ TEST_CASE("The shipped config/models.json is valid and its HOG and cascade model
   // BlazeFace's file lives under models_dir, empty here: it fails its self-test, naming the file.
   CHECK(states["models.blazeface"].find("face_detection_back_256x256_barracuda.onnx does not exist") !=
         std::string::npos);
+  // NanoDet's class names ship in config/models/ (beside the file); its weights are set-up's, absent here.
+  CHECK(states["models.objects"].find("nanodet-m-416.onnx does not exist") != std::string::npos);
 }
