@@ -56,9 +56,9 @@ struct Window {
 }  // namespace
 
 Profile profile_named(std::string_view name) {
-  if (name == "fast") return {"fast", 1280, 720, 20};
-  if (name == "accurate") return {"accurate", 1920, 1080, 0};
-  if (name == "cpu-only") return {"cpu-only", 854, 480, 8};
+  if (name == "fast") return {"fast", 1280, 720, 20, 3840, 2160, 40'000'000};
+  if (name == "accurate") return {"accurate", 1920, 1080, 0, 3840, 2160, 60'000'000};
+  if (name == "cpu-only") return {"cpu-only", 854, 480, 8, 1920, 1080, 20'000'000};
   throw Error(ErrorCode::kValidationFailed, "unknown profile",
               {{"fields", {{"profile", "one of fast, accurate, cpu-only"}}}});
 }

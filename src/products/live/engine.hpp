@@ -42,12 +42,17 @@ class Registry;
 
 namespace tyto::products::live {
 
-// fast: at most 1280x720 at 20 fps; accurate: 1920x1080, every frame; cpu-only: 854x480 at 8 fps.
+// fast: at most 1280x720 at 20 fps; accurate: 1920x1080, every frame; cpu-only: 854x480 at 8 fps. Frames are
+// scaled down to the profile's size; a source over its input caps is refused (too_large).
 struct Profile {
   std::string name;
   int max_width = 1280;
   int max_height = 720;
   double max_fps = 20;  // 0: every frame
+  // What the source may be: its picture (larger is refused, not scaled) and its bitrate.
+  int max_input_width = 3840;
+  int max_input_height = 2160;
+  std::int64_t max_bitrate = 40'000'000;
 };
 // Throws Error(kValidationFailed) for a name other than fast, accurate or cpu-only.
 Profile profile_named(std::string_view name);

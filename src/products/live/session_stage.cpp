@@ -36,6 +36,13 @@ std::vector<std::int16_t> to_pcm16(const std::vector<float>& samples) {
   return out;
 }
 
+// A file's failure as the session's error: over the profile's caps, or not decodable.
+std::string decode_error(const Error& e) {
+  return (e.code() == ErrorCode::kPayloadTooLarge ? "the source is over the profile's caps: "
+                                                   : "the file cannot be decoded: ") +
+         std::string(e.what());
+}
+
 // Why the stage stopped reading a source.
 enum class Ending { kEnd, kStall, kStop, kCancel };
 
@@ -248,6 +255,10 @@ json SessionStage::run(pipeline::StageContext& ctx, const json& input) {
     so.read_timeout = options_.read_timeout;
     so.caps.output_max_width = profile.max_width;
     so.caps.output_max_height = profile.max_height;
+    so.caps.max_width = profile.max_input_width;
+    so.caps.max_height = profile.max_input_height;
+    so.caps.max_bitrate = profile.max_bitrate;
+    if (run.file()) so.caps.max_duration_s = options_.max_file_seconds;
     so.want_audio = settings.pipelines.count("asr") > 0;
     so.want_video = settings.pipelines.size() > (so.want_audio ? 1u : 0u);
     if (rt_.options().clip_seconds > 0 && settings.pipelines.count("track"))
@@ -258,7 +269,7 @@ json SessionStage::run(pipeline::StageContext& ctx, const json& input) {
       src = media::MediaSource::open(so);
     } catch (const Error& e) {
       if (run.file()) {
-        error = std::string("the file cannot be decoded: ") + e.what();
+        error = decode_error(e);
         ending = Ending::kEnd;
         break;
       }
@@ -276,7 +287,7 @@ json SessionStage::run(pipeline::StageContext& ctx, const json& input) {
       try {
         ending = run.read(*src);
       } catch (const Error& e) {
-        error = std::string("the file cannot be decoded: ") + e.what();
+        error = decode_error(e);
         ending = Ending::kEnd;
       }
       if (ending != Ending::kStall) break;

@@ -27,6 +27,7 @@ struct WatchdogOptions {
   std::chrono::milliseconds backoff_first{500};
   std::chrono::milliseconds backoff_max{30'000};
   std::int64_t max_file_bytes = 2LL << 30;
+  double max_file_seconds = 4 * 3600;  // an uploaded file's declared length, at most
 };
 
 class SessionStage {

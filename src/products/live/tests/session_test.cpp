@@ -141,6 +141,26 @@ TEST_CASE("Media that lies about its format is refused at upload, and a truncate
   CHECK(ended["error"].get<std::string>().find("cannot be decoded") != std::string::npos);
 }
 
+TEST_CASE("A source larger than its profile allows fails the session, naming the cap", "[integration][live][session]") {
+  SqliteBackend backend;
+  TempDir dir;
+  auto server = TytoProcess::serve(backend.args(live_args()));
+  const auto port = server->port();
+  const auto big = dir.path() / "big.mp4";
+  sh("ffmpeg -y -f lavfi -i color=c=gray:s=2560x1440:r=5:d=1 -c:v libx264 -pix_fmt yuv420p " + big.string());
+  const auto object = upload(port, "video", "video/mp4", read_file(big), "big.mp4");
+  const auto source = create_source(port, {{"kind", "upload"}, {"name", "big"}, {"object_id", object}});
+  // cpu-only takes up to 1920x1080; fast takes 2560x1440 and scales it to 1280x720.
+  const auto refused = start_session(port, {{"source_id", source}, {"pipelines", {"motion"}}, {"profile", "cpu-only"}});
+  const json failed = wait_state(port, refused, {"finished", "failed"});
+  INFO(failed.dump());
+  CHECK(failed["state"] == "failed");
+  CHECK(failed["error"].get<std::string>().find("over the profile's caps") != std::string::npos);
+  CHECK(failed["error"].get<std::string>().find("1920x1080") != std::string::npos);
+  const auto taken = start_session(port, {{"source_id", source}, {"pipelines", {"motion"}}, {"profile", "fast"}});
+  CHECK(wait_state(port, taken, {"finished", "failed"})["state"] == "finished");
+}
+
 TEST_CASE("An RTSP session reconnects when the camera dies and recovers, and notices a frozen stream",
           "[integration][live][rtsp]") {
   SqliteBackend backend;
