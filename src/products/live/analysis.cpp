@@ -186,7 +186,8 @@ FrameResult Analysis::analyze(const vision::Image& frame, std::int64_t index, do
         r.stage_ms["snapshot"] = ms_since(t);
         i.last_snapshot_t = t_s;
       } catch (const std::exception& ex) {
-        log::warn("live: a snapshot could not be stored", {{"error", ex.what()}});
+        log::warn("live: a snapshot could not be stored",
+                  {{"session_id", i.settings.session_id}, {"error", ex.what()}});
       }
       break;
     }

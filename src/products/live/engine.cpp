@@ -194,7 +194,10 @@ void Engine::Impl::process(FrameItem& item) {
   try {
     r = analysis.analyze(image, item.index, item.t_s, may_emit);
   } catch (const std::exception& e) {
-    log::warn("live: a frame's analysis failed", {{"frame_index", item.index}, {"error", e.what()}});
+    log::warn("live: a frame's analysis failed", {{"session_id", settings.session_id},
+                                                  {"model", settings.detect_model},
+                                                  {"frame_index", item.index},
+                                                  {"error", e.what()}});
     add({{"error",
           {{"stage", "analyze"}, {"message", e.what()}, {"frame_index", item.index}},
           item.index,
@@ -317,7 +320,8 @@ void Engine::Impl::adapt(const Window& w) {
   }
   if (!to) return;
   outbox.push_back({"profile", {{"from", profile.name}, {"to", *to}, {"reason", reason}}, -1, 0, now_ns()});
-  log::info("live: session changes profile", {{"from", profile.name}, {"to", *to}, {"reason", reason}});
+  log::info("live: session changes profile",
+            {{"session_id", settings.session_id}, {"from", profile.name}, {"to", *to}, {"reason", reason}});
   profile = profile_named(*to);
   over_budget_s = quiet_s = 0;
 }
@@ -372,7 +376,8 @@ void Engine::Impl::emitter_loop() {
       try {
         sink(batch);
       } catch (const std::exception& e) {
-        log::error("live: storing a session's events failed", {{"error", e.what()}, {"events", batch.size()}});
+        log::error("live: storing a session's events failed",
+                   {{"session_id", settings.session_id}, {"error", e.what()}, {"events", batch.size()}});
       }
       const auto now = now_ns();
       std::lock_guard lock(mutex);

@@ -93,6 +93,7 @@ struct EngineSettings {
   nlohmann::json lines = nlohmann::json::array();
   std::string detect_model = "people";  // registry names
   std::string face_model = "faces";
+  std::string session_id;             // for log lines
   double detection_events_per_s = 5;  // detection events stored at most per second (tracks always)
   std::size_t frame_queue = 3;        // frames waiting for the vision worker at most
   std::size_t audio_queue = 50;       // audio chunks waiting for the speech worker at most

@@ -60,6 +60,7 @@ EngineSettings Runtime::settings_of(const Session& s) const {
   e.detect_model = models.value("detect", e.detect_model);
   e.face_model = models.value("faces", e.face_model);
   e.detection_events_per_s = options_.detection_events_per_s;
+  e.session_id = s.id;
   // A live source's frames wait for one in analysis at most: when analysis is slower than the source, a
   // deeper queue only adds latency (each frame would wait for those before it) and the freshest frame wins.
   // A file's frames wait for room instead of dropping, so a few queued keep the decoder ahead.

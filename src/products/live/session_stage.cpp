@@ -39,7 +39,7 @@ std::vector<std::int16_t> to_pcm16(const std::vector<float>& samples) {
 // A file's failure as the session's error: over the profile's caps, or not decodable.
 std::string decode_error(const Error& e) {
   return (e.code() == ErrorCode::kPayloadTooLarge ? "the source is over the profile's caps: "
-                                                   : "the file cannot be decoded: ") +
+                                                  : "the file cannot be decoded: ") +
          std::string(e.what());
 }
 
