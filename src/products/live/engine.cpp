@@ -75,14 +75,14 @@ std::optional<std::string> higher_profile(std::string_view name) {
   return std::nullopt;
 }
 
-struct Engine::Impl {
+struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   Impl(EngineSettings s, EngineParts p, Sink k)
       : settings(std::move(s)),
         parts(std::move(p)),
         sink(std::move(k)),
         profile(profile_named(settings.profile)),
         ceiling(settings.profile),
-        analysis(settings, parts) {
+        analysis(std::make_shared<Analysis>(settings, parts)) {
     if (parts.metrics) {
       auto& m = *parts.metrics;
       frames_total = &m.counter("tyto_live_frames_total", "Frames a live session took in", {}).with({});
@@ -97,10 +97,12 @@ struct Engine::Impl {
     }
   }
 
-  void vision_loop();
+  void vision_loop(int generation, std::shared_ptr<Analysis> mine);
+  // The stage watchdog (the emitter's loop): replaces a vision worker stuck on one frame past stage_timeout.
+  void restart_stalled_vision();
   void speech_loop();
   void emitter_loop();
-  void process(FrameItem& item);
+  void process(FrameItem& item, Analysis& analysis, int generation);
   void add(std::vector<EngineEvent> events);
   json metric_event();
   void adapt(const Window& w);
@@ -141,7 +143,11 @@ struct Engine::Impl {
   std::optional<double> next_due;  // GUARDED_BY(mutex): the profile's schedule
   json last_metric = json::object();
 
-  Analysis analysis;  // the vision worker's only
+  std::shared_ptr<Analysis> analysis;  // the current vision worker's only
+  int vision_generation = 0;           // GUARDED_BY(mutex): bumped when a stalled worker is replaced
+  bool vision_busy = false;            // GUARDED_BY(mutex): the current worker is analysing a frame
+  int abandoned = 0;                   // GUARDED_BY(mutex): replaced workers not returned yet (at most one)
+  Clock::time_point vision_busy_since;
   std::unique_ptr<SpeechStream> speech;
 
   metrics::Counter* frames_total = nullptr;
@@ -160,7 +166,7 @@ void Engine::Impl::add(std::vector<EngineEvent> events) {
   wake_emitter.notify_one();
 }
 
-void Engine::Impl::process(FrameItem& item) {
+void Engine::Impl::process(FrameItem& item, Analysis& analysis, int generation) {
   vision::Image image;
   const auto started = Clock::now();
   try {
@@ -205,11 +211,12 @@ void Engine::Impl::process(FrameItem& item) {
           item.received_ns}});
     return;
   }
-  if (r.detection_event) last_detection_t = item.t_s;
   r.stage_ms["decode"] = decode_ms;
   for (auto& e : r.events) e.received_ns = item.received_ns;
   {
     std::lock_guard lock(mutex);
+    if (generation != vision_generation) return;  // abandoned by the watchdog: a fresh worker took over
+    if (r.detection_event) last_detection_t = item.t_s;
     ++window.frames_out;
     for (const auto& [stage, ms] : r.stage_ms) {
       auto& [sum, n] = window.stage_ms[stage];
@@ -224,23 +231,60 @@ void Engine::Impl::process(FrameItem& item) {
   }
 }
 
-void Engine::Impl::vision_loop() {
+void Engine::Impl::vision_loop(int generation, std::shared_ptr<Analysis> mine) {
   for (;;) {
     FrameItem item;
     {
       std::unique_lock lock(mutex);
-      wake_vision.wait(lock, [&] { return stopping || !frames.empty(); });
-      if (frames.empty()) return;
+      wake_vision.wait(lock, [&] { return stopping || !frames.empty() || generation != vision_generation; });
+      if (generation != vision_generation || frames.empty()) return;
       item = std::move(frames.front());
       frames.pop_front();
       ++busy;
+      vision_busy = true;
+      vision_busy_since = Clock::now();
       room.notify_all();
     }
-    process(item);
+    process(item, *mine, generation);
     std::lock_guard lock(mutex);
+    if (generation != vision_generation) {  // its frame was written off when it was abandoned
+      --abandoned;
+      return;
+    }
+    vision_busy = false;
     --busy;
     idle.notify_all();
   }
+}
+
+void Engine::Impl::restart_stalled_vision() {
+  // All under the lock: shut() takes vision_thread under it too, so it never sees one being replaced.
+  std::lock_guard lock(mutex);
+  // One abandoned worker at a time: a model stuck for good would otherwise cost a thread per timeout.
+  if (stopping || !vision_busy || abandoned > 0 || settings.stage_timeout.count() <= 0 ||
+      Clock::now() - vision_busy_since < settings.stage_timeout)
+    return;
+  ++abandoned;
+  // The stuck frame is written off; the worker keeps a reference to this Impl until it returns.
+  const int generation = ++vision_generation;
+  vision_busy = false;
+  --busy;
+  idle.notify_all();
+  log::warn("live: a stalled vision worker is replaced",
+            {{"session_id", settings.session_id}, {"stalled_ms", settings.stage_timeout.count()}});
+  auto fresh = std::make_shared<Analysis>(settings, parts);
+  std::thread next([self = shared_from_this(), generation, fresh] { self->vision_loop(generation, fresh); });
+  vision_thread.detach();
+  vision_thread = std::move(next);
+  analysis = fresh;
+  outbox.push_back(
+      {"error",
+       {{"stage", "vision"},
+        {"message", fmt::format("a frame took over {} ms: the vision worker was restarted (tracks restart)",
+                                settings.stage_timeout.count())}},
+       -1,
+       last_frame_t,
+       now_ns()});
 }
 
 void Engine::Impl::speech_loop() {
@@ -353,6 +397,7 @@ json Engine::Impl::metric_event() {
 void Engine::Impl::emitter_loop() {
   auto next_metric = Clock::now() + std::chrono::seconds(1);
   for (;;) {
+    restart_stalled_vision();
     std::vector<EngineEvent> batch;
     bool done = false;
     {
@@ -397,13 +442,13 @@ void Engine::Impl::emitter_loop() {
 }
 
 Engine::Engine(EngineSettings settings, EngineParts parts, Sink sink)
-    : impl_(std::make_unique<Impl>(std::move(settings), std::move(parts), std::move(sink))) {
+    : impl_(std::make_shared<Impl>(std::move(settings), std::move(parts), std::move(sink))) {
   auto& i = *impl_;
   if (i.settings.pipelines.count("asr")) {
     if (i.parts.speech) i.speech = i.parts.speech();
     if (!i.speech) i.add({{"error", {{"stage", "asr"}, {"message", "no speech recogniser in this build"}}, -1, 0, 0}});
   }
-  i.vision_thread = std::thread([&i] { i.vision_loop(); });
+  i.vision_thread = std::thread([self = impl_, a = i.analysis] { self->vision_loop(0, a); });
   if (i.speech) i.speech_thread = std::thread([&i] { i.speech_loop(); });
   i.emitter_thread = std::thread([&i] { i.emitter_loop(); });
 }
@@ -504,10 +549,12 @@ void Engine::abandon() { impl_->shut(false); }
 
 void Engine::Impl::shut(bool final) {
   auto& i = *this;
+  std::thread vision;
   {
     std::lock_guard lock(i.mutex);
     if (i.stopping) return;
     i.stopping = true;
+    vision = std::move(i.vision_thread);
     if (!final) {
       i.frames.clear();
       i.audio.clear();
@@ -516,12 +563,12 @@ void Engine::Impl::shut(bool final) {
     i.wake_speech.notify_all();
     i.room.notify_all();
   }
-  if (i.vision_thread.joinable()) i.vision_thread.join();
+  if (vision.joinable()) vision.join();
   if (i.speech_thread.joinable()) i.speech_thread.join();
   std::vector<EngineEvent> last;
   if (final) {
-    last = i.analysis.finish(i.last_frame_t);
-    last.push_back({"summary", i.analysis.totals(), -1, i.last_frame_t, now_ns()});
+    last = i.analysis->finish(i.last_frame_t);
+    last.push_back({"summary", i.analysis->totals(), -1, i.last_frame_t, now_ns()});
   }
   {
     std::lock_guard lock(i.mutex);

@@ -101,6 +101,9 @@ struct EngineSettings {
   int step_down_after_s = 3;          // ... for this many seconds in a row
   int step_up_after_s = 10;           // quiet seconds before stepping back up
   bool adaptive = true;               // step profiles at all
+  // A frame in analysis longer than this is a stalled stage: the vision worker is replaced by a new one (with a
+  // fresh tracker) and the stuck one abandoned; 0: never.
+  std::chrono::milliseconds stage_timeout{15'000};
 };
 
 struct EngineParts {
@@ -153,7 +156,7 @@ class Engine {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with a vision worker abandoned by the watchdog, until it returns
 };
 
 }  // namespace tyto::products::live

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
 
 using namespace tyto;
@@ -222,4 +223,46 @@ TEST_CASE("A template summary cites the events each statement rests on", "[unit]
   CHECK(find("Line gate: 1 in, 0 out")["event_ids"] == json({12}));
   CHECK(find("Said: \"hello there\"")["event_ids"] == json({13}));
   CHECK(find("The source stalled 1 time and recovered 1 time")["event_ids"] == json({15, 16}));
+}
+
+TEST_CASE("A vision worker stuck on one frame is replaced, and the session goes on without waiting for it",
+          "[unit][live][engine]") {
+  // The first frame takes 4 s (a model that hangs); the rest are quick.
+  class StuckOnce final : public vision::Detector {
+   public:
+    std::vector<vision::Detection> detect(const vision::Image&) override {
+      if (calls++ == 0) std::this_thread::sleep_for(std::chrono::seconds(4));
+      return {{"thing", 0, 0.9f, {1, 1, 5, 5}}};
+    }
+    std::string_view kind() const override { return "test"; }
+    std::atomic<int> calls{0};
+  };
+  auto detector = std::make_shared<StuckOnce>();
+  Collected got;
+  EngineSettings s;
+  s.pipelines = {"detect"};
+  s.profile = "accurate";
+  s.detection_events_per_s = 1000;
+  s.stage_timeout = std::chrono::milliseconds(500);
+  EngineParts parts;
+  parts.detector = [detector](const std::string&) -> std::shared_ptr<vision::Detector> { return detector; };
+  const auto started = std::chrono::steady_clock::now();
+  {
+    Engine engine(s, parts, sink_into(got));
+    engine.push_frame(frame_with_bar(1), 0, 0.0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(900));  // past the timeout: the watchdog acts
+    for (int i = 1; i <= 5; ++i) {
+      REQUIRE(engine.push_frame_waiting(frame_with_bar(i), i, i * 0.1));
+    }
+    engine.drain(std::chrono::seconds(3));
+    engine.stop();
+  }
+  // The frames after the stuck one were analysed by the new worker while the old one still slept.
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(3500));
+  const auto errors = got.of("error");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].data["stage"] == "vision");
+  std::set<std::int64_t> frames;
+  for (const auto& d : got.of("detection")) frames.insert(d.frame_index);
+  CHECK(frames == std::set<std::int64_t>{1, 2, 3, 4, 5});  // the stuck frame's events are dropped
 }
