@@ -1,6 +1,7 @@
 // Live sessions against the real tyto binary: an uploaded video's session, an RTSP camera that dies and
 // comes back or freezes, a browser's webcam over /ws/stream that sends faster than it can be analysed,
 // an instance killed during a session; with real media made by ffmpeg and GStreamer's RTSP server.
+#include "browser/page_server.hpp"
 #include "support.hpp"
 #include "tyto/vision/image.hpp"
 
@@ -345,4 +346,28 @@ TEST_CASE(
   auto ready = request(port, "GET", "/ready");
   CHECK(ready.status == 503);
   CHECK(ready.body.find("tiny") != std::string::npos);
+}
+
+TEST_CASE("An HTTP stream's session detects, and reopens the stream when it ends", "[integration][live][http]") {
+  SqliteBackend backend;
+  TempDir dir;
+  // A progressive MP4 (its index first, as streaming servers send it) from a small web server.
+  const auto plain = face_video(dir.path(), 2);
+  const auto streamed = dir.path() / "streamed.mp4";
+  sh("ffmpeg -y -i " + plain.string() + " -c copy -movflags +faststart " + streamed.string());
+  const std::string bytes = read_file(streamed);
+  PageServer web;
+  web.route("/cam.mp4", [&](const PageRequest&) { return PageResponse{200, "video/mp4", bytes, {}}; });
+  auto server = TytoProcess::serve(backend.args(live_args()));
+  const auto port = server->port();
+  const auto source = create_source(port, {{"kind", "http"}, {"name", "web"}, {"url", web.url("/cam.mp4")}});
+  const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"faces", "track"}}});
+  auto state_is = [](const std::string& s) { return [s](const json& e) { return e["data"]["state"] == s; }; };
+  wait_event(port, id, "source", state_is("connected"));
+  wait_event(port, id, "detection", [](const json& e) { return e["data"]["detections"][0]["label"] == "face"; });
+  // The stream's end is a stall for a live source: it is reopened, and recovers.
+  wait_event(port, id, "source", state_is("recovered"), std::chrono::seconds(60));
+  CHECK(web.hits("/cam.mp4") >= 2);
+  REQUIRE(api(port, "POST", "/api/v1/sessions/" + id + "/stop").status == 202);
+  CHECK(wait_state(port, id, {"stopped", "failed", "finished"}, std::chrono::seconds(30))["state"] == "stopped");
 }
