@@ -46,6 +46,7 @@ struct Analysis::Impl {
   bool moving = false;
   bool reported_missing_model = false;
   double last_snapshot_t = -1e9;
+  std::chrono::steady_clock::time_point last_preview{};
   std::map<std::string, std::int64_t> objects;  // label -> detections seen
   std::map<std::string, std::int64_t> tracks;   // label -> tracks started
   std::int64_t frames = 0;
@@ -190,6 +191,18 @@ FrameResult Analysis::analyze(const vision::Image& frame, std::int64_t index, do
                   {{"session_id", i.settings.session_id}, {"error", ex.what()}});
       }
       break;
+    }
+  }
+  if (i.parts.preview && Clock::now() - i.last_preview >= std::chrono::milliseconds(500)) {
+    i.last_preview = Clock::now();
+    std::vector<vision::Annotation> boxes;
+    for (std::size_t k = 0; k < found.size(); ++k) {
+      boxes.push_back({found[k].box, ids[k] > 0 ? fmt::format("{} #{}", found[k].label, ids[k]) : found[k].label});
+    }
+    try {
+      i.parts.preview(vision::encode_jpeg(boxes.empty() ? frame : vision::draw_overlay(frame, boxes), 75));
+    } catch (const std::exception& ex) {
+      log::warn("live: a preview could not be made", {{"session_id", i.settings.session_id}, {"error", ex.what()}});
     }
   }
   if (emit_detections && !found.empty() && (i.on("detect") || i.on("faces"))) {

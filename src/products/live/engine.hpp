@@ -115,6 +115,9 @@ struct EngineParts {
   // Stores a snapshot (JPEG bytes with the overlay drawn) and answers its object id; empty: no snapshots.
   // Called on the vision worker, at most once a second per session, for frames where a track starts.
   std::function<std::string(std::string jpeg)> snapshot;
+  // Takes the latest analysed frame (JPEG, the overlay drawn) twice a second at most, for a picture of a
+  // session whose frames the browser does not have (RTSP, HTTP, files); empty: none.
+  std::function<void(std::string jpeg)> preview;
   metrics::Registry* metrics = nullptr;
 };
 

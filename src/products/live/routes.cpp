@@ -339,6 +339,19 @@ http::Response Routes::summary(http::Request& req) {
   return http::Response::json(summarize(in, rt_.options(), s_.http_client));
 }
 
+http::Response Routes::preview(http::Request& req) {
+  const Session s = session(req);
+  auto jpeg = rt_.preview(s.id);
+  if (!jpeg) {
+    throw Error(ErrorCode::kNotFound,
+                "no preview of this session here: it is not running on this instance, or has "
+                "analysed no frame yet");
+  }
+  auto r = http::Response::text(std::move(*jpeg), "image/jpeg");
+  r.headers.set("Cache-Control", "no-store");
+  return r;
+}
+
 http::Response Routes::analyze_frame(http::Request& req) {
   const std::string bytes = image_bytes(req);
   if (bytes.size() > static_cast<std::size_t>(rt_.options().max_frame_bytes)) {
@@ -436,6 +449,11 @@ void Routes::install(http::Router& router) {
               .response_schema = summary_schema(),
               .request_body_optional = true},
              {.role = auth::Role::kUser});
+  router.add(Method::kGet, "/api/v1/sessions/{id}/preview.jpg", [this](http::Request& r) { return preview(r); },
+             {.summary = "The latest analysed frame of a running RTSP, HTTP or file session, with its boxes drawn "
+                         "(from the instance that runs it; 404 elsewhere)",
+              .tag = tag,
+              .success_content_type = "image/jpeg"});
   router.add(Method::kPost, "/api/v1/analyze/frame", [this](http::Request& r) { return analyze_frame(r); },
              {.summary = "Detect objects in one image (raw body or multipart field image; ?model=&overlay=png)",
               .tag = tag,

@@ -33,6 +33,7 @@ class Routes {
   http::Response stop_session(http::Request& req);
   http::Response session_events(http::Request& req);
   http::Response summary(http::Request& req);
+  http::Response preview(http::Request& req);
   http::Response analyze_frame(http::Request& req);
   http::Response analyze_audio(http::Request& req);
   void add_streams(http::Router& router);

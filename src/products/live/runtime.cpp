@@ -139,6 +139,13 @@ std::shared_ptr<Engine> Runtime::engine(const Session& s, std::shared_ptr<Sessio
     });
   }
   EngineParts parts = parts_;
+  if (s.source_kind != "webcam") {  // a browser has its webcam's picture already
+    parts.preview = [this, id = s.id](std::string jpeg) {
+      auto shared = std::make_shared<const std::string>(std::move(jpeg));
+      std::lock_guard lock(mutex_);
+      previews_[id] = std::move(shared);
+    };
+  }
   if (options_.snapshots) {
     parts.snapshot = [this, s, count = std::make_shared<int>(0)](std::string jpeg) {
       return store_object(s, "image", fmt::format("live-{}-snapshot-{}.jpg", s.id, ++*count), "image/jpeg",
@@ -226,6 +233,18 @@ void Runtime::sweep() {
     const bool asked = std::find(stopped.begin(), stopped.end(), id) != stopped.end();
     end_webcam(id, w, asked ? "stopped" : "finished");
   }
+}
+
+std::optional<std::string> Runtime::preview(const std::string& session_id) {
+  std::lock_guard lock(mutex_);
+  const auto it = previews_.find(session_id);
+  if (it == previews_.end()) return std::nullopt;
+  return *it->second;
+}
+
+void Runtime::forget_preview(const std::string& session_id) {
+  std::lock_guard lock(mutex_);
+  previews_.erase(session_id);
 }
 
 void Runtime::stop_local(const std::string& session_id) {

@@ -81,6 +81,9 @@ class Runtime {
   void sweep();
   // Ends a session hosted here now (stop asked through the API on this instance).
   void stop_local(const std::string& session_id);
+  // The latest preview of a session running on this instance (JPEG), or nullopt.
+  std::optional<std::string> preview(const std::string& session_id);
+  void forget_preview(const std::string& session_id);
   // Asks a session to stop from an I/O thread: the sweeper writes it to the database within a second.
   void request_stop(const std::string& tenant_id, const std::string& session_id);
 
@@ -97,8 +100,9 @@ class Runtime {
   EngineParts parts_;
   LiveOptions options_;
   std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<Webcam>> webcams_;  // GUARDED_BY(mutex_)
-  std::vector<std::pair<std::string, std::string>> stops_;  // GUARDED_BY(mutex_): (tenant, session) to stop
+  std::map<std::string, std::shared_ptr<Webcam>> webcams_;              // GUARDED_BY(mutex_)
+  std::vector<std::pair<std::string, std::string>> stops_;              // GUARDED_BY(mutex_): (tenant, session) to stop
+  std::map<std::string, std::shared_ptr<const std::string>> previews_;  // GUARDED_BY(mutex_)
   std::atomic<bool> quit_{false};
   std::once_flag watching_;
   std::mutex engines_mutex_;

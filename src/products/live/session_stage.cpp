@@ -323,10 +323,12 @@ json SessionStage::run(pipeline::StageContext& ctx, const json& input) {
   if (ending == Ending::kCancel && !run.link->stop_requested) {
     // Shutdown or a lost lease: the session goes on elsewhere from its checkpoint; no summary here.
     run.engine->abandon();
+    rt_.forget_preview(session->id);
     ctx.check_cancelled();
   }
   run.engine->drain(std::chrono::seconds(30));
   run.engine->stop();
+  rt_.forget_preview(session->id);
   const std::string state = error ? "failed" : (ending == Ending::kEnd ? "finished" : "stopped");
   finish(state, error);
   return {{"state", state}, {"last_frame", run.link->last_frame.load()}, {"reconnects", run.reconnects}};

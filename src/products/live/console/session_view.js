@@ -8,7 +8,7 @@
 // session's events, from the first on, so a page opened late still has the whole transcript; a reconnection
 // resumes after the last seq seen. The webcam page uses the same view and socket to send its frames.
 
-import { api, query } from '/console/api.js';
+import { api, apiBlob, query } from '/console/api.js';
 import { formatClock, formatTime, h } from '/console/dom.js';
 import {
   ENDED, EVENT_TYPES, PROFILES, SESSIONS_PAGE, canEdit, describe, errorText, eventMedia, fixed, ms, objectUrls, sessionPath,
@@ -47,6 +47,22 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
     if (!session || ENDED.has(session.state) || events.paged()) return;
     if (Date.now() - lastReload >= EVENTS_REFRESH_MS) { lastReload = Date.now(); events.reload(); }
   }, 1000);
+  // The picture of an RTSP, HTTP or file session: the server's latest analysed frame, twice a second while it
+  // runs (GET …/preview.jpg answers from the instance that runs it; elsewhere 404, and the canvas stays blank).
+  let previewBusy = false;
+  const previewTimer = setInterval(async () => {
+    if (!ownStage || previewBusy || !session || session.source_kind === 'webcam' || session.state !== 'running') return;
+    previewBusy = true;
+    try {
+      const blob = await apiBlob(`/api/v1/sessions/${encodeURIComponent(id)}/preview.jpg`);
+      const bitmap = await createImageBitmap(blob);
+      if (stopped) bitmap.close(); else picture.setBackground(bitmap);
+    } catch {
+      // no preview here (yet): the boxes are drawn on the blank picture
+    } finally {
+      previewBusy = false;
+    }
+  }, 500);
   let endedSeen = false;
   const onEnded = () => { if (!endedSeen) { endedSeen = true; events.reload(); } };
 
@@ -204,6 +220,7 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
     release() {
       stopped = true;
       clearInterval(refreshTimer);
+      clearInterval(previewTimer);
       clearInterval(poll);
       objects.release();
       stream.close();

@@ -20,6 +20,7 @@ export function createStage({ video = null, testid = 'live-stage' } = {}) {
   let raf = 0;
   let fade = [];  // timers that redraw when the detections turn stale and when they go
   let released = false;
+  let background = null;  // an ImageBitmap: the server's latest analysed frame (RTSP, HTTP, file sessions)
 
   const setAspect = () => {
     if (!video) canvas.style.aspectRatio = `${frame.width} / ${frame.height}`;
@@ -43,6 +44,7 @@ export function createStage({ video = null, testid = 'live-stage' } = {}) {
     if (!video) {
       g.fillStyle = '#20252f';
       g.fillRect(0, 0, w, hgt);
+      if (background) g.drawImage(background, 0, 0, w, hgt);
     }
     drawShapes(g, w, hgt);
     drawDetections(g, w, hgt);
@@ -154,6 +156,13 @@ export function createStage({ video = null, testid = 'live-stage' } = {}) {
       schedule();
     },
     frameKnown: () => frame.known,
+    // The server's preview of the analysed frame (its boxes already drawn), under the live overlay.
+    setBackground(bitmap) {
+      if (background && background.close) background.close();
+      background = bitmap;
+      if (bitmap) this.setFrameSize(bitmap.width, bitmap.height);
+      schedule();
+    },
     // A `detection` event's data: {width, height, detections: [{label, score, box, track_id}]}.
     setDetections(data) {
       detections = { data, at: performance.now() };
@@ -183,6 +192,7 @@ export function createStage({ video = null, testid = 'live-stage' } = {}) {
     redraw: schedule,
     release() {
       released = true;
+      if (background && background.close) background.close();
       observer.disconnect();
       cancelAnimationFrame(raf);
       fade.forEach(clearTimeout);

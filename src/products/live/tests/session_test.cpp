@@ -177,6 +177,11 @@ TEST_CASE("An RTSP session reconnects when the camera dies and recovers, and not
   auto state_is = [](const std::string& s) { return [s](const json& e) { return e["data"]["state"] == s; }; };
   wait_event(port, id, "source", state_is("connected"));
   wait_event(port, id, "motion", state_is("started"));
+  // The browser has no picture of an RTSP session: the instance running it serves its latest analysed frame.
+  auto preview = request(port, "GET", "/api/v1/sessions/" + id + "/preview.jpg");
+  REQUIRE(preview.status == 200);
+  CHECK(preview.body.substr(0, 3) == "\xFF\xD8\xFF");
+  CHECK(tyto::vision::decode(preview.body).width == 320);
 
   // The camera dies: the session says it stalled and retries.
   camera.kill_now();
@@ -202,6 +207,7 @@ TEST_CASE("An RTSP session reconnects when the camera dies and recovers, and not
   const json ended = wait_state(port, id, {"stopped", "failed", "finished"}, std::chrono::seconds(60));
   CHECK(ended["state"] == "stopped");
   CHECK(ended["stats"]["source"]["reconnects"].get<int>() >= 1);
+  CHECK(request(port, "GET", "/api/v1/sessions/" + id + "/preview.jpg").status == 404);
   const auto metrics = request(port, "GET", "/metrics").body;
   CHECK(metrics.find("tyto_live_reconnects_total{kind=\"rtsp\"}") != std::string::npos);
   CHECK(metrics.find("tyto_live_sessions_running 0") != std::string::npos);
