@@ -19,6 +19,37 @@ using nlohmann::json;
 
 Runtime::Runtime(Services& services, LiveStore& store, EngineParts parts, LiveOptions options)
     : s_(services), store_(store), parts_(std::move(parts)), options_(std::move(options)) {
+  // Per-session figures of the sessions running here, read at scrape time from each engine's last metric
+  // event: no series outlives its session.
+  s_.metrics.add_collector([engines = engines_](std::string& out) {
+    std::vector<std::pair<std::string, nlohmann::json>> running;
+    {
+      std::lock_guard lock(engines->mutex);
+      for (const auto& [id, weak] : engines->by_session)
+        if (auto e = weak.lock()) running.emplace_back(id, e->stats());
+    }
+    const std::pair<const char*, const char*> gauges[] = {
+        {"fps_in", "Frames a running live session took in during its last second"},
+        {"fps_out", "Frames a running live session analysed during its last second"},
+        {"queue_depth", "Frames waiting in a running live session's queue"},
+        {"dropped_total", "Frames a running live session dropped so far"}};
+    for (const auto& [name, help] : gauges) {
+      out += fmt::format("# HELP tyto_live_session_{} {}\n# TYPE tyto_live_session_{} gauge\n", name, help, name);
+      for (const auto& [id, stats] : running)
+        if (stats.contains(name))
+          out += fmt::format("tyto_live_session_{}{{session=\"{}\"}} {}\n", name, id, stats[name].dump());
+    }
+    out +=
+        "# HELP tyto_live_session_latency_seconds Capture-to-event latency of a running live session's last second\n"
+        "# TYPE tyto_live_session_latency_seconds gauge\n";
+    for (const auto& [id, stats] : running) {
+      if (!stats.contains("latency_ms")) continue;
+      for (const char* q : {"p50", "p95"}) {
+        out += fmt::format("tyto_live_session_latency_seconds{{session=\"{}\",quantile=\"{}\"}} {}\n", id,
+                           q == std::string("p50") ? "0.5" : "0.95", stats["latency_ms"].value(q, 0.0) / 1000.0);
+      }
+    }
+  });
   sweeper_ = std::thread([this] {
     while (!quit_) {
       std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -130,10 +161,9 @@ std::string Runtime::store_object(const Session& s, const std::string& purpose, 
 std::shared_ptr<Engine> Runtime::engine(const Session& s, std::shared_ptr<SessionLink> link) {
   if (watch_models) {
     std::call_once(watching_, [this] {
-      watch_models([this](const nlohmann::json& event) {
-        std::lock_guard lock(engines_mutex_);
-        std::erase_if(engines_, [](const std::weak_ptr<Engine>& e) { return e.expired(); });
-        for (const auto& weak : engines_)
+      watch_models([engines = engines_](const nlohmann::json& event) {
+        std::lock_guard lock(engines->mutex);
+        for (const auto& [id, weak] : engines->by_session)
           if (auto e = weak.lock()) e->emit("model", event);
       });
     });
@@ -153,8 +183,9 @@ std::shared_ptr<Engine> Runtime::engine(const Session& s, std::shared_ptr<Sessio
     };
   }
   auto made = std::make_shared<Engine>(settings_of(s), std::move(parts), sink(std::move(link)));
-  std::lock_guard lock(engines_mutex_);
-  engines_.push_back(made);
+  std::lock_guard lock(engines_->mutex);
+  std::erase_if(engines_->by_session, [](const auto& kv) { return kv.second.expired(); });
+  engines_->by_session[s.id] = made;
   return made;
 }
 

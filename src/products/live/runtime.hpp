@@ -105,8 +105,13 @@ class Runtime {
   std::map<std::string, std::shared_ptr<const std::string>> previews_;  // GUARDED_BY(mutex_)
   std::atomic<bool> quit_{false};
   std::once_flag watching_;
-  std::mutex engines_mutex_;
-  std::vector<std::weak_ptr<Engine>> engines_;  // GUARDED_BY(engines_mutex_)
+  // The engines running on this instance by session id, shared with the /metrics collector (which may outlive
+  // the runtime: it then finds none).
+  struct Engines {
+    std::mutex mutex;
+    std::map<std::string, std::weak_ptr<Engine>> by_session;  // GUARDED_BY(mutex)
+  };
+  std::shared_ptr<Engines> engines_ = std::make_shared<Engines>();
   std::thread sweeper_;
 };
 

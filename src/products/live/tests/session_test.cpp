@@ -246,6 +246,11 @@ TEST_CASE("A webcam that sends faster than the analysis drops frames, counts the
   CHECK(dropped > 0);
   CHECK(queue_max <= 1);
   CHECK(session(port, id)["state"] == "running");
+  // Its figures are in /metrics, labelled by session, while it runs.
+  const auto metrics = request(port, "GET", "/metrics").body;
+  CHECK(metrics.find("tyto_live_session_fps_in{session=\"" + id + "\"}") != std::string::npos);
+  CHECK(metrics.find("tyto_live_session_latency_seconds{session=\"" + id + "\",quantile=\"0.95\"}") !=
+        std::string::npos);
   ws.websocket_send_text(R"({"type":"stop"})");
   const json ended = wait_state(port, id, {"stopped"}, std::chrono::seconds(20));
   CHECK(ended["stats"]["dropped_total"].get<std::int64_t>() > 0);
