@@ -107,6 +107,20 @@ struct Engine::Impl : std::enable_shared_from_this<Engine::Impl> {
   json metric_event();
   void adapt(const Window& w);
   void shut(bool final);
+  // Queues a frame, dropping the oldest (counted) while the queue is full. Returns false when one was dropped.
+  // Called under mutex.
+  bool enqueue_dropping(FrameItem item) {
+    bool kept = true;
+    while (frames.size() >= std::max<std::size_t>(1, settings.frame_queue)) {
+      frames.pop_front();
+      ++window.dropped;
+      if (dropped_total) dropped_total->inc();
+      kept = false;
+    }
+    frames.push_back(std::move(item));
+    wake_vision.notify_one();
+    return kept;
+  }
   // Whether a frame at t_s is due at the profile's rate (max_fps): frames are taken on a schedule of one
   // per period, so the rate averages max_fps whatever the source's. Called under mutex.
   bool due(double t_s) {
@@ -462,16 +476,7 @@ bool Engine::push_frame(vision::Image frame, std::int64_t index, double t_s) {
   ++i.window.frames_in;
   if (i.frames_total) i.frames_total->inc();
   if (!i.due(t_s)) return true;  // the profile's rate skips it: not a drop
-  bool kept = true;
-  while (i.frames.size() >= std::max<std::size_t>(1, i.settings.frame_queue)) {
-    i.frames.pop_front();
-    ++i.window.dropped;
-    if (i.dropped_total) i.dropped_total->inc();
-    kept = false;
-  }
-  i.frames.push_back({std::move(frame), index, t_s, now_ns()});
-  i.wake_vision.notify_one();
-  return kept;
+  return i.enqueue_dropping({std::move(frame), index, t_s, now_ns()});
 }
 
 bool Engine::push_frame_waiting(vision::Image frame, std::int64_t index, double t_s) {
@@ -498,16 +503,7 @@ bool Engine::push_encoded(std::string bytes, std::int64_t index, double t_s) {
   ++i.window.frames_in;
   if (i.frames_total) i.frames_total->inc();
   i.last_frame_t = t_s;
-  bool kept = true;
-  while (i.frames.size() >= std::max<std::size_t>(1, i.settings.frame_queue)) {
-    i.frames.pop_front();
-    ++i.window.dropped;
-    if (i.dropped_total) i.dropped_total->inc();
-    kept = false;
-  }
-  i.frames.push_back({std::move(bytes), index, t_s, now_ns()});
-  i.wake_vision.notify_one();
-  return kept;
+  return i.enqueue_dropping({std::move(bytes), index, t_s, now_ns()});
 }
 
 bool Engine::push_audio(std::vector<std::int16_t> samples, double t_s) {
