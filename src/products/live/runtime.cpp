@@ -130,6 +130,10 @@ Engine::Sink Runtime::sink(std::shared_ptr<SessionLink> link) {
       const json checkpoint = {{"frame_index", last_frame}};
       if (store_.update(*tx, link->tenant_id, link->session_id, stats, profile, checkpoint))
         link->stop_requested = true;
+    } else if (last_frame > link->last_frame) {
+      // Every batch that stores a frame's events moves the checkpoint with it: a session resumed after a crash
+      // starts after the last frame whose events exist, and repeats none.
+      store_.set_checkpoint(*tx, link->tenant_id, link->session_id, {{"frame_index", last_frame}});
     }
     const auto committed = s_.events.commit(*tx, pending);
     link->last_frame = last_frame;

@@ -43,6 +43,7 @@ constexpr std::string_view kSetRunning =
 constexpr std::string_view kUpdate =
     "UPDATE live_sessions SET stats = $3, profile = $4, checkpoint = $5 WHERE tenant_id = $1 AND id = $2 "
     "RETURNING stop_requested";
+constexpr std::string_view kSetCheckpoint = "UPDATE live_sessions SET checkpoint = $3 WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kRequestStop =
     "UPDATE live_sessions SET stop_requested = 1 WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kFinish =
@@ -259,6 +260,11 @@ bool LiveStore::update(storage::Session& tx, const std::string& tenant_id, const
                        const std::string& profile, const json& checkpoint) {
   const auto row = tx.query_one(kUpdate, {tenant_id, id, stats.dump(), profile, checkpoint.dump()});
   return row && row->get<std::int64_t>(0) != 0;
+}
+
+void LiveStore::set_checkpoint(storage::Session& tx, const std::string& tenant_id, const std::string& id,
+                               const json& checkpoint) {
+  tx.execute(kSetCheckpoint, {tenant_id, id, checkpoint.dump()});
 }
 
 void LiveStore::request_stop(storage::Session& tx, const std::string& tenant_id, const std::string& id) {

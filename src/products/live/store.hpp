@@ -84,6 +84,9 @@ class LiveStore {
   // The metrics, the profile and the checkpoint of a running session; returns whether a stop was asked.
   bool update(storage::Session& tx, const std::string& tenant_id, const std::string& id, const nlohmann::json& stats,
               const std::string& profile, const nlohmann::json& checkpoint);
+  // The checkpoint alone (a batch without metrics): in the transaction that stores the batch's events.
+  void set_checkpoint(storage::Session& tx, const std::string& tenant_id, const std::string& id,
+                      const nlohmann::json& checkpoint);
   void request_stop(storage::Session& tx, const std::string& tenant_id, const std::string& id);
   // Ends a session (finished, stopped or failed) unless it already ended; false when it had.
   bool finish(storage::Session& tx, const std::string& tenant_id, const std::string& id, const std::string& state,
