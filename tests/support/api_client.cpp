@@ -1,5 +1,8 @@
 #include "support/api_client.hpp"
 
+#include "objects/backends.hpp"  // fetch_url
+#include "tyto/core/hash.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <thread>
@@ -49,6 +52,25 @@ nlohmann::json wait_for_state(std::uint16_t port, const std::string& id, const s
   INFO("job " << id << " is " << job.dump());
   REQUIRE(reached);
   return job;
+}
+
+std::string upload_object(std::uint16_t port, const std::string& purpose, const std::string& type,
+                          const std::string& bytes, const std::string& filename) {
+  auto declared = api(port, "POST", "/api/v1/uploads",
+                      {{"filename", filename},
+                       {"content_type", type},
+                       {"size", bytes.size()},
+                       {"purpose", purpose},
+                       {"sha256", sha256_hex(bytes)}});
+  INFO(declared.raw.body);
+  REQUIRE(declared.status == 201);
+  std::string url = declared.body["url"];
+  if (url.front() == '/') url = "http://127.0.0.1:" + std::to_string(port) + url;
+  REQUIRE(fetch_url(url, "PUT", bytes, {{"Content-Type", type}}).status == 200);
+  auto done = api(port, "POST", "/api/v1/uploads/" + declared.body["upload_id"].get<std::string>() + "/complete");
+  INFO(done.raw.body);
+  REQUIRE(done.status == 201);
+  return done.body["id"];
 }
 
 }  // namespace tyto::test

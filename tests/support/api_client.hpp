@@ -32,4 +32,9 @@ nlohmann::json get_job(std::uint16_t port, const std::string& id);
 nlohmann::json wait_for_state(std::uint16_t port, const std::string& id, const std::string& state,
                               std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+// An object through the upload flow (declare, PUT the bytes to the signed URL, complete), as the admin key;
+// fails the test unless each step succeeds. Returns the object's id.
+std::string upload_object(std::uint16_t port, const std::string& purpose, const std::string& type,
+                          const std::string& bytes, const std::string& filename);
+
 }  // namespace tyto::test

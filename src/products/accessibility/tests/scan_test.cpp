@@ -247,8 +247,8 @@ TEST_CASE("A scan of an uploaded DOM snapshot and screenshot renders offline and
               "<img id=\"tracker\" src=\"" + pages.url("/tracker.png") +
                   "\" alt=\"\"><script>document.body.insertAdjacentHTML('beforeend', '<img id=\"scripted\" "
                   "src=\"/photo.png\">');</script></main>");
-  const std::string dom_id = upload(port, "document", "text/html", dom, "page.html");
-  const std::string shot_id = upload(port, "capture", "image/png", png, "page.png");
+  const std::string dom_id = upload_object(port, "document", "text/html", dom, "page.html");
+  const std::string shot_id = upload_object(port, "capture", "image/png", png, "page.png");
   const int hits_before = pages.total_hits();
 
   const json scan = finished_scan(port, {{"dom_object_id", dom_id}, {"screenshot_object_id", shot_id}});

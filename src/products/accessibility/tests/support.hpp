@@ -51,26 +51,6 @@ inline void serve_pages(PageServer& pages) {
   });
 }
 
-// An object through the upload flow: declare, PUT the bytes to the signed URL, complete.
-inline std::string upload(std::uint16_t port, const std::string& purpose, const std::string& type,
-                          const std::string& bytes, const std::string& filename) {
-  auto declared = api(port, "POST", "/api/v1/uploads",
-                      {{"filename", filename},
-                       {"content_type", type},
-                       {"size", bytes.size()},
-                       {"purpose", purpose},
-                       {"sha256", sha256_hex(bytes)}});
-  INFO(declared.raw.body);
-  REQUIRE(declared.status == 201);
-  std::string url = declared.body["url"];
-  if (url.front() == '/') url = "http://127.0.0.1:" + std::to_string(port) + url;
-  REQUIRE(fetch_url(url, "PUT", bytes, {{"Content-Type", type}}).status == 200);
-  auto done = api(port, "POST", "/api/v1/uploads/" + declared.body["upload_id"].get<std::string>() + "/complete");
-  INFO(done.raw.body);
-  REQUIRE(done.status == 201);
-  return done.body["id"];
-}
-
 // Starts a scan and waits for it to end; returns the scan as GET /api/v1/scans/{id} answers.
 inline json finished_scan(std::uint16_t port, const json& body) {
   auto started = api(port, "POST", "/api/v1/scans", body);

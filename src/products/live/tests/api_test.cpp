@@ -22,7 +22,7 @@ TEST_CASE("Sources are validated, guarded and shown without their password", "[i
   CHECK(api(port, "POST", "/api/v1/sources", {{"kind", "satellite"}, {"name", "s"}}).status == 422);
   CHECK(api(port, "POST", "/api/v1/sources", {{"kind", "upload"}, {"name", "u"}, {"object_id", "nope"}}).status == 404);
   // A document is no video.
-  const auto doc = upload(port, "document", "application/json", "{}", "a.json");
+  const auto doc = upload_object(port, "document", "application/json", "{}", "a.json");
   auto wrong = api(port, "POST", "/api/v1/sources", {{"kind", "upload"}, {"name", "u"}, {"object_id", doc}});
   CHECK(wrong.status == 422);
 
@@ -207,7 +207,7 @@ TEST_CASE("A summary through a chat endpoint keeps only the statements that cite
   auto server =
       TytoProcess::serve(backend.args(live_args({"--products-live-chat-url", chat.url("/v1/chat/completions")})));
   const auto port = server->port();
-  const auto object = upload(port, "video", "video/mp4", read_file(face_video(dir.path(), 2)), "faces.mp4");
+  const auto object = upload_object(port, "video", "video/mp4", read_file(face_video(dir.path(), 2)), "faces.mp4");
   const auto source = create_source(port, {{"kind", "upload"}, {"name", "clip"}, {"object_id", object}});
   const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"faces"}}});
   REQUIRE(wait_state(port, id, {"finished", "failed"})["state"] == "finished");
@@ -229,7 +229,7 @@ TEST_CASE("A summary through a chat endpoint keeps only the statements that cite
   SqliteBackend backend2;
   auto broken = TytoProcess::serve(backend2.args(live_args({"--products-live-chat-url", chat.url("/nowhere")})));
   const auto p2 = broken->port();
-  const auto o2 = upload(p2, "video", "video/mp4", read_file(face_video(dir.path(), 2, "b.mp4")), "b.mp4");
+  const auto o2 = upload_object(p2, "video", "video/mp4", read_file(face_video(dir.path(), 2, "b.mp4")), "b.mp4");
   const auto s2 =
       start_session(p2, {{"source_id", create_source(p2, {{"kind", "upload"}, {"name", "b"}, {"object_id", o2}})},
                          {"pipelines", {"faces"}}});

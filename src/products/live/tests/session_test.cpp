@@ -20,7 +20,7 @@ TEMPLATE_TEST_CASE("An uploaded video's session detects and tracks faces, stores
   const auto video = read_file(face_video(dir.path()));
   auto server = TytoProcess::serve(backend.args(live_args()));
   const auto port = server->port();
-  const auto object = upload(port, "video", "video/mp4", video, "faces.mp4");
+  const auto object = upload_object(port, "video", "video/mp4", video, "faces.mp4");
   const auto source = create_source(port, {{"kind", "upload"}, {"name", "clip"}, {"object_id", object}});
   const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"faces", "track"}}, {"profile", "fast"}});
   const json done = wait_state(port, id, {"finished", "failed"});
@@ -133,7 +133,7 @@ TEST_CASE("Media that lies about its format is refused at upload, and a truncate
   CHECK(done.status == 415);
   // The first third of a real MP4 looks like one, and does not decode to the end.
   const std::string video = read_file(face_video(dir.path(), 4));
-  const auto object = upload(port, "video", "video/mp4", video.substr(0, video.size() / 3), "cut.mp4");
+  const auto object = upload_object(port, "video", "video/mp4", video.substr(0, video.size() / 3), "cut.mp4");
   const auto source = create_source(port, {{"kind", "upload"}, {"name", "cut"}, {"object_id", object}});
   const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"faces"}}});
   const json ended = wait_state(port, id, {"finished", "failed"});
@@ -149,7 +149,7 @@ TEST_CASE("A source larger than its profile allows fails the session, naming the
   const auto port = server->port();
   const auto big = dir.path() / "big.mp4";
   sh("ffmpeg -y -f lavfi -i color=c=gray:s=2560x1440:r=5:d=1 -c:v libx264 -pix_fmt yuv420p " + big.string());
-  const auto object = upload(port, "video", "video/mp4", read_file(big), "big.mp4");
+  const auto object = upload_object(port, "video", "video/mp4", read_file(big), "big.mp4");
   const auto source = create_source(port, {{"kind", "upload"}, {"name", "big"}, {"object_id", object}});
   // cpu-only takes up to 1920x1080; fast takes 2560x1440 and scales it to 1280x720.
   const auto refused = start_session(port, {{"source_id", source}, {"pipelines", {"motion"}}, {"profile", "cpu-only"}});
@@ -267,7 +267,7 @@ TEST_CASE("A session whose instance is killed is resumed by another without repe
                                                 "--jobs-rescue-interval-ms", "1000"};
   auto first = TytoProcess::serve(backend.args(live_args(fast_rescue)));
   const auto port = first->port();
-  const auto object = upload(port, "video", "video/mp4", video, "long.mp4");
+  const auto object = upload_object(port, "video", "video/mp4", video, "long.mp4");
   const auto source = create_source(port, {{"kind", "upload"}, {"name", "long"}, {"object_id", object}});
   // accurate: every frame is analysed, so the session takes a while.
   const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"faces"}}, {"profile", "accurate"}});
