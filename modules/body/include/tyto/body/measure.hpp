@@ -1,0 +1,81 @@
+// Body measurements from a front and a side photo: silhouettes (person masks), pose keypoints and the
+// card's scale in each photo.
+//
+// Widths (front) and depths (side) are read from the silhouettes at heights the keypoints define (the
+// chest at the armpits' level, the waist midway between the lowest rib and the top of the hip bone, the
+// hip at the greatest buttock protrusion, the neck at its base), scaled to millimetres by each photo's
+// card scale. Circumferences come from the width and depth by an ellipse model with documented
+// coefficients; height and inseam from keypoints. Each measurement carries its uncertainty (propagated
+// from the scale's uncertainty, the silhouette edge and the keypoints' scores) and a confidence; the
+// whole set carries an overall confidence and needs_review when any part is weak.
+// Thread-safe: no shared state. Never throws for content; missing parts give fewer measurements and
+// review reasons.
+#pragma once
+
+#include "tyto/body/geometry.hpp"
+#include "tyto/vision/image.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tyto::body {
+
+// COCO's 17 keypoints, the order MoveNet and most pose models use.
+inline constexpr std::array<std::string_view, 17> kKeypointNames = {
+    "nose",       "left_eye",    "right_eye",  "left_ear",  "right_ear",  "left_shoulder",
+    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
+    "right_hip",  "left_knee",   "right_knee", "left_ankle", "right_ankle"};
+
+struct Keypoint {
+  double x = 0;  // image pixels
+  double y = 0;
+  double score = 0;  // 0..1; below MeasureOptions::min_keypoint_score the point is treated as missing
+};
+using Keypoints = std::array<Keypoint, 17>;
+
+struct View {
+  vision::Image mask;  // 1 channel, the photo's size: >= 128 is the person
+  Keypoints keypoints{};
+  double px_per_mm = 0;  // the card's scale in this photo (0: no card, the view cannot be measured)
+  double px_per_mm_uncertainty = 0;
+  double mask_margin = 1;  // 0..1, the segmentation's confidence at the silhouette's edge (1: a hard mask)
+};
+
+struct MeasureOptions {
+  double min_keypoint_score = 0.3;
+  double review_below = 0.6;  // a measurement (or the overall confidence) below this needs review
+};
+
+struct Measurement {
+  std::string name;        // "height", "chest", "waist", "hip", "neck", "inseam", "shoulder_width", …
+  double value_cm = 0;
+  double uncertainty_cm = 0;  // one standard deviation
+  double confidence = 0;      // 0..1
+  std::string definition;     // ISO 8559-1 wording
+  std::string method;         // "keypoints", "silhouette width", "ellipse(width, depth)"
+  // Where it was measured, for drawing: segments in the front and side photos' pixels.
+  std::vector<std::pair<Point, Point>> front_lines;
+  std::vector<std::pair<Point, Point>> side_lines;
+};
+
+struct Measurements {
+  std::vector<Measurement> items;
+  double overall_confidence = 0;
+  double pose_quality = 0;  // 0..1, from the keypoints' scores and the pose's symmetry
+  std::string shape;        // body shape from the chest/waist/hip ratios: "hourglass", "pear", "inverted_triangle",
+                            // "rectangle", "apple"; empty when those are missing
+  bool needs_review = false;
+  std::vector<std::string> review_reasons;  // "low_scale_confidence", "pose_quality", "missing:waist", …
+};
+
+// The ellipse model: the circumference of an ellipse with axes width and depth (Ramanujan's second
+// approximation), times a per-site coefficient that corrects for the body's cross-section not being an
+// ellipse (documented in docs/modules/body.md with where each comes from).
+double ellipse_circumference(double width, double depth) noexcept;
+
+Measurements measure(const View& front, const View& side, const MeasureOptions& options = {});
+
+}  // namespace tyto::body
