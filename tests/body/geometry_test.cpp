@@ -1,7 +1,6 @@
 #include "tyto/body/geometry.hpp"
 
-#include <catch2/catch_approx.hpp>
-#include <catch2/catch_test_macros.hpp>
+#include <catch2/catch.hpp>
 
 using Catch::Approx;
 
