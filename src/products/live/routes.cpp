@@ -2,7 +2,7 @@
 #include "routes.hpp"
 
 #include "analysis.hpp"
-#include "multipart.hpp"
+#include "tyto/http/multipart.hpp"
 #include "summary.hpp"
 #include "tyto/api/auth_routes.hpp"
 #include "tyto/api/streams.hpp"
@@ -105,7 +105,7 @@ bool well_formed_seq(std::string_view c) {
 std::string image_bytes(const http::Request& req) {
   const auto type = std::string(req.headers.get("Content-Type").value_or(""));
   if (type.rfind("multipart/form-data", 0) == 0) {
-    auto part = multipart_field(type, req.body, "image");
+    auto part = http::multipart_field(type, req.body, "image");
     if (!part) {
       throw Error(ErrorCode::kValidationFailed, "no image",
                   {{"fields", {{"image", "a multipart field named image is required"}}}});

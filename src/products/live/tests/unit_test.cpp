@@ -1,8 +1,7 @@
 // The live product's parts without a server: the engine's bounded queues, drops and profile steps (with a
 // detector that is slow on purpose, besides the real ones the integration tests use), summaries from
-// events, multipart bodies and URLs shown without their password.
+// events and URLs shown without their password.
 #include "../engine.hpp"
-#include "../multipart.hpp"
 #include "../store.hpp"
 #include "../summary.hpp"
 #include "tyto/core/error.hpp"
@@ -180,19 +179,6 @@ TEST_CASE("A URL is shown without its password", "[unit][live]") {
   CHECK(shown_url("rtsp://cam.example/live") == "rtsp://cam.example/live");
   CHECK(shown_url("http://user@host/x") == "http://user@host/x");
   CHECK(shown_url("rtsp://a:b@c/d?e=f@g") == "rtsp://a:***@c/d?e=f@g");
-}
-
-TEST_CASE("A multipart body yields the named field and refuses a broken one", "[unit][live]") {
-  const std::string type = "multipart/form-data; boundary=XyZ";
-  const std::string body =
-      "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n"
-      "--XyZ\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
-      "\xff\xd8 bytes\r\n with CRLF\r\n--XyZ--\r\n";
-  CHECK(multipart_field(type, body, "image") == std::string("\xff\xd8 bytes\r\n with CRLF"));
-  CHECK(multipart_field(type, body, "note") == std::string("hello"));
-  CHECK(multipart_field(type, body, "other") == std::nullopt);
-  CHECK_THROWS_AS(multipart_field("multipart/form-data", body, "image"), Error);
-  CHECK_THROWS_AS(multipart_field(type, body.substr(0, 80), "image"), Error);
 }
 
 TEST_CASE("A template summary cites the events each statement rests on", "[unit][live][summary]") {
