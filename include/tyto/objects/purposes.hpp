@@ -8,7 +8,8 @@
 //   document   application/json, text/csv, text/html         50 MiB    kept
 //   capture    image/jpeg, image/png, image/webp             25 MiB    24 h, unless the upload said keep: true
 //   reference  image/jpeg, image/png, image/webp             25 MiB    kept
-//   export     application/zip, application/json             2 GiB     7 days
+//   export     application/zip, application/json,            2 GiB     7 days
+//              application/pdf, text/csv
 //
 // UploadsConfig::retention_hours overrides the retention per purpose (0: kept).
 #pragma once
