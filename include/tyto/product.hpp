@@ -27,6 +27,8 @@
 #include "tyto/core/embedded.hpp"
 #include "tyto/pipeline/stage.hpp"
 
+#include <chrono>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -101,6 +103,10 @@ struct Services {
   // The build's modules, as main lists them. A product that builds on a module (the accessibility auditor on
   // the browser's renderer) finds it with module<T>(); products never reach each other this way.
   std::span<pipeline::Module* const> modules;
+  // A signed link that lets anyone holding it download the object until it expires, as
+  // POST /api/v1/objects/{id}/share answers: {"url", "expires_at"}. For an object of the tenant the
+  // caller already checked. Thread-safe; does not block.
+  std::function<nlohmann::json(std::string_view object_id, std::chrono::seconds ttl)> share_link;
 
   // The module of type M, or nullptr when the build left it out.
   template <class M>

@@ -1,12 +1,11 @@
 #include "tyto/api/personal_data_routes.hpp"
 
 #include "tyto/api/auth_routes.hpp"
+#include "tyto/api/zip_writer.hpp"
 #include "tyto/core/error.hpp"
 #include "tyto/core/ids.hpp"
 #include "tyto/core/time.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -20,52 +19,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kPipeline = "platform.user_export";
-
-// A ZIP being written to a file through libarchive.
-class ZipWriter {
- public:
-  explicit ZipWriter(const std::filesystem::path& path) : a_(archive_write_new()) {
-    if (!a_ || archive_write_set_format_zip(a_) != ARCHIVE_OK ||
-        archive_write_open_filename(a_, path.c_str()) != ARCHIVE_OK) {
-      throw Error(ErrorCode::kInternal, "cannot create the export archive: " + error());
-    }
-  }
-  ~ZipWriter() {
-    if (a_) archive_write_free(a_);
-  }
-  ZipWriter(const ZipWriter&) = delete;
-  ZipWriter& operator=(const ZipWriter&) = delete;
-
-  // Starts an entry of `size` bytes; then write() exactly that many.
-  void begin(const std::string& name, std::uint64_t size) {
-    std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(), archive_entry_free);
-    archive_entry_set_pathname(e.get(), name.c_str());
-    archive_entry_set_size(e.get(), static_cast<la_int64_t>(size));
-    archive_entry_set_filetype(e.get(), AE_IFREG);
-    archive_entry_set_perm(e.get(), 0644);
-    archive_entry_set_mtime(e.get(), static_cast<time_t>(now_micros() / 1'000'000), 0);
-    if (archive_write_header(a_, e.get()) != ARCHIVE_OK)
-      throw Error(ErrorCode::kInternal, "export archive: " + error());
-  }
-  void write(std::string_view bytes) {
-    if (archive_write_data(a_, bytes.data(), bytes.size()) < 0)
-      throw Error(ErrorCode::kInternal, "export archive: " + error());
-  }
-  void add(const std::string& name, std::string_view bytes) {
-    begin(name, bytes.size());
-    write(bytes);
-  }
-  void close() {
-    if (archive_write_close(a_) != ARCHIVE_OK) throw Error(ErrorCode::kInternal, "export archive: " + error());
-  }
-
- private:
-  std::string error() const {
-    const char* e = a_ ? archive_error_string(a_) : nullptr;
-    return e ? e : "unknown error";
-  }
-  archive* a_;
-};
 
 json rows_json(storage::Database& db, std::string_view sql, const storage::Params& params) {
   json out = json::array();

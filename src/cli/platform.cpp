@@ -1,5 +1,7 @@
 #include "cli/platform.hpp"
 
+#include "api/detail/signed_urls.hpp"
+
 #include "tyto/api/auth_routes.hpp"
 #include "tyto/api/docs_routes.hpp"
 #include "tyto/api/jobs_routes.hpp"
@@ -190,6 +192,12 @@ Platform::Platform(const Config& config, const Components& components, Environme
   services_ = std::make_unique<Services>(Services{config_, *db_, *catalog_, *events_, *streams_, *submitter_,
                                                   *schedules_, *audit_, *outbox_, *secrets_, outbound_,
                                                   *outbound_client_, registry_, module_list_});
+  services_->share_link = [this](std::string_view object_id, std::chrono::seconds ttl) {
+    const std::int64_t expires = now_micros() / 1'000'000 + ttl.count();
+    return nlohmann::json{
+        {"url", api::detail::share_url(auth_->keys().share_url, config_.public_url, object_id, expires)},
+        {"expires_at", format_rfc3339(expires * 1'000'000)}};
+  };
 
   for (auto& m : modules_) m->register_stages(stages_);
   stages_.add(outbox_->stage());
