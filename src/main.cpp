@@ -19,6 +19,9 @@
 #if TYTO_WITH_LIVE
 #include "products/live/live.hpp"
 #endif
+#if TYTO_WITH_CAPTURES
+#include "products/captures/captures.hpp"
+#endif
 
 int main(int argc, char** argv) {
   tyto::cli::Components components;
@@ -36,6 +39,9 @@ int main(int argc, char** argv) {
 #endif
 #if TYTO_WITH_LIVE
   components.product<tyto::products::Live>();
+#endif
+#if TYTO_WITH_CAPTURES
+  components.product<tyto::products::Captures>();
 #endif
   return tyto::cli::run(argc, argv, components);
 }
