@@ -113,12 +113,31 @@ TEST_CASE("Long tables continue on new pages, their header repeated and every pa
     CHECK(count(text, fmt::format("{:.1f} cm ± {:.1f} cm", 60 + i * 1.5, 1 + (i % 4) * 0.5)) == 1);
   }
   for (int i = 0; i < 60; ++i) CHECK(count(text, fmt::format("Note {}:", i)) == 1);
-  // No row is cut by a page break: each page's text ends with its footer, after the last row's text.
+  // Each page carries its own number, and no row is cut by a page break: on every page each history row's first
+  // line ("Note i:") comes with its last ("second line").
+  const std::regex note_start("Note \\d+:");
+  int notes = 0;
   for (int page = 1; page <= pages; ++page) {
     const auto r = run_command(fmt::format("pdftotext -f {} -l {} {} -", page, page, quote(pdf.string())));
     REQUIRE(r.status == 0);
     const std::string page_text = std::regex_replace(r.out, std::regex("\\s+"), " ");
+    CAPTURE(page);
     CHECK(page_text.find(fmt::format("Page {} of {}", page, pages)) != std::string::npos);
+    const auto row_starts =
+        std::distance(std::sregex_iterator(page_text.begin(), page_text.end(), note_start), std::sregex_iterator());
+    CHECK(row_starts == static_cast<long>(count(page_text, "second line")));
+    notes += static_cast<int>(row_starts);
+  }
+  CHECK(notes == 60);
+  // Nothing is drawn into the gap above the footer's rule (784–792 pt from the top): no row overflows a page.
+  for (int page = 1; page <= pages; ++page) {
+    const Raster raster = render_page(pdf, page, 72);
+    long inked = 0;
+    for (int y = 786; y <= 790; ++y) {
+      for (int x = 0; x < raster.width; ++x) inked += raster.at(x, y) != 0xFFFFFF;
+    }
+    CAPTURE(page);
+    CHECK(inked == 0);
   }
   // More rows, more pages.
   CHECK(pdf_pages(write_pdf(dir, "longer.pdf", sample_sheet(40, 200, true))) > pages);
