@@ -26,3 +26,4 @@ TYTO_BENCH_IO_THREADS=1 TYTO_BENCH_ACCESS_LOG=false "$here/http_health.sh" "$bui
 "$here/accessibility_e2e.py" "$build_dir"
 "$here/live.sh" "$build_dir"
 "$here/media.sh" "$build_dir"
+"$here/captures_sheet.sh" "$build_dir"
