@@ -22,6 +22,11 @@ namespace tyto::products::captures {
 namespace {
 
 using nlohmann::json;
+using tyto::captures::render_csv;
+using tyto::captures::render_pdf;
+using tyto::captures::Sheet;
+using tyto::captures::SheetMeasurement;
+using tyto::captures::SheetSilhouette;
 
 // The label a sheet shows for a measurement name.
 std::string label_of(const std::string& name) {
