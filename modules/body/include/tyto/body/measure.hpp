@@ -25,9 +25,9 @@ namespace tyto::body {
 
 // COCO's 17 keypoints, the order MoveNet and most pose models use.
 inline constexpr std::array<std::string_view, 17> kKeypointNames = {
-    "nose",       "left_eye",    "right_eye",  "left_ear",  "right_ear",  "left_shoulder",
+    "nose",           "left_eye",   "right_eye",   "left_ear",   "right_ear",   "left_shoulder",
     "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
-    "right_hip",  "left_knee",   "right_knee", "left_ankle", "right_ankle"};
+    "right_hip",      "left_knee",  "right_knee",  "left_ankle", "right_ankle"};
 
 struct Keypoint {
   double x = 0;  // image pixels
@@ -50,7 +50,7 @@ struct MeasureOptions {
 };
 
 struct Measurement {
-  std::string name;        // "height", "chest", "waist", "hip", "neck", "inseam", "shoulder_width", …
+  std::string name;  // "height", "chest", "waist", "hip", "neck", "inseam", "shoulder_width", …
   double value_cm = 0;
   double uncertainty_cm = 0;  // one standard deviation
   double confidence = 0;      // 0..1
@@ -59,6 +59,11 @@ struct Measurement {
   // Where it was measured, for drawing: segments in the front and side photos' pixels.
   std::vector<std::pair<Point, Point>> front_lines;
   std::vector<std::pair<Point, Point>> side_lines;
+  // For the circumferences: the front width and side depth the ellipse model was given (0 otherwise), and
+  // whether the front width line met an arm (or a hand) and was cut at the arm's edge.
+  double width_cm = 0;
+  double depth_cm = 0;
+  bool arm_cut = false;
 };
 
 struct Measurements {
@@ -74,7 +79,14 @@ struct Measurements {
 // The ellipse model: the circumference of an ellipse with axes width and depth (Ramanujan's second
 // approximation), times a per-site coefficient that corrects for the body's cross-section not being an
 // ellipse (documented in docs/modules/body.md with where each comes from).
+// ellipse_circumference is the plain perimeter (width and depth are the full axes, any unit);
+// measure() multiplies it by circumference_coefficient(site): "chest", "waist", "hip", "neck" (1 for others).
 double ellipse_circumference(double width, double depth) noexcept;
+double circumference_coefficient(std::string_view site) noexcept;
+
+// The body shape from the chest, waist and hip circumferences (any one unit), by the rules in
+// docs/modules/body.md; empty when one of them is not positive.
+std::string body_shape(double chest, double waist, double hip);
 
 Measurements measure(const View& front, const View& side, const MeasureOptions& options = {});
 
