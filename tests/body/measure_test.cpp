@@ -586,6 +586,8 @@ TEST_CASE("Silhouette measurements over random bodies, scales and noise stay wit
   line("inseam error", inseam_mm, "mm");
 
   CHECK(measured == 4 * cases);
+  CHECK(cut >= cases / 2);  // every body with touching arms has its chest cut
+  CHECK(percentile(cut_width_mm, 0.95) < 20);
   CHECK(height_mm.size() == static_cast<std::size_t>(cases));
   CHECK(inseam_mm.size() == static_cast<std::size_t>(cases));
   CHECK(percentile(width_pct, 0.5) < 1.0);

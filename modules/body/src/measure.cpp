@@ -1,5 +1,6 @@
 #include "tyto/body/measure.hpp"
 
+#include "detail/measure_model.hpp"
 #include "detail/silhouette.hpp"
 
 #include <algorithm>
@@ -319,34 +320,9 @@ Extent extent(const ViewData& v) {
   return e;
 }
 
-const char* definition(std::string_view name) {
-  if (name == "height")
-    return "Body height (stature): vertical distance from the highest point of the head (vertex) to the standing "
-           "surface, standing erect with feet together.";
-  if (name == "chest")
-    return "Chest girth: horizontal girth measured under the armpits (axillae), over the shoulder blades and across "
-           "the chest, with the arms hanging down.";
-  if (name == "waist")
-    return "Waist girth: horizontal girth at waist level, midway between the lowest rib and the top of the hip bone "
-           "(iliac crest).";
-  if (name == "hip")
-    return "Hip girth: horizontal girth at the level of the greatest lateral protrusion of the buttocks.";
-  if (name == "neck")
-    return "Neck base girth: girth around the base of the neck, over the cervicale, the neck-shoulder points and the "
-           "top of the jugular notch (here: the horizontal girth just above where the neck meets the shoulders).";
-  if (name == "inseam") return "Inside leg length: vertical distance from the crotch to the standing surface.";
-  if (name == "shoulder_width")
-    return "Shoulder width: straight distance between the left and right shoulder points (here: the shoulder joint "
-           "keypoints).";
-  if (name == "arm_length")
-    return "Arm length: distance from the shoulder point over the elbow to the wrist (here: the sum of the upper "
-           "arm and forearm keypoint segments).";
-  return "";
-}
-
 Measurement base(std::string name, std::string method) {
   Measurement m;
-  m.definition = definition(name);
+  m.definition = detail::iso_definition(name);
   m.name = std::move(name);
   m.method = std::move(method);
   return m;
@@ -366,7 +342,7 @@ Measurement girth(const ViewData& front, const ViewData& side, const Site& site)
   const double p = ellipse_circumference(w, d);
   const double dpdw = (ellipse_circumference(w + 0.5, d) - ellipse_circumference(w - 0.5, d));
   const double dpdd = (ellipse_circumference(w, d + 0.5) - ellipse_circumference(w, d - 0.5));
-  const double k_sigma = site.name == "neck" ? 0.02 : 0.03;  // the coefficient's own uncertainty (docs)
+  const double k_sigma = detail::circumference_coefficient_sigma(site.name);
   const double sigma = std::sqrt(std::pow(k * dpdw * sw, 2) + std::pow(k * dpdd * sd, 2) + std::pow(p * k_sigma, 2));
   m.value_cm = k * p / 10;
   m.uncertainty_cm = sigma / 10;
@@ -409,31 +385,6 @@ std::optional<Measurement> height_of(const ViewData& v, const Extent& e, std::ve
 }
 
 }  // namespace
-
-double ellipse_circumference(double width, double depth) noexcept {
-  const double a = std::abs(width) / 2;
-  const double b = std::abs(depth) / 2;
-  if (a + b <= 0) return 0;
-  const double h = std::pow((a - b) / (a + b), 2);
-  return std::numbers::pi * (a + b) * (1 + 3 * h / (10 + std::sqrt(4 - 3 * h)));
-}
-
-double circumference_coefficient(std::string_view site) noexcept {
-  if (site == "chest") return 1.03;
-  if (site == "waist") return 1.02;
-  if (site == "hip") return 1.03;
-  return 1.0;  // "neck" and anything else
-}
-
-std::string body_shape(double chest, double waist, double hip) {
-  if (!(chest > 0) || !(waist > 0) || !(hip > 0)) return "";
-  const double larger = std::max(chest, hip);
-  if (waist >= 0.9 * larger) return "apple";
-  if (std::abs(chest - hip) <= 0.05 * larger && waist <= 0.75 * larger) return "hourglass";
-  if (hip - chest > 0.05 * hip) return "pear";
-  if (chest - hip > 0.05 * chest) return "inverted_triangle";
-  return "rectangle";
-}
 
 Measurements measure(const View& front_view, const View& side_view, const MeasureOptions& options) {
   Measurements out;

@@ -5,9 +5,9 @@
 // chest at the armpits' level, the waist midway between the lowest rib and the top of the hip bone, the
 // hip at the greatest buttock protrusion, the neck at its base), scaled to millimetres by each photo's
 // card scale. Circumferences come from the width and depth by an ellipse model with documented
-// coefficients; height and inseam from keypoints. Each measurement carries its uncertainty (propagated
-// from the scale's uncertainty, the silhouette edge and the keypoints' scores) and a confidence; the
-// whole set carries an overall confidence and needs_review when any part is weak.
+// coefficients; height and inseam from the front silhouette, shoulder width and arm length from keypoints. Each
+// measurement carries its uncertainty (propagated from the scale's uncertainty, the silhouette edge and the keypoints'
+// scores) and a confidence; the whole set carries an overall confidence and needs_review when any part is weak.
 // Thread-safe: no shared state. Never throws for content; missing parts give fewer measurements and
 // review reasons.
 #pragma once
@@ -69,11 +69,15 @@ struct Measurement {
 struct Measurements {
   std::vector<Measurement> items;
   double overall_confidence = 0;
-  double pose_quality = 0;  // 0..1, from the keypoints' scores and the pose's symmetry
+  double pose_quality = 0;  // 0..1, from the keypoints' scores, the pose's symmetry, the two photos' heights
   std::string shape;        // body shape from the chest/waist/hip ratios: "hourglass", "pear", "inverted_triangle",
                             // "rectangle", "apple"; empty when those are missing
   bool needs_review = false;
-  std::vector<std::string> review_reasons;  // "low_scale_confidence", "pose_quality", "missing:waist", …
+  // Sorted, each once: "no_mask:front", "no_scale:side", "no_torso_keypoints:side" (shoulders or hips not
+  // found), "low_scale_confidence", "cut_off:head", "cut_off:feet", "height_mismatch" (the photos' heights
+  // differ by more than 3 %), "pose_quality", "missing:<name>" (of height, chest, waist, hip, neck, inseam,
+  // shoulder_width), "low_confidence:<name>", "low_confidence" (overall). needs_review is !review_reasons.empty().
+  std::vector<std::string> review_reasons;
 };
 
 // The ellipse model: the circumference of an ellipse with axes width and depth (Ramanujan's second
@@ -88,6 +92,9 @@ double circumference_coefficient(std::string_view site) noexcept;
 // docs/modules/body.md; empty when one of them is not positive.
 std::string body_shape(double chest, double waist, double hip);
 
+// front: the person facing the camera, arms hanging; side: in profile. Each view's mask, keypoints and scale
+// belong to its own photo. Items come in the order height, chest, waist, hip, neck, inseam, shoulder_width,
+// arm_length, less those that could not be measured.
 Measurements measure(const View& front, const View& side, const MeasureOptions& options = {});
 
 }  // namespace tyto::body
