@@ -446,7 +446,7 @@ Measurements measure(const View& front_view, const View& side_view, const Measur
     const auto crotch = detail::crotch_row(front.silhouette, static_cast<int>(start), x, 0.3 * front.torso);
     if (crotch && *crotch > front.hip_y - 0.2 * front.torso && *crotch < front_extent.bottom) {
       Measurement m = base("inseam", "silhouette crotch to floor");
-      const auto [mm, sigma] = front.to_mm(front_extent.bottom + 1 - *crotch, 2 * front.edge_sigma());
+      const auto [mm, sigma] = front.to_mm(front_extent.bottom + 1 - *crotch, std::hypot(front.edge_sigma(), front.edge_sigma()));
       m.value_cm = mm / 10;
       m.uncertainty_cm = sigma / 10;
       m.confidence = front.scale_confidence() * (0.5 + 0.5 * clamp01(front_view.mask_margin)) *
