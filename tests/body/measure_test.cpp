@@ -435,6 +435,16 @@ TEST_CASE("Missing keypoints give fewer measurements and say why", "[body]") {
     CHECK_FALSE(find(ms, "arm_length"));
     CHECK(find(ms, "chest"));
   }
+  SECTION("keypoints far outside the photo or not numbers count as missing") {
+    front.view.keypoints[9] = {1e12, -1e12, 0.9};
+    front.view.keypoints[7] = {std::nan(""), 10, 0.9};
+    side.view.keypoints[11] = {5, 1e15, 0.9};
+    side.view.keypoints[12] = {5, 1e15, 0.9};
+    const auto ms = tyto::body::measure(front.view, side.view);
+    CHECK(find(ms, "height"));
+    CHECK_FALSE(find(ms, "chest"));
+    CHECK(has_reason(ms, "no_torso_keypoints:side"));
+  }
   SECTION("an empty mask and no keypoints: nothing measured, no exception") {
     View empty;
     const auto ms = tyto::body::measure(empty, empty);

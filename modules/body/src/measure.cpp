@@ -84,7 +84,10 @@ struct ViewData {
 
   ViewData(const View& v, const MeasureOptions& o) : view(v), options(o), silhouette(v.mask) {}
 
-  bool valid(int k) const { return view.keypoints[k].score >= options.min_keypoint_score; }
+  bool valid(int k) const {
+    const Keypoint& p = view.keypoints[k];
+    return p.score >= options.min_keypoint_score && std::isfinite(p.x) && std::isfinite(p.y);
+  }
   Point at(int k) const { return {view.keypoints[k].x, view.keypoints[k].y}; }
   double score(int k) const { return view.keypoints[k].score; }
   bool scaled() const { return view.px_per_mm > 0 && std::isfinite(view.px_per_mm); }
@@ -114,7 +117,10 @@ struct ViewData {
     hip_y = hip_mid.y;
     torso = hip_y - shoulder_y;
     frame_score = std::min(shoulders->second, hips->second);
-    framed = torso > 8 && std::abs(hip_mid.x - shoulder_mid.x) < torso;
+    auto inside = [&](Point p) {
+      return p.x >= 0 && p.y >= 0 && p.x < silhouette.width() && p.y < silhouette.height();
+    };
+    framed = torso > 8 && std::abs(hip_mid.x - shoulder_mid.x) < torso && inside(shoulder_mid) && inside(hip_mid);
   }
 
   void find_arms() {
@@ -243,8 +249,8 @@ Sample sample(const ViewData& v, double t, bool arms, double max_distance_t = 0.
 
 // The widest (front) or deepest / most protruding at the back (side) row in [t0, t1]: its t.
 std::optional<double> extreme_level(const ViewData& v, double t0, double t1, bool arms, int facing) {
-  const int y0 = static_cast<int>(std::floor(v.y_at(t0)));
-  const int y1 = static_cast<int>(std::ceil(v.y_at(t1)));
+  const int y0 = std::max(0, static_cast<int>(std::floor(v.y_at(t0))));
+  const int y1 = std::min(v.silhouette.height() - 1, static_cast<int>(std::ceil(v.y_at(t1))));
   std::vector<double> value;
   std::vector<int> ys;
   for (int y = y0; y <= y1; ++y) {
@@ -275,7 +281,9 @@ std::optional<double> extreme_level(const ViewData& v, double t0, double t1, boo
 std::optional<double> neck_level(const ViewData& v, double top, double bottom, double cx) {
   std::vector<double> widths;
   std::vector<int> ys;
-  for (int y = static_cast<int>(top); y < static_cast<int>(bottom); ++y) {
+  const int first = static_cast<int>(std::clamp(top, 0.0, static_cast<double>(v.silhouette.height())));
+  const int last = static_cast<int>(std::clamp(bottom, 0.0, static_cast<double>(v.silhouette.height())));
+  for (int y = first; y < last; ++y) {
     const auto run = v.silhouette.run_at(y, cx, 0.1 * v.torso);
     if (!run) continue;
     widths.push_back(run->width());
@@ -446,7 +454,8 @@ Measurements measure(const View& front_view, const View& side_view, const Measur
     const auto crotch = detail::crotch_row(front.silhouette, static_cast<int>(start), x, 0.3 * front.torso);
     if (crotch && *crotch > front.hip_y - 0.2 * front.torso && *crotch < front_extent.bottom) {
       Measurement m = base("inseam", "silhouette crotch to floor");
-      const auto [mm, sigma] = front.to_mm(front_extent.bottom + 1 - *crotch, std::hypot(front.edge_sigma(), front.edge_sigma()));
+      const auto [mm, sigma] =
+          front.to_mm(front_extent.bottom + 1 - *crotch, std::hypot(front.edge_sigma(), front.edge_sigma()));
       m.value_cm = mm / 10;
       m.uncertainty_cm = sigma / 10;
       m.confidence = front.scale_confidence() * (0.5 + 0.5 * clamp01(front_view.mask_margin)) *

@@ -129,8 +129,8 @@ std::vector<double> arm_half_widths(const Silhouette& s, const std::vector<Point
     const Point b = line[i + 1];
     // The first rows of the upper arm are the shoulder, where arm and torso are one.
     const double skip = i == 0 ? 0.25 * std::abs(b.y - a.y) : 0;
-    const int first = static_cast<int>(std::ceil(std::min(a.y, b.y) + skip));
-    const int last = static_cast<int>(std::floor(std::max(a.y, b.y)));
+    const int first = static_cast<int>(std::clamp(std::ceil(std::min(a.y, b.y) + skip), 0.0, 1.0 * s.height()));
+    const int last = static_cast<int>(std::clamp(std::floor(std::max(a.y, b.y)), -1.0, s.height() - 1.0));
     std::vector<double> halves;
     for (int y = first; y <= last; ++y) {
       if (std::abs(b.y - a.y) < 1e-9) break;
