@@ -481,6 +481,44 @@ TEST_CASE("A card scale of low confidence asks for review", "[body]") {
   CHECK_FALSE(find(unscaled, "chest"));
 }
 
+TEST_CASE("A side photo facing the other way measures the same", "[body]") {
+  Body body;
+  body.torso = Torso::hourglass;
+  const Render front = draw_front(body, 2.6);
+  const Render side = draw_side(body, 2.9);
+  Render mirrored = side;
+  auto& m = mirrored.view.mask;
+  for (int y = 0; y < m.height; ++y) {
+    auto row = m.pixels.begin() + static_cast<std::ptrdiff_t>(y) * m.width;
+    std::reverse(row, row + m.width);
+  }
+  for (auto& k : mirrored.view.keypoints) k.x = m.width - k.x;
+  const auto a = tyto::body::measure(front.view, side.view);
+  const auto b = tyto::body::measure(front.view, mirrored.view);
+  for (const char* name : {"chest", "waist", "hip", "neck"}) {
+    INFO(name);
+    REQUIRE(find(a, name));
+    REQUIRE(find(b, name));
+    CHECK(find(b, name)->depth_cm == Approx(find(a, name)->depth_cm).margin(0.1));
+    CHECK(find(b, name)->value_cm == Approx(find(a, name)->value_cm).margin(0.2));
+  }
+}
+
+TEST_CASE("A soft silhouette edge widens the uncertainty and lowers the confidence", "[body]") {
+  Body body;
+  Render front = draw_front(body, 2.5);
+  Render side = draw_side(body, 2.5);
+  const auto hard = tyto::body::measure(front.view, side.view);
+  front.view.mask_margin = 0.3;
+  side.view.mask_margin = 0.3;
+  const auto soft = tyto::body::measure(front.view, side.view);
+  for (const char* name : {"chest", "waist", "hip", "neck", "height", "inseam"}) {
+    INFO(name);
+    CHECK(find(soft, name)->uncertainty_cm > find(hard, name)->uncertainty_cm);
+    CHECK(find(soft, name)->confidence < find(hard, name)->confidence);
+  }
+}
+
 TEST_CASE("A pose whose two photos disagree on the height is flagged", "[body]") {
   Body body;
   Render front = draw_front(body, 2.5);
