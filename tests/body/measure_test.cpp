@@ -402,6 +402,33 @@ TEST_CASE("Arms touching the torso's sides are cut away from the front widths", 
   }
 }
 
+TEST_CASE("Arms touching the torso are cut where the silhouette widens when their keypoints are missing", "[body]") {
+  // The upper arm meets the chest with free rows above and below it (the capsule's and the hourglass's
+  // shoulders); an arm merged with the torso over more than 0.06 torso of height is not cut (docs).
+  for (const Torso torso : {Torso::capsule, Torso::hourglass}) {
+    Body body;
+    body.torso = torso;
+    body.arms = Arms::touching;
+    Render front = draw_front(body, 2.7);
+    const Render side = draw_side(body, 2.3);
+    const auto with_arms = tyto::body::measure(front.view, side.view);
+    for (int k : {7, 8, 9, 10}) front.view.keypoints[k].score = 0;
+    const auto ms = tyto::body::measure(front.view, side.view);
+    const auto* chest = find(ms, "chest");
+    REQUIRE(chest);
+    CHECK(chest->arm_cut);
+    const auto e = girth_error(body, front, side, *chest);
+    CHECK(std::abs(e.width_mm) < 8);
+    CHECK(chest->confidence < find(with_arms, "chest")->confidence);
+    for (const char* name : {"waist", "hip"}) {
+      INFO(name);
+      REQUIRE(find(ms, name));
+      CHECK(std::abs(girth_error(body, front, side, *find(ms, name)).width_mm) < 8);
+    }
+    CHECK_FALSE(find(ms, "arm_length"));
+  }
+}
+
 TEST_CASE("Missing keypoints give fewer measurements and say why", "[body]") {
   Body body;
   Render front = draw_front(body, 2.8);

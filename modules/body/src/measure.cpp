@@ -45,7 +45,8 @@ constexpr double kHipFrontBand = 0.06;   // the widest front row within this of 
 constexpr double kSampleBand = 0.012;    // widths are the median of the rows within this of a level
 constexpr double kArmFallback = 0.13;    // an arm's half-width, of the shoulder distance, when no row shows it
 constexpr double kHandFromWrist = 0.74;  // the hand tip beyond the wrist, of the forearm (0.108 H / 0.146 H)
-constexpr double kNeckFlare = 1.08;      // the neck ends where the width passes this times its narrowest
+constexpr double kArmJump = 0.04;    // without arm keypoints, a row reaching this far past the seen edge holds an arm
+constexpr double kNeckFlare = 1.08;  // the neck ends where the width passes this times its narrowest
 
 constexpr std::string_view kRequired[] = {"height", "chest", "waist", "hip", "neck", "inseam", "shoulder_width"};
 
@@ -176,14 +177,39 @@ struct Sample {
   double right = 0;
 };
 
+// A side of the front photo's row that no arm line reaches (the arm's keypoints missing) is cut where the
+// torso's edge is seen in nearby rows with the arm hanging free, when the row reaches well beyond it: the
+// silhouette widening suddenly where an arm meets the torso.
+void cut_unseen_arms(const ViewData& v, int y, double cx, double max_distance, int reach, detail::TorsoRow& row) {
+  bool covered[2] = {false, false};  // left, right
+  for (const Arm& arm : v.arms)
+    if (const auto hit = arm.at(y + 0.5)) covered[hit->x > cx ? 1 : 0] = true;
+  const double jump = std::max(3.0, kArmJump * v.torso);
+  for (const bool right : {false, true}) {
+    if (covered[right ? 1 : 0]) continue;
+    const auto edge = detail::edge_from_free_rows(v.silhouette, y, cx, max_distance, right, reach,
+                                                  std::max(3, static_cast<int>(0.04 * v.torso)));
+    if (!edge) continue;
+    if (right && row.right > *edge + jump) {
+      row.right = *edge;
+      row.cut_right = true;
+    } else if (!right && row.left < *edge - jump) {
+      row.left = *edge;
+      row.cut_left = true;
+    }
+  }
+}
+
 // The torso row at y with each arm cut refined from the nearest rows above and below where that side was not
 // touched by an arm (the torso's edge interpolated between them), when both lie within reach.
 detail::TorsoRow refined_row(const ViewData& v, int y, double cx, double max_distance, bool arms) {
   static const std::vector<Arm> kNoArms;
   const auto& arm_list = arms ? v.arms : kNoArms;
   auto row = detail::torso_row(v.silhouette, y, cx, arm_list, max_distance);
-  if (!row.found || (!row.cut_left && !row.cut_right)) return row;
+  if (!row.found) return row;
   const int reach = std::max(2, static_cast<int>(0.06 * v.torso));
+  if (arms) cut_unseen_arms(v, y, cx, max_distance, reach, row);
+  if (!row.cut_left && !row.cut_right) return row;
   for (const bool left_side : {true, false}) {
     if (left_side ? !row.cut_left : !row.cut_right) continue;
     std::optional<std::pair<int, double>> above, below;

@@ -171,6 +171,55 @@ std::vector<double> arm_half_widths(const Silhouette& s, const std::vector<Point
 }
 
 namespace {
+// The torso's edge on one side of row y when a separate, narrower run (an arm) stands apart on that side.
+std::optional<double> free_edge(const Silhouette& s, int y, double centre_x, double max_distance, bool right_side) {
+  const auto torso = s.run_at(y, centre_x, max_distance);
+  if (!torso) return std::nullopt;
+  for (const Run& r : s.runs(y)) {
+    const bool beside = right_side ? r.x0 >= torso->x1 : r.x1 <= torso->x0;
+    if (!beside || r.width() >= torso->width() / 2) continue;
+    const double gap = right_side ? r.x0 - torso->x1 : torso->x0 - r.x1;
+    if (gap <= torso->width()) return right_side ? torso->x1 : torso->x0;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<double> edge_from_free_rows(const Silhouette& s, int y, double centre_x, double max_distance,
+                                          bool right_side, int reach, int fit_rows) {
+  if (free_edge(s, y, centre_x, max_distance, right_side)) return std::nullopt;
+  std::optional<std::pair<int, double>> above, below;
+  for (int d = 1; d <= reach && (!above || !below); ++d) {
+    if (!above)
+      if (const auto e = free_edge(s, y - d, centre_x, max_distance, right_side)) above = std::make_pair(y - d, *e);
+    if (!below)
+      if (const auto e = free_edge(s, y + d, centre_x, max_distance, right_side)) below = std::make_pair(y + d, *e);
+  }
+  if (above && below) {
+    const double f = static_cast<double>(y - above->first) / (below->first - above->first);
+    return above->second + f * (below->second - above->second);
+  }
+  if (!above && !below) return std::nullopt;
+  // One side only: a least-squares line through the free rows beyond the nearest one.
+  const auto& [start, edge] = above ? *above : *below;
+  const int step = above ? -1 : 1;
+  double n = 0, sy = 0, se = 0, syy = 0, sye = 0;
+  for (int k = 0, row = start; k < fit_rows; ++k, row += step) {
+    const auto e = free_edge(s, row, centre_x, max_distance, right_side);
+    if (!e) continue;
+    n += 1;
+    sy += row;
+    se += *e;
+    syy += 1.0 * row * row;
+    sye += row * *e;
+  }
+  const double denominator = n * syy - sy * sy;
+  if (n < 3 || std::abs(denominator) < 1e-9) return edge;
+  const double slope = (n * sye - sy * se) / denominator;
+  return (se - slope * sy) / n + slope * y;
+}
+
+namespace {
 // The background gap holding x on row y, as [left, right): nullopt when x is on the person or outside.
 std::optional<std::pair<int, int>> gap_at(const Silhouette& s, int y, double x) {
   if (y < 0 || y >= s.height() || x < 0 || x >= s.width()) return std::nullopt;

@@ -65,6 +65,13 @@ struct TorsoRow {
 };
 TorsoRow torso_row(const Silhouette& s, int y, double centre_x, const std::vector<Arm>& arms, double max_distance);
 
+// Without keypoints for an arm: the torso's edge on one side of row y, from the nearest rows within `reach` where a
+// narrower run stands apart on that side (an arm hanging free, so the torso's edge shows): interpolated
+// between the nearest such rows above and below, or extrapolated by a line through up to `fit_rows` of them
+// when they lie on one side only. nullopt when no row within reach shows it, or when row y shows it itself.
+std::optional<double> edge_from_free_rows(const Silhouette& s, int y, double centre_x, double max_distance,
+                                          bool right_side, int reach, int fit_rows);
+
 // Half an arm's thickness along each segment of `line`, from the rows where that segment stands apart from the
 // torso; a segment that never does takes its neighbour's, and `fallback` when no segment does.
 std::vector<double> arm_half_widths(const Silhouette& s, const std::vector<Point>& line, double torso_centre_x,
