@@ -235,6 +235,9 @@ json measurements_json(const body::Measurements& m) {
                           {"confidence", round_to(item.confidence, 3)},
                           {"definition", item.definition},
                           {"method", item.method}};
+    if (item.width_cm > 0) metrics[item.name]["width_cm"] = round_to(item.width_cm, 1);
+    if (item.depth_cm > 0) metrics[item.name]["depth_cm"] = round_to(item.depth_cm, 1);
+    if (item.arm_cut) metrics[item.name]["arm_cut"] = true;
   }
   return {{"metrics", metrics},
           {"shape", m.shape.empty() ? json(nullptr) : json(m.shape)},
