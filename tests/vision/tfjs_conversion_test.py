@@ -7,7 +7,13 @@ tests/models/tfjs_reference.js).
 
 1. The shipped NanoDet (MODELS_DIR/nanodet/nanodet-m-416.onnx, converted at set-up with its normalisation folded in)
    against the TF.js graph it came from (MODELS_DIR/nanodet/tfjs/nanodet.json), on a real photo.
-2. A small graph model written here, with the ops and weight encodings NanoDet does not use (quantised
+2. MoveNet Lightning (MODELS_DIR/movenet/movenet-lightning.onnx, converted with its outputs cut before the graph's
+   own decoding) against MODELS_DIR/movenet/tfjs/movenet-lightning.json: its four heads, and the key points
+   decoded from them here (as the vision module's detail/pose_decode does) against the graph's own [1, 1, 17, 3],
+   on a photo of a standing person (the left half of opencv-doc's basketball1.png).
+3. MediaPipe's selfie segmentation (MODELS_DIR/selfie/selfie.onnx) against MODELS_DIR/selfie/tfjs/selfie.json, on
+   the same photo.
+4. A small graph model written here, with the ops and weight encodings NanoDet does not use (quantised
    uint8 and float16 weights, fused and depthwise convolutions with SAME padding, pooling, both resizes,
    split, ...), converted afresh and compared the same way.
 Exit status 0 when every output agrees to within 1e-4 (relative to its largest value), 1 otherwise.
@@ -30,13 +36,15 @@ TOLERANCE = 1e-4
 failures = []
 
 
-def tfjs_outputs(model_json, x, workdir):
+def tfjs_outputs(model_json, x, workdir, nodes=None, as_int=False):
+    """nodes: {name: graph node} to read instead of the signature's outputs; as_int: the input is int32."""
     path = os.path.join(workdir, "input.f32")
     np.ascontiguousarray(x, np.float32).tofile(path)
     out = os.path.join(workdir, "tfjs-out")
     os.makedirs(out, exist_ok=True)
-    run = subprocess.run(["node", REFERENCE, model_json, path, ",".join(map(str, x.shape)), out],
-                         capture_output=True, text=True, cwd=os.path.dirname(REFERENCE))
+    extra = [",".join(f"{k}={v}" for k, v in nodes.items())] if nodes else []
+    run = subprocess.run(["node", REFERENCE, model_json, path, ",".join(map(str, x.shape)), out] + extra +
+                         (["--int32"] if as_int else []), capture_output=True, text=True, cwd=os.path.dirname(REFERENCE))
     if run.returncode != 0:
         raise SystemExit(f"FAIL: TF.js could not run {model_json}: {run.stderr[-800:]}")
     shapes = json.load(open(os.path.join(out, "outputs.json")))
@@ -71,6 +79,68 @@ def check_nanodet(models_dir, workdir):
     if len(reference) != 6:
         failures.append(f"NanoDet has {len(reference)} outputs, not 6")
     compare("nanodet", onnx_path, bgr[:, :, ::-1].transpose(2, 0, 1)[None].copy(), reference)
+
+
+def person_photo():
+    """RGB: the left half of basketball1.png, a man standing, seen whole (300 x 480)."""
+    return cv2.imread(os.path.join(PHOTOS, "basketball1.png"))[:, 0:300, ::-1]
+
+
+MOVENET_HEADS = {
+    "heatmaps": "StatefulPartitionedCall/Sigmoid",
+    "centers": "StatefulPartitionedCall/truediv_2",
+    "regression": "StatefulPartitionedCall/kpt_regress_0/conv2d_6/BiasAdd",
+    "offsets": "StatefulPartitionedCall/kpt_offset_0/conv2d_7/BiasAdd",
+}
+
+
+def decode_movenet(heads):
+    """MoveNet's decoding, as modules/vision/src/detail/pose_decode.cpp does it: [17, 3] of y, x, score."""
+    heat, centers, regression, offsets = (heads[k][0] for k in ("heatmaps", "centers", "regression", "offsets"))
+    h, w, k = heat.shape
+    cy, cx = divmod(int(np.argmax(centers.reshape(-1))), w)
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    points = []
+    for i in range(k):
+        ry, rx = cy + regression[cy, cx, 2 * i], cx + regression[cy, cx, 2 * i + 1]
+        weighted = heat[:, :, i] / (np.sqrt((ys - ry) ** 2 + (xs - rx) ** 2) + 1.8)
+        y, x = divmod(int(np.argmax(weighted.reshape(-1))), w)
+        points.append([(y + offsets[y, x, 2 * i]) / h, (x + offsets[y, x, 2 * i + 1]) / w, heat[y, x, i]])
+    return np.array(points, np.float32)
+
+
+def check_movenet(models_dir, workdir):
+    onnx_path = os.path.join(models_dir, "movenet", "movenet-lightning.onnx")
+    # The graph takes int32 pixels 0..255 (NHWC, RGB); the converted model the same values as floats.
+    x = np.round(cv2.resize(person_photo(), (192, 192), interpolation=cv2.INTER_AREA)).astype(np.float32)[None]
+    nodes = dict(MOVENET_HEADS, keypoints="Identity")
+    reference = tfjs_outputs(os.path.join(models_dir, "movenet", "tfjs", "movenet-lightning.json"), x, workdir,
+                             nodes, as_int=True)
+    keypoints = reference.pop("keypoints")
+    compare("movenet", onnx_path, x, reference)
+    net = cv2.dnn.readNetFromONNX(onnx_path)
+    net.setInput(x)
+    heads = dict(zip(MOVENET_HEADS, net.forward(list(MOVENET_HEADS))))
+    decoded, graph = decode_movenet(heads), keypoints.reshape(17, 3)
+    # The graph divides by 48 as a float16 constant (0.0208282...): positions differ by up to 2.4e-4.
+    error = float(np.abs(decoded - graph).max())
+    status = "ok" if error <= 1e-3 else "FAIL"
+    print(f"{status}: movenet key points decoded from the converted heads vs the graph's own: largest difference "
+          f"{error:.2e}")
+    if error > 1e-3:
+        failures.append(f"movenet key points: {error:.2e}\n{decoded}\n{graph}")
+    if not (graph[:, 2] > 0.3).sum() >= 12:
+        failures.append(f"movenet is unsure of the standing man: scores {graph[:, 2]}")
+
+
+def check_selfie(models_dir, workdir):
+    onnx_path = os.path.join(models_dir, "selfie", "selfie.onnx")
+    x = (cv2.resize(person_photo(), (256, 256), interpolation=cv2.INTER_AREA).astype(np.float32) / 255)[None]
+    reference = tfjs_outputs(os.path.join(models_dir, "selfie", "tfjs", "selfie.json"), x, workdir)
+    compare("selfie", onnx_path, x, reference)
+    mask = reference["activation_10"][0, :, :, 0]
+    if not (mask > 0.5).mean() > 0.15:
+        failures.append(f"the selfie model finds too little of the man: {(mask > 0.5).mean():.2f} of the photo")
 
 
 class GraphWriter:
@@ -188,6 +258,8 @@ def main(argv):
         return 2
     with tempfile.TemporaryDirectory(prefix="tyto-tfjs-") as workdir:
         check_nanodet(os.path.abspath(argv[0]), workdir)
+        check_movenet(os.path.abspath(argv[0]), workdir)
+        check_selfie(os.path.abspath(argv[0]), workdir)
         check_small_graph(workdir)
     for f in failures:
         print(f"FAIL: {f}")
