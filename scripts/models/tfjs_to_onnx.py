@@ -466,16 +466,25 @@ def conv_transpose(c, node, inputs, out):
         pads = [top, left, bottom, right]
     elif padding != "VALID":
         raise ConversionError(f"node {node['name']}: padding {padding}")
-    extra = [oh - ((h - 1) * strides[0] + (kh - 1) * dilations[0] + 1 - pads[0] - pads[2]),
-             ow - ((w - 1) * strides[1] + (kw - 1) * dilations[1] + 1 - pads[1] - pads[3])]
-    if min(extra) < 0 or max(extra) >= max(strides):
+    # OpenCV 4.6 takes symmetric pads only: pad both sides by the smaller, then slice what SAME keeps.
+    full = [(h - 1) * strides[0] + (kh - 1) * dilations[0] + 1, (w - 1) * strides[1] + (kw - 1) * dilations[1] + 1]
+    begin = [pads[0], pads[1]]
+    even = [min(pads[0], pads[2]), min(pads[1], pads[3])]
+    start = [b - e for b, e in zip(begin, even)]
+    extra = [max(0, st + o - (f - 2 * e)) for st, o, f, e in zip(start, (oh, ow), full, even)]
+    if min(oh, ow) <= 0 or any(x >= s_ for x, s_ in zip(extra, strides)):
         raise ConversionError(f"node {node['name']}: output size {oh}x{ow} does not follow from {h}x{w}")
-    attrs = dict(kernel_shape=[kh, kw], strides=strides, dilations=dilations, pads=pads)
+    attrs = dict(kernel_shape=[kh, kw], strides=strides, dilations=dilations, pads=even + even)
     if any(extra):
         attrs["output_padding"] = extra
+    got = [f - 2 * e + x for f, e, x in zip(full, even, extra)]
     weights = kernel.transpose(3, 2, 0, 1).astype(np.float32)  # H W O I -> I O H W
     y = c.emit("ConvTranspose", [c.transpose(x, [0, 3, 1, 2]), c.const(weights, node["name"] + "/W")],
-               c.fresh(node["name"]), [n, kernel.shape[2], oh, ow], **attrs)
+               c.fresh(node["name"]), [n, kernel.shape[2]] + got, **attrs)
+    if got != [oh, ow]:
+        y = c.emit("Slice", [y, c.const(np.array(start, np.int64)), c.const(np.array([start[0] + oh, start[1] + ow],
+                                                                                      np.int64)),
+                             c.const(np.array([2, 3], np.int64))], c.fresh(node["name"]), [n, kernel.shape[2], oh, ow])
     c.transpose(y, [0, 2, 3, 1], out)
 
 

@@ -16,6 +16,10 @@ tests/models/tfjs_reference.js).
 4. A small graph model written here, with the ops and weight encodings NanoDet does not use (quantised
    uint8 and float16 weights, fused and depthwise convolutions with SAME padding, pooling, both resizes,
    split, ...), converted afresh and compared the same way.
+5. Another, with the ops MoveNet and the selfie model brought (transposed convolutions with symmetric and
+   asymmetric SAME pads, AddN, hard-swish and squeeze-excite blocks of element-wise ops between convolutions
+   with scalar and per-channel constants, Cast, ExpandDims, Squeeze, Unpack), and the Transposes left after the
+   clean-up counted (none between the element-wise ops).
 Exit status 0 when every output agrees to within 1e-4 (relative to its largest value), 1 otherwise.
 """
 import base64
@@ -27,6 +31,7 @@ import tempfile
 
 import cv2
 import numpy as np
+import onnx
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REFERENCE = os.path.join(ROOT, "tests", "models", "tfjs_reference.js")
@@ -252,6 +257,61 @@ def check_small_graph(workdir):
     compare("small graph", onnx_path, x_value, tfjs_outputs(model_json, x_value, folder))
 
 
+def check_element_wise_graph(workdir):
+    g = GraphWriter()
+    fl = {"type": "DT_FLOAT"}
+    conv = dict(T=fl, data_format=s("NHWC"), dilations=ints(1, 1, 1, 1))
+    x = g.node("x", "Placeholder", dtype=fl, shape={"shape": {"dim": [{"size": "1"}, {"size": "16"}, {"size": "16"},
+                                                                      {"size": "3"}]}})
+    xc = g.node("xc", "Cast", [x], SrcT=fl, DstT=fl)
+    scaled = g.node("scaled", "Mul", [xc, g.const("inv", np.array([0.5, 0.25, 1.0], np.float32))], T=fl)
+    c1 = g.node("c1", "Conv2D", [scaled, g.weights("w1", [3, 3, 3, 8], "float16")], strides=ints(1, 1, 1, 1),
+                padding=s("SAME"), **conv)
+    b1 = g.node("b1", "Add", [c1, g.weights("b1w", [8])], T=fl)
+    # hard-swish: b * (1/6) * relu6(b + 3)
+    sixth = g.node("sixth", "Mul", [g.const("k6", np.array(1 / 6, np.float32)), b1], T=fl)
+    r6 = g.node("r6", "Relu6", [g.node("plus3", "AddV2", [b1, g.const("k3", np.array(3.0, np.float32))], T=fl)], T=fl)
+    hs = g.node("hs", "Mul", [sixth, r6], T=fl)
+    # squeeze-excite: hs * sigmoid(conv(avgpool(hs)))
+    pooled = g.node("pooled", "AvgPool", [hs], T=fl, ksize=ints(1, 16, 16, 1), strides=ints(1, 16, 16, 1),
+                    padding=s("VALID"), data_format=s("NHWC"))
+    gate = g.node("gate", "Sigmoid", [g.node("c2", "Conv2D", [pooled, g.weights("w2", [1, 1, 8, 8])],
+                                             strides=ints(1, 1, 1, 1), padding=s("VALID"), **conv)], T=fl)
+    se = g.node("se", "Mul", [hs, gate], T=fl)
+    pc = g.node("pc", "Add", [g.node("pcm", "Mul", [se, g.weights("scale", [8])], T=fl), g.weights("shift", [8])],
+                T=fl)
+    summed = g.node("summed", "AddN", [pc, hs], T=fl, N={"i": "2"})
+    up1 = g.node("up1", "Conv2DBackpropInput", [g.const("size1", np.array([1, 32, 32, 4], np.int32)),
+                                                 g.weights("wt1", [2, 2, 4, 8]), summed],
+                 strides=ints(1, 2, 2, 1), padding=s("SAME"), **conv)
+    g.node("y1", "Sigmoid", [up1], T=fl)
+    up2 = g.node("up2", "Conv2DBackpropInput", [g.const("size2", np.array([1, 32, 32, 2], np.int32)),
+                                                 g.weights("wt2", [3, 3, 2, 8]), summed],
+                 strides=ints(1, 2, 2, 1), padding=s("SAME"), **conv)  # pads (0, 1): asymmetric
+    g.node("y2", "Relu", [up2], T=fl)
+    flat = g.node("flat", "Reshape", [summed, g.const("s3", np.array([1, 256, 8], np.int32))], T=fl)
+    one = g.node("one", "Unpack", [flat], T=fl, num={"i": "1"}, axis={"i": "0"})
+    again = g.node("again", "ExpandDims", [one, g.const("d0", np.array(0, np.int32))], T=fl)
+    g.node("y3", "Squeeze", [again], T=fl, squeeze_dims=ints(0))
+    halves = g.node("halves", "Reshape", [summed, g.const("s4", np.array([2, 128, 8], np.int32))], T=fl)
+    g.node("two", "Unpack", [halves], T=fl, num={"i": "2"}, axis={"i": "0"})
+    g.node("y4", "Identity", ["two:1"], T=fl)
+    folder = os.path.join(workdir, "element_wise")
+    os.makedirs(folder)
+    model_json = g.save(folder, ["x"], ["y1", "y2", "y3", "y4"])
+    onnx_path = os.path.join(folder, "element_wise.onnx")
+    run = subprocess.run([sys.executable, CONVERTER, model_json, onnx_path], capture_output=True, text=True)
+    if run.returncode != 0:
+        failures.append(f"element-wise graph: the conversion failed: {run.stderr[-800:]}")
+        return
+    transposes = [n for n in onnx.load(onnx_path).graph.node if n.op_type == "Transpose"]
+    # In; out to y1 and y2; and one back to NHWC for the Reshapes of y3 and y4: none between the element-wise ops.
+    if len(transposes) > 4:
+        failures.append(f"element-wise graph: {len(transposes)} Transposes left")
+    x_value = np.random.default_rng(5).uniform(-2, 2, (1, 16, 16, 3)).astype(np.float32)
+    compare("element-wise graph", onnx_path, x_value, tfjs_outputs(model_json, x_value, folder))
+
+
 def main(argv):
     if len(argv) != 1:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
@@ -261,6 +321,7 @@ def main(argv):
         check_movenet(os.path.abspath(argv[0]), workdir)
         check_selfie(os.path.abspath(argv[0]), workdir)
         check_small_graph(workdir)
+        check_element_wise_graph(workdir)
     for f in failures:
         print(f"FAIL: {f}")
     return 1 if failures else 0

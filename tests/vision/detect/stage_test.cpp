@@ -111,4 +111,7 @@ TEST_CASE("The shipped config/models.json is valid and its HOG and cascade model
         std::string::npos);
   // NanoDet's class names ship in config/models/ (beside the file); its weights are set-up's, absent here.
   CHECK(states["models.objects"].find("nanodet-m-416.onnx does not exist") != std::string::npos);
+  // So are the pose and segmentation models': they fail alone.
+  CHECK(states["models.pose"].find("movenet-lightning.onnx does not exist") != std::string::npos);
+  CHECK(states["models.segmentation"].find("selfie.onnx does not exist") != std::string::npos);
 }
