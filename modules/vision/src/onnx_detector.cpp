@@ -1,6 +1,7 @@
 // ONNX models through OpenCV's DNN module (Debian's OpenCV 4.6, CPU): YOLOv5/YOLOv8 exports, BlazeFace, and
 // NanoDet, MoveNet and MediaPipe's selfie segmentation (converted at set-up from TF.js; docs/models.md).
 #include "detail/detection.hpp"
+#include "detail/mat.hpp"
 #include "detail/nanodet_decode.hpp"
 #include "detail/pose_decode.hpp"
 #include "tyto/core/error.hpp"
@@ -217,11 +218,7 @@ class OnnxDetector final : public DeviceDetector {
     if (!(person.score >= spec_.score_threshold)) return {};
     const cv::Rect r = cv::boundingRect(person_pixels);
     person.box = {r.x, r.y, r.width, r.height};
-    Image mask{fit.source_width, fit.source_height, 1, {}};
-    mask.pixels.resize(static_cast<std::size_t>(mask.width) * mask.height);
-    for (int y = 0; y < mask8.rows; ++y)
-      std::copy_n(mask8.ptr<std::uint8_t>(y), mask8.cols, &mask.pixels[static_cast<std::size_t>(y) * mask.width]);
-    person.mask = std::move(mask);
+    person.mask = to_image(mask8);
     return {std::move(person)};
   }
 
