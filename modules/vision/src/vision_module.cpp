@@ -274,10 +274,24 @@ json VisionModule::overlay(pipeline::StageContext& ctx, const json& input) {
 
 json VisionModule::detections_json(const std::vector<vision::Detection>& found, float min_score) {
   json out = json::array();
-  for (const auto& d : found)
-    if (d.score >= min_score)
-      out.push_back(
-          {{"label", d.label}, {"class_id", d.class_id}, {"score", rounded(d.score, 1000)}, {"box", box_json(d.box)}});
+  for (const auto& d : found) {
+    if (d.score < min_score) continue;
+    json detection = {
+        {"label", d.label}, {"class_id", d.class_id}, {"score", rounded(d.score, 1000)}, {"box", box_json(d.box)}};
+    if (!d.keypoints.empty()) {
+      json points = json::array();
+      for (std::size_t k = 0; k < d.keypoints.size(); ++k) {
+        const auto& p = d.keypoints[k];
+        const bool coco = d.keypoints.size() == vision::kCocoKeypoints.size();
+        points.push_back({{"name", coco ? std::string(vision::kCocoKeypoints[k]) : std::to_string(k)},
+                          {"x", rounded(p.x, 10)},
+                          {"y", rounded(p.y, 10)},
+                          {"score", rounded(p.score, 1000)}});
+      }
+      detection["keypoints"] = std::move(points);
+    }
+    out.push_back(std::move(detection));
+  }
   return out;
 }
 
@@ -289,7 +303,18 @@ json VisionModule::detect(pipeline::StageContext& ctx, const json& input) {
   ctx.progress(0.2, "detecting");
   const auto found = permanent_on_bad_input([&] { return served.detector->detect(image); });
   // The stage's threshold can only raise the model's own.
-  json detections = detections_json(found, input.value("score_threshold", 0.0f));
+  const float min_score = input.value("score_threshold", 0.0f);
+  json detections = detections_json(found, min_score);
+  std::size_t kept = 0;
+  for (const auto& d : found) {
+    if (d.score < min_score) continue;
+    if (d.mask) {
+      json mask = store_png(ctx, *d.mask, input, fmt::format("mask-{}.png", kept));
+      mask.erase("source_object_id");
+      detections[kept]["mask"] = std::move(mask);
+    }
+    ++kept;
+  }
   return {{"object_id", object_id},
           {"model", model},
           {"version", served.version},

@@ -11,7 +11,8 @@
 namespace tyto::test::detect {
 
 // $TYTO_TEST_SERVICES_DIR/detect-models: yolov5.pt, yolov8.pt, yolov5_moved.pt, yolov5.onnx, yolov8.onnx,
-// blazeface_like.onnx, classes.txt, vtest_0.png. Throws when the fixture has not made them.
+// blazeface_like.onnx, movenet_like.onnx, selfie_like.onnx, classes.txt, vtest_0.png. Throws when the fixture has not
+// made them.
 std::filesystem::path model_file(const std::string& name);
 
 // A spec of one of the tiny YOLO models: 320x320, classes square, cat, dog.

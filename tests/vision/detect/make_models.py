@@ -9,6 +9,10 @@ Writes, for an input of 320x320 RGB in 0..1 (NCHW):
   yolov5_moved.pt           the same as yolov5.pt with its fixed boxes moved right by 100 px (a "new version")
   blazeface_like.onnx       BlazeFace's layout: input [1, 256, 256, 3], scores [1, 512, 1] and [1, 384, 1],
                             boxes [1, 512, 16] and [1, 384, 16], one face on anchor 0 of cell (8, 8) of layer 1
+  movenet_like.onnx         MoveNet's layout: input [1, 192, 192, 3], output [1, 1, 17, 3]: key point k at
+                            y = 0.1 + 0.05 k, x = 0.2 + 0.03 k (of the input), score 0.1 + 0.05 k
+  selfie_like.onnx          the selfie segmentation's layout: input [1, 256, 256, 3] (0..1), output [1, 256, 256, 1]:
+                            the probability sigmoid(40 (grey - 0.5)) per pixel, so white is "person"
 
 Classes: 0 "square", 1 "cat", 2 "dog". Box 0 is computed from the input: the centre and side of the white
 (> 0.9) pixels, class "square". The others are fixed, in input pixels:
@@ -113,6 +117,39 @@ class BlazeFaceLike(torch.nn.Module):
         return tuple(layer(first).reshape(shape) for layer, shape in zip(self.outputs, self.shapes))
 
 
+def movenet_keypoints():
+    k = torch.arange(17, dtype=torch.float32)
+    return torch.stack([0.1 + 0.05 * k, 0.2 + 0.03 * k, 0.1 + 0.05 * k], dim=1)  # y, x, score
+
+
+class MoveNetLike(torch.nn.Module):
+    """MoveNet's [1, 1, 17, 3], as the bias of a zero-weight Linear layer of the input's first pixel."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = torch.nn.Linear(3, 17 * 3)
+        with torch.no_grad():
+            self.layer.weight.zero_()
+            self.layer.bias.copy_(movenet_keypoints().reshape(-1))
+
+    def forward(self, x):
+        return self.layer(x.reshape(1, 192 * 192 * 3)[:, 0:3]).reshape(1, 1, 17, 3)
+
+
+class SelfieLike(torch.nn.Module):
+    """NHWC in and out: a 1x1 convolution averages the channels, then sigmoid(40 (grey - 0.5))."""
+
+    def __init__(self):
+        super().__init__()
+        self.grey = torch.nn.Conv2d(3, 1, 1)
+        with torch.no_grad():
+            self.grey.weight.fill_(40.0 / 3)
+            self.grey.bias.fill_(-20.0)
+
+    def forward(self, x):
+        return torch.sigmoid(self.grey(x.permute(0, 3, 1, 2))).permute(0, 2, 3, 1)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -129,6 +166,11 @@ def main():
         torch.onnx.export(face, torch.zeros(1, 256, 256, 3), os.path.join(out, "blazeface_like.onnx"),
                           input_names=["input"], output_names=["Identity", "Identity_1", "Identity_2", "Identity_3"],
                           opset_version=11)
+    with torch.no_grad():
+        torch.onnx.export(MoveNetLike().eval(), torch.zeros(1, 192, 192, 3), os.path.join(out, "movenet_like.onnx"),
+                          input_names=["input"], output_names=["Identity"], opset_version=11)
+        torch.onnx.export(SelfieLike().eval(), torch.zeros(1, 256, 256, 3), os.path.join(out, "selfie_like.onnx"),
+                          input_names=["input_1"], output_names=["activation_10"], opset_version=11)
     with open(os.path.join(out, "classes.txt"), "w") as f:
         f.write("square\ncat\ndog\n")
 

@@ -111,4 +111,58 @@ TEST_CASE("The shipped config/models.json is valid and its HOG and cascade model
         std::string::npos);
   // NanoDet's class names ship in config/models/ (beside the file); its weights are set-up's, absent here.
   CHECK(states["models.objects"].find("nanodet-m-416.onnx does not exist") != std::string::npos);
+  // So are the pose and segmentation models': they fail alone.
+  CHECK(states["models.pose"].find("movenet-lightning.onnx does not exist") != std::string::npos);
+  CHECK(states["models.segmentation"].find("selfie.onnx does not exist") != std::string::npos);
+}
+
+TEST_CASE("vision.detect gives a pose model's named key points and stores a segmentation model's mask",
+          "[detect][stages][pose][segmentation]") {
+  Folder folder;
+  const auto entry = [](const std::string& name, const std::string& format, const std::string& file, int size) {
+    return json{{"name", name},
+                {"kind", "onnx"},
+                {"format", format},
+                {"path", model_file(file).string()},
+                {"input_size", {size, size}}};
+  };
+  const auto file = folder.write("models.json", json::array({entry("pose", "movenet", "movenet_like.onnx", 192),
+                                                             entry("segmentation", "selfie", "selfie_like.onnx", 256)})
+                                                    .dump());
+  modules::VisionModule module(modules::VisionOptions{.models_file = file.string(), .models_poll_ms = 0});
+  module.start();
+  pipeline::StageRegistry stages;
+  module.register_stages(stages);
+  const auto* def = stages.find("vision.detect");
+  REQUIRE(def);
+  vis::FakeContext ctx;
+  ctx.store.objects["shot"] = vision::encode_png(white_square(384, 192, 100, 50, 40));
+
+  json out = def->run(ctx, {{"object_id", "shot"}, {"model", "pose"}});
+  CHECK(validate_json(def->output_schema, out).empty());
+  REQUIRE(out["detections"].size() == 1);
+  const auto& points = out["detections"][0]["keypoints"];
+  REQUIRE(points.size() == 17);
+  CHECK(points[0]["name"] == "nose");
+  CHECK(points[16]["name"] == "right_ankle");
+  CHECK(points[5]["x"].get<double>() == Approx(384 * 0.35).margin(0.06));  // make_models.py: x = 0.2 + 0.03 k
+  CHECK_FALSE(out["detections"][0].contains("mask"));
+
+  out = def->run(ctx, {{"object_id", "shot"}, {"model", "segmentation"}});
+  CHECK(validate_json(def->output_schema, out).empty());
+  REQUIRE(out["detections"].size() == 1);
+  const auto& mask = out["detections"][0]["mask"];
+  CHECK(mask["width"] == 384);
+  CHECK(mask["height"] == 192);
+  CHECK_FALSE(out["detections"][0].contains("keypoints"));
+  const auto stored = vision::decode(ctx.store.get(mask["object_id"].get<std::string>(), 1 << 20));
+  CHECK(stored.width == 384);
+  CHECK(stored.height == 192);
+  // The white square is the tiny model's person: its middle is white in the mask, a corner black.
+  const auto at = [&](int x, int y) {
+    return stored.pixels[(static_cast<std::size_t>(y) * stored.width + x) * stored.channels];
+  };
+  CHECK(at(120, 70) > 250);
+  CHECK(at(5, 5) < 5);
+  module.stop();
 }

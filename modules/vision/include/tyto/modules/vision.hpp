@@ -74,8 +74,9 @@ class VisionModule final : public pipeline::Module {
   nlohmann::json redact(pipeline::StageContext& ctx, const nlohmann::json& input);
   nlohmann::json overlay(pipeline::StageContext& ctx, const nlohmann::json& input);
   nlohmann::json detect(pipeline::StageContext& ctx, const nlohmann::json& input);
-  // vision.detect's detections: [{label, class_id, score (3 decimals), box: {x, y, width, height}}] of those
-  // scoring at least min_score, in order (for routes and sessions that detect outside a job).
+  // vision.detect's detections: [{label, class_id, score (3 decimals), box: {x, y, width, height}, keypoints?:
+  // [{name, x, y, score}] (pose models; COCO's names for 17 points)}] of those scoring at least min_score, in order
+  // (for routes and sessions that detect outside a job). Masks are not in it: vision.detect stores them.
   static nlohmann::json detections_json(const std::vector<vision::Detection>& found, float min_score = 0);
 
   // Shared by the stages, created on first use; thread-safe. Products may use them too.

@@ -2,11 +2,12 @@
 //
 // The file is a JSON array of entries:
 //   {"name": "people", "version": "1", "kind": "torchscript|onnx|cascade|hog",
-//    "format": "yolov5|yolov8|blazeface" (torchscript/onnx; default: told from the output's shape),
+//    "format": "yolov5|yolov8" (torchscript/onnx; default: told from the output's shape),
+//              "blazeface|nanodet|movenet|selfie" (onnx),
 //    "path": "yolo.pt" (relative to the file's folder, absolute, or "{models_dir}/…"),
 //    "device": "cpu|cuda", "classes": ["person", …] or "classes.txt" (one name a line, relative like path),
 //    "input_size": [w, h], "profile": "fast|accurate|cpu-only", "score_threshold": 0..1, "nms_iou": 0..1}
-// name, kind and (for torchscript and onnx) path are required; YOLO formats need classes.
+// name, kind and (for torchscript and onnx) path are required; YOLO formats and nanodet need classes.
 //
 // Load: every entry is loaded and self-tested (one detect() on a generated image, which checks the output's
 // shape against the manifest) beside the others; an entry that fails (a missing or broken file) is kept
