@@ -95,11 +95,11 @@ PoseResult estimate_pose(vision::ModelRegistry& models, const vision::Image& rgb
 MaskResult segment_person(vision::ModelRegistry& models, const vision::Image& rgb) {
   const auto model = served(models, kSegmentationModel);
   const auto found = model.detector->detect(rgb);
-  const auto best = std::find_if(found.begin(), found.end(), [](const auto& d) { return !d.mask.empty(); });
+  const auto best = std::find_if(found.begin(), found.end(), [](const auto& d) { return d.mask && !d.mask->empty(); });
   if (best == found.end()) throw pipeline::StageError("no_person", "no person was segmented in the photo", false);
   MaskResult out;
   out.version = model.version;
-  cv::Mat mask = view_of(best->mask).clone();
+  cv::Mat mask = view_of(*best->mask).clone();
   if (mask.cols != rgb.width || mask.rows != rgb.height) cv::resize(mask, mask, {rgb.width, rgb.height});
   // The margin: of the pixels on the silhouette's edge band, how many are decided (far from 0.5).
   cv::Mat hard;
