@@ -277,6 +277,8 @@ function cameraCard(slots) {
     await video.play().catch(() => {});
     stage.hidden = false;
     take.disabled = false;
+    const next = slots.find((s) => !s.file());  // the first photo not taken (or chosen) yet
+    if (next) { which.value = next.view; showTake(); }
     start.textContent = 'Stop camera';
     const s = media.getVideoTracks()[0]?.getSettings() ?? {};
     status.textContent = `Camera on${s.width ? ` (${s.width}×${s.height})` : ''}.`;
