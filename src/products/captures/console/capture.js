@@ -81,6 +81,7 @@ function mountForm(container) {
       status.textContent = '';
       showFormError(error, err);
       markFields(form, err);
+      if (err.fields?.store_images) consent.reload();  // changed elsewhere meanwhile: the next try sends the new value
       submit.disabled = false;
     }
   });
@@ -108,9 +109,12 @@ function consentCard() {
       : 'Your photos are deleted within a day of being measured; the measurements stay.';
   };
   const setAll = (disabled) => { store.disabled = disabled; training.disabled = disabled; };
-  setAll(true);
-  api('/api/v1/capture/consent').then((c) => { show(c); setAll(false); })
-    .catch((err) => { status.textContent = `Cannot read your consent: ${errorText(err)}`; });
+  const read = () => {
+    setAll(true);
+    return api('/api/v1/capture/consent').then((c) => { show(c); setAll(false); })
+      .catch((err) => { status.textContent = `Cannot read your consent: ${errorText(err)}`; });
+  };
+  read();
   const save = async (key, box) => {
     setAll(true);
     try {
@@ -127,6 +131,7 @@ function consentCard() {
   return {
     el: h('section', { class: 'card' }, h('fieldset', { class: 'cap-fieldset' }, h('legend', {}, 'Consent'), storeLabel, trainingLabel, status)),
     value: () => value,
+    reload: read,
   };
 }
 

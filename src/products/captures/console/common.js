@@ -32,6 +32,8 @@ export const canCapture = () => roleAllows(role(), 'user');
 // Deciding edits, exporting other users' sheets, batches: partner (tailors); admins include it.
 export const isPartner = () => roleAllows(role(), 'partner');
 export const isAdmin = () => roleAllows(role(), 'admin');
+// Who sees every user's captures (GET /api/v1/captures without ?user_id= lists them all): partners, labelers, admins.
+export const isStaff = () => roleAllows(role(), 'partner') || roleAllows(role(), 'labeler');
 
 export const capturePath = (id) => `/api/v1/capture/${encodeURIComponent(id)}`;
 export const captureHash = (id) => `${CAPTURE_PAGE}?${new URLSearchParams({ id })}`;
@@ -57,6 +59,9 @@ export function field(label, control, hint) {
   if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
   return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hintEl);
 }
+
+// A table that scrolls sideways on a narrow screen: a named region the keyboard can reach and scroll.
+export const scrollBox = (label, table) => h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': label }, table);
 
 // A checkbox with its label beside it.
 export function checkbox(label, attrs = {}) {

@@ -5,7 +5,7 @@
 import { api, query } from '/console/api.js';
 import { formatTime, h, shortId } from '/console/dom.js';
 import {
-  CAPTURE_PAGE, STATUSES, TERMINAL, canCapture, confidenceMeter, errorText, field, isPartner, myId, resultsHash, statusBadge, useStyles,
+  CAPTURE_PAGE, STATUSES, TERMINAL, canCapture, confidenceMeter, errorText, field, isStaff, myId, resultsHash, statusBadge, useStyles,
 } from './common.js';
 import { mountResults } from './results_view.js';
 
@@ -30,7 +30,7 @@ function mountList(container) {
   const more = h('button', { type: 'button', hidden: true, 'data-testid': 'cap-list-more' }, 'Load more');
   const status = h('select', { 'data-testid': 'cap-list-status' }, h('option', { value: '' }, 'all'),
     STATUSES.map((s) => h('option', { value: s }, s)));
-  const staff = isPartner();
+  const staff = isStaff();
   container.append(h('div', { class: 'page' }, h('section', { class: 'card' },
     h('div', { class: 'card-head' }, h('h2', {}, staff ? 'Captures' : 'My captures'),
       h('div', { class: 'filters' }, field('Status', status), canCapture() ? h('a', { href: CAPTURE_PAGE }, 'New capture') : null)),

@@ -6,7 +6,7 @@
 
 import { api, query } from '/console/api.js';
 import { formatTime, h, shortId, showFormError } from '/console/dom.js';
-import { checkbox, errorText, exportLink, field, labelOf, resultsHash, useStyles } from './common.js';
+import { checkbox, errorText, exportLink, field, labelOf, resultsHash, scrollBox, useStyles } from './common.js';
 
 const PAGE = 50;
 
@@ -89,7 +89,7 @@ function batchView(b) {
       h('span', { class: b.rows_refused ? 'bad' : '', 'data-testid': 'cap-batch-refused' }, `${b.rows_refused} refused`), '. ',
       b.report?.url ? exportLink(b.report, 'The report (CSV)') : null),
     onlyRefusedLabel,
-    h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+    scrollBox(`Rows of batch ${shortId(b.id)}`, h('table', { class: 'table' },
       h('caption', { class: 'visually-hidden' }, `Rows of batch ${shortId(b.id)}`),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'num' }, 'Row'), h('th', { scope: 'col' }, 'External id'),
         h('th', { scope: 'col' }, 'Outcome'), h('th', { scope: 'col' }, 'Field'), h('th', { scope: 'col' }, 'Code'),

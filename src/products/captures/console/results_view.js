@@ -9,7 +9,7 @@ import { api, ApiError } from '/console/api.js';
 import { formatTime, h, shortId, showFormError } from '/console/dom.js';
 import {
   LIST_PAGE, MEASURED, MONK, capturePath, cm, confidenceMeter, errorText, exportLink, exportSheet, field, fixed, isAdmin,
-  isPartner, labelOf, markFields, myId, percent, pictures, statusBadge, textOn, withUncertainty,
+  isPartner, labelOf, markFields, myId, percent, pictures, scrollBox, statusBadge, textOn, withUncertainty,
 } from './common.js';
 
 const SLIDER_SPAN = 0.15;  // the editor's slider: ±15 % around the figure
@@ -152,7 +152,7 @@ function metricsCard(capture, results, { onSaved, history }) {
   return h('section', { class: 'card' },
     h('div', { class: 'card-head' }, h('h2', {}, 'Measurements'),
       results.shape ? h('span', { class: 'muted small' }, `Body shape: ${results.shape}`) : null),
-    names.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table cap-metrics-table' },
+    names.length ? scrollBox('Measurements', h('table', { class: 'table cap-metrics-table' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Measurement'), h('th', { scope: 'col' }, 'Value'),
         h('th', { scope: 'col' }, 'Confidence'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Change')))),
       rows)) : h('p', { class: 'muted' }, 'No measurements could be made.'),
@@ -174,9 +174,10 @@ function editor(id, name, m, { onSaved, onCancel }) {
   const value = Number(m.value_cm);
   const round = (x) => Math.round(x * 10) / 10;
   const label = labelOf(name).toLowerCase();
-  const slider = h('input', { type: 'range', name: `metrics.${name}`, min: round(value * (1 - SLIDER_SPAN)), max: round(value * (1 + SLIDER_SPAN)),
+  const slider = h('input', { type: 'range', min: round(value * (1 - SLIDER_SPAN)), max: round(value * (1 + SLIDER_SPAN)),
     step: 0.1, value, 'data-testid': 'cap-edit-slider' });
-  const number = h('input', { type: 'number', min: round(value * 0.5), max: round(value * 2), step: 0.1, value, inputmode: 'decimal',
+  // Named as the API's validation errors name the figure (details.fields.<name>).
+  const number = h('input', { type: 'number', name, min: round(value * 0.5), max: round(value * 2), step: 0.1, value, inputmode: 'decimal',
     'data-testid': 'cap-edit-value' });
   const note = h('textarea', { name: 'note', rows: 2, maxlength: 2000, 'data-testid': 'cap-edit-note' });
   const error = h('div', { class: 'form-error', role: 'alert', hidden: true, 'data-testid': 'cap-edit-error' });

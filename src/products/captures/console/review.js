@@ -6,7 +6,7 @@
 import { api, query } from '/console/api.js';
 import { formatTime, h, shortId, showFormError } from '/console/dom.js';
 import {
-  capturePath, checkbox, cm, errorText, exportLink, exportSheet, field, labelOf, resultsHash, statusBadge, useStyles,
+  capturePath, checkbox, cm, errorText, scrollBox, exportLink, exportSheet, field, labelOf, resultsHash, statusBadge, useStyles,
 } from './common.js';
 
 const PAGE = 20;
@@ -91,7 +91,7 @@ function captureCard(c, onDecided) {
       h('a', { href: resultsHash(id), 'data-testid': 'cap-review-open' }, 'Open the results')),
     h('p', { class: 'muted small' }, `User ${shortId(c.user_id)} · taken ${formatTime(c.created_at)} · `,
       `${pending.length} pending edit${pending.length === 1 ? '' : 's'}`),
-    h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+    scrollBox(`Edits of capture ${shortId(id)}`, h('table', { class: 'table' },
       h('caption', { class: 'visually-hidden' }, `Edits of capture ${shortId(id)}`),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Measurement'), h('th', { scope: 'col', class: 'num' }, 'Measured'),
         h('th', { scope: 'col', class: 'num' }, 'Before the edit'), h('th', { scope: 'col', class: 'num' }, 'Edited'),
