@@ -104,8 +104,8 @@ function headCard(capture, results) {
       fact('Source', capture.source === 'client' ? 'measured on the device' : 'photos'),
       results ? fact('Measured', `${formatTime(results.measured_at)} (version ${results.version}, ${results.origin})`) : null,
       results ? fact('Overall confidence', confidenceMeter(q.overall_confidence, 'all measurements')) : null,
-      fact('Photos', capture.images_deleted_at ? `deleted ${formatTime(capture.images_deleted_at)}`
-        : capture.store_images ? 'kept (you consented)' : 'deleted after processing'),
+      capture.source === 'client' ? null : fact('Photos', capture.images_deleted_at ? `deleted ${formatTime(capture.images_deleted_at)}`
+        : capture.store_images ? 'kept (consented)' : 'deleted after processing'),
       mine ? null : fact('User', h('code', {}, capture.user_id))),
     exportBox);
 }
