@@ -136,9 +136,13 @@ function metricsCard(capture, results, { onSaved, history }) {
         editorRow.querySelector('input[type=range]').focus();
       }
     });
+    // A girth's ellipse comes from the front width and the side depth; "arm cut": the arm was cut off the width.
+    const parts = [m.width_cm ? `width ${cm(m.width_cm)} (front)` : null, m.depth_cm ? `depth ${cm(m.depth_cm)} (side)` : null,
+      m.arm_cut ? 'arm cut away from the width' : null].filter(Boolean);
     const definition = m.definition
       ? h('details', { class: 'cap-definition' }, h('summary', { title: m.definition }, labelOf(name)),
-        h('p', { class: 'small' }, m.definition), m.method ? h('p', { class: 'muted small' }, `Method: ${m.method}`) : null)
+        h('p', { class: 'small' }, m.definition), m.method ? h('p', { class: 'muted small' }, `Method: ${m.method}`) : null,
+        parts.length ? h('p', { class: 'muted small', 'data-testid': 'cap-metric-parts' }, `From ${parts.join(', ')}.`) : null)
       : h('span', {}, labelOf(name));
     const edited = m.edited ? editedBadge(m, history) : null;
     rows.append(h('tr', { 'data-testid': 'cap-metric', 'data-name': name, 'data-edited': m.edited ? 'true' : null },
