@@ -24,10 +24,17 @@ export function useSession(hooks) {
   session = hooks;
 }
 
-async function send(path, { method = 'GET', body, token }) {
+// A body is JSON, except a FormData (sent as multipart/form-data: the browser writes the boundary) and a Blob
+// or File (sent as it is, with the Content-Type `type`, else the Blob's own type).
+async function send(path, { method = 'GET', body, type, token }) {
   const init = { method, headers: { Accept: 'application/json' } };
   if (token) init.headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body instanceof Blob) {
+    init.headers['Content-Type'] = type || body.type || 'application/octet-stream';
+    init.body = body;
+  } else if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -45,19 +52,20 @@ async function read(res) {
 // Fetches `path` with the session's bearer token; resolves to the JSON body (null for 204), rejects
 // with ApiError (or a network TypeError). A 401 refreshes the session once and repeats the request;
 // a second 401, or a session that cannot be refreshed, ends it. With `bearer` (a token, or null for
-// none) the session is left out and a 401 is an ordinary answer (login, refresh, logout).
-export async function api(path, { method = 'GET', body, bearer } = {}) {
-  if (bearer !== undefined) return read(await send(path, { method, body, token: bearer }));
-  return read(await sendAuthorized(path, { method, body }));
+// none) the session is left out and a 401 is an ordinary answer (login, refresh, logout). `body`: see send();
+// `type` names a Blob body's Content-Type.
+export async function api(path, { method = 'GET', body, type, bearer } = {}) {
+  if (bearer !== undefined) return read(await send(path, { method, body, type, token: bearer }));
+  return read(await sendAuthorized(path, { method, body, type }));
 }
 
-async function sendAuthorized(path, { method = 'GET', body } = {}) {
+async function sendAuthorized(path, { method = 'GET', body, type } = {}) {
   const used = session.token();
-  let res = await send(path, { method, body, token: used });
+  let res = await send(path, { method, body, type, token: used });
   if (res.status === 401) {
     // Another request may have refreshed meanwhile: then its token is tried without a refresh of our own.
     const again = session.token() !== used || await session.renew();
-    if (again) res = await send(path, { method, body, token: session.token() });
+    if (again) res = await send(path, { method, body, type, token: session.token() });
     if (res.status === 401) session.ended();
   }
   return res;
