@@ -384,7 +384,10 @@ http::Response Routes::approve(http::Request& req) {
   }
   auto updated = *store_.get(*tx, c.tenant_id, c.id);
   const auto adjustments = store_.adjustments(*tx, c.id);
-  updated.status = decision == "approve" ? "approved" : "completed";
+  // A rejection leaves the capture approved when edits approved earlier still apply.
+  const bool any_approved = std::any_of(adjustments.begin(), adjustments.end(),
+                                        [](const Adjustment& a) { return a.status == "approved"; });
+  updated.status = decision == "approve" || any_approved ? "approved" : "completed";
   updated.overall_confidence = current_metrics(runs.back().results, adjustments).overall_confidence;
   store_.set_outcome(*tx, updated);
   if (training && decision == "approve") {

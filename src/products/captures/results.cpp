@@ -40,6 +40,7 @@ json results_json(const Capture& capture, const MetricsRun& first, const Metrics
   const auto current = current_metrics(latest.results, adjustments);
   json out = latest.results;
   out["capture_id"] = capture.id;
+  out["user_id"] = capture.user_id;
   out["status"] = capture.status;
   out["version"] = latest.version;
   out["origin"] = latest.origin;
@@ -96,13 +97,15 @@ json checked_changes(const json& body_metrics, const Current& current) {
     }
     const double to = value.is_object() ? value.value("value_cm", -1.0) : (value.is_number() ? value.get<double>() : -1.0);
     const double from = (*m)["value_cm"].get<double>();
+    // Bounded by the figure as measured, so that edit after edit cannot drift away from it.
+    const double measured = m->contains("original_cm") && (*m)["original_cm"].is_number() ? (*m)["original_cm"].get<double>() : from;
     if (!std::isfinite(to) || to <= 0) {
       fields[name] = "a positive number of cm";
       continue;
     }
     // A user's correction is a tape measurement, not a new body: more than half or double the measured value
     // is a typing error.
-    if (to < from * 0.5 || to > from * 2.0) {
+    if (to < measured * 0.5 || to > measured * 2.0) {
       fields[name] = "more than half or double the measured value; measure again";
       continue;
     }

@@ -90,8 +90,7 @@ void Routes::install_captures(http::Router& router) {
                                      {"additionalProperties", false},
                                      {"minProperties", 1},
                                      {"properties", {{"front", point_set_schema()}, {"side", point_set_schema()}}}}}}}},
-              .success_status = 202},
-             {.role = auth::Role::kUser});
+              .success_status = 202});  // the handler admits the capture's user, labelers and admins
   router.add(Method::kPatch, "/api/v1/capture/{id}/metrics", [this](http::Request& r) { return edit_metrics(r); },
              {.summary = "The user's edit of measurements ({metrics: {waist: 79.0}, note}): kept beside the immutable "
                          "original, pending approval",
@@ -145,8 +144,7 @@ void Routes::install_captures(http::Router& router) {
                                  {"properties", {{"format", {{"type", "string"}, {"enum", {"pdf", "csv"}}}}}}},
               .response_schema = export_schema(),
               .success_status = 201,
-              .request_body_optional = true},
-             {.role = auth::Role::kUser});
+              .request_body_optional = true});  // the handler admits the capture's user, partners and admins
   router.add(Method::kGet, "/api/v1/capture/{id}/exports", [this](http::Request& r) { return capture_exports(r); },
              {.summary = "A capture's exports, each with a fresh signed link",
               .tag = kTag,
@@ -168,6 +166,9 @@ void Routes::install_staff(http::Router& router) {
                                  {"properties", {{"labels", {{"type", "object"}}}}}},
               .success_status = 201},
              {.max_body_bytes = 256u << 10, .role = auth::Role::kLabeler});
+  router.add(Method::kGet, "/api/v1/admin/label/{capture_id}", [this](http::Request& r) { return labels_of(r); },
+             {.summary = "A capture's labels, oldest first", .tag = kTag, .response_schema = http::page_schema()},
+             {.role = auth::Role::kLabeler});
   router.add(Method::kGet, "/api/v1/admin/captures/{id}/photos/{view}", [this](http::Request& r) { return raw_image(r); },
              {.summary = "A raw photo of a capture while it is kept (audit-logged)",
               .tag = kTag,

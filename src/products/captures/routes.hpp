@@ -48,6 +48,7 @@ class Routes {
   // staff_routes.cpp
   http::Response admin_list(http::Request& req);
   http::Response label(http::Request& req);
+  http::Response labels_of(http::Request& req);
   http::Response raw_image(http::Request& req);
   http::Response review_queue(http::Request& req);
   http::Response training_export(http::Request& req);

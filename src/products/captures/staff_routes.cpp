@@ -90,6 +90,17 @@ http::Response Routes::label(http::Request& req) {
   return http::Response::json(label_json(l), 201);
 }
 
+http::Response Routes::labels_of(http::Request& req) {
+  const auto& who = req.who();
+  const auto id = req.param("capture_id");
+  check_id(id, "capture");
+  const auto c = store_.get(who.tenant_id, std::string(id));
+  if (!c) throw Error(ErrorCode::kNotFound, "no such capture", {{"id", std::string(id)}});
+  json items = json::array();
+  for (const auto& l : store_.labels(s_.db, c->id)) items.push_back(label_json(l));
+  return http::Response::json(http::page_body(items));
+}
+
 http::Response Routes::raw_image(http::Request& req) {
   const auto& who = req.who();
   const auto id = req.param("id");
@@ -124,9 +135,17 @@ http::Response Routes::review_queue(http::Request& req) {
       q, rows,
       [this](const Capture& c) {
         json j = capture_json(c);
+        // Each change with the figure as measured, so a reviewer compares with the measurement, not the last edit.
+        const auto latest = store_.latest_run(s_.db, c.id);
+        const json measured = latest ? latest->results.value("metrics", json::object()) : json::object();
         json pending = json::array();
         for (const auto& a : store_.adjustments(s_.db, c.id)) {
-          if (a.status == "pending") pending.push_back(adjustment_json(a));
+          if (a.status != "pending") continue;
+          auto j = adjustment_json(a);
+          for (auto& [name, change] : j["changes"].items()) {
+            change["measured_cm"] = measured.contains(name) ? measured[name].value("value_cm", json()) : json();
+          }
+          pending.push_back(j);
         }
         j["pending_adjustments"] = pending;
         return j;
