@@ -122,3 +122,10 @@ TEST_CASE("An edit must name measured figures with a believable value", "[unit][
   }
   CHECK_THROWS_AS(checked_changes(json::object(), c), tyto::Error);
 }
+
+TEST_CASE("Edit after edit stays bounded by the figure as measured", "[unit][captures]") {
+  const std::vector<Adjustment> edits = {edit("a1", "pending", {{"waist", {{"from", 81.2}, {"to", 60.0}}}})};
+  const auto c = current_metrics(run_results(), edits);
+  CHECK(checked_changes({{"waist", 45}}, c)["waist"]["from"] == 60.0);  // half of 81.2 is the floor, not half of 60
+  CHECK_THROWS_AS(checked_changes({{"waist", 35}}, c), tyto::Error);
+}
