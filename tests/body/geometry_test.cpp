@@ -2,8 +2,6 @@
 
 #include <catch2/catch.hpp>
 
-using Catch::Approx;
-
 TEST_CASE("A homography maps points projectively", "[body]") {
   const tyto::body::Homography scale_and_shift{2, 0, 10, 0, 3, -5, 0, 0, 1};
   const auto p = tyto::body::apply(scale_and_shift, {1, 2});
