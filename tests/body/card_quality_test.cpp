@@ -142,23 +142,6 @@ TEST_CASE("Card detection quality over 100 composites and 25 look-alikes", "[bod
   CHECK(right_reason >= 0.45 * kLookAlikes);
 }
 
-namespace {
-
-void paint_skin(cv::Mat& img, const cv::Rect& r, const Lab& lab, std::mt19937& rng) {
-  std::normal_distribution<double> jitter(0.0, 1.2);
-  for (int y = r.y; y < r.y + r.height; ++y)
-    for (int x = r.x; x < r.x + r.width; ++x) {
-      const auto c = lab_to_rgb({lab.l + jitter(rng), lab.a + jitter(rng) * 0.5, lab.b + jitter(rng) * 0.5});
-      img.at<cv::Vec3b>(y, x) = {c.r, c.g, c.b};
-    }
-  cv::circle(img, {r.x + r.width / 3, r.y + r.height / 3}, r.width / 10, cv::Scalar(252, 250, 248), cv::FILLED);
-  const auto shadow = lab_to_rgb({lab.l * 0.55, lab.a * 0.8, lab.b * 0.8});
-  cv::rectangle(img, cv::Rect(r.x, r.y + r.height - r.height / 12, r.width, r.height / 12),
-                cv::Scalar(shadow.r, shadow.g, shadow.b), cv::FILLED);
-}
-
-}  // namespace
-
 TEST_CASE("Skin tone quality across the Monk scale under casts, card white balance against gray-world",
           "[body][skin][quality]") {
   std::mt19937 rng(seed() + 1);
@@ -194,8 +177,8 @@ TEST_CASE("Skin tone quality across the Monk scale under casts, card white balan
         const auto scene = tb::render_scene(spec);
         cv::Mat img = tb::to_mat(scene.image);
         const cv::Rect face(img.cols - 220, 40, 110, 130), neck(img.cols - 200, 190, 70, 50);
-        paint_skin(img, face, swatch.lab, rng);
-        paint_skin(img, neck, swatch.lab, rng);
+        tb::paint_skin(img, face, swatch.lab, rng, false);
+        tb::paint_skin(img, neck, swatch.lab, rng, false);
         cv::Mat noisy;
         img.convertTo(noisy, CV_32FC3);
         cv::Mat noise(img.size(), CV_32FC3);

@@ -179,6 +179,24 @@ vision::Image apply_cast(const vision::Image& rgb, const std::array<double, 3>& 
   return out;
 }
 
+void paint_skin(cv::Mat& rgb, const cv::Rect& r, const tyto::body::Lab& lab, std::mt19937& rng, bool hair) {
+  using tyto::body::lab_to_rgb;
+  std::normal_distribution<double> jitter(0.0, 1.2);
+  for (int y = r.y; y < r.y + r.height; ++y)
+    for (int x = r.x; x < r.x + r.width; ++x) {
+      const auto c = lab_to_rgb({lab.l + jitter(rng), lab.a + jitter(rng) * 0.5, lab.b + jitter(rng) * 0.5});
+      rgb.at<cv::Vec3b>(y, x) = {c.r, c.g, c.b};
+    }
+  cv::circle(rgb, {r.x + r.width / 3, r.y + r.height / 3}, r.width / 10, cv::Scalar(252, 250, 248), cv::FILLED);
+  const auto shadow = lab_to_rgb({lab.l * 0.55, lab.a * 0.8, lab.b * 0.8});
+  cv::rectangle(rgb, cv::Rect(r.x, r.y + r.height - r.height / 12, r.width, r.height / 12),
+                cv::Scalar(shadow.r, shadow.g, shadow.b), cv::FILLED);
+  if (!hair) return;
+  for (int i = 0; i < 6; ++i)
+    cv::line(rgb, {r.x + 5 + i * r.width / 7, r.y}, {r.x + 12 + i * r.width / 7, r.y + r.height / 2},
+             cv::Scalar(20, 14, 10), 1);
+}
+
 vision::Image to_image(const cv::Mat& rgb) {
   vision::Image image{rgb.cols, rgb.rows, 3, {}};
   image.pixels.resize(static_cast<std::size_t>(rgb.cols) * rgb.rows * 3);

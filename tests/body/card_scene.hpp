@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,10 @@ double corner_error(const std::array<tyto::body::Point, 4>& found, const std::ar
 std::array<double, 3> cast_gains(double r, double g, double b);
 // The image with the gains applied in linear light (clipped).
 vision::Image apply_cast(const vision::Image& rgb, const std::array<double, 3>& gains);
+
+// Skin of a known colour in `r` (RGB image): per-pixel texture, a specular highlight, a shadow band along
+// the bottom and, with `hair`, a few dark strands.
+void paint_skin(cv::Mat& rgb, const cv::Rect& r, const tyto::body::Lab& lab, std::mt19937& rng, bool hair);
 
 vision::Image to_image(const cv::Mat& rgb);
 cv::Mat to_mat(const vision::Image& image);

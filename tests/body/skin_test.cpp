@@ -11,6 +11,7 @@
 #include <random>
 
 using namespace tyto::body;
+namespace tb = tyto::test::body;
 
 TEST_CASE("ITA follows its definition and Chardon's categories split at their boundaries", "[body][skin]") {
   CHECK(ita_degrees({50 + std::tan(45.0 * 3.14159265358979 / 180) * 20, 5, 20}) == Approx(45));
@@ -56,33 +57,12 @@ TEST_CASE("Undertone reads the hue angle of the skin colour", "[body][skin]") {
   CHECK(undertone({60, 2, 3}) == "neutral");    // too little chroma to tell
 }
 
-namespace {
-
-// A skin patch of a known colour with texture, a specular highlight, a shadow band and a few hairs.
-void paint_skin(cv::Mat& img, const cv::Rect& r, const Lab& lab, std::mt19937& rng) {
-  std::normal_distribution<double> jitter(0.0, 1.2);
-  for (int y = r.y; y < r.y + r.height; ++y)
-    for (int x = r.x; x < r.x + r.width; ++x) {
-      const auto c = lab_to_rgb({lab.l + jitter(rng), lab.a + jitter(rng) * 0.5, lab.b + jitter(rng) * 0.5});
-      img.at<cv::Vec3b>(y, x) = {c.r, c.g, c.b};
-    }
-  cv::circle(img, {r.x + r.width / 3, r.y + r.height / 3}, r.width / 10, cv::Scalar(252, 250, 248), cv::FILLED);
-  const auto shadow = lab_to_rgb({lab.l * 0.55, lab.a * 0.8, lab.b * 0.8});
-  cv::rectangle(img, cv::Rect(r.x, r.y + r.height - r.height / 12, r.width, r.height / 12),
-                cv::Scalar(shadow.r, shadow.g, shadow.b), cv::FILLED);
-  for (int i = 0; i < 6; ++i)
-    cv::line(img, {r.x + 5 + i * r.width / 7, r.y}, {r.x + 12 + i * r.width / 7, r.y + r.height / 2},
-             cv::Scalar(20, 14, 10), 1);
-}
-
-}  // namespace
-
 TEST_CASE("Skin patches of known colour give their ITA, category and Monk swatch", "[body][skin]") {
   std::mt19937 rng(7);
   for (const auto& swatch : monk_scale()) {
     cv::Mat img(200, 300, CV_8UC3, cv::Scalar(90, 120, 160));
-    paint_skin(img, {20, 20, 80, 100}, swatch.lab, rng);
-    paint_skin(img, {160, 40, 60, 60}, swatch.lab, rng);
+    tb::paint_skin(img, {20, 20, 80, 100}, swatch.lab, rng, true);
+    tb::paint_skin(img, {160, 40, 60, 60}, swatch.lab, rng, true);
     const SkinPatch patches[] = {
         {"face", {20, 20, 80, 100}}, {"neck", {160, 40, 60, 60}}, {"outside", {400, 400, 10, 10}}};
     const auto tone = measure_skin(tyto::test::body::to_image(img), patches);
@@ -102,9 +82,9 @@ TEST_CASE("A patch far from the others is left out of the mean but counts in the
   std::mt19937 rng(3);
   const Lab skin = monk_scale()[4].lab;
   cv::Mat img(100, 400, CV_8UC3, cv::Scalar(0, 0, 0));
-  paint_skin(img, {0, 0, 90, 90}, skin, rng);
-  paint_skin(img, {100, 0, 90, 90}, skin, rng);
-  paint_skin(img, {200, 0, 90, 90}, {skin.l - 20, skin.a + 8, skin.b}, rng);  // a flushed, shadowed cheek
+  tb::paint_skin(img, {0, 0, 90, 90}, skin, rng, true);
+  tb::paint_skin(img, {100, 0, 90, 90}, skin, rng, true);
+  tb::paint_skin(img, {200, 0, 90, 90}, {skin.l - 20, skin.a + 8, skin.b}, rng, true);  // a flushed, shadowed cheek
   const SkinPatch patches[] = {{"face", {0, 0, 90, 90}}, {"neck", {100, 0, 90, 90}}, {"cheek", {200, 0, 90, 90}}};
   const auto tone = measure_skin(tyto::test::body::to_image(img), patches);
   REQUIRE(tone.measured);
@@ -130,7 +110,7 @@ TEST_CASE("Skin under a cast is measured right after the card's white balance", 
   spec.width_fraction = 0.3;
   auto scene = tyto::test::body::render_scene(spec);
   cv::Mat img = tyto::test::body::to_mat(scene.image);
-  paint_skin(img, {380, 60, 120, 140}, skin, rng);
+  tb::paint_skin(img, {380, 60, 120, 140}, skin, rng, true);
   const auto cast = tyto::test::body::apply_cast(tyto::test::body::to_image(img), gains);
   const SkinPatch patches[] = {{"face", {380, 60, 120, 140}}};
   const auto raw = measure_skin(cast, patches);
