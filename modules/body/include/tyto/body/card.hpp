@@ -37,11 +37,15 @@ struct CardDetection {
   std::array<Point, 4> corners{};
   // Image pixels → millimetres in the card's plane (origin at corners[0], x along the long side).
   Homography image_to_card{};
-  // The scale at the card's centre (geometric mean of the two axes), and one standard deviation of it,
-  // from the corners' localisation error and the disagreement between the card's opposite sides.
+  // The scale at the card's centre, px per mm, of a plane facing the camera at the card centre's depth
+  // (what a person standing beside the card is): f / Z from the homography and the focal length the quad
+  // implies (Zhang & He), or 0.8 x the longer side when the quad is too close to a parallelogram to tell,
+  // in which case the card faces the camera and this is the geometric mean of the two axes' scales.
+  // One standard deviation of it: the corners' localisation (the side lines' residuals), the model's
+  // disagreement (the rectified sides' scales should agree) and the aspect ratio's miss, in quadrature.
   double px_per_mm = 0;
   double px_per_mm_uncertainty = 0;
-  double tilt_degrees = 0;  // the card plane's tilt away from the image plane, from the homography
+  double tilt_degrees = 0;  // the card plane's tilt away from the image plane, from the homography and that f
   double score = 0;         // 0..1: how well the best candidate fits a card
   // Why nothing was detected: "no_quadrilateral", "aspect_ratio", "too_small", "too_large"; empty when detected.
   std::string refused;

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tyto::body {
@@ -43,15 +44,15 @@ struct PatchTone {
 };
 
 struct SkinTone {
-  bool measured = false;   // false when no patch held enough skin-like pixels
-  Lab lab;                 // the robust mean over the patches
+  bool measured = false;  // false when no patch held enough skin-like pixels
+  Lab lab;                // the robust mean over the patches
   vision::Rgb rgb;
   double ita = 0;
-  std::string category;    // chardon_category(ita)
-  int monk = 0;            // 1..10
+  std::string category;  // chardon_category(ita)
+  int monk = 0;          // 1..10
   double monk_delta_e = 0;
   std::string undertone;
-  double spread = 0;       // ΔE2000 between the most different patches: a large one lowers confidence
+  double spread = 0;  // ΔE2000 between the most different patches: a large one lowers confidence
   std::vector<PatchTone> patches;
 };
 
