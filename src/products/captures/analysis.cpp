@@ -134,7 +134,7 @@ std::vector<body::SkinPatch> skin_patches(const vision::Image& rgb, vision::Face
     patches.push_back({"neck", {face.x + face.width * 2 / 5, face.y + face.height * 115 / 100, face.width / 5, face.height / 6}});
   }
   if (keypoints) {
-    for (const auto [elbow, wrist] : {std::pair{7, 9}, std::pair{8, 10}}) {
+    for (const auto& [elbow, wrist] : {std::pair{7, 9}, std::pair{8, 10}}) {
       const auto& e = (*keypoints)[elbow];
       const auto& w = (*keypoints)[wrist];
       if (e.score < 0.3 || w.score < 0.3) continue;

@@ -37,15 +37,6 @@ bool parse_bool(std::string_view text, bool& out) {
 
 Error invalid(json fields) { return Error(ErrorCode::kValidationFailed, "invalid capture", {{"fields", std::move(fields)}}); }
 
-json metrics_body_schema() {
-  return {{"type", "object"},
-          {"additionalProperties", false},
-          {"required", {"metrics"}},
-          {"properties",
-           {{"metrics", {{"type", "object"}, {"minProperties", 1}, {"maxProperties", 32}}},
-            {"note", {{"type", "string"}, {"maxLength", 2000}}}}}};
-}
-
 }  // namespace
 
 bool is_staff(const auth::Principal& who) {

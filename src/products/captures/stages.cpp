@@ -282,7 +282,7 @@ json CaptureStages::finish(StageContext& ctx, const json& in) {
   const json data = {{"capture_id", c.id},
                      {"user_id", c.user_id},
                      {"status", "completed"},
-                     {"overall_confidence", current->overall_confidence},
+                     {"overall_confidence", current->overall_confidence.value_or(0.0)},
                      {"needs_review", current->needs_review}};
   std::vector<events::NewEvent> pending{{c.tenant_id, "capture:" + c.id, "capture.completed", data}};
   s_.webhooks.emit(*tx, c.tenant_id, "capture.completed", data, &pending);

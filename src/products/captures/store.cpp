@@ -390,7 +390,8 @@ std::vector<std::string> CaptureStore::erase_user(storage::Session& s, const std
     for (const auto& a : artifacts(s, id)) objects.push_back(a.object_id);
     for (const auto& e : s.query(kEraseCaptureExports, {id}).rows) objects.push_back(e.get<std::string>(0));
     if (const auto c = s.query_one("SELECT images FROM captures WHERE id = $1", {id})) {
-      for (const auto& [view, object_id] : json::parse(c->get<std::string>(0)).items()) {
+      const json images = json::parse(c->get<std::string>(0));
+      for (const auto& [view, object_id] : images.items()) {
         if (object_id.is_string()) objects.push_back(object_id.get<std::string>());
       }
     }
