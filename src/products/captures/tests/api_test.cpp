@@ -4,6 +4,8 @@
 #include "integration/isolation_matrix.hpp"
 #include "support.hpp"
 
+#include <set>
+
 using namespace tyto::test;
 using namespace tyto::test::captures;
 
@@ -45,7 +47,7 @@ TEMPLATE_TEST_CASE("A user edits a measurement with a note, a tailor approves it
   CHECK(edited.body["metrics_json"]["current"]["waist"]["value_cm"] == 81.5);
   CHECK(edited.body["metrics_json"]["current"]["waist"]["edited"] == true);
   CHECK(edited.body["metrics_json"]["current"]["waist"]["original_cm"] == 84.0);
-  CHECK(edited.body["quality"]["overall_confidence"].get<double>() < measured_confidence);
+  CHECK(edited.body["quality"]["overall_confidence"].template get<double>() < measured_confidence);
   CHECK(api(port, "PATCH", "/api/v1/capture/" + id + "/metrics", {{"metrics", {{"neck", 38}}}}, bearer(user.token))
             .status == 422);
 
@@ -102,7 +104,7 @@ TEMPLATE_TEST_CASE("A user edits a measurement with a note, a tailor approves it
   auto audit = api(port, "GET", "/api/v1/audit?limit=200");
   REQUIRE(audit.status == 200);
   std::set<std::string> actions;
-  for (const auto& e : audit.body["items"]) actions.insert(e["action"].get<std::string>());
+  for (const auto& e : audit.body["items"]) actions.insert(e["action"].template get<std::string>());
   for (const char* a : {"captures.create", "captures.metrics_edit", "captures.approve", "captures.export"}) {
     INFO(a);
     CHECK(actions.contains(a));
@@ -143,7 +145,7 @@ TEMPLATE_TEST_CASE("A partner's batch is checked row by row and nothing is fille
   const auto report = request(port, "GET", link_target(batch["report"]["url"]));
   REQUIRE(report.status == 200);
   CHECK(report.body.find("c2,false,waist,out_of_range") != std::string::npos);
-  CHECK(api(port, "GET", "/api/v1/partner/batches/" + batch["id"].get<std::string>(), nullptr, bearer(partner.token))
+  CHECK(api(port, "GET", "/api/v1/partner/batches/" + batch["id"].template get<std::string>(), nullptr, bearer(partner.token))
             .status == 200);
   // A user is no partner; a body that is no CSV at all is refused whole.
   CHECK(request(port, "POST", "/api/v1/partner/upload-batch", csv,

@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <fstream>
+#include <thread>
 
 using namespace tyto::test;
 using namespace tyto::test::captures;
@@ -131,7 +132,7 @@ TEMPLATE_TEST_CASE("A capture of photos is measured by the card's scale, and its
   REQUIRE(cal.status == 200);
   const auto calibration = json::parse(cal.body);
   CHECK(calibration["card_detected"] == true);
-  CHECK(calibration["px_per_mm"].get<double>() == Approx(kScale).epsilon(0.03));
+  CHECK(calibration["px_per_mm"].template get<double>() == Approx(kScale).epsilon(0.03));
   CHECK(calibration["corners"].size() == 4);
 
   auto posted = post_capture(port, user.token,
@@ -154,22 +155,22 @@ TEMPLATE_TEST_CASE("A capture of photos is measured by the card's scale, and its
   CHECK(r["model_versions"]["segmentation"] == "test-seg-1");
   const auto& m = r["metrics"];
   REQUIRE(m.contains("height"));
-  CHECK(m["height"]["value_cm"].get<double>() == Approx(160.0).epsilon(0.04));
-  CHECK(m["height"]["uncertainty_cm"].get<double>() > 0);
+  CHECK(m["height"]["value_cm"].template get<double>() == Approx(160.0).epsilon(0.04));
+  CHECK(m["height"]["uncertainty_cm"].template get<double>() > 0);
   for (const char* site : {"chest", "waist", "hip"}) {
     INFO(site);
     REQUIRE(m.contains(site));
-    CHECK(m[site]["method"].get<std::string>().find("ellipse") != std::string::npos);
-    CHECK(m[site]["definition"].get<std::string>().size() > 20);
-    CHECK(m[site]["confidence"].get<double>() > 0);
-    CHECK(m[site]["value_cm"].get<double>() > 50);
-    CHECK(m[site]["value_cm"].get<double>() < 130);
+    CHECK(m[site]["method"].template get<std::string>().find("ellipse") != std::string::npos);
+    CHECK(m[site]["definition"].template get<std::string>().size() > 20);
+    CHECK(m[site]["confidence"].template get<double>() > 0);
+    CHECK(m[site]["value_cm"].template get<double>() > 50);
+    CHECK(m[site]["value_cm"].template get<double>() < 130);
   }
   // The body's waist girth: its width and depth at the waist level, by the ellipse model.
   const double level = scene->body.level_z(0.705);
   const double w = scene->body.width(level), d = scene->body.depth(level);
   const double truth_cm = tyto::body::ellipse_circumference(w, d) * tyto::body::circumference_coefficient("waist") / 10;
-  CHECK(m["waist"]["value_cm"].get<double>() == Approx(truth_cm).epsilon(0.06));
+  CHECK(m["waist"]["value_cm"].template get<double>() == Approx(truth_cm).epsilon(0.06));
 
   // The annotated photo is served; the raw photos had no EXIF left, and go after processing without consent.
   auto drawn = request(port, "GET", "/api/v1/capture/" + id + "/images/annotated_front", "",
@@ -190,7 +191,7 @@ TEMPLATE_TEST_CASE("A capture of photos is measured by the card's scale, and its
   // A keypoint correction measures again from the stored silhouettes: version 2, the original kept.
   auto left_hip = r["keypoints"]["front"]["left_hip"];
   auto adjust = api(port, "POST", "/api/v1/capture/" + id + "/manual-adjust",
-                    {{"keypoints", {{"front", {{"left_hip", {{"x", left_hip["x"]}, {"y", left_hip["y"].get<double>() + 20}}}}}}}},
+                    {{"keypoints", {{"front", {{"left_hip", {{"x", left_hip["x"]}, {"y", left_hip["y"].template get<double>() + 20}}}}}}}},
                     bearer(user.token));
   INFO(adjust.raw.body);
   REQUIRE(adjust.status == 202);
@@ -199,8 +200,8 @@ TEMPLATE_TEST_CASE("A capture of photos is measured by the card's scale, and its
   REQUIRE(again.status == 200);
   CHECK(again.body["version"] == 2);
   CHECK(again.body["origin"] == "manual_adjust");
-  CHECK(again.body["keypoints"]["front"]["left_hip"]["y"].get<double>() ==
-        Approx(left_hip["y"].get<double>() + 20).margin(0.2));
+  CHECK(again.body["keypoints"]["front"]["left_hip"]["y"].template get<double>() ==
+        Approx(left_hip["y"].template get<double>() + 20).margin(0.2));
   CHECK(again.body["metrics_json"]["original"]["waist"] == r["metrics"]["waist"]);
   auto bad = api(port, "POST", "/api/v1/capture/" + id + "/manual-adjust",
                  {{"keypoints", {{"front", {{"left_hip", {{"x", 99999}, {"y", 1}}}}}}}}, bearer(user.token));
