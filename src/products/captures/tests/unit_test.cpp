@@ -26,7 +26,7 @@ TEST_CASE("Implausible rows name every field that is wrong and why", "[unit][cap
   const auto r = check_row(3, {{"height", 400}, {"waist", "eighty"}, {"shoe", 42}, {"unit", "furlong"}});
   CHECK_FALSE(r.accepted());
   std::set<std::pair<std::string, std::string>> seen;
-  for (const auto& e : r.errors) seen.insert({e["field"], e["code"]});
+  for (const auto& e : r.errors) seen.insert({e["field"].get<std::string>(), e["code"].get<std::string>()});
   CHECK(seen.contains({"height", "out_of_range"}));
   CHECK(seen.contains({"waist", "not_a_number"}));
   CHECK(seen.contains({"shoe", "unknown_field"}));
