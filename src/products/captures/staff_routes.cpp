@@ -240,6 +240,10 @@ http::Response Routes::partner_exports(http::Request& req) {
   }
   const auto q = http::page_query(req, 50, 200, [](std::string_view c) { return is_uuid(c); });
   const auto rows = store_.exports_for_partner(who.tenant_id, partner, q.cursor.value_or("~"), q.fetch());
+  // An admin asking after someone else: a partner of this tenant is one with exports here.
+  if (partner != who.user_id && rows.empty() && !q.cursor) {
+    throw Error(ErrorCode::kNotFound, "no such partner", {{"id", partner.substr(0, 64)}});
+  }
   return http::Response::json(
       http::page_body(q, rows, [this](const ExportRow& e) { return with_link(e); }, [](const ExportRow& e) { return e.id; }));
 }

@@ -165,7 +165,7 @@ TEST_CASE("Photos are checked by their bytes, and store_images must match the us
   auto server = TytoProcess::serve(backend.args({"--products-captures-max-photo-bytes", "2000000"}));
   const auto port = server->port();
   const auto user = member(port, "dee@example.com", "user");
-  const auto jpeg = read_file("/usr/share/doc/opencv-doc/examples/data/lena.jpg");
+  const auto jpeg = read_file("/usr/share/doc/opencv-doc/examples/data/messi5.jpg");
   auto missing = post_capture(port, user.token, {{"front", "f.jpg", "image/jpeg", jpeg}});
   CHECK(missing.status == 422);
   CHECK(json::parse(missing.body)["error"]["details"]["fields"].contains("side"));
