@@ -29,8 +29,9 @@ constexpr int kHeight = 960;
 void paste_card(cv::Mat& img, double x, double y, double px_per_mm) {
   const double w = 85.60 * px_per_mm, h = 53.98 * px_per_mm;
   cv::Mat card(static_cast<int>(h), static_cast<int>(w), CV_8UC3, cv::Scalar(170, 90, 30));
-  cv::rectangle(card, cv::Rect(6, static_cast<int>(h * 0.2), static_cast<int>(w) - 12, static_cast<int>(h * 0.12)),
-                cv::Scalar(40, 40, 40), cv::FILLED);
+  cv::rectangle(card, cv::Rect(static_cast<int>(w * 0.15), static_cast<int>(h * 0.35), static_cast<int>(w * 0.14),
+                               static_cast<int>(h * 0.22)),
+                cv::Scalar(80, 170, 200), cv::FILLED);  // the chip
   const std::vector<cv::Point2f> from = {{0, 0}, {static_cast<float>(w), 0}, {static_cast<float>(w), static_cast<float>(h)},
                                          {0, static_cast<float>(h)}};
   const float fx = static_cast<float>(x), fy = static_cast<float>(y);

@@ -71,7 +71,7 @@ json calibration_json(const body::CardDetection& card, const body::WhiteBalance&
 }
 
 json calibrate(const vision::Image& rgb) {
-  const auto card = body::detect_card(rgb);
+  const auto card = body::detect_card(rgb, kCardOptions);
   const auto balance = body::estimate_white_balance(rgb, &card);
   return calibration_json(card, balance);
 }

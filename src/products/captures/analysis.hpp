@@ -24,6 +24,9 @@ class FaceDetector;
 namespace tyto::products::captures {
 
 inline constexpr const char* kPoseModel = "pose";
+// A full-length photo holds the card small: at 1280 px for 1.7 m, an 85.6 mm card is about 64 x 40 px, 0.2 % of
+// the frame. Cards down to 0.05 % (about 31 x 20 px there) are taken; smaller ones measure nothing reliably.
+inline constexpr body::CardOptions kCardOptions{.min_area_fraction = 0.0005};
 inline constexpr const char* kSegmentationModel = "segmentation";
 
 // The calibration object: {card_detected, corners [[x, y] × 4], px_per_mm, px_per_mm_uncertainty,

@@ -150,7 +150,7 @@ json CaptureStages::calibrate(StageContext& ctx, const json& in) {
   for (const auto& [view, v] : in.at("views").items()) {
     ctx.check_cancelled();
     const auto rgb = load_photo(ctx, v["object_id"]);
-    const auto card = body::detect_card(rgb);
+    const auto card = body::detect_card(rgb, kCardOptions);
     const auto balance = body::estimate_white_balance(rgb, &card);
     cards[view] = {{"card", card_json(card)},
                    {"white_balance", calibration_json(card, balance)["white_balance"]},

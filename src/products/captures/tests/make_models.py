@@ -23,22 +23,39 @@ import torch
 
 
 class Pose(torch.nn.Module):
+    """front + w (side - front), w = sigmoid((grey of one marker pixel - 50) / 2): Gemm, Sigmoid, Slice and
+    Reshape only, which OpenCV 4.6's importer reads."""
+
     def __init__(self, front, side, pad_x):
         super().__init__()
-        self.front = torch.tensor(front, dtype=torch.float32).reshape(1, 1, 17, 3)
-        self.side = torch.tensor(side, dtype=torch.float32).reshape(1, 1, 17, 3)
-        self.x0 = int(pad_x) + 2
+        front = torch.tensor(front, dtype=torch.float32).reshape(-1)
+        side = torch.tensor(side, dtype=torch.float32).reshape(-1)
+        self.at = (2 * 192 + int(pad_x) + 4) * 3  # the input pixel (row 2, column pad_x + 4), inside the marker
+        self.marker = torch.nn.Linear(3, 1)
+        self.mix = torch.nn.Linear(1, 17 * 3)
+        with torch.no_grad():
+            self.marker.weight.fill_(0.5 / 3)
+            self.marker.bias.fill_(-25.0)
+            self.mix.weight.copy_((side - front).reshape(-1, 1))
+            self.mix.bias.copy_(front)
 
     def forward(self, x):
-        corner = x[:, 0:8, self.x0:self.x0 + 8, :].mean()
-        w = torch.clamp((corner - 50.0) / 40.0, 0.0, 1.0)
-        return self.front * (1.0 - w) + self.side * w
+        w = torch.sigmoid(self.marker(x.reshape(1, 192 * 192 * 3)[:, self.at:self.at + 3]))
+        return self.mix(w).reshape(1, 1, 17, 3)
 
 
 class Selfie(torch.nn.Module):
+    """NHWC in and out: a 1x1 convolution averages the channels, then sigmoid(40 (grey - 0.5))."""
+
+    def __init__(self):
+        super().__init__()
+        self.grey = torch.nn.Conv2d(3, 1, 1)
+        with torch.no_grad():
+            self.grey.weight.fill_(40.0 / 3)
+            self.grey.bias.fill_(-20.0)
+
     def forward(self, x):
-        grey = x.mean(dim=3, keepdim=True)
-        return torch.sigmoid((grey - 0.5) * 40.0)
+        return torch.sigmoid(self.grey(x.permute(0, 3, 1, 2))).permute(0, 2, 3, 1)
 
 
 def main():

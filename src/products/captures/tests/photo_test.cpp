@@ -19,9 +19,9 @@ namespace bt = tyto::body::test;
 
 namespace {
 
-constexpr int kWidth = 960;
-constexpr int kHeight = 1280;
-constexpr double kScale = 0.75;  // px per mm, in both photos
+constexpr int kWidth = 1536;
+constexpr int kHeight = 2048;
+constexpr double kScale = 1.2;  // px per mm, in both photos (a phone photo of 3 Mpx)
 
 struct Photo {
   std::string jpeg;
@@ -31,7 +31,7 @@ struct Photo {
 // The body's render pasted (white) onto a darkened opencv-doc photo, with a blue ID-1 card beside it at the
 // same scale, and the view's marker in the corner (black: front; grey: side).
 Photo compose(const bt::Render& r, bool front) {
-  cv::Mat bg = cv::imread("/usr/share/doc/opencv-doc/examples/data/building.jpg", cv::IMREAD_COLOR);
+  cv::Mat bg = cv::imread("/usr/share/doc/opencv-doc/examples/data/fruits.jpg", cv::IMREAD_COLOR);
   REQUIRE_FALSE(bg.empty());
   cv::resize(bg, bg, {kWidth, kHeight});
   bg.convertTo(bg, -1, 0.45, 0);  // the background stays darker than the person
@@ -46,10 +46,12 @@ Photo compose(const bt::Render& r, bool front) {
   }
   // The card: 85.60 x 53.98 mm at the body's scale, held beside the waist.
   const double cw = 85.60 * kScale, ch = 53.98 * kScale;
-  const cv::Point2f c0(kWidth / 2.0f + 230 * static_cast<float>(kScale), kHeight * 0.52f);
+  const cv::Point2f c0(kWidth / 2.0f + 330 * static_cast<float>(kScale), kHeight * 0.52f);
   cv::rectangle(bg, cv::Rect(cv::Point(cvRound(c0.x), cvRound(c0.y)), cv::Size(cvRound(cw), cvRound(ch))),
                 cv::Scalar(160, 80, 30), cv::FILLED, cv::LINE_AA);
-  cv::rectangle(bg, cv::Rect(cvRound(c0.x + 4), cvRound(c0.y + 10), cvRound(cw - 8), 6), cv::Scalar(40, 40, 40), cv::FILLED);
+  // A chip in the middle of the card's left half, as on a bank card.
+  cv::rectangle(bg, cv::Rect(cvRound(c0.x + cw * 0.15), cvRound(c0.y + ch * 0.35), cvRound(cw * 0.14), cvRound(ch * 0.22)),
+                cv::Scalar(80, 170, 200), cv::FILLED);
   cv::rectangle(bg, cv::Rect(0, 0, 80, 80), front ? cv::Scalar(0, 0, 0) : cv::Scalar(100, 100, 100), cv::FILLED);
   Photo p;
   for (std::size_t i = 0; i < 17; ++i) {
@@ -70,7 +72,7 @@ Photo compose(const bt::Render& r, bool front) {
 }
 
 json normalised(const tyto::body::Keypoints& k) {
-  // The pose model's letterbox: the 960 x 1280 photo scaled by 192/1280 and centred (24 px pad on the left).
+  // The pose model's letterbox: the photo scaled by 192/height and centred (24 px pad on the left).
   const double s = 192.0 / kHeight, pad_x = (192 - kWidth * s) / 2;
   json out = json::array();
   for (const auto& p : k) out.push_back({p.y * s / 192.0, (p.x * s + pad_x) / 192.0, 0.9});
@@ -143,6 +145,7 @@ TEMPLATE_TEST_CASE("A capture of photos is measured by the card's scale, and its
   REQUIRE(posted.status == 202);
   const std::string id = json::parse(posted.body)["capture_id"];
   const auto status = wait_done(port, user.token, id);
+  INFO(status.dump());
   REQUIRE(status["status"] == "completed");
 
   auto results = api(port, "GET", "/api/v1/capture/" + id + "/results", nullptr, bearer(user.token));
@@ -195,7 +198,15 @@ TEMPLATE_TEST_CASE("A capture of photos is measured by the card's scale, and its
                     bearer(user.token));
   INFO(adjust.raw.body);
   REQUIRE(adjust.status == 202);
-  wait_for_state(port, adjust.body["job_id"], "completed", std::chrono::seconds(60));
+  json job;
+  eventually(
+      [&] {
+        job = get_job(port, adjust.body["job_id"]);
+        return job["state"] == "succeeded" || job["state"] == "failed";
+      },
+      std::chrono::seconds(60));
+  INFO(job.dump());
+  REQUIRE(job["state"] == "succeeded");
   auto again = api(port, "GET", "/api/v1/capture/" + id + "/results", nullptr, bearer(user.token));
   REQUIRE(again.status == 200);
   CHECK(again.body["version"] == 2);
