@@ -24,6 +24,7 @@
 // before it returns; the table only grows).
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <span>

@@ -154,7 +154,8 @@ TEMPLATE_TEST_CASE("A product's declared role is listed, granted per member, enf
   CHECK(me.body["grants"] == json::array({"reviewer"}));
   CHECK(api(port, "GET", "/api/v1/example/reviews", nullptr, other).status == 403);  // per member
   json listed;
-  for (const auto& u : api(port, "GET", "/api/v1/users").body["items"]) {
+  const auto users = api(port, "GET", "/api/v1/users");
+  for (const auto& u : users.body["items"]) {
     if (u["id"] == user_id) listed = u;
   }
   CHECK(listed["role"] == "user");
