@@ -3,7 +3,7 @@
 
 import { api, query } from './api.js';
 import { confirmDialog, formatTime, fromTemplate, h, showFormError, showSecret } from './dom.js';
-import { grantableRoles } from './roles.js';
+import { grantableRoles, productRoles } from './roles.js';
 import { current } from './session.js';
 
 const PAGE = 50;
@@ -15,9 +15,16 @@ export function mountApiKeys(container) {
   let nextCursor = null;
   let stopped = false;
 
-  const roles = grantableRoles(current()?.role);
-  refs.form.elements.role.append(...roles.map((r) => h('option', { value: r }, r)));
-  refs.form.elements.role.value = roles.includes('user') ? 'user' : roles[0];
+  // Product roles the caller holds (by its role or by grant) may be handed to its keys too.
+  function fillRoles(products, grants) {
+    const roles = grantableRoles(current()?.role, products.map((r) => r.name), grants);
+    refs.form.elements.role.replaceChildren(...roles.map((r) => h('option', { value: r }, r)));
+    refs.form.elements.role.value = roles.includes('user') ? 'user' : roles[0];
+  }
+  fillRoles([], []);
+  Promise.all([productRoles(), api('/api/v1/auth/me').catch(() => ({}))]).then(([products, me]) => {
+    if (!stopped && products.length) fillRoles(products, me.grants ?? []);
+  });
 
   async function load(cursor) {
     refs.more.disabled = true;

@@ -3,7 +3,7 @@
 
 import { api } from './api.js';
 import { formatTime, fromTemplate, h, showFormError, showSecret } from './dom.js';
-import { grantableRoles } from './roles.js';
+import { grantableRoles, productRoles } from './roles.js';
 import { current } from './session.js';
 
 export function mountUsers(container) {
@@ -11,10 +11,14 @@ export function mountUsers(container) {
   container.append(root);
   let stopped = false;
 
-  const roles = grantableRoles(current()?.role);
   const el = refs.form.elements;
-  el.role.append(...roles.map((r) => h('option', { value: r }, r)));
-  el.role.value = roles.includes('user') ? 'user' : roles[0];
+  function fillRoles(products) {
+    const roles = grantableRoles(current()?.role, products.map((r) => r.name));
+    el.role.replaceChildren(...roles.map((r) => h('option', { value: r }, r)));
+    el.role.value = roles.includes('user') ? 'user' : roles[0];
+  }
+  fillRoles([]);
+  productRoles().then((products) => { if (!stopped && products.length) fillRoles(products); });
 
   async function load() {
     try {
@@ -24,7 +28,8 @@ export function mountUsers(container) {
       refs.rows.replaceChildren(...items.map((u) => h('tr', { 'data-testid': 'user-row', 'data-user-id': u.id },
         h('td', {}, u.email),
         h('td', {}, u.display_name ?? ''),
-        h('td', {}, h('span', { class: 'badge' }, u.role)),
+        h('td', {}, h('span', { class: 'badge' }, u.role),
+          ...(u.grants ?? []).map((g) => h('span', { class: 'badge', title: 'granted product role' }, g))),
         h('td', { title: u.created_at }, formatTime(u.created_at)),
         h('td', { title: u.last_login_at ?? '' }, u.last_login_at ? formatTime(u.last_login_at) : 'never'))));
     } catch (err) {

@@ -14,7 +14,9 @@
 //   1. The class's static `options()` (if any) is read before the configuration is loaded, so its
 //      options parse, print (`tyto config`) and document like the platform's. Then it is constructed
 //      (default constructor; it must not touch the database yet).
-//   2. migrations(): its own numbered set, applied after the platform's (storage/migrations.hpp).
+//   2. roles() are registered (auth/roles.hpp), before any route is installed, so routes, role checks and
+//      grants know them; then migrations(): its own numbered set, applied after the platform's
+//      (storage/migrations.hpp).
 //   3. install(services, stages, router): registers stages and routes and keeps the services it needs.
 //   4. pipelines(), console_pages(), personal_data() are read once, after install().
 //   5. start() after the platform started; stop() before it stops, in reverse list order.
@@ -129,6 +131,13 @@ class Product {
   // Files "sqlite/NNNN_*.sql" and "postgres/NNNN_*.sql" (tyto_add_product embeds the product's
   // migrations/ folder). Never edited once landed.
   virtual std::span<const EmbeddedFile> migrations() const { return {}; }
+
+  // The product's own roles, beside the platform's ladder (auth/roles.hpp): each opens this product's routes
+  // that require it (RouteOptions{.role = auth::Role::product("tailor")}) and viewer-level reads, nothing
+  // else; admins hold them all; an admin grants them to members (PUT /api/v1/users/{id}/grants/{role}).
+  // Names are unique across the build (a clash stops start-up) and are stored in the database: never rename
+  // one. `product` is filled in by the platform.
+  virtual std::vector<auth::ProductRole> roles() const { return {}; }
 
   // Registers the product's stages and routes. Routes live under /api/v1/<resource> where a design
   // document names the path, else under the product's own resource; they declare their schemas and

@@ -14,6 +14,8 @@ using nlohmann::json;
 Response me(AuthShared& s, const Request& req) {
   const auto& who = req.who();
   json out = {{"role", auth::role_name(who.role)}, {"user", nullptr}, {"api_key", nullptr}, {"tenants", json::array()}};
+  out["grants"] = json::array();
+  for (const auto r : who.grants) out["grants"].push_back(auth::role_name(r));
   if (auto t = s.ids.tenant_by_id(who.tenant_id)) out["tenant"] = t->to_json();
   if (who.is_user()) {
     if (auto u = s.ids.user_by_id(who.user_id)) out["user"] = u->to_json();
@@ -51,7 +53,7 @@ Response change_password(AuthShared& s, const Request& req) {
 void add_account_routes(http::Router& router, const std::shared_ptr<AuthShared>& s) {
   const auto viewer = role_options(auth::Role::kViewer);
   router.add(Method::kGet, "/api/v1/auth/me", handler(s, me),
-             {.summary = "The caller: user or API key, tenant, role", .tag = "auth"}, viewer);
+             {.summary = "The caller: user or API key, tenant, role and granted product roles", .tag = "auth"}, viewer);
   http::RouteOptions password = viewer;
   // The password policy needs the blocklist: no schema's business.
   password.body_check = [s](const Request&, const json& body, json& fields) {

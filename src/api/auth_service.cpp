@@ -222,6 +222,8 @@ auth::Principal AuthService::from_jwt(const std::string& token, std::int64_t now
   p.tenant_id = tenant->id;
   p.tenant_name = tenant->name;
   p.role = *role;
+  // Admins already hold every product role: only smaller roles need their grants read.
+  if (!auth::role_allows(p.role, auth::Role::kAdmin)) p.grants = identity_.grants(tenant->id, user->id);
   p.email = user->email;
   std::lock_guard lock(mutex_);
   if (principals_.size() >= kMaxCachedPrincipals) principals_.clear();
@@ -274,7 +276,10 @@ auth::Principal AuthService::from_api_key(const std::string& key, std::int64_t n
       failures_.with({"owner_removed"}).inc();
       unauthorized("the API key's owner no longer has access to this tenant");
     }
-    role = auth::lesser_role(role, *owner_role);
+    // A key made with a product role its owner holds by grant keeps it while the grant lasts.
+    const bool granted = auth::is_product_role(role) && !auth::role_allows(*owner_role, auth::Role::kAdmin) &&
+                         auth::role_allows(*owner_role, identity_.grants(tenant->id, owner->id), role);
+    if (!granted) role = auth::lesser_role(role, *owner_role);
   }
   auth::Principal p;
   p.kind = auth::Principal::Kind::kApiKey;

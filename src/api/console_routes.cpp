@@ -111,7 +111,7 @@ void add_console_routes(http::Router& router, const ConsoleConfig& config, std::
              [pages = std::move(pages)](Request& req) {
                nlohmann::json items = nlohmann::json::array();
                for (const auto& p : pages) {
-                 if (!auth::role_allows(req.who().role, p.role)) continue;
+                 if (!req.who().allows(p.role)) continue;
                  items.push_back({{"id", p.id},
                                   {"title", p.title},
                                   {"nav", p.nav},

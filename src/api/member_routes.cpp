@@ -17,11 +17,55 @@ using nlohmann::json;
 constexpr std::int64_t kMicros = 1'000'000;
 constexpr std::int64_t kInvitationLifetime = 7LL * 86400 * kMicros;
 
+json grant_names(const std::vector<Role>& grants) {
+  json names = json::array();
+  for (const Role r : grants) names.push_back(auth::role_name(r));
+  return names;
+}
+
+// The member {id} of the caller's tenant (404 otherwise, as for another tenant's) and the product role {role}
+// (404 for a name the build does not declare as a product role).
+std::pair<std::string, Role> grant_target(AuthShared& s, const Request& req) {
+  const std::string id(req.param("id"));
+  const std::string name(req.param("role"));
+  if (!s.ids.membership(id, req.who().tenant_id)) throw Error(ErrorCode::kNotFound, "no such user in this tenant");
+  const auto role = auth::parse_role(name);
+  if (!role || !auth::is_product_role(*role)) {
+    throw Error(ErrorCode::kNotFound, "no product declares this role", {{"role", name}});
+  }
+  return {id, *role};
+}
+
+// Grants are idempotent: granting a held role again answers 204 and records nothing.
+Response grant_role(AuthShared& s, const Request& req) {
+  const auto [id, role] = grant_target(s, req);
+  auto tx = s.ids.db().begin(storage::TxMode::kWrite);
+  if (s.ids.grant_role(*tx, req.who().tenant_id, id, role, req.who().user_id)) {
+    s.svc.audit().record(*tx, audit_entry(req, "user.role_grant", "user:" + id, {{"role", auth::role_name(role)}}));
+  }
+  tx->commit();
+  s.svc.forget_caches();
+  return Response::no_content();
+}
+
+Response revoke_role(AuthShared& s, const Request& req) {
+  const auto [id, role] = grant_target(s, req);
+  auto tx = s.ids.db().begin(storage::TxMode::kWrite);
+  if (!s.ids.revoke_role(*tx, req.who().tenant_id, id, role)) {
+    throw Error(ErrorCode::kNotFound, "the member does not hold this role by grant", {{"role", auth::role_name(role)}});
+  }
+  s.svc.audit().record(*tx, audit_entry(req, "user.role_revoke", "user:" + id, {{"role", auth::role_name(role)}}));
+  tx->commit();
+  s.svc.forget_caches();
+  return Response::no_content();
+}
+
 Response list_users(AuthShared& s, const Request& req) {
   json items = json::array();
   for (const auto& m : s.ids.members(req.who().tenant_id)) {
     json u = m.user.to_json();
     u["role"] = auth::role_name(m.role);
+    u["grants"] = grant_names(m.grants);
     items.push_back(u);
   }
   return Response::json(http::page_body(std::move(items)));
@@ -87,6 +131,12 @@ void add_member_routes(http::Router& router, const std::shared_ptr<AuthShared>& 
              admin);
   router.add(Method::kDelete, "/api/v1/users/{id}", handler(s, remove_user),
              {.summary = "Remove a member from the tenant", .tag = "auth", .success_status = 204}, admin);
+  router.add(
+      Method::kPut, "/api/v1/users/{id}/grants/{role}", handler(s, grant_role),
+      {.summary = "Grant a member a product role, beside its role (idempotent)", .tag = "auth", .success_status = 204},
+      admin);
+  router.add(Method::kDelete, "/api/v1/users/{id}/grants/{role}", handler(s, revoke_role),
+             {.summary = "Revoke a product role granted to a member", .tag = "auth", .success_status = 204}, admin);
   http::RouteOptions invitation = admin;
   invitation.body_check = [](const Request&, const json& body, json& fields) { check_email_form(body, fields); };
   router.add(Method::kPost, "/api/v1/invitations", handler(s, invite),

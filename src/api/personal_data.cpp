@@ -195,6 +195,11 @@ http::Response delete_me(PersonalDataDeps& d, const std::function<void()>& forge
 std::vector<std::unique_ptr<PersonalData>> platform_personal_data(storage::Database& db, objects::Catalog& catalog) {
   std::vector<std::unique_ptr<PersonalData>> out;
   out.push_back(std::make_unique<AccountData>(db));
+  // Before memberships: a grant belongs to its membership (migration 0007).
+  out.push_back(std::make_unique<TableData>(db, "role_grants",
+                                            "SELECT tenant_id, role, created_at FROM role_grants WHERE user_id = $1 "
+                                            "ORDER BY tenant_id, role",
+                                            "DELETE FROM role_grants WHERE user_id = $1"));
   out.push_back(std::make_unique<TableData>(db, "memberships",
                                             "SELECT tenant_id, role, created_at FROM memberships WHERE user_id = $1",
                                             "DELETE FROM memberships WHERE user_id = $1"));

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 namespace tyto::auth {
 namespace {
@@ -29,10 +30,16 @@ std::string cols(std::string_view columns, std::string_view rest) {
 Value opt(const std::optional<std::int64_t>& v) { return v ? Value(*v) : Value(); }
 Value text_or_null(const std::string& s) { return s.empty() ? Value() : Value(s); }
 
-Role role_of(const std::string& name) {
-  auto r = parse_role(name);
-  if (!r) throw Error(ErrorCode::kInternal, "unknown role in the database: " + name);
-  return *r;
+// A stored role name this build does not declare (its product was left out) reads as viewer: least privilege.
+Role role_of(const std::string& name) { return parse_role(name).value_or(Role::kViewer); }
+
+// Stored grant names as roles: those this build does not declare as product roles are left out.
+std::vector<Role> product_roles_of(const std::vector<std::string>& names) {
+  std::vector<Role> out;
+  for (const auto& n : names) {
+    if (auto r = parse_role(n); r && is_product_role(*r)) out.push_back(*r);
+  }
+  return out;
 }
 
 Tenant tenant_from(const Row& r) {
@@ -216,6 +223,7 @@ void IdentityStore::delete_user(storage::Session& s, const std::string& user_id)
   s.execute("DELETE FROM refresh_tokens WHERE user_id = $1", {user_id});
   s.execute("DELETE FROM api_keys WHERE created_by = $1", {user_id});
   s.execute("DELETE FROM invitations WHERE created_by = $1", {user_id});
+  s.execute("DELETE FROM role_grants WHERE user_id = $1", {user_id});
   s.execute("DELETE FROM memberships WHERE user_id = $1", {user_id});
   s.execute("DELETE FROM users WHERE id = $1", {user_id});
 }
@@ -253,8 +261,45 @@ std::vector<IdentityStore::Member> IdentityStore::members(const std::string& ten
       "SELECT u.id, u.email, u.password_hash, u.display_name, u.superadmin, u.disabled, u.created_at, "
       "u.last_login_at, m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.tenant_id = $1 "
       "ORDER BY u.email";
-  for (const auto& r : db_.query(sql, {tenant_id}).rows) out.push_back({user_from(r), role_of(r.get<std::string>(8))});
+  for (const auto& r : db_.query(sql, {tenant_id}).rows)
+    out.push_back({user_from(r), role_of(r.get<std::string>(8)), {}});
+  std::map<std::string, std::vector<std::string>> granted;
+  for (const auto& r :
+       db_.query("SELECT user_id, role FROM role_grants WHERE tenant_id = $1 ORDER BY role", {tenant_id}).rows) {
+    granted[r.get<std::string>(0)].push_back(r.get<std::string>(1));
+  }
+  for (auto& m : out) {
+    if (auto it = granted.find(m.user.id); it != granted.end()) m.grants = product_roles_of(it->second);
+  }
   return out;
+}
+
+std::vector<Role> IdentityStore::grants(const std::string& tenant_id, const std::string& user_id) {
+  std::vector<std::string> names;
+  for (const auto& r : db_.query("SELECT role FROM role_grants WHERE tenant_id = $1 AND user_id = $2 ORDER BY role",
+                                 {tenant_id, user_id})
+                           .rows) {
+    names.push_back(r.get<std::string>(0));
+  }
+  return product_roles_of(names);
+}
+
+bool IdentityStore::grant_role(storage::Session& s, const std::string& tenant_id, const std::string& user_id, Role role,
+                               const std::string& granted_by) {
+  if (!is_product_role(role)) throw Error(ErrorCode::kValidationFailed, "only product roles are granted");
+  if (!s.query_one("SELECT 1 FROM memberships WHERE tenant_id = $1 AND user_id = $2", {tenant_id, user_id})) {
+    return false;
+  }
+  return s.execute(
+             "INSERT INTO role_grants (tenant_id, user_id, role, granted_by, created_at) VALUES ($1, $2, $3, $4, $5) "
+             "ON CONFLICT (tenant_id, user_id, role) DO NOTHING",
+             {tenant_id, user_id, std::string(role_name(role)), text_or_null(granted_by), now_micros()}) > 0;
+}
+
+bool IdentityStore::revoke_role(storage::Session& s, const std::string& tenant_id, const std::string& user_id,
+                                Role role) {
+  return s.execute("DELETE FROM role_grants WHERE tenant_id = $1 AND user_id = $2 AND role = $3",
+                   {tenant_id, user_id, std::string(role_name(role))}) > 0;
 }
 
 bool IdentityStore::set_role(const std::string& tenant_id, const std::string& user_id, Role role) {
@@ -264,6 +309,7 @@ bool IdentityStore::set_role(const std::string& tenant_id, const std::string& us
 
 bool IdentityStore::remove_membership(const std::string& tenant_id, const std::string& user_id) {
   auto tx = db_.begin(storage::TxMode::kWrite);
+  tx->execute("DELETE FROM role_grants WHERE tenant_id = $1 AND user_id = $2", {tenant_id, user_id});
   if (tx->execute("DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2", {tenant_id, user_id}) == 0) {
     return false;
   }

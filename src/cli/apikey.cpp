@@ -39,10 +39,20 @@ int apikey(std::vector<std::string> args, const Components& components) {
       return 2;
     }
   }
+  try {
+    register_roles(components);
+  } catch (const std::exception& e) {
+    std::cerr << "tyto: " << e.what() << "\n";
+    return 1;
+  }
   const auto role = auth::parse_role(role_text);
   if (tenant_name.empty() || !role) {
-    std::cerr << "tyto apikey: --tenant NAME and --role ROLE are required (roles: viewer, user, admin, labeler, "
-                 "partner, tailor, fixer, verifier, curator)\n";
+    std::string names;
+    for (const auto r : auth::all_roles()) {
+      if (r == auth::Role::kSuperadmin) continue;
+      names += (names.empty() ? "" : ", ") + std::string(auth::role_name(r));
+    }
+    std::cerr << "tyto apikey: --tenant NAME and --role ROLE are required (roles: " << names << ")\n";
     return 2;
   }
   if (*role == auth::Role::kSuperadmin) {

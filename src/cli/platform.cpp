@@ -44,6 +44,24 @@ class Platform::Janitor {
   PeriodicThread thread_;
 };
 
+void register_roles(const std::vector<std::unique_ptr<Product>>& products) {
+  for (const auto& p : products) {
+    auto roles = p->roles();
+    for (auto& r : roles) r.product = std::string(p->name());
+    try {
+      auth::register_product_roles(roles);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(fmt::format("the roles of product {} cannot be registered: {}", p->name(), e.what()));
+    }
+  }
+}
+
+void register_roles(const Components& components) {
+  std::vector<std::unique_ptr<Product>> products;
+  for (const auto& p : components.products()) products.push_back(p.make());
+  register_roles(products);
+}
+
 std::unique_ptr<storage::Database> open_database(const Config& config) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -121,6 +139,7 @@ Platform::Platform(const Config& config, const Components& components, Environme
   metrics::add_process_collector(registry_);
   for (const auto& m : components.modules()) modules_.push_back(m.make({config_, registry_}));
   for (const auto& p : components.products()) products_.push_back(p.make());
+  register_roles(products_);
   outbound_client_ = std::make_unique<http::OutboundClient>(outbound_);
 
   db_ = open_database(config_);

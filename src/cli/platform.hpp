@@ -108,6 +108,12 @@ class Platform {
   bool started_ = false;
 };
 
+// Registers each product's roles (Product::roles(), auth/roles.hpp) as owned by the product. Throws
+// std::runtime_error, for operators, on a bad or clashing name ("role \"tailor\" is declared by both …").
+void register_roles(const std::vector<std::unique_ptr<Product>>& products);
+// The same for a build's components without constructing the server (`tyto apikey`).
+void register_roles(const Components& components);
+
 // Opens the database of the configuration (creating the data directory).
 std::unique_ptr<storage::Database> open_database(const Config& config);
 

@@ -98,9 +98,15 @@ json build_openapi(const Router& router, std::string_view title, std::string_vie
     for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     paths[openapi_path(r->pattern)][method] = operation(*r);
   }
+  // The build's product roles, for clients and the isolation matrix: who declares each and what it opens.
+  json roles = json::array();
+  for (const auto& r : auth::product_roles()) {
+    roles.push_back({{"name", r.name}, {"product", r.product}, {"description", r.description}});
+  }
   return {{"openapi", "3.1.0"},
           {"info", {{"title", title}, {"version", version}}},
           {"paths", paths},
+          {"x-tyto-roles", roles},
           {"components",
            {{"schemas", {{"Error", error_schema()}}},
             {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};

@@ -230,7 +230,7 @@ TEST_CASE("Registration follows auth.registration: closed, invite-only, open", "
     auto server = TytoProcess::serve();  // invite is the default
     const auto port = server->port();
     CHECK(api(port, "POST", "/api/v1/auth/register", user, {{"Authorization", ""}}).status == 403);
-    auto inv = api(port, "POST", "/api/v1/invitations", {{"email", "New.User@example.com"}, {"role", "labeler"}});
+    auto inv = api(port, "POST", "/api/v1/invitations", {{"email", "New.User@example.com"}, {"role", "viewer"}});
     REQUIRE(inv.status == 201);
     json with = user;
     with["invitation"] = inv.body["token"];
@@ -240,7 +240,7 @@ TEST_CASE("Registration follows auth.registration: closed, invite-only, open", "
     auto reg = api(port, "POST", "/api/v1/auth/register", with, {{"Authorization", ""}});
     INFO(reg.raw.body);
     REQUIRE(reg.status == 201);
-    CHECK(reg.body["role"] == "labeler");
+    CHECK(reg.body["role"] == "viewer");
     CHECK(reg.body["tenant"]["name"] == "default");
     // An invitation works once.
     json again = with;

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <regex>
+#include <set>
 #include <thread>
 
 using nlohmann::json;
@@ -68,6 +69,71 @@ json body_for(const std::string& method, const std::string& pattern, const Victi
   return json::object();
 }
 
+std::string upper(std::string m) {
+  for (auto& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return m;
+}
+
+// A new member of the victim's tenant with `role`, registered through an invitation; returns its access token
+// and id.
+std::pair<std::string, std::string> new_member(std::uint16_t port, const std::string& email, const std::string& role) {
+  auto inv = api(port, "POST", "/api/v1/invitations", {{"email", email}, {"role", role}});
+  REQUIRE(inv.status == 201);
+  auto reg = api(port, "POST", "/api/v1/auth/register",
+                 {{"email", email}, {"password", "a long enough password"}, {"invitation", inv.body["token"]}},
+                 {{"Authorization", ""}});
+  REQUIRE(reg.status == 201);
+  return {reg.body["access_token"], reg.body["user"]["id"]};
+}
+
+// The build's product roles (the document's x-tyto-roles): for each, a viewer granted it may call the routes
+// that require it and none that require user, admin, superadmin or another product role; a user without the
+// grant may not call its routes. Runs after the cross-tenant walk: allowed calls act on the victim's data.
+void check_product_roles(std::uint16_t port, const json& doc, const Victim& v, const std::string& plain_user) {
+  int allowed = 0;
+  for (const auto& declared : doc.value("x-tyto-roles", json::array())) {
+    const std::string name = declared["name"];
+    INFO("product role " << name << " of " << declared["product"]);
+    CHECK(declared["description"].is_string());
+    const auto [token, id] = new_member(port, "holder-" + name + "@example.com", "viewer");
+    REQUIRE(api(port, "PUT", "/api/v1/users/" + id + "/grants/" + name).status == 204);
+    for (const auto& [pattern, methods] : doc["paths"].items()) {
+      for (const auto& [method, op] : methods.items()) {
+        const std::string role = op.value("x-tyto-role", "");
+        // Viewer routes (every role's, DELETE /me among them) say nothing of product roles.
+        if (op["security"].empty() || role == "viewer" || op["responses"].contains("101")) continue;
+        const std::string path = fill(pattern, v);
+        INFO(upper(method) << " " << pattern << " (role " << role << ")");
+        auto res = api(port, upper(method), path, body_for(method, pattern, v, op), bearer(token));
+        INFO(res.raw.body.substr(0, 400));
+        if (role == name) {
+          ++allowed;
+          CHECK(res.status != 401);
+          CHECK(res.status != 403);
+          auto refused = api(port, upper(method), path, body_for(method, pattern, v, op), bearer(plain_user));
+          INFO(refused.raw.body.substr(0, 400));
+          CHECK(refused.status == 403);
+          CHECK(refused.body["error"]["code"] == "forbidden");
+          CHECK(refused.body["error"]["details"]["required"] == name);
+        } else {
+          CHECK(res.status == 403);
+        }
+      }
+    }
+  }
+  // Every declared role that some route requires was tried both ways.
+  std::set<std::string> required;
+  for (const auto& [pattern, methods] : doc["paths"].items()) {
+    for (const auto& [method, op] : methods.items()) {
+      const std::string role = op.value("x-tyto-role", "");
+      for (const auto& declared : doc.value("x-tyto-roles", json::array())) {
+        if (declared["name"] == role && !op["responses"].contains("101")) required.insert(role);
+      }
+    }
+  }
+  CHECK(allowed >= static_cast<int>(required.size()));
+}
+
 }  // namespace
 
 void check_isolation(std::uint16_t port, const std::vector<IsolationHook>& hooks) {
@@ -96,6 +162,7 @@ void check_isolation(std::uint16_t port, const std::vector<IsolationHook>& hooks
           {{"Authorization", ""}});
   REQUIRE(member.status == 201);
   v.add("/api/v1/users/", member.body["user"]["id"]);
+  const std::string member_token = member.body["access_token"];
   auto viewer = api(port, "POST", "/api/v1/api-keys", {{"name", "viewer"}, {"role", "viewer"}});
   REQUIRE(viewer.status == 201);
   const std::string viewer_key = viewer.body["key"];
@@ -167,6 +234,8 @@ void check_isolation(std::uint16_t port, const std::vector<IsolationHook>& hooks
   }
   CHECK(protected_routes >= 25);
   CHECK(role_checked >= 10);
+
+  check_product_roles(port, doc.body, v, member_token);
 
   // The victim's resources are untouched.
   CHECK(api(port, "GET", "/api/v1/jobs/" + v.ids["/api/v1/jobs/"], nullptr).status == 200);

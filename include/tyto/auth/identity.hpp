@@ -130,12 +130,23 @@ class IdentityStore {
   struct Member {
     User user;
     Role role;
+    std::vector<Role> grants;  // product roles granted beside role
   };
   std::vector<Member> members(const std::string& tenant_id);
   bool set_role(const std::string& tenant_id, const std::string& user_id, Role role);
   // Removes the membership and, in the same transaction, revokes the API keys the user made in that
   // tenant and the user's sessions there: nothing the user held keeps working after removal.
   bool remove_membership(const std::string& tenant_id, const std::string& user_id);
+
+  // Product roles granted to a member beside its membership's role (migration 0007), by name; names the
+  // build does not declare are left out. Removing the membership or the user removes its grants.
+  std::vector<Role> grants(const std::string& tenant_id, const std::string& user_id);
+  // True when the grant is new; false when the member already held it or is no member of the tenant (the
+  // caller tells the two apart). Throws Error(kValidationFailed) for a role that is not a product role.
+  bool grant_role(storage::Session& s, const std::string& tenant_id, const std::string& user_id, Role role,
+                  const std::string& granted_by);
+  // True when the member held the grant.
+  bool revoke_role(storage::Session& s, const std::string& tenant_id, const std::string& user_id, Role role);
 
   // Invitations: returns the token (shown once) with the row.
   std::pair<Invitation, std::string> create_invitation(const std::string& tenant_id, const std::string& email,

@@ -8,6 +8,7 @@
 #include "tyto/auth/roles.hpp"
 
 #include <string>
+#include <vector>
 
 namespace tyto::auth {
 
@@ -20,10 +21,11 @@ struct Principal {
   std::string tenant_id;   // every row the request touches belongs to this tenant
   std::string tenant_name;
   Role role = Role::kViewer;  // the role in this tenant (superadmin: a platform role, see roles.hpp)
+  std::vector<Role> grants;   // product roles granted to the user in this tenant (users only; API keys: none)
   std::string email;          // users only
   std::string session_id;     // users: the login session (refresh family) the access token belongs to
 
-  bool allows(Role need) const noexcept { return role_allows(role, need); }
+  bool allows(Role need) const noexcept { return role_allows(role, grants, need); }
   bool is_user() const noexcept { return kind == Kind::kUser; }
   // Who owns what this principal creates (objects, uploads, jobs): the user, or for an API key made
   // without a user (by the CLI, the bootstrap key) the key itself, so such keys never share one owner.

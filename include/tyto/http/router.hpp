@@ -98,7 +98,10 @@ struct RouteOptions {
   // (401 without valid credentials), refuses a role below `role` (403) and applies rate limits (429).
   // Public routes (health, login, signed URLs) say so here, and see no principal.
   bool public_route = false;
-  auth::Role role = auth::Role::kViewer;  // the least role that may call the route
+  // The least role that may call the route: a ladder role (auth::Role::kUser), or a product role the product
+  // declared (auth::Role::product("tailor"), which throws at install for an undeclared name), held by the
+  // caller's role or granted to it (auth/roles.hpp). Listed as x-tyto-role in the OpenAPI document.
+  auth::Role role = auth::Role::kViewer;
   // Health checks and metrics: these may also use the few connections kept in reserve above
   // http.max_connections, so monitoring still gets answers when the server is full.
   bool monitoring = false;

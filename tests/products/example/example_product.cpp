@@ -168,6 +168,10 @@ std::vector<ConsolePage> ExampleProduct::console_pages() const {
   return {{"example.notes", "Notes", "Example", auth::Role::kViewer, "/console/products/example/notes.js"}};
 }
 
+std::vector<auth::ProductRole> ExampleProduct::roles() const {
+  return {{.name = "reviewer", .description = "Reads the notes awaiting review"}};
+}
+
 std::vector<api::PersonalData*> ExampleProduct::personal_data() { return {notes_.get()}; }
 
 void ExampleProduct::install(Services& services, pipeline::StageRegistry& stages, http::Router& router) {
@@ -194,6 +198,12 @@ void ExampleProduct::install(Services& services, pipeline::StageRegistry& stages
              {.summary = "The tenant's notes, newest first",
               .tag = "example",
               .response_schema = http::page_schema(note_schema())});
+  // A product role's route: reviewers (and admins) only, not every user.
+  router.add(http::Method::kGet, "/api/v1/example/reviews", [notes](http::Request& req) { return notes->list(req); },
+             {.summary = "The notes awaiting review, newest first (reviewers)",
+              .tag = "example",
+              .response_schema = http::page_schema(note_schema())},
+             {.role = auth::Role::product("reviewer")});
   router.add(http::Method::kGet, "/api/v1/example/notes/{id}", [notes](http::Request& req) { return notes->get(req); },
              {.summary = "One note", .tag = "example", .response_schema = note_schema()});
 }

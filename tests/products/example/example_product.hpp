@@ -21,6 +21,8 @@ class ExampleProduct final : public Product {
 
   std::string_view name() const override { return kName; }
   std::span<const EmbeddedFile> migrations() const override;
+  // "reviewer": reads the review queue (GET /api/v1/example/reviews), which a plain user may not.
+  std::vector<auth::ProductRole> roles() const override;
   void install(Services& services, pipeline::StageRegistry& stages, http::Router& router) override;
   std::vector<pipeline::PipelineFile> pipelines() const override;
   std::vector<ConsolePage> console_pages() const override;

@@ -10,6 +10,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <set>
+
 using namespace tyto::test;
 using nlohmann::json;
 
@@ -90,6 +93,116 @@ TEMPLATE_TEST_CASE("The example product's routes are in the isolation matrix wit
                     REQUIRE(created.status == 201);
                     v.add("/api/v1/example/notes/", created.body["id"]);
                   }});
+}
+
+TEMPLATE_TEST_CASE("A product's declared role is listed, granted per member, enforced on its route and revoked",
+                   "[integration][products][auth]", SqliteBackend, PostgresBackend) {
+  TestType backend;
+  auto server = TytoProcess::serve(backend.args());
+  const auto port = server->port();
+
+  // Declared by the product: in the OpenAPI document with its product, on the route, among grantable roles.
+  auto doc = api(port, "GET", "/api/v1/openapi.json");
+  REQUIRE(doc.body["x-tyto-roles"].size() == 1);
+  CHECK(doc.body["x-tyto-roles"][0]["name"] == "reviewer");
+  CHECK(doc.body["x-tyto-roles"][0]["product"] == "example");
+  CHECK(doc.body["x-tyto-roles"][0]["description"] == "Reads the notes awaiting review");
+  CHECK(doc.body["paths"]["/api/v1/example/reviews"]["get"]["x-tyto-role"] == "reviewer");
+  CHECK(doc.body["paths"]["/api/v1/example/notes"]["post"]["x-tyto-role"] == "user");
+  const json role_enum = doc.body["paths"]["/api/v1/users/{id}"]["patch"]["requestBody"]["content"]["application/json"]
+                                 ["schema"]["properties"]["role"]["enum"];
+  CHECK(std::find(role_enum.begin(), role_enum.end(), "reviewer") != role_enum.end());
+
+  // A user, and a second user who will try to grant.
+  auto member = [&](const std::string& email, const std::string& role) {
+    auto inv = api(port, "POST", "/api/v1/invitations", {{"email", email}, {"role", role}});
+    REQUIRE(inv.status == 201);
+    auto reg = api(port, "POST", "/api/v1/auth/register",
+                   {{"email", email}, {"password", "a long enough password"}, {"invitation", inv.body["token"]}},
+                   {{"Authorization", ""}});
+    REQUIRE(reg.status == 201);
+    return std::pair<Headers, std::string>{
+        {{"Authorization", "Bearer " + reg.body["access_token"].template get<std::string>()}}, reg.body["user"]["id"]};
+  };
+  const auto [user, user_id] = member("writer@example.com", "user");
+  const auto [other, other_id] = member("other@example.com", "user");
+  const std::string grant = "/api/v1/users/" + user_id + "/grants/reviewer";
+
+  // Without the grant: a user writes notes but may not read the review queue (the usual 403 envelope).
+  CHECK(api(port, "POST", "/api/v1/example/notes", {{"text", "draft"}}, user).status == 201);
+  auto refused = api(port, "GET", "/api/v1/example/reviews", nullptr, user);
+  CHECK(refused.status == 403);
+  CHECK(refused.body["error"]["code"] == "forbidden");
+  CHECK(refused.body["error"]["details"]["role"] == "user");
+  CHECK(refused.body["error"]["details"]["required"] == "reviewer");
+  CHECK(api(port, "GET", "/api/v1/example/reviews").status == 200);  // admins hold every product role
+
+  // Only an admin grants; unknown roles, ladder roles and non-members are 404.
+  CHECK(api(port, "PUT", grant, nullptr, other).status == 403);
+  CHECK(api(port, "PUT", "/api/v1/users/" + user_id + "/grants/curator").status == 404);
+  CHECK(api(port, "PUT", "/api/v1/users/" + user_id + "/grants/admin").status == 404);
+  CHECK(api(port, "PUT", "/api/v1/users/01900000-0000-7000-8000-000000000000/grants/reviewer").status == 404);
+  REQUIRE(api(port, "PUT", grant).status == 204);
+  CHECK(api(port, "PUT", grant).status == 204);  // idempotent
+
+  // With it: the user keeps its role and gains the product's route, and says so.
+  CHECK(api(port, "GET", "/api/v1/example/reviews", nullptr, user).status == 200);
+  CHECK(api(port, "POST", "/api/v1/example/notes", {{"text", "still a writer"}}, user).status == 201);
+  CHECK(api(port, "GET", "/api/v1/users", nullptr, user).status == 403);  // not admin
+  auto me = api(port, "GET", "/api/v1/auth/me", nullptr, user);
+  CHECK(me.body["role"] == "user");
+  CHECK(me.body["grants"] == json::array({"reviewer"}));
+  CHECK(api(port, "GET", "/api/v1/example/reviews", nullptr, other).status == 403);  // per member
+  json listed;
+  const auto users = api(port, "GET", "/api/v1/users");
+  for (const auto& u : users.body["items"]) {
+    if (u["id"] == user_id) listed = u;
+  }
+  CHECK(listed["role"] == "user");
+  CHECK(listed["grants"] == json::array({"reviewer"}));
+
+  // An API key the member makes with the granted role works while the grant lasts.
+  auto key = api(port, "POST", "/api/v1/api-keys", {{"name", "review bot"}, {"role", "reviewer"}}, user);
+  REQUIRE(key.status == 201);
+  const Headers bot = {{"Authorization", "Bearer " + key.body["key"].template get<std::string>()}};
+  CHECK(api(port, "GET", "/api/v1/example/reviews", nullptr, bot).status == 200);
+  CHECK(api(port, "POST", "/api/v1/example/notes", {{"text", "no"}}, bot).status == 403);
+  // … and a member without it may not make one.
+  CHECK(api(port, "POST", "/api/v1/api-keys", {{"name", "nope"}, {"role", "reviewer"}}, other).status == 403);
+
+  // Revoked: the route closes for the member and its key; revoking again is 404.
+  REQUIRE(api(port, "DELETE", grant).status == 204);
+  CHECK(api(port, "DELETE", grant).status == 404);
+  CHECK(api(port, "GET", "/api/v1/example/reviews", nullptr, user).status == 403);
+  CHECK(api(port, "GET", "/api/v1/example/reviews", nullptr, bot).status == 403);
+  CHECK(api(port, "GET", "/api/v1/auth/me", nullptr, user).body["grants"] == json::array());
+
+  // Both changes are in the audit log, once each (the repeated grant changed nothing).
+  auto audit = api(port, "GET", "/api/v1/audit?action=user.", nullptr);
+  REQUIRE(audit.status == 200);
+  std::multiset<std::string> actions;
+  for (const auto& e : audit.body["items"]) {
+    if (e["action"] != "user.role_grant" && e["action"] != "user.role_revoke") continue;
+    CHECK(e["resource"] == "user:" + user_id);
+    CHECK(e["metadata"]["role"] == "reviewer");
+    actions.insert(e["action"].template get<std::string>());
+  }
+  CHECK(actions.count("user.role_grant") == 1);
+  CHECK(actions.count("user.role_revoke") == 1);
+
+  // A product role may also be a member's only role: viewer reads plus the product's route.
+  const auto [reviewer, reviewer_id] = member("reviewer@example.com", "reviewer");
+  CHECK(api(port, "GET", "/api/v1/example/reviews", nullptr, reviewer).status == 200);
+  CHECK(api(port, "GET", "/api/v1/example/notes", nullptr, reviewer).status == 200);
+  CHECK(api(port, "POST", "/api/v1/example/notes", {{"text", "no"}}, reviewer).status == 403);
+
+  // Removing a member removes its grants with it.
+  REQUIRE(api(port, "PUT", "/api/v1/users/" + other_id + "/grants/reviewer").status == 204);
+  REQUIRE(api(port, "DELETE", "/api/v1/users/" + other_id).status == 204);
+  auto db = backend.open();
+  CHECK(
+      db->query_one("SELECT COUNT(*) FROM role_grants WHERE user_id = $1", {other_id})->template get<std::int64_t>(0) ==
+      0);
 }
 
 TEMPLATE_TEST_CASE("The example product's data is in the export archive and erased by DELETE /me",
