@@ -40,7 +40,7 @@ Error invalid(json fields) { return Error(ErrorCode::kValidationFailed, "invalid
 }  // namespace
 
 bool is_staff(const auth::Principal& who) {
-  return who.allows(auth::Role::kAdmin) || who.allows(auth::Role::kPartner) || who.allows(auth::Role::kLabeler);
+  return who.allows(auth::Role::kAdmin) || who.allows(partner_role()) || who.allows(labeler_role());
 }
 
 Routes::Routes(Services& services, CaptureStore& store, CaptureStages& stages, CaptureOptions options)
@@ -279,7 +279,7 @@ http::Response Routes::results(http::Request& req) {
 http::Response Routes::manual_adjust(http::Request& req) {
   const auto& who = req.who();
   const auto c = visible(req);
-  if (c.user_id != who.user_id && !who.allows(auth::Role::kAdmin) && !who.allows(auth::Role::kLabeler)) {
+  if (c.user_id != who.user_id && !who.allows(auth::Role::kAdmin) && !who.allows(labeler_role())) {
     throw Error(ErrorCode::kForbidden, "only the capture's user, a labeler or an admin corrects its keypoints");
   }
   const auto [latest, first] = runs_of(c);

@@ -135,6 +135,14 @@ Captures::~Captures() = default;
 
 std::span<const EmbeddedFile> Captures::migrations() const { return embedded_captures_migrations(); }
 
+std::vector<auth::ProductRole> Captures::roles() const {
+  return {{.name = std::string(kPartnerRole),
+           .description = "Tailors and retail partners: read captures, review and approve edits, export sheets, upload "
+                          "measurement batches"},
+          {.name = std::string(kLabelerRole),
+           .description = "Labels captures with ground truth and corrects keypoints"}};
+}
+
 std::vector<ComponentOption> Captures::options() {
   return {{"max_photo_bytes", "integer", 15 << 20, "The largest photo a capture takes (each of front, side, portrait, ref)"},
           {"image_retention_hours", "integer", 24,
@@ -151,9 +159,9 @@ std::vector<pipeline::PipelineFile> Captures::pipelines() const {
 std::vector<ConsolePage> Captures::console_pages() const {
   return {{"captures.capture", "Capture", "Captures", auth::Role::kUser, "/console/products/captures/capture.js"},
           {"captures.list", "My captures", "Captures", auth::Role::kViewer, "/console/products/captures/list.js"},
-          {"captures.review", "Review", "Captures", auth::Role::kPartner, "/console/products/captures/review.js"},
-          {"captures.label", "Labelling", "Captures", auth::Role::kLabeler, "/console/products/captures/label.js"},
-          {"captures.partner", "Partner batches", "Captures", auth::Role::kPartner, "/console/products/captures/partner.js"}};
+          {"captures.review", "Review", "Captures", partner_role(), "/console/products/captures/review.js"},
+          {"captures.label", "Labelling", "Captures", labeler_role(), "/console/products/captures/label.js"},
+          {"captures.partner", "Partner batches", "Captures", partner_role(), "/console/products/captures/partner.js"}};
 }
 
 std::span<const EmbeddedFile> Captures::console_files() const { return embedded_captures_console(); }

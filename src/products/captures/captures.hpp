@@ -21,6 +21,7 @@ class Captures final : public Product {
   ~Captures() override;
 
   std::string_view name() const override { return kName; }
+  std::vector<auth::ProductRole> roles() const override;
   std::span<const EmbeddedFile> migrations() const override;
   void install(Services& services, pipeline::StageRegistry& stages, http::Router& router) override;
   std::vector<pipeline::PipelineFile> pipelines() const override;

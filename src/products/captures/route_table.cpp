@@ -115,7 +115,7 @@ void Routes::install_captures(http::Router& router) {
                                    {"note", {{"type", "string"}, {"maxLength", 2000}}}}}},
               .response_schema = results_schema(),
               .request_body_optional = true},
-             {.role = auth::Role::kPartner});
+             {.role = partner_role()});
   router.add(Method::kGet, "/api/v1/capture/{id}/metrics/history", [this](http::Request& r) { return history(r); },
              {.summary = "Every measuring run and edit of a capture, oldest first", .tag = kTag});
   router.add(Method::kPost, "/api/v1/capture/calibrate", [this](http::Request& r) { return calibrate(r); },
@@ -156,7 +156,7 @@ void Routes::install_staff(http::Router& router) {
              {.summary = "Every capture of the tenant for labelling (?status=, ?needs_review=true, ?user_id=)",
               .tag = kTag,
               .response_schema = http::page_schema(capture_schema())},
-             {.role = auth::Role::kLabeler});
+             {.role = labeler_role()});
   router.add(Method::kPost, "/api/v1/admin/label/{capture_id}", [this](http::Request& r) { return label(r); },
              {.summary = "A labeler's ground truth for a capture ({labels: {metrics_cm, keypoints, flags, note}})",
               .tag = kTag,
@@ -165,10 +165,10 @@ void Routes::install_staff(http::Router& router) {
                                  {"required", {"labels"}},
                                  {"properties", {{"labels", {{"type", "object"}}}}}},
               .success_status = 201},
-             {.max_body_bytes = 256u << 10, .role = auth::Role::kLabeler});
+             {.max_body_bytes = 256u << 10, .role = labeler_role()});
   router.add(Method::kGet, "/api/v1/admin/label/{capture_id}", [this](http::Request& r) { return labels_of(r); },
              {.summary = "A capture's labels, oldest first", .tag = kTag, .response_schema = http::page_schema()},
-             {.role = auth::Role::kLabeler});
+             {.role = labeler_role()});
   router.add(Method::kGet, "/api/v1/admin/captures/{id}/photos/{view}", [this](http::Request& r) { return raw_image(r); },
              {.summary = "A raw photo of a capture while it is kept (audit-logged)",
               .tag = kTag,
@@ -178,7 +178,7 @@ void Routes::install_staff(http::Router& router) {
              {.summary = "The tailors' review queue: edited captures with their pending edits",
               .tag = kTag,
               .response_schema = http::page_schema(capture_schema())},
-             {.role = auth::Role::kPartner});
+             {.role = partner_role()});
   router.add(Method::kPost, "/api/v1/admin/training-exports", [this](http::Request& r) { return training_export(r); },
              {.summary = "A training archive of approved measurements of consenting users (202 with the job)",
               .tag = kTag,
@@ -189,15 +189,15 @@ void Routes::install_staff(http::Router& router) {
              {.summary = "A partner's batch of customer measurements (text/csv or JSON): each row checked, errors per row",
               .tag = kTag,
               .success_status = 201},
-             {.max_body_bytes = 8u << 20, .role = auth::Role::kPartner});
+             {.max_body_bytes = 8u << 20, .role = partner_role()});
   router.add(Method::kGet, "/api/v1/partner/batches/{id}", [this](http::Request& r) { return get_batch(r); },
              {.summary = "One batch with its rows and their errors", .tag = kTag},
-             {.role = auth::Role::kPartner});
+             {.role = partner_role()});
   router.add(Method::kGet, "/api/v1/partner/{id}/exports", [this](http::Request& r) { return partner_exports(r); },
              {.summary = "A partner's exports (sheets made, batch reports; {id} may be me), with signed links",
               .tag = kTag,
               .response_schema = http::page_schema(export_schema())},
-             {.role = auth::Role::kPartner});
+             {.role = partner_role()});
 }
 
 }  // namespace tyto::products::captures

@@ -71,6 +71,13 @@ class Routes {
   CaptureOptions options_;
 };
 
+// The roles this product declares (Captures::roles()): partners are tailors and retail partners (review and
+// approve edits, sheets, batches); labelers label captures and correct keypoints.
+inline constexpr std::string_view kPartnerRole = "partner";
+inline constexpr std::string_view kLabelerRole = "labeler";
+inline auth::Role partner_role() { return auth::Role::product(kPartnerRole); }
+inline auth::Role labeler_role() { return auth::Role::product(kLabelerRole); }
+
 // Whether the principal works on other users' captures in its tenant: admin, partner (tailors) or labeler.
 bool is_staff(const auth::Principal& who);
 

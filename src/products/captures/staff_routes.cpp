@@ -251,7 +251,7 @@ http::Response Routes::partner_exports(http::Request& req) {
 http::Response Routes::create_export(http::Request& req) {
   const auto& who = req.who();
   const auto c = visible(req);
-  if (c.user_id != who.user_id && !who.allows(auth::Role::kPartner)) {
+  if (c.user_id != who.user_id && !who.allows(partner_role())) {
     throw Error(ErrorCode::kForbidden, "exports are for the capture's user, tailors and admins");
   }
   const json body = req.json();
