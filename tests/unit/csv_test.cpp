@@ -1,4 +1,5 @@
 #include "tyto/core/csv.hpp"
+#include "tyto/core/error.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -2,6 +2,7 @@
 // captures, edits with their history, approval by a tailor, PDF and CSV sheets behind signed links, partner
 // batches, consent, bad uploads, roles, another tenant's view, and a deleted user.
 #include "integration/isolation_matrix.hpp"
+#include "integration/unzip.hpp"
 #include "support.hpp"
 
 #include <set>
@@ -223,6 +224,22 @@ TEMPLATE_TEST_CASE("A deleted user leaves no capture, edit, export or consent be
   REQUIRE(listed.status == 200);
   CHECK(listed.body["items"].size() == 1);
 
+  // The user's own data export holds the capture with its run, edit, label and sheet, and the sheet itself.
+  const auto archive = exported_archive(port, bearer(user.token));
+  REQUIRE(archive.contains("tyto-export.json"));
+  const auto exported = json::parse(archive.at("tyto-export.json"));
+  INFO(exported.dump().substr(0, 2000));
+  REQUIRE(exported["captures"]["captures"].size() == 1);
+  const auto& mine = exported["captures"]["captures"][0];
+  CHECK(mine["capture_id"] == id);
+  CHECK(mine["runs"].size() == 1);
+  CHECK(mine["adjustments"][0]["changes"]["hip"]["to"] == 101.0);
+  CHECK(mine["labels"].size() == 1);
+  CHECK(mine["consent"]["training"] == true);
+  bool sheet_in_archive = false;
+  for (const auto& [name, bytes] : archive) sheet_in_archive = sheet_in_archive || bytes.rfind("%PDF", 0) == 0;
+  CHECK(sheet_in_archive);
+
   REQUIRE(api(port, "DELETE", "/api/v1/me", nullptr, bearer(user.token)).status / 100 == 2);
   CHECK(api(port, "GET", "/api/v1/capture/" + id).status == 404);
   CHECK(api(port, "GET", "/api/v1/admin/captures", nullptr, bearer(labeler.token)).body["items"].empty());
@@ -252,4 +269,44 @@ TEST_CASE("Captures answer another tenant's admin with 404 and a too-small role 
     v.bodies["/api/v1/admin/label/{capture_id}"] = {{"labels", json::object()}};
     v.bodies["/api/v1/capture/{id}/manual-adjust"] = {{"keypoints", {{"front", json::object()}}}};
   }});
+}
+
+TEMPLATE_TEST_CASE("The training archive holds approved records of consenting users only", "[integration][captures]",
+                   SqliteBackend, PostgresBackend) {
+  TestType backend;
+  auto server = TytoProcess::serve(backend.args());
+  const auto port = server->port();
+  const auto yes = member(port, "hal@example.com", "user");
+  const auto no = member(port, "ivy@example.com", "user");
+  const auto tailor = member(port, "tai@example.com", "partner");
+  REQUIRE(api(port, "PUT", "/api/v1/capture/consent", {{"training", true}}, bearer(yes.token)).status == 200);
+  const auto consenting = client_capture(port, yes.token, kClientMetrics);
+  const auto other = client_capture(port, no.token, kClientMetrics);
+  REQUIRE(api(port, "POST", "/api/v1/capture/" + consenting + "/adjustments/approve", {{"training_export", true}},
+              bearer(tailor.token))
+              .status == 200);
+  CHECK(api(port, "POST", "/api/v1/capture/" + other + "/adjustments/approve", {{"training_export", true}},
+            bearer(tailor.token))
+            .status == 422);
+  // Consent withdrawn later keeps a queued record out too: only ivy's would be, and she never gave it.
+  CHECK(api(port, "POST", "/api/v1/admin/training-exports", json::object(), bearer(tailor.token)).status == 403);
+  auto job = api(port, "POST", "/api/v1/admin/training-exports", json::object());
+  INFO(job.raw.body);
+  REQUIRE(job.status == 202);
+  const auto done = wait_for_state(port, job.body["job_id"], "succeeded", std::chrono::seconds(60));
+  INFO(done.dump());
+  auto zip = api(port, "GET", "/api/v1/objects/" + done["result"]["object_id"].template get<std::string>() + "/content");
+  REQUIRE(zip.raw.status == 200);
+  const auto entries = unzip(zip.raw.body);
+  REQUIRE(entries.contains("manifest.json"));
+  const auto manifest = json::parse(entries.at("manifest.json"));
+  CHECK(manifest["format"] == "tyto-captures-training");
+  CHECK(manifest["version"] == 1);
+  CHECK(manifest["records"] == 1);
+  const auto records = entries.at("records.jsonl");
+  CHECK(records.find(consenting) != std::string::npos);
+  CHECK(records.find(other) == std::string::npos);
+  CHECK(records.find(yes.user_id) == std::string::npos);  // a pseudonym, not the user's id
+  auto exports = api(port, "GET", "/api/v1/partner/me/exports");
+  CHECK(exports.status == 200);
 }
