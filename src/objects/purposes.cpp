@@ -18,7 +18,12 @@ const std::vector<Purpose>& table() {
       {"document", {"application/json", "text/csv", "text/html"}, 50 * kMiB, 0, false, false},
       {"capture", {"image/jpeg", "image/png", "image/webp"}, 25 * kMiB, 24, true, true},
       {"reference", {"image/jpeg", "image/png", "image/webp"}, 25 * kMiB, 0, false, true},
-      {"export", {"application/zip", "application/json", "application/pdf", "text/csv"}, 2048 * kMiB, 7 * 24, false, false},
+      {"export",
+       {"application/zip", "application/json", "application/pdf", "text/csv"},
+       2048 * kMiB,
+       7 * 24,
+       false,
+       false},
   };
   return kPurposes;
 }

@@ -29,13 +29,15 @@ constexpr int kHeight = 960;
 void paste_card(cv::Mat& img, double x, double y, double px_per_mm) {
   const double w = 85.60 * px_per_mm, h = 53.98 * px_per_mm;
   cv::Mat card(static_cast<int>(h), static_cast<int>(w), CV_8UC3, cv::Scalar(170, 90, 30));
-  cv::rectangle(card, cv::Rect(static_cast<int>(w * 0.15), static_cast<int>(h * 0.35), static_cast<int>(w * 0.14),
-                               static_cast<int>(h * 0.22)),
+  cv::rectangle(card,
+                cv::Rect(static_cast<int>(w * 0.15), static_cast<int>(h * 0.35), static_cast<int>(w * 0.14),
+                         static_cast<int>(h * 0.22)),
                 cv::Scalar(80, 170, 200), cv::FILLED);  // the chip
-  const std::vector<cv::Point2f> from = {{0, 0}, {static_cast<float>(w), 0}, {static_cast<float>(w), static_cast<float>(h)},
-                                         {0, static_cast<float>(h)}};
+  const std::vector<cv::Point2f> from = {
+      {0, 0}, {static_cast<float>(w), 0}, {static_cast<float>(w), static_cast<float>(h)}, {0, static_cast<float>(h)}};
   const float fx = static_cast<float>(x), fy = static_cast<float>(y);
-  const std::vector<cv::Point2f> to = {{fx, fy}, {fx + static_cast<float>(w), fy + 6},
+  const std::vector<cv::Point2f> to = {{fx, fy},
+                                       {fx + static_cast<float>(w), fy + 6},
                                        {fx + static_cast<float>(w) - 4, fy + static_cast<float>(h) + 8},
                                        {fx - 3, fy + static_cast<float>(h)}};
   cv::Mat warped(img.size(), img.type(), cv::Scalar(0, 0, 0));

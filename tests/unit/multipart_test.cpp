@@ -1,5 +1,5 @@
-#include "tyto/core/error.hpp"
 #include "tyto/http/multipart.hpp"
+#include "tyto/core/error.hpp"
 
 #include <catch2/catch.hpp>
 

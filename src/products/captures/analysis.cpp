@@ -41,8 +41,8 @@ vision::ModelRegistry::Served served(vision::ModelRegistry& models, const char* 
   try {
     return models.acquire(name);
   } catch (const Error& e) {
-    throw pipeline::StageError("model_unavailable",
-                               std::string("the ") + name + " model is not available: " + e.what(), true);
+    throw pipeline::StageError("model_unavailable", std::string("the ") + name + " model is not available: " + e.what(),
+                               true);
   }
 }
 
@@ -125,13 +125,15 @@ std::vector<body::SkinPatch> skin_patches(const vision::Image& rgb, vision::Face
   std::vector<body::SkinPatch> patches;
   auto found = faces.detect(rgb);
   if (!found.empty()) {
-    const auto face = *std::max_element(found.begin(), found.end(),
-                                        [](const auto& a, const auto& b) { return a.width * a.height < b.width * b.height; });
+    const auto face = *std::max_element(found.begin(), found.end(), [](const auto& a, const auto& b) {
+      return a.width * a.height < b.width * b.height;
+    });
     // Cheeks: below the eyes, beside the nose; the neck: below the chin, narrower than the face.
     const int cw = face.width / 5, ch = face.height / 6;
     patches.push_back({"face", {face.x + face.width / 5, face.y + face.height * 55 / 100, cw, ch}});
     patches.push_back({"face", {face.x + face.width * 3 / 5, face.y + face.height * 55 / 100, cw, ch}});
-    patches.push_back({"neck", {face.x + face.width * 2 / 5, face.y + face.height * 115 / 100, face.width / 5, face.height / 6}});
+    patches.push_back(
+        {"neck", {face.x + face.width * 2 / 5, face.y + face.height * 115 / 100, face.width / 5, face.height / 6}});
   }
   if (keypoints) {
     for (const auto& [elbow, wrist] : {std::pair{7, 9}, std::pair{8, 10}}) {

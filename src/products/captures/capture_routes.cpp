@@ -35,7 +35,9 @@ bool parse_bool(std::string_view text, bool& out) {
   return false;
 }
 
-Error invalid(json fields) { return Error(ErrorCode::kValidationFailed, "invalid capture", {{"fields", std::move(fields)}}); }
+Error invalid(json fields) {
+  return Error(ErrorCode::kValidationFailed, "invalid capture", {{"fields", std::move(fields)}});
+}
 
 }  // namespace
 
@@ -110,7 +112,8 @@ http::Response Routes::create_from_photos(http::Request& req) {
       }
       photos[part.name] = {media, std::string(part.data)};
     } else {
-      fields[part.name.substr(0, 64)] = "not a field of a capture (front, side, portrait, ref, store_images, capture_meta)";
+      fields[part.name.substr(0, 64)] =
+          "not a field of a capture (front, side, portrait, ref, store_images, capture_meta)";
     }
   }
   for (const char* view : {"front", "side"}) {
@@ -141,7 +144,11 @@ http::Response Routes::create_from_photos(http::Request& req) {
     }
     std::size_t at = 0;
     const auto object = s_.objects.put_object(
-        {who.tenant_id, who.user_id, "capture", c.id + "-" + view + (photo.first == "image/png" ? ".png" : photo.first == "image/webp" ? ".webp" : ".jpg"),
+        {who.tenant_id, who.user_id, "capture",
+         c.id + "-" + view +
+             (photo.first == "image/png"    ? ".png"
+              : photo.first == "image/webp" ? ".webp"
+                                            : ".jpg"),
          photo.first, store_images ? std::optional<int>(0) : std::optional<int>(options_.image_retention_hours * 2)},
         [&](char* buf, std::size_t cap) {
           const std::size_t n = std::min(cap, clean.size() - at);
@@ -214,15 +221,16 @@ http::Response Routes::create_from_metrics(http::Request& req) {
     metrics[name] = m;
   }
   const double overall = n ? sum / n : 0.0;
-  const json results = {{"metrics", metrics},
-                        {"skin", nullptr},
-                        {"shape", nullptr},
-                        {"quality",
-                         {{"overall_confidence", overall},
-                          {"needs_review", n == 0},
-                          {"review_reasons", n == 0 ? json::array({"client_gave_no_confidence"}) : json::array()}}},
-                        {"calibration", {{"card_detected", false}, {"source", "client"}}},
-                        {"model_versions", {{"client", body.value("capture_meta", json::object()).value("app_version", "")}}}};
+  const json results = {
+      {"metrics", metrics},
+      {"skin", nullptr},
+      {"shape", nullptr},
+      {"quality",
+       {{"overall_confidence", overall},
+        {"needs_review", n == 0},
+        {"review_reasons", n == 0 ? json::array({"client_gave_no_confidence"}) : json::array()}}},
+      {"calibration", {{"card_detected", false}, {"source", "client"}}},
+      {"model_versions", {{"client", body.value("capture_meta", json::object()).value("app_version", "")}}}};
   Capture c;
   c.id = new_uuid_v7();
   c.tenant_id = who.tenant_id;
@@ -234,8 +242,11 @@ http::Response Routes::create_from_metrics(http::Request& req) {
   c.needs_review = n == 0;
   c.created_at = now_micros();
   c.completed_at = c.created_at;
-  const json data = {{"capture_id", c.id}, {"user_id", c.user_id}, {"status", "completed"},
-                     {"overall_confidence", overall}, {"needs_review", c.needs_review}};
+  const json data = {{"capture_id", c.id},
+                     {"user_id", c.user_id},
+                     {"status", "completed"},
+                     {"overall_confidence", overall},
+                     {"needs_review", c.needs_review}};
   std::vector<events::NewEvent> pending{{c.tenant_id, "capture:" + c.id, "capture.completed", data}};
   auto tx = s_.db.begin(storage::TxMode::kWrite);
   store_.insert(*tx, c);
@@ -260,12 +271,8 @@ http::Response Routes::list(http::Request& req) {
 
 http::Response Routes::status(http::Request& req) {
   const auto c = visible(req);
-  json out = {{"capture_id", c.id},
-              {"status", c.status},
-              {"job_id", c.job_id ? json(*c.job_id) : json(nullptr)},
-              {"queue_position", nullptr},
-              {"error", c.error},
-              {"updated_at", format_rfc3339(c.updated_at)}};
+  json out = {{"capture_id", c.id},        {"status", c.status}, {"job_id", c.job_id ? json(*c.job_id) : json(nullptr)},
+              {"queue_position", nullptr}, {"error", c.error},   {"updated_at", format_rfc3339(c.updated_at)}};
   if (c.status == "queued") out["queue_position"] = store_.queued_before(c.tenant_id, c.created_at) + 1;
   return http::Response::json(out);
 }
@@ -376,8 +383,8 @@ http::Response Routes::approve(http::Request& req) {
   auto updated = *store_.get(*tx, c.tenant_id, c.id);
   const auto adjustments = store_.adjustments(*tx, c.id);
   // A rejection leaves the capture approved when edits approved earlier still apply.
-  const bool any_approved = std::any_of(adjustments.begin(), adjustments.end(),
-                                        [](const Adjustment& a) { return a.status == "approved"; });
+  const bool any_approved =
+      std::any_of(adjustments.begin(), adjustments.end(), [](const Adjustment& a) { return a.status == "approved"; });
   updated.status = decision == "approve" || any_approved ? "approved" : "completed";
   updated.overall_confidence = current_metrics(runs.back().results, adjustments).overall_confidence;
   store_.set_outcome(*tx, updated);
@@ -385,11 +392,14 @@ http::Response Routes::approve(http::Request& req) {
     store_.set_training_queued(*tx, c.tenant_id, c.id);
     updated.training_queued = true;
   }
-  s_.audit.record(*tx, api::audit_entry(req, decision == "approve" ? "captures.approve" : "captures.reject",
-                                        "capture:" + c.id,
-                                        {{"adjustments", decided}, {"training_export", training}, {"note", body.value("note", "")}}));
+  s_.audit.record(
+      *tx,
+      api::audit_entry(req, decision == "approve" ? "captures.approve" : "captures.reject", "capture:" + c.id,
+                       {{"adjustments", decided}, {"training_export", training}, {"note", body.value("note", "")}}));
   const json data = {{"capture_id", c.id}, {"decision", decision}, {"adjustments", decided}, {"by", who.user_id}};
-  std::vector<events::NewEvent> pending{{c.tenant_id, "capture:" + c.id, "capture." + std::string(decision == "approve" ? "approved" : "rejected"), data}};
+  std::vector<events::NewEvent> pending{{c.tenant_id, "capture:" + c.id,
+                                         "capture." + std::string(decision == "approve" ? "approved" : "rejected"),
+                                         data}};
   s_.webhooks.emit(*tx, c.tenant_id, decision == "approve" ? "capture.approved" : "capture.rejected", data, &pending);
   s_.events.commit(*tx, pending);
   return http::Response::json(results_json(updated, runs.front(), runs.back(), adjustments));
@@ -460,9 +470,8 @@ http::Response Routes::put_consent(http::Request& req) {
   s_.audit.record(*tx, api::audit_entry(req, "captures.consent", "user:" + who.user_id,
                                         {{"store_images", c.store_images}, {"training", c.training}}));
   tx->commit();
-  return http::Response::json({{"store_images", c.store_images},
-                               {"training", c.training},
-                               {"updated_at", format_rfc3339(*c.updated_at)}});
+  return http::Response::json(
+      {{"store_images", c.store_images}, {"training", c.training}, {"updated_at", format_rfc3339(*c.updated_at)}});
 }
 
 http::Response Routes::artifact(http::Request& req) {

@@ -47,7 +47,9 @@ class CapturesPersonalData final : public api::PersonalData {
       }();
       j["runs"] = json::array();
       for (const auto& r : store_.runs(store_.db(), c.id)) {
-        j["runs"].push_back({{"version", r.version}, {"origin", r.origin}, {"results", r.results},
+        j["runs"].push_back({{"version", r.version},
+                             {"origin", r.origin},
+                             {"results", r.results},
                              {"created_at", format_rfc3339(r.created_at)}});
       }
       j["adjustments"] = json::array();
@@ -82,7 +84,8 @@ class CapturesPersonalData final : public api::PersonalData {
         try {
           if (const auto o = objects_.find_object(id)) objects_.remove_object(o->tenant_id, id);
         } catch (const std::exception& e) {
-          log::warn("captures: an erased user's object stays for the retention sweep", {{"object_id", id}, {"error", e.what()}});
+          log::warn("captures: an erased user's object stays for the retention sweep",
+                    {{"object_id", id}, {"error", e.what()}});
         }
       }
     });
@@ -118,10 +121,16 @@ struct Captures::State {
       const auto due = store.images_due(cutoff, 100);
       if (due.empty()) return;
       for (const auto& c : due) {
-        for (const auto& [view, id] : c.images.items()) services.objects.remove_object(c.tenant_id, id.get<std::string>());
+        for (const auto& [view, id] : c.images.items())
+          services.objects.remove_object(c.tenant_id, id.get<std::string>());
         auto tx = services.db.begin(storage::TxMode::kWrite);
         store.set_images(*tx, c.tenant_id, c.id, json::object(), now_micros());
-        services.audit.record(*tx, {c.tenant_id, "system", "captures.raw_images_delete", "capture:" + c.id, "", "",
+        services.audit.record(*tx, {c.tenant_id,
+                                    "system",
+                                    "captures.raw_images_delete",
+                                    "capture:" + c.id,
+                                    "",
+                                    "",
                                     {{"photos", c.images.size()}, {"reason", "no consent to keep them"}}});
         tx->commit();
       }
@@ -136,15 +145,16 @@ Captures::~Captures() = default;
 std::span<const EmbeddedFile> Captures::migrations() const { return embedded_captures_migrations(); }
 
 std::vector<auth::ProductRole> Captures::roles() const {
-  return {{.name = std::string(kPartnerRole),
-           .description = "Tailors and retail partners: read captures, review and approve edits, export sheets, upload "
-                          "measurement batches"},
-          {.name = std::string(kLabelerRole),
-           .description = "Labels captures with ground truth and corrects keypoints"}};
+  return {
+      {.name = std::string(kPartnerRole),
+       .description = "Tailors and retail partners: read captures, review and approve edits, export sheets, upload "
+                      "measurement batches"},
+      {.name = std::string(kLabelerRole), .description = "Labels captures with ground truth and corrects keypoints"}};
 }
 
 std::vector<ComponentOption> Captures::options() {
-  return {{"max_photo_bytes", "integer", 15 << 20, "The largest photo a capture takes (each of front, side, portrait, ref)"},
+  return {{"max_photo_bytes", "integer", 15 << 20,
+           "The largest photo a capture takes (each of front, side, portrait, ref)"},
           {"image_retention_hours", "integer", 24,
            "Raw photos of users who did not consent to keeping them are deleted this long after processing"},
           {"sweep_interval_s", "integer", 300, "How often raw photos due for deletion are looked for"},
@@ -185,7 +195,8 @@ void Captures::install(Services& services, pipeline::StageRegistry& stages, http
   state_->stages.register_stages(stages);
   state_->routes.install(router);
   const auto interval = std::chrono::seconds(option("sweep_interval_s").get<std::int64_t>());
-  state_->sweeper = std::make_unique<PeriodicThread>("captures-sweep", interval, [s = state_.get()] { s->sweep_images(); });
+  state_->sweeper =
+      std::make_unique<PeriodicThread>("captures-sweep", interval, [s = state_.get()] { s->sweep_images(); });
 }
 
 void Captures::start() {

@@ -78,15 +78,22 @@ RowResult check_row(int row, const json& values) {
   std::string unit = "cm";
   if (const auto u = values.find("unit"); u != values.end() && !(u->is_string() && u->get<std::string>().empty())) {
     unit = u->is_string() ? u->get<std::string>() : "";
-    if (unit == "cm") to_cm = 1;
-    else if (unit == "mm") to_cm = 0.1;
-    else if (unit == "in") to_cm = 2.54;
-    else add_error(r, "unit", "unknown_unit", "unit is cm, mm or in");
+    if (unit == "cm")
+      to_cm = 1;
+    else if (unit == "mm")
+      to_cm = 0.1;
+    else if (unit == "in")
+      to_cm = 2.54;
+    else
+      add_error(r, "unit", "unknown_unit", "unit is cm, mm or in");
   }
   if (const auto id = values.find("external_id"); id != values.end()) {
-    if (id->is_string()) r.external_id = id->get<std::string>();
-    else if (id->is_number_integer()) r.external_id = std::to_string(id->get<std::int64_t>());
-    else add_error(r, "external_id", "wrong_type", "external_id is text");
+    if (id->is_string())
+      r.external_id = id->get<std::string>();
+    else if (id->is_number_integer())
+      r.external_id = std::to_string(id->get<std::int64_t>());
+    else
+      add_error(r, "external_id", "wrong_type", "external_id is text");
     if (r.external_id.size() > 200) add_error(r, "external_id", "too_long", "external_id has at most 200 characters");
   }
   for (const auto& [name, value] : values.items()) {

@@ -32,8 +32,8 @@ struct RatioRule {
 std::span<const RatioRule> ratio_rules();
 
 struct RowResult {
-  int row = 0;              // 1-based, the header not counted
-  std::string external_id;  // the partner's own id of the customer, when given
+  int row = 0;                                             // 1-based, the header not counted
+  std::string external_id;                                 // the partner's own id of the customer, when given
   nlohmann::json measurements = nlohmann::json::object();  // name -> value in cm, as given (converted)
   nlohmann::json errors = nlohmann::json::array();         // [{field, code, message}]
   bool accepted() const { return errors.empty(); }

@@ -82,7 +82,8 @@ json results_schema() {
             {"metrics_json",
              {{"type", "object"},
               {"properties",
-               {{"original", {{"type", "object"}}}, {"current", {{"type", "object"}, {"additionalProperties", measurement}}}}}}},
+               {{"original", {{"type", "object"}}},
+                {"current", {{"type", "object"}, {"additionalProperties", measurement}}}}}}},
             {"adjustments", {{"type", "array"}}}}}};
 }
 
@@ -95,10 +96,12 @@ json checked_changes(const json& body_metrics, const Current& current) {
       fields[name] = "not a measurement of this capture";
       continue;
     }
-    const double to = value.is_object() ? value.value("value_cm", -1.0) : (value.is_number() ? value.get<double>() : -1.0);
+    const double to =
+        value.is_object() ? value.value("value_cm", -1.0) : (value.is_number() ? value.get<double>() : -1.0);
     const double from = (*m)["value_cm"].get<double>();
     // Bounded by the figure as measured, so that edit after edit cannot drift away from it.
-    const double measured = m->contains("original_cm") && (*m)["original_cm"].is_number() ? (*m)["original_cm"].get<double>() : from;
+    const double measured =
+        m->contains("original_cm") && (*m)["original_cm"].is_number() ? (*m)["original_cm"].get<double>() : from;
     if (!std::isfinite(to) || to <= 0) {
       fields[name] = "a positive number of cm";
       continue;

@@ -7,8 +7,8 @@
 namespace tyto::products::captures {
 namespace {
 
-using nlohmann::json;
 using http::Method;
+using nlohmann::json;
 
 constexpr const char* kTag = "captures";
 
@@ -19,7 +19,8 @@ json capture_schema() {
            {{"capture_id", {{"type", "string"}}},
             {"user_id", {{"type", "string"}}},
             {"source", {{"type", "string"}, {"enum", {"photos", "client"}}}},
-            {"status", {{"type", "string"}, {"enum", {"queued", "processing", "completed", "failed", "edited", "approved"}}}},
+            {"status",
+             {{"type", "string"}, {"enum", {"queued", "processing", "completed", "failed", "edited", "approved"}}}},
             {"store_images", {{"type", "boolean"}}},
             {"overall_confidence", {{"type", {"number", "null"}}}},
             {"needs_review", {{"type", "boolean"}}},
@@ -65,13 +66,13 @@ void Routes::install_captures(http::Router& router) {
               .response_schema = http::page_schema(capture_schema())});
   router.add(Method::kGet, "/api/v1/capture/{id}", [this](http::Request& r) { return get(r); },
              {.summary = "One capture", .tag = kTag, .response_schema = capture_schema()});
-  router.add(Method::kGet, "/api/v1/capture/{id}/status", [this](http::Request& r) { return status(r); },
-             {.summary = "A capture's status and, while queued, its place in the queue",
-              .tag = kTag,
-              .response_schema = {{"type", "object"},
-                                  {"properties",
-                                   {{"status", {{"type", "string"}}},
-                                    {"queue_position", {{"type", {"integer", "null"}}}}}}}});
+  router.add(
+      Method::kGet, "/api/v1/capture/{id}/status", [this](http::Request& r) { return status(r); },
+      {.summary = "A capture's status and, while queued, its place in the queue",
+       .tag = kTag,
+       .response_schema = {
+           {"type", "object"},
+           {"properties", {{"status", {{"type", "string"}}}, {"queue_position", {{"type", {"integer", "null"}}}}}}}});
   router.add(Method::kGet, "/api/v1/capture/{id}/results", [this](http::Request& r) { return results(r); },
              {.summary = "Measurements with confidence, skin tone, shape, quality, calibration and model versions; "
                          "metrics_json.original and .current (with edits)",
@@ -129,13 +130,15 @@ void Routes::install_captures(http::Router& router) {
               .tag = kTag,
               .request_schema = {{"type", "object"},
                                  {"additionalProperties", false},
-                                 {"properties", {{"store_images", {{"type", "boolean"}}}, {"training", {{"type", "boolean"}}}}}}},
+                                 {"properties",
+                                  {{"store_images", {{"type", "boolean"}}}, {"training", {{"type", "boolean"}}}}}}},
              {.role = auth::Role::kUser});
-  router.add(Method::kGet, "/api/v1/capture/{id}/images/{kind}", [this](http::Request& r) { return artifact(r); },
-             {.summary = "A derived image: annotated_front, annotated_side (keypoints, silhouette, card and lines drawn), "
-                         "front_mask, side_mask",
-              .tag = kTag,
-              .success_content_type = "image/*"});
+  router.add(
+      Method::kGet, "/api/v1/capture/{id}/images/{kind}", [this](http::Request& r) { return artifact(r); },
+      {.summary = "A derived image: annotated_front, annotated_side (keypoints, silhouette, card and lines drawn), "
+                  "front_mask, side_mask",
+       .tag = kTag,
+       .success_content_type = "image/*"});
   router.add(Method::kPost, "/api/v1/capture/{id}/exports", [this](http::Request& r) { return create_export(r); },
              {.summary = "A measurement sheet ({format: pdf|csv}) behind a signed, expiring link",
               .tag = kTag,
@@ -169,7 +172,8 @@ void Routes::install_staff(http::Router& router) {
   router.add(Method::kGet, "/api/v1/admin/label/{capture_id}", [this](http::Request& r) { return labels_of(r); },
              {.summary = "A capture's labels, oldest first", .tag = kTag, .response_schema = http::page_schema()},
              {.role = labeler_role()});
-  router.add(Method::kGet, "/api/v1/admin/captures/{id}/photos/{view}", [this](http::Request& r) { return raw_image(r); },
+  router.add(Method::kGet, "/api/v1/admin/captures/{id}/photos/{view}",
+             [this](http::Request& r) { return raw_image(r); },
              {.summary = "A raw photo of a capture while it is kept (audit-logged)",
               .tag = kTag,
               .success_content_type = "image/*"},
@@ -185,14 +189,14 @@ void Routes::install_staff(http::Router& router) {
               .success_status = 202,
               .request_body_optional = true},
              {.role = auth::Role::kAdmin});
-  router.add(Method::kPost, "/api/v1/partner/upload-batch", [this](http::Request& r) { return upload_batch(r); },
-             {.summary = "A partner's batch of customer measurements (text/csv or JSON): each row checked, errors per row",
-              .tag = kTag,
-              .success_status = 201},
-             {.max_body_bytes = 8u << 20, .role = partner_role()});
+  router.add(
+      Method::kPost, "/api/v1/partner/upload-batch", [this](http::Request& r) { return upload_batch(r); },
+      {.summary = "A partner's batch of customer measurements (text/csv or JSON): each row checked, errors per row",
+       .tag = kTag,
+       .success_status = 201},
+      {.max_body_bytes = 8u << 20, .role = partner_role()});
   router.add(Method::kGet, "/api/v1/partner/batches/{id}", [this](http::Request& r) { return get_batch(r); },
-             {.summary = "One batch with its rows and their errors", .tag = kTag},
-             {.role = partner_role()});
+             {.summary = "One batch with its rows and their errors", .tag = kTag}, {.role = partner_role()});
   router.add(Method::kGet, "/api/v1/partner/{id}/exports", [this](http::Request& r) { return partner_exports(r); },
              {.summary = "A partner's exports (sheets made, batch reports; {id} may be me), with signed links",
               .tag = kTag,

@@ -170,9 +170,13 @@ http::Response Routes::upload_batch(http::Request& req) {
   const auto& who = req.who();
   const auto type = std::string(req.headers.get("Content-Type").value_or(""));
   std::string format;
-  if (type.rfind("text/csv", 0) == 0) format = "csv";
-  else if (type.rfind("application/json", 0) == 0) format = "json";
-  else throw Error(ErrorCode::kUnsupportedMediaType, "a batch is text/csv or application/json", {{"content_type", type.substr(0, 100)}});
+  if (type.rfind("text/csv", 0) == 0)
+    format = "csv";
+  else if (type.rfind("application/json", 0) == 0)
+    format = "json";
+  else
+    throw Error(ErrorCode::kUnsupportedMediaType, "a batch is text/csv or application/json",
+                {{"content_type", type.substr(0, 100)}});
   const auto checked = check_batch(format, req.body, static_cast<std::size_t>(options_.max_batch_rows));
   Batch b;
   b.id = new_uuid_v7();
@@ -194,8 +198,12 @@ http::Response Routes::upload_batch(http::Request& req) {
       append_csv_row(report, cells);
     }
     for (const auto& e : r.errors) {
-      const std::vector<std::string> cells{std::to_string(r.row), r.external_id, "false", e["field"].get<std::string>(),
-                                           e["code"].get<std::string>(), e["message"].get<std::string>()};
+      const std::vector<std::string> cells{std::to_string(r.row),
+                                           r.external_id,
+                                           "false",
+                                           e["field"].get<std::string>(),
+                                           e["code"].get<std::string>(),
+                                           e["message"].get<std::string>()};
       append_csv_row(report, cells);
     }
   }
@@ -212,8 +220,9 @@ http::Response Routes::upload_batch(http::Request& req) {
   auto tx = s_.db.begin(storage::TxMode::kWrite);
   store_.insert_batch(*tx, b);
   store_.insert_export(*tx, e);
-  s_.audit.record(*tx, api::audit_entry(req, "captures.batch_upload", "batch:" + b.id,
-                                        {{"rows", b.rows_total}, {"accepted", b.rows_accepted}, {"refused", b.rows_refused}}));
+  s_.audit.record(
+      *tx, api::audit_entry(req, "captures.batch_upload", "batch:" + b.id,
+                            {{"rows", b.rows_total}, {"accepted", b.rows_accepted}, {"refused", b.rows_refused}}));
   tx->commit();
   json out = batch_json(b, true);
   out["report"] = with_link(e);
@@ -244,8 +253,8 @@ http::Response Routes::partner_exports(http::Request& req) {
   if (partner != who.user_id && rows.empty() && !q.cursor) {
     throw Error(ErrorCode::kNotFound, "no such partner", {{"id", partner.substr(0, 64)}});
   }
-  return http::Response::json(
-      http::page_body(q, rows, [this](const ExportRow& e) { return with_link(e); }, [](const ExportRow& e) { return e.id; }));
+  return http::Response::json(http::page_body(
+      q, rows, [this](const ExportRow& e) { return with_link(e); }, [](const ExportRow& e) { return e.id; }));
 }
 
 http::Response Routes::create_export(http::Request& req) {
@@ -288,9 +297,9 @@ http::Response Routes::create_export(http::Request& req) {
     sheet.measurements.push_back(std::move(sm));
   }
   if (const auto skin = latest.results.value("skin", json()); skin.is_object()) {
-    sheet.skin_summary = fmt::format("Monk {} ({}), ITA {}° ({}), {} undertone", skin.value("monk", 0),
-                                     skin.value("monk_hex", ""), skin.value("ita", 0.0), skin.value("ita_category", ""),
-                                     skin.value("undertone", ""));
+    sheet.skin_summary =
+        fmt::format("Monk {} ({}), ITA {}° ({}), {} undertone", skin.value("monk", 0), skin.value("monk_hex", ""),
+                    skin.value("ita", 0.0), skin.value("ita_category", ""), skin.value("undertone", ""));
   }
   if (latest.results.contains("silhouettes")) {
     for (const char* view : {"front", "side"}) {
@@ -306,7 +315,8 @@ http::Response Routes::create_export(http::Request& req) {
       const std::string key = std::string(view) + "_lines";
       for (const auto& [name, m] : latest.results["metrics"].items()) {
         for (const auto& l : m.value(key, json::array())) {
-          sil.lines.push_back({l[0].get<double>(), l[1].get<double>(), l[2].get<double>(), l[3].get<double>(), label_of(name)});
+          sil.lines.push_back(
+              {l[0].get<double>(), l[1].get<double>(), l[2].get<double>(), l[3].get<double>(), label_of(name)});
         }
       }
       (std::string(view) == "front" ? sheet.front : sheet.side) = std::move(sil);
@@ -327,7 +337,8 @@ http::Response Routes::create_export(http::Request& req) {
   e.created_at = now_micros();
   auto tx = s_.db.begin(storage::TxMode::kWrite);
   store_.insert_export(*tx, e);
-  s_.audit.record(*tx, api::audit_entry(req, "captures.export", "capture:" + c.id, {{"format", format}, {"export_id", e.id}}));
+  s_.audit.record(
+      *tx, api::audit_entry(req, "captures.export", "capture:" + c.id, {{"format", format}, {"export_id", e.id}}));
   tx->commit();
   return http::Response::json(with_link(e), 201);
 }

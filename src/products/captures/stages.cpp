@@ -37,10 +37,13 @@ vision::Image load_photo(StageContext& ctx, const std::string& object_id) {
 json card_json(const body::CardDetection& c) {
   json corners = json::array();
   for (const auto& p : c.corners) corners.push_back({p.x, p.y});
-  return {{"detected", c.detected},         {"corners", corners},
-          {"homography", c.image_to_card},  {"px_per_mm", c.px_per_mm},
+  return {{"detected", c.detected},
+          {"corners", corners},
+          {"homography", c.image_to_card},
+          {"px_per_mm", c.px_per_mm},
           {"px_per_mm_uncertainty", c.px_per_mm_uncertainty},
-          {"tilt_degrees", c.tilt_degrees}, {"score", c.score},
+          {"tilt_degrees", c.tilt_degrees},
+          {"score", c.score},
           {"refused", c.refused}};
 }
 
@@ -49,7 +52,8 @@ body::CardDetection card_from(const json& j) {
   if (!j.is_object()) return c;
   c.detected = j.value("detected", false);
   if (j.contains("corners") && j["corners"].size() == 4) {
-    for (std::size_t i = 0; i < 4; ++i) c.corners[i] = {j["corners"][i][0].get<double>(), j["corners"][i][1].get<double>()};
+    for (std::size_t i = 0; i < 4; ++i)
+      c.corners[i] = {j["corners"][i][0].get<double>(), j["corners"][i][1].get<double>()};
   }
   if (j.contains("homography") && j["homography"].size() == 9) {
     for (std::size_t i = 0; i < 9; ++i) c.image_to_card[i] = j["homography"][i].get<double>();
@@ -240,8 +244,8 @@ json CaptureStages::measure(StageContext& ctx, const json& in) {
   const auto m = body::measure(views[0], views[1]);
   for (int i = 0; i < 2; ++i) {
     const std::string view = kMeasuredViews[i];
-    const auto drawn = annotate(photos[i], views[i].mask, views[i].keypoints, card_from(in["cards"][view]["card"]), m,
-                                i == 0);
+    const auto drawn =
+        annotate(photos[i], views[i].mask, views[i].keypoints, card_from(in["cards"][view]["card"]), m, i == 0);
     const auto stored = ctx.artifacts().put(
         {.purpose = "image", .filename = c.id + "-" + view + "-annotated.jpg", .content_type = "image/jpeg"},
         vision::encode_jpeg(drawn, 85));
@@ -303,9 +307,10 @@ json CaptureStages::remeasure(StageContext& ctx, const json& in) {
     const std::string view = kMeasuredViews[i];
     views[i].mask = mask_from_png(ctx.artifacts().get(r["silhouettes"][view].get<std::string>()));
     const auto base = keypoints_of(r["keypoints"][view]);
-    views[i].keypoints = in.contains("keypoints") && in["keypoints"].contains(view)
-                             ? keypoints_from_json(in["keypoints"][view], base, views[i].mask.width, views[i].mask.height)
-                             : base;
+    views[i].keypoints =
+        in.contains("keypoints") && in["keypoints"].contains(view)
+            ? keypoints_from_json(in["keypoints"][view], base, views[i].mask.width, views[i].mask.height)
+            : base;
     keypoints[view] = keypoints_json(views[i].keypoints);
     const auto& cal = r["calibration"]["views"][view];
     views[i].px_per_mm = cal["px_per_mm"].is_number() ? cal["px_per_mm"].get<double>() : 0;
@@ -342,14 +347,16 @@ json CaptureStages::remeasure(StageContext& ctx, const json& in) {
 json CaptureStages::training_export(StageContext& ctx, const json& in) {
   const auto set = store_.training_set(ctx.tenant_id());
   const auto staging = std::filesystem::temp_directory_path() / ("tyto-training-" + ctx.job_id() + ".zip");
-  json manifest = {{"format", "tyto-captures-training"},
-                   {"version", kTrainingArchiveVersion},
-                   {"created_at", format_rfc3339(now_micros())},
-                   {"tenant_id", ctx.tenant_id()},
-                   {"records", set.size()},
-                   {"fields",
-                    {"subject (the first 16 hex digits of SHA-256 of tenant and user id: the same person across records)", "capture_id", "metrics (approved)",
-                     "measured (before edits)", "labels", "keypoints", "calibration", "silhouettes/<capture>-front.png"}}};
+  json manifest = {
+      {"format", "tyto-captures-training"},
+      {"version", kTrainingArchiveVersion},
+      {"created_at", format_rfc3339(now_micros())},
+      {"tenant_id", ctx.tenant_id()},
+      {"records", set.size()},
+      {"fields",
+       {"subject (the first 16 hex digits of SHA-256 of tenant and user id: the same person across records)",
+        "capture_id", "metrics (approved)", "measured (before edits)", "labels", "keypoints", "calibration",
+        "silhouettes/<capture>-front.png"}}};
   std::string records;
   {
     api::ZipWriter zip(staging);
@@ -384,17 +391,18 @@ json CaptureStages::training_export(StageContext& ctx, const json& in) {
   std::stringstream bytes;
   bytes << f.rdbuf();
   std::filesystem::remove(staging);
-  const auto stored = ctx.artifacts().put(
-      {.purpose = "export",
-       .filename = "tyto-captures-training-v" + std::to_string(kTrainingArchiveVersion) + ".zip",
-       .content_type = "application/zip"},
-      bytes.str());
+  const auto stored =
+      ctx.artifacts().put({.purpose = "export",
+                           .filename = "tyto-captures-training-v" + std::to_string(kTrainingArchiveVersion) + ".zip",
+                           .content_type = "application/zip"},
+                          bytes.str());
   ExportRow e;
   e.id = new_uuid_v7();
   e.tenant_id = ctx.tenant_id();
   e.kind = "training";
   e.object_id = stored.id;
-  if (in.contains("requested_by") && in["requested_by"].is_string()) e.created_by = in["requested_by"].get<std::string>();
+  if (in.contains("requested_by") && in["requested_by"].is_string())
+    e.created_by = in["requested_by"].get<std::string>();
   e.version = kTrainingArchiveVersion;
   e.created_at = now_micros();
   auto tx = s_.db.begin(storage::TxMode::kWrite);
@@ -406,12 +414,16 @@ json CaptureStages::training_export(StageContext& ctx, const json& in) {
 void CaptureStages::register_stages(pipeline::StageRegistry& stages) {
   using Step = json (CaptureStages::*)(StageContext&, const json&);
   const auto add = [&](const char* name, const char* description, Step step) {
-    stages.add({name, description, {{"type", "object"}, {"required", {"capture_id"}}}, {{"type", "object"}},
+    stages.add({name,
+                description,
+                {{"type", "object"}, {"required", {"capture_id"}}},
+                {{"type", "object"}},
                 [this, step](StageContext& ctx, const json& in) -> json {
                   try {
                     return (this->*step)(ctx, in);
                   } catch (const StageError& e) {
-                    if (!e.retryable() || ctx.last_attempt()) fail(ctx.tenant_id(), in.value("capture_id", ""), e.code(), e.what());
+                    if (!e.retryable() || ctx.last_attempt())
+                      fail(ctx.tenant_id(), in.value("capture_id", ""), e.code(), e.what());
                     throw;
                   } catch (const pipeline::Cancelled&) {
                     throw;

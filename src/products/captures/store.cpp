@@ -12,11 +12,12 @@ using nlohmann::json;
 constexpr std::string_view kConsent =
     "SELECT store_images, training, updated_at FROM captures_consents WHERE tenant_id = $1 AND user_id = $2";
 constexpr std::string_view kSetConsent =
-    "INSERT INTO captures_consents (tenant_id, user_id, store_images, training, updated_at) VALUES ($1, $2, $3, $4, $5) "
+    "INSERT INTO captures_consents (tenant_id, user_id, store_images, training, updated_at) VALUES ($1, $2, $3, $4, "
+    "$5) "
     "ON CONFLICT (tenant_id, user_id) DO UPDATE SET store_images = $3, training = $4, updated_at = $5";
 
-#define CAPTURE_COLUMNS                                                                                       \
-  "SELECT id, tenant_id, user_id, source, status, store_images, images, capture_meta, job_id, error, "        \
+#define CAPTURE_COLUMNS                                                                                         \
+  "SELECT id, tenant_id, user_id, source, status, store_images, images, capture_meta, job_id, error, "          \
   "overall_confidence, needs_review, training_queued, images_deleted_at, created_at, updated_at, completed_at " \
   "FROM captures "
 constexpr std::string_view kInsert =
@@ -40,8 +41,7 @@ constexpr std::string_view kSetJob = "UPDATE captures SET job_id = $3 WHERE tena
 constexpr std::string_view kSetOutcome =
     "UPDATE captures SET status = $3, error = $4, overall_confidence = $5, needs_review = $6, completed_at = $7, "
     "updated_at = $8 WHERE tenant_id = $1 AND id = $2";
-constexpr std::string_view kSetTraining =
-    "UPDATE captures SET training_queued = 1 WHERE tenant_id = $1 AND id = $2";
+constexpr std::string_view kSetTraining = "UPDATE captures SET training_queued = 1 WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kSetImages =
     "UPDATE captures SET images = $3, images_deleted_at = $4 WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kQueuedBefore =
@@ -59,8 +59,9 @@ constexpr std::string_view kPutArtifact =
 constexpr std::string_view kArtifacts =
     "SELECT kind, object_id FROM captures_artifacts WHERE capture_id = $1 ORDER BY kind";
 
-#define ADJUSTMENT_COLUMNS \
-  "SELECT id, capture_id, tenant_id, user_id, changes, note, status, decided_by, decided_at, created_at FROM captures_adjustments "
+#define ADJUSTMENT_COLUMNS                                                                                     \
+  "SELECT id, capture_id, tenant_id, user_id, changes, note, status, decided_by, decided_at, created_at FROM " \
+  "captures_adjustments "
 constexpr std::string_view kInsertAdjustment =
     "INSERT INTO captures_adjustments (id, capture_id, tenant_id, user_id, changes, note, status, created_at) "
     "VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)";
@@ -73,13 +74,15 @@ constexpr std::string_view kDecide =
 
 #define LABEL_COLUMNS "SELECT id, capture_id, tenant_id, labeler_id, labels, created_at FROM captures_labels "
 constexpr std::string_view kInsertLabel =
-    "INSERT INTO captures_labels (id, capture_id, tenant_id, labeler_id, labels, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    "INSERT INTO captures_labels (id, capture_id, tenant_id, labeler_id, labels, created_at) VALUES ($1, $2, $3, $4, "
+    "$5, $6)";
 constexpr std::string_view kLabels = LABEL_COLUMNS "WHERE capture_id = $1 ORDER BY created_at, id";
 constexpr std::string_view kLabelsBy = LABEL_COLUMNS "WHERE labeler_id = $1 ORDER BY id";
 #undef LABEL_COLUMNS
 
-#define BATCH_COLUMNS \
-  "SELECT id, tenant_id, partner_id, format, rows_total, rows_accepted, rows_refused, rows, created_at FROM captures_batches "
+#define BATCH_COLUMNS                                                                                         \
+  "SELECT id, tenant_id, partner_id, format, rows_total, rows_accepted, rows_refused, rows, created_at FROM " \
+  "captures_batches "
 constexpr std::string_view kInsertBatch =
     "INSERT INTO captures_batches (id, tenant_id, partner_id, format, rows_total, rows_accepted, rows_refused, rows, "
     "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
@@ -87,8 +90,9 @@ constexpr std::string_view kBatch = BATCH_COLUMNS "WHERE tenant_id = $1 AND id =
 constexpr std::string_view kBatchesOf = BATCH_COLUMNS "WHERE partner_id = $1 ORDER BY id";
 #undef BATCH_COLUMNS
 
-#define EXPORT_COLUMNS \
-  "SELECT id, tenant_id, kind, capture_id, batch_id, object_id, created_by, partner_id, version, created_at FROM captures_exports "
+#define EXPORT_COLUMNS                                                                                             \
+  "SELECT id, tenant_id, kind, capture_id, batch_id, object_id, created_by, partner_id, version, created_at FROM " \
+  "captures_exports "
 constexpr std::string_view kInsertExport =
     "INSERT INTO captures_exports (id, tenant_id, kind, capture_id, batch_id, object_id, created_by, partner_id, "
     "version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
@@ -104,15 +108,15 @@ constexpr std::string_view kEraseRuns = "DELETE FROM captures_metrics WHERE capt
 constexpr std::string_view kEraseArtifacts = "DELETE FROM captures_artifacts WHERE capture_id = $1";
 constexpr std::string_view kEraseAdjustments = "DELETE FROM captures_adjustments WHERE capture_id = $1";
 constexpr std::string_view kEraseLabels = "DELETE FROM captures_labels WHERE capture_id = $1";
-constexpr std::string_view kEraseCaptureExports = "DELETE FROM captures_exports WHERE capture_id = $1 RETURNING object_id";
+constexpr std::string_view kEraseCaptureExports =
+    "DELETE FROM captures_exports WHERE capture_id = $1 RETURNING object_id";
 constexpr std::string_view kEraseCapture = "DELETE FROM captures WHERE id = $1";
 constexpr std::string_view kEraseConsents = "DELETE FROM captures_consents WHERE user_id = $1";
 constexpr std::string_view kEraseBatches = "DELETE FROM captures_batches WHERE partner_id = $1";
 constexpr std::string_view kEraseOwnExports =
     "DELETE FROM captures_exports WHERE created_by = $1 OR partner_id = $1 RETURNING object_id";
 constexpr std::string_view kForgetLabeler = "UPDATE captures_labels SET labeler_id = NULL WHERE labeler_id = $1";
-constexpr std::string_view kForgetDecider =
-    "UPDATE captures_adjustments SET decided_by = NULL WHERE decided_by = $1";
+constexpr std::string_view kForgetDecider = "UPDATE captures_adjustments SET decided_by = NULL WHERE decided_by = $1";
 constexpr std::string_view kForgetRunAuthor = "UPDATE captures_metrics SET created_by = NULL WHERE created_by = $1";
 
 json opt(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
@@ -142,7 +146,8 @@ Capture capture_from(const storage::Row& r) {
 }
 
 MetricsRun run_from(const storage::Row& r) {
-  return {r.get<std::string>(0), r.get<int>(1), r.get<std::string>(2), json::parse(r.get<std::string>(3)),
+  return {r.get<std::string>(0),          r.get<int>(1),
+          r.get<std::string>(2),          json::parse(r.get<std::string>(3)),
           r.get_optional<std::string>(4), r.get<std::int64_t>(5)};
 }
 
@@ -162,8 +167,12 @@ Adjustment adjustment_from(const storage::Row& r) {
 }
 
 Label label_from(const storage::Row& r) {
-  return {r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2), r.get_optional<std::string>(3),
-          json::parse(r.get<std::string>(4)), r.get<std::int64_t>(5)};
+  return {r.get<std::string>(0),
+          r.get<std::string>(1),
+          r.get<std::string>(2),
+          r.get_optional<std::string>(3),
+          json::parse(r.get<std::string>(4)),
+          r.get<std::int64_t>(5)};
 }
 
 Batch batch_from(const storage::Row& r) {
@@ -224,9 +233,9 @@ void CaptureStore::set_consent(storage::Session& s, const std::string& tenant_id
 }
 
 void CaptureStore::insert(storage::Session& s, const Capture& c) {
-  s.execute(kInsert, {c.id, c.tenant_id, c.user_id, c.source, c.status, std::int64_t{c.store_images}, c.images.dump(),
-                      c.capture_meta.dump(), c.overall_confidence, std::int64_t{c.needs_review}, c.created_at,
-                      c.completed_at});
+  s.execute(kInsert,
+            {c.id, c.tenant_id, c.user_id, c.source, c.status, std::int64_t{c.store_images}, c.images.dump(),
+             c.capture_meta.dump(), c.overall_confidence, std::int64_t{c.needs_review}, c.created_at, c.completed_at});
 }
 
 std::optional<Capture> CaptureStore::get(storage::Session& s, const std::string& tenant_id, const std::string& id) {
@@ -301,8 +310,9 @@ void CaptureStore::put_artifact(storage::Session& s, const std::string& tenant_i
 }
 
 std::vector<Artifact> CaptureStore::artifacts(storage::Session& s, const std::string& capture_id) {
-  return rows<Artifact>(s.query(kArtifacts, {capture_id}),
-                        [](const storage::Row& r) { return Artifact{r.get<std::string>(0), r.get<std::string>(1)}; });
+  return rows<Artifact>(s.query(kArtifacts, {capture_id}), [](const storage::Row& r) {
+    return Artifact{r.get<std::string>(0), r.get<std::string>(1)};
+  });
 }
 
 void CaptureStore::insert_adjustment(storage::Session& s, const Adjustment& a) {

@@ -122,8 +122,8 @@ class CaptureStore {
                   std::initializer_list<std::string_view> from);
   void set_outcome(storage::Session& s, const Capture& c);  // status, error, confidence, review, completed_at
   void set_training_queued(storage::Session& s, const std::string& tenant_id, const std::string& id);
-  void set_images(storage::Session& s, const std::string& tenant_id, const std::string& id, const nlohmann::json& images,
-                  std::optional<std::int64_t> deleted_at);
+  void set_images(storage::Session& s, const std::string& tenant_id, const std::string& id,
+                  const nlohmann::json& images, std::optional<std::int64_t> deleted_at);
   // Queued captures of the tenant created before this one (its place in line).
   std::int64_t queued_before(const std::string& tenant_id, std::int64_t created_at);
 

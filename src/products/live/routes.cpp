@@ -2,7 +2,6 @@
 #include "routes.hpp"
 
 #include "analysis.hpp"
-#include "tyto/http/multipart.hpp"
 #include "summary.hpp"
 #include "tyto/api/auth_routes.hpp"
 #include "tyto/api/streams.hpp"
@@ -11,6 +10,7 @@
 #include "tyto/core/ids.hpp"
 #include "tyto/core/time.hpp"
 #include "tyto/events/events.hpp"
+#include "tyto/http/multipart.hpp"
 #include "tyto/http/outbound_policy.hpp"
 #include "tyto/http/page.hpp"
 #include "tyto/jobs/submitter.hpp"

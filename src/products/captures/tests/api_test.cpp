@@ -20,7 +20,8 @@ TEMPLATE_TEST_CASE("A user edits a measurement with a note, a tailor approves it
   const auto other = member(port, "ben@example.com", "user");
 
   // Values that are not a body are refused, naming each.
-  auto bad = api(port, "POST", "/api/v1/capture", {{"metrics", {{"waist", 400}, {"height", "tall"}}}}, bearer(user.token));
+  auto bad =
+      api(port, "POST", "/api/v1/capture", {{"metrics", {{"waist", 400}, {"height", "tall"}}}}, bearer(user.token));
   INFO(bad.raw.body);
   CHECK(bad.status == 422);
   CHECK(bad.body["error"]["details"]["fields"].contains("metrics.waist"));
@@ -61,8 +62,9 @@ TEMPLATE_TEST_CASE("A user edits a measurement with a note, a tailor approves it
   CHECK(history.body["items"][1]["status"] == "pending");
 
   // Only a tailor (partner) or an admin approves; the user cannot approve their own edit.
-  CHECK(api(port, "POST", "/api/v1/capture/" + id + "/adjustments/approve", json::object(), bearer(user.token))
-            .status == 403);
+  CHECK(
+      api(port, "POST", "/api/v1/capture/" + id + "/adjustments/approve", json::object(), bearer(user.token)).status ==
+      403);
   auto queue = api(port, "GET", "/api/v1/admin/adjustments", nullptr, bearer(tailor.token));
   INFO(queue.raw.body);
   REQUIRE(queue.status == 200);
@@ -146,7 +148,8 @@ TEMPLATE_TEST_CASE("A partner's batch is checked row by row and nothing is fille
   const auto report = request(port, "GET", link_target(batch["report"]["url"]));
   REQUIRE(report.status == 200);
   CHECK(report.body.find("c2,false,waist,out_of_range") != std::string::npos);
-  CHECK(api(port, "GET", "/api/v1/partner/batches/" + batch["id"].template get<std::string>(), nullptr, bearer(partner.token))
+  CHECK(api(port, "GET", "/api/v1/partner/batches/" + batch["id"].template get<std::string>(), nullptr,
+            bearer(partner.token))
             .status == 200);
   // A user is no partner; a body that is no CSV at all is refused whole.
   CHECK(request(port, "POST", "/api/v1/partner/upload-batch", csv,
@@ -171,25 +174,29 @@ TEST_CASE("Photos are checked by their bytes, and store_images must match the us
   CHECK(missing.status == 422);
   CHECK(json::parse(missing.body)["error"]["details"]["fields"].contains("side"));
   // A text file named like a photo and declared as one.
-  auto liar = post_capture(port, user.token,
-                           {{"front", "f.jpg", "image/jpeg", "#!/bin/sh\necho hi\n"}, {"side", "s.jpg", "image/jpeg", jpeg}});
+  auto liar =
+      post_capture(port, user.token,
+                   {{"front", "f.jpg", "image/jpeg", "#!/bin/sh\necho hi\n"}, {"side", "s.jpg", "image/jpeg", jpeg}});
   CHECK(liar.status == 415);
   CHECK(json::parse(liar.body)["error"]["details"]["field"] == "front");
-  auto cut = post_capture(port, user.token,
-                          {{"front", "f.jpg", "image/jpeg", jpeg.substr(0, 200)}, {"side", "s.jpg", "image/jpeg", jpeg}});
+  auto cut = post_capture(
+      port, user.token, {{"front", "f.jpg", "image/jpeg", jpeg.substr(0, 200)}, {"side", "s.jpg", "image/jpeg", jpeg}});
   CHECK(cut.status == 415);
-  auto big = post_capture(port, user.token,
-                          {{"front", "f.jpg", "image/jpeg", jpeg + std::string(2'100'000, '\0')}, {"side", "s.jpg", "image/jpeg", jpeg}});
+  auto big = post_capture(
+      port, user.token,
+      {{"front", "f.jpg", "image/jpeg", jpeg + std::string(2'100'000, '\0')}, {"side", "s.jpg", "image/jpeg", jpeg}});
   CHECK(big.status == 413);
   // Without consent to keep photos, store_images: true is refused; after consenting it is accepted.
   auto refused = post_capture(port, user.token,
-                              {{"front", "f.jpg", "image/jpeg", jpeg}, {"side", "s.jpg", "image/jpeg", jpeg},
+                              {{"front", "f.jpg", "image/jpeg", jpeg},
+                               {"side", "s.jpg", "image/jpeg", jpeg},
                                {"store_images", "", "", "true"}});
   CHECK(refused.status == 422);
   CHECK(json::parse(refused.body)["error"]["details"]["fields"].contains("store_images"));
   REQUIRE(api(port, "PUT", "/api/v1/capture/consent", {{"store_images", true}}, bearer(user.token)).status == 200);
   auto ok = post_capture(port, user.token,
-                         {{"front", "f.jpg", "image/jpeg", jpeg}, {"side", "s.jpg", "image/jpeg", jpeg},
+                         {{"front", "f.jpg", "image/jpeg", jpeg},
+                          {"side", "s.jpg", "image/jpeg", jpeg},
                           {"store_images", "", "", "true"}});
   INFO(ok.body);
   CHECK(ok.status == 202);
@@ -256,19 +263,20 @@ TEST_CASE("Captures answer another tenant's admin with 404 and a too-small role 
   SqliteBackend backend;
   auto server = TytoProcess::serve(backend.args());
   check_isolation(server->port(), {[](std::uint16_t port, Victim& v) {
-    auto c = api(port, "POST", "/api/v1/capture", {{"metrics", kClientMetrics}});
-    REQUIRE(c.status == 201);
-    v.add("/api/v1/capture/", c.body["capture_id"]);
-    v.add("/api/v1/admin/label/", c.body["capture_id"]);
-    v.add("/api/v1/admin/captures/", c.body["capture_id"]);
-    auto b = request(port, "POST", "/api/v1/partner/upload-batch", "height\n170\n",
-                     {{"Content-Type", "text/csv"}, {"Authorization", std::string("Bearer ") + kAdminKey}});
-    REQUIRE(b.status == 201);
-    v.add("/api/v1/partner/batches/", json::parse(b.body)["id"]);
-    v.bodies["/api/v1/capture/{id}/metrics"] = {{"metrics", {{"waist", 80}}}};
-    v.bodies["/api/v1/admin/label/{capture_id}"] = {{"labels", json::object()}};
-    v.bodies["/api/v1/capture/{id}/manual-adjust"] = {{"keypoints", {{"front", json::object()}}}};
-  }});
+                    auto c = api(port, "POST", "/api/v1/capture", {{"metrics", kClientMetrics}});
+                    REQUIRE(c.status == 201);
+                    v.add("/api/v1/capture/", c.body["capture_id"]);
+                    v.add("/api/v1/admin/label/", c.body["capture_id"]);
+                    v.add("/api/v1/admin/captures/", c.body["capture_id"]);
+                    auto b =
+                        request(port, "POST", "/api/v1/partner/upload-batch", "height\n170\n",
+                                {{"Content-Type", "text/csv"}, {"Authorization", std::string("Bearer ") + kAdminKey}});
+                    REQUIRE(b.status == 201);
+                    v.add("/api/v1/partner/batches/", json::parse(b.body)["id"]);
+                    v.bodies["/api/v1/capture/{id}/metrics"] = {{"metrics", {{"waist", 80}}}};
+                    v.bodies["/api/v1/admin/label/{capture_id}"] = {{"labels", json::object()}};
+                    v.bodies["/api/v1/capture/{id}/manual-adjust"] = {{"keypoints", {{"front", json::object()}}}};
+                  }});
 }
 
 TEMPLATE_TEST_CASE("The training archive holds approved records of consenting users only", "[integration][captures]",
@@ -295,7 +303,8 @@ TEMPLATE_TEST_CASE("The training archive holds approved records of consenting us
   REQUIRE(job.status == 202);
   const auto done = wait_for_state(port, job.body["job_id"], "succeeded", std::chrono::seconds(60));
   INFO(done.dump());
-  auto zip = api(port, "GET", "/api/v1/objects/" + done["result"]["object_id"].template get<std::string>() + "/content");
+  auto zip =
+      api(port, "GET", "/api/v1/objects/" + done["result"]["object_id"].template get<std::string>() + "/content");
   REQUIRE(zip.raw.status == 200);
   const auto entries = unzip(zip.raw.body);
   REQUIRE(entries.contains("manifest.json"));

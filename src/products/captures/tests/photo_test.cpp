@@ -50,7 +50,8 @@ Photo compose(const bt::Render& r, bool front) {
   cv::rectangle(bg, cv::Rect(cv::Point(cvRound(c0.x), cvRound(c0.y)), cv::Size(cvRound(cw), cvRound(ch))),
                 cv::Scalar(160, 80, 30), cv::FILLED, cv::LINE_AA);
   // A chip in the middle of the card's left half, as on a bank card.
-  cv::rectangle(bg, cv::Rect(cvRound(c0.x + cw * 0.15), cvRound(c0.y + ch * 0.35), cvRound(cw * 0.14), cvRound(ch * 0.22)),
+  cv::rectangle(bg,
+                cv::Rect(cvRound(c0.x + cw * 0.15), cvRound(c0.y + ch * 0.35), cvRound(cw * 0.14), cvRound(ch * 0.22)),
                 cv::Scalar(80, 170, 200), cv::FILLED);
   cv::rectangle(bg, cv::Rect(0, 0, 80, 80), front ? cv::Scalar(0, 0, 0) : cv::Scalar(100, 100, 100), cv::FILLED);
   Photo p;
@@ -121,9 +122,9 @@ TEMPLATE_TEST_CASE("A capture of photos is measured by the card's scale, and its
                    "[integration][captures][photos]", SqliteBackend, PostgresBackend) {
   const auto scene = make_scene();
   TestType backend;
-  auto server = TytoProcess::serve(backend.args(
-      {"--modules-vision-models-file", (scene->models.path() / "models.json").string(), "--products-captures-image-retention-hours",
-       "0", "--products-captures-sweep-interval-s", "1"}));
+  auto server = TytoProcess::serve(
+      backend.args({"--modules-vision-models-file", (scene->models.path() / "models.json").string(),
+                    "--products-captures-image-retention-hours", "0", "--products-captures-sweep-interval-s", "1"}));
   const auto port = server->port();
   const auto user = member(port, "fay@example.com", "user");
 
@@ -182,7 +183,9 @@ TEMPLATE_TEST_CASE("A capture of photos is measured by the card's scale, and its
   CHECK(drawn.headers["content-type"] == "image/jpeg");
   const bool deleted = eventually(
       [&] {
-        return api(port, "GET", "/api/v1/capture/" + id, nullptr, bearer(user.token)).body["images_deleted_at"].is_string();
+        return api(port, "GET", "/api/v1/capture/" + id, nullptr, bearer(user.token))
+            .body["images_deleted_at"]
+            .is_string();
       },
       std::chrono::seconds(15));
   CHECK(deleted);
@@ -193,9 +196,11 @@ TEMPLATE_TEST_CASE("A capture of photos is measured by the card's scale, and its
 
   // A keypoint correction measures again from the stored silhouettes: version 2, the original kept.
   auto left_hip = r["keypoints"]["front"]["left_hip"];
-  auto adjust = api(port, "POST", "/api/v1/capture/" + id + "/manual-adjust",
-                    {{"keypoints", {{"front", {{"left_hip", {{"x", left_hip["x"]}, {"y", left_hip["y"].template get<double>() + 20}}}}}}}},
-                    bearer(user.token));
+  auto adjust =
+      api(port, "POST", "/api/v1/capture/" + id + "/manual-adjust",
+          {{"keypoints",
+            {{"front", {{"left_hip", {{"x", left_hip["x"]}, {"y", left_hip["y"].template get<double>() + 20}}}}}}}},
+          bearer(user.token));
   INFO(adjust.raw.body);
   REQUIRE(adjust.status == 202);
   json job;

@@ -35,11 +35,13 @@ inline Member member(std::uint16_t port, const std::string& email, const std::st
   INFO(inv.raw.body);
   REQUIRE(inv.status == 201);
   const std::string password = "a long enough password";
-  auto reg = api(port, "POST", "/api/v1/auth/register",
-                 {{"email", email}, {"password", password}, {"invitation", inv.body["token"]}}, {{"Authorization", ""}});
+  auto reg =
+      api(port, "POST", "/api/v1/auth/register",
+          {{"email", email}, {"password", password}, {"invitation", inv.body["token"]}}, {{"Authorization", ""}});
   INFO(reg.raw.body);
   REQUIRE(reg.status == 201);
-  auto login = api(port, "POST", "/api/v1/auth/login", {{"email", email}, {"password", password}}, {{"Authorization", ""}});
+  auto login =
+      api(port, "POST", "/api/v1/auth/login", {{"email", email}, {"password", password}}, {{"Authorization", ""}});
   INFO(login.raw.body);
   REQUIRE(login.status == 200);
   return {login.body["access_token"], reg.body["user"]["id"]};

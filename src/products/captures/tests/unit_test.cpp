@@ -38,7 +38,8 @@ TEST_CASE("Implausible rows name every field that is wrong and why", "[unit][cap
   CHECK(check_row(5, json::object()).errors[0]["code"] == "empty_row");
 }
 
-TEST_CASE("A CSV batch is read row by row with per-row errors; a broken body is refused whole", "[unit][captures]") {
+TEST_CASE("A CSV batch is read row by row with per-row errors, and a broken body is refused whole",
+          "[unit][captures]") {
   const std::string csv =
       "external_id,unit,height,chest,waist,hip\r\n"
       "a,cm,172,96,82,98\r\n"

@@ -31,9 +31,9 @@ inline constexpr Xyz kD65{0.95047, 1.0, 1.08883};
 
 double srgb_to_linear(double c) noexcept;  // c in 0..1
 double linear_to_srgb(double c) noexcept;
-Xyz rgb_to_xyz(vision::Rgb c) noexcept;     // sRGB, D65
+Xyz rgb_to_xyz(vision::Rgb c) noexcept;  // sRGB, D65
 Lab xyz_to_lab(const Xyz& xyz, const Xyz& white = kD65) noexcept;
-Lab rgb_to_lab(vision::Rgb c) noexcept;     // sRGB → CIELAB (D65)
+Lab rgb_to_lab(vision::Rgb c) noexcept;           // sRGB → CIELAB (D65)
 vision::Rgb lab_to_rgb(const Lab& lab) noexcept;  // clipped to the sRGB gamut
 double delta_e2000(const Lab& a, const Lab& b) noexcept;
 
@@ -41,11 +41,11 @@ double delta_e2000(const Lab& a, const Lab& b) noexcept;
 std::array<double, 9> bradford(const Xyz& source, const Xyz& target = kD65) noexcept;
 
 struct WhiteBalance {
-  std::string method = "none";  // "card", "gray_world" or "none" (nothing to correct)
-  vision::Rgb estimated_white;  // the scene's white as the camera saw it (sRGB)
-  Xyz source_white;             // the same, in XYZ, normalised to Y = 1
+  std::string method = "none";                                  // "card", "gray_world" or "none" (nothing to correct)
+  vision::Rgb estimated_white;                                  // the scene's white as the camera saw it (sRGB)
+  Xyz source_white;                                             // the same, in XYZ, normalised to Y = 1
   std::array<double, 9> adaptation{1, 0, 0, 0, 1, 0, 0, 0, 1};  // Bradford, source_white → D65
-  double confidence = 0;        // 0..1: how neutral and well-exposed the reference was
+  double confidence = 0;                                        // 0..1: how neutral and well-exposed the reference was
 };
 
 // card: nullptr, or a detection (used only when card->detected).
