@@ -92,15 +92,37 @@ PoseResult estimate_pose(vision::ModelRegistry& models, const vision::Image& rgb
   return out;
 }
 
-MaskResult segment_person(vision::ModelRegistry& models, const vision::Image& rgb) {
+MaskResult segment_person(vision::ModelRegistry& models, const vision::Image& rgb, const body::Keypoints* keypoints) {
   const auto model = served(models, kSegmentationModel);
-  const auto found = model.detector->detect(rgb);
+  cv::Rect crop(0, 0, rgb.width, rgb.height);
+  if (keypoints) {
+    double x0 = rgb.width, y0 = rgb.height, x1 = 0, y1 = 0;
+    int sure = 0;
+    for (const auto& k : *keypoints) {
+      if (k.score < 0.3) continue;
+      x0 = std::min(x0, k.x), y0 = std::min(y0, k.y), x1 = std::max(x1, k.x), y1 = std::max(y1, k.y);
+      ++sure;
+    }
+    if (sure >= 4 && x1 > x0 && y1 > y0) {
+      // Keypoints sit inside the body: widen by the arms' and the head's reach, and to the feet.
+      const double w = x1 - x0, h = y1 - y0;
+      const double pad_x = std::max(0.35 * w, 0.12 * h), pad_top = 0.18 * h, pad_bottom = 0.1 * h;
+      const cv::Rect wide(cv::Point(static_cast<int>(x0 - pad_x), static_cast<int>(y0 - pad_top)),
+                          cv::Point(static_cast<int>(x1 + pad_x), static_cast<int>(y1 + pad_bottom)));
+      crop = wide & crop;
+    }
+  }
+  const cv::Mat full = view_of(rgb);
+  const auto found =
+      model.detector->detect(crop.width == rgb.width && crop.height == rgb.height ? rgb : image_of(full(crop).clone()));
   const auto best = std::find_if(found.begin(), found.end(), [](const auto& d) { return d.mask && !d.mask->empty(); });
   if (best == found.end()) throw pipeline::StageError("no_person", "no person was segmented in the photo", false);
   MaskResult out;
   out.version = model.version;
-  cv::Mat mask = view_of(*best->mask).clone();
-  if (mask.cols != rgb.width || mask.rows != rgb.height) cv::resize(mask, mask, {rgb.width, rgb.height});
+  cv::Mat part = view_of(*best->mask).clone();
+  if (part.cols != crop.width || part.rows != crop.height) cv::resize(part, part, crop.size());
+  cv::Mat mask(rgb.height, rgb.width, CV_8UC1, cv::Scalar(0));
+  part.copyTo(mask(crop));
   // The margin: of the pixels on the silhouette's edge band, how many are decided (far from 0.5).
   cv::Mat hard;
   cv::threshold(mask, hard, 127, 255, cv::THRESH_BINARY);

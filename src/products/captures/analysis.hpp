@@ -49,7 +49,10 @@ struct MaskResult {
   double margin = 1;   // 0..1: how decided the mask is at the silhouette's edge
   std::string version;
 };
-MaskResult segment_person(vision::ModelRegistry& models, const vision::Image& rgb);
+// With keypoints, the model sees only the person's box (from the points it is sure of, widened), so a person
+// standing far from the camera fills the model's input as a selfie does; the mask is the photo's size either way.
+MaskResult segment_person(vision::ModelRegistry& models, const vision::Image& rgb,
+                          const body::Keypoints* keypoints = nullptr);
 
 // The skin patches of a portrait (or a front photo): the cheeks of the largest face, the neck below it, and
 // the inner forearm between elbow and wrist when keypoints are given.

@@ -192,7 +192,8 @@ json CaptureStages::segment(StageContext& ctx, const json& in) {
   for (const char* view : kMeasuredViews) {
     ctx.check_cancelled();
     const auto rgb = load_photo(ctx, in["views"][view]["object_id"]);
-    const auto m = segment_person(models_, rgb);
+    const auto keypoints = keypoints_of(in["keypoints"][view]);
+    const auto m = segment_person(models_, rgb, &keypoints);
     const auto stored = ctx.artifacts().put(
         {.purpose = "image", .filename = c.id + "-" + view + "-silhouette.png", .content_type = "image/png"},
         mask_png(m.mask));
