@@ -4,6 +4,7 @@
 #include "integration/isolation_matrix.hpp"
 #include "integration/unzip.hpp"
 #include "support.hpp"
+#include "support/webhook_receiver.hpp"
 
 #include <set>
 
@@ -13,8 +14,10 @@ using namespace tyto::test::captures;
 TEMPLATE_TEST_CASE("A user edits a measurement with a note, a tailor approves it and downloads the sheet",
                    "[integration][captures]", SqliteBackend, PostgresBackend) {
   TestType backend;
-  auto server = TytoProcess::serve(backend.args());
+  auto server = TytoProcess::serve(backend.args({"--outbound-allow", "127.0.0.1/32"}));
   const auto port = server->port();
+  WebhookReceiver receiver;
+  REQUIRE(api(port, "POST", "/api/v1/webhooks", {{"url", receiver.url()}, {"event_types", {"capture.*"}}}).status == 201);
   const auto user = member(port, "ana@example.com", "user");
   const auto tailor = member(port, "tailor@example.com", "partner");
   const auto other = member(port, "ben@example.com", "user");
@@ -102,6 +105,12 @@ TEMPLATE_TEST_CASE("A user edits a measurement with a note, a tailor approves it
   REQUIRE(exports.status == 200);
   CHECK(exports.body["items"].size() == 1);  // the tailor's sheet, not the user's own CSV
   CHECK(api(port, "GET", "/api/v1/partner/me/exports", nullptr, bearer(user.token)).status == 403);
+
+  // The tenant's webhook heard the capture completed, edited and approved (each its own delivery job).
+  REQUIRE(receiver.wait_for(3));
+  std::multiset<std::string> heard;
+  for (const auto& r : receiver.requests()) heard.insert(json::parse(r.body).value("type", ""));
+  CHECK(heard == std::multiset<std::string>{"capture.approved", "capture.completed", "capture.edited"});
 
   // Every change is on the record.
   auto audit = api(port, "GET", "/api/v1/audit?limit=200");
