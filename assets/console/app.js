@@ -49,18 +49,24 @@ function pageFor(hash) {
   return id && pages?.find((p) => p.id === id);
 }
 
+// One section per product (its label, then its pages), so that a narrow window wraps the navigation
+// between products rather than between a label and its links.
 function buildNav() {
   const nav = document.getElementById('nav');
-  const items = [];
+  const sections = [];
   let group = 'Tyto';
+  let links = h('span', { class: 'nav-section' });
+  sections.push(links);
   for (const p of pages ?? []) {
     if (p.nav !== group) {
       group = p.nav;
-      items.push(h('span', { class: 'nav-group', 'data-testid': `nav-group-${p.id.split('.')[0]}` }, group));
+      links = h('span', { class: 'nav-section' },
+        h('span', { class: 'nav-group', 'data-testid': `nav-group-${p.id.split('.')[0]}` }, group));
+      sections.push(links);
     }
-    items.push(h('a', { href: pageHash(p.id), 'data-route': p.id, 'data-testid': `nav-${p.id}` }, p.title));
+    links.append(h('a', { href: pageHash(p.id), 'data-route': p.id, 'data-testid': `nav-${p.id}` }, p.title));
   }
-  nav.replaceChildren(...items);
+  nav.replaceChildren(...sections.filter((s) => s.childElementCount > 0));
 }
 
 const view = document.getElementById('view');

@@ -93,7 +93,9 @@ export function statusBadge(status, attrs = {}) {
 
 // A small confidence bar (a <meter>) with the percentage beside it.
 export function confidenceMeter(value, name) {
-  const v = Number.isFinite(Number(value)) ? Math.max(0, Math.min(1, Number(value))) : null;
+  // A measurement without a confidence (a client metric sent without one) shows a dash, not "0 %".
+  const known = value !== null && value !== undefined && value !== '' && Number.isFinite(Number(value));
+  const v = known ? Math.max(0, Math.min(1, Number(value))) : null;
   if (v === null) return h('span', { class: 'muted' }, '–');
   return h('span', { class: 'cap-confidence', 'data-testid': 'cap-confidence' },
     h('meter', { min: 0, max: 1, low: 0.5, high: 0.75, optimum: 1, value: v, 'aria-label': `Confidence of ${name}` }),
