@@ -22,6 +22,9 @@
 #if TYTO_WITH_CAPTURES
 #include "products/captures/captures.hpp"
 #endif
+#if TYTO_WITH_MUSIC
+#include "products/music/music.hpp"
+#endif
 
 int main(int argc, char** argv) {
   tyto::cli::Components components;
@@ -42,6 +45,9 @@ int main(int argc, char** argv) {
 #endif
 #if TYTO_WITH_CAPTURES
   components.product<tyto::products::Captures>();
+#endif
+#if TYTO_WITH_MUSIC
+  components.product<tyto::products::MusicCatalog>();
 #endif
   return tyto::cli::run(argc, argv, components);
 }

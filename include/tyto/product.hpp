@@ -56,6 +56,7 @@ class ScheduleStore;
 }  // namespace jobs
 namespace auth {
 class AuditLog;
+class IdentityStore;
 }
 namespace webhooks {
 class Outbox;
@@ -110,6 +111,12 @@ struct Services {
   // caller already checked. Thread-safe; does not block.
   std::function<nlohmann::json(std::string_view object_id, std::chrono::seconds ttl)> share_link;
 
+  // Users and memberships, for what a product needs of them: a user's e-mail address and display name
+  // (notifications), and the product's OWN roles for products that earn roles by rules of their own (the music
+  // catalog grants `verifier` from karma) through grant_role/revoke_role in the caller's transaction. A
+  // product never changes memberships, platform roles or another product's grants. Set by the platform
+  // before install(); blocking.
+  auth::IdentityStore* identity = nullptr;
   // The module of type M, or nullptr when the build left it out.
   template <class M>
   M* module() const {

@@ -35,6 +35,7 @@ constexpr std::string_view kInsertUpload =
 constexpr std::string_view kMarkProgress = "UPDATE uploads SET received = $2 WHERE id = $1 AND state = 'pending'";
 constexpr std::string_view kSumBytes = "SELECT COALESCE(SUM(size), 0) FROM objects WHERE tenant_id = $1";
 constexpr std::string_view kDeleteObject = "DELETE FROM objects WHERE id = $1";
+constexpr std::string_view kSetRetention = "UPDATE objects SET retention_until = $3 WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kDeleteUpload = "DELETE FROM uploads WHERE id = $1";
 constexpr int kSweepBatch = 500;
 
@@ -301,6 +302,12 @@ bool Catalog::remove_object(std::string_view tenant_id, std::string_view id) {
   store_.remove(object->key);  // bytes first: a row never outlives them unnoticed
   db_.execute(kDeleteObject, {object->id});
   return true;
+}
+
+bool Catalog::set_retention(std::string_view tenant_id, std::string_view id,
+                            std::optional<std::int64_t> retention_until) {
+  storage::Value until = retention_until ? storage::Value(*retention_until) : storage::Value();
+  return db_.execute(kSetRetention, {tenant_id, id, until}) == 1;
 }
 
 std::vector<Object> Catalog::list_owned_by(std::string_view user_id) {

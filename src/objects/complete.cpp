@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cerrno>
 #include <vector>
 
@@ -309,6 +310,31 @@ Object Catalog::complete(const Upload& upload, const CompleteOptions& options) {
   return CompleteJob(*this, upload, options).run();
 }
 
+namespace {
+
+// tenants/{tenant}/{key}, for a key made of safe segments (NewObject::key).
+std::string chosen_key(std::string_view tenant_id, std::string_view key) {
+  const auto refuse = [&](std::string_view why) {
+    throw validation_error("an object key is not valid", {{"key", std::string(key)}, {"reason", why}});
+  };
+  if (key.empty() || key.size() > 400) refuse("length");
+  // The catalog's own folders: a chosen key must never land on an upload's or another object's bytes.
+  if (key.starts_with("objects/") || key.starts_with("uploads/")) refuse("reserved");
+  std::size_t start = 0;
+  while (start <= key.size()) {
+    const auto end = std::min(key.find('/', start), key.size());
+    const auto segment = key.substr(start, end - start);
+    if (segment.empty() || segment == "." || segment == "..") refuse("segment");
+    for (const char c : segment) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') refuse("character");
+    }
+    start = end + 1;
+  }
+  return fmt::format("tenants/{}/{}", tenant_id, key);
+}
+
+}  // namespace
+
 Object Catalog::put_object(const NewObject& spec, const ReadFn& read) {
   const Purpose* purpose = find_purpose(spec.purpose);
   if (!purpose) throw validation_error("unknown purpose", {{"purpose", spec.purpose}});
@@ -317,7 +343,7 @@ Object Catalog::put_object(const NewObject& spec, const ReadFn& read) {
   o.tenant_id = spec.tenant_id;
   o.owner_id = spec.owner_id;
   o.bucket = bucket_;
-  o.key = object_key(spec.tenant_id, o.id);
+  o.key = spec.key ? chosen_key(spec.tenant_id, *spec.key) : object_key(spec.tenant_id, o.id);
   o.content_type = spec.content_type;
   o.purpose = spec.purpose;
   o.filename = spec.filename;

@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <random>
 
 using namespace tyto;
@@ -125,6 +126,34 @@ TEST_CASE("The index finds an excerpt among many tracks, persists, and replaces 
       CHECK(e.code() == ErrorCode::kValidationFailed);
     }
   }
+}
+
+TEST_CASE("The index lists every version of a song a query matches, best first", "[fingerprint][audio]") {
+  std::mt19937 rng(11);
+  AudioIndex index;
+  const auto song = random_fingerprint(1500, rng);
+  // A remaster that starts 200 items later, a noisier copy, and unrelated tracks.
+  std::vector<std::uint32_t> remaster(200, 0);
+  for (auto& v : remaster) v = rng();
+  remaster.insert(remaster.end(), song.begin(), song.end());
+  index.add({"original", 185.0, song});
+  index.add({"remaster", 210.0, remaster});
+  index.add({"noisy", 185.0, with_errors(song, 0.12, rng)});
+  for (int t = 0; t < 20; ++t) index.add({fmt::format("other-{}", t), 185.0, random_fingerprint(1500, rng)});
+
+  const auto query = with_errors(slice(song, 500, 80), 0.10, rng);
+  const auto all = index.lookup_all(query, 10);
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].alignment.score >= all[1].alignment.score);
+  CHECK(all[1].alignment.score >= all[2].alignment.score);
+  std::map<std::string, int> offsets;
+  for (const auto& m : all) offsets[m.track] = m.alignment.offset;
+  CHECK(offsets.at("original") == 500);
+  CHECK(offsets.at("remaster") == 700);
+  CHECK(offsets.at("noisy") == 500);
+  CHECK(index.lookup(query)->track == all[0].track);
+  CHECK(index.lookup_all(query, 1).size() == 1);
+  CHECK(index.lookup_all(random_fingerprint(80, rng), 10).empty());
 }
 
 TEST_CASE("Clips at random offsets of indexed tracks are found where they are, also as MP3 and in noise",

@@ -124,6 +124,12 @@ struct NewObject {
   std::string filename;
   std::string content_type;
   std::optional<int> retention_hours;  // 0: kept until deleted
+  // Where in the tenant's part of the store the bytes go: "maps/unverified/{song}/{job}" is stored at
+  // tenants/{tenant}/maps/unverified/{song}/{job}. Segments of [A-Za-z0-9._-] (no "." or ".." alone), at most
+  // 400 characters, not under objects/ or uploads/ (the catalog's own); anything else throws
+  // Error(kValidationFailed). nullopt: tenants/{tenant}/objects/{id}.
+  // A key already taken is overwritten in the store, so callers make keys unique (a job id in them).
+  std::optional<std::string> key;
 };
 
 class Catalog {
@@ -172,6 +178,9 @@ class Catalog {
   std::pair<std::vector<Object>, std::optional<std::string>> list_objects(const ObjectQuery& query);
   // Deletes the bytes, then the row. False if the tenant has no such object.
   bool remove_object(std::string_view tenant_id, std::string_view id);
+  // Changes when an object of the tenant expires: nullopt keeps it until deleted (a draft promoted to a
+  // published one). False when the tenant has no such object.
+  bool set_retention(std::string_view tenant_id, std::string_view id, std::optional<std::int64_t> retention_until);
 
   // Every object the user owns, in every tenant, oldest first (for a data export).
   std::vector<Object> list_owned_by(std::string_view user_id);

@@ -104,11 +104,17 @@ bool AudioIndex::remove(const std::string& key) {
 }
 
 std::optional<IndexMatch> AudioIndex::lookup(const std::vector<std::uint32_t>& query) const {
-  if (query.empty() || tracks_.empty()) return std::nullopt;
+  auto all = lookup_all(query, 1);
+  if (all.empty()) return std::nullopt;
+  return std::move(all.front());
+}
+
+std::vector<IndexMatch> AudioIndex::lookup_all(const std::vector<std::uint32_t>& query, std::size_t max_tracks) const {
+  if (query.empty() || tracks_.empty() || max_tracks == 0) return {};
   {
     std::vector<std::uint32_t> distinct(query);
     std::sort(distinct.begin(), distinct.end());
-    if (std::unique(distinct.begin(), distinct.end()) - distinct.begin() < params_.min_distinct) return std::nullopt;
+    if (std::unique(distinct.begin(), distinct.end()) - distinct.begin() < params_.min_distinct) return {};
   }
   // Votes for (track, offset); the offset is biased by the query's length so that it is never negative.
   const std::int64_t bias = static_cast<std::int64_t>(query.size());
@@ -134,18 +140,28 @@ std::optional<IndexMatch> AudioIndex::lookup(const std::vector<std::uint32_t>& q
 
   MatchParams p = params_;
   p.min_overlap = std::min<int>(params_.min_overlap, static_cast<int>(query.size()));
-  std::optional<IndexMatch> best;
+  // The best alignment of each candidate track.
+  std::unordered_map<std::uint32_t, IndexMatch> best;
   for (std::size_t c = 0; c < keep; ++c) {
     const auto track_no = static_cast<std::uint32_t>(ranked[c].second >> 32);
     const auto voted = static_cast<int>(static_cast<std::int64_t>(ranked[c].second & 0xffffffffu) - bias);
     const auto& track = tracks_[track_no];
     for (int o = voted - params_.refine; o <= voted + params_.refine; ++o) {
       auto a = align_at(query, track.raw, o, p);
-      if (a && a->score >= params_.min_score && (!best || a->score > best->alignment.score))
-        best = IndexMatch{track.key, *a};
+      if (!a || a->score < params_.min_score) continue;
+      auto it = best.find(track_no);
+      if (it == best.end() || a->score > it->second.alignment.score)
+        best.insert_or_assign(track_no, IndexMatch{track.key, *a});
     }
   }
-  return best;
+  std::vector<IndexMatch> out;
+  out.reserve(best.size());
+  for (auto& [no, m] : best) out.push_back(std::move(m));
+  std::sort(out.begin(), out.end(), [](const IndexMatch& a, const IndexMatch& b) {
+    return a.alignment.score != b.alignment.score ? a.alignment.score > b.alignment.score : a.track < b.track;
+  });
+  if (out.size() > max_tracks) out.resize(max_tracks);
+  return out;
 }
 
 // --- The index file ---

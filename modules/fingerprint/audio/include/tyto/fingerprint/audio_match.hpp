@@ -72,6 +72,9 @@ class AudioIndex {
   // The best match of a query above params.min_score, or nullopt (also for a query without content:
   // fewer than params.min_distinct distinct sub-fingerprints, as silence gives).
   std::optional<IndexMatch> lookup(const std::vector<std::uint32_t>& query) const;
+  // The best match of each track above params.min_score, best first (ties by key), at most max_tracks: the
+  // candidates of a lookup, for a catalog that holds several versions of one song.
+  std::vector<IndexMatch> lookup_all(const std::vector<std::uint32_t>& query, std::size_t max_tracks) const;
 
   // The index file: "TYTOFPA1", then per track its key, duration and raw fingerprint (little-endian),
   // then a CRC-32 of everything before it. Written to a temporary file and renamed into place, so a
