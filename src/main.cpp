@@ -3,6 +3,7 @@
 // linker's back. A product's line is guarded by TYTO_WITH_<NAME>, which its CMake option
 // (TYTO_PRODUCT_<NAME>, default ON; see tyto_add_product) sets, so a build can leave a product out.
 #include "cli/cli.hpp"
+#include "tyto/modules/antivirus.hpp"
 #include "tyto/modules/audio.hpp"
 #include "tyto/modules/browser.hpp"
 #include "tyto/modules/builtin.hpp"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   components.module<tyto::modules::VisionModule>();
   components.module<tyto::modules::BrowserModule>();
   components.module<tyto::modules::AudioModule>();
+  components.module<tyto::modules::AntivirusModule>();
 #if TYTO_WITH_ACCESSIBILITY
   components.product<tyto::products::Accessibility>();
 #endif
