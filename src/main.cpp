@@ -3,7 +3,6 @@
 // linker's back. A product's line is guarded by TYTO_WITH_<NAME>, which its CMake option
 // (TYTO_PRODUCT_<NAME>, default ON; see tyto_add_product) sets, so a build can leave a product out.
 #include "cli/cli.hpp"
-#include "tyto/modules/antivirus.hpp"
 #include "tyto/modules/audio.hpp"
 #include "tyto/modules/browser.hpp"
 #include "tyto/modules/builtin.hpp"
@@ -11,6 +10,9 @@
 #include "tyto/modules/scoring.hpp"
 #include "tyto/modules/vision.hpp"
 
+#if TYTO_WITH_ANTIVIRUS
+#include "tyto/modules/antivirus.hpp"
+#endif
 #if TYTO_WITH_ACCESSIBILITY
 #include "products/accessibility/accessibility.hpp"
 #endif
@@ -32,7 +34,9 @@ int main(int argc, char** argv) {
   components.module<tyto::modules::VisionModule>();
   components.module<tyto::modules::BrowserModule>();
   components.module<tyto::modules::AudioModule>();
+#if TYTO_WITH_ANTIVIRUS
   components.module<tyto::modules::AntivirusModule>();
+#endif
 #if TYTO_WITH_ACCESSIBILITY
   components.product<tyto::products::Accessibility>();
 #endif
