@@ -81,16 +81,16 @@ json Mailer::deliver(pipeline::StageContext& ctx, const json& input) {
     throw pipeline::StageError("mail_disabled", "mail is off (mail.enabled, mail.smtp_url)", true);
   }
   Message message;
-  std::string from;
+  std::string from, envelope_from;
   try {
     message = message_from_json(input);
     validate(message);  // a hand-made job gets the same checks as send()
     from = input.at("from").get<std::string>();
+    envelope_from = parse_from(from);
   } catch (const Error& e) {
     attempts.with({"failed"}).inc();
     throw pipeline::StageError("validation_failed", e.what(), false);
   }
-  const std::string envelope_from = parse_from(from);
   const auto message_id = input.at("message_id").get<std::string>();
   const std::string text = format(message, from, input.at("date").get<std::int64_t>(), message_id,
                                   "=_tyto_" + message_id.substr(1, message_id.find('@') - 1));
