@@ -264,6 +264,27 @@ TEST_CASE("Rebasing reports edits that overlap what others changed", "[core][jso
   }
 }
 
+TEST_CASE("Rebasing follows shifts in long arrays and gives up on arrays that changed past recognition",
+          "[core][json_patch][rebase]") {
+  const json base = {{"notes", notes(5000)}};
+  // Changes at both ends and in the middle leave a long middle for the diff to align.
+  const json current = tyto::apply_patch(base, R"([{"op":"replace","path":"/notes/10/t","value":1},
+      {"op":"add","path":"/notes/2500","value":{"t":2499}},{"op":"remove","path":"/notes/4990"}])"_json);
+  const auto r = tyto::rebase_patch(R"([{"op":"replace","path":"/notes/4000/lane","value":9},
+      {"op":"remove","path":"/notes/4995"}])"_json,
+                                    base, current);
+  REQUIRE(r.ok);
+  CHECK(r.patch ==
+        R"([{"op":"replace","path":"/notes/4001/lane","value":9},{"op":"remove","path":"/notes/4995"}])"_json);
+
+  json rewritten = base;
+  for (auto& note : rewritten["notes"]) note["t"] = note["t"].get<int>() + 1;
+  const auto lost = tyto::rebase_patch(R"([{"op":"add","path":"/notes/-","value":{"t":0}}])"_json, base, rewritten);
+  REQUIRE_FALSE(lost.ok);
+  REQUIRE(lost.conflicts.size() == 1);
+  CHECK(lost.conflicts[0].reason == "another edit replaced or removed /notes");
+}
+
 TEST_CASE("Rebasing checks the edit against its base", "[core][json_patch][rebase]") {
   const json base = map_doc();
   CHECK(error_of([&] { (void)tyto::rebase_patch(json::object(), base, base); }).first ==
