@@ -338,3 +338,46 @@ TEST_CASE("A verified map is ported onto another recording of its song: later an
             nullptr, bearer(player.token))
             .status == 404);
 }
+
+TEST_CASE("An unrecognised upload is asked of an AcoustID-shaped provider, through the outbound guard",
+          "[integration][music]") {
+  WebhookReceiver provider;  // a local fake of the provider: answers every request with the body set here
+  provider.set_response_body(
+      R"({"status":"ok","results":[{"id":"acoustid-1","score":0.92,"recordings":[{"id":"rec-1","title":"Night Drive",)"
+      R"("artists":[{"name":"The Testers"}]}]},{"id":"acoustid-2","score":0.2,"recordings":[{"id":"rec-2",)"
+      R"("title":"Unlikely"}]}]})");
+  const auto loop = drum_loop(128, 15, 0.0, 12);
+  const auto bytes = wav(loop.samples, loop.rate);
+  SECTION("allowed: the provider's recordings come with the offer") {
+    SqliteBackend backend;
+    auto server = TytoProcess::serve(backend.args({"--outbound-allow", "127.0.0.1/32"}),
+                                     {{"TYTO_PRODUCTS_MUSIC_LOOKUP_PROVIDER_URL", provider.url("/v2/lookup")},
+                                      {"TYTO_PRODUCTS_MUSIC_LOOKUP_PROVIDER_KEY", "app-key-1"}});
+    const auto port = server->port();
+    const auto player = member(port, "player@example.com", "user");
+    const auto l = lookup(port, player.token, upload_object(port, "audio", "audio/wav", bytes, "night.wav"));
+    INFO(l.dump());
+    CHECK(l["matches"].empty());
+    REQUIRE(l["offer"]["external"].size() == 1);
+    CHECK(l["offer"]["external"][0]["title"] == "Night Drive");
+    CHECK(l["offer"]["external"][0]["artists"] == json::array({"The Testers"}));
+    REQUIRE(provider.count() == 1);
+    const auto sent = provider.requests()[0];
+    CHECK(sent.method == "POST");
+    CHECK(sent.body.find("client=app-key-1") != std::string::npos);
+    CHECK(sent.body.find("meta=recordings") != std::string::npos);
+    CHECK(sent.body.find("duration=15") != std::string::npos);
+    CHECK(sent.body.find("fingerprint=AQAA") != std::string::npos);
+  }
+  SECTION("a private address not allowlisted: refused, and the lookup still completes") {
+    SqliteBackend backend;
+    auto server = TytoProcess::serve(backend.args(),
+                                     {{"TYTO_PRODUCTS_MUSIC_LOOKUP_PROVIDER_URL", provider.url("/v2/lookup")}});
+    const auto port = server->port();
+    const auto player = member(port, "player@example.com", "user");
+    const auto l = lookup(port, player.token, upload_object(port, "audio", "audio/wav", bytes, "night.wav"));
+    CHECK(l["status"] == "completed");
+    CHECK(l["offer"]["external_error"]["code"] == "forbidden");
+    CHECK(provider.count() == 0);
+  }
+}
