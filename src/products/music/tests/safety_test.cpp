@@ -43,7 +43,7 @@ class SmtpSink {
 
  private:
   TempDir dir_;
-  tyto::media::ChildProcess process_;
+  tyto::test::media::ChildProcess process_;
   std::uint16_t port_ = 0;
 };
 
