@@ -55,9 +55,11 @@ OnsetEnvelope onset_envelope(std::span<const float> x, int rate, const OnsetOpti
     }
     const auto i = static_cast<std::size_t>(f);
     env.low[i] = low;
-    env.mid[i] = mid;
-    env.high[i] = high;
-    env.flux[i] = log_low + mid + high;
+    // Per bin, so that the absolute floor of pick_onsets does not depend on the window size.
+    const auto bins = static_cast<float>(spec.bins);
+    env.mid[i] = mid / bins;
+    env.high[i] = high / bins;
+    env.flux[i] = (log_low + mid + high) / bins;
     std::swap(prev, cur);
   }
   return env;
@@ -83,7 +85,7 @@ std::vector<Onset> pick_onsets(const OnsetEnvelope& env, const OnsetOptions& opt
     const long lo = std::max(0L, i - mean_w), hi = std::min(n, i + mean_w + 1);
     const double mean =
         (sum[static_cast<std::size_t>(hi)] - sum[static_cast<std::size_t>(lo)]) / static_cast<double>(hi - lo);
-    if (v <= mean + margin) continue;
+    if (v <= mean + margin || v < options.min_flux) continue;
     bool peak = true;
     for (long j = std::max(0L, i - peak_w); j <= std::min(n - 1, i + peak_w) && peak; ++j)
       if (e[static_cast<std::size_t>(j)] > v || (j < i && e[static_cast<std::size_t>(j)] == v)) peak = false;

@@ -22,12 +22,15 @@ struct OnsetOptions {
   double threshold_margin = 0.08;   // … plus this fraction of the envelope's 99th percentile
   double peak_window_s = 0.035;     // an onset is the maximum within ± this
   double min_gap_s = 0.03;          // onsets closer than this are one
+  // The least flux (mean rise per bin) of an onset, whatever the song: a steady chord's window effects
+  // stay under 0.07, the softest synthetic hi-hat is above 0.5.
+  double min_flux = 0.1;
 };
 
 struct OnsetEnvelope {
   double frame_rate = 0;  // frames per second; frame i is centred on i / frame_rate seconds
   double latency_s = 0;   // how much later than the attack the flux peaks (subtracted from frame times)
-  std::vector<float> flux, low, mid, high;  // one value per frame, ≥ 0 (low in linear units)
+  std::vector<float> flux, low, mid, high;  // one value per frame, ≥ 0 (flux, mid, high: per bin; low: linear)
 };
 
 struct Onset {

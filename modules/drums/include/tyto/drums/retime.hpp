@@ -25,7 +25,7 @@ DrumMap retime(const DrumMap& map, double offset_s, double ratio);
 struct AlignmentOptions {
   double min_ratio = 0.85, max_ratio = 1.15;
   double coarse_step = 0.005, fine_step = 0.0005;
-  double min_score = 0.35;  // below it (fingerprint score, 0–1) there is no alignment
+  double min_score = 0.5;  // below it (fingerprint score, 0–1) there is no alignment (unrelated music: ≤ 0.37)
 };
 
 struct AlignmentEstimate {
