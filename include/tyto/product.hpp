@@ -124,6 +124,10 @@ struct Services {
   // product never changes memberships, platform roles or another product's grants. Set by the platform
   // before install(); blocking.
   auth::IdentityStore* identity = nullptr;
+  // Call after committing a grant or revoke made through `identity`: the platform forgets the principals it
+  // cached, so this instance's next request sees the change (other instances within their cache's lifetime,
+  // a few seconds, as for the platform's own grant routes). Thread-safe.
+  std::function<void()> roles_changed;
   // The module of type M, or nullptr when the build left it out.
   template <class M>
   M* module() const {

@@ -213,6 +213,7 @@ Platform::Platform(const Config& config, const Components& components, Environme
                                                   *schedules_, *audit_, *outbox_, *mailer_, *secrets_, outbound_,
                                                   *outbound_client_, registry_, module_list_});
   services_->identity = identity_.get();
+  services_->roles_changed = [this] { auth_->forget_caches(); };
   services_->share_link = [this](std::string_view object_id, std::chrono::seconds ttl) {
     const std::int64_t expires = now_micros() / 1'000'000 + ttl.count();
     return nlohmann::json{

@@ -35,6 +35,7 @@ Member Community::add_karma(storage::Transaction& tx, std::vector<events::NewEve
             {"reason", entry.reason},
             {"edit_id", entry.edit_id ? json(*entry.edit_id) : json(nullptr)}});
   }
+  if (!roles.empty() && s_.roles_changed) after_commit.push_back(s_.roles_changed);
   for (const auto& [role, won] : roles.items()) {
     notify(tx, pending, after_commit, entry.tenant_id, entry.user_id, "role.changed",
            {{"role", role}, {"granted", won.get<bool>()}, {"karma", m.karma}});
@@ -113,9 +114,10 @@ bool Community::ensure_fixer(const auth::Principal& who) {
   Member m = store_.member(*tx, who.tenant_id, who.user_id);
   m.karma = store_.karma_sum(*tx, who.tenant_id, who.user_id);
   if (m.karma < rules_.fixer_karma) return false;
-  settle_roles(*tx, m);
+  const auto changes = settle_roles(*tx, m);
   store_.put_member(*tx, m);
   tx->commit();
+  if (!changes.empty() && s_.roles_changed) s_.roles_changed();
   return true;
 }
 
