@@ -20,6 +20,8 @@ export function useStyles() {
 export const myId = () => current()?.user?.id ?? null;
 // Uploading, adding songs, generating maps and writing fixes: the API's role user (a viewer only looks).
 export const canContribute = () => roleAllows(current()?.role ?? 'viewer', 'user');
+// Admins see every member's uploads.
+export const isAdmin = () => roleAllows(current()?.role ?? 'viewer', 'admin');
 
 const enc = encodeURIComponent;
 export const songPath = (id) => `/api/v1/songs/${enc(id)}`;

@@ -12,7 +12,7 @@
 import { api, query } from '/console/api.js';
 import { formatTime, h, prettyJson, shortId, showFormError } from '/console/dom.js';
 import {
-  canContribute, clock, errorText, field, fixed, mapHash, mapPath, percent, scrollBox, songHash, songPath, stateBadge,
+  canContribute, clock, errorText, field, fixed, isAdmin, mapHash, mapPath, myId, percent, scrollBox, songHash, songPath, stateBadge,
 } from './common.js';
 import {
   DIFFICULTIES, LANES, buildPatch, changeCount, durationOf, isUncertain, lanesOf, newChanges, notesBetween,
@@ -120,7 +120,8 @@ function buildViewer(root, { map, file, song, lookupId }) {
         const l = await api(`/api/v1/songs/lookups/${encodeURIComponent(lookupId)}`);
         link = await api(`/api/v1/objects/${encodeURIComponent(l.object_id)}/share`, { method: 'POST', body: {} });
         audioNote.textContent = 'Your recording, with the map ported onto it.';
-      } else if (objectId) {
+      } else if (objectId && (song?.created_by === myId() || isAdmin())) {
+        // An upload is its uploader's (and admins'): others play the stem instead.
         link = await api(`/api/v1/objects/${encodeURIComponent(objectId)}/share`, { method: 'POST', body: {} }).catch(() => null);
         if (link) audioNote.textContent = "The song's recording.";
       }
