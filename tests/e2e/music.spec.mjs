@@ -47,6 +47,11 @@ const failed = [];     // the requests that failed, to explain a console error
 const violations = []; // axe's, per page audited
 const state = {};      // what one test leaves for the next
 
+// Drops the browser's own console errors for requests that a test made fail on purpose.
+function forgive(pattern) {
+  for (let i = problems.length - 1; i >= 0; i--) if (pattern.test(problems[i])) problems.splice(i, 1);
+}
+
 async function step(name, fn) {
   try {
     await fn();
@@ -358,6 +363,39 @@ test('the player submits a fix that deletes a note', async () => {
     const index = state.uncertain[0] ?? 0;
     const note = content.notes[index];
     state.deleted = note;
+
+    // A note past the end of any recording (a map covers an hour at most): the page builds the patch, the
+    // server's validator refuses it and the page shows why; nothing is stored.
+    const late = 3700;
+    await page.fill('[data-testid=mu-add-time]', String(late));
+    await page.selectOption('[data-testid=mu-add-lane]', 'crash');
+    await page.click('[data-testid=mu-add-note]');
+    const past = { op: 'add', path: `/notes/${content.notes.length}`, value: { t: late, lane: 'crash', velocity: 0.8, confidence: 1 } };
+    assert.deepEqual(JSON.parse(await page.locator('[data-testid=mu-patch]').textContent()), [past]);
+    await page.locator('[data-testid=mu-timeline] [data-testid=mu-note][data-kind=added]').waitFor({ state: 'attached' });
+    const refused = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/maps/${state.mapId}/edits`));
+    await page.click('[data-testid=mu-fix-submit]');
+    assert.equal((await refused).status(), 422);
+    const error = page.locator('[data-testid=mu-fix-error]');
+    await error.waitFor();
+    assert.match(await error.textContent(), /invalid map/);
+    assert.match(await error.textContent(), /notes\[\d+\]/, 'the validator names the note');
+    forgive(/^player: console: Failed to load resource: .* 422/);
+    assert.deepEqual((await callApi(`/api/v1/maps/${state.mapId}/edits`, { token: MEMBERS.player.token, status: 200 })).items, []);
+    await page.click('[data-testid=mu-change][data-kind=add] button');
+    assert.equal(await page.locator('[data-testid=mu-change]').count(), 0);
+    assert.equal(await page.isDisabled('[data-testid=mu-fix-submit]'), true, 'nothing to send');
+
+    // A lane change is a replace of the note's lane; choosing its lane again takes it back.
+    await page.fill('[data-testid=mu-window-from]', String(Math.floor(content.notes[0].t * 10) / 10));
+    const first = page.locator('[data-testid=mu-window-list] [data-testid=mu-note-row][data-index="0"] [data-testid=mu-note-lane]');
+    const other = content.notes[0].lane === 'tom' ? 'ride' : 'tom';
+    await first.selectOption(other);
+    assert.deepEqual(JSON.parse(await page.locator('[data-testid=mu-patch]').textContent()),
+      [{ op: 'replace', path: '/notes/0/lane', value: other }]);
+    await page.locator(`[data-testid=mu-timeline] [data-testid=mu-note][data-index="0"][data-kind=moved][data-lane=${other}]`).waitFor({ state: 'attached' });
+    await first.selectOption(content.notes[0].lane);
+    assert.equal(await page.locator('[data-testid=mu-change]').count(), 0);
     if (state.uncertain.length) {
       await page.check(`[data-testid=mu-uncertain-list] [data-testid=mu-note-row][data-index="${index}"] [data-testid=mu-note-delete]`);
     } else {

@@ -18,7 +18,7 @@ import {
   DIFFICULTIES, LANES, buildPatch, changeCount, durationOf, isUncertain, lanesOf, newChanges, notesBetween,
   uncertainIndices,
 } from './map_model.js';
-import { ZOOMS, timeline } from './timeline.js';
+import { ZOOMS, initialZoom, timeline } from './timeline.js';
 
 const WINDOW_S = 2;
 
@@ -74,7 +74,8 @@ function buildViewer(root, { map, file, song, lookupId }) {
   const diffSelect = h('select', { 'data-testid': 'mu-difficulty', name: 'difficulty' },
     DIFFICULTIES.map((d) => h('option', { value: d, selected: d === difficulty }, d)));
   diffSelect.addEventListener('change', () => { location.hash = mapHash(map.id, { difficulty: diffSelect.value, lookup_id: lookupId }); });
-  const zoom = h('select', { 'data-testid': 'mu-zoom' }, ZOOMS.map((z) => h('option', { value: z.pps, selected: z.pps === 50 }, z.label)));
+  const pps = initialZoom(durationOf(file));
+  const zoom = h('select', { 'data-testid': 'mu-zoom' }, ZOOMS.map((z) => h('option', { value: z.pps, selected: z.pps === pps }, z.label)));
   const title = song ? `${song.title} — ${song.artist}` : (file.song?.title ?? `Song ${shortId(map.song_id)}`);
   const facts = h('dl', { class: 'facts', 'data-testid': 'mu-map-facts' },
     fact('Version', `v${map.version}`), fact('State', stateBadge(map.state, { 'data-testid': 'mu-map-state' })),
@@ -109,6 +110,7 @@ function buildViewer(root, { map, file, song, lookupId }) {
     h('div', { class: 'mu-player' }, audio, h('div', {}, stemButton, stemLine)), audioNote, tl.el,
     h('p', { class: 'small mu-legend' }, h('span', { class: 'mu-key mu-key-note' }, 'note'), h('span', { class: 'mu-key mu-key-uncertain' }, 'uncertain'),
       h('span', { class: 'mu-key mu-key-deleted' }, 'to delete'), h('span', { class: 'mu-key mu-key-added' }, 'to add'))));
+  tl.setZoom(pps);
   zoom.addEventListener('change', () => { tl.setZoom(Number(zoom.value)); redraw(); });
 
   // The recording: the upload of the lookup (ported) or the song's; the stem when it cannot be shared.

@@ -14,7 +14,7 @@ import {
   useStyles,
 } from './common.js';
 import { durationOf, lanesOf, noteKey } from './map_model.js';
-import { timeline } from './timeline.js';
+import { initialZoom, timeline } from './timeline.js';
 
 const PAGE = 25;
 const SONGS_SCANNED = 50;
@@ -173,7 +173,8 @@ function showReview(root, { edit, map, file, song }) {
   const base = (file.notes ?? []).map((n, i) => ({ ...n, index: i, kind: removedKeys.has(noteKey(n)) ? 'removed' : 'base' }));
   const added = (diff?.added ?? []).map((n, k) => ({ ...n, index: k, kind: 'added' }));
   const shown = [...base, ...added];
-  const tl = timeline({ label: `Fix ${shortId(edit.id)} over v${edit.base_version}`, testid: 'mu-diff' });
+  const tl = timeline({ label: `Fix ${shortId(edit.id)} over v${edit.base_version}`, testid: 'mu-diff', withPlayhead: false });
+  tl.setZoom(initialZoom(durationOf(file)));
   tl.draw({ notes: shown, beats: file.beats ?? [], beatsPerBar: file.time_signature?.[0] ?? 4, duration: durationOf(file), lanes: lanesOf(shown) });
   const firstChange = [...added, ...base.filter((n) => n.kind === 'removed')].sort((a, b) => a.t - b.t)[0];
   if (firstChange) requestAnimationFrame(() => tl.show(firstChange.t));
@@ -200,7 +201,8 @@ function showReview(root, { edit, map, file, song }) {
     h('h2', { id: 'mu-diff-title' }, 'What the fix changes'),
     h('p', { 'data-testid': 'mu-diff-summary' }, summary),
     tl.el,
-    h('p', { class: 'small mu-legend' }, h('span', { class: 'mu-key mu-key-note' }, 'unchanged'), h('span', { class: 'mu-key mu-key-added' }, 'added'),
+    h('p', { class: 'small mu-legend' }, h('span', { class: 'mu-key mu-key-note' }, 'unchanged'), h('span', { class: 'mu-key mu-key-uncertain' }, 'uncertain'),
+      h('span', { class: 'mu-key mu-key-added' }, 'added'),
       h('span', { class: 'mu-key mu-key-removed' }, 'removed')),
     diff ? h('ul', { class: 'mu-diff-list', 'data-testid': 'mu-diff-list' }, [...diff.added.map((n) => noteItem(n, 'added')), ...diff.removed.map((n) => noteItem(n, 'removed'))]) : null,
     h('details', {}, h('summary', {}, 'The JSON Patch'), h('pre', {}, JSON.stringify(edit.patch, null, 2)))));

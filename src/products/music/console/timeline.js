@@ -4,6 +4,9 @@
 // (green) and 'removed' (red). A click on a note calls onNote(index, kind); a click elsewhere on a lane calls
 // onEmpty(t, lane). Keyboard users reach the same notes through the pages' tables.
 
+// The zoom a map starts at: a short recording (a snippet, a loop) is drawn wider.
+export const initialZoom = (duration) => (duration <= 15 ? 100 : 50);
+
 import { h } from '/console/dom.js';
 import { isUncertain } from './map_model.js';
 
@@ -21,7 +24,7 @@ function s(tag, attrs = {}, ...children) {
 
 export const ZOOMS = [{ label: '25 px/s', pps: 25 }, { label: '50 px/s', pps: 50 }, { label: '100 px/s', pps: 100 }, { label: '200 px/s', pps: 200 }];
 
-export function timeline({ label = 'Drum map', onNote = () => {}, onEmpty = () => {}, testid = 'mu-timeline' } = {}) {
+export function timeline({ label = 'Drum map', onNote = () => {}, onEmpty = () => {}, testid = 'mu-timeline', withPlayhead = true } = {}) {
   const labels = h('div', { class: 'mu-lane-labels', 'aria-hidden': 'true' });
   const svg = s('svg', { class: 'mu-svg', role: 'img', 'data-testid': `${testid}-svg` });
   const title = s('title');
@@ -87,7 +90,7 @@ export function timeline({ label = 'Drum map', onNote = () => {}, onEmpty = () =
         + (n.kind && n.kind !== 'base' ? ` (${n.kind})` : '')));
     });
     playhead = s('line', { class: 'mu-playhead', x1: PAD, x2: PAD, y1: 0, y2: height, 'data-testid': 'mu-playhead', 'data-t': 0 });
-    svg.replaceChildren(title, ...rows, ...ruler, ...grid, ...notes, playhead);
+    svg.replaceChildren(title, ...rows, ...ruler, ...grid, ...notes, ...(withPlayhead ? [playhead] : []));
   }
 
   return {
@@ -96,7 +99,7 @@ export function timeline({ label = 'Drum map', onNote = () => {}, onEmpty = () =
     setZoom(value) { pps = value; },
     // Moves the playhead to t seconds and keeps it in sight.
     playhead(t) {
-      if (!playhead) return;
+      if (!playhead?.isConnected) return;
       const px = x(t);
       playhead.setAttribute('x1', px.toFixed(1));
       playhead.setAttribute('x2', px.toFixed(1));
