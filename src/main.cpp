@@ -10,6 +10,9 @@
 #include "tyto/modules/scoring.hpp"
 #include "tyto/modules/vision.hpp"
 
+#if TYTO_WITH_ANTIVIRUS
+#include "tyto/modules/antivirus.hpp"
+#endif
 #if TYTO_WITH_ACCESSIBILITY
 #include "products/accessibility/accessibility.hpp"
 #endif
@@ -34,6 +37,9 @@ int main(int argc, char** argv) {
   components.module<tyto::modules::VisionModule>();
   components.module<tyto::modules::BrowserModule>();
   components.module<tyto::modules::AudioModule>();
+#if TYTO_WITH_ANTIVIRUS
+  components.module<tyto::modules::AntivirusModule>();
+#endif
 #if TYTO_WITH_ACCESSIBILITY
   components.product<tyto::products::Accessibility>();
 #endif

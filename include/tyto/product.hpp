@@ -62,6 +62,9 @@ namespace webhooks {
 class Outbox;
 class SecretBox;
 }  // namespace webhooks
+namespace mail {
+class Mailer;
+}
 namespace http {
 class OutboundPolicy;
 class OutboundClient;
@@ -94,6 +97,10 @@ struct Services {
   auth::AuditLog& audit;
   // Webhook events for the tenant's endpoints ("music.map.ready"): Outbox::emit in a transaction.
   webhooks::Outbox& webhooks;
+  // E-mail to users (tyto/mail/mailer.hpp): mail.send(tenant_id, message) validates and queues a durable job
+  // that delivers it through the SMTP relay with retries; answers SendStatus::kDisabled (not an error) when
+  // mail is off. Thread-safe; blocks on the database.
+  mail::Mailer& mail;
   // Seals what a product must keep secret at rest and read back later (a provider's API key): libsodium's
   // secretbox under a key derived from the master secret (auth.secret). Sealed values do not survive a
   // change of auth.secret. Thread-safe.

@@ -200,6 +200,7 @@ Platform::Platform(const Config& config, const Components& components, Environme
         if (runner_) runner_->wake();
       });
   schedules_ = std::make_unique<jobs::ScheduleStore>(*store_, *submitter_);
+  mailer_ = std::make_unique<mail::Mailer>(config_.mail, *submitter_);
   api::StreamOptions stream_options;
   stream_options.queue_limit = static_cast<std::size_t>(config_.jobs.stream_queue_limit);
   stream_options.queue_bytes = config_.jobs.stream_queue_bytes;
@@ -209,7 +210,7 @@ Platform::Platform(const Config& config, const Components& components, Environme
   secrets_ = std::make_unique<webhooks::SecretBox>(auth_->keys().product_secrets);
   for (auto& m : modules_) module_list_.push_back(m.get());
   services_ = std::make_unique<Services>(Services{config_, *db_, *catalog_, *events_, *streams_, *submitter_,
-                                                  *schedules_, *audit_, *outbox_, *secrets_, outbound_,
+                                                  *schedules_, *audit_, *outbox_, *mailer_, *secrets_, outbound_,
                                                   *outbound_client_, registry_, module_list_});
   services_->identity = identity_.get();
   services_->share_link = [this](std::string_view object_id, std::chrono::seconds ttl) {
@@ -221,6 +222,7 @@ Platform::Platform(const Config& config, const Components& components, Environme
 
   for (auto& m : modules_) m->register_stages(stages_);
   stages_.add(outbox_->stage());
+  stages_.add(mailer_->stage());
   objects::register_retention_stage(stages_, *catalog_);
   platform_data_ = api::platform_personal_data(*db_, *catalog_);
   for (auto& d : platform_data_) personal_data_.push_back(d.get());

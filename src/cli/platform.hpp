@@ -1,6 +1,6 @@
 // Everything `tyto serve` runs, built in dependency order and stopped in reverse:
 // database → modules and products (constructed) → migrations (platform, modules, products) → identity →
-// object store and catalog → events → job store → webhook outbox → job submitter → stage registry
+// object store and catalog → events → job store → webhook outbox → job submitter → mailer → stage registry
 // (modules, platform stages) → products installed (their stages and routes) → pipelines (platform,
 // modules, products, jobs.pipelines_dir) → runner → platform routes → HTTP server.
 #pragma once
@@ -22,6 +22,7 @@
 #include "tyto/jobs/runner.hpp"
 #include "tyto/jobs/scheduler.hpp"
 #include "tyto/jobs/submitter.hpp"
+#include "tyto/mail/mailer.hpp"
 #include "tyto/objects/catalog.hpp"
 #include "tyto/objects/object_store.hpp"
 #include "tyto/pipeline/pipeline.hpp"
@@ -94,6 +95,7 @@ class Platform {
   std::unique_ptr<jobs::JobStore> store_;
   std::unique_ptr<webhooks::Outbox> outbox_;
   std::unique_ptr<jobs::JobSubmitter> submitter_;
+  std::unique_ptr<mail::Mailer> mailer_;
   std::unique_ptr<webhooks::SecretBox> secrets_;
   std::unique_ptr<Services> services_;
   std::vector<std::unique_ptr<api::PersonalData>> platform_data_;

@@ -538,6 +538,50 @@ const OptionDef kOptions[] = {
       "Timeout of one webhook delivery (connect, send and answer)"},
      [](Config& c, const json& v) { c.webhooks.timeout = to_ms("webhooks.timeout_ms", v); },
      [](const Config& c) -> json { return c.webhooks.timeout.count(); }},
+    {{"mail.enabled", "TYTO_MAIL_ENABLED", "--mail-enabled", "boolean",
+      "Send e-mail (with mail.smtp_url set); false: Mailer::send records nothing and answers \"disabled\""},
+     [](Config& c, const json& v) { c.mail.enabled = to_bool("mail.enabled", v); },
+     [](const Config& c) -> json { return c.mail.enabled; }},
+    {{"mail.smtp_url", "TYTO_MAIL_SMTP_URL", "--mail-smtp-url", "string",
+      "SMTP relay, smtp://host[:port] (STARTTLS per mail.starttls) or smtps://host[:port] (TLS from the start); "
+      "empty: mail is off"},
+     [](Config& c, const json& v) {
+       c.mail.smtp_url = to_string("mail.smtp_url", v);
+       if (!c.mail.smtp_url.empty() && !c.mail.smtp_url.starts_with("smtp://") &&
+           !c.mail.smtp_url.starts_with("smtps://")) {
+         bad_value("mail.smtp_url", "smtp://host[:port] or smtps://host[:port]", v);
+       }
+     },
+     [](const Config& c) -> json { return mask_url_password(c.mail.smtp_url); }},
+    {{"mail.from", "TYTO_MAIL_FROM", "--mail-from", "string",
+      "The From of every message: addr@host or \"Name <addr@host>\" (required when mail is on)"},
+     [](Config& c, const json& v) { c.mail.from = to_string("mail.from", v); },
+     [](const Config& c) -> json { return c.mail.from; }},
+    {{"mail.username", "TYTO_MAIL_USERNAME", "--mail-username", "string",
+      "SMTP AUTH user name; empty: no authentication"},
+     [](Config& c, const json& v) { c.mail.username = to_string("mail.username", v); },
+     [](const Config& c) -> json { return c.mail.username; }},
+    {{"mail.password", "TYTO_MAIL_PASSWORD", "--mail-password", "string", "SMTP AUTH password", true},
+     [](Config& c, const json& v) { c.mail.password = to_string("mail.password", v); },
+     [](const Config& c) -> json { return c.mail.password; }},
+    {{"mail.starttls", "TYTO_MAIL_STARTTLS", "--mail-starttls", "string",
+      "STARTTLS on smtp:// URLs: required (refuse a server without it), opportunistic (use it when offered) or off"},
+     [](Config& c, const json& v) {
+       const auto mode = to_string("mail.starttls", v);
+       if (mode != "required" && mode != "opportunistic" && mode != "off") {
+         bad_value("mail.starttls", "required, opportunistic or off", v);
+       }
+       c.mail.starttls = mode;
+     },
+     [](const Config& c) -> json { return c.mail.starttls; }},
+    {{"mail.timeout_s", "TYTO_MAIL_TIMEOUT_S", "--mail-timeout-s", "integer",
+      "Timeout of one delivery attempt (connect, SMTP dialogue and data)"},
+     [](Config& c, const json& v) { c.mail.timeout = to_seconds("mail.timeout_s", v, 3600); },
+     [](const Config& c) -> json { return c.mail.timeout.count(); }},
+    {{"mail.max_attempts", "TYTO_MAIL_MAX_ATTEMPTS", "--mail-max-attempts", "integer",
+      "Delivery attempts per message (retried with jobs.backoff_*) before it is marked failed"},
+     [](Config& c, const json& v) { c.mail.max_attempts = static_cast<int>(to_int("mail.max_attempts", v, 1, 50)); },
+     [](const Config& c) -> json { return c.mail.max_attempts; }},
     {{"console.assets_dir", "TYTO_CONSOLE_ASSETS_DIR", "--console-assets-dir", "string",
       "Serve the console from this directory instead of the copy built into the binary"},
      [](Config& c, const json& v) { c.console.assets_dir = to_string("console.assets_dir", v); },

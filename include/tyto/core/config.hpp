@@ -134,6 +134,18 @@ struct WebhooksConfig {
   std::chrono::milliseconds timeout{10'000};
 };
 
+// Outgoing e-mail through an SMTP relay (include/tyto/mail/mailer.hpp). Off unless enabled and smtp_url is set.
+struct MailConfig {
+  bool enabled = true;                // false: Mailer::send records nothing and answers "disabled"
+  std::string smtp_url;               // smtp://host[:port] or smtps://host[:port]; empty: mail is off
+  std::string from;                   // the From address, "Name <addr@host>" or "addr@host"
+  std::string username;               // SMTP AUTH; empty: no authentication
+  std::string password;               // secret
+  std::string starttls = "required";  // smtp:// only: "required", "opportunistic" or "off"
+  std::chrono::seconds timeout{30};   // one delivery attempt: connect, dialogue and data
+  int max_attempts = 8;               // delivery attempts (the job queue's retries and backoff) before failing
+};
+
 // An option of a module or product: "<kind>.<name>.<key>" (kind "modules" or "products"), with an
 // environment variable and a flag generated from it: products.music.max_maps → TYTO_PRODUCTS_MUSIC_MAX_MAPS,
 // --products-music-max-maps. Parsed, shown and documented like the platform's own options.
@@ -175,6 +187,7 @@ struct Config {
   ObjectsConfig objects;
   UploadsConfig uploads;
   WebhooksConfig webhooks;
+  MailConfig mail;
   std::string public_url;  // the server's external base URL for links it hands out; empty: relative links
 
   // Options of the modules and products of this build (see ComponentOption), and their values by full key.

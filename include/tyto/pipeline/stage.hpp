@@ -195,7 +195,8 @@ class Module {
   virtual void start() {}
   virtual void stop() {}
   // What /ready reports for this module: check name -> "ok" or why it is not ready (a model that failed
-  // its self-test, say). Any value other than "ok" makes /ready answer 503. Called on an I/O-free worker
+  // its self-test, say). "ok: <note>" is ready with a note (an optional database that is absent); any other
+  // value makes /ready answer 503. Called on an I/O-free worker
   // thread at any time after start(); must be cheap and thread-safe.
   virtual std::vector<std::pair<std::string, std::string>> readiness() const { return {}; }
 };

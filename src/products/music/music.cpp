@@ -10,8 +10,12 @@
 #include "tyto/core/logging.hpp"
 #include "tyto/core/periodic.hpp"
 #include "tyto/core/time.hpp"
+#include "tyto/mail/mailer.hpp"
 #include "tyto/objects/catalog.hpp"
 #include "tyto/pipeline/pipeline.hpp"
+#if TYTO_MUSIC_ANTIVIRUS
+#include "tyto/modules/antivirus.hpp"
+#endif
 
 namespace tyto {
 std::span<const EmbeddedFile> embedded_music_migrations();
@@ -186,6 +190,18 @@ void MusicCatalog::install(Services& services, pipeline::StageRegistry& stages, 
   rules.fixer_karma = option("fixer_karma").get<int>();
   rules.verifier_karma = option("verifier_karma").get<int>();
   state_ = std::make_unique<State>(services, o, rules);
+  state_->community.set_mail([&mail = services.mail](const std::string& tenant_id, const std::string& to,
+                                                     const std::string& subject, const std::string& text) {
+    mail.send(tenant_id, mail::Message{.to = {to}, .subject = subject, .text = text});
+  });
+#if TYTO_MUSIC_ANTIVIRUS
+  if (auto* av = services.module<modules::AntivirusModule>()) {
+    state_->stages.set_scanner([&scanner = av->scanner()](std::string_view bytes) {
+      const auto r = scanner.scan(bytes);
+      return ScanVerdict{std::string(antivirus::verdict_name(r.verdict)), r.signature};
+    });
+  }
+#endif
   state_->stages.register_stages(stages);
   state_->billing.register_stages(stages);
   state_->routes.install(router);

@@ -85,6 +85,8 @@ std::string MusicStages::scan(const std::string& bytes) {
   if (v.verdict == "infected") {
     throw pipeline::StageError("infected", fmt::format("the audio holds malware ({})", v.signature), false);
   }
+  // Fail closed: audio the scanner could not judge is not decoded (retried: the engine may be reloading).
+  if (v.verdict == "error") throw pipeline::StageError("scan_failed", "the antivirus could not scan the audio", true);
   return v.verdict;
 }
 

@@ -139,8 +139,8 @@ constexpr std::string_view kMarkRead =
     "WHERE tenant_id = $1 AND user_id = $2 AND id = $3 AND read_at IS NULL";
 
 constexpr std::string_view kInsertBillingEvent =
-    "INSERT INTO music_billing_events (id, tenant_id, type, created, payload, status, received_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING";
+    "INSERT INTO music_billing_events (id, tenant_id, type, created, payload, status, job_id, received_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING";
 constexpr std::string_view kBillingEvent =
     "SELECT id, tenant_id, type, created, payload, status, job_id, received_at FROM music_billing_events "
     "WHERE id = $1";
@@ -565,7 +565,7 @@ std::int64_t MusicStore::mark_read(const std::string& tenant_id, const std::stri
 
 bool MusicStore::insert_billing_event(storage::Session& s, const BillingEvent& e) {
   return s.execute(kInsertBillingEvent,
-                   {e.id, e.tenant_id, e.type, e.created, e.payload.dump(), e.status, e.received_at}) == 1;
+                   {e.id, e.tenant_id, e.type, e.created, e.payload.dump(), e.status, e.job_id, e.received_at}) == 1;
 }
 
 std::optional<BillingEvent> MusicStore::billing_event(storage::Session& s, const std::string& id) {

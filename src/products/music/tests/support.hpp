@@ -1,0 +1,177 @@
+// Helpers of the music catalog's integration tests: members with product roles, songs added and fingerprinted,
+// drum loops synthesised with known hits, lookups waited for, Stripe-style signed webhook events.
+#pragma once
+
+#include "integration/backends.hpp"
+#include "support/api_client.hpp"
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/test_support.hpp"
+#include "tyto/core/hash.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace tyto::test::music {
+
+using nlohmann::json;
+
+inline std::map<std::string, std::string> bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+struct Member {
+  std::string token;
+  std::string user_id;
+};
+
+// A member of the default tenant with `role`, invited by the admin, registered and logged in, holding `grants`
+// (product roles the admin grants).
+inline Member member(std::uint16_t port, const std::string& email, const std::string& role,
+                     const std::vector<std::string>& grants = {}) {
+  auto inv = api(port, "POST", "/api/v1/invitations", {{"email", email}, {"role", role}});
+  INFO(inv.raw.body);
+  REQUIRE(inv.status == 201);
+  const std::string password = "a long enough password";
+  auto reg =
+      api(port, "POST", "/api/v1/auth/register",
+          {{"email", email}, {"password", password}, {"invitation", inv.body["token"]}}, {{"Authorization", ""}});
+  INFO(reg.raw.body);
+  REQUIRE(reg.status == 201);
+  const std::string user_id = reg.body["user"]["id"];
+  for (const auto& g : grants) {
+    auto r = api(port, "PUT", "/api/v1/users/" + user_id + "/grants/" + g, json::object());
+    INFO(r.raw.body);
+    REQUIRE((r.status == 200 || r.status == 201 || r.status == 204));
+  }
+  auto login =
+      api(port, "POST", "/api/v1/auth/login", {{"email", email}, {"password", password}}, {{"Authorization", ""}});
+  INFO(login.raw.body);
+  REQUIRE(login.status == 200);
+  return {login.body["access_token"], user_id};
+}
+
+// One hit of a synthesised loop.
+struct Hit {
+  double t = 0;
+  std::string lane;  // kick, snare, hihat
+};
+
+struct Loop {
+  std::vector<float> samples;  // mono, at `rate`
+  int rate = 22050;
+  std::vector<Hit> hits;
+};
+
+// A rock beat at `bpm` for `seconds`: kick on 1 and 3, snare on 2 and 4, eighth-note hi-hats, over a quiet chord,
+// starting `lead_s` seconds in. Deterministic for a seed.
+inline Loop drum_loop(double bpm, double seconds, double lead_s = 0.0, std::uint32_t seed = 1, int rate = 22050) {
+  Loop loop;
+  loop.rate = rate;
+  loop.samples.assign(static_cast<std::size_t>(seconds * rate), 0.0f);
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> noise(0.0f, 1.0f);
+  const auto add = [&](double t, auto&& voice, double length_s) {
+    const auto start = static_cast<std::size_t>(t * rate);
+    const auto n = static_cast<std::size_t>(length_s * rate);
+    for (std::size_t i = 0; i < n && start + i < loop.samples.size(); ++i) {
+      loop.samples[start + i] += voice(static_cast<double>(i) / rate);
+    }
+  };
+  const double beat = 60.0 / bpm;
+  for (int b = 0; lead_s + b * beat < seconds - 0.5; ++b) {
+    const double t = lead_s + b * beat;
+    if (b % 2 == 0) {
+      double phase = 0;
+      add(t, [&](double x) {
+            phase += 2 * M_PI * (50 + 100 * std::exp(-x * 30)) / rate;
+            return static_cast<float>(0.9 * std::exp(-x * 12) * std::sin(phase));
+          }, 0.35);
+      loop.hits.push_back({t, "kick"});
+    } else {
+      add(t, [&](double x) {
+            return static_cast<float>(std::exp(-x * 25) * (0.45 * noise(rng) + 0.35 * std::sin(2 * M_PI * 190 * x)));
+          }, 0.25);
+      loop.hits.push_back({t, "snare"});
+    }
+    for (const double half : {0.0, 0.5}) {
+      float prev = 0;
+      add(t + half * beat, [&](double x) {
+            const float white = noise(rng);
+            const float high = white - prev;  // a first difference: the hiss of a closed hi-hat
+            prev = white;
+            return static_cast<float>(0.22 * std::exp(-x * 60) * high);
+          }, 0.08);
+      loop.hits.push_back({t + half * beat, "hihat"});
+    }
+  }
+  // A quiet sustained chord (A minor) the percussive separation must leave out.
+  for (std::size_t i = 0; i < loop.samples.size(); ++i) {
+    const double x = static_cast<double>(i) / rate;
+    loop.samples[i] += static_cast<float>(
+        0.03 * (std::sin(2 * M_PI * 220 * x) + std::sin(2 * M_PI * 261.63 * x) + std::sin(2 * M_PI * 329.63 * x)));
+  }
+  return loop;
+}
+
+// 16-bit mono WAV bytes.
+inline std::string wav(const std::vector<float>& samples, int rate) {
+  std::string out;
+  const auto put = [&](std::uint32_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  out += "RIFF";
+  put(36 + static_cast<std::uint32_t>(samples.size() * 2), 4);
+  out += "WAVEfmt ";
+  put(16, 4);
+  put(1, 2);
+  put(1, 2);
+  put(static_cast<std::uint32_t>(rate), 4);
+  put(static_cast<std::uint32_t>(rate * 2), 4);
+  put(2, 2);
+  put(16, 2);
+  out += "data";
+  put(static_cast<std::uint32_t>(samples.size() * 2), 4);
+  for (const float s : samples) {
+    put(static_cast<std::uint16_t>(static_cast<std::int16_t>(std::lround(std::clamp(s, -1.0f, 1.0f) * 32767))), 2);
+  }
+  return out;
+}
+
+// A song added by the admin from `bytes` (an audio upload) and waited for until it is ready: its id.
+inline std::string add_song(std::uint16_t port, const std::string& title, const std::string& bytes,
+                            const std::string& type = "audio/wav", const std::string& filename = "song.wav") {
+  const auto object = upload_object(port, "audio", type, bytes, filename);
+  auto r = api(port, "POST", "/api/v1/songs", {{"title", title}, {"artist", "Tyto Tests"}, {"object_id", object}});
+  INFO(r.raw.body);
+  REQUIRE(r.status == 202);
+  wait_for_state(port, r.body["job_id"], "succeeded", std::chrono::seconds(60));
+  auto song = api(port, "GET", "/api/v1/songs/" + r.body["id"].get<std::string>());
+  REQUIRE(song.body["status"] == "ready");
+  return r.body["id"];
+}
+
+// A lookup of `object_id` as `token`, waited for: the lookup.
+inline json lookup(std::uint16_t port, const std::string& token, const std::string& object_id) {
+  auto r = api(port, "POST", "/api/v1/songs/lookup", {{"object_id", object_id}}, bearer(token));
+  INFO(r.raw.body);
+  REQUIRE((r.status == 202 || r.status == 200));
+  if (r.status == 200) return r.body;
+  wait_for_state(port, r.body["job_id"], "succeeded", std::chrono::seconds(60));
+  auto l = api(port, "GET", "/api/v1/songs/lookups/" + r.body["lookup_id"].get<std::string>(), nullptr, bearer(token));
+  REQUIRE(l.status == 200);
+  return l.body;
+}
+
+// A Stripe-Signature header for `body` at `t` (seconds) with `secret`.
+inline std::string stripe_signature(const std::string& body, std::int64_t t, const std::string& secret) {
+  return fmt::format("t={},v1={}", t, hex_encode(hmac_sha256(secret, fmt::format("{}.{}", t, body))));
+}
+
+}  // namespace tyto::test::music
