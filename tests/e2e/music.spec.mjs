@@ -109,10 +109,10 @@ async function signIn(who) {
   return page;
 }
 
-// Ten seconds of a drum loop at 120 bpm as 16-bit mono PCM WAV: a kick (a falling sine) on beats 1 and 3, a
-// snare (a tone and noise) on 2 and 4, a hi-hat (high noise) on every eighth, and quiet noise between them so
-// the fingerprinter hears a recording, not silence.
-function drumLoopWav({ seconds = 10, rate = 22050, bpm = 120 } = {}) {
+// Sixteen seconds of a drum loop at 120 bpm as 16-bit mono PCM WAV: a kick (a falling sine) on beats 1 and 3,
+// a snare (a tone and noise) on 2 and 4, a hi-hat (high noise) on every eighth, over a quiet A minor chord that
+// gives the fingerprinter (chroma) something to hear and the percussive separation something to leave out.
+function drumLoopWav({ seconds = 16, rate = 22050, bpm = 120 } = {}) {
   const n = Math.round(seconds * rate);
   const x = new Float32Array(n);
   let seed = 12345;
@@ -131,7 +131,10 @@ function drumLoopWav({ seconds = 10, rate = 22050, bpm = 120 } = {}) {
     if (b % 2 === 0) hit(t, 0.3, (s) => 0.9 * Math.sin(2 * Math.PI * (50 * s + 60 * 0.05 * (1 - Math.exp(-s / 0.05)))) * Math.exp(-s / 0.09));
     else hit(t, 0.2, (s) => (0.35 * Math.sin(2 * Math.PI * 190 * s) + 0.45 * noise()) * Math.exp(-s / 0.06));
   }
-  for (let i = 0; i < n; i++) x[i] += 0.01 * noise();
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    x[i] += 0.03 * (Math.sin(2 * Math.PI * 220 * t) + Math.sin(2 * Math.PI * 261.63 * t) + Math.sin(2 * Math.PI * 329.63 * t));
+  }
   const out = Buffer.alloc(44 + n * 2);
   out.write('RIFF', 0);
   out.writeUInt32LE(36 + n * 2, 4);

@@ -35,11 +35,11 @@ export function mountMap(container, id, params) {
   (async () => {
     let map;
     let file;
+    let difficulty;
     try {
       map = await api(mapPath(id));
-      const difficulty = difficultyAsked || map.difficulty || 'expert';
+      difficulty = difficultyAsked || map.difficulty || 'expert';
       file = await api(`${mapPath(id)}/content${query({ difficulty, lookup_id: lookupId })}`);
-      file.__difficulty = difficulty;
     } catch (err) {
       if (released) return;
       status.textContent = `Cannot read the map: ${errorText(err)}`;
@@ -51,7 +51,7 @@ export function mountMap(container, id, params) {
     status.remove();
     const song = await api(songPath(map.song_id)).catch(() => null);
     if (released) return;
-    const view = buildViewer(root, { map, file, song, lookupId });
+    const view = buildViewer(root, { map, file, difficulty, song, lookupId });
     cleanups.push(view.release);
   })();
 
@@ -61,9 +61,8 @@ export function mountMap(container, id, params) {
   };
 }
 
-function buildViewer(root, { map, file, song, lookupId }) {
+function buildViewer(root, { map, file, difficulty, song, lookupId }) {
   const notes = file.notes ?? [];
-  const difficulty = file.__difficulty;
   const editable = canContribute() && !lookupId && difficulty === (map.difficulty || 'expert')
     && (map.state === 'unverified' || map.state === 'verified');
   const changes = newChanges();
