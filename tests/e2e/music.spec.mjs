@@ -332,6 +332,9 @@ test('the viewer draws every note, lists the uncertain ones and plays the record
     await page.waitForFunction(() => document.querySelector('[data-testid=mu-audio]').readyState >= 1, null, { timeout: 15_000 });
     await page.evaluate(() => { document.querySelector('[data-testid=mu-audio]').currentTime = 2.5; });
     await page.waitForFunction(() => Math.abs(Number(document.querySelector('[data-testid=mu-playhead]').dataset.t) - 2.5) < 0.05);
+    const at = Number(await page.getAttribute('[data-testid=mu-playhead]', 'data-t'));
+    const sounding = await page.locator('[data-testid=mu-timeline] [data-testid=mu-note].mu-now').evaluateAll((els) => els.map((e) => Number(e.dataset.index)));
+    assert.deepEqual(sounding, content.notes.flatMap((n, i) => (Math.abs(n.t - at) <= 0.06 ? [i] : [])), 'the notes under the playhead light up');
     await page.evaluate(() => document.querySelector('[data-testid=mu-audio]').play());
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=mu-playhead]').dataset.t) > 2.7, null, { timeout: 15_000 });
     await page.evaluate(() => document.querySelector('[data-testid=mu-audio]').pause());

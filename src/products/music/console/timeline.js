@@ -35,6 +35,8 @@ export function timeline({ label = 'Drum map', onNote = () => {}, onEmpty = () =
   let lanes = [];
   let playhead = null;
   let duration = 1;
+  let byTime = [];   // [t, circle] in time order, for the notes under the playhead
+  let sounding = [];  // the circles marked as playing now
 
   const x = (t) => PAD + t * pps;
   const y = (lane) => TOP + lanes.indexOf(lane) * ROW + ROW / 2;
@@ -89,6 +91,8 @@ export function timeline({ label = 'Drum map', onNote = () => {}, onEmpty = () =
       }, s('title', {}, `${n.lane} at ${Number(n.t).toFixed(3)} s, velocity ${v.toFixed(2)}, confidence ${Number(n.confidence ?? 1).toFixed(2)}`
         + (n.kind && n.kind !== 'base' ? ` (${n.kind})` : '')));
     });
+    byTime = notes.map((c) => [Number(c.dataset.t), c]).sort((a, b) => a[0] - b[0]);
+    sounding = [];
     playhead = s('line', { class: 'mu-playhead', x1: PAD, x2: PAD, y1: 0, y2: height, 'data-testid': 'mu-playhead', 'data-t': 0 });
     svg.replaceChildren(title, ...rows, ...ruler, ...grid, ...notes, ...(withPlayhead ? [playhead] : []));
   }
@@ -104,6 +108,14 @@ export function timeline({ label = 'Drum map', onNote = () => {}, onEmpty = () =
       playhead.setAttribute('x1', px.toFixed(1));
       playhead.setAttribute('x2', px.toFixed(1));
       playhead.dataset.t = t.toFixed(3);
+      // The notes sounding now (within 60 ms) light up.
+      for (const c of sounding) c.classList.remove('mu-now');
+      let lo = 0;
+      let hi = byTime.length;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (byTime[mid][0] < t - 0.06) lo = mid + 1; else hi = mid; }
+      sounding = [];
+      for (let i = lo; i < byTime.length && byTime[i][0] <= t + 0.06; i++) sounding.push(byTime[i][1]);
+      for (const c of sounding) c.classList.add('mu-now');
       if (px < scroller.scrollLeft + 40 || px > scroller.scrollLeft + scroller.clientWidth - 40) {
         scroller.scrollLeft = Math.max(0, px - scroller.clientWidth / 3);
       }
