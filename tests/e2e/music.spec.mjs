@@ -445,7 +445,9 @@ test('a verifier approves the fix in the queue, whose diff shows the removed not
     await page.click('[data-testid="nav-music.queue"]');
     const row = page.locator(`[data-testid=mu-queue-row][data-id="${state.editId}"]`);
     await row.waitFor();
-    await page.locator('[data-testid=mu-unverified-status]').filter({ hasText: /map/ }).waitFor();
+    // The generated map waits for verification too, found through the songs.
+    await page.locator(`[data-testid=mu-unverified-row][data-id="${state.mapId}"]`).waitFor();
+    assert.match(await page.locator('[data-testid=mu-unverified-status]').textContent(), /^1 map to verify\.$/);
     await audit(page, 'fix queue');
     await row.locator('[data-testid=mu-queue-review]').click();
     await page.locator('[data-testid=mu-review]').waitFor();
