@@ -138,16 +138,16 @@ function notificationsCard({ onKarma }) {
   }
 
   // New notifications, as they are written: first in the list, counted unread, and announced. The stream
-  // replays the topic from its start, so what is not newer than the newest one read (ids are UUIDv7, in time
-  // order) is known already.
-  let newest = null;
+  // replays the topic from its start: what is older than the newest notification read is history (shown, or
+  // on a later page), and what was read is known by its id. (Two written in one transaction share a
+  // millisecond, and UUIDv7s of one millisecond are not in order: times decide, not ids.)
+  let newestAt = -Infinity;
   let stop = () => {};
   const follow = () => followStream('/ws/notifications', {
     onSnapshot: () => {},
     onEvent: (e) => {
       const n = e.data;
-      if (e.type !== 'notification' || !n?.id || seen.has(n.id) || (newest && n.id <= newest)) return;
-      newest = n.id;
+      if (e.type !== 'notification' || !n?.id || seen.has(n.id) || Date.parse(n.created_at) < newestAt) return;
       list.prepend(item(n));
       empty.hidden = true;
       setUnread(Number(unread.dataset.unread || 0) + (n.read ? 0 : 1));
@@ -191,7 +191,7 @@ function notificationsCard({ onKarma }) {
   more.addEventListener('click', () => load(true));
   load().then(() => {
     if (released) return;
-    newest = [...seen].sort().pop() ?? null;
+    newestAt = Math.max(-Infinity, ...[...list.children].map((li) => Date.parse(li.querySelector('time')?.getAttribute('datetime'))).filter(Number.isFinite));
     stop = follow();
   });
   return { el, release() { released = true; stop(); } };
