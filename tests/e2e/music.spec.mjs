@@ -7,6 +7,7 @@
 // open the viewer (every note drawn, the uncertain ones listed, the recording playing under the playhead) and
 // submit a fix that deletes a note. The verifier finds the fix in the queue, whose diff shows the removed note,
 // and approves it; the player, on the karma page all along, sees the notification arrive live and karma +10.
+// Looked up again, the recording is recognised and offered the verified map, ported onto the upload.
 // axe-core's WCAG 2.x A/AA rules run on every page (the view, not the platform's header). The tests run in
 // order and build on each other.
 
@@ -521,6 +522,41 @@ test('the player sees the decision arrive live and karma +10', async () => {
     await page.setViewportSize({ width: 400, height: 900 });
     await audit(page, 'karma on a narrow screen');
     await page.setViewportSize({ width: 1280, height: 1000 });
+  });
+});
+
+test('the same recording, looked up again, is recognised and offered the verified map, ported onto it', async () => {
+  await step('recognised', async () => {
+    const page = pages.player;
+    await page.click('[data-testid="nav-music.songs"]');
+    await page.setInputFiles('[data-testid=mu-upload-file]', { name: 'drum-loop-again.wav', mimeType: 'audio/wav', buffer: state.wav });
+    await page.click('[data-testid=mu-upload-submit]');
+    const match = page.locator('[data-testid=mu-match]').first();
+    await match.waitFor({ timeout: LONG });
+    const result = page.locator('[data-testid=mu-lookup-result]');
+    assert.equal(await result.getAttribute('data-recognised'), 'true');
+    const lookupId = await result.getAttribute('data-lookup-id');
+    const lookup = await callApi(`/api/v1/songs/lookups/${lookupId}`, { token: MEMBERS.player.token, status: 200 });
+    assert.equal(lookup.matches[0].song_id, state.songId);
+    assert.equal(await match.getAttribute('data-song'), state.songId);
+    const best = lookup.matches[0];
+    assert.equal(await match.textContent(), `Recognised: ${SONG.title} — ${SONG.artist} (score ${Math.round(best.score * 100)} %, offset ${best.offset_s.toFixed(1)} s)`);
+    // The verified map is the approved fix's version: offered, ported onto this upload.
+    assert.deepEqual([lookup.offer.kind, lookup.offer.map_id], ['map', state.nextMapId]);
+    await audit(page, 'recognised');
+    await page.click('[data-testid=mu-offer-map]');
+    await page.waitForFunction((id) => location.hash.includes(`lookup_id=${id}`), lookupId);
+    await page.locator('[data-testid=mu-ported]').waitFor();
+    const ported = await callApi(`/api/v1/maps/${state.nextMapId}/content?lookup_id=${lookupId}`, { token: MEMBERS.player.token, status: 200 });
+    assert.ok(ported.ported, 'the API ports the map onto the upload');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=mu-timeline] [data-testid=mu-note]').length === n, ported.notes.length);
+    assert.equal(ported.notes.length, state.content.notes.length - 1, 'the verified version lacks the deleted note');
+    assert.equal(await page.isVisible('[data-testid=mu-fix-closed]'), true, 'a ported map is not fixed here');
+    await page.waitForFunction(() => document.querySelector('[data-testid=mu-audio]')?.dataset.src);
+    const audio = await fetch(new URL(await page.getAttribute('[data-testid=mu-audio]', 'data-src'), base));
+    assert.equal(audio.status, 200);
+    assert.equal(Buffer.from(await audio.arrayBuffer()).length, state.wav.length, 'the upload plays under its ported map');
+    await audit(page, 'ported map');
   });
 });
 
