@@ -7,7 +7,8 @@
 // open the viewer (every note drawn, the uncertain ones listed, the recording playing under the playhead) and
 // submit a fix that deletes a note. The verifier finds the fix in the queue, whose diff shows the removed note,
 // and approves it; the player, on the karma page all along, sees the notification arrive live and karma +10.
-// Looked up again, the recording is recognised and offered the verified map, ported onto the upload.
+// Looked up again, the recording is recognised and offered the verified map, ported onto the upload. A second
+// generated map is verified as it is from the queue.
 // axe-core's WCAG 2.x A/AA rules run on every page (the view, not the platform's header). The tests run in
 // order and build on each other.
 
@@ -557,6 +558,34 @@ test('the same recording, looked up again, is recognised and offered the verifie
     assert.equal(audio.status, 200);
     assert.equal(Buffer.from(await audio.arrayBuffer()).length, state.wav.length, 'the upload plays under its ported map');
     await audit(page, 'ported map');
+  });
+});
+
+test('a verifier verifies a second generated map as it is, from the queue', async () => {
+  await step('verify', async () => {
+    const player = pages.player;
+    await player.goto(`${base}/#/music.songs?song=${state.songId}`);
+    await player.locator('[data-testid=mu-song-status][data-state=ready]').waitFor();
+    const started = player.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/maps/generate'));
+    await player.click('[data-testid=mu-generate]');
+    const mapId = (await (await started).json()).map_id;
+    await player.locator('[data-testid=mu-generate-status][data-state=ready]').waitFor({ timeout: LONG });
+    await player.locator(`[data-testid=mu-song-map][data-id="${mapId}"][data-state=unverified]`).waitFor();
+    assert.equal(await player.locator('[data-testid=mu-song-map]').count(), 2, 'two maps of the song, each its newest version');
+
+    const page = pages.verifier;
+    await page.click('[data-testid="nav-music.queue"]');
+    const row = page.locator(`[data-testid=mu-unverified-row][data-id="${mapId}"]`);
+    await row.waitFor();
+    await row.locator('[data-testid=mu-verify-comment]').fill('plays right against the recording');
+    await row.locator('[data-testid=mu-verify]').click();
+    await page.waitForFunction((id) => document.querySelector(`[data-testid=mu-unverified-row][data-id="${id}"]`)?.dataset.state === 'verified', mapId);
+    const map = await callApi(`/api/v1/maps/${mapId}`, { token: MEMBERS.verifier.token, status: 200 });
+    assert.equal(map.state, 'verified');
+    assert.equal(map.metadata.verified_by, MEMBERS.verifier.id);
+    const karma = await callApi('/api/v1/users/me/karma', { token: MEMBERS.player.token, status: 200 });
+    assert.equal(karma.karma, 15, 'the generator earns 5 when their map is verified as it is');
+    assert.equal(await page.locator('[data-testid=mu-queue-row]').count(), 0, 'no fix waits any more');
   });
 });
 
