@@ -9,7 +9,6 @@ import { current } from '/console/session.js';
 export const BASE = '/console/products/music';
 export const SONGS_PAGE = '#/music.songs';
 export const QUEUE_PAGE = '#/music.queue';
-export const ME_PAGE = '#/music.me';
 
 // The product's style sheet, added to the page once (the platform's style.css stays underneath).
 export function useStyles() {

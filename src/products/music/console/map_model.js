@@ -1,6 +1,6 @@
 // The drum map as the pages reason about it (the format "tyto.drum_map", modules/drums/include/tyto/drums/
 // drum_map.hpp): its lanes, its uncertain notes, a fixer's changes and the RFC 6902 JSON Patch they make, and
-// the keys the server's diff matches notes by. No DOM here.
+// the key the server's diff matches notes by. No DOM here.
 
 // The lanes of the format, in the order a drum game shows them (modules/drums' note.hpp).
 export const LANES = ['kick', 'snare', 'hihat', 'tom', 'crash', 'ride'];
@@ -66,40 +66,9 @@ export function buildPatch(file, c) {
   return ops;
 }
 
-// Applies the operations buildPatch writes (replace, remove and add of notes, replace of a top-level member) to
-// a copy of `file`: what the fix will look like, for the preview.
-export function applyPatch(file, ops) {
-  const out = { ...file, notes: [...(file.notes ?? [])].map((n) => ({ ...n })) };
-  for (const op of ops) {
-    const parts = op.path.split('/').slice(1);
-    if (parts[0] === 'notes' && parts.length >= 2) {
-      const i = Number(parts[1]);
-      if (op.op === 'remove') out.notes.splice(i, 1);
-      else if (op.op === 'add') out.notes.splice(i, 0, { ...op.value });
-      else if (op.op === 'replace' && parts.length === 3) out.notes[i] = { ...out.notes[i], [parts[2]]: op.value };
-      else if (op.op === 'replace') out.notes[i] = { ...op.value };
-    } else if (op.op === 'replace' || op.op === 'add') {
-      out[parts[0]] = op.value;
-    }
-  }
-  return out;
-}
-
 // The notes whose time is within [from, to), with their indices.
 export function notesBetween(notes, from, to) {
   const out = [];
   notes.forEach((n, i) => { if (n.t >= from && n.t < to) out.push([i, n]); });
   return out;
-}
-
-// The index of the note nearest to time t (on `lane` when given), or -1.
-export function nearestNote(notes, t, lane) {
-  let best = -1;
-  let bestGap = Infinity;
-  notes.forEach((n, i) => {
-    if (lane && n.lane !== lane) return;
-    const gap = Math.abs(n.t - t);
-    if (gap < bestGap) { best = i; bestGap = gap; }
-  });
-  return best;
 }
