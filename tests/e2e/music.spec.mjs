@@ -8,7 +8,8 @@
 // submit a fix that deletes a note. The verifier finds the fix in the queue, whose diff shows the removed note,
 // and approves it; the player, on the karma page all along, sees the notification arrive live and karma +10.
 // Looked up again, the recording is recognised and offered the verified map, ported onto the upload. A second
-// generated map is verified as it is from the queue.
+// generated map is verified as it is from the queue. Two fixes of one note: the later ends in conflict; a third
+// fix is rejected.
 // axe-core's WCAG 2.x A/AA rules run on every page (the view, not the platform's header). The tests run in
 // order and build on each other.
 
@@ -586,6 +587,61 @@ test('a verifier verifies a second generated map as it is, from the queue', asyn
     const karma = await callApi('/api/v1/users/me/karma', { token: MEMBERS.player.token, status: 200 });
     assert.equal(karma.karma, 15, 'the generator earns 5 when their map is verified as it is');
     assert.equal(await page.locator('[data-testid=mu-queue-row]').count(), 0, 'no fix waits any more');
+  });
+});
+
+test('two fixes of one note: the second, approved after the first, ends in conflict; a third is rejected', async () => {
+  await step('conflict', async () => {
+    const player = pages.player;
+    const submitFix = async (comment, act) => {
+      await act();
+      await player.fill('[data-testid=mu-fix-comment]', comment);
+      const sent = player.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/maps/${state.nextMapId}/edits`));
+      await player.click('[data-testid=mu-fix-submit]');
+      const response = await sent;
+      assert.equal(response.status(), 201);
+      return (await response.json()).id;
+    };
+    await player.goto(`${base}/#/music.songs?map=${state.nextMapId}`);
+    await player.locator('[data-testid=mu-fix-form]').waitFor();
+    const first = (await callApi(`/api/v1/maps/${state.nextMapId}/content`, { token: MEMBERS.player.token, status: 200 })).notes[0];
+    await player.fill('[data-testid=mu-window-from]', String(Math.floor(first.t * 10) / 10));
+    const row = '[data-testid=mu-window-list] [data-testid=mu-note-row][data-index="0"]';
+    const removeFirst = await submitFix('no hit at the very start', () => player.check(`${row} [data-testid=mu-note-delete]`));
+    const moveFirst = await submitFix('the first hit is a tom', () => player.selectOption(`${row} [data-testid=mu-note-lane]`, first.lane === 'tom' ? 'ride' : 'tom'));
+
+    const page = pages.verifier;
+    await page.goto(`${base}/#/music.queue?edit=${removeFirst}`);
+    await page.click('[data-testid=mu-approve]');
+    await page.locator('[data-testid=mu-outcome][data-status=approved]').waitFor();
+    await page.goto(`${base}/#/music.queue?edit=${moveFirst}`);
+    await page.locator('[data-testid=mu-review-moved]').waitFor();
+    assert.match(await page.locator('[data-testid=mu-review-moved]').textContent(), /moved on to v3/);
+    await page.click('[data-testid=mu-approve]');
+    await page.locator('[data-testid=mu-outcome][data-status=conflict]').waitFor();
+    const conflicted = await callApi(`/api/v1/edits/${moveFirst}`, { token: MEMBERS.verifier.token, status: 200 });
+    assert.equal(conflicted.status, 'conflict');
+    assert.ok(conflicted.conflicts.length > 0);
+    assert.deepEqual(await page.locator('[data-testid=mu-conflicts] code').allTextContents(), conflicted.conflicts.map((c) => c.path));
+
+    // A third fix, of the newest version, is rejected with a word of why.
+    const v3 = (await callApi(`/api/v1/edits/${removeFirst}`, { token: MEMBERS.verifier.token, status: 200 })).result_map_id;
+    await player.goto(`${base}/#/music.songs?map=${v3}`);
+    await player.locator('[data-testid=mu-fix-form]').waitFor();
+    await player.fill('[data-testid=mu-bpm]', '90');
+    await player.dispatchEvent('[data-testid=mu-bpm]', 'change');
+    await player.fill('[data-testid=mu-fix-comment]', 'it feels slower');
+    const sent = player.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/maps/${v3}/edits`));
+    await player.click('[data-testid=mu-fix-submit]');
+    const slower = (await (await sent).json()).id;
+    await page.goto(`${base}/#/music.queue?edit=${slower}`);
+    await page.locator('[data-testid=mu-diff-summary]').filter({ hasText: 'changed: bpm' }).waitFor();
+    await page.fill('[data-testid=mu-decision-comment]', 'the loop is at 120');
+    await page.click('[data-testid=mu-reject]');
+    await page.locator('[data-testid=mu-outcome][data-status=rejected]').waitFor();
+    const karma = await callApi('/api/v1/users/me/karma', { token: MEMBERS.player.token, status: 200 });
+    assert.equal(karma.karma, 15 + 10 - 2, 'one more approved fix, one rejected, none for the conflict');
+    await audit(page, 'a rejected fix');
   });
 });
 
