@@ -636,9 +636,12 @@ test('two fixes of one note: the second, approved after the first, ends in confl
     const slower = (await (await sent).json()).id;
     await page.goto(`${base}/#/music.queue?edit=${slower}`);
     await page.locator('[data-testid=mu-diff-summary]').filter({ hasText: 'changed: bpm' }).waitFor();
+    assert.match(await page.locator('[data-testid=mu-diff-field][data-field=bpm]').textContent(), /→ 90$/);
     await page.fill('[data-testid=mu-decision-comment]', 'the loop is at 120');
     await page.click('[data-testid=mu-reject]');
     await page.locator('[data-testid=mu-outcome][data-status=rejected]').waitFor();
+    assert.equal(await page.getAttribute('[data-testid=mu-review-status]', 'data-state'), 'rejected');
+    assert.equal(await page.isVisible('[data-testid=mu-approve]'), false, 'decided: no more buttons');
     const karma = await callApi('/api/v1/users/me/karma', { token: MEMBERS.player.token, status: 200 });
     assert.equal(karma.karma, 15 + 10 - 2, 'one more approved fix, one rejected, none for the conflict');
     await audit(page, 'a rejected fix');

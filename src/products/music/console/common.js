@@ -66,6 +66,8 @@ export function markFields(form, err) {
 }
 
 export const fixed = (n, digits = 1) => (n === null || n === undefined || !Number.isFinite(Number(n)) ? '–' : Number(n).toFixed(digits));
+// "1 operation", "3 operations".
+export const count = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export const percent = (n) => (n === null || n === undefined || !Number.isFinite(Number(n)) ? '–' : `${Math.round(Number(n) * 100)} %`);
 // Seconds as m:ss.mmm (a drum map's notes are milliseconds apart).
 export function clock(s) {

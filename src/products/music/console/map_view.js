@@ -12,7 +12,7 @@
 import { api, query } from '/console/api.js';
 import { formatTime, h, prettyJson, shortId, showFormError } from '/console/dom.js';
 import {
-  canContribute, clock, errorText, field, fixed, isAdmin, mapHash, mapPath, myId, percent, scrollBox, songHash, songPath, stateBadge,
+  canContribute, clock, count, errorText, field, fixed, isAdmin, mapHash, mapPath, myId, percent, scrollBox, songHash, songPath, stateBadge,
 } from './common.js';
 import {
   DIFFICULTIES, LANES, buildPatch, changeCount, durationOf, isUncertain, lanesOf, newChanges, notesBetween,
@@ -380,7 +380,7 @@ function fixesCard(map) {
       if (!append) rows.replaceChildren();
       rows.append(...got.items.map((e) => h('tr', { 'data-testid': 'mu-fix-row', 'data-id': e.id, 'data-status': e.status },
         h('td', {}, formatTime(e.created_at)), h('td', {}, `v${e.base_version}`), h('td', {}, stateBadge(e.status)),
-        h('td', {}, `${(e.patch ?? []).length} operations`), h('td', { class: 'details' }, e.comment || '–'),
+        h('td', {}, count((e.patch ?? []).length, 'operation')), h('td', { class: 'details' }, e.comment || '–'),
         h('td', {}, e.result_map_id ? h('a', { href: mapHash(e.result_map_id) }, 'the new version') : e.decision_comment ? `“${e.decision_comment}”` : '–'))));
       cursor = got.next_cursor;
       more.hidden = !cursor;

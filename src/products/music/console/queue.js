@@ -10,7 +10,7 @@
 import { api, query } from '/console/api.js';
 import { formatTime, h, shortId, showFormError } from '/console/dom.js';
 import {
-  QUEUE_PAGE, clock, editHash, editPath, errorText, field, fixed, mapHash, mapPath, myId, scrollBox, songHash, songPath, stateBadge,
+  QUEUE_PAGE, clock, count, editHash, editPath, errorText, field, fixed, mapHash, mapPath, myId, scrollBox, songHash, songPath, stateBadge,
   useStyles,
 } from './common.js';
 import { durationOf, lanesOf, noteKey } from './map_model.js';
@@ -48,7 +48,7 @@ function pendingCard() {
       if (!append) rows.replaceChildren();
       rows.append(...got.items.map((e) => h('tr', { 'data-testid': 'mu-queue-row', 'data-id': e.id, 'data-map': e.map_id },
         h('td', {}, formatTime(e.created_at)), h('td', {}, h('a', { href: mapHash(e.map_id) }, `Map ${shortId(e.map_id)}`)),
-        h('td', {}, `v${e.base_version}`), h('td', {}, `${(e.patch ?? []).length} operations`),
+        h('td', {}, `v${e.base_version}`), h('td', {}, count((e.patch ?? []).length, 'operation')),
         h('td', { class: 'details' }, e.comment || '–'),
         h('td', {}, e.user_id === myId() ? h('span', { class: 'muted' }, 'your own fix')
           : h('a', { href: editHash(e.id), 'data-testid': 'mu-queue-review' }, 'Review')))));
@@ -182,9 +182,9 @@ function showReview(root, { edit, map, file, song }) {
   const noteItem = (n, kind) => h('li', { 'data-testid': `mu-diff-${kind}`, 'data-lane': n.lane, 'data-t': n.t, class: `mu-diff-${kind}` },
     `${kind === 'added' ? '+' : '−'} ${n.lane} at ${clock(n.t)}, velocity ${fixed(n.velocity, 2)}`);
   const moved = edit.latest_version > edit.base_version;
+  let badge = stateBadge(edit.status, { 'data-testid': 'mu-review-status' });
   root.append(h('section', { class: 'card' },
-    h('div', { class: 'card-head' }, h('h2', {}, `Fix of ${song ? `${song.title} — ${song.artist}` : `map ${shortId(edit.map_id)}`}`),
-      stateBadge(edit.status, { 'data-testid': 'mu-review-status' })),
+    h('div', { class: 'card-head' }, h('h2', {}, `Fix of ${song ? `${song.title} — ${song.artist}` : `map ${shortId(edit.map_id)}`}`), badge),
     h('dl', { class: 'facts' },
       h('div', {}, h('dt', {}, 'Against'), h('dd', {}, h('a', { href: mapHash(edit.map_id) }, `v${edit.base_version}`))),
       h('div', {}, h('dt', {}, 'Latest version'), h('dd', {}, `v${edit.latest_version}`)),
@@ -204,13 +204,27 @@ function showReview(root, { edit, map, file, song }) {
     h('p', { class: 'small mu-legend' }, h('span', { class: 'mu-key mu-key-note' }, 'unchanged'), h('span', { class: 'mu-key mu-key-uncertain' }, 'uncertain'),
       h('span', { class: 'mu-key mu-key-added' }, 'added'),
       h('span', { class: 'mu-key mu-key-removed' }, 'removed')),
-    diff ? h('ul', { class: 'mu-diff-list', 'data-testid': 'mu-diff-list' }, [...diff.added.map((n) => noteItem(n, 'added')), ...diff.removed.map((n) => noteItem(n, 'removed'))]) : null,
+    diff ? h('ul', { class: 'mu-diff-list', 'data-testid': 'mu-diff-list' }, [...diff.added.map((n) => noteItem(n, 'added')),
+      ...diff.removed.map((n) => noteItem(n, 'removed')), ...fieldChanges(edit.patch, file)]) : null,
     h('details', {}, h('summary', {}, 'The JSON Patch'), h('pre', {}, JSON.stringify(edit.patch, null, 2)))));
 
-  root.append(decisionCard(edit));
+  root.append(decisionCard(edit, (decided) => {
+    const next = stateBadge(decided.status, { 'data-testid': 'mu-review-status' });
+    badge.replaceWith(next);
+    badge = next;
+  }));
 }
 
-function decisionCard(edit) {
+// The patch's changes of the map's own fields (bpm, offset_s…), with the value before.
+function fieldChanges(patch, file) {
+  return (patch ?? []).filter((op) => /^\/[^/]+$/.test(op.path) && op.path !== '/notes' && op.op !== 'remove').map((op) => {
+    const name = op.path.slice(1);
+    return h('li', { 'data-testid': 'mu-diff-field', 'data-field': name, class: 'mu-diff-field' },
+      `~ ${name}: ${JSON.stringify(file[name] ?? null)} → ${JSON.stringify(op.value)}`);
+  });
+}
+
+function decisionCard(edit, onDecided) {
   const comment = h('textarea', { rows: 3, name: 'comment', maxlength: 4000, 'data-testid': 'mu-decision-comment' });
   const approve = h('button', { type: 'button', class: 'primary', 'data-testid': 'mu-approve' }, 'Approve');
   const reject = h('button', { type: 'button', class: 'danger', 'data-testid': 'mu-reject' }, 'Reject');
@@ -224,7 +238,8 @@ function decisionCard(edit) {
     if (edit.status !== 'pending') el.append(outcome(edit));
     return el;
   }
-  el.append(field('Comment for the author', comment), error, h('div', { class: 'mu-buttons' }, approve, reject), result);
+  const buttons = h('div', { class: 'mu-buttons' }, approve, reject);
+  el.append(field('Comment for the author', comment), error, buttons, result);
   const decide = async (decision) => {
     approve.disabled = true;
     reject.disabled = true;
@@ -232,7 +247,9 @@ function decisionCard(edit) {
     try {
       const decided = await api(`${editPath(edit.id)}/decision`, { method: 'POST', body: { decision, comment: comment.value.trim() } });
       comment.disabled = true;
+      buttons.hidden = true;
       result.replaceChildren(outcome(decided));
+      onDecided(decided);
     } catch (err) {
       showFormError(error, err);
       approve.disabled = false;

@@ -41,7 +41,7 @@ export function mountSong(container, id) {
     }
     if (released) return;
     if (status.isConnected) { status.remove(); root.append(head, mapsCard); }
-    head.replaceChildren(h('div', { class: 'card-head' }, h('h2', { 'data-testid': 'mu-song-title' }, `${song.title} — ${song.artist}`),
+    head.replaceChildren(...[h('div', { class: 'card-head' }, h('h2', { 'data-testid': 'mu-song-title' }, `${song.title} — ${song.artist}`),
       stateBadge(song.status, { 'data-testid': 'mu-song-status' })),
     h('dl', { class: 'facts' },
       h('div', {}, h('dt', {}, 'BPM'), h('dd', {}, fixed(song.bpm, 1))),
@@ -50,7 +50,7 @@ export function mountSong(container, id) {
       h('div', {}, h('dt', {}, 'Default map'), h('dd', {}, song.canonical_map_id ? h('a', { href: mapHash(song.canonical_map_id) }, shortId(song.canonical_map_id)) : 'none verified yet'))),
     song.status === 'failed' ? h('p', { class: 'bad', role: 'alert' }, `Fingerprinting failed: ${song.error?.message ?? 'unknown error'}`) : null,
     song.status === 'fingerprinting' ? h('p', { class: 'muted', 'aria-live': 'polite', 'data-testid': 'mu-song-fingerprinting' },
-      'Fingerprinting the recording: maps can be generated once it is done.') : null);
+      'Fingerprinting the recording: maps can be generated once it is done.') : null].filter(Boolean));
     const maps = song.maps ?? [];
     mapsBody.replaceChildren(...maps.map((m) => h('tr', { 'data-testid': 'mu-song-map', 'data-id': m.id, 'data-state': m.state },
       h('td', {}, ['unverified', 'verified', 'archived'].includes(m.state)

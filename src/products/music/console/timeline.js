@@ -5,7 +5,7 @@
 // onEmpty(t, lane). Keyboard users reach the same notes through the pages' tables.
 
 // The zoom a map starts at: a short recording (a snippet, a loop) is drawn wider.
-export const initialZoom = (duration) => (duration <= 15 ? 100 : 50);
+export const initialZoom = (duration) => (duration <= 30 ? 100 : 50);
 
 import { h } from '/console/dom.js';
 import { isUncertain } from './map_model.js';
