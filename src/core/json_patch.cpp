@@ -17,7 +17,10 @@ namespace {
 using nlohmann::json;
 using Tokens = std::vector<std::string>;
 
-// Past this many LCS cells (after trimming the common head and tail) an array counts as replaced whole.
+// Past this many inserted plus removed elements (after trimming the common head and tail) an array counts as replaced
+// whole: Myers' algorithm keeps O(D²) of state.
+constexpr std::int64_t kMaxEditDistance = 2000;
+// The pairing of changed elements between two kept ones gives up past this many comparisons.
 constexpr std::size_t kMaxLcsCells = 4'000'000;
 
 std::optional<Tokens> parse_pointer(std::string_view text) {
@@ -231,7 +234,63 @@ void pair_changed(const json& base, const json& current, const std::vector<std::
   }
 }
 
-// Aligns two arrays by a longest common subsequence of whole elements; nullopt when too large to compute.
+enum class Step : std::uint8_t { kKeep, kRemove, kInsert };
+
+// A shortest edit script from a[0..n) to b[0..m) (Myers' O((n + m) D) greedy algorithm, "An O(ND) Difference
+// Algorithm and Its Variations", 1986): keeps form a longest common subsequence. nullopt past kMaxEditDistance.
+template <typename Same>
+std::optional<std::vector<Step>> shortest_edit(std::size_t n, std::size_t m, const Same& same) {
+  const auto N = static_cast<std::int64_t>(n);
+  const auto M = static_cast<std::int64_t>(m);
+  const std::int64_t max_d = std::min<std::int64_t>(N + M, kMaxEditDistance);
+  // v[k + offset]: the furthest x reached on diagonal k = x - y. trace[d]: v over k in [-d-1, d+1] before step d.
+  const std::int64_t offset = max_d + 1;
+  std::vector<std::int64_t> v(static_cast<std::size_t>(2 * max_d + 3), 0);
+  std::vector<std::vector<std::int64_t>> trace;
+  const auto at = [&](std::int64_t k) -> std::int64_t& { return v[static_cast<std::size_t>(k + offset)]; };
+  std::int64_t found = -1;
+  for (std::int64_t d = 0; d <= max_d && found < 0; ++d) {
+    trace.emplace_back(v.begin() + (offset - d - 1), v.begin() + (offset + d + 2));
+    for (std::int64_t k = -d; k <= d; k += 2) {
+      std::int64_t x = (k == -d || (k != d && at(k - 1) < at(k + 1))) ? at(k + 1) : at(k - 1) + 1;
+      std::int64_t y = x - k;
+      while (x < N && y < M && same(static_cast<std::size_t>(x), static_cast<std::size_t>(y))) {
+        ++x;
+        ++y;
+      }
+      at(k) = x;
+      if (x >= N && y >= M) {
+        found = d;
+        break;
+      }
+    }
+  }
+  if (found < 0) return std::nullopt;
+  std::vector<Step> steps;
+  std::int64_t x = N;
+  std::int64_t y = M;
+  for (std::int64_t d = found; d >= 0; --d) {
+    const auto& before = trace[static_cast<std::size_t>(d)];
+    const auto prior = [&](std::int64_t k) { return before[static_cast<std::size_t>(k + d + 1)]; };
+    const std::int64_t k = x - y;
+    const bool down = k == -d || (k != d && prior(k - 1) < prior(k + 1));
+    const std::int64_t prev_k = down ? k + 1 : k - 1;
+    const std::int64_t prev_x = d == 0 ? 0 : prior(prev_k);
+    const std::int64_t prev_y = d == 0 ? 0 : prev_x - prev_k;
+    while (x > prev_x && y > prev_y) {
+      steps.push_back(Step::kKeep);
+      --x;
+      --y;
+    }
+    if (d > 0) steps.push_back(down ? Step::kInsert : Step::kRemove);
+    x = prev_x;
+    y = prev_y;
+  }
+  std::reverse(steps.begin(), steps.end());
+  return steps;
+}
+
+// Aligns two arrays by a longest common subsequence of whole elements; nullopt when too different to compute.
 std::optional<std::vector<std::int64_t>> align(const json& base, const json& current) {
   const std::size_t n = base.size();
   const std::size_t m = current.size();
@@ -241,8 +300,6 @@ std::optional<std::vector<std::int64_t>> align(const json& base, const json& cur
   while (tail < n - head && tail < m - head && base[n - 1 - tail] == current[m - 1 - tail]) ++tail;
   const std::size_t bn = n - head - tail;
   const std::size_t cm = m - head - tail;
-  if (bn != 0 && cm > kMaxLcsCells / bn) return std::nullopt;
-
   std::vector<std::size_t> base_hash(bn);
   std::vector<std::size_t> current_hash(cm);
   const std::hash<json> hasher;
@@ -251,14 +308,8 @@ std::optional<std::vector<std::int64_t>> align(const json& base, const json& cur
   const auto same = [&](std::size_t i, std::size_t j) {
     return base_hash[i] == current_hash[j] && base[head + i] == current[head + j];
   };
-  // lcs[i][j]: length of the LCS of base[i..] and current[j..] (middle parts).
-  std::vector<std::uint32_t> lcs((bn + 1) * (cm + 1), 0);
-  const auto at = [&](std::size_t i, std::size_t j) -> std::uint32_t& { return lcs[i * (cm + 1) + j]; };
-  for (std::size_t i = bn; i-- > 0;) {
-    for (std::size_t j = cm; j-- > 0;) {
-      at(i, j) = same(i, j) ? at(i + 1, j + 1) + 1 : std::max(at(i + 1, j), at(i, j + 1));
-    }
-  }
+  const auto script = shortest_edit(bn, cm, same);
+  if (!script) return std::nullopt;
   std::vector<std::int64_t> origin(m, kOtherInserted);
   for (std::size_t k = 0; k < head; ++k) origin[k] = static_cast<std::int64_t>(k);
   for (std::size_t k = 0; k < tail; ++k) origin[m - 1 - k] = static_cast<std::int64_t>(n - 1 - k);
@@ -273,13 +324,11 @@ std::optional<std::vector<std::int64_t>> align(const json& base, const json& cur
   };
   std::size_t i = 0;
   std::size_t j = 0;
-  while (i < bn || j < cm) {
-    if (i < bn && j < cm && same(i, j)) {
+  for (const Step step : *script) {
+    if (step == Step::kKeep) {
       pair_run();
-      origin[head + j] = static_cast<std::int64_t>(head + i);
-      ++i;
-      ++j;
-    } else if (j == cm || (i < bn && at(i + 1, j) >= at(i, j + 1))) {
+      origin[head + j++] = static_cast<std::int64_t>(head + i++);
+    } else if (step == Step::kRemove) {
       removed.push_back(head + i++);
     } else {
       inserted.push_back(head + j++);

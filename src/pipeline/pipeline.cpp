@@ -257,8 +257,9 @@ void load_owned_pipelines(const std::vector<PipelineFile>& files, std::string_vi
       throw PipelineError(fmt::format("{}: {}", f.path, e.what()));
     }
     auto p = parse_pipeline(definition, registry, f.path);
-    const bool owned =
-        p.name.starts_with(std::string(owner) + ".") || (owner == "platform" && p.name.starts_with("webhooks."));
+    // The platform's areas with pipelines of their own keep their names (webhooks.deliver, mail.send).
+    const bool owned = p.name.starts_with(std::string(owner) + ".") ||
+                       (owner == "platform" && (p.name.starts_with("webhooks.") || p.name.starts_with("mail.")));
     if (!owned)
       throw PipelineError(fmt::format("{}: pipeline \"{}\" must be named {}.<something>", f.path, p.name, owner));
     if (auto it = out.find(p.name); it != out.end()) {

@@ -28,3 +28,6 @@ TYTO_BENCH_IO_THREADS=1 TYTO_BENCH_ACCESS_LOG=false "$here/http_health.sh" "$bui
 "$here/media.sh" "$build_dir"
 "$here/captures_sheet.sh" "$build_dir"
 "$here/captures.sh" "$build_dir"
+"$here/music_webhooks.sh" "$build_dir"
+"$here/music.sh" "$build_dir"
+"$here/drums.sh" "$build_dir"

@@ -104,6 +104,7 @@ struct Fixture {
   std::unique_ptr<events::Events> events;
   std::unique_ptr<jobs::JobStore> store;
   pipeline::StageRegistry stages;
+  std::string pipeline_text;
   jobs::Runner::Pipelines pipelines;
   std::unique_ptr<jobs::JobSubmitter> submitter;
   std::unique_ptr<mail::Mailer> mailer;
@@ -121,10 +122,10 @@ struct Fixture {
     });
     mailer = std::make_unique<mail::Mailer>(config, *submitter);
     stages.add(mailer->stage());
-    const auto file = json::parse(read_file(source_dir() / "config/pipelines/mail.send.json"));
-    auto p = pipeline::parse_pipeline(file, stages, "config/pipelines/mail.send.json");
-    REQUIRE(p.internal);
-    pipelines.emplace(p.name, p);
+    // The shipped file, loaded as the platform loads its own.
+    pipeline_text = read_file(source_dir() / "config/pipelines/mail.send.json");
+    pipeline::load_owned_pipelines({{"config/pipelines/mail.send.json", pipeline_text}}, "platform", stages, pipelines);
+    REQUIRE(pipelines.at("mail.send").internal);
     jobs::RunnerOptions ro;
     ro.workers = 2;
     ro.poll_interval = 50ms;
@@ -335,7 +336,7 @@ TEST_CASE("A relay that is down is retried, and the message is delivered once it
   CHECK(server.received()[0]["message"]["message_id"] == sent.message_id);  // the same message on every attempt
 }
 
-TEST_CASE("SMTP AUTH logs in with the configured user; a wrong password fails permanently", "[mail]") {
+TEST_CASE("SMTP AUTH logs in with the configured user, and a wrong password fails permanently", "[mail]") {
   SmtpServer server({"--auth", "tyto:s3cret pass"});
   auto config = mail_config(server.url());
   config.username = "tyto";
@@ -359,7 +360,7 @@ TEST_CASE("SMTP AUTH logs in with the configured user; a wrong password fails pe
   CHECK(server.received().size() == 1);
 }
 
-TEST_CASE("STARTTLS required refuses a relay that does not offer it; opportunistic sends in clear", "[mail]") {
+TEST_CASE("STARTTLS required refuses a relay that does not offer it, and opportunistic sends in clear", "[mail]") {
   SmtpServer server;
   auto config = mail_config(server.url());
   config.starttls = "required";

@@ -264,6 +264,27 @@ TEST_CASE("Rebasing reports edits that overlap what others changed", "[core][jso
   }
 }
 
+TEST_CASE("Rebasing follows shifts in long arrays and gives up on arrays that changed past recognition",
+          "[core][json_patch][rebase]") {
+  const json base = {{"notes", notes(5000)}};
+  // Changes at both ends and in the middle leave a long middle for the diff to align.
+  const json current = tyto::apply_patch(base, R"([{"op":"replace","path":"/notes/10/t","value":1},
+      {"op":"add","path":"/notes/2500","value":{"t":2499}},{"op":"remove","path":"/notes/4990"}])"_json);
+  const auto r = tyto::rebase_patch(R"([{"op":"replace","path":"/notes/4000/lane","value":9},
+      {"op":"remove","path":"/notes/4995"}])"_json,
+                                    base, current);
+  REQUIRE(r.ok);
+  CHECK(r.patch ==
+        R"([{"op":"replace","path":"/notes/4001/lane","value":9},{"op":"remove","path":"/notes/4995"}])"_json);
+
+  json rewritten = base;
+  for (auto& note : rewritten["notes"]) note["t"] = note["t"].get<int>() + 1;
+  const auto lost = tyto::rebase_patch(R"([{"op":"add","path":"/notes/-","value":{"t":0}}])"_json, base, rewritten);
+  REQUIRE_FALSE(lost.ok);
+  REQUIRE(lost.conflicts.size() == 1);
+  CHECK(lost.conflicts[0].reason == "another edit replaced or removed /notes");
+}
+
 TEST_CASE("Rebasing checks the edit against its base", "[core][json_patch][rebase]") {
   const json base = map_doc();
   CHECK(error_of([&] { (void)tyto::rebase_patch(json::object(), base, base); }).first ==
@@ -404,4 +425,43 @@ TEST_CASE("Rebasing either of two edits that touch different things gives the sa
       CHECK(ab[key] == expected);
     }
   }
+}
+
+TEST_CASE("Rebasing edits that may overlap either applies cleanly or names the conflicts, never throws",
+          "[core][json_patch][rebase]") {
+  std::mt19937 rng(7);
+  int conflicted = 0;
+  for (int round = 0; round < 1000; ++round) {
+    const int n = 3 + static_cast<int>(rng() % 8);
+    const json base = {
+        {"title", "Song"}, {"bpm", 120}, {"meta", {{"difficulty", "hard"}, {"genre", "rock"}}}, {"notes", notes(n)}};
+    // Each edit picks what it touches on its own, so both often touch the same things.
+    std::vector<std::vector<int>> owners(6);
+    for (auto& o : owners) o.resize(static_cast<std::size_t>(n) + 1);
+    for (auto& o : owners) {
+      for (auto& x : o) x = static_cast<int>(rng() % 2) + (&o - owners.data()) % 2;
+    }
+    std::vector<int> actions(static_cast<std::size_t>(n));
+    for (auto& k : actions) k = static_cast<int>(rng() % 4);
+    std::vector<int> fields_a(owners[0].begin(), owners[0].begin() + 4),
+        fields_b(owners[1].begin(), owners[1].begin() + 4);
+    std::vector<int> notes_a(owners[2].begin(), owners[2].begin() + n),
+        notes_b(owners[3].begin(), owners[3].begin() + n);
+    const RandomEdit a = random_edit(base, fields_a, notes_a, actions, owners[4], 1, rng);
+    std::vector<int> actions_b = actions;
+    for (auto& k : actions_b) k = static_cast<int>(rng() % 4);
+    const RandomEdit b = random_edit(base, fields_b, notes_b, actions_b, owners[5], 2, rng);
+    INFO("round " << round << "\na " << a.patch.dump() << "\nb " << b.patch.dump());
+    const json after_a = tyto::apply_patch(base, a.patch);
+    tyto::RebaseResult r;
+    REQUIRE_NOTHROW(r = tyto::rebase_patch(b.patch, base, after_a));
+    if (r.ok) {
+      CHECK_NOTHROW(tyto::apply_patch(after_a, r.patch));
+    } else {
+      ++conflicted;
+      CHECK_FALSE(r.conflicts.empty());
+      for (const auto& c : r.conflicts) CHECK(c.index < b.patch.size());
+    }
+  }
+  CHECK(conflicted > 100);
 }

@@ -51,8 +51,8 @@ struct RebaseResult {
 // other accepted edits.
 //
 // What changed base → current is computed structurally: objects member by member; arrays by a longest
-// common subsequence of whole elements (after trimming the common head and tail; when the rest would need
-// more than 4,000,000 comparisons the array counts as replaced as a whole). An array element is the unit of
+// common subsequence of whole elements (Myers' diff after trimming the common head and tail; when more than
+// 2,000 elements were removed plus inserted the array counts as replaced as a whole). An array element is the unit of
 // change: an element the other edits modified in any way counts as removed there (and a new one inserted),
 // so two edits of the same note conflict even when they touch different fields of it. Between two kept
 // elements, a removed and an inserted object that differ in at most one member (or, when none look alike,

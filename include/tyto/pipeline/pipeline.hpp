@@ -71,7 +71,7 @@ Pipeline parse_pipeline(const nlohmann::json& definition, const StageRegistry& r
 std::vector<PipelineFile> pipeline_files(std::span<const EmbeddedFile> files, std::string_view origin);
 
 // Parses the files of one owner ("builtin", "platform", a product's name) into `out`. Every pipeline
-// name must start with "<owner>." (the platform's own may also start with "webhooks."), and no two
+// name must start with "<owner>." (the platform's own may also start with "webhooks." or "mail."), and no two
 // files of the build may share a name. Throws PipelineError naming the file.
 void load_owned_pipelines(const std::vector<PipelineFile>& files, std::string_view owner, const StageRegistry& registry,
                           std::map<std::string, Pipeline, std::less<>>& out);

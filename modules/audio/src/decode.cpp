@@ -1,5 +1,5 @@
-// Audio to 16 kHz mono through FFmpeg's libraries: demux, decode the best audio stream, downmix and
-// resample with libswresample. Every blocking FFmpeg call polls the deadline.
+// Audio to mono at a chosen rate through FFmpeg's libraries: demux, decode the best audio stream, downmix
+// and resample with libswresample (to signed 16-bit or float). Every blocking FFmpeg call polls the deadline.
 #include "tyto/audio/decode.hpp"
 
 #include "tyto/core/error.hpp"
@@ -18,6 +18,7 @@ extern "C" {
 #include <cstring>
 #include <memory>
 #include <system_error>
+#include <type_traits>
 #include <vector>
 
 namespace tyto::audio {
@@ -89,14 +90,21 @@ struct MemoryReader {
   }
 };
 
-class Pcm16kDecoder {
+// The output sample type's FFmpeg format: Out is Pcm16k (int16 samples) or Pcm (floats).
+template <class Out>
+constexpr AVSampleFormat sample_format() {
+  return std::is_same_v<Out, Pcm16k> ? AV_SAMPLE_FMT_S16 : AV_SAMPLE_FMT_FLT;
+}
+
+template <class Out>
+class PcmDecoder {
  public:
-  Pcm16kDecoder(std::string name, const DecodeOptions& options)
-      : name_(std::move(name)), options_(options), until_(Clock::now() + options.deadline) {
+  PcmDecoder(std::string name, int rate, const DecodeOptions& options)
+      : name_(std::move(name)), rate_(rate), options_(options), until_(Clock::now() + options.deadline) {
     av_log_set_level(AV_LOG_QUIET);
   }
 
-  Pcm16k from_bytes(std::string_view bytes) {
+  Out from_bytes(std::string_view bytes) {
     if (bytes.empty()) refuse(name_, "empty", "zero bytes");
     if (bytes.size() > options_.max_bytes) too_large(bytes.size());
     reader_.bytes = bytes;
@@ -111,7 +119,7 @@ class Pcm16kDecoder {
     return run(nullptr, "none");  // nothing inside an upload may open another resource
   }
 
-  Pcm16k from_file(const std::filesystem::path& path) {
+  Out from_file(const std::filesystem::path& path) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
       throw Error(ErrorCode::kNotFound, fmt::format("{}: no such file", name_), {{"reason", "no_such_file"}});
@@ -122,7 +130,7 @@ class Pcm16kDecoder {
   }
 
  private:
-  static int interrupt(void* opaque) { return static_cast<Pcm16kDecoder*>(opaque)->late() ? 1 : 0; }
+  static int interrupt(void* opaque) { return static_cast<PcmDecoder*>(opaque)->late() ? 1 : 0; }
   bool late() const { return Clock::now() >= until_ || (options_.should_stop && options_.should_stop()); }
 
   [[noreturn]] void timed_out() const {
@@ -149,7 +157,7 @@ class Pcm16kDecoder {
     refuse(name_, ret == AVERROR_EOF ? "truncated" : "not_audio", fmt::format("{}: {}", what, av_text(ret)));
   }
 
-  Pcm16k run(const char* url, const char* protocols) {
+  Out run(const char* url, const char* protocols) {
     open(url, protocols);
     open_codec();
     open_resampler();
@@ -160,7 +168,7 @@ class Pcm16kDecoder {
   void open(const char* url, const char* protocols) {
     av_.format = avformat_alloc_context();
     if (!av_.format) throw std::bad_alloc();
-    av_.format->interrupt_callback = {&Pcm16kDecoder::interrupt, this};
+    av_.format->interrupt_callback = {&PcmDecoder::interrupt, this};
     if (av_.io) {
       av_.format->pb = av_.io;
       av_.format->flags |= AVFMT_FLAG_CUSTOM_IO;
@@ -205,7 +213,7 @@ class Pcm16kDecoder {
       av_channel_layout_copy(&in, &av_.codec->ch_layout);
     AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
     const int channels = in.nb_channels;
-    const int ret = swr_alloc_set_opts2(&av_.swr, &mono, AV_SAMPLE_FMT_S16, kSampleRate, &in, av_.codec->sample_fmt,
+    const int ret = swr_alloc_set_opts2(&av_.swr, &mono, sample_format<Out>(), rate_, &in, av_.codec->sample_fmt,
                                         av_.codec->sample_rate, 0, nullptr);
     av_channel_layout_uninit(&in);
     check(ret, "cannot set up the resampler");
@@ -213,7 +221,7 @@ class Pcm16kDecoder {
     const std::vector<double> mean(static_cast<std::size_t>(channels), 1.0 / channels);
     check(swr_set_matrix(av_.swr, mean.data(), channels), "cannot set up the downmix");
     check(swr_init(av_.swr), "cannot set up the resampler");
-    max_samples_ = static_cast<std::size_t>(options_.max_seconds * kSampleRate);
+    max_samples_ = static_cast<std::size_t>(options_.max_seconds * rate_);
   }
 
   // Resamples one frame (or, with nullptr, what the resampler still holds) onto the output.
@@ -269,7 +277,7 @@ class Pcm16kDecoder {
     receive_frames();
     append(nullptr);
     if (out_.samples.empty()) refuse(name_, "not_audio", "no audio decoded");
-    const double decoded = out_.duration_s();
+    const double decoded = static_cast<double>(out_.samples.size()) / rate_;
     if (broke_off || (declared_s_ > 0 && decoded < declared_s_ * (1.0 - options_.truncation_tolerance)))
       refuse(name_, "truncated",
              declared_s_ > 0 ? fmt::format("the audio stops at {:.2f} s of {:.2f} s", decoded, declared_s_)
@@ -278,6 +286,7 @@ class Pcm16kDecoder {
   }
 
   std::string name_;
+  int rate_;
   const DecodeOptions& options_;
   Clock::time_point until_;
   MemoryReader reader_;
@@ -285,17 +294,38 @@ class Pcm16kDecoder {
   int stream_ = -1;
   double declared_s_ = 0;
   std::size_t max_samples_ = 0;
-  Pcm16k out_;
+  Out out_;
 };
+
+void check_rate(int rate) {
+  if (rate < kMinRate || rate > kMaxRate)
+    throw Error(ErrorCode::kBadRequest,
+                fmt::format("decode_pcm: a rate of {} Hz is outside [{}, {}]", rate, kMinRate, kMaxRate),
+                {{"reason", "bad_rate"}, {"rate", rate}});
+}
 
 }  // namespace
 
+Pcm decode_pcm(std::string_view bytes, int rate, const DecodeOptions& options, std::string_view name) {
+  check_rate(rate);
+  Pcm out = PcmDecoder<Pcm>(std::string(name), rate, options).from_bytes(bytes);
+  out.rate = rate;
+  return out;
+}
+
+Pcm decode_pcm_file(const std::filesystem::path& path, int rate, const DecodeOptions& options) {
+  check_rate(rate);
+  Pcm out = PcmDecoder<Pcm>(path.string(), rate, options).from_file(path);
+  out.rate = rate;
+  return out;
+}
+
 Pcm16k decode_pcm16k(std::string_view bytes, const DecodeOptions& options, std::string_view name) {
-  return Pcm16kDecoder(std::string(name), options).from_bytes(bytes);
+  return PcmDecoder<Pcm16k>(std::string(name), kSampleRate, options).from_bytes(bytes);
 }
 
 Pcm16k decode_pcm16k_file(const std::filesystem::path& path, const DecodeOptions& options) {
-  return Pcm16kDecoder(path.string(), options).from_file(path);
+  return PcmDecoder<Pcm16k>(path.string(), kSampleRate, options).from_file(path);
 }
 
 std::vector<float> to_float(std::span<const std::int16_t> samples) {

@@ -21,6 +21,7 @@
 #pragma once
 
 #include "store.hpp"
+#include "tyto/auth/principal.hpp"
 #include "tyto/events/events.hpp"
 #include "tyto/product.hpp"
 

@@ -2,6 +2,7 @@
 
 #include "tyto/core/error.hpp"
 #include "tyto/drums/drum_map.hpp"
+#include "tyto/drums/quantise.hpp"
 #include "tyto/drums/retime.hpp"
 
 #include <algorithm>

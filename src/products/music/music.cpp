@@ -140,7 +140,13 @@ std::vector<ComponentOption> MusicCatalog::options() {
           {"verifier_karma", "integer", 50, "Karma that earns the verifier role"},
           {"webhook_secrets", "string", "",
            "Signing secrets of the billing webhook (Stripe's whsec_…), comma-separated, newest first; empty refuses "
-           "every webhook"},
+           "every webhook",
+           true},
+          {"lookup_provider_url", "string", "",
+           "An AcoustID-shaped lookup service (https://api.acoustid.org/v2/lookup) asked when the catalog recognises "
+           "nothing; empty: none. Its address passes the outbound policy"},
+          {"lookup_provider_key", "string", "", "The lookup provider's application key (give it through the environment)",
+           true},
           {"plans", "string", "",
            "Plans as JSON (docs/products/music-billing.md): prices to quotas; empty: the documented defaults"}};
 }
@@ -178,6 +184,8 @@ void MusicCatalog::install(Services& services, pipeline::StageRegistry& stages, 
     if (comma > at) o.webhook_secrets.push_back(secrets.substr(at, comma - at));
     at = comma + 1;
   }
+  o.provider.url = option("lookup_provider_url").get<std::string>();
+  o.provider.api_key = option("lookup_provider_key").get<std::string>();
   const auto plans = option("plans").get<std::string>();
   if (!plans.empty()) {
     try {

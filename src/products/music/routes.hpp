@@ -57,10 +57,15 @@ class Routes {
   Map map_of(const std::string& tenant_id, std::string_view id);
   // The map file of a version, read from the object store.
   nlohmann::json content_of(const Map& m);
-  // Stores a map file as a new verified version of m's lineage, archives the latest one and makes the new one
-  // the song's map where the lineage was; returns the new version (in tx).
-  Map publish(storage::Transaction& tx, const Map& latest, const nlohmann::json& file, const std::string& source,
-              const std::optional<std::string>& edit_id, const auth::Principal& who);
+  // The next verified version of latest's lineage with its file stored. Outside any transaction: the object
+  // catalog writes on its own (on SQLite, inside a write transaction it would wait for itself).
+  Map draft_version(const Map& latest, const nlohmann::json& file, const std::string& source,
+                    const std::optional<std::string>& edit_id, const auth::Principal& who);
+  // In tx: inserts the drafted version, archives `latest` (409 when it is not the newest any more) and moves the
+  // song's canonical map along the lineage.
+  void publish(storage::Transaction& tx, const Map& latest, const Map& next);
+  // Removes a drafted version's file after its transaction failed; never throws.
+  void discard(const Map& next);
   // 429 with Retry-After when the user started `per_minute` of these in the last minute.
   void rate_limit(const auth::Principal& who, std::int64_t started_last_minute, int per_minute, std::string_view what);
 

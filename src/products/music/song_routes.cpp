@@ -87,6 +87,7 @@ http::Response Routes::lookup(http::Request& req) {
       l.status = "completed";
       l.matches = hit->matches;
       l.offer = stages_.offer_for(who.tenant_id, l.matches);
+      if (hit->offer.is_object() && hit->offer.contains("external")) l.offer["external"] = hit->offer["external"];
       l.cached = true;
       l.generation = generation;
       l.fingerprint_hash = f->fingerprint_hash;

@@ -206,6 +206,16 @@ json MusicStages::lookup(pipeline::StageContext& ctx, const json& in) {
       }
     }
     l->offer = offer_for(ctx.tenant_id(), l->matches);
+    if (l->matches.empty() && !options_.provider.url.empty()) {
+      // Not in the catalog: what the outside world calls it, so the player can add it under its name.
+      ctx.progress(0.9, "asking the lookup provider");
+      try {
+        l->offer["external"] = external_lookup(s_.http_client, options_.provider, f.fingerprint, f.duration_s);
+      } catch (const Error& e) {
+        log::warn("music: the lookup provider failed", {{"lookup_id", l->id}, {"error", e.what()}});
+        l->offer["external_error"] = {{"code", std::string(error_code_name(e.code()))}, {"message", e.what()}};
+      }
+    }
     l->status = "completed";
   } catch (const pipeline::StageError& e) {
     if (e.retryable() && !ctx.last_attempt()) throw;

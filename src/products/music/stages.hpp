@@ -7,6 +7,7 @@
 #pragma once
 
 #include "catalog_index.hpp"
+#include "external_lookup.hpp"
 #include "community.hpp"
 #include "store.hpp"
 #include "tyto/pipeline/stage.hpp"
@@ -32,6 +33,7 @@ struct MusicOptions {
   int lookups_per_minute = 20;               // per user
   int generations_per_minute = 3;            // per user
   std::vector<std::string> webhook_secrets;  // Stripe-compatible signing secrets, newest first
+  ExternalProvider provider;                 // asked when the catalog recognises nothing; url empty: none
   nlohmann::json plans = nlohmann::json::object();
 };
 

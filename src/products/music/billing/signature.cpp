@@ -3,11 +3,15 @@
 
 #include "tyto/core/hash.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include <array>
 #include <charconv>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace tyto::music::billing {
@@ -38,6 +42,60 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// Keyed HMAC-SHA256 contexts of the secrets this thread used last. Keying a context (fetching the algorithms,
+// hashing the key) cost four times as much as hashing a 2 KB body (docs/benchmarks.md); a keyed context restarts
+// with EVP_MAC_init(ctx, NULL, …), which keeps its key.
+class MacCache {
+ public:
+  MacCache() = default;
+  MacCache(const MacCache&) = delete;
+  MacCache& operator=(const MacCache&) = delete;
+  ~MacCache() {
+    for (auto& entry : entries_) EVP_MAC_CTX_free(entry.second);
+  }
+
+  // A context keyed with `secret`, restarted; nullptr when OpenSSL fails.
+  EVP_MAC_CTX* keyed(std::string_view secret) {
+    for (auto& [key, ctx] : entries_) {
+      if (key == secret) return EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 ? ctx : nullptr;
+    }
+    static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
+    if (mac == nullptr) return nullptr;
+    EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    if (ctx == nullptr ||
+        EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), params) != 1) {
+      EVP_MAC_CTX_free(ctx);
+      return nullptr;
+    }
+    if (entries_.size() == kMaxEntries) {
+      EVP_MAC_CTX_free(entries_.front().second);
+      entries_.erase(entries_.begin());
+    }
+    entries_.emplace_back(std::string(secret), ctx);
+    return ctx;
+  }
+
+ private:
+  static constexpr std::size_t kMaxEntries = 8;
+  std::vector<std::pair<std::string, EVP_MAC_CTX*>> entries_;
+};
+
+// HMAC-SHA256 of "{t}.{body}" under `secret` into `out`, without copying the body.
+bool signed_payload_mac(std::string_view secret, std::string_view t, std::string_view body,
+                        unsigned char (&out)[kDigestBytes]) {
+  thread_local MacCache cache;
+  EVP_MAC_CTX* ctx = cache.keyed(secret);
+  if (ctx == nullptr) return false;
+  const auto bytes = [](std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); };
+  std::size_t len = 0;
+  return EVP_MAC_update(ctx, bytes(t), t.size()) == 1 && EVP_MAC_update(ctx, bytes("."), 1) == 1 &&
+         EVP_MAC_update(ctx, bytes(body), body.size()) == 1 && EVP_MAC_final(ctx, out, &len, kDigestBytes) == 1 &&
+         len == kDigestBytes;
 }
 
 std::int64_t unix_seconds(TimePoint at) {
@@ -99,15 +157,13 @@ SignatureCheck verify_signature(std::string_view header, std::string_view raw_bo
     if (decode_digest(value, digest)) given.emplace_back(std::to_array(digest));
   }
   check.status = SignatureStatus::kBadSignature;
-  std::string payload;
-  payload.reserve(t->size() + 1 + raw_body.size());
-  payload.append(*t).append(".").append(raw_body);
   bool matched = false;
   for (std::size_t s = 0; s < secrets.size() && !matched; ++s) {
-    const std::string expected = hmac_sha256(secrets[s], payload);
+    unsigned char expected[kDigestBytes];
+    if (!signed_payload_mac(secrets[s], *t, raw_body, expected)) return check;
     for (const auto& digest : given) {
       // Every candidate is compared in full; the loop's only data-dependent exit is after a match.
-      if (CRYPTO_memcmp(expected.data(), digest.data(), kDigestBytes) == 0) {
+      if (CRYPTO_memcmp(expected, digest.data(), kDigestBytes) == 0) {
         matched = true;
         check.secret_index = s;
       }

@@ -26,7 +26,7 @@ std::vector<std::string> notification_kinds(std::uint16_t port, const std::strin
   auto r = api(port, "GET", "/api/v1/notifications?limit=200", nullptr, bearer(token));
   REQUIRE(r.status == 200);
   std::vector<std::string> kinds;
-  for (const auto& n : r.body["items"]) kinds.insert(kinds.begin(), n["kind"].get<std::string>());
+  for (const auto& n : r.body["items"]) kinds.insert(kinds.begin(), n["kind"].template get<std::string>());
   return kinds;
 }
 
@@ -42,8 +42,8 @@ json generate(std::uint16_t port, const std::string& token, const std::string& s
   INFO(r.raw.body);
   REQUIRE(r.status == 202);
   const auto job = wait_for_state(port, r.body["job_id"], "succeeded", std::chrono::seconds(90));
-  CHECK(job["progress"].get<double>() == Approx(1.0));
-  auto m = api(port, "GET", "/api/v1/maps/" + r.body["map_id"].get<std::string>(), nullptr, bearer(token));
+  CHECK(job["progress"].template get<double>() == Approx(1.0));
+  auto m = api(port, "GET", "/api/v1/maps/" + r.body["map_id"].template get<std::string>(), nullptr, bearer(token));
   REQUIRE(m.status == 200);
   return m.body;
 }
@@ -100,7 +100,7 @@ TEMPLATE_TEST_CASE("A player's song is mapped, fixed and verified, and karma, ro
                                                               "again.wav"));
   REQUIRE(again["matches"].size() >= 1);
   CHECK(again["matches"][0]["song_id"] == song_id);
-  CHECK(again["matches"][0]["score"].get<double>() > 0.9);
+  CHECK(again["matches"][0]["score"].template get<double>() > 0.9);
   CHECK(again["offer"]["kind"] == "generate");
   CHECK(again["offer"]["reason"] == "no_verified_map");
 
@@ -112,14 +112,14 @@ TEMPLATE_TEST_CASE("A player's song is mapped, fixed and verified, and karma, ro
   const std::string map_id = map["id"];
   const auto content = map_content(port, player.token, map_id);
   CHECK(content["format"] == "tyto.drum_map");
-  CHECK(content["bpm"].get<double>() == Approx(120).margin(2));
+  CHECK(content["bpm"].template get<double>() == Approx(120).margin(2));
   CHECK(content["song"]["id"] == song_id);
   const auto notes = content["notes"];
   REQUIRE(notes.size() > 40);
   int near = 0;
   for (const auto& hit : loop.hits) {
     for (const auto& n : notes) {
-      if (std::abs(n["t"].get<double>() - hit.t) < 0.05) {
+      if (std::abs(n["t"].template get<double>() - hit.t) < 0.05) {
         ++near;
         break;
       }
@@ -134,7 +134,7 @@ TEMPLATE_TEST_CASE("A player's song is mapped, fixed and verified, and karma, ro
         422);
   auto stem = api(port, "GET", "/api/v1/maps/" + map_id + "/stem", nullptr, bearer(player.token));
   REQUIRE(stem.status == 200);
-  CHECK(stem.body["url"].get<std::string>().find("/api/v1/") != std::string::npos);
+  CHECK(stem.body["url"].template get<std::string>().find("/api/v1/") != std::string::npos);
 
   // Fixes: refused when malformed or when they break the map; a good one waits for a verifier.
   auto bad = api(port, "POST", "/api/v1/maps/" + map_id + "/edits", {{"patch", {{{"op", "jump"}, {"path", "/notes"}}}}},
@@ -184,7 +184,7 @@ TEMPLATE_TEST_CASE("A player's song is mapped, fixed and verified, and karma, ro
   CHECK(std::count(kinds.begin(), kinds.end(), "edit.decided") == 1);
   CHECK(std::count(kinds.begin(), kinds.end(), "karma.changed") == 1);
   auto unread = api(port, "GET", "/api/v1/notifications?unread=true", nullptr, bearer(player.token));
-  CHECK(unread.body["unread"].get<int>() >= 3);
+  CHECK(unread.body["unread"].template get<int>() >= 3);
   CHECK(api(port, "POST", "/api/v1/notifications/read", json::object(), bearer(player.token)).body["unread"] == 0);
 
   // Two fixes of version 2 at once: the second is rebased onto version 3 (it touches another note); a third that
@@ -264,7 +264,7 @@ TEMPLATE_TEST_CASE("Snippets of real songs are identified with their offset, cac
   INFO(found.dump());
   REQUIRE(found["matches"].size() >= 1);
   CHECK(found["matches"][0]["song_id"] == song_of_track[tracks[3].string()]);
-  CHECK(found["matches"][0]["offset_s"].get<double>() == Approx(offset).margin(0.3));
+  CHECK(found["matches"][0]["offset_s"].template get<double>() == Approx(offset).margin(0.3));
   CHECK(found["matches"][0]["title"] == tracks[3].stem().string());
   CHECK(found["cached"] == false);
 
@@ -286,7 +286,7 @@ TEMPLATE_TEST_CASE("Snippets of real songs are identified with their offset, cac
 
   // Someone else's lookup is not theirs to read.
   const auto other = member(port, "other@example.com", "user");
-  CHECK(api(port, "GET", "/api/v1/songs/lookups/" + found["id"].get<std::string>(), nullptr, bearer(other.token)).status ==
+  CHECK(api(port, "GET", "/api/v1/songs/lookups/" + found["id"].template get<std::string>(), nullptr, bearer(other.token)).status ==
         404);
 }
 
@@ -299,7 +299,7 @@ TEST_CASE("A verified map is ported onto another recording of its song: later an
   const auto loop = drum_loop(100, 40, 0.0, 3);
   const auto song = add_song(port, "Groove", wav(loop.samples, loop.rate));
   const auto map = generate(port, player.token, song);
-  REQUIRE(api(port, "POST", "/api/v1/maps/" + map["id"].get<std::string>() + "/verify", json::object(),
+  REQUIRE(api(port, "POST", "/api/v1/maps/" + map["id"].template get<std::string>() + "/verify", json::object(),
               bearer(verifier.token))
               .status == 200);
   const auto reference = map_content(port, player.token, map["id"]);
@@ -314,17 +314,17 @@ TEST_CASE("A verified map is ported onto another recording of its song: later an
   CHECK(found["offer"]["kind"] == "map");
   CHECK(found["offer"]["map_id"] == map["id"]);
   const auto a = found["matches"][0]["alignment"];
-  CHECK(a["ratio"].get<double>() == Approx(100.0 / 104.0).margin(0.01));
-  CHECK(a["offset_s"].get<double>() == Approx(2.5).margin(0.2));
+  CHECK(a["ratio"].template get<double>() == Approx(100.0 / 104.0).margin(0.01));
+  CHECK(a["offset_s"].template get<double>() == Approx(2.5).margin(0.2));
 
   // The ported map's notes sit on the remaster's hits.
-  const auto ported = map_content(port, player.token, map["id"], "?lookup_id=" + found["id"].get<std::string>());
-  CHECK(ported["bpm"].get<double>() == Approx(104).margin(2));
+  const auto ported = map_content(port, player.token, map["id"], "?lookup_id=" + found["id"].template get<std::string>());
+  CHECK(ported["bpm"].template get<double>() == Approx(104).margin(2));
   int near = 0, total = 0;
   for (const auto& n : ported["notes"]) {
     ++total;
     for (const auto& hit : faster.hits) {
-      if (std::abs(n["t"].get<double>() - hit.t) < 0.06) {
+      if (std::abs(n["t"].template get<double>() - hit.t) < 0.06) {
         ++near;
         break;
       }
@@ -334,7 +334,50 @@ TEST_CASE("A verified map is ported onto another recording of its song: later an
   CHECK(near >= total * 8 / 10);
   CHECK(ported["notes"].size() <= reference["notes"].size());
   // A lookup that matched another song is refused for this map.
-  CHECK(api(port, "GET", "/api/v1/maps/" + map["id"].get<std::string>() + "/content?lookup_id=" + tyto::new_uuid_v7(),
+  CHECK(api(port, "GET", "/api/v1/maps/" + map["id"].template get<std::string>() + "/content?lookup_id=" + tyto::new_uuid_v7(),
             nullptr, bearer(player.token))
             .status == 404);
+}
+
+TEST_CASE("An unrecognised upload is asked of an AcoustID-shaped provider, through the outbound guard",
+          "[integration][music]") {
+  WebhookReceiver provider;  // a local fake of the provider: answers every request with the body set here
+  provider.set_response_body(
+      R"({"status":"ok","results":[{"id":"acoustid-1","score":0.92,"recordings":[{"id":"rec-1","title":"Night Drive",)"
+      R"("artists":[{"name":"The Testers"}]}]},{"id":"acoustid-2","score":0.2,"recordings":[{"id":"rec-2",)"
+      R"("title":"Unlikely"}]}]})");
+  const auto loop = drum_loop(128, 15, 0.0, 12);
+  const auto bytes = wav(loop.samples, loop.rate);
+  SECTION("allowed: the provider's recordings come with the offer") {
+    SqliteBackend backend;
+    auto server = TytoProcess::serve(backend.args({"--outbound-allow", "127.0.0.1/32"}),
+                                     {{"TYTO_PRODUCTS_MUSIC_LOOKUP_PROVIDER_URL", provider.url("/v2/lookup")},
+                                      {"TYTO_PRODUCTS_MUSIC_LOOKUP_PROVIDER_KEY", "app-key-1"}});
+    const auto port = server->port();
+    const auto player = member(port, "player@example.com", "user");
+    const auto l = lookup(port, player.token, upload_object(port, "audio", "audio/wav", bytes, "night.wav"));
+    INFO(l.dump());
+    CHECK(l["matches"].empty());
+    REQUIRE(l["offer"]["external"].size() == 1);
+    CHECK(l["offer"]["external"][0]["title"] == "Night Drive");
+    CHECK(l["offer"]["external"][0]["artists"] == json::array({"The Testers"}));
+    REQUIRE(provider.count() == 1);
+    const auto sent = provider.requests()[0];
+    CHECK(sent.method == "POST");
+    CHECK(sent.body.find("client=app-key-1") != std::string::npos);
+    CHECK(sent.body.find("meta=recordings") != std::string::npos);
+    CHECK(sent.body.find("duration=15") != std::string::npos);
+    CHECK(sent.body.find("fingerprint=AQAA") != std::string::npos);
+  }
+  SECTION("a private address not allowlisted: refused, and the lookup still completes") {
+    SqliteBackend backend;
+    auto server = TytoProcess::serve(backend.args(),
+                                     {{"TYTO_PRODUCTS_MUSIC_LOOKUP_PROVIDER_URL", provider.url("/v2/lookup")}});
+    const auto port = server->port();
+    const auto player = member(port, "player@example.com", "user");
+    const auto l = lookup(port, player.token, upload_object(port, "audio", "audio/wav", bytes, "night.wav"));
+    CHECK(l["status"] == "completed");
+    CHECK(l["offer"]["external_error"]["code"] == "forbidden");
+    CHECK(provider.count() == 0);
+  }
 }

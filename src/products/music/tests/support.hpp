@@ -69,8 +69,9 @@ struct Loop {
   std::vector<Hit> hits;
 };
 
-// A rock beat at `bpm` for `seconds`: kick on 1 and 3, snare on 2 and 4, eighth-note hi-hats, over a quiet chord,
-// starting `lead_s` seconds in. Deterministic for a seed.
+// A rock beat at `bpm` for `seconds`: kick on 1 and 3, snare on 2 and 4, eighth-note hi-hats, over quiet chords that
+// change each bar, starting `lead_s` seconds in (silence before). Deterministic for a seed: the same seed at another
+// tempo is the same performance played faster or slower.
 inline Loop drum_loop(double bpm, double seconds, double lead_s = 0.0, std::uint32_t seed = 1, int rate = 22050) {
   Loop loop;
   loop.rate = rate;
@@ -111,11 +112,21 @@ inline Loop drum_loop(double bpm, double seconds, double lead_s = 0.0, std::uint
       loop.hits.push_back({t + half * beat, "hihat"});
     }
   }
-  // A quiet sustained chord (A minor) the percussive separation must leave out.
+  // Quiet sustained chords the percussive separation must leave out, a new one each bar, drawn from the seed:
+  // the harmony Chromaprint hears, so the song is not a loop to a fingerprint (a loop matches itself at every bar).
+  const double triads[6][3] = {{220.0, 261.63, 329.63}, {174.61, 220.0, 261.63}, {261.63, 329.63, 392.0},
+                               {196.0, 246.94, 293.66}, {146.83, 174.61, 220.0}, {164.81, 207.65, 246.94}};
+  std::uniform_int_distribution<int> pick(0, 5);
+  std::mt19937 chord_rng(seed * 7919u + 1u);  // its own stream: the same chords at any tempo
+  const double bar = 4 * beat;
+  std::vector<int> chords;
+  for (double t = lead_s; t < seconds + bar; t += bar) chords.push_back(pick(chord_rng));
   for (std::size_t i = 0; i < loop.samples.size(); ++i) {
     const double x = static_cast<double>(i) / rate;
-    loop.samples[i] += static_cast<float>(
-        0.03 * (std::sin(2 * M_PI * 220 * x) + std::sin(2 * M_PI * 261.63 * x) + std::sin(2 * M_PI * 329.63 * x)));
+    const auto* chord = triads[chords[static_cast<std::size_t>(std::max(0.0, x - lead_s) / bar)]];
+    double v = 0;
+    for (int k = 0; k < 3; ++k) v += std::sin(2 * M_PI * chord[k] * x);
+    loop.samples[i] += static_cast<float>(0.05 * v);
   }
   return loop;
 }
