@@ -469,6 +469,9 @@ test('a verifier approves the fix in the queue, whose diff shows the removed not
     assert.equal(await red.getAttribute('data-lane'), state.deleted.lane);
     assert.equal(await page.locator('[data-testid=mu-diff] [data-testid=mu-note]').count(), state.content.notes.length);
     await audit(page, 'fix review');
+    await page.setViewportSize({ width: 400, height: 900 });
+    await audit(page, 'fix review on a narrow screen');
+    await page.setViewportSize({ width: 1280, height: 1000 });
 
     await page.fill('[data-testid=mu-decision-comment]', 'right: the loop has no hit there');
     await page.click('[data-testid=mu-approve]');
