@@ -74,12 +74,11 @@ function notificationsCard({ onKarma }) {
   const error = h('p', { class: 'bad', role: 'alert', hidden: true });
   const markAll = h('button', { type: 'button', class: 'small-button', 'data-testid': 'mu-mark-all' }, 'Mark all read');
   const more = h('button', { type: 'button', hidden: true }, 'Load more');
-  const [email, emailLabel] = checkbox('Also send me notifications by e-mail', { 'data-testid': 'mu-email', disabled: true });
-  const emailStatus = h('span', { class: 'muted small', 'aria-live': 'polite', 'data-testid': 'mu-email-status' });
+  const email = emailToggle();
   const el = h('section', { class: 'card', 'aria-labelledby': 'mu-notes-title' },
     h('div', { class: 'card-head' }, h('h2', { id: 'mu-notes-title' }, 'Notifications'), unread, live, markAll),
     error, list, empty, h('div', { class: 'list-foot' }, more), announce,
-    h('div', { class: 'mu-email' }, emailLabel, emailStatus));
+    email.el);
   let cursor = null;
   let released = false;
   const seen = new Set();
@@ -90,32 +89,13 @@ function notificationsCard({ onKarma }) {
     unread.className = `badge ${n ? 'mu-unread' : ''}`;
   };
 
-  function item(n) {
+  const item = (n) => {
     seen.add(n.id);
-    const read = h('button', { type: 'button', class: 'small-button', hidden: n.read, 'data-testid': 'mu-mark-read',
-      'aria-label': `Mark read: ${describeNotification(n)}` }, 'Mark read');
-    const li = h('li', { 'data-testid': 'mu-notification', 'data-id': n.id, 'data-kind': n.kind, 'data-read': String(Boolean(n.read)),
-      class: n.read ? 'mu-read' : 'mu-unread-item' },
-    h('time', { datetime: n.created_at }, formatTime(n.created_at)), ' ', h('span', { class: 'mu-note-text' }, describeNotification(n)),
-    n.data?.result_map_id ? h('span', {}, ' ', h('a', { href: mapHash(n.data.result_map_id) }, 'the new version')) : null,
-    n.data?.map_id && n.kind.startsWith('map.') ? h('span', {}, ' ', h('a', { href: mapHash(n.data.map_id) }, 'open the map')) : null,
-    ' ', read);
-    read.addEventListener('click', async () => {
-      read.disabled = true;
-      try {
-        const got = await api('/api/v1/notifications/read', { method: 'POST', body: { ids: [n.id] } });
-        li.dataset.read = 'true';
-        li.className = 'mu-read';
-        read.hidden = true;
-        setUnread(got.unread);
-      } catch (err) {
-        read.disabled = false;
-        error.hidden = false;
-        error.textContent = `Not marked: ${errorText(err)}`;
-      }
+    return notificationItem(n, setUnread, (err) => {
+      error.hidden = false;
+      error.textContent = `Not marked: ${errorText(err)}`;
     });
-    return li;
-  }
+  };
 
   async function load(append = false) {
     try {
@@ -127,8 +107,7 @@ function notificationsCard({ onKarma }) {
       more.hidden = !cursor;
       empty.hidden = list.children.length > 0;
       setUnread(got.unread);
-      email.checked = Boolean(got.email);
-      email.disabled = false;
+      email.set(got.email);
       error.hidden = true;
     } catch (err) {
       if (released) return;
@@ -175,19 +154,6 @@ function notificationsCard({ onKarma }) {
       markAll.disabled = false;
     }
   });
-  email.addEventListener('change', async () => {
-    email.disabled = true;
-    try {
-      const got = await api('/api/v1/notifications/settings', { method: 'PUT', body: { email: email.checked } });
-      email.checked = got.email;
-      emailStatus.textContent = got.email ? ' Saved: e-mails on.' : ' Saved: e-mails off.';
-    } catch (err) {
-      email.checked = !email.checked;
-      emailStatus.textContent = ` Not saved: ${errorText(err)}`;
-    } finally {
-      email.disabled = false;
-    }
-  });
   more.addEventListener('click', () => load(true));
   load().then(() => {
     if (released) return;
@@ -195,6 +161,56 @@ function notificationsCard({ onKarma }) {
     stop = follow();
   });
   return { el, release() { released = true; stop(); } };
+}
+
+// One notification: when, what (with a link to the map it is about), and "Mark read", which calls
+// setUnread(count) once the server marked it, or onError(err).
+function notificationItem(n, setUnread, onError) {
+  const read = h('button', { type: 'button', class: 'small-button', hidden: n.read, 'data-testid': 'mu-mark-read',
+    'aria-label': `Mark read: ${describeNotification(n)}` }, 'Mark read');
+  const li = h('li', { 'data-testid': 'mu-notification', 'data-id': n.id, 'data-kind': n.kind, 'data-read': String(Boolean(n.read)),
+    class: n.read ? 'mu-read' : 'mu-unread-item' },
+  h('time', { datetime: n.created_at }, formatTime(n.created_at)), ' ', h('span', { class: 'mu-note-text' }, describeNotification(n)),
+  n.data?.result_map_id ? h('span', {}, ' ', h('a', { href: mapHash(n.data.result_map_id) }, 'the new version')) : null,
+  n.data?.map_id && n.kind.startsWith('map.') ? h('span', {}, ' ', h('a', { href: mapHash(n.data.map_id) }, 'open the map')) : null,
+  ' ', read);
+  read.addEventListener('click', async () => {
+    read.disabled = true;
+    try {
+      const got = await api('/api/v1/notifications/read', { method: 'POST', body: { ids: [n.id] } });
+      li.dataset.read = 'true';
+      li.className = 'mu-read';
+      read.hidden = true;
+      setUnread(got.unread);
+    } catch (err) {
+      read.disabled = false;
+      onError(err);
+    }
+  });
+  return li;
+}
+
+// Whether notifications also come by e-mail, saved as soon as it changes; set(value) shows the server's.
+function emailToggle() {
+  const [box, label] = checkbox('Also send me notifications by e-mail', { 'data-testid': 'mu-email', disabled: true });
+  const status = h('span', { class: 'muted small', 'aria-live': 'polite', 'data-testid': 'mu-email-status' });
+  box.addEventListener('change', async () => {
+    box.disabled = true;
+    try {
+      const got = await api('/api/v1/notifications/settings', { method: 'PUT', body: { email: box.checked } });
+      box.checked = got.email;
+      status.textContent = got.email ? ' Saved: e-mails on.' : ' Saved: e-mails off.';
+    } catch (err) {
+      box.checked = !box.checked;
+      status.textContent = ` Not saved: ${errorText(err)}`;
+    } finally {
+      box.disabled = false;
+    }
+  });
+  return {
+    el: h('div', { class: 'mu-email' }, label, status),
+    set(value) { box.checked = Boolean(value); box.disabled = false; },
+  };
 }
 
 function billingCard() {

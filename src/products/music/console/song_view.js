@@ -12,17 +12,15 @@ export function mountSong(container, id) {
   root.append(h('p', { class: 'crumbs' }, h('a', { href: '#/music.songs' }, '← Songs')), status);
   container.append(root);
   let released = false;
-  const watches = [];
+  let fingerprinting = null;
 
   const head = h('section', { class: 'card' });
   const mapsBody = h('tbody', { 'data-testid': 'mu-song-maps' });
   const mapsEmpty = h('p', { class: 'muted', hidden: true, 'data-testid': 'mu-song-maps-empty' }, 'No maps yet.');
-  const generate = h('button', { type: 'button', class: 'primary', disabled: true, 'data-testid': 'mu-generate' }, 'Generate a drum map');
-  const bar = progressBar({ class: 'progress large', hidden: true, 'aria-label': 'Map generation', 'data-testid': 'mu-generate-progress' });
-  const line = h('p', { 'aria-live': 'polite', 'data-testid': 'mu-generate-status' });
+  const generation = generationPanel(id, () => { if (!released) load(); });
   const mapsCard = h('section', { class: 'card', 'aria-labelledby': 'mu-maps-title' },
-    h('div', { class: 'card-head' }, h('h2', { id: 'mu-maps-title' }, 'Drum maps'), canContribute() ? generate : null),
-    bar, line,
+    h('div', { class: 'card-head' }, h('h2', { id: 'mu-maps-title' }, 'Drum maps'), canContribute() ? generation.button : null),
+    generation.bar, generation.line,
     scrollBox('Drum maps', h('table', { class: 'table' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Map'), h('th', { scope: 'col' }, 'State'),
       h('th', { scope: 'col' }, 'Versions'), h('th', { scope: 'col', class: 'num' }, 'Notes'), h('th', { scope: 'col', class: 'num' }, 'Uncertain'),
       h('th', { scope: 'col', class: 'num' }, 'BPM'), h('th', { scope: 'col' }, 'Updated'))), mapsBody)),
@@ -41,86 +39,113 @@ export function mountSong(container, id) {
     }
     if (released) return;
     if (status.isConnected) { status.remove(); root.append(head, mapsCard); }
-    head.replaceChildren(...[h('div', { class: 'card-head' }, h('h2', { 'data-testid': 'mu-song-title' }, `${song.title} — ${song.artist}`),
-      stateBadge(song.status, { 'data-testid': 'mu-song-status' })),
-    h('dl', { class: 'facts' },
-      h('div', {}, h('dt', {}, 'BPM'), h('dd', {}, fixed(song.bpm, 1))),
-      h('div', {}, h('dt', {}, 'Length'), h('dd', {}, song.duration_s ? `${fixed(song.duration_s, 1)} s` : '–')),
-      h('div', {}, h('dt', {}, 'Added'), h('dd', {}, formatTime(song.created_at))),
-      h('div', {}, h('dt', {}, 'Default map'), h('dd', {}, song.canonical_map_id ? h('a', { href: mapHash(song.canonical_map_id) }, shortId(song.canonical_map_id)) : 'none verified yet'))),
-    song.status === 'failed' ? h('p', { class: 'bad', role: 'alert' }, `Fingerprinting failed: ${song.error?.message ?? 'unknown error'}`) : null,
-    song.status === 'fingerprinting' ? h('p', { class: 'muted', 'aria-live': 'polite', 'data-testid': 'mu-song-fingerprinting' },
-      'Fingerprinting the recording: maps can be generated once it is done.') : null].filter(Boolean));
+    head.replaceChildren(...songHead(song));
     const maps = song.maps ?? [];
-    mapsBody.replaceChildren(...maps.map((m) => h('tr', { 'data-testid': 'mu-song-map', 'data-id': m.id, 'data-state': m.state },
-      h('td', {}, ['unverified', 'verified', 'archived'].includes(m.state)
-        ? h('a', { href: mapHash(m.id), 'data-testid': 'mu-open-map' }, `Map ${shortId(m.lineage_id)} v${m.version}`) : `Map ${shortId(m.lineage_id)} v${m.version}`),
-      h('td', {}, stateBadge(m.state)), h('td', {}, String(m.versions ?? 1)), h('td', { class: 'num' }, String(m.notes ?? 0)),
-      h('td', { class: 'num' }, String(m.metadata?.uncertain_notes ?? '–')), h('td', { class: 'num' }, fixed(m.bpm, 1)),
-      h('td', {}, formatTime(m.updated_at ?? m.created_at)))));
+    mapsBody.replaceChildren(...maps.map(mapRow));
     mapsEmpty.hidden = maps.length > 0;
-    generate.disabled = song.status !== 'ready' || running;
+    generation.allow(song.status === 'ready');
     if (song.status === 'fingerprinting' && song.job_id && !fingerprinting) {
       fingerprinting = watchJob(song.job_id, () => {});
-      watches.push(fingerprinting);
       fingerprinting.done.then(() => { if (!released) load(); });
     }
     // A map generated elsewhere (another tab) is still on its way: follow it here too.
     const pending = maps.find((m) => m.state === 'generating' && m.job_id);
-    if (pending && !running) follow(pending.job_id, pending.id);
+    if (pending) generation.follow(pending.job_id, pending.id);
   }
-
-  let running = false;
-  let fingerprinting = null;
-  function follow(jobId, mapId) {
-    running = true;
-    generate.disabled = true;
-    bar.hidden = false;
-    setProgress(bar, 0);
-    line.className = '';
-    line.textContent = 'Generating the map: queued…';
-    const w = watchJob(jobId, (fraction, message) => {
-      setProgress(bar, fraction);
-      line.textContent = `Generating the map: ${message ?? 'working'} (${Math.round(fraction * 100)} %)…`;
-    });
-    watches.push(w);
-    w.done.then(async (end) => {
-      if (released) return;
-      running = false;
-      if (end.state === 'succeeded') {
-        setProgress(bar, 1);
-        const m = await api(`/api/v1/maps/${encodeURIComponent(mapId)}`).catch(() => null);
-        line.replaceChildren(h('span', { class: 'good' }, `The map is ready: ${m?.notes ?? '?'} notes, ${m?.metadata?.uncertain_notes ?? '?'} uncertain. `),
-          h('a', { href: mapHash(mapId), 'data-testid': 'mu-generated-link' }, 'Open it in the viewer'));
-        line.dataset.state = 'ready';
-      } else {
-        line.className = 'bad';
-        line.dataset.state = 'failed';
-        line.textContent = `Map generation ${end.state}${end.error?.message ? `: ${end.error.message}` : ''}.`;
-      }
-      load();
-    });
-  }
-
-  generate.addEventListener('click', async () => {
-    generate.disabled = true;
-    line.className = '';
-    line.textContent = 'Starting…';
-    try {
-      const started = await api(`${songPath(id)}/maps/generate`, { method: 'POST', body: {} });
-      line.dataset.mapId = started.map_id;
-      follow(started.job_id, started.map_id);
-      load();
-    } catch (err) {
-      line.className = 'bad';
-      line.textContent = `Cannot generate a map: ${errorText(err)}${err.retryAfter ? ` (try again in ${err.retryAfter} s)` : ''}`;
-      generate.disabled = false;
-    }
-  });
 
   load();
   return () => {
     released = true;
-    for (const w of watches) w.stop();
+    fingerprinting?.stop();
+    generation.release();
   };
+}
+
+function songHead(song) {
+  return [h('div', { class: 'card-head' }, h('h2', { 'data-testid': 'mu-song-title' }, `${song.title} — ${song.artist}`),
+    stateBadge(song.status, { 'data-testid': 'mu-song-status' })),
+  h('dl', { class: 'facts' },
+    h('div', {}, h('dt', {}, 'BPM'), h('dd', {}, fixed(song.bpm, 1))),
+    h('div', {}, h('dt', {}, 'Length'), h('dd', {}, song.duration_s ? `${fixed(song.duration_s, 1)} s` : '–')),
+    h('div', {}, h('dt', {}, 'Added'), h('dd', {}, formatTime(song.created_at))),
+    h('div', {}, h('dt', {}, 'Default map'), h('dd', {}, song.canonical_map_id
+      ? h('a', { href: mapHash(song.canonical_map_id) }, shortId(song.canonical_map_id)) : 'none verified yet'))),
+  song.status === 'failed' ? h('p', { class: 'bad', role: 'alert' }, `Fingerprinting failed: ${song.error?.message ?? 'unknown error'}`) : null,
+  song.status === 'fingerprinting' ? h('p', { class: 'muted', 'aria-live': 'polite', 'data-testid': 'mu-song-fingerprinting' },
+    'Fingerprinting the recording: maps can be generated once it is done.') : null].filter(Boolean);
+}
+
+function mapRow(m) {
+  const name = `Map ${shortId(m.lineage_id)} v${m.version}`;
+  return h('tr', { 'data-testid': 'mu-song-map', 'data-id': m.id, 'data-state': m.state },
+    h('td', {}, ['unverified', 'verified', 'archived'].includes(m.state) ? h('a', { href: mapHash(m.id), 'data-testid': 'mu-open-map' }, name) : name),
+    h('td', {}, stateBadge(m.state)), h('td', {}, String(m.versions ?? 1)), h('td', { class: 'num' }, String(m.notes ?? 0)),
+    h('td', { class: 'num' }, String(m.metadata?.uncertain_notes ?? '–')), h('td', { class: 'num' }, fixed(m.bpm, 1)),
+    h('td', {}, formatTime(m.updated_at ?? m.created_at)));
+}
+
+// "Generate a drum map", its progress bar and its status line (aria-live): follow(jobId, mapId) watches a
+// generation to its end, then calls onDone (the song is read again). allow(ready) enables the button when the
+// song is ready and no generation is on its way.
+function generationPanel(songId, onDone) {
+  const button = h('button', { type: 'button', class: 'primary', disabled: true, 'data-testid': 'mu-generate' }, 'Generate a drum map');
+  const bar = progressBar({ class: 'progress large', hidden: true, 'aria-label': 'Map generation', 'data-testid': 'mu-generate-progress' });
+  const line = h('p', { 'aria-live': 'polite', 'data-testid': 'mu-generate-status' });
+  let watch = null;
+  let ready = false;
+
+  const say = (text, state) => {
+    line.className = state === 'failed' ? 'bad' : '';
+    if (state) line.dataset.state = state;
+    else delete line.dataset.state;
+    line.replaceChildren(...[text].flat());
+  };
+  const panel = {
+    button,
+    bar,
+    line,
+    allow(songReady) {
+      ready = songReady;
+      button.disabled = !ready || Boolean(watch);
+    },
+    follow(jobId, mapId) {
+      if (watch) return;
+      button.disabled = true;
+      bar.hidden = false;
+      setProgress(bar, 0);
+      say('Generating the map: queued…');
+      watch = watchJob(jobId, (fraction, message) => {
+        setProgress(bar, fraction);
+        say(`Generating the map: ${message ?? 'working'} (${Math.round(fraction * 100)} %)…`);
+      });
+      watch.done.then(async (end) => {
+        watch = null;
+        if (end.state === 'succeeded') {
+          setProgress(bar, 1);
+          const m = await api(`/api/v1/maps/${encodeURIComponent(mapId)}`).catch(() => null);
+          say([h('span', { class: 'good' }, `The map is ready: ${m?.notes ?? '?'} notes, ${m?.metadata?.uncertain_notes ?? '?'} uncertain. `),
+            h('a', { href: mapHash(mapId), 'data-testid': 'mu-generated-link' }, 'Open it in the viewer')], 'ready');
+        } else {
+          say(`Map generation ${end.state}${end.error?.message ? `: ${end.error.message}` : ''}.`, 'failed');
+        }
+        panel.allow(ready);
+        onDone();
+      });
+    },
+    release() { watch?.stop(); },
+  };
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    say('Starting…');
+    try {
+      const started = await api(`${songPath(songId)}/maps/generate`, { method: 'POST', body: {} });
+      line.dataset.mapId = started.map_id;
+      panel.follow(started.job_id, started.map_id);
+      onDone();
+    } catch (err) {
+      say(`Cannot generate a map: ${errorText(err)}${err.retryAfter ? ` (try again in ${err.retryAfter} s)` : ''}`, 'failed');
+      button.disabled = false;
+    }
+  });
+  return panel;
 }
