@@ -51,6 +51,7 @@ function identifyCard() {
     showFormError(error, null);
     markFields(form, null);
     result.replaceChildren();
+    for (const key of ['lookupId', 'status', 'recognised']) delete result.dataset[key];
     const chosen = file.files[0];
     if (!chosen) {
       const err = { status: -1, message: 'Choose a recording first.', fields: { recording: 'required' } };
@@ -78,7 +79,11 @@ function identifyCard() {
       }
       if (released) return;
       setProgress(bar, 1);
-      showLookup(lookup, object);
+      line.textContent = lookup.status === 'failed' ? '' : lookup.cached ? 'Identified (answered from the cache).' : 'Identified.';
+      result.dataset.lookupId = lookup.id;
+      result.dataset.status = lookup.status;
+      if (lookup.status === 'completed') result.dataset.recognised = String((lookup.matches ?? []).length > 0);
+      result.replaceChildren(...lookupResult(lookup, object));
     } catch (err) {
       if (released) return;
       line.textContent = '';
@@ -89,40 +94,34 @@ function identifyCard() {
     }
   });
 
-  function showLookup(l, object) {
-    result.dataset.lookupId = l.id;
-    result.dataset.status = l.status;
-    if (l.status === 'failed') {
-      line.textContent = '';
-      result.replaceChildren(h('p', { class: 'bad', role: 'alert', 'data-testid': 'mu-lookup-failed' },
-        `The recording could not be identified: ${l.error?.message ?? 'unknown error'}`));
-      return;
-    }
-    line.textContent = l.cached ? 'Identified (answered from the cache).' : 'Identified.';
-    const matches = l.matches ?? [];
-    if (!matches.length) {
-      result.dataset.recognised = 'false';
-      result.replaceChildren(h('p', { class: 'mu-verdict', 'data-testid': 'mu-not-recognised' }, 'Not recognised.'),
-        h('p', { class: 'small' }, 'The catalog has no song like it. Add it: its recording becomes the reference, and you can generate a drum map.'),
-        addSongForm(object));
-      return;
-    }
-    result.dataset.recognised = 'true';
-    const offer = l.offer ?? {};
-    const offerEl = offer.kind === 'map'
-      ? h('p', { 'data-testid': 'mu-offer' }, h('a', { href: mapHash(offer.map_id, { lookup_id: l.id }), 'data-testid': 'mu-offer-map' },
-        `Open the verified drum map (v${offer.version}), ported onto your recording`))
-      : h('p', { 'data-testid': 'mu-offer' }, 'No verified map of this song yet: ',
-        h('a', { href: songHash(offer.song_id ?? matches[0].song_id), 'data-testid': 'mu-offer-generate' }, 'generate one'), '.');
-    result.replaceChildren(
-      h('ul', { class: 'mu-matches', 'data-testid': 'mu-matches' }, matches.map((m, i) => h('li', { 'data-testid': 'mu-match', 'data-song': m.song_id },
-        h('span', { class: i === 0 ? 'mu-verdict' : '' }, i === 0 ? 'Recognised: ' : 'Also like: '),
-        h('a', { href: songHash(m.song_id) }, `${m.title ?? shortId(m.song_id)} — ${m.artist ?? ''}`),
-        ` (score ${percent(m.score)}, offset ${fixed(m.offset_s, 1)} s)`))),
-      offerEl);
-  }
-
   return { el, release() { released = true; watch?.stop(); } };
+}
+
+// What a lookup found: "Recognised: title — artist (score, offset)" for each match and the offer (the verified
+// map ported onto the upload, or map generation), or "Not recognised" with "Add this song".
+function lookupResult(l, object) {
+  if (l.status === 'failed') {
+    return [h('p', { class: 'bad', role: 'alert', 'data-testid': 'mu-lookup-failed' },
+      `The recording could not be identified: ${l.error?.message ?? 'unknown error'}`)];
+  }
+  const matches = l.matches ?? [];
+  if (!matches.length) {
+    return [h('p', { class: 'mu-verdict', 'data-testid': 'mu-not-recognised' }, 'Not recognised.'),
+      h('p', { class: 'small' }, 'The catalog has no song like it. Add it: its recording becomes the reference, and you can generate a drum map.'),
+      addSongForm(object)];
+  }
+  const offer = l.offer ?? {};
+  const offerEl = offer.kind === 'map'
+    ? h('p', { 'data-testid': 'mu-offer' }, h('a', { href: mapHash(offer.map_id, { lookup_id: l.id }), 'data-testid': 'mu-offer-map' },
+      `Open the verified drum map (v${offer.version}), ported onto your recording`))
+    : h('p', { 'data-testid': 'mu-offer' }, 'No verified map of this song yet: ',
+      h('a', { href: songHash(offer.song_id ?? matches[0].song_id), 'data-testid': 'mu-offer-generate' }, 'generate one'), '.');
+  return [
+    h('ul', { class: 'mu-matches', 'data-testid': 'mu-matches' }, matches.map((m, i) => h('li', { 'data-testid': 'mu-match', 'data-song': m.song_id },
+      h('span', { class: i === 0 ? 'mu-verdict' : '' }, i === 0 ? 'Recognised: ' : 'Also like: '),
+      h('a', { href: songHash(m.song_id) }, `${m.title ?? shortId(m.song_id)} — ${m.artist ?? ''}`),
+      ` (score ${percent(m.score)}, offset ${fixed(m.offset_s, 1)} s)`))),
+    offerEl];
 }
 
 // "Add this song": its title and artist, with the upload as its reference recording.
