@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the browser tests with node's test runner: the specs named as arguments, or by default the platform's
-# (console.spec.mjs, api_docs.spec.mjs, products.spec.mjs); brand_protection.spec.mjs, accessibility.spec.mjs and live.spec.mjs
-# run as ctests of their own.
+# (console.spec.mjs, api_docs.spec.mjs, products.spec.mjs); brand_protection.spec.mjs, accessibility.spec.mjs, live.spec.mjs,
+# captures.spec.mjs and music.spec.mjs run as ctests of their own.
 #   TYTO_BINARY              the server to test (default: build-dev/tyto of this checkout)
 #   CHROMIUM                 the browser (default: /usr/bin/chromium, Debian's `chromium`)
 #   TYTO_CONSOLE_ASSETS_DIR  serve the console from disk, to test edits without a rebuild
