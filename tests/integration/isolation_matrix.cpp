@@ -210,7 +210,9 @@ void check_isolation(std::uint16_t port, const std::vector<IsolationHook>& hooks
         if (c.websocket_upgrade(path, "Bearer " + intruder)) {
           auto first = c.websocket_read_text(5s);
           REQUIRE(first);
-          CHECK(json::parse(*first)["type"] == "error");
+          // A stream of another tenant's resource ends with an error; one of the caller's own (a route without
+          // an id: their notifications) may start with its snapshot, which never holds the victim's data.
+          if (pattern.find('{') != std::string::npos) CHECK(json::parse(*first)["type"] == "error");
           for (const auto& id : v.all) CHECK(first->find(id) == std::string::npos);
         }
         continue;

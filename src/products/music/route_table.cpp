@@ -264,9 +264,11 @@ void Routes::install_account(http::Router& router) {
                  {.sse_path = "/api/v1/notifications/events",
                   .websocket_path = "/ws/notifications",
                   .resolve =
-                      [](const http::Request& req) {
+                      [this](const http::Request& req) {
                         const auto& who = req.who();
-                        return api::StreamSource{who.tenant_id, Community::topic(who.owner_id()), std::nullopt, {}};
+                        // The snapshot: how many are unread now, so a badge is right before the first event.
+                        return api::StreamSource{who.tenant_id, Community::topic(who.owner_id()),
+                                                 json{{"unread", store_.unread(who.tenant_id, who.owner_id())}}, {}};
                       },
                   .what = "the caller's notifications",
                   .tag = kCommunity});
