@@ -57,7 +57,7 @@ class ScheduleStore;
 namespace auth {
 class AuditLog;
 class IdentityStore;
-}
+}  // namespace auth
 namespace webhooks {
 class Outbox;
 class SecretBox;

@@ -72,9 +72,10 @@ Billing::~Billing() = default;
 
 void Billing::register_stages(pipeline::StageRegistry& stages) {
   const json object = {{"type", "object"}};
-  stages.add({"music.billing_event",
-              "Applies a verified billing event: the subscription's newest state, orders, and the member's entitlements",
-              object, object, [this](pipeline::StageContext& ctx, const json& in) { return process(ctx, in); }});
+  stages.add(
+      {"music.billing_event",
+       "Applies a verified billing event: the subscription's newest state, orders, and the member's entitlements",
+       object, object, [this](pipeline::StageContext& ctx, const json& in) { return process(ctx, in); }});
 }
 
 Quota Billing::quota_of(const std::string& tenant_id, const std::string& user_id) {
@@ -140,7 +141,8 @@ json Billing::process(pipeline::StageContext& ctx, const json& in) {
   std::vector<std::function<void()>> after_commit;
   auto tx = s.db.begin(storage::TxMode::kWrite);
   const auto row = store.billing_event(*tx, event_id);
-  if (!row || row->tenant_id != ctx.tenant_id()) throw pipeline::StageError("not_found", "no such billing event", false);
+  if (!row || row->tenant_id != ctx.tenant_id())
+    throw pipeline::StageError("not_found", "no such billing event", false);
   if (row->status == "processed") return {{"event_id", event_id}, {"status", "processed"}};
   const auto parsed = bill::parse_event(row->payload);
   json result = {{"event_id", event_id}, {"type", parsed.type}};
@@ -179,7 +181,12 @@ json Billing::process(pipeline::StageContext& ctx, const json& in) {
         after.lookups_per_day != before.lookups_per_day || after.bundles != before.bundles) {
       impl_->community.notify(*tx, pending, after_commit, ctx.tenant_id(), user_id, "subscription.changed",
                               {{"before", entitlements_json(before)}, {"after", entitlements_json(after)}});
-      s.audit.record(*tx, {ctx.tenant_id(), "system", "music.entitlements_change", "user:" + user_id, "", "",
+      s.audit.record(*tx, {ctx.tenant_id(),
+                           "system",
+                           "music.entitlements_change",
+                           "user:" + user_id,
+                           "",
+                           "",
                            {{"plan", after.plan}, {"event_id", event_id}}});
     }
     result["plan"] = after.plan;
@@ -193,10 +200,10 @@ json Billing::process(pipeline::StageContext& ctx, const json& in) {
     const auto& i = *parsed.invoice;
     std::optional<std::string> owner;
     if (const auto sub = store.subscription(*tx, i.subscription)) owner = sub->user_id;
-    store.put_order(*tx, {i.id, ctx.tenant_id(), owner, "invoice",
-                          parsed.kind == bill::EventKind::kInvoicePaid ? "paid" : "payment_failed", i.amount_paid,
-                          i.currency, json{{"subscription", i.subscription}, {"amount_due", i.amount_due}},
-                          parsed.created});
+    store.put_order(
+        *tx, {i.id, ctx.tenant_id(), owner, "invoice",
+              parsed.kind == bill::EventKind::kInvoicePaid ? "paid" : "payment_failed", i.amount_paid, i.currency,
+              json{{"subscription", i.subscription}, {"amount_due", i.amount_due}}, parsed.created});
   }
   store.set_billing_event_status(*tx, event_id, "processed", std::nullopt);
   s.events.commit(*tx, pending);

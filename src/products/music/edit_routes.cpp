@@ -102,8 +102,9 @@ void Routes::publish(storage::Transaction& tx, const Map& latest, const Map& nex
     throw Error(ErrorCode::kConflict, "the map changed meanwhile; try again", {{"map_id", latest.id}});
   }
   const auto song = store_.song(tx, next.tenant_id, next.song_id);
-  if (song && (!song->canonical_map_id || *song->canonical_map_id == latest.id ||
-               store_.map(tx, next.tenant_id, *song->canonical_map_id).value_or(Map{}).lineage_id == latest.lineage_id)) {
+  if (song &&
+      (!song->canonical_map_id || *song->canonical_map_id == latest.id ||
+       store_.map(tx, next.tenant_id, *song->canonical_map_id).value_or(Map{}).lineage_id == latest.lineage_id)) {
     store_.set_canonical_map(tx, next.tenant_id, next.song_id, next.id, next.bpm);
   }
 }
@@ -206,7 +207,8 @@ http::Response Routes::decide(http::Request& req) {
   const auto comment = body.value("comment", "");
   auto e = store_.edit(s_.db, who.tenant_id, std::string(req.param("id")));
   if (!e) throw Error(ErrorCode::kNotFound, "no such edit", {{"id", std::string(req.param("id"))}});
-  if (e->status != "pending") throw Error(ErrorCode::kConflict, "the edit was decided already", {{"status", e->status}});
+  if (e->status != "pending")
+    throw Error(ErrorCode::kConflict, "the edit was decided already", {{"status", e->status}});
   if (e->user_id && *e->user_id == who.owner_id()) {
     throw Error(ErrorCode::kForbidden, "a verifier never decides their own fix", {{"reason", "own_edit"}});
   }
@@ -262,25 +264,36 @@ http::Response Routes::decide(http::Request& req) {
     }
     if (e->user_id && e->status == "approved") {
       community_.add_karma(*tx, pending, after_commit,
-                           {.tenant_id = who.tenant_id, .user_id = *e->user_id,
-                            .delta = community_.rules().fix_approved, .reason = "fix_approved", .edit_id = e->id,
+                           {.tenant_id = who.tenant_id,
+                            .user_id = *e->user_id,
+                            .delta = community_.rules().fix_approved,
+                            .reason = "fix_approved",
+                            .edit_id = e->id,
                             .map_id = e->result_map_id});
     } else if (e->user_id && e->status == "rejected") {
       community_.add_karma(*tx, pending, after_commit,
-                           {.tenant_id = who.tenant_id, .user_id = *e->user_id,
-                            .delta = community_.rules().fix_rejected, .reason = "fix_rejected", .edit_id = e->id,
+                           {.tenant_id = who.tenant_id,
+                            .user_id = *e->user_id,
+                            .delta = community_.rules().fix_rejected,
+                            .reason = "fix_rejected",
+                            .edit_id = e->id,
                             .map_id = e->map_id});
     }
     if (e->status != "conflict" && !who.user_id.empty()) {
       community_.add_karma(*tx, pending, after_commit,
-                           {.tenant_id = who.tenant_id, .user_id = who.user_id,
-                            .delta = community_.rules().verification, .reason = "verification", .edit_id = e->id,
+                           {.tenant_id = who.tenant_id,
+                            .user_id = who.user_id,
+                            .delta = community_.rules().verification,
+                            .reason = "verification",
+                            .edit_id = e->id,
                             .map_id = e->map_id});
     }
     pending.push_back({who.tenant_id, "music.edits", "EditDecided", data});
     if (e->user_id) {
       community_.notify(*tx, pending, after_commit, who.tenant_id, *e->user_id, "edit.decided",
-                        {{"edit_id", e->id}, {"status", e->status}, {"comment", comment},
+                        {{"edit_id", e->id},
+                         {"status", e->status},
+                         {"comment", comment},
                          {"result_map_id", e->result_map_id ? json(*e->result_map_id) : json(nullptr)},
                          {"conflicts", e->conflicts}});
     } else {

@@ -29,8 +29,8 @@ std::string form_encode(std::string_view s) {
 
 }  // namespace
 
-json external_lookup(const http::OutboundClient& client, const ExternalProvider& provider, const std::string& fingerprint,
-                     double duration_s) {
+json external_lookup(const http::OutboundClient& client, const ExternalProvider& provider,
+                     const std::string& fingerprint, double duration_s) {
   http::OutboundRequest req;
   req.method = "POST";
   req.url = provider.url;

@@ -145,8 +145,8 @@ std::vector<ComponentOption> MusicCatalog::options() {
           {"lookup_provider_url", "string", "",
            "An AcoustID-shaped lookup service (https://api.acoustid.org/v2/lookup) asked when the catalog recognises "
            "nothing; empty: none. Its address passes the outbound policy"},
-          {"lookup_provider_key", "string", "", "The lookup provider's application key (give it through the environment)",
-           true},
+          {"lookup_provider_key", "string", "",
+           "The lookup provider's application key (give it through the environment)", true},
           {"plans", "string", "",
            "Plans as JSON (docs/products/music-billing.md): prices to quotas; empty: the documented defaults"}};
 }

@@ -260,18 +260,19 @@ void Routes::install_account(http::Router& router) {
                                  {"properties", {{"email", {{"type", "boolean"}}}}}},
               .response_schema = {{"type", "object"}}},
              {.max_body_bytes = 1024});
-  s_.streams.add(router,
-                 {.sse_path = "/api/v1/notifications/events",
-                  .websocket_path = "/ws/notifications",
-                  .resolve =
-                      [this](const http::Request& req) {
-                        const auto& who = req.who();
-                        // The snapshot: how many are unread now, so a badge is right before the first event.
-                        return api::StreamSource{who.tenant_id, Community::topic(who.owner_id()),
-                                                 json{{"unread", store_.unread(who.tenant_id, who.owner_id())}}, {}};
-                      },
-                  .what = "the caller's notifications",
-                  .tag = kCommunity});
+  s_.streams.add(router, {.sse_path = "/api/v1/notifications/events",
+                          .websocket_path = "/ws/notifications",
+                          .resolve =
+                              [this](const http::Request& req) {
+                                const auto& who = req.who();
+                                // The snapshot: how many are unread now, so a badge is right before the first event.
+                                return api::StreamSource{who.tenant_id,
+                                                         Community::topic(who.owner_id()),
+                                                         json{{"unread", store_.unread(who.tenant_id, who.owner_id())}},
+                                                         {}};
+                              },
+                          .what = "the caller's notifications",
+                          .tag = kCommunity});
   router.add(Method::kGet, "/api/v1/billing", [this](http::Request& r) { return billing_status(r); },
              {.summary = "The caller's plan, entitlements, usage, subscriptions and orders",
               .tag = kBilling,

@@ -7,8 +7,8 @@
 #pragma once
 
 #include "catalog_index.hpp"
-#include "external_lookup.hpp"
 #include "community.hpp"
+#include "external_lookup.hpp"
 #include "store.hpp"
 #include "tyto/pipeline/stage.hpp"
 #include "tyto/product.hpp"

@@ -57,8 +57,8 @@ json decide(std::uint16_t port, const std::string& token, const std::string& edi
 }
 
 std::string submit(std::uint16_t port, const std::string& token, const std::string& map_id, const json& patch) {
-  auto r = api(port, "POST", "/api/v1/maps/" + map_id + "/edits", {{"patch", patch}, {"comment", "fix"}},
-               bearer(token));
+  auto r =
+      api(port, "POST", "/api/v1/maps/" + map_id + "/edits", {{"patch", patch}, {"comment", "fix"}}, bearer(token));
   INFO(r.raw.body);
   REQUIRE(r.status == 201);
   CHECK(r.body["status"] == "pending");
@@ -96,8 +96,8 @@ TEMPLATE_TEST_CASE("A player's song is mapped, fixed and verified, and karma, ro
   REQUIRE(created.status == 202);
   const std::string song_id = created.body["id"];
   wait_for_state(port, created.body["job_id"], "succeeded", std::chrono::seconds(60));
-  const auto again = lookup(port, player.token, upload_object(port, "audio", "audio/wav", wav(loop.samples, loop.rate),
-                                                              "again.wav"));
+  const auto again =
+      lookup(port, player.token, upload_object(port, "audio", "audio/wav", wav(loop.samples, loop.rate), "again.wav"));
   REQUIRE(again["matches"].size() >= 1);
   CHECK(again["matches"][0]["song_id"] == song_id);
   CHECK(again["matches"][0]["score"].template get<double>() > 0.9);
@@ -130,8 +130,9 @@ TEMPLATE_TEST_CASE("A player's song is mapped, fixed and verified, and karma, ro
   const auto easy = map_content(port, player.token, map_id, "?difficulty=easy");
   CHECK(easy["notes"].size() < notes.size());
   CHECK(easy["difficulty"] == "easy");
-  CHECK(api(port, "GET", "/api/v1/maps/" + map_id + "/content?difficulty=insane", nullptr, bearer(player.token)).status ==
-        422);
+  CHECK(
+      api(port, "GET", "/api/v1/maps/" + map_id + "/content?difficulty=insane", nullptr, bearer(player.token)).status ==
+      422);
   auto stem = api(port, "GET", "/api/v1/maps/" + map_id + "/stem", nullptr, bearer(player.token));
   REQUIRE(stem.status == 200);
   CHECK(stem.body["url"].template get<std::string>().find("/api/v1/") != std::string::npos);
@@ -148,9 +149,9 @@ TEMPLATE_TEST_CASE("A player's song is mapped, fixed and verified, and karma, ro
             {{"patch", {{{"op", "remove"}, {"path", "/notes/100000"}}}}}, bearer(player.token));
   CHECK(bad.status == 409);
   const auto first_note = notes[0];
-  const auto fix = submit(port, player.token, map_id,
-                          {{{"op", "test"}, {"path", "/notes/0"}, {"value", first_note}},
-                           {{"op", "remove"}, {"path", "/notes/0"}}});
+  const auto fix =
+      submit(port, player.token, map_id,
+             {{{"op", "test"}, {"path", "/notes/0"}, {"value", first_note}}, {{"op", "remove"}, {"path", "/notes/0"}}});
   // Only verifiers reach the queue; nobody decides their own fix.
   CHECK(api(port, "GET", "/api/v1/edits?status=pending", nullptr, bearer(player.token)).status == 403);
   auto queue = api(port, "GET", "/api/v1/edits?status=pending", nullptr, bearer(verifier.token));
@@ -191,10 +192,11 @@ TEMPLATE_TEST_CASE("A player's song is mapped, fixed and verified, and karma, ro
   // changes the note the first one removed is a conflict.
   const auto v2_notes = map_content(port, player.token, v2)["notes"];
   const auto last = v2_notes.size() - 1;
-  const auto remove_last = submit(port, player.token, v2, {{{"op", "remove"}, {"path", fmt::format("/notes/{}", last)}}});
-  const auto relane = submit(port, player.token, v2,
-                             {{{"op", "replace"}, {"path", "/notes/3/lane"},
-                               {"value", v2_notes[3]["lane"] == "snare" ? "kick" : "snare"}}});
+  const auto remove_last =
+      submit(port, player.token, v2, {{{"op", "remove"}, {"path", fmt::format("/notes/{}", last)}}});
+  const auto relane = submit(
+      port, player.token, v2,
+      {{{"op", "replace"}, {"path", "/notes/3/lane"}, {"value", v2_notes[3]["lane"] == "snare" ? "kick" : "snare"}}});
   const auto clash = submit(port, player.token, v2,
                             {{{"op", "replace"}, {"path", fmt::format("/notes/{}/velocity", last)}, {"value", 0.5}}});
   const std::string v3 = decide(port, verifier.token, remove_last, "approve")["result_map_id"];
@@ -217,13 +219,14 @@ TEMPLATE_TEST_CASE("A player's song is mapped, fixed and verified, and karma, ro
 
   // A curator reverts the last fix: a version with the content before it, and the karma it earned reversed.
   CHECK(api(port, "POST", "/api/v1/edits/" + relane + "/revert", json::object(), bearer(verifier.token)).status == 403);
-  auto reverted = api(port, "POST", "/api/v1/edits/" + relane + "/revert", {{"comment", "wrong lane"}},
-                      bearer(curator.token));
+  auto reverted =
+      api(port, "POST", "/api/v1/edits/" + relane + "/revert", {{"comment", "wrong lane"}}, bearer(curator.token));
   INFO(reverted.raw.body);
   REQUIRE(reverted.status == 200);
   CHECK(reverted.body["edit"]["status"] == "reverted");
   CHECK(reverted.body["map"]["version"] == 5);
-  CHECK(map_content(port, player.token, reverted.body["map"]["id"])["notes"] == map_content(port, player.token, v3)["notes"]);
+  CHECK(map_content(port, player.token, reverted.body["map"]["id"])["notes"] ==
+        map_content(port, player.token, v3)["notes"]);
   CHECK(karma_of(port, player.token, player.user_id) == 20);
   auto ledger = api(port, "GET", "/api/v1/users/me/karma", nullptr, bearer(player.token));
   int reversals = 0;
@@ -269,8 +272,9 @@ TEMPLATE_TEST_CASE("Snippets of real songs are identified with their offset, cac
   CHECK(found["cached"] == false);
 
   // The same bytes again: answered at once from the cache, no job.
-  auto cached = api(port, "POST", "/api/v1/songs/lookup",
-                    {{"object_id", upload_object(port, "audio", "audio/mpeg", bytes, "again.mp3")}}, bearer(player.token));
+  auto cached =
+      api(port, "POST", "/api/v1/songs/lookup",
+          {{"object_id", upload_object(port, "audio", "audio/mpeg", bytes, "again.mp3")}}, bearer(player.token));
   INFO(cached.raw.body);
   REQUIRE(cached.status == 200);
   CHECK(cached.body["cached"] == true);
@@ -286,8 +290,9 @@ TEMPLATE_TEST_CASE("Snippets of real songs are identified with their offset, cac
 
   // Someone else's lookup is not theirs to read.
   const auto other = member(port, "other@example.com", "user");
-  CHECK(api(port, "GET", "/api/v1/songs/lookups/" + found["id"].template get<std::string>(), nullptr, bearer(other.token)).status ==
-        404);
+  CHECK(
+      api(port, "GET", "/api/v1/songs/lookups/" + found["id"].template get<std::string>(), nullptr, bearer(other.token))
+          .status == 404);
 }
 
 TEST_CASE("A verified map is ported onto another recording of its song: later and faster", "[integration][music]") {
@@ -306,8 +311,8 @@ TEST_CASE("A verified map is ported onto another recording of its song: later an
 
   // The "remaster": the same performance 2.5 s later and 4% faster (synthesised at 104 BPM with the same seed).
   const auto faster = drum_loop(104, 40, 2.5, 3);
-  const auto found = lookup(port, player.token,
-                            upload_object(port, "audio", "audio/wav", wav(faster.samples, faster.rate), "remaster.wav"));
+  const auto found = lookup(
+      port, player.token, upload_object(port, "audio", "audio/wav", wav(faster.samples, faster.rate), "remaster.wav"));
   INFO(found.dump());
   REQUIRE(found["matches"].size() >= 1);
   CHECK(found["matches"][0]["song_id"] == song);
@@ -318,7 +323,8 @@ TEST_CASE("A verified map is ported onto another recording of its song: later an
   CHECK(a["offset_s"].template get<double>() == Approx(2.5).margin(0.2));
 
   // The ported map's notes sit on the remaster's hits.
-  const auto ported = map_content(port, player.token, map["id"], "?lookup_id=" + found["id"].template get<std::string>());
+  const auto ported =
+      map_content(port, player.token, map["id"], "?lookup_id=" + found["id"].template get<std::string>());
   CHECK(ported["bpm"].template get<double>() == Approx(104).margin(2));
   int near = 0, total = 0;
   for (const auto& n : ported["notes"]) {
@@ -334,7 +340,8 @@ TEST_CASE("A verified map is ported onto another recording of its song: later an
   CHECK(near >= total * 8 / 10);
   CHECK(ported["notes"].size() <= reference["notes"].size());
   // A lookup that matched another song is refused for this map.
-  CHECK(api(port, "GET", "/api/v1/maps/" + map["id"].template get<std::string>() + "/content?lookup_id=" + tyto::new_uuid_v7(),
+  CHECK(api(port, "GET",
+            "/api/v1/maps/" + map["id"].template get<std::string>() + "/content?lookup_id=" + tyto::new_uuid_v7(),
             nullptr, bearer(player.token))
             .status == 404);
 }
@@ -371,8 +378,8 @@ TEST_CASE("An unrecognised upload is asked of an AcoustID-shaped provider, throu
   }
   SECTION("a private address not allowlisted: refused, and the lookup still completes") {
     SqliteBackend backend;
-    auto server = TytoProcess::serve(backend.args(),
-                                     {{"TYTO_PRODUCTS_MUSIC_LOOKUP_PROVIDER_URL", provider.url("/v2/lookup")}});
+    auto server =
+        TytoProcess::serve(backend.args(), {{"TYTO_PRODUCTS_MUSIC_LOOKUP_PROVIDER_URL", provider.url("/v2/lookup")}});
     const auto port = server->port();
     const auto player = member(port, "player@example.com", "user");
     const auto l = lookup(port, player.token, upload_object(port, "audio", "audio/wav", bytes, "night.wav"));

@@ -19,27 +19,26 @@ std::int64_t now_s() {
 // A customer.subscription.* event for the member, as Stripe shapes it.
 json subscription_event(const std::string& id, const std::string& type, std::int64_t created, const std::string& status,
                         const std::string& lookup_key, const std::string& tenant_id, const std::string& user_id) {
-  return {{"id", id},
-          {"object", "event"},
-          {"type", type},
-          {"created", created},
-          {"livemode", false},
-          {"api_version", "2024-06-20"},
-          {"data",
-           {{"object",
-             {{"id", "sub_music_1"},
-              {"object", "subscription"},
-              {"customer", "cus_music_1"},
-              {"status", status},
-              {"cancel_at_period_end", false},
-              {"current_period_start", now_s() - 86400},
-              {"current_period_end", now_s() + 29 * 86400},
-              {"metadata", {{"tenant_id", tenant_id}, {"user_id", user_id}}},
-              {"items",
-               {{"object", "list"},
-                {"data",
-                 {{{"id", "si_1"},
-                   {"price", {{"id", "price_" + lookup_key}, {"lookup_key", lookup_key}}}}}}}}}}}}};
+  return {
+      {"id", id},
+      {"object", "event"},
+      {"type", type},
+      {"created", created},
+      {"livemode", false},
+      {"api_version", "2024-06-20"},
+      {"data",
+       {{"object",
+         {{"id", "sub_music_1"},
+          {"object", "subscription"},
+          {"customer", "cus_music_1"},
+          {"status", status},
+          {"cancel_at_period_end", false},
+          {"current_period_start", now_s() - 86400},
+          {"current_period_end", now_s() + 29 * 86400},
+          {"metadata", {{"tenant_id", tenant_id}, {"user_id", user_id}}},
+          {"items",
+           {{"object", "list"},
+            {"data", {{{"id", "si_1"}, {"price", {{"id", "price_" + lookup_key}, {"lookup_key", lookup_key}}}}}}}}}}}}};
 }
 
 ApiResponse post_event(std::uint16_t port, const std::string& body, const std::string& signature) {
@@ -92,8 +91,8 @@ TEMPLATE_TEST_CASE("Signed billing events raise a member's quota, whatever order
   CHECK(refused.body["error"]["code"] == "quota_exceeded");
   CHECK(refused.body["error"]["details"]["quota"] == "generations_per_month");
 
-  const auto created = subscription_event("evt_1", "customer.subscription.created", now_s() - 30, "active", "pro_monthly",
-                                          tenant, player.user_id);
+  const auto created = subscription_event("evt_1", "customer.subscription.created", now_s() - 30, "active",
+                                          "pro_monthly", tenant, player.user_id);
   // Refused: no signature, a tampered body, a signature by another secret, a stale or future timestamp.
   CHECK(post_event(port, created.dump(), "").body["error"]["details"]["reason"] == "malformed_header");
   auto tampered = created;
@@ -146,7 +145,10 @@ TEMPLATE_TEST_CASE("Signed billing events raise a member's quota, whatever order
   CHECK(changes == 2);
 
   // Unknown event types are acknowledged and ignored; a body that is not JSON (but signed) is refused.
-  auto other = send(port, {{"id", "evt_9"}, {"object", "event"}, {"type", "customer.created"}, {"created", now_s()},
+  auto other = send(port, {{"id", "evt_9"},
+                           {"object", "event"},
+                           {"type", "customer.created"},
+                           {"created", now_s()},
                            {"data", {{"object", {{"id", "cus_1"}}}}}});
   CHECK(other.status == 200);
   CHECK(other.body["status"] == "ignored");

@@ -19,8 +19,8 @@ TEST_CASE("10-second snippets are identified through the API, clean, as MP3 and 
   REQUIRE(tracks.size() >= 18);
   std::map<std::string, std::string> song_of;  // track path → song id
   for (int i = 0; i < 12; ++i) {
-    song_of[tracks[i].string()] = add_song(port, tracks[i].stem().string(), read_file(tracks[i]), "audio/ogg",
-                                           tracks[i].filename().string());
+    song_of[tracks[i].string()] =
+        add_song(port, tracks[i].stem().string(), read_file(tracks[i]), "audio/ogg", tracks[i].filename().string());
   }
   TempDir dir;
   std::mt19937 rng(2026);
@@ -62,7 +62,8 @@ TEST_CASE("10-second snippets are identified through the API, clean, as MP3 and 
   for (std::size_t i = 12; i < 18; ++i) {
     const auto path = dir.path() / fmt::format("neg{}.mp3", i);
     audio::cut_clip(tracks[i], 30, 10, path, "-b:a 64k");
-    const auto l = lookup(port, std::string(kAdminKey), upload_object(port, "audio", "audio/mpeg", read_file(path), "n"));
+    const auto l =
+        lookup(port, std::string(kAdminKey), upload_object(port, "audio", "audio/mpeg", read_file(path), "n"));
     ++negatives;
     false_matches += !l["matches"].empty();
   }
@@ -70,8 +71,9 @@ TEST_CASE("10-second snippets are identified through the API, clean, as MP3 and 
     auto errors = t.offset_errors;
     std::sort(errors.begin(), errors.end());
     const double median = errors.empty() ? 0 : errors[errors.size() / 2];
-    std::cout << fmt::format("music identification {}: {}/{} right, {} wrong, {} missed; offset error median {:.3f} s\n",
-                             name, t.right, t.right + t.wrong + t.missed, t.wrong, t.missed, median);
+    std::cout << fmt::format(
+        "music identification {}: {}/{} right, {} wrong, {} missed; offset error median {:.3f} s\n", name, t.right,
+        t.right + t.wrong + t.missed, t.wrong, t.missed, median);
     CHECK(t.wrong == 0);
   }
   std::cout << fmt::format("music identification negatives: {} false matches of {}\n", false_matches, negatives);

@@ -1,10 +1,10 @@
 // The music catalog's safety through the real binary: infected uploads refused before they are decoded (ClamAV with
 // a signature database the test writes), audio that lies about its format, rate limits, another tenant, and a
 // decided fix mailed through a real SMTP server (tests/mail/smtp_server.py, Debian's python3-aiosmtpd).
-#include "media/source/child_process.hpp"
-#include "support/sample_media.hpp"
 #include "integration/isolation_matrix.hpp"
+#include "media/source/child_process.hpp"
 #include "support.hpp"
+#include "support/sample_media.hpp"
 
 #include <set>
 #include <thread>
@@ -123,9 +123,9 @@ TEST_CASE("Infected or lying audio never reaches the decoder, and decisions are 
   REQUIRE(gen.status == 202);
   wait_for_state(port, gen.body["job_id"], "succeeded", std::chrono::seconds(90));
   const std::string map_id = gen.body["map_id"];
-  auto fix = api(port, "POST", "/api/v1/maps/" + map_id + "/edits",
-                 {{"patch", {{{"op", "remove"}, {"path", "/notes/0"}}}}, {"comment", "a ghost note"}},
-                 bearer(player.token));
+  auto fix =
+      api(port, "POST", "/api/v1/maps/" + map_id + "/edits",
+          {{"patch", {{{"op", "remove"}, {"path", "/notes/0"}}}}, {"comment", "a ghost note"}}, bearer(player.token));
   REQUIRE(fix.status == 201);
   REQUIRE(api(port, "POST", "/api/v1/edits/" + fix.body["id"].get<std::string>() + "/decision",
               {{"decision", "reject"}, {"comment", "that note is real"}}, bearer(verifier.token))
@@ -148,7 +148,6 @@ TEST_CASE("Infected or lying audio never reaches the decoder, and decisions are 
               .status == 200);
   std::this_thread::sleep_for(std::chrono::seconds(2));
   CHECK(smtp.received().size() == 2);
-
 }
 
 TEST_CASE("The music catalog answers another tenant's admin with 404 and a too-small role with 403",

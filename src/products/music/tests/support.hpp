@@ -9,8 +9,8 @@
 #include "support/test_support.hpp"
 #include "tyto/core/hash.hpp"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <map>
@@ -90,25 +90,34 @@ inline Loop drum_loop(double bpm, double seconds, double lead_s = 0.0, std::uint
     const double t = lead_s + b * beat;
     if (b % 2 == 0) {
       double phase = 0;
-      add(t, [&](double x) {
+      add(
+          t,
+          [&](double x) {
             phase += 2 * M_PI * (50 + 100 * std::exp(-x * 30)) / rate;
             return static_cast<float>(0.9 * std::exp(-x * 12) * std::sin(phase));
-          }, 0.35);
+          },
+          0.35);
       loop.hits.push_back({t, "kick"});
     } else {
-      add(t, [&](double x) {
+      add(
+          t,
+          [&](double x) {
             return static_cast<float>(std::exp(-x * 25) * (0.45 * noise(rng) + 0.35 * std::sin(2 * M_PI * 190 * x)));
-          }, 0.25);
+          },
+          0.25);
       loop.hits.push_back({t, "snare"});
     }
     for (const double half : {0.0, 0.5}) {
       float prev = 0;
-      add(t + half * beat, [&](double x) {
+      add(
+          t + half * beat,
+          [&](double x) {
             const float white = noise(rng);
             const float high = white - prev;  // a first difference: the hiss of a closed hi-hat
             prev = white;
             return static_cast<float>(0.22 * std::exp(-x * 60) * high);
-          }, 0.08);
+          },
+          0.08);
       loop.hits.push_back({t + half * beat, "hihat"});
     }
   }
