@@ -17,7 +17,8 @@ TEMPLATE_TEST_CASE("A user edits a measurement with a note, a tailor approves it
   auto server = TytoProcess::serve(backend.args({"--outbound-allow", "127.0.0.1/32"}));
   const auto port = server->port();
   WebhookReceiver receiver;
-  REQUIRE(api(port, "POST", "/api/v1/webhooks", {{"url", receiver.url()}, {"event_types", {"capture.*"}}}).status == 201);
+  REQUIRE(api(port, "POST", "/api/v1/webhooks", {{"url", receiver.url()}, {"event_types", {"capture.*"}}}).status ==
+          201);
   const auto user = member(port, "ana@example.com", "user");
   const auto tailor = member(port, "tailor@example.com", "partner");
   const auto other = member(port, "ben@example.com", "user");
