@@ -36,6 +36,21 @@ std::pair<std::vector<CatalogMatch>, std::int64_t> CatalogIndex::match(const std
   const auto snapshot = current(tenant_id);
   std::vector<CatalogMatch> out;
   for (auto& m : snapshot->index.lookup_all(query, max)) out.push_back({m.track, m.alignment});
+  // Another recording played faster or slower (a remaster, a live cut) drifts out of step with the reference
+  // within seconds: when nothing matched as it is, the query's items are resampled to a few tempo ratios
+  // (±8 % in 2 % steps, nearest first) and looked up again.
+  for (const double ratio : {1.02, 0.98, 1.04, 0.96, 1.06, 0.94, 1.08, 0.92}) {
+    if (!out.empty()) break;
+    std::vector<std::uint32_t> scaled;
+    scaled.reserve(static_cast<std::size_t>(static_cast<double>(query.size()) / ratio) + 1);
+    for (double i = 0; i < static_cast<double>(query.size()); i += ratio) {
+      scaled.push_back(query[static_cast<std::size_t>(i)]);
+    }
+    for (auto& m : snapshot->index.lookup_all(scaled, max)) {
+      // Offsets of a resampled query are in the reference's items: the upload's start is where it says.
+      out.push_back({m.track, m.alignment});
+    }
+  }
   return {std::move(out), snapshot->generation};
 }
 

@@ -37,6 +37,8 @@ Member Community::add_karma(storage::Transaction& tx, std::vector<events::NewEve
   }
   if (!roles.empty() && s_.roles_changed) after_commit.push_back(s_.roles_changed);
   for (const auto& [role, won] : roles.items()) {
+    // Everyone above fixer_karma is a fixer: winning it is no news, losing it is.
+    if (role == kFixerRole && won.get<bool>()) continue;
     notify(tx, pending, after_commit, entry.tenant_id, entry.user_id, "role.changed",
            {{"role", role}, {"granted", won.get<bool>()}, {"karma", m.karma}});
   }

@@ -408,8 +408,8 @@ std::optional<Lookup> MusicStore::lookup(storage::Session& s, const std::string&
 }
 
 void MusicStore::finish_lookup(storage::Session& s, const Lookup& l) {
-  s.execute(kFinishLookup, {l.tenant_id, l.id, l.status, null_or(l.matches), null_or(l.offer), l.cached, l.generation,
-                            l.fingerprint_hash, null_or(l.error), l.sha256, l.completed_at});
+  s.execute(kFinishLookup, {l.tenant_id, l.id, l.status, null_or(l.matches), null_or(l.offer), l.cached ? 1 : 0,
+                            l.generation, l.fingerprint_hash, null_or(l.error), l.sha256, l.completed_at});
 }
 
 std::optional<Lookup> MusicStore::cached_lookup(const std::string& tenant_id, const std::string& fingerprint_hash,
@@ -530,8 +530,8 @@ Member MusicStore::member(storage::Session& s, const std::string& tenant_id, con
 }
 
 void MusicStore::put_member(storage::Session& s, const Member& m) {
-  s.execute(kPutMember,
-            {m.tenant_id, m.user_id, m.karma, json(m.earned_roles).dump(), m.email_notifications, now_micros()});
+  s.execute(kPutMember, {m.tenant_id, m.user_id, m.karma, json(m.earned_roles).dump(), m.email_notifications ? 1 : 0,
+                         now_micros()});
 }
 
 // Notifications.
