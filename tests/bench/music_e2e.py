@@ -163,7 +163,10 @@ def main():
         for i in range(lookups):
             track = tracks[i % songs]
             out = os.path.join(data, f"snippet{i}.mp3")
-            subprocess.run(["ffmpeg", "-v", "error", "-y", "-ss", str(rng.uniform(5, 60)), "-t", "10", "-i", track,
+            duration = float(subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
+                                             "csv=p=0", track], capture_output=True, text=True, check=True).stdout)
+            subprocess.run(["ffmpeg", "-v", "error", "-y", "-ss", str(rng.uniform(0, max(0.0, duration - 11))), "-t",
+                            "10", "-i", track,
                             "-b:a", "96k", out], check=True)
             snippets.append(out)
         objects = [upload(p, "audio/mpeg") for p in snippets]
@@ -186,7 +189,9 @@ def main():
         if fpcalc:
             for p in snippets:
                 t0 = time.monotonic()
-                subprocess.run([fpcalc, "-length", "0", p], check=True, capture_output=True)
+                out = subprocess.run([fpcalc, p], capture_output=True, text=True).stdout
+                if "FINGERPRINT=" not in out:
+                    raise RuntimeError("fpcalc gave no fingerprint for " + p)
                 fp_times.append(time.monotonic() - t0)
         fresh_s = [t for t, _ in fresh]
         cached_s = [t for t, _ in cached]
