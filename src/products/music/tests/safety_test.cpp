@@ -177,3 +177,43 @@ TEST_CASE("The music catalog answers another tenant's admin with 404 and a too-s
                     v.bodies["/api/v1/notifications/settings"] = {{"email", true}};
                   }});
 }
+
+TEST_CASE("Stems of maps nobody verified are deleted after the retention, a verified map keeps its stem",
+          "[integration][music]") {
+  SqliteBackend backend;
+  // A retention of 0 days and a sweep every second: every unverified stem is due at once.
+  auto server = TytoProcess::serve(backend.args(), {{"TYTO_PRODUCTS_MUSIC_STEM_RETENTION_DAYS", "0"},
+                                                    {"TYTO_PRODUCTS_MUSIC_SWEEP_INTERVAL_S", "1"},
+                                                    {"TYTO_PRODUCTS_MUSIC_GENERATIONS_PER_MINUTE", "0"}});
+  const auto port = server->port();
+  const auto player = member(port, "player@example.com", "user");
+  const auto verifier = member(port, "verifier@example.com", "user", {"verifier"});
+  const auto loop = drum_loop(120, 10, 0.0, 31);
+  const auto song = add_song(port, "Kept", wav(loop.samples, loop.rate));
+  std::vector<std::string> maps;
+  for (int i = 0; i < 2; ++i) {
+    auto g = api(port, "POST", "/api/v1/songs/" + song + "/maps/generate", json::object(), bearer(player.token));
+    REQUIRE(g.status == 202);
+    wait_for_state(port, g.body["job_id"], "succeeded", std::chrono::seconds(90));
+    maps.push_back(g.body["map_id"]);
+  }
+  // The first is verified (promoted) as soon as it is ready; the sweep may have been faster for the second only.
+  auto verified = api(port, "POST", "/api/v1/maps/" + maps[0] + "/verify", json::object(), bearer(verifier.token));
+  if (verified.status == 200) {
+    CHECK(eventually([&] {
+      return api(port, "GET", "/api/v1/maps/" + maps[1], nullptr, bearer(player.token)).body["has_stem"] == false;
+    }));
+    CHECK(api(port, "GET", "/api/v1/maps/" + maps[1] + "/stem", nullptr, bearer(player.token)).status == 404);
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    // A verified map that still had its stem keeps it past several sweeps.
+    if (verified.body["has_stem"] == true) {
+      CHECK(api(port, "GET", "/api/v1/maps/" + maps[0] + "/stem", nullptr, bearer(player.token)).status == 200);
+    }
+    // The map file itself stays: only the stem goes.
+    CHECK(api(port, "GET", "/api/v1/maps/" + maps[1] + "/content", nullptr, bearer(player.token)).status == 200);
+  }
+  // Either way no unverified map keeps a stem for long.
+  CHECK(eventually([&] {
+    return api(port, "GET", "/api/v1/maps/" + maps[1], nullptr, bearer(player.token)).body["has_stem"] == false;
+  }));
+}
