@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <random>
 
 namespace tyto {
@@ -23,16 +24,36 @@ std::mt19937_64& thread_rng() {
 }  // namespace
 
 std::string new_uuid_v7() {
-  const auto ms = static_cast<std::uint64_t>(
+  const auto now = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
   auto& rng = thread_rng();
   const std::uint64_t r1 = rng();
   const std::uint64_t r2 = rng();
+  // Ids of one process sort in the order they were made (RFC 9562, method 1): within a millisecond the 12 bits
+  // of rand_a count up from a random start below 0x800; past 0xFFF the millisecond moves on. Lists page by id,
+  // so two rows written in one millisecond must not come out in either order.
+  std::uint64_t ms = 0;
+  std::uint32_t seq = 0;
+  {
+    static std::mutex mutex;
+    static std::uint64_t last_ms = 0;
+    static std::uint32_t last_seq = 0;
+    std::lock_guard lock(mutex);
+    if (now > last_ms) {
+      last_ms = now;
+      last_seq = static_cast<std::uint32_t>(r1 >> 32) & 0x7ff;
+    } else if (++last_seq > 0xfff) {
+      ++last_ms;
+      last_seq = 0;
+    }
+    ms = last_ms;
+    seq = last_seq;
+  }
   unsigned char b[16];
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
-  b[6] = static_cast<unsigned char>(0x70 | ((r1 >> 8) & 0x0f));  // version 7
-  b[7] = static_cast<unsigned char>(r1);
+  b[6] = static_cast<unsigned char>(0x70 | ((seq >> 8) & 0x0f));  // version 7
+  b[7] = static_cast<unsigned char>(seq);
   b[8] = static_cast<unsigned char>(0x80 | ((r1 >> 16) & 0x3f));  // variant 10
   for (int i = 9; i < 16; ++i) b[i] = static_cast<unsigned char>(r2 >> (8 * (i - 9)));
 

@@ -129,6 +129,10 @@ http::Response Routes::submit_edit(http::Request& req) {
   }
   const json body = req.json();
   const json& patch = body.at("patch");
+  if (patch.empty()) {
+    throw Error(ErrorCode::kValidationFailed, "a fix changes something",
+                {{"fields", {{"patch", "at least one operation"}}}});
+  }
   validate_patch(patch, 2000);
   // The fix must apply to the version it was written against and leave a valid map.
   const json result = apply_patch(content_of(base), patch);

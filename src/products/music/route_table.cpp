@@ -193,7 +193,7 @@ void Routes::install_edits(http::Router& router) {
                                  {"required", {"patch"}},
                                  {"additionalProperties", false},
                                  {"properties",
-                                  {{"patch", {{"type", "array"}, {"minItems", 1}, {"maxItems", 2000}}},
+                                  {{"patch", {{"type", "array"}, {"maxItems", 2000}}},
                                    {"comment", {{"type", "string"}, {"maxLength", 4000}}}}}},
               .response_schema = edit_schema(),
               .success_status = 201},
