@@ -29,8 +29,6 @@ tyto::auth::JwtKey server_jwt_key() {
   return {tyto::sha256_hex(key).substr(0, 12), key};
 }
 
-std::map<std::string, std::string> bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
-
 json login(std::uint16_t port, const std::string& email, const std::string& password, int expect = 200) {
   auto res =
       api(port, "POST", "/api/v1/auth/login", {{"email", email}, {"password", password}}, {{"Authorization", ""}});

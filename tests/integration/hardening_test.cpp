@@ -19,8 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::map<std::string, std::string> bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
-
 // Resident memory of a process, in bytes.
 std::int64_t rss_bytes(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");

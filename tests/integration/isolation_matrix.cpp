@@ -13,11 +13,7 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace tyto::test {
-namespace {
-
-std::map<std::string, std::string> bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
-
-}  // namespace
+namespace {}  // namespace
 
 std::string Victim::id_for(const std::string& path) const {
   std::string best;

@@ -73,4 +73,30 @@ std::string upload_object(std::uint16_t port, const std::string& purpose, const 
   return done.body["id"];
 }
 
+std::map<std::string, std::string> bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
+
+Member member(std::uint16_t port, const std::string& email, const std::string& role,
+              const std::vector<std::string>& grants) {
+  auto inv = api(port, "POST", "/api/v1/invitations", {{"email", email}, {"role", role}});
+  INFO(inv.raw.body);
+  REQUIRE(inv.status == 201);
+  const std::string password = "a long enough password";
+  auto reg =
+      api(port, "POST", "/api/v1/auth/register",
+          {{"email", email}, {"password", password}, {"invitation", inv.body["token"]}}, {{"Authorization", ""}});
+  INFO(reg.raw.body);
+  REQUIRE(reg.status == 201);
+  const std::string user_id = reg.body["user"]["id"];
+  for (const auto& g : grants) {
+    auto r = api(port, "PUT", "/api/v1/users/" + user_id + "/grants/" + g, nlohmann::json::object());
+    INFO(r.raw.body);
+    REQUIRE((r.status == 200 || r.status == 201 || r.status == 204));
+  }
+  auto login =
+      api(port, "POST", "/api/v1/auth/login", {{"email", email}, {"password", password}}, {{"Authorization", ""}});
+  INFO(login.raw.body);
+  REQUIRE(login.status == 200);
+  return {login.body["access_token"], user_id};
+}
+
 }  // namespace tyto::test

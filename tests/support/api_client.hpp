@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace tyto::test {
 
@@ -36,5 +38,18 @@ nlohmann::json wait_for_state(std::uint16_t port, const std::string& id, const s
 // fails the test unless each step succeeds. Returns the object's id.
 std::string upload_object(std::uint16_t port, const std::string& purpose, const std::string& type,
                           const std::string& bytes, const std::string& filename);
+
+// The Authorization header of a bearer token.
+std::map<std::string, std::string> bearer(const std::string& token);
+
+// A member of the default tenant with `role`, invited by the admin, registered and logged in, holding
+// `grants` (product roles the admin grants): their access token and user id. Fails the test unless each
+// step succeeds.
+struct Member {
+  std::string token;
+  std::string user_id;
+};
+Member member(std::uint16_t port, const std::string& email, const std::string& role,
+              const std::vector<std::string>& grants = {});
 
 }  // namespace tyto::test

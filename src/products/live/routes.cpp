@@ -343,9 +343,10 @@ http::Response Routes::preview(http::Request& req) {
   const Session s = session(req);
   auto jpeg = rt_.preview(s.id);
   if (!jpeg) {
-    throw Error(ErrorCode::kNotFound,
-                "no preview of this session here: it is not running on this instance, or has "
-                "analysed no frame yet");
+    // A running session without a picture here (no frame analysed yet, or it runs on another instance) is
+    // not an error: the console keeps polling. One that is not running has none to give.
+    if (s.state == "queued" || s.state == "running") return http::Response::no_content();
+    throw Error(ErrorCode::kNotFound, "no preview of this session: it is not running");
   }
   auto r = http::Response::text(std::move(*jpeg), "image/jpeg");
   r.headers.set("Cache-Control", "no-store");
@@ -451,7 +452,7 @@ void Routes::install(http::Router& router) {
              {.role = auth::Role::kUser});
   router.add(Method::kGet, "/api/v1/sessions/{id}/preview.jpg", [this](http::Request& r) { return preview(r); },
              {.summary = "The latest analysed frame of a running RTSP, HTTP or file session, with its boxes drawn "
-                         "(from the instance that runs it; 404 elsewhere)",
+                         "(from the instance that runs it; 204 while it has no frame, 404 once the session ended)",
               .tag = tag,
               .success_content_type = "image/jpeg"});
   router.add(Method::kPost, "/api/v1/analyze/frame", [this](http::Request& r) { return analyze_frame(r); },

@@ -19,34 +19,6 @@ namespace tyto::test::captures {
 
 using nlohmann::json;
 
-inline std::map<std::string, std::string> bearer(const std::string& token) {
-  return {{"Authorization", "Bearer " + token}};
-}
-
-// A member of the default tenant with `role`, invited by the admin, registered and logged in: their token
-// and user id.
-struct Member {
-  std::string token;
-  std::string user_id;
-};
-
-inline Member member(std::uint16_t port, const std::string& email, const std::string& role) {
-  auto inv = api(port, "POST", "/api/v1/invitations", {{"email", email}, {"role", role}});
-  INFO(inv.raw.body);
-  REQUIRE(inv.status == 201);
-  const std::string password = "a long enough password";
-  auto reg =
-      api(port, "POST", "/api/v1/auth/register",
-          {{"email", email}, {"password", password}, {"invitation", inv.body["token"]}}, {{"Authorization", ""}});
-  INFO(reg.raw.body);
-  REQUIRE(reg.status == 201);
-  auto login =
-      api(port, "POST", "/api/v1/auth/login", {{"email", email}, {"password", password}}, {{"Authorization", ""}});
-  INFO(login.raw.body);
-  REQUIRE(login.status == 200);
-  return {login.body["access_token"], reg.body["user"]["id"]};
-}
-
 // A multipart/form-data body of (name, filename, content type, bytes) parts; filename empty for a field.
 struct Part {
   std::string name;

@@ -48,13 +48,15 @@ export function mountSessionView(container, id, { stage = null, onOpen = () => {
     if (Date.now() - lastReload >= EVENTS_REFRESH_MS) { lastReload = Date.now(); events.reload(); }
   }, 1000);
   // The picture of an RTSP, HTTP or file session: the server's latest analysed frame, twice a second while it
-  // runs (GET …/preview.jpg answers from the instance that runs it; elsewhere 404, and the canvas stays blank).
+  // runs (GET …/preview.jpg answers from the instance that runs it; before the first frame and elsewhere 204,
+  // and the canvas stays blank).
   let previewBusy = false;
   const previewTimer = setInterval(async () => {
     if (!ownStage || previewBusy || !session || session.source_kind === 'webcam' || session.state !== 'running') return;
     previewBusy = true;
     try {
       const blob = await apiBlob(`/api/v1/sessions/${encodeURIComponent(id)}/preview.jpg`);
+      if (!blob || blob.size === 0) return; // 204: running, but no frame analysed here yet
       const bitmap = await createImageBitmap(blob);
       if (stopped) bitmap.close(); else picture.setBackground(bitmap);
     } catch {

@@ -221,6 +221,10 @@ TEST_CASE("A webcam that sends faster than the analysis drops frames, counts the
   const auto source = create_source(port, {{"kind", "webcam"}, {"name", "browser"}});
   const auto id = start_session(port, {{"source_id", source}, {"pipelines", {"faces", "track"}}, {"profile", "fast"}});
   CHECK(session(port, id)["state"] == "queued");  // until a browser connects
+  // No picture yet, and no error either: the console keeps polling a session that has not ended.
+  const auto waiting = request(port, "GET", "/api/v1/sessions/" + id + "/preview.jpg");
+  CHECK(waiting.status == 204);
+  CHECK(waiting.body.empty());
 
   Client ws(port);
   REQUIRE(ws.websocket_upgrade("/ws/stream?session_id=" + id));
