@@ -1,5 +1,6 @@
-// reflow through the real Chromium at 320 CSS px: a fixed 1200 px layout scrolls sideways, a responsive one
-// does not (a wide table and a code block may scroll on their own), and text clipped by overflow: hidden.
+// reflow through the real Chromium, the loaded page narrowed to 320 CSS px: a fixed 1200 px layout scrolls sideways, a
+// responsive one does not (a wide table and a code block may scroll on their own), and text clipped by overflow:
+// hidden.
 #include "a11y_checks/checks_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -38,7 +39,7 @@ TEST_CASE("Reflow at 320 CSS px finds a fixed 1200 px layout, passes a responsiv
 
   browser::Renderer& renderer = test::a11y_renderer();
 
-  const CheckOutcome fixed = reflow(renderer, {.url = server.url("/fixed")});
+  const CheckOutcome fixed = reflow(*renderer.open({.url = server.url("/fixed")}));
   REQUIRE(fixed.issues.size() == 1);
   const Issue& wide = fixed.issues[0];
   CHECK(wide.rule == "tyto-reflow");
@@ -56,7 +57,7 @@ TEST_CASE("Reflow at 320 CSS px finds a fixed 1200 px layout, passes a responsiv
   CHECK(wide.bbox->width == 1200);
   CHECK(fixed.passes == 0);
 
-  const CheckOutcome responsive = reflow(renderer, {.url = server.url("/responsive")});
+  const CheckOutcome responsive = reflow(*renderer.open({.url = server.url("/responsive")}));
   for (const auto& i : responsive.issues) UNSCOPED_INFO(i.selector << ": " << i.message);
   CHECK(responsive.issues.empty());
   CHECK(responsive.passes == 1);
@@ -66,12 +67,22 @@ TEST_CASE("Reflow at 320 CSS px finds a fixed 1200 px layout, passes a responsiv
       "/long-word",
       std::string(R"(<!doctype html><body style="margin:0">)") + kText +
           R"(<p id="address">https://example.org/a/very/long/address/that/cannot/wrap/anywhere/at/all</p></body>)");
-  const CheckOutcome word = reflow(renderer, {.url = server.url("/long-word")});
+  const CheckOutcome word = reflow(*renderer.open({.url = server.url("/long-word")}));
   REQUIRE(word.issues.size() == 1);
   CHECK(word.issues[0].selector == "#address");
   CHECK(word.issues[0].data.at("kind") == "horizontal_scroll");
 
-  const CheckOutcome clipped = reflow(renderer, {.url = server.url("/clipped")});
+  // Responsive through a media query only: the page is loaded 1280 px wide, where the box is 1000 px, and
+  // narrowed like a zoomed window; the query applies without a reload.
+  server.page("/media-query", std::string(R"(<!doctype html><head><style>body { margin: 0 } #box { width: 1000px }
+@media (max-width: 600px) { #box { width: auto } }</style></head><body><div id="box">)") +
+                                  kText + "</div></body>");
+  const CheckOutcome queried = reflow(*renderer.open({.url = server.url("/media-query")}));
+  for (const auto& i : queried.issues) UNSCOPED_INFO(i.selector << ": " << i.message);
+  CHECK(queried.issues.empty());
+  CHECK(queried.passes == 1);
+
+  const CheckOutcome clipped = reflow(*renderer.open({.url = server.url("/clipped")}));
   REQUIRE(clipped.issues.size() == 1);
   CHECK(clipped.issues[0].selector == "#clip");
   CHECK(clipped.issues[0].data.at("kind") == "clipped");

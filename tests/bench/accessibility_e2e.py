@@ -121,7 +121,8 @@ def main():
         print(f"one scan at a time: job median {statistics.median(ran):7.1f} ms  p90 {p90(ran):7.1f} ms;"
               f" client waited median {statistics.median(waited):7.1f} ms  p90 {p90(waited):7.1f} ms"
               f"  ({rounds} scans, {last['summary'].get('issues', last.get('issue_count'))} issues,"
-              f" checks {json.dumps(last['summary'].get('checks', {}))})")
+              f" checks {json.dumps(last['summary'].get('checks', {}))}; timings {json.dumps(last['summary'].get('timings', {}))};"
+              f" axe reruns {last['summary'].get('axe', {}).get('reruns')})")
         batch = 16
         start = time.monotonic()
         ids = [call(port, "POST", "/api/v1/scans", {"url": page_url})["scan_id"] for _ in range(batch)]

@@ -136,9 +136,7 @@ void Page::Impl::open() {
   browser.proxy->set_sink(
       [state = state](RefusedRequest refused) { detail::record_refusal(*state, std::move(refused)); });
 
-  const Viewport& v = request.viewport;
-  call("Emulation.setDeviceMetricsOverride",
-       {{"width", v.width}, {"height", v.height}, {"deviceScaleFactor", v.device_scale_factor}, {"mobile", v.mobile}});
+  set_viewport(request.viewport);
   if (!request.user_agent.empty()) call("Emulation.setUserAgentOverride", {{"userAgent", request.user_agent}});
   if (!request.headers.empty()) {
     json headers = json::object();
@@ -262,10 +260,18 @@ RenderResult Page::Impl::capture() {
   return out;
 }
 
+void Page::Impl::set_viewport(const Viewport& v) {
+  call("Emulation.setDeviceMetricsOverride",
+       {{"width", v.width}, {"height", v.height}, {"deviceScaleFactor", v.device_scale_factor}, {"mobile", v.mobile}});
+}
+
 std::string Page::Impl::screenshot(const Box& clip) {
+  // optimizeForSpeed: Chromium compresses the PNG less (still lossless); a full-page one encodes in about
+  // half the time.
   const json answer =
       call("Page.captureScreenshot",
            {{"format", "png"},
+            {"optimizeForSpeed", true},
             {"captureBeyondViewport", true},
             {"clip", {{"x", clip.x}, {"y", clip.y}, {"width", clip.width}, {"height", clip.height}, {"scale", 1}}}});
   auto png = detail::base64_decode(answer.value("data", ""));

@@ -176,6 +176,7 @@ void Page::type(std::string_view selector, std::string_view text) { impl_->type(
 void Page::wait_for(std::string_view selector, milliseconds timeout) { impl_->wait_for(selector, timeout); }
 void Page::run(const Action& action) { impl_->run(action); }
 std::string Page::screenshot(const Box& clip) { return impl_->screenshot(clip); }
+void Page::set_viewport(const Viewport& viewport) { impl_->set_viewport(viewport); }
 
 std::vector<RefusedRequest> Page::refused() const {
   std::lock_guard lock(impl_->state->mutex);

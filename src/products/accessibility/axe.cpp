@@ -186,6 +186,42 @@ std::string axe_run_script(const AxeSelection& selection) {
 
 std::string sensitive_boxes_script() { return std::string(kSensitiveScript); }
 
+std::string watch_changes_script() {
+  return R"JS((() => {
+  const watch = {mutations: 0, resources: 0, loaded: []};
+  watch.observer = new MutationObserver((records) => { watch.mutations += records.length; });
+  watch.observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  // The browser's own fetch of the page's icon changes nothing axe looks at.
+  const icons = new Set([...document.querySelectorAll('link[rel~="icon" i]')].map((l) => l.href));
+  if (location.protocol === 'http:' || location.protocol === 'https:') icons.add(location.origin + '/favicon.ico');
+  const count = (entries) => {
+    for (const e of entries) {
+      if (icons.has(e.name)) continue;
+      watch.resources += 1;
+      if (watch.loaded.length < 5) watch.loaded.push(e.name.slice(0, 200));
+    }
+  };
+  watch.loads = new PerformanceObserver((list) => count(list.getEntries()));
+  watch.count = count;
+  watch.loads.observe({type: 'resource'});
+  Object.defineProperty(window, '__tytoWatch', {value: watch, configurable: true});
+  return true;
+})())JS";
+}
+
+std::string changes_since_watch_script() {
+  return R"JS((() => {
+  const watch = window.__tytoWatch;
+  if (!watch) return {mutations: -1, resources: -1};
+  watch.mutations += watch.observer.takeRecords().length;
+  watch.observer.disconnect();
+  watch.count(watch.loads.takeRecords());
+  watch.loads.disconnect();
+  delete window.__tytoWatch;
+  return {mutations: watch.mutations, resources: watch.resources, loaded: watch.loaded};
+})())JS";
+}
+
 std::vector<std::string> wcag_criteria(const json& tags) {
   std::vector<std::string> out;
   if (!tags.is_array()) return out;

@@ -40,6 +40,13 @@ std::string axe_run_script(const AxeSelection& selection);
 // answering [{x, y, width, height}] in page coordinates.
 std::string sensitive_boxes_script();
 
+// The page watched for change while axe runs before the network is idle (the scan overlaps the two): the
+// first starts counting DOM mutations and resource loads; the second answers {mutations, resources, loaded},
+// the counts since the watch began and the first five resources' URLs, and stops counting.
+// Mutations from axe's own work do not count (axe-core reads the DOM, it does not change it).
+std::string watch_changes_script();
+std::string changes_since_watch_script();
+
 // "wcag143" → "1.4.3", "wcag1410" → "1.4.10"; tags that name no success criterion are left out.
 std::vector<std::string> wcag_criteria(const nlohmann::json& tags);
 

@@ -133,6 +133,17 @@ struct ScanStage::Run {
   std::vector<Issue> issues;
   json checks = json::object();
   std::int64_t crops = 0;
+  int axe_reruns = 0;  // 1: the page changed while axe ran before the capture, and axe ran again
+  json axe_changes;    // what changed then ({mutations, resources})
+  // Where the scan's time went, by phase (summary.timings, milliseconds).
+  json timings = json::object();
+  std::chrono::steady_clock::time_point lap = std::chrono::steady_clock::now();
+
+  void time_phase(const char* name) {
+    const auto now = std::chrono::steady_clock::now();
+    timings[name] = std::round(std::chrono::duration<double, std::milli>(now - lap).count());
+    lap = now;
+  }
 
   void event(const char* type, json data) {
     stage.commit([](storage::Session&) {}, {{scan.tenant_id, scan_topic(scan.id), type, std::move(data)}});
@@ -150,12 +161,35 @@ struct ScanStage::Run {
     request = render_request(scan, dom);
     ctx.progress(0.05, "rendering");
     page = stage.renderer_().open(request);
-    render = page->capture();
-    ctx.check_cancelled();
-    ctx.progress(0.4, "running axe-core");
+    time_phase("load_ms");
+    ctx.progress(0.3, "running axe-core");
     const AxeSelection selection{strings_of(scan.request.value("tags", json())),
                                  strings_of(scan.request.value("rules", json()))};
-    axe = page->evaluate(axe_run_script(selection), std::chrono::seconds(120));
+    const auto run_axe = [&] { axe = page->evaluate(axe_run_script(selection), std::chrono::seconds(120)); };
+    // axe runs while the page's network goes quiet (the capture's wait for network idle, 500 ms by default,
+    // passes meanwhile), watched for change; a page that changed or loaded anything more by the capture is
+    // run again, so the results are those of the page captured. A scan that asks for a wait runs axe after.
+    const bool overlap = request.wait.count() == 0;
+    if (overlap) {
+      page->evaluate(watch_changes_script());
+      run_axe();
+      time_phase("axe_ms");
+    }
+    render = page->capture();
+    time_phase("capture_ms");
+    ctx.check_cancelled();
+    axe_reruns = 0;
+    if (overlap) {
+      const json changes = page->evaluate(changes_since_watch_script());
+      if (!render.network_idle || changes.value("mutations", -1) != 0 || changes.value("resources", -1) != 0) {
+        axe_changes = changes;
+        axe_reruns = 1;
+      }
+    }
+    if (!overlap || axe_reruns > 0) {
+      run_axe();
+      time_phase(overlap ? "axe_again_ms" : "axe_ms");
+    }
     if (stage.options_.mask_sensitive) {
       for (const auto& b : page->evaluate(sensitive_boxes_script())) {
         sensitive.push_back({b.value("x", 0.0), b.value("y", 0.0), b.value("width", 0.0), b.value("height", 0.0)});
@@ -170,6 +204,7 @@ struct ScanStage::Run {
     evidence.emplace(screenshot, upload ? 1.0 : render.device_scale_factor, sensitive);
     const auto shot = ctx.artifacts().put({"image", "screenshot.png", "image/png", std::nullopt}, evidence->png());
     stage.commit([&](storage::Session& tx) { stage.scans_.set_screenshot(tx, scan.tenant_id, scan.id, shot.id); }, {});
+    time_phase("screenshot_ms");
   }
 
   void add(std::vector<Issue> found) {
@@ -206,9 +241,9 @@ struct ScanStage::Run {
     axe_issues = issues_from_axe(axe);
     add(std::move(axe_issues.issues));
     event("check.finished", {{"check", "axe"}, {"issues", issues.size()}, {"passes", axe_issues.passed_rules.size()}});
+    time_phase("axe_issues_ms");
     ctx.progress(0.6, "Tyto's checks");
-    const TytoCheckContext check_ctx{
-        {render, axe, *page}, stage.renderer_(), request, stage.ocr_(), [this] { page.reset(); }};
+    const TytoCheckContext check_ctx{{render, axe, *page}, stage.ocr_()};
     // Each check's own time (persisting its issues left out), in the summary: where a scan's time goes.
     auto started = std::chrono::steady_clock::now();
     const auto ran = run_tyto_checks(check_ctx, [&](std::string_view name, CheckOutcome outcome) {
@@ -224,6 +259,7 @@ struct ScanStage::Run {
       add(std::move(axe_issues.contrast_incomplete));
     }
     page.reset();  // the browser goes back to the pool
+    time_phase("checks_ms");
   }
 
   // aggregate → persist: the summary and score, scan.summary and scan.finished, then the webhook.
@@ -235,8 +271,11 @@ struct ScanStage::Run {
                       {"rules_run", axe.value("rules_run", 0)},
                       {"passed_rules", axe_issues.passed_rules.size()},
                       {"inapplicable_rules", axe.value("inapplicable", 0)},
-                      {"unknown_rules", axe.value("unknown_rules", json::array())}};
+                      {"unknown_rules", axe.value("unknown_rules", json::array())},
+                      {"reruns", axe_reruns}};
+    if (axe_reruns > 0) summary["axe"]["changed"] = axe_changes;
     summary["checks"] = checks;
+    summary["timings"] = timings;
     json refused = json::array();
     for (const auto& r : render.refused) refused.push_back(browser::to_json(r));
     summary["refused"] = refused;

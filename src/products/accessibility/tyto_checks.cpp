@@ -19,8 +19,7 @@ std::vector<std::string> run_tyto_checks(const TytoCheckContext& ctx, const Chec
   run("contrast_from_pixels", [&] { return contrast_from_pixels(ctx.inputs); });
   if (ctx.ocr) run("text_in_images", [&] { return text_in_images(ctx.inputs, *ctx.ocr); });
   run("visible_focus", [&] { return visible_focus(ctx.inputs); });
-  if (ctx.release_page) ctx.release_page();
-  run("reflow", [&] { return reflow(ctx.renderer, ctx.request); });
+  run("reflow", [&] { return reflow(ctx.inputs.page); });
   return ran;
 }
 

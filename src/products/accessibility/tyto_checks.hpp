@@ -1,7 +1,7 @@
 // The seam between the scan and Tyto's own checks (checks/checks.hpp): the scan calls run_tyto_checks after
 // axe, and streams each check's issues as the check finishes.
-//   tyto_checks.cpp       runs contrast_from_pixels, text_in_images, visible_focus on the live page, then
-//                         releases it and runs reflow (a second render)
+//   tyto_checks.cpp       runs contrast_from_pixels, text_in_images, visible_focus and then reflow (which
+//                         narrows the viewport) on the live page
 //   tyto_checks_none.cpp  runs none: the build without checks/ (CMakeLists.txt says which is built)
 #pragma once
 
@@ -15,13 +15,8 @@
 namespace tyto::products::accessibility {
 
 struct TytoCheckContext {
-  CheckInputs inputs;                     // the capture, axe's results, the live page
-  browser::Renderer& renderer;            // for reflow's second render
-  const browser::RenderRequest& request;  // the scan's render request
-  vision::OcrPool* ocr = nullptr;         // the vision module's OCR engines (nullptr: text_in_images is skipped)
-  // Ends the live page (its browser goes back to the pool): called before reflow's second render, which with a
-  // pool of one browser would otherwise wait for the browser this page holds. inputs.page is gone after it.
-  std::function<void()> release_page;
+  CheckInputs inputs;              // the capture, axe's results, the live page
+  vision::OcrPool* ocr = nullptr;  // the vision module's OCR engines (nullptr: text_in_images is skipped)
 };
 
 // Called after each check with its name ("contrast_from_pixels"…) and what it found.

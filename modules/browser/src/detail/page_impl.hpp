@@ -26,6 +26,7 @@ struct Page::Impl {
   void wait_for_network_idle();
   RenderResult capture();
   std::string screenshot(const Box& clip);
+  void set_viewport(const Viewport& viewport);
   // The actions (page_actions.cpp).
   void run(const Action& action);
   void click(std::string_view selector);

@@ -8,13 +8,14 @@
 //                          <canvas> whose accessible name does not carry it ("tyto-text-in-image")
 //   visible_focus          WCAG 2.4.7: tab through the focusable elements and compare each element's pixels
 //                          with and without focus ("tyto-focus-visible")
-//   reflow                 WCAG 1.4.10: render at 320 CSS px wide and report content that needs horizontal
-//                          scrolling or is clipped ("tyto-reflow")
+//   reflow                 WCAG 1.4.10: narrow the page to 320 CSS px and report content that needs
+//                          horizontal scrolling or is clipped ("tyto-reflow")
 // Each takes what the render captured and returns issues (violations and needs_review; passes are counted
 // in CheckOutcome::passes and listed in CheckOutcome::passed). CPU work and page interaction: call from job
-// threads only. The page is left as found except for the focus: contrast_from_pixels hides each element's
-// text for a moment (a screenshot of what lies behind it) and restores it; visible_focus presses Tab through
-// the page and ends with nothing focused. Errors of the page (browser::Page's tyto::Error) propagate.
+// threads only. The page is left as found except for the focus and the width: contrast_from_pixels hides
+// each element's text for a moment (a screenshot of what lies behind it) and restores it; visible_focus
+// presses Tab through the page and ends with nothing focused; reflow leaves the page 320 CSS px wide. Errors
+// of the page (browser::Page's tyto::Error) propagate.
 // How each decides, and its figures: docs/products/accessibility.md, "Tyto's own checks".
 #pragma once
 
@@ -56,8 +57,8 @@ struct CheckInputs {
 CheckOutcome contrast_from_pixels(const CheckInputs& in);
 CheckOutcome text_in_images(const CheckInputs& in, vision::OcrPool& ocr);
 CheckOutcome visible_focus(const CheckInputs& in);
-// Renders the request again at 320 CSS px wide (a second page of the renderer): with a pool of one browser,
-// call it after the first page has ended, or it waits for that browser until acquire_timeout (unavailable).
-CheckOutcome reflow(browser::Renderer& renderer, const browser::RenderRequest& request);
+// Narrows the live page to 320 CSS px wide and measures it there; the page keeps that viewport, so run it
+// after the checks that look at the page as captured.
+CheckOutcome reflow(browser::Page& page);
 
 }  // namespace tyto::products::accessibility

@@ -1,7 +1,8 @@
-// reflow: the same request rendered again at 320 CSS px wide (WCAG 1.4.10: 1280 px at 400 % zoom), then
-// asked whether the document scrolls sideways (and which elements stick out past the right edge, the
-// outermost of each, widest first) and whether text containers clip their content (overflow hidden).
-// Content allowed to scroll on its own (tables, pre, code, media, scroll containers) is left out.
+// reflow: the live page's viewport narrowed to 320 CSS px (WCAG 1.4.10: 1280 px at 400 % zoom), as zooming
+// a desktop browser does (no reload: media queries and resize listeners apply), then asked whether the document scrolls
+// sideways (and which elements stick out past the right edge, the outermost of each, widest first) and whether text
+// containers clip their content (overflow hidden). Content allowed to scroll on its own (tables, pre, code, media,
+// scroll containers) is left out.
 #include "checks.hpp"
 #include "detail/check_support.hpp"
 #include "detail/page_scripts.hpp"
@@ -31,16 +32,11 @@ Issue reflow_issue(const json& element, const std::string& kind, const std::stri
 
 }  // namespace
 
-CheckOutcome reflow(browser::Renderer& renderer, const browser::RenderRequest& request) {
-  browser::RenderRequest narrow = request;
-  narrow.viewport.width = kWidth;
-  narrow.viewport.height = kHeight;
-  narrow.viewport.mobile = false;  // a desktop browser zoomed to 400 %, not a phone's layout viewport
-  narrow.screenshot = false;
-  narrow.dom = false;
-  narrow.accessibility = false;
-  const auto page = renderer.open(narrow);
-  const json found = page->evaluate(detail::reflow_script(kLimit));
+CheckOutcome reflow(browser::Page& page) {
+  // A desktop browser zoomed to 400 %, not a phone's layout viewport.
+  page.set_viewport({.width = kWidth, .height = kHeight, .device_scale_factor = 1, .mobile = false});
+  page.evaluate(detail::next_frames_script());
+  const json found = page.evaluate(detail::reflow_script(kLimit));
 
   CheckOutcome out;
   const int width = found.value("viewport_width", kWidth), scroll_width = found.value("scroll_width", 0);

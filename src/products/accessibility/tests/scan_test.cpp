@@ -205,6 +205,59 @@ TEST_CASE("A page behind a login is scanned through actions", "[integration][acc
   CHECK(failed["error"].is_string());
 }
 
+TEST_CASE("axe runs while the network goes quiet, and again when the page changed before the capture",
+          "[integration][accessibility][scan]") {
+  PageServer pages;
+  pages.page("/still.html",
+             "<!doctype html><html lang=\"en\"><head><title>Still</title></head><body><main><h1>Still</h1>"
+             "<p>Nothing moves here.</p></main></body></html>");
+  // 300 ms after the load (after axe has started, before the 500 ms of network quiet are over) the page adds
+  // an image without a text alternative, or fetches something without touching the DOM.
+  pages.page("/late-dom.html",
+             "<!doctype html><html lang=\"en\"><head><title>Late</title></head><body><main><h1>Late</h1>"
+             "<p id=\"slot\">Wait for it.</p></main><script>setTimeout(() => { const img = "
+             "document.createElement('img'); img.id = 'late'; img.src = '/photo.png'; "
+             "document.getElementById('slot').after(img); }, 300);</script></body></html>");
+  pages.page("/late-fetch.html",
+             "<!doctype html><html lang=\"en\"><head><title>Fetch</title></head><body><main><h1>Fetch</h1>"
+             "<p>Quiet.</p></main><script>setTimeout(() => fetch('/photo.png?fetched').then((r) => r.blob()), "
+             "300);</script></body></html>");
+  const std::string png = grey_png();
+  pages.route("/photo.png", [png](const PageRequest&) { return PageResponse{200, "image/png", png, {}}; });
+  SqliteBackend backend;
+  auto server = TytoProcess::serve(backend.args(scan_args()));
+
+  const json still = finished_scan(server->port(), {{"url", pages.url("/still.html")}});
+  INFO(still.dump(1));
+  REQUIRE(still["status"] == "succeeded");
+  CHECK(still["summary"]["axe"]["reruns"] == 0);
+  CHECK_FALSE(still["summary"]["axe"].contains("changed"));
+
+  // The image came after axe's first run: the results are those of the page captured, with it.
+  const json late = finished_scan(server->port(), {{"url", pages.url("/late-dom.html")}});
+  INFO(late.dump(1));
+  REQUIRE(late["status"] == "succeeded");
+  CHECK(late["summary"]["axe"]["reruns"] == 1);
+  CHECK(late["summary"]["axe"]["changed"]["mutations"].get<int>() >= 1);
+  CHECK(has(late, "image-alt", "#late"));
+
+  const json fetched = finished_scan(server->port(), {{"url", pages.url("/late-fetch.html")}});
+  INFO(fetched.dump(1));
+  REQUIRE(fetched["status"] == "succeeded");
+  CHECK(fetched["summary"]["axe"]["reruns"] == 1);
+  CHECK(fetched["summary"]["axe"]["changed"]["resources"].get<int>() >= 1);
+  REQUIRE(!fetched["summary"]["axe"]["changed"]["loaded"].empty());
+  CHECK(fetched["summary"]["axe"]["changed"]["loaded"][0].get<std::string>().find("/photo.png?fetched") !=
+        std::string::npos);
+
+  // A scan that asks for a wait before the capture runs axe once, after it.
+  const json waited = finished_scan(server->port(), {{"url", pages.url("/late-dom.html")}, {"wait_ms", 400}});
+  INFO(waited.dump(1));
+  REQUIRE(waited["status"] == "succeeded");
+  CHECK(waited["summary"]["axe"]["reruns"] == 0);
+  CHECK(has(waited, "image-alt", "#late"));
+}
+
 TEST_CASE("A page's loads from private and link-local addresses are refused and the scan reports them",
           "[integration][accessibility][scan][guard]") {
   PageServer pages;

@@ -108,6 +108,9 @@ class Page {
 
   // A PNG of a region of the page (CSS pixels, page coordinates), at the device scale factor.
   std::string screenshot(const Box& clip);
+  // Resizes the page's viewport as a user resizing (or zooming) the window would: the page is not loaded
+  // again, its media queries and resize listeners apply. Layout settles by the next animation frame.
+  void set_viewport(const Viewport& viewport);
   // The requests refused so far.
   std::vector<RefusedRequest> refused() const;
 

@@ -185,14 +185,19 @@ return true;
 
 std::string focused_index_script() {
   return wrap(R"JS(
-const settle = Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)));
+const index = () => {
+  const a = document.activeElement;
+  if (!a || a === document.body || a === document.documentElement) return -2;
+  return (window.__tytoFocusables || []).indexOf(a);
+};
+// getAnimations() brings the styles up to date, so a transition the focus starts is in it. Without one, the
+// focus style is already in the style the next screenshot's frame paints: no frame to wait for.
+const running = document.getAnimations();
+if (running.length === 0) return index();
+const settle = Promise.all(running.map((a) => a.finished.catch(() => null)));
 return Promise.race([settle, new Promise((r) => setTimeout(r, 300))])
-    .then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
-    .then(() => {
-      const a = document.activeElement;
-      if (!a || a === document.body || a === document.documentElement) return -2;
-      return (window.__tytoFocusables || []).indexOf(a);
-    });
+    .then(() => new Promise((r) => requestAnimationFrame(() => r())))
+    .then(index);
 )JS");
 }
 
@@ -203,6 +208,10 @@ if (start) start.remove();
 if (document.activeElement) document.activeElement.blur();
 return true;
 )JS");
+}
+
+std::string next_frames_script() {
+  return "new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))";
 }
 
 std::string reflow_script(int limit) {

@@ -26,10 +26,14 @@ std::string focusables_script(int cap);
 // element of the document (a temporary, unfocusable-by-Tab element that the next Tab leaves).
 std::string focus_start_script();
 // The index in window.__tytoFocusables of the focused element (-1: another element, -2: none), after the
-// page's running animations and transitions (a focus style fading in) have finished or 300 ms have passed.
+// page's running animations and transitions (a focus style fading in) have finished or 300 ms have passed
+// and a frame has been drawn; at once when none runs (a screenshot paints a fresh frame anyway).
 std::string focused_index_script();
 // Removes what focus_start_script added and blurs.
 std::string focus_cleanup_script();
+
+// Resolves after the next two animation frames (a layout after a resize has been done and painted).
+std::string next_frames_script();
 
 // At the current viewport: {viewport_width, scroll_width, overflowing: [...], clipped: [...]}, each entry
 // {selector, html, box, overflow} (overflow: CSS px beyond the right edge, or hidden beyond the box).
