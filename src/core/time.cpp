@@ -33,9 +33,24 @@ std::string format_rfc3339(std::int64_t micros) {
   const std::int64_t rem = secs - day * 86400;
   const year_month_day ymd{sys_days{days{day}}};
   const auto ms = (micros - secs * 1000000) / 1000;
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), rem / 3600, rem % 3600 / 60,
-                     rem % 60, ms);
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) {
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", year, static_cast<unsigned>(ymd.month()),
+                       static_cast<unsigned>(ymd.day()), rem / 3600, rem % 3600 / 60, rem % 60, ms);
+  }
+  // Digits written in place: every job and event answer formats several of these (fmt took 4 % of a GET job).
+  char out[] = "0000-00-00T00:00:00.000Z";
+  auto put = [&out](int at, std::int64_t value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) out[at + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, year, 4);
+  put(5, static_cast<unsigned>(ymd.month()), 2);
+  put(8, static_cast<unsigned>(ymd.day()), 2);
+  put(11, rem / 3600, 2);
+  put(14, rem % 3600 / 60, 2);
+  put(17, rem % 60, 2);
+  put(20, ms, 3);
+  return std::string(out, sizeof(out) - 1);
 }
 
 std::optional<std::int64_t> parse_rfc3339(std::string_view s) {

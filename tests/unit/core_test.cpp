@@ -49,6 +49,14 @@ TEST_CASE("UUIDv7 ids made by many threads at once stay unique and each thread's
 TEST_CASE("RFC 3339 times format and parse back", "[core]") {
   CHECK(tyto::format_rfc3339(0) == "1970-01-01T00:00:00.000Z");
   CHECK(tyto::format_rfc3339(1'700'000'000'123'456) == "2023-11-14T22:13:20.123Z");
+  CHECK(tyto::format_rfc3339(-1) == "1969-12-31T23:59:59.999Z");                       // before the epoch
+  CHECK(tyto::format_rfc3339(951'782'400'000'000 - 1) == "2000-02-28T23:59:59.999Z");  // a leap year's Feb
+  CHECK(tyto::format_rfc3339(253'402'300'799'999'999) == "9999-12-31T23:59:59.999Z");  // the last 4-digit year
+  // Every millisecond of a day and a year's days come back through the parser.
+  for (std::int64_t t = 1'700'000'000'000'000; t < 1'700'000'000'000'000 + 86'400'000'000LL * 400;
+       t += 86'400'000'000LL + 3'723'456'789) {
+    CHECK(tyto::parse_rfc3339(tyto::format_rfc3339(t)) == t / 1000 * 1000);
+  }
   CHECK(tyto::parse_rfc3339("2023-11-14T22:13:20.123456Z") == 1'700'000'000'123'456);
   CHECK(tyto::parse_rfc3339("2023-11-14T23:13:20+01:00") == 1'700'000'000'000'000);
   CHECK_FALSE(tyto::parse_rfc3339("2023-02-30T00:00:00Z"));
