@@ -133,8 +133,9 @@ struct ScanStage::Run {
   std::vector<Issue> issues;
   json checks = json::object();
   std::int64_t crops = 0;
-  int axe_reruns = 0;  // 1: the page changed while axe ran before the capture, and axe ran again
-  json axe_changes;    // what changed then ({mutations, resources})
+  // What changed while axe ran before the capture ({mutations, resources, loaded}), when axe ran again for it;
+  // null otherwise.
+  json axe_changes;
   // Where the scan's time went, by phase (summary.timings, milliseconds).
   json timings = json::object();
   std::chrono::steady_clock::time_point lap = std::chrono::steady_clock::now();
@@ -178,15 +179,13 @@ struct ScanStage::Run {
     render = page->capture();
     time_phase("capture_ms");
     ctx.check_cancelled();
-    axe_reruns = 0;
     if (overlap) {
       const json changes = page->evaluate(changes_since_watch_script());
       if (!render.network_idle || changes.value("mutations", -1) != 0 || changes.value("resources", -1) != 0) {
         axe_changes = changes;
-        axe_reruns = 1;
       }
     }
-    if (!overlap || axe_reruns > 0) {
+    if (!overlap || !axe_changes.is_null()) {
       run_axe();
       time_phase(overlap ? "axe_again_ms" : "axe_ms");
     }
@@ -272,8 +271,8 @@ struct ScanStage::Run {
                       {"passed_rules", axe_issues.passed_rules.size()},
                       {"inapplicable_rules", axe.value("inapplicable", 0)},
                       {"unknown_rules", axe.value("unknown_rules", json::array())},
-                      {"reruns", axe_reruns}};
-    if (axe_reruns > 0) summary["axe"]["changed"] = axe_changes;
+                      {"reruns", axe_changes.is_null() ? 0 : 1}};
+    if (!axe_changes.is_null()) summary["axe"]["changed"] = axe_changes;
     summary["checks"] = checks;
     summary["timings"] = timings;
     json refused = json::array();
