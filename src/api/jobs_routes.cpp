@@ -4,6 +4,7 @@
 
 #include "tyto/core/error.hpp"
 #include "tyto/core/json_schema.hpp"
+#include "tyto/core/logging.hpp"
 #include "tyto/core/time.hpp"
 #include "tyto/http/page.hpp"
 
@@ -82,27 +83,43 @@ jobs::JobSpec parse_spec(const json& body, const Request& req, const JobsDeps& d
   return spec;
 }
 
-json job_view(jobs::JobStore& store, const jobs::Job& job, const JobsDeps& deps, bool details) {
-  json out = job.to_json();
-  if (!details) return out;
-  out["queue_position"] = nullptr;
-  if (auto pos = store.queue_position(job)) out["queue_position"] = *pos;
-  json stages = json::array();
+void append_quoted(std::string& out, std::string_view text) {
+  out.push_back('"');
+  log::append_json_escaped(out, text);
+  out.push_back('"');
+}
+
+// The members GET adds to a job, as JSON text for jobs::append_job_json: its place in the queue and its
+// stages.
+std::string job_details(jobs::JobStore& store, const jobs::Job& job, const JobsDeps& deps) {
+  std::string out = ",\"queue_position\":";
+  if (auto pos = store.queue_position(job)) {
+    out += std::to_string(*pos);
+  } else {
+    out += "null";
+  }
+  out += ",\"stages\":[";
   if (auto it = deps.pipelines.find(job.pipeline); it != deps.pipelines.end()) {
     const auto finished = it->second.stages.size() > 1 ? store.stage_outputs(job.id) : std::map<std::string, json>{};
-    for (const auto& s : it->second.stages) {
-      const bool done = job.state == jobs::JobState::kSucceeded || finished.count(s.id);
-      stages.push_back({{"id", s.id}, {"stage", s.def->name}, {"finished", done}});
+    bool first = true;
+    for (const auto& st : it->second.stages) {
+      const bool done = job.state == jobs::JobState::kSucceeded || finished.count(st.id);
+      out += first ? "{\"finished\":" : ",{\"finished\":";
+      out += done ? "true" : "false";
+      out += ",\"id\":";
+      append_quoted(out, st.id);
+      out += ",\"stage\":";
+      append_quoted(out, st.def->name);
+      out.push_back('}');
+      first = false;
     }
   }
-  out["stages"] = stages;
+  out.push_back(']');
   return out;
 }
 
-jobs::Job find_job(jobs::JobStore& store, const Request& req) {
-  auto job = store.get(req.who().tenant_id, req.param("id"));
-  if (!job) throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(req.param("id").substr(0, 64))}});
-  return *job;
+Response json_text(std::string body, int status = 200) {
+  return Response::text(std::move(body), "application/json", status);
 }
 
 json job_out_schema() {
@@ -142,8 +159,7 @@ Response enqueue_one(Shared& s, Request& req) {
     throw Error(ErrorCode::kConflict, "an unfinished job already holds this unique_key",
                 {{"unique_key", *spec.unique_key}, {"job_id", result.job.id}});
   }
-  Response res =
-      Response::json(job_view(s.deps.store, result.job, s.deps, false), result.outcome == O::kCreated ? 202 : 200);
+  Response res = json_text(jobs::job_json_text(result.job), result.outcome == O::kCreated ? 202 : 200);
   res.headers.set("Location", "/api/v1/jobs/" + result.job.id);
   if (result.outcome == O::kIdempotentReplay) res.headers.set("Idempotent-Replayed", "true");
   return res;
@@ -302,7 +318,15 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
   router.add(
       Method::kGet, "/api/v1/jobs/{id}",
       [s](Request& req) {
-        return Response::json(job_view(s->deps.store, find_job(s->deps.store, req), s->deps, true));
+        auto found = s->deps.store.get_text(req.who().tenant_id, req.param("id"));
+        if (!found) {
+          throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(req.param("id").substr(0, 64))}});
+        }
+        const auto& j = *found;
+        std::string body;
+        body.reserve(512 + j.input.size() + j.result.size() + j.error.size());
+        jobs::append_job_json(body, j.job, j.input, j.result, j.error, job_details(s->deps.store, j.job, s->deps));
+        return json_text(std::move(body));
       },
       {"A job: state, progress, attempts, result, error, stages, queue position", "jobs", nullptr, job_out_schema()});
   router.add(

@@ -25,18 +25,18 @@ json rows_json(storage::Database& db, std::string_view sql, const storage::Param
   auto result = db.query(sql, params);
   for (const auto& r : result.rows) {
     json row = json::object();
-    for (std::size_t i = 0; i < result.columns.size(); ++i) {
+    for (std::size_t i = 0; i < result.columns().size(); ++i) {
       const auto& v = r.at(i);
       if (v.is_null())
-        row[result.columns[i]] = nullptr;
+        row[result.columns()[i]] = nullptr;
       else if (const auto* b = std::get_if<bool>(&v.variant()))
-        row[result.columns[i]] = *b;
+        row[result.columns()[i]] = *b;
       else if (const auto* n = std::get_if<std::int64_t>(&v.variant()))
-        row[result.columns[i]] = *n;
+        row[result.columns()[i]] = *n;
       else if (const auto* d = std::get_if<double>(&v.variant()))
-        row[result.columns[i]] = *d;
+        row[result.columns()[i]] = *d;
       else if (const auto* s = std::get_if<std::string>(&v.variant()))
-        row[result.columns[i]] = *s;
+        row[result.columns()[i]] = *s;
     }
     out.push_back(std::move(row));
   }

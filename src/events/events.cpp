@@ -19,8 +19,6 @@ using nlohmann::json;
 
 constexpr std::string_view kChannel = "tyto_events";
 
-constexpr std::string_view kInsertEvent =
-    "INSERT INTO events (tenant_id, topic, type, data, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
 constexpr std::string_view kReadTopic =
     "SELECT id, tenant_id, topic, type, data, created_at FROM events "
     "WHERE tenant_id = $1 AND topic = $2 AND id > $3 ORDER BY id LIMIT $4";
@@ -151,16 +149,48 @@ class Events::Impl {
     return out;
   }
 
+  // Multi-row INSERTs without RETURNING: SQLite gathers a RETURNING statement's rows in a temporary table
+  // of their own, which cost more than the insert itself. Under the single writer, AUTOINCREMENT gives the
+  // rows of one statement consecutive ids, so the last one (last_insert_rowid) tells them all.
   std::vector<Event> append_sqlite(storage::Session& tx, const std::vector<NewEvent>& pending) {
     std::vector<Event> out;
     out.reserve(pending.size());
     const auto now = now_micros();
-    for (const auto& e : pending) {
-      const std::string data = e.data.dump(-1, ' ', false, json::error_handler_t::replace);
-      auto row = tx.query_one(kInsertEvent, {e.tenant_id, e.topic, e.type, data, now});
-      out.push_back({row->get<std::int64_t>(0), e.tenant_id, e.topic, e.type, e.data, now});
+    for (std::size_t first = 0; first < pending.size();) {
+      // A few fixed sizes keep the prepared statements few.
+      const std::size_t left = pending.size() - first;
+      const std::size_t n = left >= 32 ? 32 : left >= 8 ? 8 : 1;
+      storage::Params params;
+      params.reserve(1 + 4 * n);
+      params.emplace_back(now);
+      for (std::size_t i = first; i < first + n; ++i) {
+        const auto& e = pending[i];
+        params.emplace_back(e.tenant_id);
+        params.emplace_back(e.topic);
+        params.emplace_back(e.type);
+        params.emplace_back(e.data.dump(-1, ' ', false, json::error_handler_t::replace));
+      }
+      tx.execute(sqlite_insert(n), params);
+      const auto last = tx.query_one("SELECT last_insert_rowid()")->get<std::int64_t>(0);
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto& e = pending[first + i];
+        out.push_back({last - static_cast<std::int64_t>(n - 1 - i), e.tenant_id, e.topic, e.type, e.data, now});
+      }
+      first += n;
     }
     return out;
+  }
+
+  static const std::string& sqlite_insert(std::size_t rows) {
+    static const auto make = [](std::size_t n) {
+      std::string sql = "INSERT INTO events (tenant_id, topic, type, data, created_at) VALUES ";
+      for (std::size_t i = 0; i < n; ++i) {
+        sql += fmt::format("{}(${}, ${}, ${}, ${}, $1)", i ? ", " : "", 2 + 4 * i, 3 + 4 * i, 4 + 4 * i, 5 + 4 * i);
+      }
+      return sql;
+    };
+    static const std::string one = make(1), eight = make(8), many = make(32);
+    return rows == 32 ? many : rows == 8 ? eight : one;
   }
 
   // Three round trips whatever the batch size: lock the topics (sorted, so concurrent writers take

@@ -2,11 +2,15 @@
 
 #include "tyto/core/error.hpp"
 #include "tyto/core/ids.hpp"
+#include "tyto/core/logging.hpp"
 #include "tyto/core/time.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
 
 namespace tyto::jobs {
 namespace {
@@ -28,15 +32,55 @@ json parse_json_column(const Row& r, int i) {
   return json::parse(r.get<std::string>(i));
 }
 
+std::string json_text_column(const Row& r, int i) { return r.is_null(i) ? "null" : r.get<std::string>(i); }
+
+void append_quoted(std::string& out, std::string_view s) {
+  out.push_back('"');
+  log::append_json_escaped(out, s);
+  out.push_back('"');
+}
+
+void append_time(std::string& out, std::optional<std::int64_t> micros) {
+  if (!micros) {
+    out += "null";
+    return;
+  }
+  out.push_back('"');
+  out += format_rfc3339(*micros);
+  out.push_back('"');
+}
+
+template <class Int>
+void append_int(std::string& out, Int n) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
+}
+
+// As nlohmann::json writes a double: the shortest text that reads back the same, "1.0" for a whole
+// number, null for what JSON cannot hold.
+void append_double(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  const std::string_view text(buf, static_cast<std::size_t>(end - buf));
+  out += text;
+  if (text.find_first_of(".e") == std::string_view::npos) out += ".0";
+}
+
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-Job from_row(const Row& r) {
+// The JSON columns (input, result, error) are parsed unless the caller keeps their text.
+Job from_row(const Row& r, bool parse_json = true) {
   Job j;
   j.id = r.get<std::string>(0);
   j.tenant_id = r.get<std::string>(1);
   j.pipeline = r.get<std::string>(2);
   j.pipeline_version = r.get<int>(3);
-  j.input = parse_json_column(r, 4);
+  if (parse_json) j.input = parse_json_column(r, 4);
   j.state = parse_state(r.get<std::string>(5)).value_or(JobState::kFailed);
   j.priority = r.get<int>(6);
   j.run_at = r.get<std::int64_t>(7);
@@ -49,8 +93,10 @@ Job from_row(const Row& r) {
   j.unique_key = r.get_optional<std::string>(14);
   j.cancel_requested = r.get<bool>(15);
   j.progress = r.get<double>(16);
-  j.result = parse_json_column(r, 17);
-  j.error = parse_json_column(r, 18);
+  if (parse_json) {
+    j.result = parse_json_column(r, 17);
+    j.error = parse_json_column(r, 18);
+  }
   j.created_at = r.get<std::int64_t>(19);
   j.updated_at = r.get<std::int64_t>(20);
   j.started_at = r.get_optional<std::int64_t>(21);
@@ -73,12 +119,12 @@ events::NewEvent job_event(const std::string& tenant, const std::string& id, std
   return {tenant, job_topic(id), std::move(type), std::move(data)};
 }
 
-const std::string kInsert = fmt::format(
+// No RETURNING: the new row is known already, and SQLite gathers a RETURNING statement's rows in a
+// temporary table of their own.
+constexpr std::string_view kInsert =
     "INSERT INTO jobs (id, tenant_id, pipeline, pipeline_version, input, state, priority, run_at, attempts, "
     "max_attempts, timeout_s, unique_key, idempotency_key, created_at, updated_at, created_by) "
-    "VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, 0, $8, $9, $10, $11, $12, $12, $13) ON CONFLICT DO NOTHING "
-    "RETURNING {}",
-    kColumns);
+    "VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, 0, $8, $9, $10, $11, $12, $12, $13) ON CONFLICT DO NOTHING";
 const std::string kByIdempotencyKey =
     fmt::format("SELECT {} FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2", kColumns);
 const std::string kByUniqueKey = fmt::format(
@@ -90,26 +136,22 @@ constexpr std::string_view kQueuePosition =
 constexpr std::string_view kHeartbeat =
     "UPDATE jobs SET lease_until = $2, heartbeat_at = $3 WHERE lease_owner = $1 AND state = 'running' "
     "RETURNING id, cancel_requested";
-const std::string kFinishSucceeded =
+constexpr std::string_view kFinishSucceeded =
     "UPDATE jobs SET state = 'succeeded', result = $4, progress = 1, lease_owner = NULL, lease_until = NULL, "
-    "finished_at = $5, updated_at = $5 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' "
-    "RETURNING tenant_id, pipeline";
-const std::string kFinishFailed =
+    "finished_at = $5, updated_at = $5 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running'";
+constexpr std::string_view kFinishFailed =
     "UPDATE jobs SET state = 'failed', error = $4, lease_owner = NULL, lease_until = NULL, finished_at = $5, "
-    "updated_at = $5 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' "
-    "RETURNING tenant_id, pipeline";
-const std::string kFinishRetry =
+    "updated_at = $5 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running'";
+constexpr std::string_view kFinishRetry =
     "UPDATE jobs SET state = 'queued', error = $4, run_at = $6, lease_owner = NULL, lease_until = NULL, "
-    "updated_at = $5 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' "
-    "RETURNING tenant_id, pipeline";
-const std::string kFinishCancelled =
+    "updated_at = $5 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running'";
+constexpr std::string_view kFinishCancelled =
     "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL, finished_at = $4, updated_at = $4 "
-    "WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' "
-    "RETURNING tenant_id, pipeline";
-const std::string kFinishRelease =
+    "WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running'";
+constexpr std::string_view kFinishRelease =
     "UPDATE jobs SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL, "
-    "run_at = $5, updated_at = $4 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running' "
-    "RETURNING tenant_id, pipeline";
+    "run_at = $5, updated_at = $4 WHERE id = $1 AND attempts = $2 AND lease_owner = $3 AND state = 'running'";
+constexpr std::string_view kTenantAndPipeline = "SELECT tenant_id, pipeline FROM jobs WHERE id = $1";
 constexpr std::string_view kRescueRequeue =
     "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, run_at = $1, updated_at = $1 "
     "WHERE state = 'running' AND lease_until < $1 AND attempts < max_attempts "
@@ -141,8 +183,11 @@ constexpr std::string_view kSaveStage =
     "ON CONFLICT (job_id, stage) DO UPDATE SET attempt = excluded.attempt, output = excluded.output, "
     "started_at = excluded.started_at, finished_at = excluded.finished_at";
 constexpr std::string_view kStageOutputs = "SELECT stage, output FROM job_stages WHERE job_id = $1";
+// Grouped in the order of jobs_tenant_unfinished_idx, so the index alone answers, without a sort; the
+// tenants are summed here.
 constexpr std::string_view kDepth =
-    "SELECT state, pipeline, COUNT(*) FROM jobs WHERE state IN ('queued', 'running') GROUP BY state, pipeline";
+    "SELECT state, pipeline, COUNT(*) FROM jobs WHERE state IN ('queued', 'running') "
+    "GROUP BY tenant_id, state, pipeline";
 constexpr std::string_view kRunningByPipeline =
     "SELECT pipeline, COUNT(*) FROM jobs WHERE state = 'running' GROUP BY pipeline";
 
@@ -215,6 +260,66 @@ json Job::to_json() const {
           {"finished_at", time(finished_at)}};
 }
 
+// Members in the order nlohmann::json keeps them (sorted), so both forms read the same.
+void append_job_json(std::string& out, const Job& j, std::string_view input, std::string_view result,
+                     std::string_view error, std::string_view more) {
+  out += "{\"attempts\":";
+  append_int(out, j.attempts);
+  out += j.cancel_requested ? ",\"cancel_requested\":true" : ",\"cancel_requested\":false";
+  out += ",\"created_at\":";
+  append_time(out, j.created_at);
+  out += ",\"error\":";
+  out += error;
+  out += ",\"finished_at\":";
+  append_time(out, j.finished_at);
+  out += ",\"id\":";
+  append_quoted(out, j.id);
+  out += ",\"input\":";
+  out += input;
+  out += ",\"max_attempts\":";
+  append_int(out, j.max_attempts);
+  out += ",\"pipeline\":";
+  append_quoted(out, j.pipeline);
+  out += ",\"pipeline_version\":";
+  append_int(out, j.pipeline_version);
+  out += ",\"priority\":";
+  append_int(out, j.priority);
+  out += ",\"progress\":";
+  append_double(out, j.progress);
+  out += ",\"result\":";
+  out += result;
+  out += ",\"run_at\":";
+  append_time(out, j.run_at);
+  out += ",\"started_at\":";
+  append_time(out, j.started_at);
+  out += ",\"state\":";
+  append_quoted(out, state_name(j.state));
+  out += ",\"timeout_s\":";
+  if (j.timeout_s) {
+    append_int(out, *j.timeout_s);
+  } else {
+    out += "null";
+  }
+  out += ",\"unique_key\":";
+  if (j.unique_key) {
+    append_quoted(out, *j.unique_key);
+  } else {
+    out += "null";
+  }
+  out += ",\"updated_at\":";
+  append_time(out, j.updated_at);
+  out += more;
+  out.push_back('}');
+}
+
+std::string job_json_text(const Job& job, std::string_view more) {
+  const auto input = dump(job.input), result = dump(job.result), error = dump(job.error);
+  std::string out;
+  out.reserve(400 + input.size() + result.size() + error.size() + more.size());
+  append_job_json(out, job, input, result, error, more);
+  return out;
+}
+
 std::vector<EnqueueResult> JobStore::enqueue(const std::vector<JobSpec>& specs) {
   auto tx = db_.begin();
   std::vector<events::NewEvent> pending;
@@ -229,7 +334,20 @@ std::vector<EnqueueResult> JobStore::enqueue_in(storage::Session& tx, const std:
   const auto now = now_micros();
   bool created = false;
   for (const auto& s : specs) {
-    const Params params = {new_uuid_v7(),
+    Job job;
+    job.id = new_uuid_v7();
+    job.tenant_id = s.tenant_id;
+    job.pipeline = s.pipeline;
+    job.pipeline_version = s.pipeline_version;
+    job.input = s.input;
+    job.state = JobState::kQueued;
+    job.priority = s.priority;
+    job.run_at = s.run_at.value_or(now);
+    job.max_attempts = s.max_attempts;
+    job.timeout_s = s.timeout_s;
+    job.unique_key = s.unique_key;
+    job.created_at = job.updated_at = now;
+    const Params params = {job.id,
                            s.tenant_id,
                            s.pipeline,
                            s.pipeline_version,
@@ -242,9 +360,8 @@ std::vector<EnqueueResult> JobStore::enqueue_in(storage::Session& tx, const std:
                            s.idempotency_key,
                            now,
                            s.created_by};
-    if (auto row = tx.query_one(kInsert, params)) {
+    if (tx.execute(kInsert, params) == 1) {
       created = true;
-      Job job = from_row(*row);
       pending.push_back(job_event(job, "queued", {{"pipeline", job.pipeline}, {"run_at", format_rfc3339(job.run_at)}}));
       results.push_back({std::move(job), EnqueueResult::Outcome::kCreated});
       continue;
@@ -298,6 +415,13 @@ JobStore::TenantCounts JobStore::tenant_counts(std::string_view tenant_id, std::
 std::optional<Job> JobStore::get(std::string_view tenant_id, std::string_view id) {
   if (auto row = db_.query_one(kGet, {tenant_id, id})) return from_row(*row);
   return std::nullopt;
+}
+
+std::optional<JobText> JobStore::get_text(std::string_view tenant_id, std::string_view id) {
+  auto row = db_.query_one(kGet, {tenant_id, id});
+  if (!row) return std::nullopt;
+  return JobText{from_row(*row, false), json_text_column(*row, 4), json_text_column(*row, 17),
+                 json_text_column(*row, 18)};
 }
 
 std::vector<Job> JobStore::list(const ListFilter& f) {
@@ -415,26 +539,26 @@ std::vector<bool> JobStore::finish(const std::string& owner, const std::vector<F
   std::vector<events::NewEvent> pending;
   std::vector<FinishedJob> finished;
   for (const auto& f : finishes) {
-    std::optional<Row> row;
+    std::int64_t changed = 0;
     json data = {{"attempt", f.attempt}};
     std::string type;
     FinishedJob done{f.id, {}, {}, JobState::kSucceeded, f.attempt, nullptr, nullptr, now};
     switch (f.outcome.kind) {
       case Outcome::Kind::kSucceeded:
-        row = tx->query_one(kFinishSucceeded, {f.id, f.attempt, owner, dump(f.outcome.result), now});
+        changed = tx->execute(kFinishSucceeded, {f.id, f.attempt, owner, dump(f.outcome.result), now});
         type = "succeeded";
         data["result"] = f.outcome.result;
         done.result = f.outcome.result;
         break;
       case Outcome::Kind::kFailed:
-        row = tx->query_one(kFinishFailed, {f.id, f.attempt, owner, dump(f.outcome.error), now});
+        changed = tx->execute(kFinishFailed, {f.id, f.attempt, owner, dump(f.outcome.error), now});
         type = "failed";
         data["error"] = f.outcome.error;
         done.state = JobState::kFailed;
         done.error = f.outcome.error;
         break;
       case Outcome::Kind::kRetry:
-        row = tx->query_one(kFinishRetry, {f.id, f.attempt, owner, dump(f.outcome.error), now, f.outcome.retry_at});
+        changed = tx->execute(kFinishRetry, {f.id, f.attempt, owner, dump(f.outcome.error), now, f.outcome.retry_at});
         type = "retry_scheduled";
         data["error"] = f.outcome.error;
         data["run_at"] = format_rfc3339(f.outcome.retry_at);
@@ -443,12 +567,12 @@ std::vector<bool> JobStore::finish(const std::string& owner, const std::vector<F
         done.at = f.outcome.retry_at;
         break;
       case Outcome::Kind::kCancelled:
-        row = tx->query_one(kFinishCancelled, {f.id, f.attempt, owner, now});
+        changed = tx->execute(kFinishCancelled, {f.id, f.attempt, owner, now});
         type = "cancelled";
         done.state = JobState::kCancelled;
         break;
       case Outcome::Kind::kRelease:
-        row = tx->query_one(kFinishRelease, {f.id, f.attempt, owner, now, std::max(now, f.outcome.retry_at)});
+        changed = tx->execute(kFinishRelease, {f.id, f.attempt, owner, now, std::max(now, f.outcome.retry_at)});
         type = "released";
         if (f.outcome.retry_at > now) {
           data["run_at"] = format_rfc3339(f.outcome.retry_at);
@@ -456,14 +580,19 @@ std::vector<bool> JobStore::finish(const std::string& owner, const std::vector<F
         }
         break;
     }
-    applied.push_back(row.has_value());
-    if (!row) continue;
-    const auto tenant = row->get<std::string>(0);
+    applied.push_back(changed == 1);
+    if (changed != 1) continue;
+    std::string tenant = f.tenant_id, pipeline = f.pipeline;
+    if (tenant.empty() || pipeline.empty()) {
+      const auto row = tx->query_one(kTenantAndPipeline, {f.id});
+      tenant = row->get<std::string>(0);
+      pipeline = row->get<std::string>(1);
+    }
     for (const auto& e : f.extra_events) pending.push_back(e);
     pending.push_back(job_event(tenant, f.id, type, std::move(data)));
     if (f.outcome.kind == Outcome::Kind::kRelease) continue;
-    done.tenant_id = tenant;
-    done.pipeline = row->get<std::string>(1);
+    done.tenant_id = std::move(tenant);
+    done.pipeline = std::move(pipeline);
     finished.push_back(std::move(done));
   }
   report(*tx, finished, pending);
@@ -570,10 +699,12 @@ void JobStore::emit(std::vector<events::NewEvent> events) {
 }
 
 std::vector<std::tuple<std::string, std::string, std::int64_t>> JobStore::depth() {
-  std::vector<std::tuple<std::string, std::string, std::int64_t>> out;
+  std::map<std::pair<std::string, std::string>, std::int64_t> counts;
   for (const auto& r : db_.query(kDepth).rows) {
-    out.emplace_back(r.get<std::string>(0), r.get<std::string>(1), r.get<std::int64_t>(2));
+    counts[{r.get<std::string>(0), r.get<std::string>(1)}] += r.get<std::int64_t>(2);
   }
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> out;
+  for (const auto& [key, n] : counts) out.emplace_back(key.first, key.second, n);
   return out;
 }
 

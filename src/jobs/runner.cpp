@@ -206,7 +206,7 @@ class Runner::Impl {
 
   // Runs every unfinished stage of the job's pipeline and queues the attempt's outcome.
   void run_job(const Job& job, CancellationToken& token, SteadyClock::time_point claimed) {
-    JobStore::Finish finish{job.id, job.attempts, {}, {}};
+    JobStore::Finish finish{job.id, job.attempts, {}, {}, job.tenant_id, job.pipeline};
     if (job.timeout_s && *job.timeout_s > 0) {
       // The timeout counts from the start of the run, not from the claim (prefetched jobs wait).
       std::lock_guard lock(mutex_);

@@ -45,7 +45,7 @@ TEMPLATE_TEST_CASE("Values of every type survive a round trip", "[storage]", Sql
 
   Result result = db->query("SELECT id, i, d, t, b, f FROM vals ORDER BY id");
   REQUIRE(result.rows.size() == 4);
-  REQUIRE(result.columns == std::vector<std::string>{"id", "i", "d", "t", "b", "f"});
+  REQUIRE(result.columns() == std::vector<std::string>{"id", "i", "d", "t", "b", "f"});
   const Row& first = result.rows[0];
   CHECK(first.get<std::int64_t>("i") == kMax);
   CHECK(first.get<double>("d") == 3.141592653589793);

@@ -226,3 +226,48 @@ TEMPLATE_TEST_CASE("Quota counts leave out the pipelines they are told are inter
   CHECK(charged.unfinished == 1);
   CHECK(charged.created_since == 1);
 }
+
+TEMPLATE_TEST_CASE("The text form of a job reads as its JSON form, in every state", "[storage][jobs]", SqliteBackend,
+                   PostgresBackend) {
+  Fixture<TestType> f;
+  const auto queued = f.enqueue({.input = {{"text", "a \"quoted\"\n\tline é ✓"}, {"n", {1, 2.5, nullptr}}},
+                                 .priority = -3,
+                                 .timeout_s = 90,
+                                 .unique_key = "key \\ with \"escapes\" \x01"});
+  // Enqueue's own answer, built without reading the row back, reads as the stored job does.
+  CHECK(nlohmann::json::parse(jobs::job_json_text(queued)) == f.store->get("t1", queued.id)->to_json());
+  const auto ok = f.enqueue();
+  const auto bad = f.enqueue();
+  REQUIRE(f.store->claim("r", 10, 30s, {}).size() == 3);
+  f.store->finish("r", {{ok.id, 1, {Outcome::Kind::kSucceeded, {{"score", 0.1 + 0.2}}, nullptr, 0}, {}, "t1"},
+                        {bad.id, 1, {Outcome::Kind::kFailed, nullptr, {{"code", "x"}, {"retryable", false}}, 0}, {}}});
+  f.store->finish("r", {{queued.id, 1, {Outcome::Kind::kRelease, nullptr, nullptr, 0}, {}}});
+  for (const auto& id : {queued.id, ok.id, bad.id}) {
+    const auto job = *f.store->get("t1", id);
+    const auto text = *f.store->get_text("t1", id);
+    std::string out;
+    jobs::append_job_json(out, text.job, text.input, text.result, text.error, ",\"extra\":[1]");
+    auto expected = job.to_json();
+    expected["extra"] = {1};
+    CHECK(nlohmann::json::parse(out) == expected);
+    CHECK(nlohmann::json::parse(jobs::job_json_text(job)) == job.to_json());
+  }
+  CHECK(f.store->get("t1", ok.id)->result["score"] == 0.1 + 0.2);  // doubles keep every digit
+  CHECK_FALSE(f.store->get_text("t2", ok.id));                     // another tenant's job is not found
+}
+
+TEMPLATE_TEST_CASE("Queue depth sums every tenant's unfinished jobs by state and pipeline", "[storage][jobs]",
+                   SqliteBackend, PostgresBackend) {
+  Fixture<TestType> f;
+  for (const char* tenant : {"t1", "t2", "t3"}) {
+    f.enqueue({.tenant_id = tenant, .pipeline = "p.a"});
+    f.enqueue({.tenant_id = tenant, .pipeline = "p.b"});
+  }
+  f.enqueue({.tenant_id = "t1", .pipeline = "p.a"});
+  const auto done = f.enqueue({.tenant_id = "t2", .pipeline = "p.c"});
+  REQUIRE(f.store->cancel("t2", done.id).state == JobState::kCancelled);  // finished jobs are not counted
+  REQUIRE(f.store->claim("r", 2, 30s, {}).size() == 2);                   // the two oldest: t1's p.a and p.b
+  using Depth = std::vector<std::tuple<std::string, std::string, std::int64_t>>;
+  CHECK(f.store->depth() ==
+        Depth{{"queued", "p.a", 3}, {"queued", "p.b", 2}, {"running", "p.a", 1}, {"running", "p.b", 1}});
+}

@@ -69,6 +69,23 @@ struct Job {
 
 std::string job_topic(std::string_view job_id);  // "job:<id>"
 
+// The API form of a job, the members Job::to_json() gives, written straight as text: input, result and
+// error are given as the JSON text of those members. `more` goes inside the object after them (members
+// that each begin with a comma). Showing a job this way builds no JSON tree.
+void append_job_json(std::string& out, const Job& job, std::string_view input, std::string_view result,
+                     std::string_view error, std::string_view more = {});
+// The same for a job whose input, result and error are JSON values.
+std::string job_json_text(const Job& job, std::string_view more = {});
+
+// A job read for display: input, result and error stay the JSON text stored ("null" when absent) and are
+// not parsed; job.input, job.result and job.error are null.
+struct JobText {
+  Job job;
+  std::string input;
+  std::string result;
+  std::string error;
+};
+
 struct JobSpec {
   std::string tenant_id;
   std::string pipeline;
@@ -145,6 +162,7 @@ class JobStore {
                                         std::vector<events::NewEvent>& pending);
 
   std::optional<Job> get(std::string_view tenant_id, std::string_view id);
+  std::optional<JobText> get_text(std::string_view tenant_id, std::string_view id);
   std::vector<Job> list(const ListFilter& filter);
 
   // For quotas: the tenant's unfinished (queued or running) jobs, and the jobs it created since
@@ -187,6 +205,8 @@ class JobStore {
     int attempt = 0;
     Outcome outcome;
     std::vector<events::NewEvent> extra_events;  // e.g. the last stage_finished
+    std::string tenant_id;                       // the job's, when the caller knows them; otherwise looked up
+    std::string pipeline;
   };
   std::vector<bool> finish(const std::string& owner, const std::vector<Finish>& finishes);
 

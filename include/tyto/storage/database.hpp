@@ -129,11 +129,15 @@ class Row {
 };
 
 struct Result {
-  std::vector<std::string> columns;
+  std::shared_ptr<const std::vector<std::string>> names;  // the column names, shared with the rows
   std::vector<Row> rows;
   std::int64_t affected_rows = 0;  // INSERT/UPDATE/DELETE count; 0 for queries
 
   bool empty() const noexcept { return rows.empty(); }
+  const std::vector<std::string>& columns() const noexcept {
+    static const std::vector<std::string> kNone;
+    return names ? *names : kNone;
+  }
 };
 
 // Something that runs statements: the database itself (autocommit) or an open transaction.

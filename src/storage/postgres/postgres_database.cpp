@@ -144,7 +144,7 @@ Result convert_result(PGresult* res) {
     std::string_view count = PQcmdTuples(res);
     std::from_chars(count.data(), count.data() + count.size(), result.affected_rows);
   }
-  result.columns = *columns;
+  result.names = std::move(columns);
   return result;
 }
 

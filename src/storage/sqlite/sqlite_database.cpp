@@ -125,12 +125,12 @@ SqliteConnection::~SqliteConnection() {
 }
 
 void SqliteConnection::clear_cache() noexcept {
-  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  for (auto& [sql, prepared] : statements_) sqlite3_finalize(prepared.stmt);
   statements_.clear();
 }
 
-sqlite3_stmt* SqliteConnection::prepare(std::string_view sql) {
-  auto it = statements_.find(std::string(sql));
+const SqliteConnection::Prepared& SqliteConnection::prepare(std::string_view sql) {
+  auto it = statements_.find(sql);
   if (it != statements_.end()) return it->second;
   if (statements_.size() >= kMaxCachedStatements) clear_cache();
 
@@ -144,39 +144,45 @@ sqlite3_stmt* SqliteConnection::prepare(std::string_view sql) {
     sqlite3_finalize(stmt);
     throw DatabaseError(fmt::format("query() runs one statement; use execute_script() for: {}", abbreviate(sql)));
   }
-  statements_.emplace(std::string(sql), stmt);
-  return stmt;
-}
-
-void SqliteConnection::bind(sqlite3_stmt* stmt, const Params& params) const {
-  int count = sqlite3_bind_parameter_count(stmt);
-  std::size_t highest = 0;
-  for (int i = 1; i <= count; ++i) {
+  Prepared prepared{stmt, nullptr, {}, 0};
+  auto columns = std::make_shared<std::vector<std::string>>();
+  for (int i = 0, n = sqlite3_column_count(stmt); i < n; ++i) columns->emplace_back(sqlite3_column_name(stmt, i));
+  prepared.columns = std::move(columns);
+  for (int i = 1, count = sqlite3_bind_parameter_count(stmt); i <= count; ++i) {
     const char* name = sqlite3_bind_parameter_name(stmt, i);
     int n = name == nullptr ? i : placeholder_number(name);
-    if (n <= 0) throw DatabaseError(fmt::format("unsupported placeholder '{}'; use $1, $2, …", name));
-    if (static_cast<std::size_t>(n) > params.size()) {
-      throw DatabaseError(fmt::format("statement uses ${} but {} parameters were given: {}", n, params.size(),
-                                      abbreviate(sqlite3_sql(stmt))));
+    if (n <= 0) {
+      sqlite3_finalize(stmt);
+      throw DatabaseError(fmt::format("unsupported placeholder '{}'; use $1, $2, …", name));
     }
-    int rc = bind_value(stmt, i, params[n - 1]);
-    if (rc != SQLITE_OK) raise(rc, sqlite3_sql(stmt));
-    highest = std::max(highest, static_cast<std::size_t>(n));
+    prepared.slots.push_back(n);
+    prepared.highest = std::max(prepared.highest, static_cast<std::size_t>(n));
   }
-  if (params.size() > highest) {
-    throw DatabaseError(fmt::format("statement takes {} parameters but {} were given: {}", highest, params.size(),
-                                    abbreviate(sqlite3_sql(stmt))));
+  return statements_.emplace(std::string(sql), std::move(prepared)).first->second;
+}
+
+void SqliteConnection::bind(const Prepared& prepared, const Params& params) const {
+  if (params.size() < prepared.highest) {
+    throw DatabaseError(fmt::format("statement uses ${} but {} parameters were given: {}", prepared.highest,
+                                    params.size(), abbreviate(sqlite3_sql(prepared.stmt))));
+  }
+  if (params.size() > prepared.highest) {
+    throw DatabaseError(fmt::format("statement takes {} parameters but {} were given: {}", prepared.highest,
+                                    params.size(), abbreviate(sqlite3_sql(prepared.stmt))));
+  }
+  for (std::size_t i = 0; i < prepared.slots.size(); ++i) {
+    int rc = bind_value(prepared.stmt, static_cast<int>(i) + 1, params[prepared.slots[i] - 1]);
+    if (rc != SQLITE_OK) raise(rc, sqlite3_sql(prepared.stmt));
   }
 }
 
-Result SqliteConnection::run(sqlite3_stmt* stmt, const Params& params) {
+Result SqliteConnection::run(const Prepared& prepared, const Params& params) {
+  sqlite3_stmt* stmt = prepared.stmt;
   StatementReset reset(stmt);
-  bind(stmt, params);
+  bind(prepared, params);
 
-  int count = sqlite3_column_count(stmt);
-  auto columns = std::make_shared<std::vector<std::string>>();
-  for (int i = 0; i < count; ++i) columns->emplace_back(sqlite3_column_name(stmt, i));
-
+  const int count = static_cast<int>(prepared.columns->size());
+  const auto& columns = prepared.columns;
   Result result;
   std::int64_t changes_before = sqlite3_total_changes64(db_);
   for (;;) {
@@ -192,7 +198,7 @@ Result SqliteConnection::run(sqlite3_stmt* stmt, const Params& params) {
   if (!sqlite3_stmt_readonly(stmt) && sqlite3_total_changes64(db_) != changes_before) {
     result.affected_rows = sqlite3_changes64(db_);
   }
-  result.columns = *columns;
+  result.names = columns;
   return result;
 }
 
@@ -316,8 +322,8 @@ void SqliteDatabase::release_reader(std::unique_ptr<SqliteConnection> reader) no
 Result SqliteDatabase::query(std::string_view sql, const Params& params) {
   if (!memory_) {
     Lease reader = acquire_reader();
-    sqlite3_stmt* stmt = reader->prepare(sql);
-    if (sqlite3_stmt_readonly(stmt)) return reader->run(stmt, params);
+    const auto& prepared = reader->prepare(sql);
+    if (sqlite3_stmt_readonly(prepared.stmt)) return reader->run(prepared, params);
   }
   Lease writer = lock_writer();
   return writer->query(sql, params);

@@ -28,10 +28,18 @@ class SqliteConnection {
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
+  // A cached statement with what each run needs from it, worked out once at prepare time.
+  struct Prepared {
+    sqlite3_stmt* stmt = nullptr;
+    std::shared_ptr<const std::vector<std::string>> columns;  // shared by every Row it returns
+    std::vector<int> slots;                                   // the $N each bind slot takes, in slot order
+    std::size_t highest = 0;                                  // the largest N
+  };
+
   // The cached statement for sql, prepared on first use. Valid until the next prepare().
-  sqlite3_stmt* prepare(std::string_view sql);
+  const Prepared& prepare(std::string_view sql);
   // Binds params, steps to the end and resets the statement.
-  Result run(sqlite3_stmt* stmt, const Params& params);
+  Result run(const Prepared& prepared, const Params& params);
   Result query(std::string_view sql, const Params& params) { return run(prepare(sql), params); }
   void exec(std::string_view sql);
 
@@ -41,12 +49,17 @@ class SqliteConnection {
 
  private:
   [[noreturn]] void raise(int rc, std::string_view sql) const;
-  void bind(sqlite3_stmt* stmt, const Params& params) const;
+  void bind(const Prepared& prepared, const Params& params) const;
   void clear_cache() noexcept;
 
   sqlite3* db_ = nullptr;
   std::chrono::milliseconds busy_timeout_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  // Looked up by string_view: a lookup allocates nothing.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const noexcept { return std::hash<std::string_view>{}(sql); }
+  };
+  std::unordered_map<std::string, Prepared, SqlHash, std::equal_to<>> statements_;
 };
 
 class SqliteDatabase final : public Database {
