@@ -296,7 +296,12 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
   auto s = std::make_shared<Shared>(Shared{deps});
   router.add(
       Method::kPost, "/api/v1/jobs", [s](Request& req) { return enqueue_one(*s, req); },
-      {"Enqueue a job (Idempotency-Key honoured)", "jobs", job_schema(), job_out_schema(), 202}, job_options(s));
+      {"Enqueue a job (Idempotency-Key honoured)", "jobs", job_schema(), job_out_schema(), 202},
+      [&] {
+        auto options = job_options(s);
+        options.run_on = http::RunOn::kCommitPool;  // a submission waits for its group commit
+        return options;
+      }());
   router.add(Method::kPost, "/api/v1/jobs/batch", [s](Request& req) { return enqueue_batch(*s, req); },
              {"Enqueue up to 1,000 jobs in one transaction; one result per job",
               "jobs",
@@ -311,7 +316,7 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
                     {{"description",
                       "a job request as POST /api/v1/jobs takes; an invalid one gets its own 422 result"}}}}}}}},
               {{"type", "object"}, {"properties", {{"results", {{"type", "array"}}}}}}},
-             {.max_body_bytes = kBatchBodyLimit, .role = auth::Role::kUser});
+             {.run_on = http::RunOn::kCommitPool, .max_body_bytes = kBatchBodyLimit, .role = auth::Role::kUser});
   router.add(Method::kGet, "/api/v1/jobs", [s](Request& req) { return list_jobs(*s, req); },
              {"List jobs, newest first (?state=&pipeline=&limit=&cursor=)", "jobs", nullptr,
               http::page_schema(job_out_schema())});

@@ -175,6 +175,13 @@ const OptionDef kOptions[] = {
        c.http.blocking_threads = static_cast<int>(to_int("http.blocking_threads", v, 0, 1024));
      },
      [](const Config& c) -> json { return c.http.blocking_threads; }},
+    {{"http.commit_threads", "TYTO_HTTP_COMMIT_THREADS", "--http-commit-threads", "integer",
+      "Threads for handlers that mostly wait for a shared commit (job submission), so that concurrent "
+      "submissions share one; 0 = 64"},
+     [](Config& c, const json& v) {
+       c.http.commit_threads = static_cast<int>(to_int("http.commit_threads", v, 0, 1024));
+     },
+     [](const Config& c) -> json { return c.http.commit_threads; }},
     {{"http.max_header_bytes", "TYTO_HTTP_MAX_HEADER_BYTES", "--http-max-header-bytes", "integer",
       "Largest request line + headers; larger gets 431"},
      [](Config& c, const json& v) {

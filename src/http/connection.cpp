@@ -157,9 +157,10 @@ asio::awaitable<Response> run_handler(ServerState& state, Connection& conn, cons
   conn.clear_deadline();  // handlers are not bound by the read timeout
   // A plain post to the pool and back: no coroutine frame for the hop, which keeps this hot path cheap.
   Response res;
+  auto& pool = route.options.run_on == RunOn::kCommitPool ? *state.commit_pool : *state.blocking_pool;
   co_await asio::async_initiate<decltype(use_awaitable), void()>(
-      [&state, &route, &req, &res](auto handler) {
-        asio::post(*state.blocking_pool, [&state, &route, &req, &res, handler = std::move(handler)]() mutable {
+      [&state, &route, &req, &res, &pool](auto handler) {
+        asio::post(pool, [&state, &route, &req, &res, handler = std::move(handler)]() mutable {
           res = invoke_handler(state, route, req);
           auto ex = asio::get_associated_executor(handler);
           asio::post(ex, std::move(handler));

@@ -53,6 +53,7 @@ class Server::Impl {
         config.blocking_threads > 0 ? config.blocking_threads : static_cast<int>(std::max(4u, 2 * cores));
     for (int i = 0; i < io; ++i) loops_.push_back(std::make_unique<Loop>());
     state_.blocking_pool = std::make_unique<asio::thread_pool>(blocking);
+    state_.commit_pool = std::make_unique<asio::thread_pool>(config.commit_threads > 0 ? config.commit_threads : 64);
   }
 
   ServerState& state() { return state_; }
@@ -127,6 +128,7 @@ class Server::Impl {
     for (auto& loop : loops_) loop->ctx.stop();
     for (auto& t : threads_) t.join();
     state_.blocking_pool->join();
+    state_.commit_pool->join();
     log::info("http server stopped", {{"connections_at_stop", open_at_stop}, {"closed_at_deadline", left}});
   }
 

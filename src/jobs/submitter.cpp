@@ -36,7 +36,8 @@ class JobSubmitter::Group {
     const std::vector<JobSpec>& specs;
     std::vector<EnqueueResult> results;
     std::exception_ptr error;
-    bool done = false;  // GUARDED_BY(mutex_)
+    bool done = false;             // GUARDED_BY(mutex_)
+    std::condition_variable wake;  // its own, so a commit wakes only the calls it finished and the next leader
   };
 
   explicit Group(JobSubmitter& owner) : owner_(owner) {}
@@ -47,7 +48,7 @@ class JobSubmitter::Group {
     queue_.push_back(&call);
     while (!call.done) {
       if (committing_) {
-        done_.wait(lock);
+        call.wake.wait(lock);
         continue;
       }
       committing_ = true;
@@ -55,9 +56,12 @@ class JobSubmitter::Group {
       lock.unlock();
       commit(calls);
       lock.lock();
-      for (auto* c : calls) c->done = true;
+      for (auto* c : calls) {
+        c->done = true;
+        if (c != &call) c->wake.notify_one();
+      }
       committing_ = false;
-      done_.notify_all();
+      if (!queue_.empty()) queue_.front()->wake.notify_one();  // it leads the next group
     }
     lock.unlock();
     if (call.error) std::rethrow_exception(call.error);
@@ -162,7 +166,6 @@ class JobSubmitter::Group {
 
   JobSubmitter& owner_;
   mutable std::mutex mutex_;
-  std::condition_variable done_;
   std::vector<Call*> queue_;  // GUARDED_BY(mutex_)
   bool committing_ = false;   // GUARDED_BY(mutex_)
 };

@@ -29,6 +29,7 @@ struct HttpConfig {
   std::uint16_t port = 8080;
   int io_threads = 0;        // 0: one per core
   int blocking_threads = 0;  // 0: max(4, 2 × cores)
+  int commit_threads = 0;    // 0: 64
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;            // routes may allow more
   std::size_t max_json_depth = 256;                    // nesting of JSON bodies; deeper gets 400 invalid_json

@@ -75,6 +75,10 @@ class ResponseStream {
 enum class RunOn {
   kBlockingPool,  // default: the handler may block (database, files); it never runs on an I/O thread
   kIoThread,      // the handler is quick and never blocks (health, metrics): no thread hop
+  // The handler mostly waits for a commit it shares with other requests (job submission's group commit):
+  // it runs on a larger pool of its own (http.commit_threads), so that waiting callers neither hold the
+  // blocking pool's few threads nor cap how many requests one commit gathers.
+  kCommitPool,
 };
 
 // The first member of RouteOptions: nothing converts to it, so a positional brace-init ({true},

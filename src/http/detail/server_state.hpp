@@ -68,6 +68,7 @@ struct ServerState {
   Authenticator* authenticator = nullptr;  // null: no authentication (HTTP-layer tests)
   CorsPolicy cors;
   std::unique_ptr<asio::thread_pool> blocking_pool;
+  std::unique_ptr<asio::thread_pool> commit_pool;  // RunOn::kCommitPool
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> open_connections{0};
 
