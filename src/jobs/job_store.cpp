@@ -133,6 +133,11 @@ const std::string kGet = fmt::format("SELECT {} FROM jobs WHERE tenant_id = $1 A
 constexpr std::string_view kQueuePosition =
     "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND (priority > $1 OR (priority = $1 AND "
     "(run_at < $2 OR (run_at = $2 AND id < $3))))";
+// PostgreSQL: the rows locked in id order first, as finish() locks them. Without it the two deadlocked
+// under load (the database aborts one after deadlock_timeout, a second lost each time).
+constexpr std::string_view kHeartbeatOrdered =
+    "UPDATE jobs SET lease_until = $2, heartbeat_at = $3 WHERE id IN (SELECT id FROM jobs WHERE lease_owner = $1 "
+    "AND state = 'running' ORDER BY id FOR UPDATE) RETURNING id, cancel_requested";
 constexpr std::string_view kHeartbeat =
     "UPDATE jobs SET lease_until = $2, heartbeat_at = $3 WHERE lease_owner = $1 AND state = 'running' "
     "RETURNING id, cancel_requested";
@@ -526,7 +531,8 @@ std::vector<Job> JobStore::claim_limited(
 std::vector<std::pair<std::string, bool>> JobStore::heartbeat(const std::string& owner,
                                                               std::chrono::milliseconds lease) {
   const auto now = now_micros();
-  auto result = db_.query(kHeartbeat, {owner, now + lease.count() * 1000, now});
+  auto result = db_.query(db_.dialect() == Dialect::kPostgres ? kHeartbeatOrdered : kHeartbeat,
+                          {owner, now + lease.count() * 1000, now});
   std::vector<std::pair<std::string, bool>> out;
   for (const auto& r : result.rows) out.emplace_back(r.get<std::string>(0), r.get<bool>(1));
   return out;
@@ -535,10 +541,15 @@ std::vector<std::pair<std::string, bool>> JobStore::heartbeat(const std::string&
 std::vector<bool> JobStore::finish(const std::string& owner, const std::vector<Finish>& finishes) {
   auto tx = db_.begin();
   const auto now = now_micros();
-  std::vector<bool> applied;
+  std::vector<bool> applied(finishes.size(), false);
   std::vector<events::NewEvent> pending;
   std::vector<FinishedJob> finished;
-  for (const auto& f : finishes) {
+  // Rows are locked in id order, as the heartbeat locks them, so the two never deadlock on PostgreSQL.
+  std::vector<std::size_t> order(finishes.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return finishes[a].id < finishes[b].id; });
+  for (const std::size_t index : order) {
+    const auto& f = finishes[index];
     std::int64_t changed = 0;
     json data = {{"attempt", f.attempt}};
     std::string type;
@@ -580,7 +591,7 @@ std::vector<bool> JobStore::finish(const std::string& owner, const std::vector<F
         }
         break;
     }
-    applied.push_back(changed == 1);
+    applied[index] = changed == 1;
     if (changed != 1) continue;
     std::string tenant = f.tenant_id, pipeline = f.pipeline;
     if (tenant.empty() || pipeline.empty()) {
