@@ -83,12 +83,6 @@ jobs::JobSpec parse_spec(const json& body, const Request& req, const JobsDeps& d
   return spec;
 }
 
-void append_quoted(std::string& out, std::string_view text) {
-  out.push_back('"');
-  log::append_json_escaped(out, text);
-  out.push_back('"');
-}
-
 // The members GET adds to a job, as JSON text for jobs::append_job_json: its place in the queue and its
 // stages.
 std::string job_details(jobs::JobStore& store, const jobs::Job& job, const JobsDeps& deps) {
@@ -107,9 +101,9 @@ std::string job_details(jobs::JobStore& store, const jobs::Job& job, const JobsD
       out += first ? "{\"finished\":" : ",{\"finished\":";
       out += done ? "true" : "false";
       out += ",\"id\":";
-      append_quoted(out, st.id);
+      log::append_json_string(out, st.id);
       out += ",\"stage\":";
-      append_quoted(out, st.def->name);
+      log::append_json_string(out, st.def->name);
       out.push_back('}');
       first = false;
     }

@@ -126,15 +126,9 @@ class Writer {
   std::function<void(std::string_view)> sink_;  // guarded by sink_mutex_
 };
 
-void append_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  append_json_escaped(out, s);
-  out.push_back('"');
-}
-
 void append_value(std::string& out, const Field::Value& v) {
   if (auto s = std::get_if<std::string_view>(&v)) {
-    append_string(out, *s);
+    append_json_string(out, *s);
   } else if (auto i = std::get_if<std::int64_t>(&v)) {
     char buf[24];
     auto r = std::to_chars(buf, buf + sizeof buf, *i);
@@ -235,18 +229,18 @@ void write(Level lvl, std::string_view msg, std::initializer_list<Field> fields)
   line.append("\",\"level\":\"");
   line.append(level_name(lvl));
   line.append("\",\"msg\":");
-  append_string(line, msg);
+  append_json_string(line, msg);
   if (!t_request_id.empty()) {
     line.append(",\"request_id\":");
-    append_string(line, t_request_id);
+    append_json_string(line, t_request_id);
   }
   if (!t_route.empty()) {
     line.append(",\"route\":");
-    append_string(line, t_route);
+    append_json_string(line, t_route);
   }
   for (const Field& f : fields) {
     line.push_back(',');
-    append_string(line, f.key);
+    append_json_string(line, f.key);
     line.push_back(':');
     append_value(line, f.value);
   }
@@ -268,6 +262,12 @@ ScopedContext::~ScopedContext() {
 void flush() { Writer::instance().flush(); }
 
 void set_sink(std::function<void(std::string_view)> sink) { Writer::instance().set_sink(std::move(sink)); }
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  append_json_escaped(out, s);
+  out.push_back('"');
+}
 
 void append_json_escaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -34,12 +34,6 @@ json parse_json_column(const Row& r, int i) {
 
 std::string json_text_column(const Row& r, int i) { return r.is_null(i) ? "null" : r.get<std::string>(i); }
 
-void append_quoted(std::string& out, std::string_view s) {
-  out.push_back('"');
-  log::append_json_escaped(out, s);
-  out.push_back('"');
-}
-
 void append_time(std::string& out, std::optional<std::int64_t> micros) {
   if (!micros) {
     out += "null";
@@ -278,13 +272,13 @@ void append_job_json(std::string& out, const Job& j, std::string_view input, std
   out += ",\"finished_at\":";
   append_time(out, j.finished_at);
   out += ",\"id\":";
-  append_quoted(out, j.id);
+  log::append_json_string(out, j.id);
   out += ",\"input\":";
   out += input;
   out += ",\"max_attempts\":";
   append_int(out, j.max_attempts);
   out += ",\"pipeline\":";
-  append_quoted(out, j.pipeline);
+  log::append_json_string(out, j.pipeline);
   out += ",\"pipeline_version\":";
   append_int(out, j.pipeline_version);
   out += ",\"priority\":";
@@ -298,7 +292,7 @@ void append_job_json(std::string& out, const Job& j, std::string_view input, std
   out += ",\"started_at\":";
   append_time(out, j.started_at);
   out += ",\"state\":";
-  append_quoted(out, state_name(j.state));
+  log::append_json_string(out, state_name(j.state));
   out += ",\"timeout_s\":";
   if (j.timeout_s) {
     append_int(out, *j.timeout_s);
@@ -307,7 +301,7 @@ void append_job_json(std::string& out, const Job& j, std::string_view input, std
   }
   out += ",\"unique_key\":";
   if (j.unique_key) {
-    append_quoted(out, *j.unique_key);
+    log::append_json_string(out, *j.unique_key);
   } else {
     out += "null";
   }

@@ -82,5 +82,7 @@ void set_sink(std::function<void(std::string_view lines)> sink);
 // Appends s to out as the body of a JSON string (without quotes): escapes quotes, backslashes and
 // control characters, and replaces invalid UTF-8 with U+FFFD, so every line stays valid JSON.
 void append_json_escaped(std::string& out, std::string_view s);
+// The same between quotes: a whole JSON string.
+void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace tyto::log
