@@ -34,6 +34,14 @@ button { margin: 16px; padding: 8px 16px; font-size: 16px; }
 <button id="hidden" style="display:none">Hidden</button>
 </body></html>)";
 
+// The element's verdict, a violation or a pass.
+const Issue* verdict_for(const CheckOutcome& outcome, const std::string& selector) {
+  if (const Issue* issue = test::issue_for(outcome, selector)) return issue;
+  for (const auto& p : outcome.passed)
+    if (p.selector == selector) return &p;
+  return nullptr;
+}
+
 }  // namespace
 
 TEST_CASE("Visible focus: the Tab key reaches each element, and outline: none without another style is found",
@@ -90,4 +98,66 @@ TEST_CASE("Visible focus: the Tab key reaches each element, and outline: none wi
   // The page is left as it was: nothing focused, no element of Tyto's left behind.
   CHECK(opened.page->evaluate("document.getElementById('__tyto_focus_start') === null && "
                               "(document.activeElement === document.body || document.activeElement === null)") == true);
+}
+
+TEST_CASE("Visible focus: rings shown with the state forced pass at once, and the Tab key decides the rest",
+          "[a11y_checks][focus]") {
+  // A ring in CSS shows with :focus-visible forced; a ring a script adds on the focus event does not (no event
+  // fires), nor does a missing one: those two are reached with Tab, and the scripted ring passes there.
+  PageServer server;
+  server.page("/", R"(<!doctype html><html><head><style>
+body { margin: 0; padding: 20px; font: 16px 'DejaVu Sans', sans-serif; }
+button { margin: 16px; padding: 8px 16px; font-size: 16px; border: 1px solid #333; background: #eee; }
+button:focus { outline: none; }
+#ring:focus-visible { box-shadow: 0 0 0 3px #1a5fb4; }
+.scripted-ring { box-shadow: 0 0 0 3px #c01c28; }
+</style></head><body>
+<button id="ring">CSS ring</button><button id="scripted">Scripted ring</button><button id="plain">No ring</button>
+<script>
+const s = document.getElementById('scripted');
+s.addEventListener('focus', () => s.classList.add('scripted-ring'));
+s.addEventListener('blur', () => s.classList.remove('scripted-ring'));
+</script></body></html>)");
+  // A focus style that changes the element's size moves its neighbours: no forced picture of that group is
+  // trusted, and every element of it is reached with Tab.
+  server.page("/moves", R"(<!doctype html><html><head><style>
+body { margin: 0; padding: 20px; font: 16px 'DejaVu Sans', sans-serif; }
+button { margin: 16px; padding: 8px 16px; font-size: 16px; border: 1px solid #333; background: #eee; outline: none; }
+#grows:focus-visible { border-width: 6px; }
+#ring:focus-visible { box-shadow: 0 0 0 3px #1a5fb4; }
+</style></head><body><button id="grows">Thicker border</button><button id="ring">CSS ring</button></body></html>)");
+  const nlohmann::json axe = nlohmann::json::object();
+
+  {
+    auto opened = test::open_page(server.url("/"));
+    const CheckOutcome outcome = visible_focus({opened.render, axe, *opened.page});
+    const Issue* ring = verdict_for(outcome, "#ring");
+    const Issue* scripted = verdict_for(outcome, "#scripted");
+    const Issue* plain = verdict_for(outcome, "#plain");
+    REQUIRE(ring != nullptr);
+    REQUIRE(scripted != nullptr);
+    REQUIRE(plain != nullptr);
+    CHECK(ring->status == "pass");
+    CHECK(ring->data.at("method") == "forced_state");
+    CHECK(scripted->status == "pass");
+    CHECK(scripted->data.at("method") == "tab");
+    CHECK(scripted->data.at("difference").get<double>() >= 2);
+    CHECK(plain->status == "violation");
+    CHECK(plain->data.at("method") == "tab");
+    CHECK(outcome.passes == 2);
+    // Nothing forced or marked is left behind.
+    CHECK(opened.page->evaluate("document.querySelectorAll('[data-tyto-focus-group]').length === 0 && "
+                                "!document.getElementById('scripted').classList.contains('scripted-ring')") == true);
+
+  }  // the pool's one browser is free again
+
+  auto moving = test::open_page(server.url("/moves"));
+  const CheckOutcome moved = visible_focus({moving.render, axe, *moving.page});
+  for (const std::string id : {"#grows", "#ring"}) {
+    CAPTURE(id);
+    const Issue* issue = verdict_for(moved, id);
+    REQUIRE(issue != nullptr);
+    CHECK(issue->status == "pass");
+    CHECK(issue->data.at("method") == "tab");
+  }
 }

@@ -167,6 +167,42 @@ TEST_CASE("Tab moves the focus through the links, and a clip screenshots one ele
   CHECK_THROWS_AS(page->click("#missing"), Error);
 }
 
+TEST_CASE("force_state styles elements as focused without moving the focus, and clears", "[browser]") {
+  PageServer server;
+  server.page("/focus", R"(<!doctype html><html><head><style>
+    body { margin: 0; background: #fff; }
+    button { position: absolute; top: 40px; width: 80px; height: 30px; border: 0; background: #ddd; outline: none; }
+    button:focus-visible { background: #00ff00; }
+    #a { left: 20px; } #b { left: 200px; } #c { left: 380px; }
+  </style></head><body><button id="a">A</button><button id="b">B</button><button id="c">C</button></body></html>)");
+  Renderer renderer({.pool_size = 1}, loopback_policy());
+  auto page = renderer.open({.url = server.url("/focus")});
+  const auto pixel = [&](int x) { return decode(page->screenshot({0, 0, 500, 100})).at<cv::Vec3b>(55, x); };
+  const cv::Vec3b green(0, 255, 0), grey(0xdd, 0xdd, 0xdd);
+  CHECK(pixel(28) == grey);
+
+  CHECK(page->force_state("#a, #c", {"focus", "focus-visible"}) == 2);
+  CHECK(pixel(28) == green);
+  CHECK(pixel(208) == grey);
+  CHECK(pixel(388) == green);
+  // No event, no focus: the page's own state is untouched.
+  CHECK(page->evaluate("document.activeElement === document.body") == json(true));
+
+  // The next call replaces the forced set.
+  CHECK(page->force_state("#b", {"focus-visible"}) == 1);
+  CHECK(pixel(28) == grey);
+  CHECK(pixel(208) == green);
+  CHECK(page->force_state("#b", {}) == 0);
+  CHECK(pixel(208) == grey);
+  CHECK(page->force_state("#nothing", {"focus"}) == 0);
+  CHECK_THROWS_AS(page->force_state("#a[", {"focus"}), Error);
+  // The page still works as before: a real Tab focuses, and styles, the first button.
+  page->force_state("", {});
+  page->press("Tab");
+  CHECK(page->evaluate("document.activeElement.id") == json("a"));
+  CHECK(pixel(28) == green);
+}
+
 TEST_CASE("Bad requests are typed errors before any browser starts", "[browser]") {
   Renderer renderer({.pool_size = 1, .executable = "/nonexistent/chromium"}, loopback_policy());
   auto code_of = [&](RenderRequest request) {

@@ -165,6 +165,44 @@ void Page::Impl::press(std::string_view chord) {
   call("Input.dispatchKeyEvent", up);
 }
 
+int Page::Impl::force_state(std::string_view selector, const std::vector<std::string>& pseudo_classes) {
+  for (const int node : forced_nodes) {
+    try {
+      call("CSS.forcePseudoState", {{"nodeId", node}, {"forcedPseudoClasses", json::array()}});
+    } catch (const detail::CdpError&) {
+      // The node left the document: nothing is forced on it any more.
+    }
+  }
+  forced_nodes.clear();
+  if (pseudo_classes.empty() || selector.empty()) {
+    if (css_domain) {
+      css_domain = false;
+      call("CSS.disable");
+      call("DOM.disable");
+    }
+    return 0;
+  }
+  if (!css_domain) {
+    call("DOM.enable");
+    call("CSS.enable");
+    css_domain = true;
+  }
+  // Node ids last until the next DOM.getDocument, which would discard those forced above: they were cleared.
+  const int root = call("DOM.getDocument", {{"depth", 0}})["root"].value("nodeId", 0);
+  json nodes;
+  try {
+    nodes = call("DOM.querySelectorAll", {{"nodeId", root}, {"selector", selector}})["nodeIds"];
+  } catch (const detail::CdpError& e) {
+    throw Error(ErrorCode::kValidationFailed, fmt::format("cannot force a state on {}: {}", selector, e.what()),
+                {{"selector", selector}});
+  }
+  for (const json& node : nodes) {
+    call("CSS.forcePseudoState", {{"nodeId", node}, {"forcedPseudoClasses", pseudo_classes}});
+    forced_nodes.push_back(node.get<int>());
+  }
+  return static_cast<int>(forced_nodes.size());
+}
+
 Page::Page(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Page::~Page() = default;
 
@@ -175,6 +213,9 @@ void Page::click(std::string_view selector) { impl_->click(selector); }
 void Page::type(std::string_view selector, std::string_view text) { impl_->type(selector, text); }
 void Page::wait_for(std::string_view selector, milliseconds timeout) { impl_->wait_for(selector, timeout); }
 void Page::run(const Action& action) { impl_->run(action); }
+int Page::force_state(std::string_view selector, const std::vector<std::string>& pseudo_classes) {
+  return impl_->force_state(selector, pseudo_classes);
+}
 std::string Page::screenshot(const Box& clip) { return impl_->screenshot(clip); }
 void Page::set_viewport(const Viewport& viewport) { impl_->set_viewport(viewport); }
 

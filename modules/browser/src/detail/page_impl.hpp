@@ -33,6 +33,7 @@ struct Page::Impl {
   void type(std::string_view selector, std::string_view text);
   void wait_for(std::string_view selector, std::chrono::milliseconds timeout);
   void press(std::string_view key);
+  int force_state(std::string_view selector, const std::vector<std::string>& pseudo_classes);
 
   // A command on the page's session. A command not answered within the command timeout (or the render's
   // deadline) marks the browser broken unless hang_breaks is false; a closed connection marks it too.
@@ -54,6 +55,9 @@ struct Page::Impl {
   std::string context_id;
   std::string session;
   std::shared_ptr<detail::PageState> state = std::make_shared<detail::PageState>();
+  // force_state: the nodes forced now (DOM domain ids), and whether the DOM and CSS domains are on for it.
+  std::vector<int> forced_nodes;
+  bool css_domain = false;
 };
 
 }  // namespace tyto::browser

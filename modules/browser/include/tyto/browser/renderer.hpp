@@ -106,6 +106,12 @@ class Page {
   void wait_for(std::string_view selector, std::chrono::milliseconds timeout);
   void run(const Action& action);
 
+  // Forces CSS pseudo-classes ("focus", "focus-visible", "hover", "active", "focus-within", "target") on every
+  // element of the main frame's document that the selector matches, as DevTools' "force element state" does:
+  // the page is styled as if the elements were in that state, though no event fires and the document's focus
+  // does not move. Each call first clears what the previous one forced; empty classes only clear. Returns
+  // how many elements are forced. A selector the page cannot parse is Error(kValidationFailed).
+  int force_state(std::string_view selector, const std::vector<std::string>& pseudo_classes);
   // A PNG of a region of the page (CSS pixels, page coordinates), at the device scale factor.
   std::string screenshot(const Box& clip);
   // Resizes the page's viewport as a user resizing (or zooming) the window would: the page is not loaded

@@ -101,7 +101,7 @@ for (const sel of {}) {{
   if (el && {}) el.setAttribute('data-tyto-hide-text', ''); else if (el) el.removeAttribute('data-tyto-hide-text');
 }}
 if (!{}) style.remove();
-return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))));
+return true;
 )JS",
                           selectors_json, hide ? "true" : "false", hide ? "true" : "false"));
 }
@@ -201,10 +201,39 @@ return Promise.race([settle, new Promise((r) => setTimeout(r, 300))])
 )JS");
 }
 
+std::string focus_groups_script(const std::string& groups_json) {
+  return wrap(fmt::format(R"JS(
+const groups = {};
+(window.__tytoFocusables || []).forEach((el, i) => {{
+  if (i < groups.length && groups[i] >= 0) el.setAttribute('data-tyto-focus-group', String(groups[i]));
+  else el.removeAttribute('data-tyto-focus-group');
+}});
+return true;
+)JS",
+                          groups_json));
+}
+
+std::string focusable_boxes_script(const std::string& indexes_json) {
+  return wrap(fmt::format(R"JS(
+const boxes = () => {0}.map((i) => {{
+  const el = (window.__tytoFocusables || [])[i];
+  return el && el.isConnected ? __tyto.box(el) : null;
+}});
+const running = document.getAnimations();
+if (running.length === 0) return boxes();
+const settle = Promise.all(running.map((a) => a.finished.catch(() => null)));
+return Promise.race([settle, new Promise((r) => setTimeout(r, 300))])
+    .then(() => new Promise((r) => requestAnimationFrame(() => r())))
+    .then(boxes);
+)JS",
+                          indexes_json));
+}
+
 std::string focus_cleanup_script() {
   return wrap(R"JS(
 const start = document.getElementById('__tyto_focus_start');
 if (start) start.remove();
+for (const el of document.querySelectorAll('[data-tyto-focus-group]')) el.removeAttribute('data-tyto-focus-group');
 if (document.activeElement) document.activeElement.blur();
 return true;
 )JS");

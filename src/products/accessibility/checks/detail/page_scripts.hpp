@@ -12,7 +12,8 @@ namespace tyto::products::accessibility::detail {
 std::string text_rects_script(const std::string& selectors_json);
 
 // Makes the text of the elements (a JSON array of selectors) and their descendants transparent (hide) or
-// paints it again, so that a screenshot shows what lies behind the text; resolves after two animation frames.
+// paints it again, so that a screenshot shows what lies behind the text. Transitions are off for the hidden
+// text, and a screenshot paints a fresh frame: no frame is waited for.
 std::string hide_text_script(const std::string& selectors_json, bool hide);
 
 // Every visible <img>, element with a CSS background image (url) and <canvas> at least min_side CSS px on
@@ -29,7 +30,13 @@ std::string focus_start_script();
 // page's running animations and transitions (a focus style fading in) have finished or 300 ms have passed
 // and a frame has been drawn; at once when none runs (a screenshot paints a fresh frame anyway).
 std::string focused_index_script();
-// Removes what focus_start_script added and blurs.
+// Marks window.__tytoFocusables[i] with the attribute data-tyto-focus-group="groups[i]" (a JSON array of
+// integers; a negative one marks nothing), so Page::force_state can select a group.
+std::string focus_groups_script(const std::string& groups_json);
+// The boxes of window.__tytoFocusables[i] for each i of `indexes_json` (a JSON array), after the page's
+// running animations and transitions have finished (at most 300 ms) and a frame, as focused_index_script.
+std::string focusable_boxes_script(const std::string& indexes_json);
+// Removes what focus_start_script and focus_groups_script added and blurs.
 std::string focus_cleanup_script();
 
 // Resolves after the next two animation frames (a layout after a resize has been done and painted).
