@@ -200,9 +200,8 @@ struct ScanStage::Run {
   }
 
   // The screenshot, masked, kept as the scan's; evidence crops come from it. Throws tyto::Error for bytes that
-  // are no image.
-  // The PNG's encoding and storing (~0.1 s for a 1280 × 800 page) run on a thread of their own, beside the
-  // checks, which mostly wait for Chromium; finish() waits for them.
+  // are no image. Its PNG encoding and storing (~0.1 s for a 1280 × 800 page) run on a thread of their own,
+  // beside the checks, which mostly wait for Chromium; finish() waits for them.
   void keep_screenshot() {
     evidence.emplace(screenshot, upload ? 1.0 : render.device_scale_factor, sensitive);
     pipeline::Artifacts& artifacts = ctx.artifacts();

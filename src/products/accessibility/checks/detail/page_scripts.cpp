@@ -6,7 +6,8 @@ namespace tyto::products::accessibility::detail {
 namespace {
 
 // __tyto: selector(el) (the id when unique, else a path of nth-of-type steps up to an element with a unique
-// id or <html>), html(el) (opening tag and a little text, at most 300 characters), box(el) (page CSS px).
+// id or <html>), html(el) (opening tag and a little text, at most 300 characters), box(el) (page CSS px),
+// visible(el), textOf(ids), settled(fn) (fn() after running animations).
 constexpr const char* kPrelude = R"JS(
 const __tyto = (() => {
   const uniqueId = (el) => el.id && document.querySelectorAll('#' + CSS.escape(el.id)).length === 1;
@@ -43,7 +44,19 @@ const __tyto = (() => {
   };
   const textOf = (ids) => ids.split(/\s+/).map((id) => document.getElementById(id))
       .filter((e) => e).map((e) => e.textContent).join(' ');
-  return {selector, html, box, visible, textOf};
+  // fn() once the page's running animations and transitions (a focus style fading in) have finished, at most
+  // 300 ms, and a frame has been drawn; at once when none runs. getAnimations() brings the styles up to date,
+  // so a transition just started is in it; without one, the style is already what the next screenshot's frame
+  // paints: no frame to wait for.
+  const settled = (fn) => {
+    const running = document.getAnimations();
+    if (running.length === 0) return fn();
+    const settle = Promise.all(running.map((a) => a.finished.catch(() => null)));
+    return Promise.race([settle, new Promise((r) => setTimeout(r, 300))])
+        .then(() => new Promise((r) => requestAnimationFrame(() => r())))
+        .then(fn);
+  };
+  return {selector, html, box, visible, textOf, settled};
 })();
 )JS";
 
@@ -190,14 +203,7 @@ const index = () => {
   if (!a || a === document.body || a === document.documentElement) return -2;
   return (window.__tytoFocusables || []).indexOf(a);
 };
-// getAnimations() brings the styles up to date, so a transition the focus starts is in it. Without one, the
-// focus style is already in the style the next screenshot's frame paints: no frame to wait for.
-const running = document.getAnimations();
-if (running.length === 0) return index();
-const settle = Promise.all(running.map((a) => a.finished.catch(() => null)));
-return Promise.race([settle, new Promise((r) => setTimeout(r, 300))])
-    .then(() => new Promise((r) => requestAnimationFrame(() => r())))
-    .then(index);
+return __tyto.settled(index);
 )JS");
 }
 
@@ -219,12 +225,7 @@ const boxes = () => {0}.map((i) => {{
   const el = (window.__tytoFocusables || [])[i];
   return el && el.isConnected ? __tyto.box(el) : null;
 }});
-const running = document.getAnimations();
-if (running.length === 0) return boxes();
-const settle = Promise.all(running.map((a) => a.finished.catch(() => null)));
-return Promise.race([settle, new Promise((r) => setTimeout(r, 300))])
-    .then(() => new Promise((r) => requestAnimationFrame(() => r())))
-    .then(boxes);
+return __tyto.settled(boxes);
 )JS",
                           indexes_json));
 }
