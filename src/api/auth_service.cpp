@@ -237,7 +237,11 @@ auth::Principal AuthService::from_api_key(const std::string& key, std::int64_t n
     failures_.with({"malformed_key"}).inc();
     unauthorized("invalid API key");
   }
-  const std::string cache_key = "key:" + auth::hash_secret(key);
+  // Keyed by the key itself, as tokens are: the cache lives only in this process's memory, which sees the key
+  // anyway, and a hit then costs no digest. The database still holds only the key's hash.
+  std::string cache_key;
+  cache_key.reserve(4 + key.size());
+  cache_key.append("key:").append(key);
   std::optional<auth::Principal> to_touch;  // cached, but last_used_at is due for an update
   {
     std::lock_guard lock(mutex_);

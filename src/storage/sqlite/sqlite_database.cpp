@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <system_error>
 
@@ -20,6 +21,14 @@ constexpr std::size_t kMaxCachedStatements = 256;
 constexpr std::string_view kConnectionPragmas =
     "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456; "
     "PRAGMA cache_size = -8192;";
+
+// SQLite counts every allocation under one process-wide mutex unless told not to; nothing here reads those
+// counts. The setting must precede SQLite's initialisation, so it is made once, before the first open; when
+// something else in the process initialised SQLite first, the call is refused and the default stays.
+void configure_sqlite_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
 
 std::string_view abbreviate(std::string_view sql) {
   constexpr std::size_t kMax = 200;
@@ -95,6 +104,7 @@ int bind_value(sqlite3_stmt* stmt, int index, const Value& value) {
 
 SqliteConnection::SqliteConnection(const std::string& path, Role role, std::chrono::milliseconds busy_timeout)
     : busy_timeout_(busy_timeout) {
+  configure_sqlite_once();
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (role == Role::kWriter ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   try {
