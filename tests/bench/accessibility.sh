@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The accessibility auditor: a one-screen page (the browser bench's) served by python3 -m http.server on
 # loopback; Tyto's render + axe-core (tyto_bench_accessibility) beside axe-core driven by playwright-core
-# (tests/e2e's pinned package, installed here if missing) in the same Debian Chromium, with the same axe build.
+# (tests/e2e's pinned package, installed here if missing) in the same Debian Chromium (the headless shell, which
+# Tyto's renderer runs by default), with the same axe build.
 #   tests/bench/accessibility.sh BUILD_DIR [ROUNDS]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -59,9 +59,12 @@ async function throughput(browsers, options, what) {
   console.log(`${what.padEnd(52)} ${(done * 60 / seconds).toFixed(1).padStart(7)} scans/min (${done} in ${seconds.toFixed(1)} s, ${browsers.length} browsers)`);
 }
 
-const launch = () => chromium.launch({executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu']});
+// The same binary as Tyto's renderer: Debian's headless shell (Playwright's own default for headless runs);
+// CHROMIUM=/usr/bin/chromium measures the full browser in --headless=new mode instead.
+const executablePath = process.env.CHROMIUM || '/usr/lib/chromium/chromium-headless-shell';
+const launch = () => chromium.launch({executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu']});
 const browsers = [await launch(), await launch()];
-console.log('== playwright-core + axe-core (Node.js)');
+console.log(`== playwright-core + axe-core (Node.js), ${executablePath}`);
 for (const b of browsers) await scan(b, {waitUntil: 'load', screenshot: true});
 await sequential(browsers[0], {waitUntil: 'networkidle', screenshot: true}, 'scan: goto networkidle + screenshot + axe (all)');
 await sequential(browsers[0], {waitUntil: 'load', screenshot: true}, 'scan: goto load + screenshot + axe (all)');

@@ -1,5 +1,5 @@
-// The headless renderer through the real Chromium (/usr/bin/chromium) on pages served by the test on
-// loopback: screenshots, DOM boxes and computed styles, the accessibility tree, scripts, keys and actions.
+// The headless renderer through the real Chromium (Debian's headless shell, the renderer's default) on pages served by
+// the test on loopback: screenshots, DOM boxes and computed styles, the accessibility tree, scripts, keys and actions.
 #include "browser/page_server.hpp"
 #include "tyto/browser/renderer.hpp"
 #include "tyto/core/error.hpp"
@@ -55,9 +55,13 @@ constexpr const char* kBoxesPage = R"(<!doctype html>
 }  // namespace
 
 TEST_CASE("A page renders to a full-page screenshot with its boxes at the right pixels", "[browser]") {
+  // The default binary (the headless shell) and the full browser that modules.browser.executable may name.
+  const std::string executable = GENERATE(std::string(RendererOptions{}.executable), std::string("/usr/bin/chromium"));
+  INFO(executable);
+  CHECK(RendererOptions{}.executable == "/usr/lib/chromium/chromium-headless-shell");
   PageServer server;
   server.page("/boxes", kBoxesPage);
-  Renderer renderer({.pool_size = 1}, loopback_policy());
+  Renderer renderer({.pool_size = 1, .executable = executable}, loopback_policy());
   RenderRequest request{.url = server.url("/boxes")};
   request.viewport = {800, 600, 1, false};
   const RenderResult r = renderer.render(request);

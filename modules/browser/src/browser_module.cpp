@@ -58,7 +58,8 @@ T option_or(const Config& config, const char* key, T fallback) {
 
 std::vector<ComponentOption> BrowserModule::options() {
   return {{"pool_size", "integer", 2, "Headless Chromium processes kept for rendering pages (renders at once)"},
-          {"executable", "string", "/usr/bin/chromium", "The Chromium binary"},
+          {"executable", "string", "/usr/lib/chromium/chromium-headless-shell",
+           "The Chromium binary: Debian's headless shell (package chromium-headless-shell) or /usr/bin/chromium"},
           {"acquire_timeout_ms", "duration_ms", 60'000, "Longest a render waits for a free browser"},
           {"command_timeout_ms", "duration_ms", 15'000,
            "Longest a DevTools command may take before the browser counts as hung and is restarted"},
@@ -70,7 +71,8 @@ std::vector<ComponentOption> BrowserModule::options() {
 BrowserModule::BrowserModule(const cli::ModuleServices& services) {
   const Config& config = services.config;
   options_.pool_size = std::max(1, option_or<int>(config, "modules.browser.pool_size", 2));
-  options_.executable = option_or<std::string>(config, "modules.browser.executable", "/usr/bin/chromium");
+  options_.executable =
+      option_or<std::string>(config, "modules.browser.executable", "/usr/lib/chromium/chromium-headless-shell");
   options_.acquire_timeout =
       std::chrono::milliseconds(option_or<int>(config, "modules.browser.acquire_timeout_ms", 60'000));
   options_.command_timeout =

@@ -47,7 +47,7 @@ namespace tyto::browser {
 
 struct RendererOptions {
   int pool_size = 2;
-  std::string executable = "/usr/bin/chromium";
+  std::string executable = "/usr/lib/chromium/chromium-headless-shell";
   std::chrono::milliseconds acquire_timeout{60'000};  // waiting for a free browser
   std::chrono::milliseconds startup_timeout{30'000};  // Chromium start-up
   std::chrono::milliseconds command_timeout{15'000};  // one DevTools command; longer means the browser hung
