@@ -47,14 +47,20 @@ async function sequential(browser, options, what) {
 
 async function throughput(browsers, options, what) {
   let done = 0;
+  const failures = [];  // a scan that throws (Playwright's screenshot once did) is reported, not counted
   const start = performance.now();
   const until = start + 10_000;
   await Promise.all(browsers.map(async (b) => {
     while (performance.now() < until) {
-      await scan(b, options);
-      ++done;
+      try {
+        await scan(b, options);
+        ++done;
+      } catch (e) {
+        failures.push(String(e.message || e).split('\n')[0]);
+      }
     }
   }));
+  for (const f of failures) console.log(`  failed: ${f}`);
   const seconds = (performance.now() - start) / 1000;
   console.log(`${what.padEnd(52)} ${(done * 60 / seconds).toFixed(1).padStart(7)} scans/min (${done} in ${seconds.toFixed(1)} s, ${browsers.length} browsers)`);
 }
