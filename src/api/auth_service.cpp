@@ -239,9 +239,7 @@ auth::Principal AuthService::from_api_key(const std::string& key, std::int64_t n
   }
   // Keyed by the key itself, as tokens are: the cache lives only in this process's memory, which sees the key
   // anyway, and a hit then costs no digest. The database still holds only the key's hash.
-  std::string cache_key;
-  cache_key.reserve(4 + key.size());
-  cache_key.append("key:").append(key);
+  const std::string cache_key = "key:" + key;
   std::optional<auth::Principal> to_touch;  // cached, but last_used_at is due for an update
   {
     std::lock_guard lock(mutex_);

@@ -58,7 +58,7 @@ T option_or(const Config& config, const char* key, T fallback) {
 
 std::vector<ComponentOption> BrowserModule::options() {
   return {{"pool_size", "integer", 2, "Headless Chromium processes kept for rendering pages (renders at once)"},
-          {"executable", "string", "/usr/lib/chromium/chromium-headless-shell",
+          {"executable", "string", browser::RendererOptions{}.executable,
            "The Chromium binary: Debian's headless shell (package chromium-headless-shell) or /usr/bin/chromium"},
           {"acquire_timeout_ms", "duration_ms", 60'000, "Longest a render waits for a free browser"},
           {"command_timeout_ms", "duration_ms", 15'000,
@@ -72,7 +72,7 @@ BrowserModule::BrowserModule(const cli::ModuleServices& services) {
   const Config& config = services.config;
   options_.pool_size = std::max(1, option_or<int>(config, "modules.browser.pool_size", 2));
   options_.executable =
-      option_or<std::string>(config, "modules.browser.executable", "/usr/lib/chromium/chromium-headless-shell");
+      option_or<std::string>(config, "modules.browser.executable", browser::RendererOptions{}.executable);
   options_.acquire_timeout =
       std::chrono::milliseconds(option_or<int>(config, "modules.browser.acquire_timeout_ms", 60'000));
   options_.command_timeout =

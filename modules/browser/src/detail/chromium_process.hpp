@@ -16,7 +16,7 @@
 namespace tyto::browser::detail {
 
 struct ChromiumLaunch {
-  std::string executable = "/usr/lib/chromium/chromium-headless-shell";
+  std::string executable;  // RendererOptions::executable
   std::vector<std::string> extra_args;
   std::chrono::milliseconds startup_timeout{30'000};
 };
