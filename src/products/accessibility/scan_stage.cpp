@@ -253,14 +253,11 @@ struct ScanStage::Run {
     ctx.progress(0.6, "Tyto's checks");
     const TytoCheckContext check_ctx{{render, axe, *page}, stage.ocr_()};
     // Each check's own time (persisting its issues left out), in the summary: where a scan's time goes.
-    auto started = std::chrono::steady_clock::now();
-    const auto ran = run_tyto_checks(check_ctx, [&](std::string_view name, CheckOutcome outcome) {
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    const auto ran = run_tyto_checks(check_ctx, [&](std::string_view name, CheckOutcome outcome, double ms) {
       const auto n = outcome.issues.size();
       add(std::move(outcome.issues));
       checks[std::string(name)] = {{"issues", n}, {"passes", outcome.passes}, {"duration_ms", std::round(ms)}};
       event("check.finished", {{"check", name}, {"issues", n}, {"passes", outcome.passes}});
-      started = std::chrono::steady_clock::now();
     });
     // Without the pixel check, the nodes axe could not decide stay for a person to review.
     if (std::find(ran.begin(), ran.end(), "contrast_from_pixels") == ran.end()) {

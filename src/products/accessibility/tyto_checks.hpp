@@ -1,7 +1,7 @@
 // The seam between the scan and Tyto's own checks (checks/checks.hpp): the scan calls run_tyto_checks after
 // axe, and streams each check's issues as the check finishes.
 //   tyto_checks.cpp       runs contrast_from_pixels, text_in_images, visible_focus and then reflow (which
-//                         narrows the viewport) on the live page
+//                         narrows the viewport) on the live page, the OCR beside visible_focus
 //   tyto_checks_none.cpp  runs none: the build without checks/ (CMakeLists.txt says which is built)
 #pragma once
 
@@ -19,11 +19,14 @@ struct TytoCheckContext {
   vision::OcrPool* ocr = nullptr;  // the vision module's OCR engines (nullptr: text_in_images is skipped)
 };
 
-// Called after each check with its name ("contrast_from_pixels"…) and what it found.
-using CheckDone = std::function<void(std::string_view check, CheckOutcome outcome)>;
+// Called after each check, on the caller's thread, with its name ("contrast_from_pixels"…), what it found and
+// its own time in milliseconds.
+using CheckDone = std::function<void(std::string_view check, CheckOutcome outcome, double ms)>;
 
-// Runs the checks in order and returns the names of those that ran. A check that throws is logged and left
-// out (not in the answer, done not called): the scan goes on without it.
+// Runs the checks and reports them in order (contrast_from_pixels, text_in_images, visible_focus, reflow);
+// text_in_images's OCR runs on a thread of its own beside visible_focus. Returns the names of those that ran.
+// A check that throws is logged and left out (not in the answer, done not called): the scan goes on without
+// it.
 std::vector<std::string> run_tyto_checks(const TytoCheckContext& ctx, const CheckDone& done);
 
 }  // namespace tyto::products::accessibility

@@ -56,6 +56,11 @@ struct CheckInputs {
 
 CheckOutcome contrast_from_pixels(const CheckInputs& in);
 CheckOutcome text_in_images(const CheckInputs& in, vision::OcrPool& ocr);
+// text_in_images in its two steps. image_elements reads the images, backgrounds and canvases (boxes, names)
+// from the live page; the second reads their pixels in the capture's screenshot and touches neither page nor
+// browser, so it may run on a thread of its own while the page serves another check.
+nlohmann::json image_elements(browser::Page& page);
+CheckOutcome text_in_images(const browser::RenderResult& render, const nlohmann::json& elements, vision::OcrPool& ocr);
 CheckOutcome visible_focus(const CheckInputs& in);
 // Narrows the live page to 320 CSS px wide and measures it there; the page keeps that viewport, so run it
 // after the checks that look at the page as captured.

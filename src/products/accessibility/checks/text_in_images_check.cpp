@@ -99,14 +99,19 @@ Reading read(vision::OcrPool& ocr, const vision::Image& crop, const std::set<std
 
 }  // namespace
 
+json image_elements(browser::Page& page) { return page.evaluate(detail::image_elements_script(kMinSide)); }
+
 CheckOutcome text_in_images(const CheckInputs& in, vision::OcrPool& ocr) {
+  return text_in_images(in.render, image_elements(in.page), ocr);
+}
+
+CheckOutcome text_in_images(const browser::RenderResult& render, const json& elements, vision::OcrPool& ocr) {
   CheckOutcome out;
-  const json elements = in.page.evaluate(detail::image_elements_script(kMinSide));
-  if (elements.empty()) return out;
-  if (in.render.screenshot_png.empty())
+  if (!elements.is_array() || elements.empty()) return out;
+  if (render.screenshot_png.empty())
     throw Error(ErrorCode::kValidationFailed, "text in images needs the render's screenshot");
-  const vision::Image screenshot = vision::decode(in.render.screenshot_png);
-  const double scale = in.render.device_scale_factor > 0 ? in.render.device_scale_factor : 1.0;
+  const vision::Image screenshot = vision::decode(render.screenshot_png);
+  const double scale = render.device_scale_factor > 0 ? render.device_scale_factor : 1.0;
 
   for (std::size_t i = 0; i < elements.size() && i < kMaxElements; ++i) {
     const json& e = elements[i];
