@@ -58,6 +58,20 @@ def seconds(rfc3339):
     return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
 
 
+def cpu_times():
+    """The machine's CPU time so far from /proc/stat: (all, steal), in clock ticks."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    return sum(fields[:8]), fields[7]
+
+
+def steal_since(before):
+    """The share of the CPU time since `before` that the hypervisor gave to other guests (steal), in percent:
+    on a shared VM the figures of a run with much of it are not comparable with another's."""
+    total, steal = cpu_times()
+    return 100.0 * (steal - before[1]) / max(1, total - before[0])
+
+
 def scan(port, page_url):
     start = time.monotonic()
     started = call(port, "POST", "/api/v1/scans", {"url": page_url})
@@ -110,6 +124,7 @@ def main():
             scan(port, page_url)
         waited, ran = [], []
         last = None
+        sequential_cpu = cpu_times()
         for _ in range(rounds):
             w, r, last = scan(port, page_url)
             waited.append(w * 1000)
@@ -122,8 +137,9 @@ def main():
               f" client waited median {statistics.median(waited):7.1f} ms  p90 {p90(waited):7.1f} ms"
               f"  ({rounds} scans, {last['summary'].get('issues', last.get('issue_count'))} issues,"
               f" checks {json.dumps(last['summary'].get('checks', {}))}; timings {json.dumps(last['summary'].get('timings', {}))};"
-              f" axe reruns {last['summary'].get('axe', {}).get('reruns')})")
+              f" axe reruns {last['summary'].get('axe', {}).get('reruns')}; cpu steal {steal_since(sequential_cpu):.0f} %)")
         batch = 16
+        batch_cpu = cpu_times()
         start = time.monotonic()
         ids = [call(port, "POST", "/api/v1/scans", {"url": page_url})["scan_id"] for _ in range(batch)]
         # Waited for in the order submitted (the queue runs them so), one request per 20 ms: polling every
@@ -133,7 +149,7 @@ def main():
                 time.sleep(0.02)
         elapsed = time.monotonic() - start
         print(f"throughput: {batch} scans submitted at once: {batch / elapsed * 60:6.1f} scans/min"
-              f" ({elapsed:.1f} s, modules.browser.pool_size 2)")
+              f" ({elapsed:.1f} s, modules.browser.pool_size 2, cpu steal {steal_since(batch_cpu):.0f} %)")
         print(f"== load after: {open('/proc/loadavg').read()[:14]}")
     finally:
         server.terminate()

@@ -191,15 +191,16 @@ void Page::Impl::navigate(const std::string& url) {
   if (!loaded) throw timed_out();
 }
 
-void Page::Impl::wait_for_network_idle() {
+bool Page::Impl::wait_for_network_idle() {
   const auto limit = Clock::now() + std::min(request.network_idle_timeout, remaining());
   std::unique_lock lock(state->mutex);
   while (!state->crashed) {
     const auto quiet_since = state->last_network + request.network_idle;
-    if (state->in_flight.empty() && Clock::now() >= quiet_since) return;
-    if (Clock::now() >= limit) return;
+    if (state->in_flight.empty() && Clock::now() >= quiet_since) return true;
+    if (Clock::now() >= limit) return state->in_flight.empty();
     state->changed.wait_until(lock, std::min(limit, state->in_flight.empty() ? quiet_since : limit));
   }
+  return false;
 }
 
 json Page::Impl::evaluate(std::string_view expression, milliseconds timeout) {
@@ -218,13 +219,19 @@ json Page::Impl::evaluate(std::string_view expression, milliseconds timeout) {
 }
 
 RenderResult Page::Impl::capture() {
+  const bool idle = wait_for_network_idle();
+  if (request.wait.count() > 0) std::this_thread::sleep_for(std::min(request.wait, remaining()));
+  RenderResult out = capture_now();
+  out.network_idle = idle;
+  return out;
+}
+
+RenderResult Page::Impl::capture_now() {
   RenderResult out;
-  wait_for_network_idle();
   {
     std::lock_guard lock(state->mutex);
     out.network_idle = state->in_flight.empty();
   }
-  if (request.wait.count() > 0) std::this_thread::sleep_for(std::min(request.wait, remaining()));
   check_alive();
   out.url = request.url;
   out.device_scale_factor = request.viewport.device_scale_factor;

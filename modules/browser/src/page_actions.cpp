@@ -207,6 +207,8 @@ Page::Page(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Page::~Page() = default;
 
 RenderResult Page::capture() { return impl_->capture(); }
+RenderResult Page::capture_now() { return impl_->capture_now(); }
+bool Page::wait_for_network_idle() { return impl_->wait_for_network_idle(); }
 json Page::evaluate(std::string_view expression, milliseconds timeout) { return impl_->evaluate(expression, timeout); }
 void Page::press(std::string_view key) { impl_->press(key); }
 void Page::click(std::string_view selector) { impl_->click(selector); }

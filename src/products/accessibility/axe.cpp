@@ -189,7 +189,12 @@ std::string sensitive_boxes_script() { return std::string(kSensitiveScript); }
 std::string watch_changes_script() {
   return R"JS((() => {
   const watch = {mutations: 0, resources: 0, loaded: []};
-  watch.observer = new MutationObserver((records) => { watch.mutations += records.length; });
+  // The checks' own marks are not the page's changes: data-tyto-* attributes, elements with an id __tyto….
+  const ours = (n) => n.nodeType === 1 && String(n.id).startsWith('__tyto');
+  watch.counted = (records) => records.filter((r) =>
+      !(r.type === 'attributes' && (String(r.attributeName).startsWith('data-tyto-') || ours(r.target))) &&
+      !(r.type === 'childList' && [...r.addedNodes, ...r.removedNodes].every(ours))).length;
+  watch.observer = new MutationObserver((records) => { watch.mutations += watch.counted(records); });
   watch.observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
   // The browser's own fetch of the page's icon changes nothing axe looks at.
   const icons = new Set([...document.querySelectorAll('link[rel~="icon" i]')].map((l) => l.href));
@@ -213,7 +218,7 @@ std::string changes_since_watch_script() {
   return R"JS((() => {
   const watch = window.__tytoWatch;
   if (!watch) return {mutations: -1, resources: -1};
-  watch.mutations += watch.observer.takeRecords().length;
+  watch.mutations += watch.counted(watch.observer.takeRecords());
   watch.observer.disconnect();
   watch.count(watch.loads.takeRecords());
   watch.loads.disconnect();

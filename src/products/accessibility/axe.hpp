@@ -43,7 +43,8 @@ std::string sensitive_boxes_script();
 // The page watched for change while axe runs before the network is idle (the scan overlaps the two): the
 // first starts counting DOM mutations and resource loads; the second answers {mutations, resources, loaded},
 // the counts since the watch began and the first five resources' URLs, and stops counting.
-// Mutations from axe's own work do not count (axe-core reads the DOM, it does not change it).
+// Mutations from axe's own work do not count (axe-core reads the DOM, it does not change it), nor do the marks
+// Tyto's checks leave while they run early (attributes data-tyto-*, elements whose id starts with __tyto).
 std::string watch_changes_script();
 std::string changes_since_watch_script();
 

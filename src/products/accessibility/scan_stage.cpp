@@ -5,6 +5,7 @@
 #include "tyto/browser/renderer.hpp"
 #include "tyto/core/error.hpp"
 #include "tyto/core/ids.hpp"
+#include "tyto/core/logging.hpp"
 #include "tyto/core/time.hpp"
 #include "tyto/webhooks/webhooks.hpp"
 #include "tyto_checks.hpp"
@@ -16,6 +17,7 @@
 #include <cmath>
 #include <future>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace tyto::products::accessibility {
@@ -138,6 +140,14 @@ struct ScanStage::Run {
   // What changed while axe ran before the capture ({mutations, resources, loaded}), when axe ran again for it;
   // null otherwise.
   json axe_changes;
+  // The checks that ran on the early capture, before the network was idle (CheckSet::kAsCaptured), when
+  // nothing changed by then: streamed after axe's issues, in their order. Empty: the checks run afterwards.
+  struct EarlyCheck {
+    std::string name;
+    CheckOutcome outcome;
+    double ms = 0;
+  };
+  std::optional<std::vector<EarlyCheck>> early;
   // Where the scan's time went, by phase (summary.timings, milliseconds).
   json timings = json::object();
   std::chrono::steady_clock::time_point lap = std::chrono::steady_clock::now();
@@ -152,8 +162,9 @@ struct ScanStage::Run {
     stage.commit([](storage::Session&) {}, {{scan.tenant_id, scan_topic(scan.id), type, std::move(data)}});
   }
 
-  // render → rules: the page loaded (or the uploaded DOM, offline), captured, axe run in it, the sensitive
-  // elements measured. The page stays open for the checks.
+  // render → rules: the page loaded (or the uploaded DOM, offline), captured, axe run in it, the checks that
+  // look at the page as captured run early where they can (`early`), the sensitive elements measured. The
+  // page stays open for the rest of the checks.
   void render_and_rules() {
     std::optional<std::string> dom;
     if (upload) {
@@ -169,27 +180,45 @@ struct ScanStage::Run {
     const AxeSelection selection{strings_of(scan.request.value("tags", json())),
                                  strings_of(scan.request.value("rules", json()))};
     const auto run_axe = [&] { axe = page->evaluate(axe_run_script(selection), std::chrono::seconds(120)); };
-    // axe runs while the page's network goes quiet (the capture's wait for network idle, 500 ms by default,
-    // passes meanwhile), watched for change; a page that changed or loaded anything more by the capture is
-    // run again, so the results are those of the page captured. A scan that asks for a wait runs axe after.
-    const bool overlap = request.wait.count() == 0;
-    if (overlap) {
+    // axe, the capture and the checks that look at the page as captured run while the page's network goes
+    // quiet (the wait for network idle, 500 ms by default, passes meanwhile), the page watched for change. A
+    // page that changed or loaded anything more by then is captured again once idle and axe and the checks
+    // run again, so the results are those of the page as it settled. A scan that asks for a wait runs them
+    // after the capture.
+    if (request.wait.count() == 0) {
       page->evaluate(watch_changes_script());
       run_axe();
       time_phase("axe_ms");
-    }
-    render = page->capture();
-    time_phase("capture_ms");
-    ctx.check_cancelled();
-    if (overlap) {
+      render = page->capture_now();
+      time_phase("capture_ms");
+      ctx.check_cancelled();
+      std::vector<EarlyCheck> found;
+      const TytoCheckContext check_ctx{{render, axe, *page}, stage.ocr_()};
+      run_tyto_checks(
+          check_ctx,
+          [&](std::string_view name, CheckOutcome outcome, double ms) {
+            found.push_back({std::string(name), std::move(outcome), ms});
+          },
+          CheckSet::kAsCaptured);
+      time_phase("checks_early_ms");
+      render.network_idle = page->wait_for_network_idle();
+      time_phase("idle_wait_ms");
       const json changes = page->evaluate(changes_since_watch_script());
-      if (!render.network_idle || changes.value("mutations", -1) != 0 || changes.value("resources", -1) != 0) {
+      if (render.network_idle && changes.value("mutations", -1) == 0 && changes.value("resources", -1) == 0) {
+        early = std::move(found);
+      } else {
         axe_changes = changes;
+        render = page->capture();
+        time_phase("capture_again_ms");
+        run_axe();
+        time_phase("axe_again_ms");
       }
-    }
-    if (!overlap || !axe_changes.is_null()) {
+    } else {
+      render = page->capture();
+      time_phase("capture_ms");
+      ctx.check_cancelled();
       run_axe();
-      time_phase(overlap ? "axe_again_ms" : "axe_ms");
+      time_phase("axe_ms");
     }
     if (stage.options_.mask_sensitive) {
       for (const auto& b : page->evaluate(sensitive_boxes_script())) {
@@ -253,12 +282,27 @@ struct ScanStage::Run {
     ctx.progress(0.6, "Tyto's checks");
     const TytoCheckContext check_ctx{{render, axe, *page}, stage.ocr_()};
     // Each check's own time (persisting its issues left out), in the summary: where a scan's time goes.
-    const auto ran = run_tyto_checks(check_ctx, [&](std::string_view name, CheckOutcome outcome, double ms) {
+    const CheckDone stream = [&](std::string_view name, CheckOutcome outcome, double ms) {
       const auto n = outcome.issues.size();
       add(std::move(outcome.issues));
       checks[std::string(name)] = {{"issues", n}, {"passes", outcome.passes}, {"duration_ms", std::round(ms)}};
       event("check.finished", {{"check", name}, {"issues", n}, {"passes", outcome.passes}});
-    });
+    };
+    std::vector<std::string> ran;
+    if (early) {
+      for (auto& check : *early) {
+        try {
+          stream(check.name, std::move(check.outcome), check.ms);
+          ran.push_back(check.name);
+        } catch (const std::exception& e) {
+          log::warn("an accessibility check failed; the scan goes on without it",
+                    {{"check", check.name}, {"error", e.what()}});
+        }
+      }
+      for (auto& name : run_tyto_checks(check_ctx, stream, CheckSet::kReflow)) ran.push_back(std::move(name));
+    } else {
+      ran = run_tyto_checks(check_ctx, stream);
+    }
     // Without the pixel check, the nodes axe could not decide stay for a person to review.
     if (std::find(ran.begin(), ran.end(), "contrast_from_pixels") == ran.end()) {
       add(std::move(axe_issues.contrast_incomplete));

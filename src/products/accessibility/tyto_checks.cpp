@@ -23,7 +23,7 @@ void warn(std::string_view check, const std::exception& e) {
 
 }  // namespace
 
-std::vector<std::string> run_tyto_checks(const TytoCheckContext& ctx, const CheckDone& done) {
+std::vector<std::string> run_tyto_checks(const TytoCheckContext& ctx, const CheckDone& done, CheckSet which) {
   std::vector<std::string> ran;
   const auto report = [&](std::string_view name, CheckOutcome outcome, double ms) {
     try {
@@ -47,6 +47,10 @@ std::vector<std::string> run_tyto_checks(const TytoCheckContext& ctx, const Chec
     if (auto result = attempt(name, check)) report(name, std::move(result->first), result->second);
   };
   CheckInputs in = ctx.inputs;
+  if (which == CheckSet::kReflow) {
+    run("reflow", [&] { return reflow(in.page); });
+    return ran;
+  }
   run("contrast_from_pixels", [&] { return contrast_from_pixels(in); });
 
   // text_in_images reads its elements from the page, then OCRs their pixels on a thread of its own while the
@@ -75,7 +79,7 @@ std::vector<std::string> run_tyto_checks(const TytoCheckContext& ctx, const Chec
     }
   }
   if (focus) report("visible_focus", std::move(focus->first), focus->second);
-  run("reflow", [&] { return reflow(in.page); });
+  if (which == CheckSet::kAll) run("reflow", [&] { return reflow(in.page); });
   return ran;
 }
 

@@ -23,10 +23,16 @@ struct TytoCheckContext {
 // its own time in milliseconds.
 using CheckDone = std::function<void(std::string_view check, CheckOutcome outcome, double ms)>;
 
+// Which checks run_tyto_checks runs: all four; the three that look at the page as captured (contrast, text in
+// images, focus), which the scan may run before the network is idle and keep when nothing changed; or reflow
+// alone, which narrows the viewport and so comes last.
+enum class CheckSet { kAll, kAsCaptured, kReflow };
+
 // Runs the checks and reports them in order (contrast_from_pixels, text_in_images, visible_focus, reflow);
 // text_in_images's OCR runs on a thread of its own beside visible_focus. Returns the names of those that ran.
 // A check that throws is logged and left out (not in the answer, done not called): the scan goes on without
 // it.
-std::vector<std::string> run_tyto_checks(const TytoCheckContext& ctx, const CheckDone& done);
+std::vector<std::string> run_tyto_checks(const TytoCheckContext& ctx, const CheckDone& done,
+                                         CheckSet which = CheckSet::kAll);
 
 }  // namespace tyto::products::accessibility

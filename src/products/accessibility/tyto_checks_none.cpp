@@ -4,6 +4,6 @@
 
 namespace tyto::products::accessibility {
 
-std::vector<std::string> run_tyto_checks(const TytoCheckContext&, const CheckDone&) { return {}; }
+std::vector<std::string> run_tyto_checks(const TytoCheckContext&, const CheckDone&, CheckSet) { return {}; }
 
 }  // namespace tyto::products::accessibility

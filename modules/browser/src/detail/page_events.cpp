@@ -35,19 +35,22 @@ void decide(const std::shared_ptr<PageState>& state, const std::weak_ptr<CdpConn
       });
 }
 
+// The network is quiet since the last of the page's requests started or ended. Events of no request the page
+// sent do not count: DevTools' own loads (CSS.enable fetches the document again for its inline styles, a
+// response with no requestWillBeSent) and policy updates.
 void network_event(PageState& state, const std::string& method, const json& params) {
   std::lock_guard lock(state.mutex);
   const std::string id = params.value("requestId", "");
   if (method == "Network.requestWillBeSent") {
     state.in_flight.insert(id);
+    state.last_network = Clock::now();
   } else if (method == "Network.loadingFinished" || method == "Network.loadingFailed") {
-    state.in_flight.erase(id);
+    if (state.in_flight.erase(id) > 0) state.last_network = Clock::now();
   } else if (method == "Network.responseReceived") {
     const json& response = params.contains("response") ? params["response"] : json::object();
     if (params.value("type", "") == "Document" && params.value("frameId", "") == state.target_id)
       state.status = response.value("status", 0);
   }
-  state.last_network = Clock::now();
 }
 
 }  // namespace

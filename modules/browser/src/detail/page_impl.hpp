@@ -23,8 +23,9 @@ struct Page::Impl {
   // the actions.
   void open();
   void navigate(const std::string& url);
-  void wait_for_network_idle();
+  bool wait_for_network_idle();
   RenderResult capture();
+  RenderResult capture_now();
   std::string screenshot(const Box& clip);
   void set_viewport(const Viewport& viewport);
   // The actions (page_actions.cpp).

@@ -205,12 +205,16 @@ TEST_CASE("A page behind a login is scanned through actions", "[integration][acc
   CHECK(failed["error"].is_string());
 }
 
-TEST_CASE("axe runs while the network goes quiet, and again when the page changed before the capture",
+TEST_CASE("axe and the checks run while the network goes quiet, and again when the page changed by then",
           "[integration][accessibility][scan]") {
   PageServer pages;
+  // Links and a button for the focus check, text on a gradient for the pixel contrast check: both leave
+  // their marks in the page while they run (data-tyto-* attributes, a __tyto… element), which are no change.
   pages.page("/still.html",
-             "<!doctype html><html lang=\"en\"><head><title>Still</title></head><body><main><h1>Still</h1>"
-             "<p>Nothing moves here.</p></main></body></html>");
+             "<!doctype html><html lang=\"en\"><head><title>Still</title><style>.hero{background:linear-gradient("
+             "#234,#456);color:#fff;padding:1rem} nav a{margin-right:2rem}</style></head><body><nav><a href=\"#a\">"
+             "One</a><a href=\"#b\">Two</a></nav><main><h1 class=\"hero\">Still</h1><p>Nothing moves here.</p>"
+             "<button>Go</button></main></body></html>");
   // 300 ms after the load (after axe has started, before the 500 ms of network quiet are over) the page adds
   // an image without a text alternative, or fetches something without touching the DOM.
   pages.page("/late-dom.html",
@@ -232,6 +236,12 @@ TEST_CASE("axe runs while the network goes quiet, and again when the page change
   REQUIRE(still["status"] == "succeeded");
   CHECK(still["summary"]["axe"]["reruns"] == 0);
   CHECK_FALSE(still["summary"]["axe"].contains("changed"));
+  CHECK(still["summary"]["timings"].contains("checks_early_ms"));
+  CHECK_FALSE(still["summary"]["timings"].contains("axe_again_ms"));
+  CHECK(still["summary"]["checks"]["visible_focus"]["passes"].get<int>() >= 3);
+  CHECK(still["summary"]["checks"]["contrast_from_pixels"]["passes"].get<int>() +
+            still["summary"]["checks"]["contrast_from_pixels"]["issues"].get<int>() >=
+        1);
 
   // The image came after axe's first run: the results are those of the page captured, with it.
   const json late = finished_scan(server->port(), {{"url", pages.url("/late-dom.html")}});
@@ -240,6 +250,9 @@ TEST_CASE("axe runs while the network goes quiet, and again when the page change
   CHECK(late["summary"]["axe"]["reruns"] == 1);
   CHECK(late["summary"]["axe"]["changed"]["mutations"].get<int>() >= 1);
   CHECK(has(late, "image-alt", "#late"));
+  // The checks looked at the page with the image too: text in images read it (no text in it: a pass).
+  CHECK(late["summary"]["timings"].contains("axe_again_ms"));
+  CHECK(late["summary"]["checks"]["text_in_images"]["passes"] == 1);
 
   const json fetched = finished_scan(server->port(), {{"url", pages.url("/late-fetch.html")}});
   INFO(fetched.dump(1));

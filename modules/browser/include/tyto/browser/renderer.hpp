@@ -93,6 +93,12 @@ class Page {
 
   // Waits for network idle and the request's wait, then captures what the request asks for.
   RenderResult capture();
+  // The two halves of capture(). wait_for_network_idle waits until no request has been in flight for the
+  // request's network_idle, at most network_idle_timeout, and says whether none is in flight now.
+  // capture_now captures at once, whatever the network does (network_idle: none in flight at that moment):
+  // a caller that captures early, while the page goes quiet, and checks afterwards that nothing changed.
+  bool wait_for_network_idle();
+  RenderResult capture_now();
 
   // Runs a script in the page's main frame and returns its result as JSON (a promise is awaited; DOM
   // nodes and functions come back as {} or null). A script that throws is Error(kValidationFailed)
