@@ -131,6 +131,9 @@ TEST_CASE("Contrast from pixels decides the text axe leaves incomplete: photos, 
       {"large", "#949494", "font-size:24px", "url(/white.png)", &b.white, "pass", 3},
   };
   server.page("/", page_html(samples));
+  // The pictures as painted photographed, or cut from the capture as a scan that watched the page does.
+  const bool from_capture = GENERATE(false, true);
+  CAPTURE(from_capture);
 
   for (const double scale : {1.0, 2.0}) {
     auto opened = test::open_page(server.url("/"), scale);
@@ -140,7 +143,9 @@ TEST_CASE("Contrast from pixels decides the text axe leaves incomplete: photos, 
     selectors.push_back("#not-in-the-page");
     const auto axe = test::axe_incomplete_contrast(selectors);
     const auto started = std::chrono::steady_clock::now();
-    const CheckOutcome outcome = contrast_from_pixels({opened.render, axe, *opened.page});
+    const vision::Image captured = vision::decode(opened.render.screenshot_png);
+    const CheckOutcome outcome =
+        contrast_from_pixels({opened.render, axe, *opened.page, from_capture ? &captured : nullptr, true});
     std::printf(
         "contrast | %zu elements at scale %.0f in %lld ms\n", selectors.size(), scale,
         static_cast<long long>(

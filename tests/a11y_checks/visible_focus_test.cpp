@@ -1,6 +1,7 @@
 // visible_focus through the real Chromium: the Tab key walks the page; focus styles removed (outline: none)
 // are found, the default ring, a custom ring and an underline are not, on small and large elements.
 #include "a11y_checks/checks_support.hpp"
+#include "tyto/vision/image.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -48,9 +49,14 @@ TEST_CASE("Visible focus: the Tab key reaches each element, and outline: none wi
           "[a11y_checks][focus]") {
   PageServer server;
   server.page("/", kPage);
+  // The pictures without focus photographed, or cut from the capture as a scan that watched the page does.
+  const bool from_capture = GENERATE(false, true);
+  CAPTURE(from_capture);
   auto opened = test::open_page(server.url("/"));
   const nlohmann::json axe = nlohmann::json::object();
-  const CheckOutcome outcome = visible_focus({opened.render, axe, *opened.page});
+  const vision::Image captured = vision::decode(opened.render.screenshot_png);
+  const CheckOutcome outcome =
+      visible_focus({opened.render, axe, *opened.page, from_capture ? &captured : nullptr, true});
 
   for (const auto* list : {&outcome.issues, &outcome.passed})
     for (const auto& i : *list)
@@ -127,10 +133,14 @@ button { margin: 16px; padding: 8px 16px; font-size: 16px; border: 1px solid #33
 #ring:focus-visible { box-shadow: 0 0 0 3px #1a5fb4; }
 </style></head><body><button id="grows">Thicker border</button><button id="ring">CSS ring</button></body></html>)");
   const nlohmann::json axe = nlohmann::json::object();
+  const bool from_capture = GENERATE(false, true);
+  CAPTURE(from_capture);
 
   {
     auto opened = test::open_page(server.url("/"));
-    const CheckOutcome outcome = visible_focus({opened.render, axe, *opened.page});
+    const vision::Image captured = vision::decode(opened.render.screenshot_png);
+    const CheckOutcome outcome =
+        visible_focus({opened.render, axe, *opened.page, from_capture ? &captured : nullptr, true});
     const Issue* ring = verdict_for(outcome, "#ring");
     const Issue* scripted = verdict_for(outcome, "#scripted");
     const Issue* plain = verdict_for(outcome, "#plain");
@@ -152,7 +162,9 @@ button { margin: 16px; padding: 8px 16px; font-size: 16px; border: 1px solid #33
   }  // the pool's one browser is free again
 
   auto moving = test::open_page(server.url("/moves"));
-  const CheckOutcome moved = visible_focus({moving.render, axe, *moving.page});
+  const vision::Image moving_captured = vision::decode(moving.render.screenshot_png);
+  const CheckOutcome moved =
+      visible_focus({moving.render, axe, *moving.page, from_capture ? &moving_captured : nullptr, true});
   for (const std::string id : {"#grows", "#ring"}) {
     CAPTURE(id);
     const Issue* issue = verdict_for(moved, id);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 namespace tyto::products::accessibility {
 namespace {
@@ -19,7 +20,10 @@ vision::Box device_box(const IssueBox& b, double scale, double margin) {
 }  // namespace
 
 Evidence::Evidence(std::string_view screenshot, double scale, const std::vector<IssueBox>& sensitive)
-    : image_(vision::decode(screenshot)), scale_(scale > 0 ? scale : 1) {
+    : Evidence(vision::decode(screenshot), scale, sensitive) {}
+
+Evidence::Evidence(vision::Image screenshot, double scale, const std::vector<IssueBox>& sensitive)
+    : image_(std::move(screenshot)), scale_(scale > 0 ? scale : 1) {
   std::vector<vision::Box> boxes;
   for (const auto& b : sensitive) boxes.push_back(device_box(b, scale_, 1));  // a pixel more: anti-aliased edges
   if (!boxes.empty()) masked_ = vision::redact(image_, boxes, vision::RedactMode::kFill, {96, 96, 96});

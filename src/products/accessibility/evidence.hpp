@@ -18,6 +18,8 @@ class Evidence {
  public:
   // Decodes the screenshot (tyto::Error unsupported_media_type when it is no image) and masks `sensitive`.
   Evidence(std::string_view screenshot, double scale, const std::vector<IssueBox>& sensitive);
+  // The same from a screenshot decoded already.
+  Evidence(vision::Image screenshot, double scale, const std::vector<IssueBox>& sensitive);
 
   int width() const noexcept { return image_.width; }
   int height() const noexcept { return image_.height; }

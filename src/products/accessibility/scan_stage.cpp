@@ -7,6 +7,7 @@
 #include "tyto/core/ids.hpp"
 #include "tyto/core/logging.hpp"
 #include "tyto/core/time.hpp"
+#include "tyto/vision/image.hpp"
 #include "tyto/webhooks/webhooks.hpp"
 #include "tyto_checks.hpp"
 
@@ -151,6 +152,9 @@ struct ScanStage::Run {
     double ms = 0;
   };
   std::optional<std::vector<EarlyCheck>> early;
+  // The render's screenshot decoded, when it was captured early and nothing changed after: the checks and the
+  // evidence use it rather than decoding it again.
+  std::optional<vision::Image> captured;
   // Where the scan's time went, by phase (summary.timings, milliseconds).
   json timings = json::object();
   std::chrono::steady_clock::time_point lap = std::chrono::steady_clock::now();
@@ -193,10 +197,19 @@ struct ScanStage::Run {
       run_axe();
       time_phase("axe_ms");
       render = page->capture_now();
+      // The checks cut their pictures of the page as painted from the capture, which the watch vouches for.
+      const json nothing_focused =
+          page->evaluate("!document.activeElement || document.activeElement === document.body");
+      const bool unfocused = nothing_focused.is_boolean() && nothing_focused.get<bool>();
+      try {
+        captured = vision::decode(render.screenshot_png);
+      } catch (const Error&) {
+        // the checks photograph the page instead
+      }
       time_phase("capture_ms");
       ctx.check_cancelled();
       std::vector<EarlyCheck> found;
-      const TytoCheckContext check_ctx{{render, axe, *page}, stage.ocr_()};
+      const TytoCheckContext check_ctx{{render, axe, *page, captured ? &*captured : nullptr, unfocused}, stage.ocr_()};
       run_tyto_checks(
           check_ctx,
           [&](std::string_view name, CheckOutcome outcome, double ms) {
@@ -211,6 +224,7 @@ struct ScanStage::Run {
         early = std::move(found);
       } else {
         axe_changes = changes;
+        captured.reset();
         render = page->capture();
         time_phase("capture_again_ms");
         run_axe();
@@ -235,7 +249,10 @@ struct ScanStage::Run {
   // are no image. Its PNG encoding and storing (~0.1 s for a 1280 × 800 page) run on a thread of their own,
   // beside the checks, which mostly wait for Chromium; finish() waits for them.
   void keep_screenshot() {
-    evidence.emplace(screenshot, upload ? 1.0 : render.device_scale_factor, sensitive);
+    if (!upload && captured)
+      evidence.emplace(*captured, render.device_scale_factor, sensitive);
+    else
+      evidence.emplace(screenshot, upload ? 1.0 : render.device_scale_factor, sensitive);
     pipeline::Artifacts& artifacts = ctx.artifacts();
     screenshot_kept = std::async(std::launch::async, [this, &artifacts] {
       const auto started = std::chrono::steady_clock::now();

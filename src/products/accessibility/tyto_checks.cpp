@@ -62,7 +62,7 @@ std::vector<std::string> run_tyto_checks(const TytoCheckContext& ctx, const Chec
     try {
       images = image_elements(in.page);
       reading = std::async(std::launch::async, [&] {
-        CheckOutcome outcome = text_in_images(in.render, images, *ctx.ocr);
+        CheckOutcome outcome = text_in_images(in.render, images, *ctx.ocr, in.captured);
         return std::pair{std::move(outcome), ms_since(images_started)};
       });
     } catch (const std::exception& e) {

@@ -36,7 +36,8 @@ struct RenderResult;
 
 namespace tyto::vision {
 class OcrPool;
-}
+struct Image;
+}  // namespace tyto::vision
 
 namespace tyto::products::accessibility {
 
@@ -52,15 +53,23 @@ struct CheckInputs {
   const browser::RenderResult& render;  // screenshot, DOM snapshot with styles, accessibility tree
   const nlohmann::json& axe;            // axe-core's results object (violations, incomplete, passes…)
   browser::Page& page;                  // the live page, for checks that interact (focus)
+  // The render's screenshot decoded, when the caller watches the page and discards the checks' findings if
+  // it changed after the capture: contrast_from_pixels cuts its pictures "as painted" from it, and, when
+  // nothing had the focus at the capture (captured_unfocused), visible_focus its pictures without focus,
+  // instead of photographing the page again. nullptr: every picture is a fresh screenshot.
+  const vision::Image* captured = nullptr;
+  bool captured_unfocused = false;
 };
 
 CheckOutcome contrast_from_pixels(const CheckInputs& in);
 CheckOutcome text_in_images(const CheckInputs& in, vision::OcrPool& ocr);
 // text_in_images in its two steps. image_elements reads the images, backgrounds and canvases (boxes, names)
 // from the live page; the second reads their pixels in the capture's screenshot and touches neither page nor
-// browser, so it may run on a thread of its own while the page serves another check.
+// browser, so it may run on a thread of its own while the page serves another check; `decoded` is the
+// render's screenshot decoded already (nullptr: it decodes render.screenshot_png).
 nlohmann::json image_elements(browser::Page& page);
-CheckOutcome text_in_images(const browser::RenderResult& render, const nlohmann::json& elements, vision::OcrPool& ocr);
+CheckOutcome text_in_images(const browser::RenderResult& render, const nlohmann::json& elements, vision::OcrPool& ocr,
+                            const vision::Image* decoded = nullptr);
 CheckOutcome visible_focus(const CheckInputs& in);
 // Narrows the live page to 320 CSS px wide and measures it there; the page keeps that viewport, so run it
 // after the checks that look at the page as captured.

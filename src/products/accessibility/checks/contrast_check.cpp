@@ -11,6 +11,7 @@
 #include "detail/text_pixels.hpp"
 #include "tyto/browser/renderer.hpp"
 #include "tyto/core/error.hpp"
+#include "tyto/vision/preprocess.hpp"
 
 #include <fmt/format.h>
 
@@ -88,10 +89,19 @@ struct Pictures {
   vision::Image with_text, without_text;
 };
 
-Pictures photograph(browser::Page& page, const IssueBox& clip, const std::vector<std::string>& selectors) {
+// With the capture (CheckInputs::captured) the band is widened to whole CSS pixels and its picture as painted
+// cut from it: one screenshot per band instead of two.
+Pictures photograph(browser::Page& page, IssueBox clip, const std::vector<std::string>& selectors,
+                    const vision::Image* captured, double scale) {
+  std::optional<vision::Image> painted;
+  if (captured) {
+    const double left = std::floor(clip.x), top = std::floor(clip.y);
+    const IssueBox whole{left, top, std::ceil(clip.x + clip.width) - left, std::ceil(clip.y + clip.height) - top};
+    if ((painted = detail::cut_from_capture(*captured, whole, scale))) clip = whole;
+  }
   const browser::Box box{clip.x, clip.y, clip.width, clip.height};
   const std::string list = json(selectors).dump();
-  Pictures out{clip, vision::decode(page.screenshot(box)), {}};
+  Pictures out{clip, painted ? std::move(*painted) : vision::decode(page.screenshot(box)), {}};
   page.evaluate(detail::hide_text_script(list, true));
   try {
     out.without_text = vision::decode(page.screenshot(box));
@@ -173,7 +183,7 @@ CheckOutcome contrast_from_pixels(const CheckInputs& in) {
       band = unite(band, candidates[last++].clip);
     std::vector<std::string> selectors;
     for (std::size_t k = first; k < last; ++k) selectors.push_back(entries[candidates[k].index].value("selector", ""));
-    const Pictures pictures = photograph(in.page, band, selectors);
+    const Pictures pictures = photograph(in.page, band, selectors, in.captured, scale);
     for (std::size_t k = first; k < last; ++k) {
       const json& entry = entries[candidates[k].index];
       const detail::TextContrast m =

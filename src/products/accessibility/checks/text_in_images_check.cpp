@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
 
 namespace tyto::products::accessibility {
@@ -105,12 +106,15 @@ CheckOutcome text_in_images(const CheckInputs& in, vision::OcrPool& ocr) {
   return text_in_images(in.render, image_elements(in.page), ocr);
 }
 
-CheckOutcome text_in_images(const browser::RenderResult& render, const json& elements, vision::OcrPool& ocr) {
+CheckOutcome text_in_images(const browser::RenderResult& render, const json& elements, vision::OcrPool& ocr,
+                            const vision::Image* decoded) {
   CheckOutcome out;
   if (!elements.is_array() || elements.empty()) return out;
-  if (render.screenshot_png.empty())
+  if (!decoded && render.screenshot_png.empty())
     throw Error(ErrorCode::kValidationFailed, "text in images needs the render's screenshot");
-  const vision::Image screenshot = vision::decode(render.screenshot_png);
+  std::optional<vision::Image> own;
+  if (!decoded) own = vision::decode(render.screenshot_png);
+  const vision::Image& screenshot = decoded ? *decoded : *own;
   const double scale = render.device_scale_factor > 0 ? render.device_scale_factor : 1.0;
 
   for (std::size_t i = 0; i < elements.size() && i < kMaxElements; ++i) {

@@ -205,7 +205,19 @@ CheckOutcome visible_focus(const CheckInputs& in) {
     boxes.push_back(detail::css_box(e["box"]));
     clips.push_back(clip_of(boxes.back()));
   }
-  const std::vector<Shot> unfocused = shoot_all(page, clips);
+  // Without focus: cut from the capture when nothing had the focus then (the page is as captured), else
+  // photographed now that focus_start has taken it away.
+  std::vector<Shot> unfocused;
+  if (in.captured && in.captured_unfocused) {
+    const double scale = in.render.device_scale_factor > 0 ? in.render.device_scale_factor : 1.0;
+    for (const auto& c : clips) {
+      auto cut = detail::cut_from_capture(*in.captured, c, scale);
+      if (!cut) break;
+      unfocused.push_back({c, std::move(*cut)});
+    }
+    if (unfocused.size() != clips.size()) unfocused.clear();
+  }
+  if (unfocused.empty()) unfocused = shoot_all(page, clips);
   const std::vector<std::optional<double>> forced = forced_differences(page, boxes, clips, unfocused);
 
   // What each element showed, in tab order: forced, or by the Tab walk (nullopt: never reached).

@@ -1,5 +1,7 @@
 #include "detail/check_support.hpp"
 
+#include "tyto/vision/preprocess.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -34,6 +36,16 @@ vision::Box device_box(const IssueBox& box, double scale, double margin, int ima
   const vision::Box raw{static_cast<int>(left), static_cast<int>(top), static_cast<int>(right - left),
                         static_cast<int>(bottom - top)};
   return vision::clip(raw, image_width, image_height);
+}
+
+std::optional<vision::Image> cut_from_capture(const vision::Image& captured, const IssueBox& region, double scale) {
+  const vision::Box box{
+      static_cast<int>(std::lround(region.x * scale)), static_cast<int>(std::lround(region.y * scale)),
+      static_cast<int>(std::lround(region.width * scale)), static_cast<int>(std::lround(region.height * scale))};
+  if (box.x < 0 || box.y < 0 || box.width <= 0 || box.height <= 0 || box.x + box.width > captured.width ||
+      box.y + box.height > captured.height)
+    return std::nullopt;
+  return vision::crop(captured, box);
 }
 
 std::string format_ratio(double ratio) { return fmt::format("{:.2f}", ratio); }

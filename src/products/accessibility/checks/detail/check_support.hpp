@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ Issue tyto_issue(const std::string& rule, const std::string& impact, std::vector
 // the device scale factor, grown by `margin` CSS px on each side, rounded outwards, clipped to the image).
 IssueBox css_box(const nlohmann::json& box);
 vision::Box device_box(const IssueBox& box, double scale, double margin, int image_width, int image_height);
+
+// A region of whole CSS pixels cut from the capture's decoded screenshot at the device scale: the pixels a
+// screenshot clipped to the same region shows (of the page as captured). nullopt when the region does not
+// lie wholly inside the screenshot (a page taller than the screenshot's limit).
+std::optional<vision::Image> cut_from_capture(const vision::Image& captured, const IssueBox& region, double scale);
 
 // "4.48" (two decimals, for messages).
 std::string format_ratio(double ratio);
