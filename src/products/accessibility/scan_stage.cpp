@@ -225,7 +225,10 @@ struct ScanStage::Run {
       } else {
         axe_changes = changes;
         captured.reset();
-        render = page->capture();
+        // A page whose network never went quiet (network_idle_timeout passed) is not waited for a second time.
+        const bool idle = render.network_idle;
+        render = idle ? page->capture() : page->capture_now();
+        if (!idle) render.network_idle = false;
         time_phase("capture_again_ms");
         run_axe();
         time_phase("axe_again_ms");

@@ -226,10 +226,24 @@ TEST_CASE("axe and the checks run while the network goes quiet, and again when t
              "<!doctype html><html lang=\"en\"><head><title>Fetch</title></head><body><main><h1>Fetch</h1>"
              "<p>Quiet.</p></main><script>setTimeout(() => fetch('/photo.png?fetched').then((r) => r.blob()), "
              "300);</script></body></html>");
+  // Polls for ever: the network never goes quiet.
+  pages.page("/polling.html",
+             "<!doctype html><html lang=\"en\"><head><title>Polling</title></head><body><main><h1>Polling</h1>"
+             "<p>Live.</p></main><script>setInterval(() => fetch('/photo.png?poll=' + Date.now()), 100);"
+             "</script></body></html>");
   const std::string png = grey_png();
   pages.route("/photo.png", [png](const PageRequest&) { return PageResponse{200, "image/png", png, {}}; });
   SqliteBackend backend;
   auto server = TytoProcess::serve(backend.args(scan_args()));
+
+  // After network_idle_timeout the scan captures again at once, runs axe and the checks again, and says the
+  // network was not idle.
+  const json polling = finished_scan(server->port(), {{"url", pages.url("/polling.html")}});
+  INFO(polling.dump(1));
+  REQUIRE(polling["status"] == "succeeded");
+  CHECK(polling["summary"]["page"]["network_idle"] == false);
+  CHECK(polling["summary"]["axe"]["reruns"] == 1);
+  CHECK(polling["summary"]["checks"].contains("reflow"));
 
   const json still = finished_scan(server->port(), {{"url", pages.url("/still.html")}});
   INFO(still.dump(1));
