@@ -173,3 +173,31 @@ button { margin: 16px; padding: 8px 16px; font-size: 16px; border: 1px solid #33
     CHECK(issue->data.at("method") == "tab");
   }
 }
+
+TEST_CASE("A colour transition on text the contrast check hid is not taken for a focus style",
+          "[a11y_checks][focus][contrast]") {
+  // A link on a gradient (axe leaves its contrast incomplete) whose colours fade in 1 s and that shows no
+  // focus: contrast_from_pixels hides its text and shows it again just before visible_focus photographs it.
+  // The link is thin, so its text lies in the band the focus check compares.
+  PageServer server;
+  server.page("/", R"(<!doctype html><html><head><style>
+body { margin: 0; padding: 20px; font: 16px 'DejaVu Sans', sans-serif; }
+a { display: inline-block; margin: 16px; color: #fff; text-decoration: none;
+    background: linear-gradient(#234, #456); transition: all 1s; }
+a:focus { outline: none; }
+</style></head><body><a id="fading" href="#go">Subscribe</a></body></html>)");
+  const bool from_capture = GENERATE(false, true);
+  CAPTURE(from_capture);
+  auto opened = test::open_page(server.url("/"));
+  const auto axe = test::axe_incomplete_contrast({"#fading"});
+  const vision::Image captured = vision::decode(opened.render.screenshot_png);
+  const CheckInputs in{opened.render, axe, *opened.page, from_capture ? &captured : nullptr, true};
+  const CheckOutcome contrast = contrast_from_pixels(in);
+  CHECK(contrast.passes + contrast.issues.size() == 1);
+  std::printf("focus | colour after the contrast check: %s\n",
+              opened.page->evaluate("getComputedStyle(document.getElementById('fading')).color").dump().c_str());
+  const CheckOutcome focus = visible_focus(in);
+  const Issue* fading = verdict_for(focus, "#fading");
+  REQUIRE(fading != nullptr);
+  CHECK(fading->status == "violation");
+}

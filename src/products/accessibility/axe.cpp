@@ -191,8 +191,8 @@ std::string watch_changes_script() {
   const watch = {mutations: 0, resources: 0, loaded: []};
   // The checks' own marks are not the page's changes: data-tyto-* attributes, elements with an id __tyto….
   const ours = (n) => n.nodeType === 1 && String(n.id).startsWith('__tyto');
-  watch.counted = (records) => records.filter((r) =>
-      !(r.type === 'attributes' && (String(r.attributeName).startsWith('data-tyto-') || ours(r.target))) &&
+  watch.counted = (records) => records.filter((r) => !ours(r.target) &&
+      !(r.type === 'attributes' && String(r.attributeName).startsWith('data-tyto-')) &&
       !(r.type === 'childList' && [...r.addedNodes, ...r.removedNodes].every(ours))).length;
   watch.observer = new MutationObserver((records) => { watch.mutations += watch.counted(records); });
   watch.observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});

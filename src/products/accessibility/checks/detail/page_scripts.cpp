@@ -109,6 +109,12 @@ if (!style) {{
       'caret-color: transparent !important; transition: none !important; }}';
   document.head.appendChild(style);
 }}
+if (!{}) {{
+  // Back without the page's own transitions, which would fade the text in from transparent while the next
+  // check photographs it: applied now, with transitions off, before the rule that turns them off goes.
+  style.textContent = '[data-tyto-hide-text], [data-tyto-hide-text] * {{ transition: none !important; }}';
+  void document.documentElement.offsetWidth;
+}}
 for (const sel of {}) {{
   const el = document.querySelector(sel);
   if (el && {}) el.setAttribute('data-tyto-hide-text', ''); else if (el) el.removeAttribute('data-tyto-hide-text');
@@ -116,7 +122,7 @@ for (const sel of {}) {{
 if (!{}) style.remove();
 return true;
 )JS",
-                          selectors_json, hide ? "true" : "false", hide ? "true" : "false"));
+                          hide ? "true" : "false", selectors_json, hide ? "true" : "false", hide ? "true" : "false"));
 }
 
 std::string image_elements_script(int min_side) {
