@@ -185,8 +185,21 @@ export function mountScan(container, scanId) {
   let everLive = false;
   let live = false;
   let refreshing = null;
+  let refreshAgain = false;
+  // One load at a time; a refresh asked for while one runs loads again after it, so an answer read before the
+  // scan finished never has the last word (the finished scan's own refresh would otherwise join it).
   const refresh = () => {
-    refreshing ??= load().catch(() => {}).finally(() => { refreshing = null; });
+    if (refreshing) {
+      refreshAgain = true;
+      return refreshing;
+    }
+    refreshing = load().catch(() => {}).finally(() => {
+      refreshing = null;
+      if (refreshAgain) {
+        refreshAgain = false;
+        refresh();
+      }
+    });
     return refreshing;
   };
 
