@@ -5,7 +5,6 @@
 #include "tyto/browser/renderer.hpp"
 #include "tyto/core/error.hpp"
 #include "tyto/core/ids.hpp"
-#include "tyto/core/logging.hpp"
 #include "tyto/core/time.hpp"
 #include "tyto/vision/image.hpp"
 #include "tyto/webhooks/webhooks.hpp"
@@ -313,15 +312,8 @@ struct ScanStage::Run {
     };
     std::vector<std::string> ran;
     if (early) {
-      for (auto& check : *early) {
-        try {
-          stream(check.name, std::move(check.outcome), check.ms);
-          ran.push_back(check.name);
-        } catch (const std::exception& e) {
-          log::warn("an accessibility check failed; the scan goes on without it",
-                    {{"check", check.name}, {"error", e.what()}});
-        }
-      }
+      for (auto& check : *early)
+        if (report_check(stream, check.name, std::move(check.outcome), check.ms)) ran.push_back(check.name);
       for (auto& name : run_tyto_checks(check_ctx, stream, CheckSet::kReflow)) ran.push_back(std::move(name));
     } else {
       ran = run_tyto_checks(check_ctx, stream);

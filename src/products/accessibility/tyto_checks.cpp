@@ -26,12 +26,7 @@ void warn(std::string_view check, const std::exception& e) {
 std::vector<std::string> run_tyto_checks(const TytoCheckContext& ctx, const CheckDone& done, CheckSet which) {
   std::vector<std::string> ran;
   const auto report = [&](std::string_view name, CheckOutcome outcome, double ms) {
-    try {
-      done(name, std::move(outcome), ms);
-      ran.emplace_back(name);
-    } catch (const std::exception& e) {
-      warn(name, e);
-    }
+    if (report_check(done, name, std::move(outcome), ms)) ran.emplace_back(name);
   };
   const auto attempt = [&](std::string_view name, const auto& check) -> std::optional<std::pair<CheckOutcome, double>> {
     const auto started = Clock::now();
@@ -46,7 +41,7 @@ std::vector<std::string> run_tyto_checks(const TytoCheckContext& ctx, const Chec
   const auto run = [&](std::string_view name, const auto& check) {
     if (auto result = attempt(name, check)) report(name, std::move(result->first), result->second);
   };
-  CheckInputs in = ctx.inputs;
+  const CheckInputs& in = ctx.inputs;
   if (which == CheckSet::kReflow) {
     run("reflow", [&] { return reflow(in.page); });
     return ran;

@@ -6,7 +6,9 @@
 #pragma once
 
 #include "checks/checks.hpp"
+#include "tyto/core/logging.hpp"
 
+#include <exception>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -22,6 +24,19 @@ struct TytoCheckContext {
 // Called after each check, on the caller's thread, with its name ("contrast_from_pixels"…), what it found and
 // its own time in milliseconds.
 using CheckDone = std::function<void(std::string_view check, CheckOutcome outcome, double ms)>;
+
+// Hands a check's findings to `done`; a `done` that throws (its issues could not be stored) is logged and the
+// check counts as not run. True when reported. run_tyto_checks reports through it, and so does a caller that
+// held findings back and reports them later.
+inline bool report_check(const CheckDone& done, std::string_view name, CheckOutcome outcome, double ms) {
+  try {
+    done(name, std::move(outcome), ms);
+    return true;
+  } catch (const std::exception& e) {
+    log::warn("an accessibility check failed; the scan goes on without it", {{"check", name}, {"error", e.what()}});
+    return false;
+  }
+}
 
 // Which checks run_tyto_checks runs: all four; the three that look at the page as captured (contrast, text in
 // images, focus), which the scan may run before the network is idle and keep when nothing changed; or reflow

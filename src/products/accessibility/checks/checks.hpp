@@ -14,9 +14,8 @@
 // in CheckOutcome::passes and listed in CheckOutcome::passed). CPU work and page interaction: call from job
 // threads only. The page is left as found except for the focus and the width: contrast_from_pixels hides
 // each element's text for a moment (a screenshot of what lies behind it) and restores it (without the page's
-// transitions); visible_focus
-// presses Tab through the page and ends with nothing focused; reflow leaves the page 320 CSS px wide. Errors
-// of the page (browser::Page's tyto::Error) propagate.
+// transitions); visible_focus presses Tab through the page and ends with nothing focused; reflow leaves the
+// page 320 CSS px wide. Errors of the page (browser::Page's tyto::Error) propagate.
 // How each decides, and its figures: docs/products/accessibility.md, "Tyto's own checks".
 #pragma once
 
