@@ -298,8 +298,43 @@ auth::Principal AuthService::from_api_key(const std::string& key, std::int64_t n
   return p;
 }
 
-void AuthService::admit(const http::Request&, const auth::Principal& p) {
-  const TenantLimits limits = limits_for(p.tenant_id);
+std::optional<auth::Principal> AuthService::authenticate_cached(const http::Request& req) {
+  auto token = bearer(req);
+  if (!token || token->empty()) return std::nullopt;  // authenticate() answers 401 and counts the failure
+  const std::int64_t now = now_micros();
+  const bool api_key = token->starts_with(auth::kApiKeyPrefix);
+  if (!api_key && token->find(':') != std::string::npos) return std::nullopt;  // no JWT has one; cache keys do
+  std::lock_guard lock(mutex_);
+  auto it = principals_.find(api_key ? "key:" + *token : *token);
+  if (it == principals_.end() || now - it->second.fetched_at >= kCacheTtlMicros) return std::nullopt;
+  const Cached& c = it->second;
+  if (api_key) {
+    if (c.expires_at != 0 && c.expires_at <= now) return std::nullopt;
+    auto touched = key_touched_.find(c.principal.subject_id);
+    if (touched == key_touched_.end() || now - touched->second >= kTouchEveryMicros) return std::nullopt;
+  } else if (now >= c.expires_at) {
+    return std::nullopt;
+  }
+  return c.principal;
+}
+
+bool AuthService::admit_cached(const http::Request&, const auth::Principal& p) {
+  std::optional<TenantLimits> limits;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = limits_.find(p.tenant_id);
+        it != limits_.end() && now_micros() - it->second.second < kCacheTtlMicros) {
+      limits = it->second.first;
+    }
+  }
+  if (!limits) return false;
+  charge(p, *limits);
+  return true;
+}
+
+void AuthService::admit(const http::Request&, const auth::Principal& p) { charge(p, limits_for(p.tenant_id)); }
+
+void AuthService::charge(const auth::Principal& p, const TenantLimits& limits) {
   const std::int64_t now = now_micros();
   auto refuse = [](const auth::RateLimiter::Decision& d, std::string_view scope) {
     throw Error(ErrorCode::kRateLimited, "too many requests",

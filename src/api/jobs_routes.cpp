@@ -317,6 +317,8 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
   router.add(
       Method::kGet, "/api/v1/jobs/{id}",
       [s](Request& req) {
+        auto& views = s->deps.store.views();
+        const auto ticket = views.ticket();  // before the read: a retry committed after it refuses the put
         auto found = s->deps.store.get_text(req.who().tenant_id, req.param("id"));
         if (!found) {
           throw Error(ErrorCode::kNotFound, "no such job", {{"id", std::string(req.param("id").substr(0, 64))}});
@@ -325,9 +327,17 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
         std::string body;
         body.reserve(512 + j.input.size() + j.result.size() + j.error.size());
         jobs::append_job_json(body, j.job, j.input, j.result, j.error, job_details(s->deps.store, j.job, s->deps));
+        if (jobs::is_final(j.job.state)) views.put(ticket, req.who().tenant_id, j.job.id, body);
         return json_text(std::move(body));
       },
-      {"A job: state, progress, attempts, result, error, stages, queue position", "jobs", nullptr, job_out_schema()});
+      {"A job: state, progress, attempts, result, error, stages, queue position", "jobs", nullptr, job_out_schema()},
+      {.from_memory = [s](Request& req) -> std::optional<Response> {
+        // A finished job read within JobViews::kTtl: answered on the I/O thread (jobs/job_views.hpp).
+        if (auto view = s->deps.store.views().find(req.who().tenant_id, req.param("id"))) {
+          return json_text(std::move(*view));
+        }
+        return std::nullopt;
+      }});
   router.add(
       Method::kPost, "/api/v1/jobs/{id}/cancel",
       [s](Request& req) {

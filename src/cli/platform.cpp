@@ -298,8 +298,10 @@ Platform::Platform(const Config& config, const Components& components, Environme
     for (auto& e : p->webhook_events()) product_events.push_back(std::move(e));
   }
   api::add_webhook_routes(router_, {*outbox_, *audit_, outbound_, std::move(product_events)});
-  api::add_personal_data_routes(router_, {*db_, *catalog_, *audit_, personal_data_}, *submitter_,
-                                [this] { auth_->forget_caches(); });
+  api::add_personal_data_routes(router_, {*db_, *catalog_, *audit_, personal_data_}, *submitter_, [this] {
+    auth_->forget_caches();
+    store_->views().invalidate();  // the user's jobs went with the account
+  });
   auto pages = api::platform_console_pages();
   std::vector<api::ConsoleFiles> console_files;
   for (const auto& p : products_) {

@@ -121,13 +121,21 @@ Response response_for(const Error& e) {
   return res;
 }
 
-void authorize(ServerState& state, const Route& route, Request& req) {
-  if (route.options.public_route || !state.authenticator) return;
-  auth::Principal principal = state.authenticator->authenticate(req);
+namespace {
+
+void require_role(const Route& route, const auth::Principal& principal) {
   if (!principal.allows(route.options.role)) {
     throw Error(ErrorCode::kForbidden, "your role may not do this",
                 {{"role", auth::role_name(principal.role)}, {"required", auth::role_name(route.options.role)}});
   }
+}
+
+}  // namespace
+
+void authorize(ServerState& state, const Route& route, Request& req) {
+  if (route.options.public_route || !state.authenticator) return;
+  auth::Principal principal = state.authenticator->authenticate(req);
+  require_role(route, principal);
   state.authenticator->admit(req, principal);
   req.principal = std::move(principal);
   if (route.options.admission) req.admission = route.options.admission(req);
@@ -135,13 +143,34 @@ void authorize(ServerState& state, const Route& route, Request& req) {
 
 namespace {
 
-// Authenticates, then runs the handler, turning exceptions into the error envelope.
+// Authenticates, then runs the handler, turning exceptions into the error envelope. A caller that
+// from_memory already authenticated and charged keeps its principal.
 Response invoke_handler(ServerState& state, const Route& route, Request& req) {
   log::ScopedContext ctx(req.request_id, route.pattern);
   try {
-    authorize(state, route, req);
+    if (!req.principal) authorize(state, route, req);
     check_request_body(route, req);
     return route.handler(req);
+  } catch (const Error& e) {
+    return response_for(e);
+  } catch (const std::exception& e) {
+    log::error("unhandled exception in handler", {{"error", e.what()}});
+    return error_response(ErrorCode::kInternal, "internal error");
+  }
+}
+
+// RouteOptions::from_memory on the I/O thread: nullopt where the caches or the route cannot answer, and
+// the request then goes to the pool (with its principal, if it was authenticated and charged here).
+std::optional<Response> try_from_memory(ServerState& state, const Route& route, Request& req) {
+  log::ScopedContext ctx(req.request_id, route.pattern);
+  try {
+    auto principal = state.authenticator->authenticate_cached(req);
+    if (!principal) return std::nullopt;
+    require_role(route, *principal);
+    if (!state.authenticator->admit_cached(req, *principal)) return std::nullopt;
+    req.principal = std::move(principal);
+    check_request_body(route, req);
+    return route.options.from_memory(req);
   } catch (const Error& e) {
     return response_for(e);
   } catch (const std::exception& e) {
@@ -154,6 +183,9 @@ asio::awaitable<Response> run_handler(ServerState& state, Connection& conn, cons
   // Authenticating may read the database, so a route that needs it runs on the pool even if it is quick.
   const bool on_io = route.options.run_on == RunOn::kIoThread && (route.options.public_route || !state.authenticator);
   if (on_io) co_return invoke_handler(state, route, req);
+  if (route.options.from_memory && state.authenticator && !route.options.public_route && !route.options.admission) {
+    if (auto res = try_from_memory(state, route, req)) co_return std::move(*res);
+  }
   conn.clear_deadline();  // handlers are not bound by the read timeout
   // A plain post to the pool and back: no coroutine frame for the hop, which keeps this hot path cheap.
   Response res;

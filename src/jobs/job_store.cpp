@@ -665,6 +665,7 @@ Job JobStore::retry(std::string_view tenant_id, std::string_view id) {
   if (auto row = tx->query_one(kRetry, {tenant_id, id, now})) {
     Job job = from_row(*row);
     events_.commit(*tx, {job_event(job, "queued", {{"pipeline", job.pipeline}, {"retry", true}})});
+    views_.invalidate();  // after the commit: a view read before it is refused by put()
     return job;
   }
   auto row = tx->query_one(kGet, {tenant_id, id});

@@ -123,6 +123,86 @@ TEMPLATE_TEST_CASE("Jobs can be cancelled while queued and while running", "[int
   CHECK(api(port, "POST", "/api/v1/jobs/nonexistent/cancel").status == 404);
 }
 
+TEMPLATE_TEST_CASE("A finished job answered from memory never outlives a retry or an erasure, nor crosses tenants",
+                   "[integration][jobs][views]", Sqlite, Postgres) {
+  TestType backend;
+  auto server = TytoProcess::serve(backend.args());
+  const auto port = server->port();
+
+  // The first read of a finished job keeps its view; the second is answered from it, and says the same.
+  const auto id = submit(port, {{"pipeline", "builtin.noop"}, {"run_at", "2099-01-01T00:00:00Z"}});
+  REQUIRE(api(port, "POST", "/api/v1/jobs/" + id + "/cancel").status == 200);
+  const auto first = get_job(port, id);
+  REQUIRE(first["state"] == "cancelled");
+  CHECK(get_job(port, id) == first);
+  // A retry shows at once (a kept view would still say cancelled for a second).
+  REQUIRE(api(port, "POST", "/api/v1/jobs/" + id + "/retry").status == 200);
+  CHECK(get_job(port, id)["state"] != "cancelled");
+  const auto done = wait_for_state(port, id, "succeeded");
+  CHECK(get_job(port, id) == done);
+
+  // Another tenant's admin gets 404 for it, before and after its owner read it from memory.
+  auto sa = api(port, "POST", "/api/v1/auth/login", {{"email", kAdminEmail}, {"password", kAdminPassword}},
+                {{"Authorization", ""}});
+  REQUIRE(sa.status == 200);
+  REQUIRE(api(port, "POST", "/api/v1/tenants", {{"name", "other"}}, bearer(sa.body["access_token"])).status == 201);
+  auto in_other =
+      api(port, "POST", "/api/v1/auth/login",
+          {{"email", kAdminEmail}, {"password", kAdminPassword}, {"tenant", "other"}}, {{"Authorization", ""}});
+  REQUIRE(in_other.status == 200);
+  auto other_key = api(port, "POST", "/api/v1/api-keys", {{"name", "other"}, {"role", "admin"}},
+                       bearer(in_other.body["access_token"]));
+  REQUIRE(other_key.status == 201);
+  const auto as_other = bearer(other_key.body["key"]);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(get_job(port, id)["state"] == "succeeded");
+    auto res = api(port, "GET", "/api/v1/jobs/" + id, nullptr, as_other);
+    CHECK(res.status == 404);
+    CHECK(res.body["error"]["code"] == "not_found");
+  }
+
+  // A member's job, read from memory by the admin, is gone the moment the member deletes their account.
+  const auto leaving = member(port, "leaving@example.com", "user");
+  const auto theirs = submit(port, {{"pipeline", "builtin.noop"}}, bearer(leaving.token));
+  const auto theirs_done = wait_for_state(port, theirs, "succeeded");
+  CHECK(get_job(port, theirs) == theirs_done);
+  REQUIRE(api(port, "DELETE", "/api/v1/me", nullptr, bearer(leaving.token)).status == 204);
+  // The erasure also forgot the cached principals: one request reads the admin's back, so the next is tried
+  // from memory.
+  REQUIRE(api(port, "GET", "/api/v1/jobs?limit=1").status == 200);
+  CHECK(api(port, "GET", "/api/v1/jobs/" + theirs).status == 404);
+}
+
+TEST_CASE("A job read from memory is still charged to the caller's rate limit", "[integration][jobs][views]") {
+  auto server = TytoProcess::serve({"--limits-key-rps", "0.5", "--limits-key-burst", "8"});
+  const auto port = server->port();
+  auto key = api(port, "POST", "/api/v1/api-keys", {{"name", "reader"}, {"role", "viewer"}});
+  REQUIRE(key.status == 201);
+  const auto id = submit(port, {{"pipeline", "builtin.noop"}});
+  // Few polls: the admin key's own bucket holds 8.
+  json job = json::object();
+  for (int i = 0; i < 5 && job.value("state", "") != "succeeded"; ++i) {
+    std::this_thread::sleep_for(300ms);
+    job = api(port, "GET", "/api/v1/jobs/" + id).body;
+  }
+  REQUIRE(job["state"] == "succeeded");
+  const auto as_reader = bearer(key.body["key"]);
+  int ok = 0, limited = 0;
+  for (int i = 0; i < 14; ++i) {
+    auto res = api(port, "GET", "/api/v1/jobs/" + id, nullptr, as_reader);
+    if (res.status == 200) {
+      ++ok;
+      CHECK(res.body == job);
+    } else if (res.status == 429) {
+      ++limited;
+      CHECK(!res.raw.header("retry-after").empty());
+    }
+  }
+  CHECK(ok >= 8);
+  CHECK(ok <= 10);  // the burst, and what 0.5/s refills while the loop runs
+  CHECK(ok + limited == 14);
+}
+
 TEMPLATE_TEST_CASE("A job that runs past its timeout fails with code timeout", "[integration][jobs]", Sqlite,
                    Postgres) {
   TestType backend;

@@ -70,6 +70,10 @@ class AuthService final : public http::Authenticator {
 
   auth::Principal authenticate(const http::Request& req) override;
   void admit(const http::Request& req, const auth::Principal& principal) override;
+  // From the caches alone (a principal and tenant limits read within kPrincipalCacheTtl, an API key whose
+  // last_used_at needs no update), for answers on an I/O thread.
+  std::optional<auth::Principal> authenticate_cached(const http::Request& req) override;
+  bool admit_cached(const http::Request& req, const auth::Principal& principal) override;
 
   struct Session {
     std::string refresh_token;
@@ -124,6 +128,7 @@ class AuthService final : public http::Authenticator {
   };
   auth::Principal from_jwt(const std::string& token, std::int64_t now);
   auth::Principal from_api_key(const std::string& key, std::int64_t now);
+  void charge(const auth::Principal& p, const TenantLimits& limits);
 
   const Config& config_;
   auth::IdentityStore& identity_;

@@ -119,10 +119,17 @@ struct RouteOptions {
   // every bad field. It sees members of any type (the schema may have failed): check types before use.
   // Must be thread-safe. Empty: none.
   BodyCheck body_check;
+  // An answer from memory, tried on the I/O thread before the handler's pool: after authentication and
+  // rate limits that needed no database (Authenticator::authenticate_cached, admit_cached), it returns the
+  // response, or nullopt to run the handler on its pool as usual (the caller is not charged twice). It
+  // must not block and must be thread-safe; errors it throws get the envelope. Not for routes with an
+  // admission. Empty: none.
+  std::function<std::optional<Response>(Request&)> from_memory;
 };
 
 // Identifies callers and applies rate limits for the server. Called on the blocking pool (it may read
-// the database) before every handler of a route that is not public. Thread-safe.
+// the database) before every handler of a route that is not public; the *_cached pair, on an I/O thread,
+// for routes with RouteOptions::from_memory. Thread-safe.
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
@@ -133,6 +140,10 @@ class Authenticator {
   // Charges the request to the caller's rate limits. Throws Error(kRateLimited) with
   // details.retry_after_s (the server sends it as Retry-After) when a bucket is empty.
   virtual void admit(const Request& req, const auth::Principal& principal) = 0;
+  // The same two from memory only, for RouteOptions::from_memory on an I/O thread: nullopt (false) where
+  // the answer needs the database; throws as above where memory already says no.
+  virtual std::optional<auth::Principal> authenticate_cached(const Request&) { return std::nullopt; }
+  virtual bool admit_cached(const Request&, const auth::Principal&) { return false; }
 };
 
 // What the OpenAPI document says about a route. The request schema is also a contract the router

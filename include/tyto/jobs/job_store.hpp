@@ -18,6 +18,7 @@
 #pragma once
 
 #include "tyto/events/events.hpp"
+#include "tyto/jobs/job_views.hpp"
 #include "tyto/storage/database.hpp"
 
 #include <nlohmann/json.hpp>
@@ -237,6 +238,9 @@ class JobStore {
 
   storage::Database& db() { return db_; }
   events::Events& events() { return events_; }
+  // Finished jobs' views for GET (job_views.hpp); retry() invalidates them, and so must anything else that
+  // changes or deletes a finished job outside this class.
+  JobViews& views() { return views_; }
 
  private:
   using EmitFn = std::function<void(const Job&, std::vector<events::NewEvent>&)>;
@@ -254,6 +258,7 @@ class JobStore {
   storage::Database& db_;
   events::Events& events_;
   std::vector<FinishHook> finish_hooks_;
+  JobViews views_;
 };
 
 }  // namespace tyto::jobs
