@@ -31,7 +31,7 @@ namespace tyto::jobs {
 
 class JobViews {
  public:
-  static constexpr std::chrono::milliseconds kTtl{1000};
+  static constexpr std::chrono::milliseconds kTtl{5000};  // as long as api::kPrincipalCacheTtl
   static constexpr std::size_t kMaxViewBytes = 16 * 1024;
   static constexpr std::size_t kGenerationBytes = 8 * 1024 * 1024;
 
