@@ -134,7 +134,8 @@ bool same_request(const jobs::Job& job, const jobs::JobSpec& spec) {
          job.max_attempts == spec.max_attempts && job.timeout_s == spec.timeout_s && job.unique_key == spec.unique_key;
 }
 
-Response enqueue_one(Shared& s, Request& req) {
+// The job a single POST asks for, with its Idempotency-Key.
+jobs::JobSpec single_spec(Shared& s, const Request& req) {
   jobs::JobSpec spec = parse_spec(req.json(), req, s.deps);
   if (auto key = req.headers.get("Idempotency-Key")) {
     if (key->empty() || key->size() > 200) {
@@ -143,7 +144,10 @@ Response enqueue_one(Shared& s, Request& req) {
     // Scoped to the caller: two keys or users of one tenant never replay each other's jobs.
     spec.idempotency_key = req.who().actor() + " " + std::string(*key);
   }
-  auto result = s.deps.submitter.submit(spec);
+  return spec;
+}
+
+Response single_answer(const jobs::EnqueueResult& result, const jobs::JobSpec& spec) {
   using O = jobs::EnqueueResult::Outcome;
   if (result.outcome == O::kIdempotentReplay && !same_request(result.job, spec)) {
     throw Error(ErrorCode::kIdempotencyKeyReused, "this Idempotency-Key was used with a different request",
@@ -157,6 +161,25 @@ Response enqueue_one(Shared& s, Request& req) {
   res.headers.set("Location", "/api/v1/jobs/" + result.job.id);
   if (result.outcome == O::kIdempotentReplay) res.headers.set("Idempotent-Replayed", "true");
   return res;
+}
+
+Response enqueue_one(Shared& s, Request& req) {
+  const auto spec = single_spec(s, req);
+  return single_answer(s.deps.submitter.submit(spec), spec);
+}
+
+// The same from the I/O thread: the group commit's thread answers, and the response is made back on the
+// I/O thread, so no thread waits for the commit.
+bool enqueue_one_deferred(const std::shared_ptr<Shared>& s, Request& req, const http::DeferredReply& reply) {
+  auto spec = single_spec(*s, req);
+  std::vector<jobs::JobSpec> specs{spec};
+  s->deps.submitter.submit_async(std::move(specs), [reply, spec = std::move(spec)](auto results, auto error) mutable {
+    reply([spec = std::move(spec), results = std::move(results), error]() -> Response {
+      if (error) std::rethrow_exception(error);
+      return single_answer(results.front(), spec);
+    });
+  });
+  return true;
 }
 
 // Each job is checked on its own: an invalid one gets a 422 result, the others are enqueued.
@@ -294,6 +317,7 @@ void add_jobs_routes(http::Router& router, JobsDeps deps) {
       [&] {
         auto options = job_options(s);
         options.run_on = http::RunOn::kCommitPool;  // a submission waits for its group commit
+        options.deferred = [s](Request& req, http::DeferredReply reply) { return enqueue_one_deferred(s, req, reply); };
         return options;
       }());
   router.add(Method::kPost, "/api/v1/jobs/batch", [s](Request& req) { return enqueue_batch(*s, req); },

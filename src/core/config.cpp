@@ -176,8 +176,8 @@ const OptionDef kOptions[] = {
      },
      [](const Config& c) -> json { return c.http.blocking_threads; }},
     {{"http.commit_threads", "TYTO_HTTP_COMMIT_THREADS", "--http-commit-threads", "integer",
-      "Threads for handlers that mostly wait for a shared commit (job submission), so that concurrent "
-      "submissions share one; 0 = 64"},
+      "Threads for handlers that wait for a shared commit (batch job submissions, and single ones whose "
+      "caller is not in the caches), so that concurrent submissions share one; 0 = 64"},
      [](Config& c, const json& v) {
        c.http.commit_threads = static_cast<int>(to_int("http.commit_threads", v, 0, 1024));
      },

@@ -17,9 +17,12 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <ctime>
+#include <memory>
+#include <stdexcept>
 
 namespace tyto::http::detail {
 namespace {
@@ -143,14 +146,11 @@ void authorize(ServerState& state, const Route& route, Request& req) {
 
 namespace {
 
-// Authenticates, then runs the handler, turning exceptions into the error envelope. A caller that
-// from_memory already authenticated and charged keeps its principal.
-Response invoke_handler(ServerState& state, const Route& route, Request& req) {
-  log::ScopedContext ctx(req.request_id, route.pattern);
+// Runs fn, turning what it throws into the error envelope (500 for what is not an Error).
+template <typename Fn>
+auto answer_errors(Fn&& fn) -> decltype(fn()) {
   try {
-    if (!req.principal) authorize(state, route, req);
-    check_request_body(route, req);
-    return route.handler(req);
+    return fn();
   } catch (const Error& e) {
     return response_for(e);
   } catch (const std::exception& e) {
@@ -159,34 +159,112 @@ Response invoke_handler(ServerState& state, const Route& route, Request& req) {
   }
 }
 
-// RouteOptions::from_memory on the I/O thread: nullopt where the caches or the route cannot answer, and
-// the request then goes to the pool (with its principal, if it was authenticated and charged here).
+// Authenticates, then runs the handler, turning exceptions into the error envelope. A caller that
+// from_memory or deferred already authenticated and charged keeps its principal.
+Response invoke_handler(ServerState& state, const Route& route, Request& req) {
+  log::ScopedContext ctx(req.request_id, route.pattern);
+  return answer_errors([&] {
+    if (!req.principal) authorize(state, route, req);
+    check_request_body(route, req);
+    return route.handler(req);
+  });
+}
+
+// Authentication, rate limits and the body's checks on the I/O thread, for RouteOptions::from_memory and
+// deferred: false where the caches cannot tell (the request then goes to the pool, and is not charged
+// twice). Throws as authorize() does.
+bool authorize_from_memory(ServerState& state, const Route& route, Request& req) {
+  auto principal = state.authenticator->authenticate_cached(req);
+  if (!principal) return false;
+  require_role(route, *principal);
+  if (!state.authenticator->admit_cached(req, *principal)) return false;
+  req.principal = std::move(principal);
+  check_request_body(route, req);
+  return true;
+}
+
+// RouteOptions::from_memory on the I/O thread: nullopt where the caches or the route cannot answer.
 std::optional<Response> try_from_memory(ServerState& state, const Route& route, Request& req) {
   log::ScopedContext ctx(req.request_id, route.pattern);
-  try {
-    auto principal = state.authenticator->authenticate_cached(req);
-    if (!principal) return std::nullopt;
-    require_role(route, *principal);
-    if (!state.authenticator->admit_cached(req, *principal)) return std::nullopt;
-    req.principal = std::move(principal);
-    check_request_body(route, req);
+  return answer_errors([&]() -> std::optional<Response> {
+    if (!authorize_from_memory(state, route, req)) return std::nullopt;
     return route.options.from_memory(req);
-  } catch (const Error& e) {
-    return response_for(e);
-  } catch (const std::exception& e) {
-    log::error("unhandled exception in handler", {{"error", e.what()}});
-    return error_response(ErrorCode::kInternal, "internal error");
+  });
+}
+
+// The completion of one RouteOptions::deferred request: resumes the connection's coroutine on its own
+// executor with what makes the response. Counted in deferred_in_flight until then, so the server outlives
+// every reply. A reply the route dropped uncalled answers 500 rather than leaving the connection hanging.
+template <typename Handler>
+class DeferredCompletion {
+ public:
+  DeferredCompletion(ServerState& state, Handler handler) : state_(state), handler_(std::move(handler)) {
+    ++state_.deferred_in_flight;
   }
+  ~DeferredCompletion() {
+    if (!replied_.load()) {
+      complete([]() -> Response { throw std::logic_error("a deferred route never replied"); });
+    }
+  }
+  DeferredCompletion(const DeferredCompletion&) = delete;
+  DeferredCompletion& operator=(const DeferredCompletion&) = delete;
+
+  // Null `make`: the route did not take the request.
+  void complete(std::function<Response()> make) {
+    if (replied_.exchange(true)) return;
+    auto ex = asio::get_associated_executor(handler_);
+    asio::post(ex, [handler = std::move(handler_), make = std::move(make)]() mutable { handler(std::move(make)); });
+    --state_.deferred_in_flight;
+  }
+
+ private:
+  ServerState& state_;
+  Handler handler_;
+  std::atomic<bool> replied_{false};
+};
+
+// RouteOptions::deferred: authorised from memory and started on the I/O thread, resumed when the route
+// replies. nullopt where the caches or the route leave the request to the pool.
+asio::awaitable<std::optional<Response>> try_deferred(ServerState& state, const Route& route, Request& req) {
+  bool ready = false;
+  std::optional<Response> refused;
+  {
+    log::ScopedContext ctx(req.request_id, route.pattern);
+    refused = answer_errors([&]() -> std::optional<Response> {
+      ready = authorize_from_memory(state, route, req);
+      return std::nullopt;
+    });
+  }
+  if (refused || !ready) co_return refused;
+  auto make = co_await asio::async_initiate<decltype(use_awaitable), void(std::function<Response()>)>(
+      [&state, &route, &req](auto handler) {
+        auto completion = std::make_shared<DeferredCompletion<decltype(handler)>>(state, std::move(handler));
+        DeferredReply reply = [completion](std::function<Response()> make) { completion->complete(std::move(make)); };
+        log::ScopedContext ctx(req.request_id, route.pattern);
+        try {
+          if (!route.options.deferred(req, reply)) completion->complete(nullptr);
+        } catch (...) {
+          completion->complete([error = std::current_exception()]() -> Response { std::rethrow_exception(error); });
+        }
+      },
+      use_awaitable);
+  if (!make) co_return std::nullopt;
+  log::ScopedContext ctx(req.request_id, route.pattern);
+  co_return answer_errors(make);
 }
 
 asio::awaitable<Response> run_handler(ServerState& state, Connection& conn, const Route& route, Request& req) {
   // Authenticating may read the database, so a route that needs it runs on the pool even if it is quick.
   const bool on_io = route.options.run_on == RunOn::kIoThread && (route.options.public_route || !state.authenticator);
   if (on_io) co_return invoke_handler(state, route, req);
-  if (route.options.from_memory && state.authenticator && !route.options.public_route && !route.options.admission) {
+  const bool from_caches = state.authenticator && !route.options.public_route && !route.options.admission;
+  if (route.options.from_memory && from_caches) {
     if (auto res = try_from_memory(state, route, req)) co_return std::move(*res);
   }
   conn.clear_deadline();  // handlers are not bound by the read timeout
+  if (route.options.deferred && from_caches) {
+    if (auto res = co_await try_deferred(state, route, req)) co_return std::move(*res);
+  }
   // A plain post to the pool and back: no coroutine frame for the hop, which keeps this hot path cheap.
   Response res;
   auto& pool = route.options.run_on == RunOn::kCommitPool ? *state.commit_pool : *state.blocking_pool;

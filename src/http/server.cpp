@@ -127,6 +127,8 @@ class Server::Impl {
     }
     for (auto& loop : loops_) loop->ctx.stop();
     for (auto& t : threads_) t.join();
+    // Replies of deferred routes post to the loops' contexts, which end with the server: wait for them all.
+    while (state_.deferred_in_flight.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     state_.blocking_pool->join();
     state_.commit_pool->join();
     log::info("http server stopped", {{"connections_at_stop", open_at_stop}, {"closed_at_deadline", left}});

@@ -8,6 +8,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <thread>
 
 namespace tyto::jobs {
 namespace {
@@ -28,44 +29,54 @@ Counts counted(const Runner::Pipelines& pipelines, const std::vector<JobSpec>& s
 
 }  // namespace
 
-// Leader/follower group commit: a call queues itself; the thread that finds no commit in flight takes the
-// whole queue, checks its quotas, commits it in one transaction and hands every call its outcome.
+// Group commit on a thread of its own: calls queue themselves; the committer takes the whole queue, checks
+// its quotas, commits it in one transaction and hands every call its outcome, while the calls that arrive
+// meanwhile gather for the next round. A waiting submit() and an HTTP handler's submit_async() are served
+// alike, so neither holds a thread per call while its commit is pending.
 class JobSubmitter::Group {
  public:
   struct Call {
-    const std::vector<JobSpec>& specs;
+    const std::vector<JobSpec>* specs = nullptr;  // the waiting caller's, or `owned`
+    std::vector<JobSpec> owned;                   // submit_async()'s
     std::vector<EnqueueResult> results;
     std::exception_ptr error;
-    bool done = false;             // GUARDED_BY(mutex_)
-    std::condition_variable wake;  // its own, so a commit wakes only the calls it finished and the next leader
+    Done done;                      // submit_async(); a waiting submit() leaves it empty
+    bool answered = false;          // a waiting submit(): GUARDED_BY(mutex_)
+    std::condition_variable woken;  // a waiting submit()'s own, so a commit wakes only the calls it answered
   };
 
-  explicit Group(JobSubmitter& owner) : owner_(owner) {}
+  explicit Group(JobSubmitter& owner) : owner_(owner), thread_([this] { run(); }) {}
+
+  // Commits what is queued, then stops.
+  ~Group() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    work_.notify_one();
+    thread_.join();
+  }
 
   std::vector<EnqueueResult> submit(const std::vector<JobSpec>& specs) {
-    Call call{specs};
+    auto call = std::make_shared<Call>();
+    call->specs = &specs;
     std::unique_lock lock(mutex_);
-    queue_.push_back(&call);
-    while (!call.done) {
-      if (committing_) {
-        call.wake.wait(lock);
-        continue;
-      }
-      committing_ = true;
-      auto calls = take_group();
-      lock.unlock();
-      commit(calls);
-      lock.lock();
-      for (auto* c : calls) {
-        c->done = true;
-        if (c != &call) c->wake.notify_one();
-      }
-      committing_ = false;
-      if (!queue_.empty()) queue_.front()->wake.notify_one();  // it leads the next group
-    }
+    queue_.push_back(call);
+    work_.notify_one();
+    call->woken.wait(lock, [&] { return call->answered; });
     lock.unlock();
-    if (call.error) std::rethrow_exception(call.error);
-    return std::move(call.results);
+    if (call->error) std::rethrow_exception(call->error);
+    return std::move(call->results);
+  }
+
+  void submit_async(std::vector<JobSpec> specs, Done done) {
+    auto call = std::make_shared<Call>();
+    call->owned = std::move(specs);
+    call->specs = &call->owned;
+    call->done = std::move(done);
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(call));
+    work_.notify_one();
   }
 
   std::size_t queued() const {
@@ -74,13 +85,43 @@ class JobSubmitter::Group {
   }
 
  private:
-  std::vector<Call*> take_group() {
-    std::vector<Call*> calls;
+  using CallPtr = std::shared_ptr<Call>;
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      work_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;  // stopping, and everything queued is answered
+      auto group = take_group();
+      lock.unlock();
+      std::vector<Call*> calls;
+      calls.reserve(group.size());
+      for (const auto& c : group) calls.push_back(c.get());
+      commit(calls);
+      for (auto& c : group) {
+        if (!c->done) continue;
+        try {
+          c->done(std::move(c->results), c->error);
+        } catch (const std::exception& e) {
+          log::error("a job submission's completion failed", {{"error", e.what()}});
+        }
+      }
+      lock.lock();
+      for (auto& c : group) {
+        if (c->done) continue;
+        c->answered = true;
+        c->woken.notify_one();
+      }
+    }
+  }
+
+  std::vector<CallPtr> take_group() {
+    std::vector<CallPtr> calls;
     std::size_t jobs = 0;
     auto it = queue_.begin();
-    for (; it != queue_.end() && (calls.empty() || jobs + (*it)->specs.size() <= kMaxGroupJobs); ++it) {
-      jobs += (*it)->specs.size();
-      calls.push_back(*it);
+    for (; it != queue_.end() && (calls.empty() || jobs + (*it)->specs->size() <= kMaxGroupJobs); ++it) {
+      jobs += (*it)->specs->size();
+      calls.push_back(std::move(*it));
     }
     queue_.erase(queue_.begin(), it);
     return calls;
@@ -127,7 +168,7 @@ class JobSubmitter::Group {
     std::vector<Counts> wants;
     Counts total;
     for (const auto* c : calls) {
-      wants.push_back(counted(owner_.pipelines_, c->specs));
+      wants.push_back(counted(owner_.pipelines_, *c->specs));
       for (const auto& [tenant, n] : wants.back()) total[tenant] += n;
     }
     if (calls.size() > 1) {
@@ -155,7 +196,7 @@ class JobSubmitter::Group {
   void insert(const std::vector<Call*>& calls) {
     auto tx = owner_.store_.db().begin();
     std::vector<events::NewEvent> pending;
-    for (auto* c : calls) c->results = owner_.store_.enqueue_in(*tx, c->specs, pending);
+    for (auto* c : calls) c->results = owner_.store_.enqueue_in(*tx, *c->specs, pending);
     try {
       owner_.store_.events().commit(*tx, pending);
     } catch (...) {
@@ -166,8 +207,10 @@ class JobSubmitter::Group {
 
   JobSubmitter& owner_;
   mutable std::mutex mutex_;
-  std::vector<Call*> queue_;  // GUARDED_BY(mutex_)
-  bool committing_ = false;   // GUARDED_BY(mutex_)
+  std::condition_variable work_;  // the committer's: calls queued, or stopping
+  std::vector<CallPtr> queue_;    // GUARDED_BY(mutex_)
+  bool stopping_ = false;         // GUARDED_BY(mutex_)
+  std::thread thread_;            // last: started once the members above exist
 };
 
 JobSubmitter::JobSubmitter(JobStore& store, const Runner::Pipelines& pipelines, Admission admission, WakeFn wake)
@@ -197,6 +240,14 @@ std::vector<EnqueueResult> JobSubmitter::submit(const std::vector<JobSpec>& spec
 }
 
 EnqueueResult JobSubmitter::submit(const JobSpec& spec) { return submit(std::vector<JobSpec>{spec}).front(); }
+
+void JobSubmitter::submit_async(std::vector<JobSpec> specs, Done done) {
+  if (specs.empty()) {
+    done({}, nullptr);
+    return;
+  }
+  group_->submit_async(std::move(specs), std::move(done));
+}
 
 std::vector<EnqueueResult> JobSubmitter::submit_in(storage::Session& tx, const std::vector<JobSpec>& specs,
                                                    std::vector<events::NewEvent>& pending) {

@@ -4,6 +4,8 @@
 #   tests/bench/jobs_wrk.sh BUILD_DIR get [JOBS]   GET /api/v1/jobs/{id} over JOBS (3,000) finished no-op
 #                                                  jobs at random: wrk -t1 -c64, 3 s warm-up, then 8 s
 #   tests/bench/jobs_wrk.sh BUILD_DIR post         one no-op job per POST /api/v1/jobs: wrk -t1 -c32 -d6s
+#   tests/bench/jobs_wrk.sh BUILD_DIR batch [JOBS] JOBS (20,000) no-op jobs through POST /api/v1/jobs/batch,
+#                                                  1,000 per request, timed until all finished (jobs_http.py)
 # SQLite, rate limits lifted. Prints wrk's requests/s and the server's CPU (user + system) per request.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -27,7 +29,10 @@ pid=$!
 for _ in $(seq 200); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.05; done
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 hz=$(getconf CLK_TCK)
-if [ "$mode" = get ]; then
+if [ "$mode" = batch ]; then
+  python3 "$here/jobs_http.py" "$port" "${3:-20000}" "$work/ids.txt"
+  exit 0
+elif [ "$mode" = get ]; then
   python3 "$here/jobs_http.py" "$port" "$jobs" "$work/ids.txt" >/dev/null
   IDS_FILE="$work/ids.txt" wrk -t1 -c64 -d3s -s "$here/get_job.lua" "http://127.0.0.1:$port" >/dev/null
   t0=$(ticks)

@@ -276,3 +276,86 @@ TEMPLATE_TEST_CASE("submit_in enqueues inside the caller's transaction and check
   CHECK(thrown_by<Error>([&] { f.submitter->submit_in(*tx, {f.noop()}, pending); }).code() ==
         ErrorCode::kQuotaExceeded);
 }
+
+TEMPLATE_TEST_CASE("submit_async answers after its commit, shares a group with waiting calls, and gets its errors",
+                   "[storage][jobs][submitter]", SqliteBackend, PostgresBackend) {
+  Fixture<TestType> f;
+  struct Answer {
+    std::vector<jobs::EnqueueResult> results;
+    std::exception_ptr error;
+    std::thread::id thread;
+    bool stored = false;  // the job could be read when the answer came: its commit was done
+  };
+  std::mutex mutex;
+  std::vector<Answer> answers;
+  auto answer = [&](std::vector<jobs::EnqueueResult> results, std::exception_ptr error) {
+    Answer a{std::move(results), error, std::this_thread::get_id()};
+    a.stored = !a.error && !a.results.empty() && f.store->get("t1", a.results.front().job.id).has_value();
+    std::lock_guard lock(mutex);
+    answers.push_back(std::move(a));
+  };
+  auto answered = [&] {
+    std::lock_guard lock(mutex);
+    return answers.size();
+  };
+  auto keyed = [&] {
+    auto spec = f.noop({{"same", "request"}});
+    spec.idempotency_key = "key-1";
+    return spec;
+  };
+
+  Gate gate;
+  jobs::EnqueueResult waited;
+  f.as_one_group(gate, {[&] { f.submitter->submit_async({keyed()}, answer); },
+                        [&] { f.submitter->submit_async({keyed()}, answer); },
+                        [&] {
+                          waited = f.submitter->submit(f.noop({{"waits", true}}));
+                        }});
+  wait_until([&] { return answered() == 2; });
+  CHECK(gate.admissions.load() == 2);  // the first call's group, then one for the three
+  CHECK(waited.outcome == Outcome::kCreated);
+  REQUIRE(!answers[0].error);
+  REQUIRE(!answers[1].error);
+  CHECK(answers[0].stored);
+  CHECK(answers[1].stored);
+  std::multiset<Outcome> outcomes{answers[0].results.front().outcome, answers[1].results.front().outcome};
+  CHECK(outcomes == std::multiset<Outcome>{Outcome::kCreated, Outcome::kIdempotentReplay});
+  CHECK(answers[0].results.front().job.id == answers[1].results.front().job.id);
+  CHECK(answers[0].thread == answers[1].thread);  // the submitter's committing thread
+  CHECK(answers[0].thread != std::this_thread::get_id());
+  CHECK(count_rows(*f.db, "jobs") == 3);
+
+  // Its errors come in the answer; nothing is thrown at the caller.
+  f.limit_unfinished(0);
+  f.submitter->submit_async({f.noop()}, answer);
+  wait_until([&] { return answered() == 3; });
+  REQUIRE(answers[2].error);
+  CHECK(thrown_by<Error>([&] { std::rethrow_exception(answers[2].error); }).code() == ErrorCode::kQuotaExceeded);
+
+  // Nothing to submit: answered at once, on the caller's thread.
+  f.submitter->submit_async({}, answer);
+  REQUIRE(answered() == 4);
+  CHECK(answers[3].results.empty());
+  CHECK(answers[3].thread == std::this_thread::get_id());
+}
+
+TEMPLATE_TEST_CASE("A submitter going away first commits and answers every call still queued",
+                   "[storage][jobs][submitter]", SqliteBackend, PostgresBackend) {
+  Fixture<TestType> f;
+  Gate gate;
+  f.admission = [&gate](const std::string&, std::size_t) { gate.admit(); };
+  std::atomic<int> created{0};
+  auto count = [&](std::vector<jobs::EnqueueResult> results, std::exception_ptr) {
+    if (!results.empty() && results.front().outcome == Outcome::kCreated) ++created;
+  };
+  f.submitter->submit_async({f.noop({{"first", true}})}, count);  // its group waits at the gate
+  wait_until([&] { return gate.admissions.load() == 1; });
+  for (int i = 0; i < 5; ++i) f.submitter->submit_async({f.noop({{"i", i}})}, count);
+  wait_until([&] { return f.submitter->queued() == 5; });
+  std::thread closer([&] { f.submitter.reset(); });  // waits for the group in flight and the five queued
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  gate.release();
+  closer.join();
+  CHECK(created.load() == 6);
+  CHECK(count_rows(*f.db, "jobs") == 6);
+}

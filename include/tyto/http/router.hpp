@@ -81,6 +81,9 @@ enum class RunOn {
   kCommitPool,
 };
 
+// How RouteOptions::deferred answers: called once with what makes the response.
+using DeferredReply = std::function<void(std::function<Response()> make)>;
+
 // The first member of RouteOptions: nothing converts to it, so a positional brace-init ({true},
 // {RunOn::kIoThread, …}) does not compile and every option is named ({.public_route = true}).
 struct DesignatedOnly {
@@ -125,11 +128,18 @@ struct RouteOptions {
   // must not block and must be thread-safe; errors it throws get the envelope. Not for routes with an
   // admission. Empty: none.
   std::function<std::optional<Response>(Request&)> from_memory;
+  // An answer that another thread gives later, started on the I/O thread: after authentication and rate
+  // limits from memory (as from_memory), it returns false to run the handler on its pool as usual, or hands
+  // the work on (job submission: to the group commit) and returns true; the server then frees the I/O thread
+  // and answers when `reply` is called. Call `reply` exactly once, from any thread, with what makes the
+  // response: it runs on the connection's I/O thread, must not block, and what it throws gets the envelope,
+  // as does what `deferred` throws. `req` stays valid until then. Not for routes with an admission. Empty: none.
+  std::function<bool(Request& req, DeferredReply reply)> deferred;
 };
 
 // Identifies callers and applies rate limits for the server. Called on the blocking pool (it may read
 // the database) before every handler of a route that is not public; the *_cached pair, on an I/O thread,
-// for routes with RouteOptions::from_memory. Thread-safe.
+// for routes with RouteOptions::from_memory or deferred. Thread-safe.
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
@@ -140,7 +150,7 @@ class Authenticator {
   // Charges the request to the caller's rate limits. Throws Error(kRateLimited) with
   // details.retry_after_s (the server sends it as Retry-After) when a bucket is empty.
   virtual void admit(const Request& req, const auth::Principal& principal) = 0;
-  // The same two from memory only, for RouteOptions::from_memory on an I/O thread: nullopt (false) where
+  // The same two from memory only, for RouteOptions::from_memory and deferred on an I/O thread: nullopt (false) where
   // the answer needs the database; throws as above where memory already says no.
   virtual std::optional<auth::Principal> authenticate_cached(const Request&) { return std::nullopt; }
   virtual bool admit_cached(const Request&, const auth::Principal&) { return false; }

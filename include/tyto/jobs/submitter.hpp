@@ -3,9 +3,10 @@
 // wake-up happen the same way everywhere.
 //
 // submit() checks the tenant's quotas (jobs of internal pipelines are not counted), inserts the jobs
-// in a transaction of its own and wakes the runner when one was created. Concurrent submit() calls
-// share transactions (group commit): calls that arrive while a commit is in flight go into the next
-// one, and each returns only after the commit that holds its jobs. A call whose jobs fail to insert
+// in a transaction of its own and wakes the runner when one was created. Concurrent submit() and
+// submit_async() calls share transactions (group commit): one committing thread of the submitter's own
+// takes every call that arrived while its last commit was in flight into the next one, and each call is
+// answered only after the commit that holds its jobs. A call whose jobs fail to insert
 // fails alone; the others in its group are retried without it, each in its own transaction. A failed
 // commit (whose outcome may be unknown) is not retried: every call in the group gets its error.
 // Within a group, calls see each other as sequential calls in arrival order would: the second use of an
@@ -17,13 +18,14 @@
 // the job that processes it atomically); the caller commits the returned events with the transaction
 // (Events::commit) and calls wake() after the commit.
 //
-// Thread-safety: every method may be called from any thread except an HTTP I/O thread (they block on
-// the database).
+// Thread-safety: every method may be called from any thread; all but submit_async() and queued() block on
+// the database, so not from an HTTP I/O thread.
 #pragma once
 
 #include "tyto/jobs/job_store.hpp"
 #include "tyto/jobs/runner.hpp"
 
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -50,6 +52,13 @@ class JobSubmitter {
   // Throws Error(kQuotaExceeded), or the storage error of its own specs.
   std::vector<EnqueueResult> submit(const std::vector<JobSpec>& specs);
   EnqueueResult submit(const JobSpec& spec);
+
+  // As submit(), without waiting: `done` gets the results (error empty) or the error submit() would throw,
+  // once, on the submitter's committing thread after the commit. It must be quick and must not block (it
+  // holds up the next group): hand the outcome to another thread. For an HTTP handler answering from an
+  // I/O thread (POST /api/v1/jobs).
+  using Done = std::function<void(std::vector<EnqueueResult> results, std::exception_ptr error)>;
+  void submit_async(std::vector<JobSpec> specs, Done done);
 
   // Quota and enqueue inside the caller's write transaction; the "queued" events go to `pending`. Call
   // wake() once the transaction committed.

@@ -71,6 +71,7 @@ struct ServerState {
   std::unique_ptr<asio::thread_pool> commit_pool;  // RunOn::kCommitPool
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> open_connections{0};
+  std::atomic<std::size_t> deferred_in_flight{0};  // RouteOptions::deferred requests not yet replied to
 
   metrics::Family<metrics::Counter>& requests_total;
   metrics::Family<metrics::Histogram>& request_duration;
