@@ -226,16 +226,15 @@ class DeferredCompletion {
 // RouteOptions::deferred: authorised from memory and started on the I/O thread, resumed when the route
 // replies. nullopt where the caches or the route leave the request to the pool.
 asio::awaitable<std::optional<Response>> try_deferred(ServerState& state, const Route& route, Request& req) {
-  bool ready = false;
-  std::optional<Response> refused;
   {
     log::ScopedContext ctx(req.request_id, route.pattern);
-    refused = answer_errors([&]() -> std::optional<Response> {
+    bool ready = false;
+    auto refused = answer_errors([&]() -> std::optional<Response> {
       ready = authorize_from_memory(state, route, req);
       return std::nullopt;
     });
+    if (refused || !ready) co_return refused;  // a refusal, or the caches could not tell: the pool
   }
-  if (refused || !ready) co_return refused;
   auto make = co_await asio::async_initiate<decltype(use_awaitable), void(std::function<Response()>)>(
       [&state, &route, &req](auto handler) {
         auto completion = std::make_shared<DeferredCompletion<decltype(handler)>>(state, std::move(handler));

@@ -226,17 +226,17 @@ class Runner::Impl {
       log::error("job failed unexpectedly", {{"job_id", job.id}, {"error", e.what()}});
       finish.outcome = failure(job, error_json("internal", e.what(), true));
     }
-    if (token.reason() == Reason::kLeaseLost) {
+    const bool lost = token.reason() == Reason::kLeaseLost;
+    if (lost) {
       log::warn("job lost its lease; another runner owns it now", {{"job_id", job.id}});
     } else {
       job_duration_.with({job.pipeline}).observe(std::chrono::duration<double>(SteadyClock::now() - claimed).count());
       finished_total_.with({job.pipeline, outcome_name(finish.outcome.kind)}).inc();
-      std::lock_guard lock(mutex_);
-      finished_.push_back(std::move(finish));
     }
     bool wake_dispatcher = false;
     {
       std::lock_guard lock(mutex_);
+      if (!lost) finished_.push_back(std::move(finish));
       running_.erase(job.id);
       // The dispatcher records finished attempts in batches: it wakes for the first of a batch, a full batch
       // or the last running job, not for every job (a thread switch per job cost about a tenth of the CPU

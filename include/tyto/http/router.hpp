@@ -150,8 +150,8 @@ class Authenticator {
   // Charges the request to the caller's rate limits. Throws Error(kRateLimited) with
   // details.retry_after_s (the server sends it as Retry-After) when a bucket is empty.
   virtual void admit(const Request& req, const auth::Principal& principal) = 0;
-  // The same two from memory only, for RouteOptions::from_memory and deferred on an I/O thread: nullopt (false) where
-  // the answer needs the database; throws as above where memory already says no.
+  // The same two from memory only, for RouteOptions::from_memory and deferred on an I/O thread: nullopt
+  // (false) where the answer needs the database; throws as above where memory already says no.
   virtual std::optional<auth::Principal> authenticate_cached(const Request&) { return std::nullopt; }
   virtual bool admit_cached(const Request&, const auth::Principal&) { return false; }
 };
